@@ -1,0 +1,102 @@
+namespace Surplus.Market;
+
+/// <summary>How a market clears.</summary>
+public enum ClearingMode
+{
+    /// <summary>Every order is matched as it arrives (Figure 4).</summary>
+    Continuous,
+
+    /// <summary>Orders collect and clear in periodic batches (Figure 5).</summary>
+    CallAuction,
+}
+
+/// <summary>
+/// One kind of capacity and its rules: unit, slot, tick, currency, fee and clearing mode.
+/// Immutable; safe to share between threads.
+/// </summary>
+public sealed record MarketDefinition
+{
+    /// <summary>The market's id, such as <c>compute</c>.</summary>
+    public required string Id { get; init; }
+
+    /// <summary>The unit of a rate, such as <c>MFLOPS</c>.</summary>
+    public required string Unit { get; init; }
+
+    /// <summary>Windows align to this length of time (default one minute).</summary>
+    public TimeSpan Slot { get; init; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Prices are multiples of this amount per unit-hour.</summary>
+    public decimal Tick { get; init; } = 0.01m;
+
+    /// <summary>The ISO 4217 currency code.</summary>
+    public string Currency { get; init; } = "USD";
+
+    /// <summary>Digits of the currency's minor unit (2 for cents).</summary>
+    public int MinorUnitDigits { get; init; } = 2;
+
+    /// <summary>The exchange's fee on each trade, in basis points of the amount.</summary>
+    public int FeeBasisPoints { get; init; }
+
+    /// <summary>Continuous matching or periodic call auctions.</summary>
+    public ClearingMode Clearing { get; init; } = ClearingMode.Continuous;
+
+    /// <summary>For call auctions: the length of each batch.</summary>
+    public TimeSpan AuctionInterval { get; init; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>How far ahead recurring offers are expanded (default eight weeks).</summary>
+    public TimeSpan RecurrenceHorizon { get; init; } = TimeSpan.FromDays(56);
+
+    /// <summary>How long a negotiation may last before it lapses (default ten minutes).</summary>
+    public TimeSpan NegotiationTimeout { get; init; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Checks the definition; returns what is wrong, or null when it is sound.</summary>
+    public string? Validate()
+    {
+        if (string.IsNullOrWhiteSpace(Id))
+        {
+            return "a market needs an id";
+        }
+
+        if (string.IsNullOrWhiteSpace(Unit))
+        {
+            return "a market needs a unit, such as MFLOPS";
+        }
+
+        if (Slot <= TimeSpan.Zero || TimeSpan.TicksPerDay % Slot.Ticks != 0)
+        {
+            return "the slot must be a positive length that divides a day evenly, such as 1 minute or 15 minutes";
+        }
+
+        if (Tick <= 0)
+        {
+            return "the tick must be a positive amount, such as 0.01";
+        }
+
+        if (MinorUnitDigits is < 0 or > 8)
+        {
+            return "the currency's minor unit must have 0 to 8 digits";
+        }
+
+        if (Currency.Length != 3 || !Currency.All(char.IsAsciiLetterUpper))
+        {
+            return "the currency must be a three-letter ISO 4217 code, such as USD";
+        }
+
+        if (FeeBasisPoints is < 0 or > 10_000)
+        {
+            return "the fee must be between 0 and 10000 basis points";
+        }
+
+        if (RecurrenceHorizon < TimeSpan.FromDays(1))
+        {
+            return "the recurrence horizon must be at least one day";
+        }
+
+        if (NegotiationTimeout <= TimeSpan.Zero || AuctionInterval <= TimeSpan.Zero)
+        {
+            return "negotiation timeout and auction interval must be positive";
+        }
+
+        return null;
+    }
+}

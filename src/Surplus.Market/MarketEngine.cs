@@ -1,0 +1,850 @@
+namespace Surplus.Market;
+
+/// <summary>
+/// The order book and matching engine of one market (Figures 4 and 5). Commands go in one at a
+/// time, events come out in order; the engine has no clock of its own (each command carries its
+/// instant), does no I/O and holds no static state, so the same commands always give the same
+/// events. Not thread-safe: one owner applies commands in turn, which is the lock-out of steps
+/// 308/328.
+/// </summary>
+public sealed class MarketEngine
+{
+    private readonly Dictionary<long, RestingOffer> offers = [];
+    private readonly Dictionary<long, RestingNeed> needs = [];
+
+    // Offers by ask ascending then time; needs by bid descending then time (steps 344/346, 364).
+    private readonly List<RestingOffer> offerBook = [];
+    private readonly List<RestingNeed> needBook = [];
+
+    // Pending expiries by (instant, sequence): deterministic order, stale entries skipped.
+    private readonly PriorityQueue<OrderKey, (long Ticks, long Sequence)> expiries = new();
+    private readonly List<(RestingOffer Offer, long Rate)> plan = [];
+
+    private long clock = DateTimeOffset.MinValue.UtcTicks;
+    private long nextSequence = 1;
+    private long nextTradeId = 1;
+
+    /// <summary>Creates an empty engine for a market.</summary>
+    public MarketEngine(MarketDefinition market)
+    {
+        ArgumentNullException.ThrowIfNull(market);
+        if (market.Validate() is { } problem)
+        {
+            throw new ArgumentException(problem, nameof(market));
+        }
+
+        Market = market;
+    }
+
+    /// <summary>The market this engine matches.</summary>
+    public MarketDefinition Market { get; }
+
+    /// <summary>The instant of the last command applied.</summary>
+    public DateTimeOffset Clock => new(Math.Max(clock, 0), TimeSpan.Zero);
+
+    /// <summary>How many offers rest in the book.</summary>
+    public int OpenOfferCount => offers.Count;
+
+    /// <summary>How many needs rest in the book.</summary>
+    public int OpenNeedCount => needs.Count;
+
+    /// <summary>Rebuilds an engine from a snapshot taken by <see cref="Export"/>.</summary>
+    public static MarketEngine Restore(MarketDefinition market, EngineSnapshot snapshot)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        var engine = new MarketEngine(market)
+        {
+            clock = snapshot.Clock.UtcTicks,
+            nextSequence = snapshot.NextSequence,
+            nextTradeId = snapshot.NextTradeId,
+        };
+        foreach (var state in snapshot.Offers)
+        {
+            var offer = new RestingOffer(state.Spec, state.Sequence, CapacityProfile.FromSegments(state.Capacity), [.. state.Availability])
+            {
+                ExpandedUntil = state.ExpandedUntilTicks,
+            };
+            engine.offers.Add(offer.Id, offer);
+            engine.Insert(offer);
+        }
+
+        foreach (var state in snapshot.Needs)
+        {
+            var need = new RestingNeed(state.Spec, state.Sequence) { Remaining = state.Remaining.Value };
+            engine.needs.Add(need.Id, need);
+            engine.Insert(need);
+        }
+
+        return engine;
+    }
+
+    /// <summary>Everything the engine holds, as plain data, in a stable order.</summary>
+    public EngineSnapshot Export() => new(
+        new DateTimeOffset(Math.Max(clock, 0), TimeSpan.Zero),
+        nextSequence,
+        nextTradeId,
+        offers.Values.OrderBy(o => o.Sequence).Select(o => o.ToState()).ToList(),
+        needs.Values.OrderBy(n => n.Sequence).Select(n => n.ToState()).ToList());
+
+    /// <summary>The open offer with this id, if any.</summary>
+    public OfferState? FindOffer(OfferId id) => offers.TryGetValue(id.Value, out var o) ? o.ToState() : null;
+
+    /// <summary>The open need with this id, if any.</summary>
+    public NeedState? FindNeed(NeedId id) => needs.TryGetValue(id.Value, out var n) ? n.ToState() : null;
+
+    /// <summary>The open offers, by ask then time.</summary>
+    public IEnumerable<OfferState> Offers => offerBook.Select(o => o.ToState());
+
+    /// <summary>The open needs, by bid descending then time.</summary>
+    public IEnumerable<NeedState> Needs => needBook.Select(n => n.ToState());
+
+    /// <summary>The book for a window: what offers could sell over all of it, and what needs overlap it.</summary>
+    public BookDepth Depth(Window window)
+    {
+        var offerLevels = new List<DepthLevel>();
+        foreach (var offer in offerBook)
+        {
+            var spare = offer.Capacity.MinSpare(window.StartTicks, window.EndTicks);
+            if (spare > 0)
+            {
+                AddToLevel(offerLevels, offer.Ask, spare);
+            }
+        }
+
+        var needLevels = new List<DepthLevel>();
+        foreach (var need in needBook)
+        {
+            if (need.Window.Overlaps(window))
+            {
+                AddToLevel(needLevels, need.Bid, need.Remaining);
+            }
+        }
+
+        return new BookDepth(window, offerLevels, needLevels);
+
+        static void AddToLevel(List<DepthLevel> levels, Price price, long rate)
+        {
+            if (levels.Count > 0 && levels[^1].Price == price)
+            {
+                levels[^1] = levels[^1] with { Rate = levels[^1].Rate + rate, Orders = levels[^1].Orders + 1 };
+            }
+            else
+            {
+                levels.Add(new DepthLevel(price, rate, 1));
+            }
+        }
+    }
+
+    /// <summary>Applies one command and returns its events.</summary>
+    public IReadOnlyList<MarketEvent> Execute(MarketCommand command)
+    {
+        var events = new List<MarketEvent>();
+        Execute(command, events);
+        return events;
+    }
+
+    /// <summary>
+    /// Applies one command and appends its events to <paramref name="events"/>. An instant earlier
+    /// than the last command's counts as the last command's: time never runs backwards.
+    /// </summary>
+    public void Execute(MarketCommand command, List<MarketEvent> events)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        ArgumentNullException.ThrowIfNull(events);
+        var at = Math.Max(command.At.UtcTicks, clock);
+        Advance(at, events);
+        switch (command)
+        {
+            case PlaceOffer place:
+                Place(place.Offer, events);
+                break;
+            case PlaceNeed place:
+                Place(place.Need, events);
+                break;
+            case CancelOrder cancel:
+                Cancel(cancel, events);
+                break;
+            case AmendOrder amend:
+                Amend(amend, events);
+                break;
+            case AdvanceTime:
+                break;
+            default:
+                throw new ArgumentException($"unknown command {command.GetType().Name}", nameof(command));
+        }
+    }
+
+    private DateTimeOffset Now => new(clock, TimeSpan.Zero);
+
+    private void Advance(long at, List<MarketEvent> events)
+    {
+        var hourChanged = at / TimeSpan.TicksPerHour != clock / TimeSpan.TicksPerHour;
+        clock = at;
+        while (expiries.TryPeek(out var key, out var due) && due.Ticks <= at)
+        {
+            expiries.Dequeue();
+            if (key.Side == OrderSide.Offer && offers.TryGetValue(key.Id, out var offer) && offer.Sequence == due.Sequence)
+            {
+                RemoveOffer(offer);
+                events.Add(new OrderExpired(key, offer.Seller, new Rate(offer.Capacity.MaxSpare()), Now));
+            }
+            else if (key.Side == OrderSide.Need && needs.TryGetValue(key.Id, out var need) && need.Sequence == due.Sequence)
+            {
+                RemoveNeed(need);
+                events.Add(new OrderExpired(key, need.Buyer, new Rate(need.Remaining), Now));
+            }
+        }
+
+        if (hourChanged)
+        {
+            Roll(events);
+        }
+    }
+
+    /// <summary>Once an hour of engine time: forget the past and extend recurring offers over the horizon.</summary>
+    private void Roll(List<MarketEvent> events)
+    {
+        var slotStart = clock - (clock % Market.Slot.Ticks);
+        var horizon = clock + Market.RecurrenceHorizon.Ticks;
+        List<RestingOffer>? exhausted = null;
+        foreach (var offer in offerBook)
+        {
+            offer.Capacity.DropBefore(slotStart);
+            offer.Availability.RemoveAll(w => w.EndTicks <= slotStart);
+            if (offer.Availability.Count > 0 && offer.Availability[0].StartTicks < slotStart)
+            {
+                offer.Availability[0] = new Window(slotStart, offer.Availability[0].EndTicks);
+            }
+            if (offer.Spec.Recurrence is { } recurrence && offer.ExpandedUntil < horizon)
+            {
+                var until = horizon + TimeSpan.TicksPerDay;
+                foreach (var w in recurrence.Expand(offer.ExpandedUntil, until, Market.Slot))
+                {
+                    var start = Math.Max(w.StartTicks, offer.ExpandedUntil);
+                    if (start < w.EndTicks)
+                    {
+                        offer.Capacity.Set(start, w.EndTicks, offer.Spec.Rate.Value);
+                        offer.Availability.Add(new Window(start, w.EndTicks));
+                    }
+                }
+
+                offer.ExpandedUntil = until;
+            }
+
+            if (offer.Capacity.MaxSpare() == 0)
+            {
+                (exhausted ??= []).Add(offer);
+            }
+        }
+
+        foreach (var offer in exhausted ?? [])
+        {
+            RemoveOffer(offer);
+            events.Add(new OrderExpired(OrderKey.Of(offer.Spec.Id), offer.Seller, Rate.Zero, Now));
+        }
+    }
+
+    private void Place(OfferSpec spec, List<MarketEvent> events)
+    {
+        var key = OrderKey.Of(spec.Id);
+        var problem = OrderRules.Check(spec, Market, Now)
+            ?? (offers.ContainsKey(spec.Id.Value) ? new Rejection(RejectCode.DuplicateId, $"offer {spec.Id} is already open") : null);
+        if (problem is not null)
+        {
+            events.Add(new CommandRejected(key, spec.Seller, problem, Now));
+            return;
+        }
+
+        var slotStart = clock - (clock % Market.Slot.Ticks);
+        var availability = new List<Window>();
+        long expandedUntil = 0;
+        if (spec.Window is { } window)
+        {
+            availability.Add(new Window(Math.Max(window.StartTicks, slotStart), window.EndTicks));
+        }
+        else
+        {
+            expandedUntil = clock + Market.RecurrenceHorizon.Ticks + TimeSpan.TicksPerDay;
+            availability.AddRange(spec.Recurrence!.Expand(slotStart, expandedUntil, Market.Slot));
+            if (availability.Count == 0)
+            {
+                events.Add(new CommandRejected(key, spec.Seller, new Rejection(RejectCode.RecurrenceEmpty,
+                    $"the recurrence '{spec.Recurrence.Rule}' has no occurrence in the next {Market.RecurrenceHorizon.TotalDays} days; check its rule and first date"), Now));
+                return;
+            }
+        }
+
+        var capacity = new CapacityProfile();
+        foreach (var w in availability)
+        {
+            capacity.Set(w.StartTicks, w.EndTicks, spec.Rate.Value);
+        }
+
+        var offer = new RestingOffer(spec, nextSequence++, capacity, availability) { ExpandedUntil = expandedUntil };
+        events.Add(new OrderAccepted(key, spec.Seller, Now));
+        MatchIncoming(offer, events);
+        Settle(offer, events, isNew: true);
+    }
+
+    private void Place(NeedSpec spec, List<MarketEvent> events)
+    {
+        var key = OrderKey.Of(spec.Id);
+        var problem = OrderRules.Check(spec, Market, Now)
+            ?? (needs.ContainsKey(spec.Id.Value) ? new Rejection(RejectCode.DuplicateId, $"need {spec.Id} is already open") : null);
+        if (problem is not null)
+        {
+            events.Add(new CommandRejected(key, spec.Buyer, problem, Now));
+            return;
+        }
+
+        var need = new RestingNeed(spec, nextSequence++) { Remaining = spec.Rate.Value };
+        events.Add(new OrderAccepted(key, spec.Buyer, Now));
+        MatchIncoming(need, events);
+        Settle(need, events, isNew: true);
+    }
+
+    /// <summary>After matching: a filled order leaves, a spot rest is cancelled, a standing rest stays in the book.</summary>
+    private void Settle(RestingOffer offer, List<MarketEvent> events, bool isNew)
+    {
+        var key = OrderKey.Of(offer.Spec.Id);
+        var spare = offer.Capacity.MaxSpare();
+        if (spare == 0)
+        {
+            if (!isNew)
+            {
+                RemoveOffer(offer);
+            }
+
+            events.Add(new OrderFilled(key, offer.Seller, Now));
+        }
+        else if (offer.Spec.Mode == OrderMode.Spot)
+        {
+            if (!isNew)
+            {
+                RemoveOffer(offer);
+            }
+
+            events.Add(new OrderCancelled(key, offer.Seller, new Rate(spare), CancelReason.SpotRemainder, Now));
+        }
+        else
+        {
+            if (isNew)
+            {
+                offers.Add(offer.Id, offer);
+                Insert(offer);
+            }
+
+            events.Add(new OrderRested(key, offer.Seller, new Rate(spare), Now));
+        }
+    }
+
+    private void Settle(RestingNeed need, List<MarketEvent> events, bool isNew)
+    {
+        var key = OrderKey.Of(need.Spec.Id);
+        if (need.Remaining == 0)
+        {
+            if (!isNew)
+            {
+                RemoveNeed(need);
+            }
+
+            events.Add(new OrderFilled(key, need.Buyer, Now));
+        }
+        else if (need.Spec.Mode == OrderMode.Spot)
+        {
+            if (!isNew)
+            {
+                RemoveNeed(need);
+            }
+
+            events.Add(new OrderCancelled(key, need.Buyer, new Rate(need.Remaining), CancelReason.SpotRemainder, Now));
+        }
+        else
+        {
+            if (isNew)
+            {
+                needs.Add(need.Id, need);
+                Insert(need);
+            }
+
+            events.Add(new OrderRested(key, need.Buyer, new Rate(need.Remaining), Now));
+        }
+    }
+
+    /// <summary>
+    /// An incoming need (Figure 4): eligible offers by ask then time (342–346); fill at the
+    /// resting ask while it is at or below the bid (348), over as many sellers as it takes (358);
+    /// when what is left meets only asks above the bid, report the pair to negotiate (350).
+    /// </summary>
+    private void MatchIncoming(RestingNeed need, List<MarketEvent> events)
+    {
+        plan.Clear();
+        var remaining = need.Remaining;
+        RestingOffer? negotiateWith = null;
+        long negotiableSpare = 0;
+        foreach (var offer in offerBook)
+        {
+            if (!IsEligible(offer, need))
+            {
+                continue;
+            }
+
+            var spare = offer.Capacity.MinSpare(need.Window.StartTicks, need.Window.EndTicks);
+            if (spare <= 0)
+            {
+                continue;
+            }
+
+            if (offer.Ask > need.Bid)
+            {
+                negotiateWith = offer;
+                negotiableSpare = spare;
+                break;
+            }
+
+            var fill = FillFor(need, remaining, spare);
+            if (fill == 0)
+            {
+                continue;
+            }
+
+            plan.Add((offer, fill));
+            remaining -= fill;
+            if (remaining == 0)
+            {
+                break;
+            }
+        }
+
+        if (need.Spec.Fill.Kind == FillKind.AllOrNone && remaining > 0)
+        {
+            plan.Clear();
+        }
+
+        foreach (var (offer, fill) in plan)
+        {
+            offer.Capacity.Subtract(need.Window.StartTicks, need.Window.EndTicks, fill);
+            need.Remaining -= fill;
+            events.Add(new Traded(MakeTrade(need, offer, fill, offer.Ask, OrderSide.Need)));
+            if (offer.Capacity.MaxSpare() == 0)
+            {
+                RemoveOffer(offer);
+                events.Add(new OrderFilled(OrderKey.Of(offer.Spec.Id), offer.Seller, Now));
+            }
+        }
+
+        plan.Clear();
+        if (need.Remaining > 0 && negotiateWith is not null)
+        {
+            events.Add(new NegotiationNeeded(
+                need.Spec.Id, need.Buyer, need.Bid, negotiateWith.Spec.Id, negotiateWith.Seller, negotiateWith.Ask,
+                new Rate(Math.Min(need.Remaining, negotiableSpare)), need.Window, Now));
+        }
+    }
+
+    /// <summary>An incoming offer (Figure 5, step 364): resting needs by bid descending then time, each at its own bid.</summary>
+    private void MatchIncoming(RestingOffer offer, List<MarketEvent> events)
+    {
+        for (var i = 0; i < needBook.Count;)
+        {
+            var need = needBook[i];
+            if (need.Bid < offer.Ask)
+            {
+                break;
+            }
+
+            var fill = IsEligible(offer, need)
+                ? FillFor(need, need.Remaining, offer.Capacity.MinSpare(need.Window.StartTicks, need.Window.EndTicks))
+                : 0;
+            if (fill == 0 || (need.Spec.Fill.Kind == FillKind.AllOrNone && fill < need.Remaining))
+            {
+                i++;
+                continue;
+            }
+
+            offer.Capacity.Subtract(need.Window.StartTicks, need.Window.EndTicks, fill);
+            need.Remaining -= fill;
+            events.Add(new Traded(MakeTrade(need, offer, fill, need.Bid, OrderSide.Offer)));
+            if (need.Remaining == 0)
+            {
+                RemoveNeed(need);
+                events.Add(new OrderFilled(OrderKey.Of(need.Spec.Id), need.Buyer, Now));
+            }
+            else
+            {
+                i++;
+            }
+
+            if (offer.Capacity.MaxSpare() == 0)
+            {
+                break;
+            }
+        }
+    }
+
+    /// <summary>Step 342 less capacity: other member, attributes meet the constraints, each side's preferred list admits the other.</summary>
+    private static bool IsEligible(RestingOffer offer, RestingNeed need)
+    {
+        if (offer.Seller == need.Buyer)
+        {
+            return false;
+        }
+
+        var buyers = offer.Spec.PreferredBuyers;
+        if (buyers.Count > 0 && !buyers.Contains(need.Buyer))
+        {
+            return false;
+        }
+
+        var sellers = need.Spec.PreferredSellers;
+        if (sellers.Count > 0 && !sellers.Contains(offer.Seller))
+        {
+            return false;
+        }
+
+        var constraints = need.Spec.Constraints;
+        for (var i = 0; i < constraints.Count; i++)
+        {
+            if (!constraints[i].IsSatisfiedBy(offer.Spec.Attributes))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>How much of <paramref name="spare"/> the need takes under its fill policy; zero when the policy refuses it.</summary>
+    private static long FillFor(RestingNeed need, long remaining, long spare)
+    {
+        var fill = Math.Min(remaining, spare);
+        return need.Spec.Fill.Kind == FillKind.MinimumFill && fill < Math.Min(need.Spec.Fill.MinimumRate, remaining) ? 0 : fill;
+    }
+
+    private Trade MakeTrade(RestingNeed need, RestingOffer offer, long fill, Price price, OrderSide aggressor)
+    {
+        var rate = new Rate(fill);
+        var amount = Pricing.Amount(rate, need.Window, price, Market.MinorUnitDigits);
+        return new Trade(
+            new TradeId(nextTradeId++), Market.Id, need.Spec.Id, offer.Spec.Id, need.Buyer, offer.Seller,
+            rate, need.Window, price, amount, Pricing.Fee(amount, Market.FeeBasisPoints), aggressor, Now);
+    }
+
+    private void Cancel(CancelOrder cancel, List<MarketEvent> events)
+    {
+        if (cancel.Order.Side == OrderSide.Offer)
+        {
+            if (Find(offers, cancel.Order, cancel.By, o => o.Seller, events) is { } offer)
+            {
+                RemoveOffer(offer);
+                events.Add(new OrderCancelled(cancel.Order, offer.Seller, new Rate(offer.Capacity.MaxSpare()), CancelReason.ByOwner, Now));
+            }
+        }
+        else if (Find(needs, cancel.Order, cancel.By, n => n.Buyer, events) is { } need)
+        {
+            RemoveNeed(need);
+            events.Add(new OrderCancelled(cancel.Order, need.Buyer, new Rate(need.Remaining), CancelReason.ByOwner, Now));
+        }
+    }
+
+    private T? Find<T>(Dictionary<long, T> orders, OrderKey key, MemberId by, Func<T, MemberId> owner, List<MarketEvent> events)
+        where T : class
+    {
+        if (!orders.TryGetValue(key.Id, out var order))
+        {
+            events.Add(new CommandRejected(key, by, new Rejection(RejectCode.UnknownOrder, $"{key} is not open: it was filled, cancelled or expired, or never placed"), Now));
+            return null;
+        }
+
+        if (owner(order) != by)
+        {
+            events.Add(new CommandRejected(key, by, new Rejection(RejectCode.NotOwner, $"{key} belongs to another member"), Now));
+            return null;
+        }
+
+        return order;
+    }
+
+    private void Amend(AmendOrder amend, List<MarketEvent> events)
+    {
+        if (amend.NewPrice is null && amend.NewRate is null)
+        {
+            events.Add(new CommandRejected(amend.Order, amend.By, new Rejection(RejectCode.NothingToAmend, "give a new price, a new rate or both"), Now));
+            return;
+        }
+
+        var bad = (amend.NewPrice is { } p ? OrderRules.CheckPrice(p, Market, "new price") : null)
+            ?? (amend.NewRate is { } r ? OrderRules.CheckRate(r) : null);
+        if (bad is not null)
+        {
+            events.Add(new CommandRejected(amend.Order, amend.By, bad, Now));
+            return;
+        }
+
+        if (amend.Order.Side == OrderSide.Offer)
+        {
+            if (Find(offers, amend.Order, amend.By, o => o.Seller, events) is { } offer)
+            {
+                Amend(offer, amend, events);
+            }
+        }
+        else if (Find(needs, amend.Order, amend.By, n => n.Buyer, events) is { } need)
+        {
+            Amend(need, amend, events);
+        }
+    }
+
+    private void Amend(RestingOffer offer, AmendOrder amend, List<MarketEvent> events)
+    {
+        var price = amend.NewPrice ?? offer.Ask;
+        var rate = amend.NewRate?.Value ?? offer.Spec.Rate.Value;
+        var problem = rate > offer.Spec.Rate.Value
+            ? new Rejection(RejectCode.RateIncrease, $"the rate can only go down (it is {offer.Spec.Rate}); place a new offer for more")
+            : price == offer.Ask && rate == offer.Spec.Rate.Value
+                ? new Rejection(RejectCode.NothingToAmend, "the new price and rate are the ones the offer already has")
+                : offer.Spec.MinimumPrice is { } min && min > price
+                    ? new Rejection(RejectCode.HiddenLimitInvalid, $"the new ask {price} is below the hidden minimum {min}")
+                    : null;
+        var cut = offer.Spec.Rate.Value - rate;
+        if (problem is null && cut > 0 && offer.Availability.Any(w => offer.Capacity.MinSpare(w.StartTicks, w.EndTicks) < cut))
+        {
+            problem = new Rejection(RejectCode.ReduceBelowSold,
+                $"more than {rate} is already sold in some slot; the rate can go down to {offer.Spec.Rate.Value - offer.Availability.Min(w => offer.Capacity.MinSpare(w.StartTicks, w.EndTicks))} at the least");
+        }
+
+        if (problem is not null)
+        {
+            events.Add(new CommandRejected(amend.Order, amend.By, problem, Now));
+            return;
+        }
+
+        if (cut > 0)
+        {
+            foreach (var w in offer.Availability)
+            {
+                offer.Capacity.Subtract(w.StartTicks, w.EndTicks, cut);
+            }
+        }
+
+        var repriced = price != offer.Ask;
+        if (repriced)
+        {
+            RemoveOffer(offer);
+            offer.Spec = offer.Spec with { Ask = price, Rate = new Rate(rate) };
+            offer.Sequence = nextSequence++;
+            offers.Add(offer.Id, offer);
+            Insert(offer);
+        }
+        else
+        {
+            offer.Spec = offer.Spec with { Rate = new Rate(rate) };
+        }
+
+        events.Add(new OrderAmended(amend.Order, offer.Seller, price, new Rate(rate), repriced, Now));
+        if (repriced)
+        {
+            MatchIncoming(offer, events);
+        }
+
+        Settle(offer, events, isNew: false);
+    }
+
+    private void Amend(RestingNeed need, AmendOrder amend, List<MarketEvent> events)
+    {
+        var price = amend.NewPrice ?? need.Bid;
+        var rate = amend.NewRate?.Value ?? need.Remaining;
+        var problem = rate > need.Remaining
+            ? new Rejection(RejectCode.RateIncrease, $"the rate can only go down (it is {need.Remaining}); place a new need for more")
+            : price == need.Bid && rate == need.Remaining
+                ? new Rejection(RejectCode.NothingToAmend, "the new price and rate are the ones the need already has")
+                : need.Spec.MaximumPrice is { } max && max < price
+                    ? new Rejection(RejectCode.HiddenLimitInvalid, $"the new bid {price} is above the hidden maximum {max}")
+                    : need.Spec.Fill.Kind == FillKind.MinimumFill && need.Spec.Fill.MinimumRate > rate && rate < need.Remaining
+                        ? new Rejection(RejectCode.MinFillInvalid, $"the rate {rate} would be below the minimum fill {need.Spec.Fill.MinimumRate}")
+                        : null;
+        if (problem is not null)
+        {
+            events.Add(new CommandRejected(amend.Order, amend.By, problem, Now));
+            return;
+        }
+
+        var repriced = price != need.Bid;
+        RemoveNeed(need);
+        need.Spec = need.Spec with { Bid = price };
+        need.Remaining = rate;
+        if (repriced)
+        {
+            need.Sequence = nextSequence++;
+        }
+
+        events.Add(new OrderAmended(amend.Order, need.Buyer, price, new Rate(rate), repriced, Now));
+        if (repriced)
+        {
+            MatchIncoming(need, events);
+        }
+
+        if (need.Remaining > 0)
+        {
+            needs.Add(need.Id, need);
+            Insert(need);
+            events.Add(new OrderRested(amend.Order, need.Buyer, new Rate(need.Remaining), Now));
+        }
+        else
+        {
+            events.Add(new OrderFilled(amend.Order, need.Buyer, Now));
+        }
+    }
+
+    private void Insert(RestingOffer offer)
+    {
+        int lo = 0, hi = offerBook.Count;
+        while (lo < hi)
+        {
+            var mid = (lo + hi) >>> 1;
+            var other = offerBook[mid];
+            if (other.Ask < offer.Ask || (other.Ask == offer.Ask && other.Sequence < offer.Sequence))
+            {
+                lo = mid + 1;
+            }
+            else
+            {
+                hi = mid;
+            }
+        }
+
+        offerBook.Insert(lo, offer);
+        if (offer.ExpiryTicks is { } due)
+        {
+            expiries.Enqueue(OrderKey.Of(offer.Spec.Id), (due, offer.Sequence));
+        }
+    }
+
+    private void Insert(RestingNeed need)
+    {
+        int lo = 0, hi = needBook.Count;
+        while (lo < hi)
+        {
+            var mid = (lo + hi) >>> 1;
+            var other = needBook[mid];
+            if (other.Bid > need.Bid || (other.Bid == need.Bid && other.Sequence < need.Sequence))
+            {
+                lo = mid + 1;
+            }
+            else
+            {
+                hi = mid;
+            }
+        }
+
+        needBook.Insert(lo, need);
+        expiries.Enqueue(OrderKey.Of(need.Spec.Id), (need.ExpiryTicks, need.Sequence));
+    }
+
+    private void RemoveOffer(RestingOffer offer)
+    {
+        offers.Remove(offer.Id);
+        offerBook.RemoveAt(IndexOf(offerBook, offer));
+    }
+
+    private void RemoveNeed(RestingNeed need)
+    {
+        needs.Remove(need.Id);
+        needBook.RemoveAt(IndexOf(needBook, need));
+    }
+
+    private static int IndexOf(List<RestingOffer> book, RestingOffer offer)
+    {
+        int lo = 0, hi = book.Count - 1;
+        while (lo <= hi)
+        {
+            var mid = (lo + hi) >>> 1;
+            var other = book[mid];
+            if (ReferenceEquals(other, offer))
+            {
+                return mid;
+            }
+
+            if (other.Ask < offer.Ask || (other.Ask == offer.Ask && other.Sequence < offer.Sequence))
+            {
+                lo = mid + 1;
+            }
+            else
+            {
+                hi = mid - 1;
+            }
+        }
+
+        throw new InvalidOperationException($"offer {offer.Id} is not in the book");
+    }
+
+    private static int IndexOf(List<RestingNeed> book, RestingNeed need)
+    {
+        int lo = 0, hi = book.Count - 1;
+        while (lo <= hi)
+        {
+            var mid = (lo + hi) >>> 1;
+            var other = book[mid];
+            if (ReferenceEquals(other, need))
+            {
+                return mid;
+            }
+
+            if (other.Bid > need.Bid || (other.Bid == need.Bid && other.Sequence < need.Sequence))
+            {
+                lo = mid + 1;
+            }
+            else
+            {
+                hi = mid - 1;
+            }
+        }
+
+        throw new InvalidOperationException($"need {need.Id} is not in the book");
+    }
+
+    private sealed class RestingOffer(OfferSpec spec, long sequence, CapacityProfile capacity, List<Window> availability)
+    {
+        public OfferSpec Spec { get; set; } = spec;
+
+        public long Sequence { get; set; } = sequence;
+
+        public CapacityProfile Capacity { get; } = capacity;
+
+        public List<Window> Availability { get; } = availability;
+
+        public long ExpandedUntil { get; set; }
+
+        public long Id => Spec.Id.Value;
+
+        public MemberId Seller => Spec.Seller;
+
+        public Price Ask => Spec.Ask;
+
+        public long? ExpiryTicks => Spec.Window is { } w
+            ? Math.Min(w.EndTicks, Spec.Expiry?.UtcTicks ?? long.MaxValue)
+            : Spec.Expiry?.UtcTicks;
+
+        public OfferState ToState() => new(Spec, Sequence, Capacity.Segments, [.. Availability], ExpandedUntil);
+    }
+
+    private sealed class RestingNeed(NeedSpec spec, long sequence)
+    {
+        public NeedSpec Spec { get; set; } = spec;
+
+        public long Sequence { get; set; } = sequence;
+
+        public long Remaining { get; set; }
+
+        public long Id => Spec.Id.Value;
+
+        public MemberId Buyer => Spec.Buyer;
+
+        public Price Bid => Spec.Bid;
+
+        public Window Window => Spec.Window;
+
+        public long ExpiryTicks => Math.Min(Spec.Window.StartTicks, Spec.Expiry?.UtcTicks ?? long.MaxValue);
+
+        public NeedState ToState() => new(Spec, Sequence, new Rate(Remaining));
+    }
+}

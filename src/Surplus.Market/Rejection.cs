@@ -1,0 +1,113 @@
+namespace Surplus.Market;
+
+/// <summary>Why a command was refused. Each code has a stable, machine-readable name (<see cref="RejectCodes.Name"/>).</summary>
+public enum RejectCode
+{
+    /// <summary>The window's end is not after its start.</summary>
+    WindowEmpty,
+    /// <summary>The window's end is before its start.</summary>
+    WindowReversed,
+    /// <summary>A window edge is not on the market's slot.</summary>
+    WindowNotAligned,
+    /// <summary>The window has already ended, or a standing need's window has already started.</summary>
+    WindowInPast,
+    /// <summary>The rate is zero or negative.</summary>
+    RateNotPositive,
+    /// <summary>The price is zero or negative.</summary>
+    PriceNotPositive,
+    /// <summary>The price is not a multiple of the market's tick.</summary>
+    PriceOffTick,
+    /// <summary>The hidden limit is on the wrong side of the visible price.</summary>
+    HiddenLimitInvalid,
+    /// <summary>The minimum fill is not between one unit and the need's rate.</summary>
+    MinFillInvalid,
+    /// <summary>The recurrence rule, start time, duration or zone is not valid.</summary>
+    RecurrenceInvalid,
+    /// <summary>The recurrence has no occurrence left to sell.</summary>
+    RecurrenceEmpty,
+    /// <summary>An offer has neither a window nor a recurrence, or both.</summary>
+    AvailabilityInvalid,
+    /// <summary>The expiry is not in the future.</summary>
+    ExpiryInPast,
+    /// <summary>An order with this id is already known.</summary>
+    DuplicateId,
+    /// <summary>No open order with this id.</summary>
+    UnknownOrder,
+    /// <summary>The order belongs to another member.</summary>
+    NotOwner,
+    /// <summary>An amendment changes nothing.</summary>
+    NothingToAmend,
+    /// <summary>An amendment would raise the rate; place a new order instead.</summary>
+    RateIncrease,
+    /// <summary>An offer cannot be reduced below what is already sold.</summary>
+    ReduceBelowSold,
+    /// <summary>An attribute or constraint is malformed.</summary>
+    AttributeInvalid,
+}
+
+/// <summary>A refused command: a stable code and a message that says what to fix.</summary>
+public sealed record Rejection(RejectCode Code, string Message)
+{
+    /// <summary>The stable, kebab-case name of the code (for example <c>window-not-aligned</c>).</summary>
+    public string Name => RejectCodes.Name(Code);
+}
+
+/// <summary>Stable names of reject codes.</summary>
+public static class RejectCodes
+{
+    /// <summary>The stable kebab-case name of a code; never changes once published.</summary>
+    public static string Name(RejectCode code) => code switch
+    {
+        RejectCode.WindowEmpty => "window-empty",
+        RejectCode.WindowReversed => "window-reversed",
+        RejectCode.WindowNotAligned => "window-not-aligned",
+        RejectCode.WindowInPast => "window-in-past",
+        RejectCode.RateNotPositive => "rate-not-positive",
+        RejectCode.PriceNotPositive => "price-not-positive",
+        RejectCode.PriceOffTick => "price-off-tick",
+        RejectCode.HiddenLimitInvalid => "hidden-limit-invalid",
+        RejectCode.MinFillInvalid => "min-fill-invalid",
+        RejectCode.RecurrenceInvalid => "recurrence-invalid",
+        RejectCode.RecurrenceEmpty => "recurrence-empty",
+        RejectCode.AvailabilityInvalid => "availability-invalid",
+        RejectCode.ExpiryInPast => "expiry-in-past",
+        RejectCode.DuplicateId => "duplicate-id",
+        RejectCode.UnknownOrder => "unknown-order",
+        RejectCode.NotOwner => "not-owner",
+        RejectCode.NothingToAmend => "nothing-to-amend",
+        RejectCode.RateIncrease => "rate-increase",
+        RejectCode.ReduceBelowSold => "reduce-below-sold",
+        RejectCode.AttributeInvalid => "attribute-invalid",
+        _ => throw new ArgumentOutOfRangeException(nameof(code), code, "unknown reject code"),
+    };
+}
+
+/// <summary>A value or the reason there is none. Expected outcomes are values, not exceptions.</summary>
+public readonly struct Result<T>
+{
+    private readonly T? value;
+
+    private Result(T? value, Rejection? error)
+    {
+        this.value = value;
+        Error = error;
+    }
+
+    /// <summary>The reason, when there is no value.</summary>
+    public Rejection? Error { get; }
+
+    /// <summary>True when there is a value.</summary>
+    public bool IsOk => Error is null;
+
+    /// <summary>The value; throws when there is none (a bug in the caller).</summary>
+    public T Value => IsOk ? value! : throw new InvalidOperationException($"no value: {Error!.Message}");
+
+    /// <summary>A value.</summary>
+    public static Result<T> Ok(T value) => new(value, null);
+
+    /// <summary>A refusal.</summary>
+    public static Result<T> Fail(RejectCode code, string message) => new(default, new Rejection(code, message));
+
+    /// <summary>A refusal carried over from another result.</summary>
+    public static Result<T> Fail(Rejection error) => new(default, error);
+}
