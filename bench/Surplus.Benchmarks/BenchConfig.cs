@@ -1,0 +1,10 @@
+using BenchmarkDotNet.Columns;
+using BenchmarkDotNet.Configs;
+
+namespace Surplus.Benchmarks;
+
+/// <summary>Adds operations per second, the figure the targets are stated in.</summary>
+public sealed class BenchConfig : ManualConfig
+{
+    public BenchConfig() => AddColumn(StatisticColumn.OperationsPerSecond);
+}

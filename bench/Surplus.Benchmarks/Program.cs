@@ -1,0 +1,4 @@
+using BenchmarkDotNet.Running;
+using Surplus.Benchmarks;
+
+BenchmarkSwitcher.FromAssembly(typeof(Scenario).Assembly).Run(args);
