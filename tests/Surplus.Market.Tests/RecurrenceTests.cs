@@ -1,0 +1,172 @@
+using Xunit;
+
+namespace Surplus.Market.Tests;
+
+public sealed class RecurrenceTests
+{
+    private static readonly TimeSpan Minute = TimeSpan.FromMinutes(1);
+
+    private static DateTimeOffset Utc(int year, int month, int day, int hour = 0, int minute = 0) =>
+        new(year, month, day, hour, minute, 0, TimeSpan.Zero);
+
+    private static Recurrence Create(string rule, DateOnly first, TimeOnly start, TimeSpan duration, string zone) =>
+        Recurrence.Create(rule, first, start, duration, zone).Value;
+
+    private static IReadOnlyList<Window> Expand(Recurrence recurrence, DateTimeOffset from, DateTimeOffset to, TimeSpan? slot = null) =>
+        recurrence.Expand(from.UtcTicks, to.UtcTicks, slot ?? Minute);
+
+    [Fact]
+    public void Create_RulePrefixAndLowerCase_IsNormalised()
+    {
+        var recurrence = Create("RRULE:freq=weekly;byday=sa", new DateOnly(2025, 10, 4), TimeOnly.MinValue, TimeSpan.FromDays(1), "Europe/Zurich");
+
+        Assert.Equal("FREQ=WEEKLY;BYDAY=SA", recurrence.Rule);
+        Assert.Equal("Europe/Zurich", recurrence.ZoneId);
+        Assert.Equal(TimeSpan.FromDays(1), recurrence.Duration);
+    }
+
+    [Theory]
+    [InlineData("FREQ=SOMETIMES")]
+    [InlineData("FREQ=WEEKLY;BYDAY=XX")]
+    [InlineData("FREQ=WEEKLY;COUNT=x")]
+    [InlineData("every saturday")]
+    [InlineData("BYDAY=SA")]
+    [InlineData("")]
+    public void Create_InvalidRule_RejectsWithAnExample(string rule)
+    {
+        var result = Recurrence.Create(rule, new DateOnly(2025, 10, 4), TimeOnly.MinValue, TimeSpan.FromDays(1), "Europe/Zurich");
+
+        Assert.Equal(RejectCode.RecurrenceInvalid, result.Error!.Code);
+        Assert.Contains($"'{rule}'", result.Error.Message, StringComparison.Ordinal);
+        Assert.Contains("FREQ=WEEKLY;BYDAY=SA", result.Error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("Europe/Atlantis")]
+    [InlineData("CEST")]
+    [InlineData("")]
+    public void Create_UnknownZone_RejectsAndNamesIt(string zone)
+    {
+        var result = Recurrence.Create("FREQ=WEEKLY;BYDAY=SA", new DateOnly(2025, 10, 4), TimeOnly.MinValue, TimeSpan.FromDays(1), zone);
+
+        Assert.Equal(RejectCode.RecurrenceInvalid, result.Error!.Code);
+        Assert.Contains($"'{zone}' is not an IANA time zone", result.Error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(-60)]
+    [InlineData(31 * 24 * 60 + 1)]
+    public void Create_DurationOutOfRange_Rejects(int minutes)
+    {
+        var result = Recurrence.Create("FREQ=DAILY", new DateOnly(2025, 10, 4), TimeOnly.MinValue, TimeSpan.FromMinutes(minutes), "UTC");
+
+        Assert.Equal(RejectCode.RecurrenceInvalid, result.Error!.Code);
+    }
+
+    [Fact]
+    public void Expand_SaturdaysInZurich_MapToUtcOnEitherSideOfTheOctoberChange()
+    {
+        // Summer time (UTC+2) ends on Sunday 26 October 2025 at 03:00 local; winter time is UTC+1.
+        var saturdays = Create("FREQ=WEEKLY;BYDAY=SA", new DateOnly(2025, 10, 4), TimeOnly.MinValue, TimeSpan.FromHours(24), "Europe/Zurich");
+
+        var windows = Expand(saturdays, Utc(2025, 10, 15), Utc(2025, 11, 8));
+
+        Assert.Equal(
+            [
+                TestMarket.Between(Utc(2025, 10, 17, 22), Utc(2025, 10, 18, 22)),
+                TestMarket.Between(Utc(2025, 10, 24, 22), Utc(2025, 10, 25, 22)),
+                TestMarket.Between(Utc(2025, 10, 31, 23), Utc(2025, 11, 1, 23)),
+                TestMarket.Between(Utc(2025, 11, 7, 23), Utc(2025, 11, 8, 23)),
+            ],
+            windows);
+    }
+
+    [Fact]
+    public void Expand_SundayOfTheOctoberChange_Lasts25Hours()
+    {
+        // The change is on a Sunday, so a Saturday 00:00–24:00 never spans it; a Sunday does.
+        var sundays = Create("FREQ=WEEKLY;BYDAY=SU", new DateOnly(2025, 10, 5), TimeOnly.MinValue, TimeSpan.FromHours(24), "Europe/Zurich");
+
+        var windows = Expand(sundays, Utc(2025, 10, 20), Utc(2025, 10, 30));
+
+        var only = Assert.Single(windows);
+        Assert.Equal(Utc(2025, 10, 25, 22), only.Start);
+        Assert.Equal(Utc(2025, 10, 26, 23), only.End);
+        Assert.Equal(TimeSpan.FromHours(25), only.Length);
+    }
+
+    [Fact]
+    public void Expand_SundayOfTheMarchChange_Lasts23Hours()
+    {
+        var sundays = Create("FREQ=WEEKLY;BYDAY=SU", new DateOnly(2025, 3, 2), TimeOnly.MinValue, TimeSpan.FromHours(24), "Europe/Zurich");
+
+        var only = Assert.Single(Expand(sundays, Utc(2025, 3, 27), Utc(2025, 4, 2)));
+
+        Assert.Equal(Utc(2025, 3, 29, 23), only.Start);
+        Assert.Equal(Utc(2025, 3, 30, 22), only.End);
+        Assert.Equal(TimeSpan.FromHours(23), only.Length);
+    }
+
+    [Fact]
+    public void Expand_BeforeFirstDate_GivesNoOccurrence()
+    {
+        var saturdays = Create("FREQ=WEEKLY;BYDAY=SA", new DateOnly(2025, 10, 25), TimeOnly.MinValue, TimeSpan.FromHours(24), "UTC");
+
+        var windows = Expand(saturdays, Utc(2025, 10, 1), Utc(2025, 11, 2));
+
+        Assert.Equal(
+            [TestMarket.Between(Utc(2025, 10, 25), Utc(2025, 10, 26)), TestMarket.Between(Utc(2025, 11, 1), Utc(2025, 11, 2))],
+            windows);
+    }
+
+    [Fact]
+    public void Expand_CountLimit_StopsAfterThatManyOccurrences()
+    {
+        var threeDays = Create("FREQ=DAILY;COUNT=3", new DateOnly(2025, 10, 20), new TimeOnly(9, 0), TimeSpan.FromHours(8), "UTC");
+
+        var windows = Expand(threeDays, Utc(2025, 10, 1), Utc(2025, 12, 1));
+
+        Assert.Equal([TestMarket.Hours(20, 9, 17), TestMarket.Hours(21, 9, 17), TestMarket.Hours(22, 9, 17)], windows);
+    }
+
+    [Fact]
+    public void Expand_Range_KeepsOccurrencesEndingAfterFromAndStartingBeforeTo()
+    {
+        var daily = Create("FREQ=DAILY", new DateOnly(2025, 10, 1), new TimeOnly(9, 0), TimeSpan.FromHours(8), "UTC");
+
+        var windows = Expand(daily, Utc(2025, 10, 20, 17), Utc(2025, 10, 22, 9));
+
+        // The 20th ends exactly at `from` (excluded); the 22nd starts exactly at `to` (excluded).
+        Assert.Equal([TestMarket.Hours(21, 9, 17)], windows);
+        Assert.Equal([TestMarket.Hours(20, 9, 17), TestMarket.Hours(21, 9, 17)], Expand(daily, Utc(2025, 10, 20, 16, 59), Utc(2025, 10, 22, 9)));
+        Assert.Empty(Expand(daily, Utc(2025, 10, 22), Utc(2025, 10, 22)));
+    }
+
+    [Fact]
+    public void Expand_ZoneOffsetOffTheSlot_TrimsEachOccurrenceInward()
+    {
+        // 09:00–11:00 in Kolkata (UTC+05:30) is 03:30–05:30 UTC; on hour slots only 04:00–05:00 is whole.
+        var daily = Create("FREQ=DAILY", new DateOnly(2025, 10, 1), new TimeOnly(9, 0), TimeSpan.FromHours(2), "Asia/Kolkata");
+
+        var windows = Expand(daily, Utc(2025, 10, 20), Utc(2025, 10, 21), TimeSpan.FromHours(1));
+
+        Assert.Equal([TestMarket.Hours(20, 4, 5)], windows);
+    }
+
+    [Fact]
+    public void Expand_OccurrencesLongerThanTheirPeriod_DoNotOverlap()
+    {
+        var daily = Create("FREQ=DAILY", new DateOnly(2025, 10, 20), TimeOnly.MinValue, TimeSpan.FromHours(36), "UTC");
+
+        var windows = Expand(daily, Utc(2025, 10, 20), Utc(2025, 10, 22, 1));
+
+        Assert.Equal(
+            [
+                TestMarket.Between(Utc(2025, 10, 20), Utc(2025, 10, 21, 12)),
+                TestMarket.Between(Utc(2025, 10, 21, 12), Utc(2025, 10, 22, 12)),
+                TestMarket.Between(Utc(2025, 10, 22, 12), Utc(2025, 10, 23, 12)),
+            ],
+            windows);
+    }
+}
