@@ -42,6 +42,12 @@ public sealed class MarketEngine
     /// <summary>The instant of the last command applied.</summary>
     public DateTimeOffset Clock => new(Math.Max(clock, 0), TimeSpan.Zero);
 
+    /// <summary>The sequence number the next accepted or repriced order will get (its time priority).</summary>
+    public long NextSequence => nextSequence;
+
+    /// <summary>The id the next trade will get.</summary>
+    public long NextTradeId => nextTradeId;
+
     /// <summary>How many offers rest in the book.</summary>
     public int OpenOfferCount => offers.Count;
 
@@ -384,13 +390,9 @@ public sealed class MarketEngine
         long negotiableSpare = 0;
         foreach (var offer in offerBook)
         {
-            if (!IsEligible(offer, need))
-            {
-                continue;
-            }
-
+            // Capacity first: a binary search rules out most offers far cheaper than the attribute checks.
             var spare = offer.Capacity.MinSpare(need.Window.StartTicks, need.Window.EndTicks);
-            if (spare <= 0)
+            if (spare <= 0 || !IsEligible(offer, need))
             {
                 continue;
             }

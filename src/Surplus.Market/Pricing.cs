@@ -13,6 +13,18 @@ public static class Pricing
         return ToMinor(exact, minorUnitDigits);
     }
 
+    /// <summary>
+    /// What one unit of rate over the window costs at the price, rounded up to the minor unit.
+    /// A hold of <c>rate × this</c> covers every fill of the order exactly: each fill of <c>f</c>
+    /// units costs at most <c>f × this</c>, however the amounts round.
+    /// </summary>
+    public static Money UnitCeiling(Window window, Price price, int minorUnitDigits)
+    {
+        var scale = Scale(minorUnitDigits);
+        var exact = price.PerUnitHour * (window.EndTicks - window.StartTicks) / TimeSpan.TicksPerHour * scale;
+        return new Money(checked((long)Math.Ceiling(exact)));
+    }
+
     /// <summary>The exchange's fee on an amount, in basis points, rounded half away from zero.</summary>
     public static Money Fee(Money amount, int feeBasisPoints) =>
         new((long)Math.Round(amount.Minor * (decimal)feeBasisPoints / 10_000m, 0, MidpointRounding.AwayFromZero));
@@ -30,12 +42,17 @@ public static class Pricing
     private static Money ToMinor(decimal amount, int digits)
     {
         var rounded = Math.Round(amount, digits, MidpointRounding.AwayFromZero);
+        return new Money(checked((long)(rounded * Scale(digits))));
+    }
+
+    private static decimal Scale(int digits)
+    {
         decimal scale = 1;
         for (var i = 0; i < digits; i++)
         {
             scale *= 10;
         }
 
-        return new Money(checked((long)(rounded * scale)));
+        return scale;
     }
 }

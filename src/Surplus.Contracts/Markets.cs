@@ -1,0 +1,48 @@
+namespace Surplus.Contracts;
+
+/// <summary>A market: one kind of capacity with its unit and rules.</summary>
+public sealed record MarketDto(
+    string Id,
+    string Unit,
+    int SlotSeconds,
+    decimal Tick,
+    string Currency,
+    int MinorUnitDigits,
+    int FeeBasisPoints,
+    string Clearing,
+    bool Halted);
+
+/// <summary>The operator's request for a new market.</summary>
+public sealed record CreateMarketRequest(
+    string Id,
+    string Unit,
+    int SlotSeconds = 60,
+    decimal Tick = 0.01m,
+    int FeeBasisPoints = 0,
+    string Clearing = "continuous");
+
+/// <summary>One price level of the book.</summary>
+public sealed record BookLevelDto(decimal Price, long Rate, int Orders);
+
+/// <summary>The book of a market for a window.</summary>
+public sealed record BookDto(string Market, DateTimeOffset Start, DateTimeOffset End, IReadOnlyList<BookLevelDto> Offers, IReadOnlyList<BookLevelDto> Needs);
+
+/// <summary>A trade. Buyer and seller are shown only to the parties.</summary>
+public sealed record TradeDto(
+    long Id,
+    string Market,
+    long NeedId,
+    long OfferId,
+    long? BuyerId,
+    long? SellerId,
+    long Rate,
+    DateTimeOffset Start,
+    DateTimeOffset End,
+    decimal Price,
+    long AmountMinor,
+    long FeeMinor,
+    string Aggressor,
+    DateTimeOffset At);
+
+/// <summary>A page of results; pass <c>Next</c> as <c>cursor</c> for the next one.</summary>
+public sealed record PageDto<T>(IReadOnlyList<T> Items, string? Next);

@@ -1,0 +1,109 @@
+namespace Surplus.Contracts;
+
+/// <summary>A repeating availability: "every Saturday 00:00–24:00 Europe/Zurich".</summary>
+/// <param name="Rule">An RFC 5545 RRULE, such as FREQ=WEEKLY;BYDAY=SA.</param>
+/// <param name="Start">The local start time of each occurrence (HH:mm).</param>
+/// <param name="DurationMinutes">How long each occurrence lasts on the wall clock.</param>
+/// <param name="TimeZone">An IANA time zone, such as Europe/Zurich.</param>
+/// <param name="FirstDate">The local date the rule starts from (default: today in that zone).</param>
+public sealed record RecurrenceDto(string Rule, TimeOnly Start, int DurationMinutes, string TimeZone, DateOnly? FirstDate = null);
+
+/// <summary>An ask: spare capacity over one window (start and end) or a recurrence.</summary>
+public sealed record PlaceOfferRequest(
+    string Market,
+    long Rate,
+    decimal Ask,
+    DateTimeOffset? Start = null,
+    DateTimeOffset? End = null,
+    RecurrenceDto? Recurrence = null,
+    string Mode = "standing",
+    DateTimeOffset? Expiry = null,
+    decimal? MinimumPrice = null,
+    IReadOnlyDictionary<string, string>? Attributes = null,
+    IReadOnlyList<long>? PreferredBuyers = null);
+
+/// <summary>One input of a job, with an optional SHA-256 for the agent to verify.</summary>
+public sealed record JobInputDto(string Location, string? Sha256 = null);
+
+/// <summary>The job a need carries: what to run and where the results go.</summary>
+public sealed record JobDto(
+    string Program,
+    string Results,
+    string Runtime = "wasm",
+    string? ProgramName = null,
+    string? ProgramSha256 = null,
+    IReadOnlyList<JobInputDto>? Inputs = null);
+
+/// <summary>A bid: capacity needed over a window, with its job.</summary>
+public sealed record PlaceNeedRequest(
+    string Market,
+    long Rate,
+    DateTimeOffset Start,
+    DateTimeOffset End,
+    decimal Bid,
+    decimal? MaximumPrice = null,
+    string Mode = "standing",
+    string Fill = "divisible",
+    long? MinimumFill = null,
+    DateTimeOffset? Expiry = null,
+    IReadOnlyList<string>? Constraints = null,
+    IReadOnlyList<long>? PreferredSellers = null,
+    JobDto? Job = null);
+
+/// <summary>Reprice or reduce an open order; give either or both.</summary>
+public sealed record AmendOrderRequest(decimal? Price = null, long? Rate = null);
+
+/// <summary>Unsold capacity from <c>Start</c> until the next segment.</summary>
+public sealed record CapacitySegmentDto(DateTimeOffset Start, long Spare);
+
+/// <summary>An offer as its seller sees it.</summary>
+public sealed record OfferDto(
+    long Id,
+    string Market,
+    long SellerId,
+    string Status,
+    long Rate,
+    decimal Ask,
+    DateTimeOffset? Start,
+    DateTimeOffset? End,
+    RecurrenceDto? Recurrence,
+    string Mode,
+    DateTimeOffset? Expiry,
+    decimal? MinimumPrice,
+    IReadOnlyDictionary<string, string> Attributes,
+    IReadOnlyList<long> PreferredBuyers,
+    IReadOnlyList<CapacitySegmentDto> Capacity,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt);
+
+/// <summary>A need as its buyer sees it.</summary>
+public sealed record NeedDto(
+    long Id,
+    string Market,
+    long BuyerId,
+    string Status,
+    long Rate,
+    long Remaining,
+    DateTimeOffset Start,
+    DateTimeOffset End,
+    decimal Bid,
+    decimal? MaximumPrice,
+    string Mode,
+    string Fill,
+    long? MinimumFill,
+    DateTimeOffset? Expiry,
+    IReadOnlyList<string> Constraints,
+    IReadOnlyList<long> PreferredSellers,
+    JobDto? Job,
+    long HeldMinor,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt);
+
+/// <summary>The best eligible ask was above the bid: the pair that should negotiate (step 350).</summary>
+public sealed record NegotiationNeededDto(long NeedId, long OfferId, decimal Bid, decimal Ask, long Rate, DateTimeOffset Start, DateTimeOffset End);
+
+/// <summary>The answer to placing or amending an offer: its state and the trades it made.</summary>
+public sealed record OfferResultDto(OfferDto Offer, IReadOnlyList<TradeDto> Trades);
+
+/// <summary>The answer to placing or amending a need: its state, its trades, and the pair to negotiate if any.</summary>
+public sealed record NeedResultDto(NeedDto Need, IReadOnlyList<TradeDto> Trades, NegotiationNeededDto? Negotiation);

@@ -1,0 +1,134 @@
+using Surplus.Contracts;
+using Surplus.Market;
+using Surplus.Server.Engine;
+
+namespace Surplus.Server.Api;
+
+/// <summary>The operator's routes under <c>/v1/admin</c>; they need the admin key.</summary>
+internal static class AdminEndpoints
+{
+    public static void Map(RouteGroupBuilder v1)
+    {
+        var admin = v1.MapGroup("/admin").RequireAuthorization(ApiKeyHandler.AdminPolicy).WithTags("admin");
+
+        admin.MapGet("/members", async (int? limit, string? cursor, Exchange exchange) =>
+        {
+            var max = exchange.Options.MaxPageSize;
+            var size = limit ?? Math.Min(50, max);
+            if (size < 1 || size > max)
+            {
+                return Problems.Result(ApiError.Invalid("page-size-invalid", $"limit must be between 1 and {max}"));
+            }
+
+            long after = 0;
+            if (cursor is not null && (!long.TryParse(cursor, out after) || after < 0))
+            {
+                return Problems.Result(ApiError.Invalid("cursor-invalid", "cursor must be the 'next' value of a previous page"));
+            }
+
+            var members = await exchange.ListMembersAsync(after, size);
+            return Results.Ok(new PageDto<MemberDto>(members, members.Count == size ? members[^1].Id.ToString(System.Globalization.CultureInfo.InvariantCulture) : null));
+        })
+        .Produces<PageDto<MemberDto>>().ProducesProblem(400).WithSummary("Members, oldest first");
+
+        admin.MapPost("/members/{id:long}/suspend", async (long id, Exchange exchange) =>
+            await exchange.SetSuspendedAsync(id, true) ? Results.Ok(await exchange.GetMemberAsync(id)) : Problems.Result(ApiError.NotFound($"member {id}")))
+            .Produces<MemberDto>().ProducesProblem(404).WithSummary("Suspend a member: it may only read until resumed");
+
+        admin.MapPost("/members/{id:long}/resume", async (long id, Exchange exchange) =>
+            await exchange.SetSuspendedAsync(id, false) ? Results.Ok(await exchange.GetMemberAsync(id)) : Problems.Result(ApiError.NotFound($"member {id}")))
+            .Produces<MemberDto>().ProducesProblem(404);
+
+        admin.MapPost("/members/{id:long}/deposit", async (HttpContext http, long id, Exchange exchange) =>
+        {
+            var body = await Problems.ReadAsync<DepositRequest>(http.Request);
+            if (!body.IsOk)
+            {
+                return Problems.Result(body.Error!);
+            }
+
+            if (body.Value.Value.AmountMinor <= 0)
+            {
+                return Problems.Result(ApiError.Invalid("amount-invalid", "amountMinor must be a positive number of minor units (cents)"));
+            }
+
+            var key = http.Request.Headers["Idempotency-Key"].ToString();
+            var result = await exchange.DepositAsync(id, body.Value.Value.AmountMinor, body.Value.Value.Reference,
+                key.Length == 0 ? null : new IdempotencyKey(-1, key, body.Value.Hash));
+            if (result.Error is not null)
+            {
+                return Problems.Result(result.Error);
+            }
+
+            return result.Body is StoredJson stored
+                ? Results.Content(stored.Json, "application/json", System.Text.Encoding.UTF8, result.Status)
+                : Results.Json(result.Body, Json.Options, statusCode: result.Status);
+        })
+        .Accepts<DepositRequest>("application/json").Produces<AccountDto>().ProducesProblem(400).ProducesProblem(404)
+        .WithSummary("Credit a member's available balance, in minor units");
+
+        admin.MapPost("/markets", async (HttpContext http, Exchange exchange) =>
+        {
+            var body = await Problems.ReadAsync<CreateMarketRequest>(http.Request);
+            if (!body.IsOk)
+            {
+                return Problems.Result(body.Error!);
+            }
+
+            var r = body.Value.Value;
+            if (string.IsNullOrWhiteSpace(r.Id) || r.Id.Length > 40 || !r.Id.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '-'))
+            {
+                return Problems.Result(ApiError.Invalid("market-id-invalid", "a market id has 1 to 40 lower-case letters, digits or '-'"));
+            }
+
+            if (r.Clearing is not ("continuous" or "call-auction"))
+            {
+                return Problems.Result(ApiError.Invalid("clearing-invalid", "clearing must be 'continuous' or 'call-auction'"));
+            }
+
+            if (r.SlotSeconds <= 0)
+            {
+                return Problems.Result(ApiError.Invalid("market-invalid", "slotSeconds must be positive, such as 60"));
+            }
+
+            var definition = new MarketDefinition
+            {
+                Id = r.Id, Unit = r.Unit, Slot = TimeSpan.FromSeconds(r.SlotSeconds), Tick = r.Tick, FeeBasisPoints = r.FeeBasisPoints,
+                Currency = exchange.Options.Currency, MinorUnitDigits = exchange.Options.MinorUnitDigits,
+                Clearing = r.Clearing == "continuous" ? ClearingMode.Continuous : ClearingMode.CallAuction,
+            };
+            if (definition.Validate() is { } problem)
+            {
+                return Problems.Result(ApiError.Invalid("market-invalid", problem));
+            }
+
+            var created = await exchange.CreateMarketAsync(definition);
+            return created.IsOk ? Results.Created($"/v1/markets/{r.Id}", MarketView(created.Value!)) : Problems.Result(created.Error!);
+        })
+        .Accepts<CreateMarketRequest>("application/json").Produces<MarketDto>(201).ProducesProblem(400).ProducesProblem(409)
+        .WithSummary("Create a market");
+
+        admin.MapPost("/markets/{id}/halt", (string id, Exchange exchange) => SetHalted(id, true, exchange))
+            .Produces<MarketDto>().ProducesProblem(404).WithSummary("Halt a market: no new orders or amendments; cancels still work; nothing is lost");
+        admin.MapPost("/markets/{id}/resume", (string id, Exchange exchange) => SetHalted(id, false, exchange))
+            .Produces<MarketDto>().ProducesProblem(404).WithSummary("Resume a halted market");
+
+        admin.MapGet("/ledger", async (Exchange exchange) => TypedResults.Ok(await exchange.CheckLedgerAsync()))
+            .WithSummary("Ledger totals and the conservation check");
+    }
+
+    private static async Task<IResult> SetHalted(string id, bool halted, Exchange exchange)
+    {
+        if (exchange.Market(id) is not { } market)
+        {
+            return Problems.Result(ApiError.NotFound($"market '{id}'"));
+        }
+
+        await exchange.SetHaltedAsync(market, halted);
+        return Results.Ok(MarketView(market));
+    }
+
+    internal static MarketDto MarketView(MarketHost m) => new(
+        m.Definition.Id, m.Definition.Unit, (int)m.Definition.Slot.TotalSeconds, m.Definition.Tick, m.Definition.Currency, m.Definition.MinorUnitDigits,
+        m.Definition.FeeBasisPoints, m.Definition.Clearing == ClearingMode.Continuous ? "continuous" : "call-auction", m.Halted);
+}

@@ -1,0 +1,72 @@
+using System.Security.Claims;
+using System.Text.Encodings.Web;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.Options;
+using Surplus.Server.Engine;
+
+namespace Surplus.Server.Api;
+
+/// <summary>Bearer API keys: a member's key (stored hashed) or the operator's admin key.</summary>
+internal sealed class ApiKeyHandler(
+    IOptionsMonitor<AuthenticationSchemeOptions> options,
+    ILoggerFactory logger,
+    UrlEncoder encoder,
+    Exchange exchange) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+{
+    public const string SchemeName = "ApiKey";
+    public const string MemberPolicy = "member";
+    public const string ActiveMemberPolicy = "active-member";
+    public const string AdminPolicy = "admin";
+
+    protected override Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        var header = Request.Headers.Authorization.ToString();
+        if (string.IsNullOrEmpty(header))
+        {
+            return Task.FromResult(AuthenticateResult.NoResult());
+        }
+
+        if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            return Task.FromResult(AuthenticateResult.Fail("use 'Authorization: Bearer <api key>'"));
+        }
+
+        var key = header[7..].Trim();
+        List<Claim> claims;
+        if (exchange.IsAdminKey(key))
+        {
+            claims = [new Claim(ClaimTypes.Role, "admin")];
+        }
+        else if (exchange.MemberByKey(key) is { } member)
+        {
+            claims = [new Claim(ClaimTypes.NameIdentifier, member.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)), new Claim(ClaimTypes.Role, "member")];
+            if (!member.Suspended)
+            {
+                claims.Add(new Claim("active", "true"));
+            }
+        }
+        else
+        {
+            return Task.FromResult(AuthenticateResult.Fail("the API key is not known"));
+        }
+
+        var identity = new ClaimsIdentity(claims, SchemeName);
+        return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName)));
+    }
+
+    protected override Task HandleChallengeAsync(AuthenticationProperties properties) =>
+        Problems.WriteAsync(Context, new ApiError(401, "unauthorized", "Not signed in",
+            "send your API key as 'Authorization: Bearer <key>'; join with POST /v1/members to get one"));
+
+    protected override Task HandleForbiddenAsync(AuthenticationProperties properties) =>
+        Problems.WriteAsync(Context, Context.User.IsInRole("member") && !Context.User.HasClaim("active", "true")
+            ? new ApiError(403, "member-suspended", "Suspended", "this member is suspended by the operator and may only read; ask the operator to resume it")
+            : new ApiError(403, "forbidden", "Forbidden", "this key may not do that; operator routes need the admin key"));
+}
+
+/// <summary>Who is calling.</summary>
+internal static class Caller
+{
+    public static long MemberId(this ClaimsPrincipal user) =>
+        long.Parse(user.FindFirstValue(ClaimTypes.NameIdentifier) ?? throw new InvalidOperationException("not a member"), System.Globalization.CultureInfo.InvariantCulture);
+}

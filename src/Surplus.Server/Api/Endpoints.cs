@@ -1,0 +1,524 @@
+using System.Globalization;
+using Dapper;
+using Surplus.Contracts;
+using Surplus.Market;
+using Surplus.Server.Engine;
+using Surplus.Server.Ledger;
+
+namespace Surplus.Server.Api;
+
+/// <summary>The HTTP API under <c>/v1</c>.</summary>
+internal static class Endpoints
+{
+    public static void Map(WebApplication app)
+    {
+        var v1 = app.MapGroup("/v1");
+        MapMembers(v1);
+        MapMarkets(v1);
+        MapOrders(v1);
+        MapAccount(v1);
+        SignalEndpoints.Map(v1);
+        AdminEndpoints.Map(v1);
+        app.MapGet("/healthz", () => TypedResults.Ok(new { status = "ok" })).WithTags("operations");
+    }
+
+    private static void MapMembers(RouteGroupBuilder v1)
+    {
+        v1.MapPost("/members", async (HttpRequest http, Exchange exchange) =>
+        {
+            var body = await Problems.ReadAsync<JoinRequest>(http);
+            if (!body.IsOk)
+            {
+                return Problems.Result(body.Error!);
+            }
+
+            var request = body.Value.Value;
+            if (CheckProfile(request.Name, request.Address, request.Attributes, request.Preferences) is { } bad)
+            {
+                return Problems.Result(bad);
+            }
+
+            var joined = await exchange.JoinAsync(request, Normalize(request.Attributes), request.Preferences?.PreferredCounterparties ?? []);
+            return Results.Created($"/v1/members/me", joined);
+        })
+        .AllowAnonymous().WithTags("members").Accepts<JoinRequest>("application/json")
+        .Produces<JoinResponse>(201).ProducesProblem(400)
+        .WithSummary("Join the exchange; the answer carries the API key, shown this once");
+
+        v1.MapGet("/members/me", async (HttpContext http, Exchange exchange) =>
+            await exchange.GetMemberAsync(http.User.MemberId()) is { } m ? Results.Ok(m) : Problems.Result(ApiError.NotFound("member")))
+            .RequireAuthorization(ApiKeyHandler.MemberPolicy).WithTags("members").Produces<MemberDto>().ProducesProblem(401);
+
+        v1.MapPatch("/members/me", async (HttpContext http, Exchange exchange) =>
+        {
+            var body = await Problems.ReadAsync<UpdateMemberRequest>(http.Request);
+            if (!body.IsOk)
+            {
+                return Problems.Result(body.Error!);
+            }
+
+            var update = body.Value.Value;
+            if (CheckProfile(update.Name ?? "unchanged", update.Address, update.Attributes, update.Preferences) is { } bad)
+            {
+                return Problems.Result(bad);
+            }
+
+            var member = await exchange.UpdateMemberAsync(http.User.MemberId(), update, update.Attributes is null ? null : Normalize(update.Attributes));
+            return member is null ? Problems.Result(ApiError.NotFound("member")) : Results.Ok(member);
+        })
+        .RequireAuthorization(ApiKeyHandler.ActiveMemberPolicy).WithTags("members")
+        .Accepts<UpdateMemberRequest>("application/json").Produces<MemberDto>().ProducesProblem(400);
+    }
+
+    private static ApiError? CheckProfile(string? name, string? address, IReadOnlyDictionary<string, string>? attributes, PreferencesDto? preferences)
+    {
+        if (string.IsNullOrWhiteSpace(name) || name.Trim().Length > 100)
+        {
+            return ApiError.Invalid("name-invalid", "give a name of 1 to 100 characters");
+        }
+
+        if (address is { Length: > 500 })
+        {
+            return ApiError.Invalid("address-invalid", "the address may have at most 500 characters");
+        }
+
+        if (attributes is not null && AttributeSet.Create(attributes).Error is { } e)
+        {
+            return ApiError.From(e);
+        }
+
+        if (preferences?.WebhookUrl is { } url
+            && (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https")))
+        {
+            return ApiError.Invalid("webhook-invalid", $"the webhook '{url}' is not an absolute http or https URL");
+        }
+
+        return null;
+    }
+
+    private static Dictionary<string, string> Normalize(IReadOnlyDictionary<string, string>? attributes) =>
+        (attributes ?? new Dictionary<string, string>()).ToDictionary(kv => kv.Key, kv => kv.Value.Trim(), StringComparer.OrdinalIgnoreCase);
+
+    private static MarketDto Dto(MarketHost m) => AdminEndpoints.MarketView(m);
+
+    private static void MapMarkets(RouteGroupBuilder v1)
+    {
+        v1.MapGet("/markets", (Exchange exchange) => TypedResults.Ok(exchange.Markets().Select(Dto).ToList()))
+            .AllowAnonymous().WithTags("markets");
+
+        v1.MapGet("/markets/{id}", (string id, Exchange exchange) =>
+            exchange.Market(id) is { } m ? Results.Ok(Dto(m)) : Problems.Result(ApiError.NotFound($"market '{id}'")))
+            .AllowAnonymous().WithTags("markets").Produces<MarketDto>().ProducesProblem(404);
+
+        v1.MapGet("/markets/{id}/book", async (string id, DateTimeOffset? start, DateTimeOffset? end, Exchange exchange) =>
+        {
+            if (exchange.Market(id) is not { } market)
+            {
+                return Problems.Result(ApiError.NotFound($"market '{id}'"));
+            }
+
+            var window = OrderMapper.Window(start, end, market.Definition);
+            if (!window.IsOk)
+            {
+                return Problems.Result(window.Error!);
+            }
+
+            var result = await market.SubmitAsync(new QueryWork(engine => engine.Depth(window.Value)));
+            if (result.Error is not null)
+            {
+                return Problems.Result(result.Error);
+            }
+
+            var depth = (BookDepth)result.Body!;
+            return Results.Ok(new BookDto(id, window.Value.Start, window.Value.End,
+                [.. depth.Offers.Select(l => new BookLevelDto(l.Price.PerUnitHour, l.Rate, l.Orders))],
+                [.. depth.Needs.Select(l => new BookLevelDto(l.Price.PerUnitHour, l.Rate, l.Orders))]));
+        })
+        .AllowAnonymous().WithTags("markets").Produces<BookDto>().ProducesProblem(400).ProducesProblem(404)
+        .WithSummary("Depth of the book for a window: offers that can serve all of it, needs that overlap it");
+
+        v1.MapGet("/markets/{id}/trades", async (string id, int? limit, string? cursor, Exchange exchange) =>
+        {
+            if (exchange.Market(id) is null)
+            {
+                return Problems.Result(ApiError.NotFound($"market '{id}'"));
+            }
+
+            var page = Paging.Check(limit, cursor, exchange.Options.MaxPageSize);
+            if (!page.IsOk)
+            {
+                return Problems.Result(page.Error!);
+            }
+
+            await using var c = await exchange.Database.OpenAsync();
+            var rows = (await c.QueryAsync<TradeRecord>(
+                $"SELECT {TradeRecord.Columns} FROM trades WHERE market = @id AND id < @before ORDER BY id DESC LIMIT @limit",
+                new { id, before = page.Value.Before, limit = page.Value.Limit })).ToList();
+            return Results.Ok(new PageDto<TradeDto>([.. rows.Select(r => r.ToDto(showParties: false))], Paging.Next(rows, page.Value.Limit, r => r.Id)));
+        })
+        .AllowAnonymous().WithTags("markets").Produces<PageDto<TradeDto>>().ProducesProblem(400).ProducesProblem(404)
+        .WithSummary("Trades of a market, newest first");
+    }
+
+    private static void MapOrders(RouteGroupBuilder v1)
+    {
+        v1.MapPost("/offers", async (HttpContext http, Exchange exchange) =>
+        {
+            var body = await Problems.ReadAsync<PlaceOfferRequest>(http.Request);
+            if (!body.IsOk)
+            {
+                return Problems.Result(body.Error!);
+            }
+
+            var member = http.User.MemberId();
+            if (exchange.Market(body.Value.Value.Market) is not { } market)
+            {
+                return Problems.Result(ApiError.Invalid("market-unknown", $"market '{body.Value.Value.Market}' does not exist; GET /v1/markets lists them"));
+            }
+
+            var now = exchange.Time.GetUtcNow();
+            var request = OrderMapper.Normalize(body.Value.Value, now);
+            var spec = OrderMapper.ToSpec(request, 0, member, market.Definition, Preferred(http, exchange));
+            if (!spec.IsOk)
+            {
+                return Problems.Result(spec.Error!);
+            }
+
+            if (OrderRules.Check(spec.Value!, market.Definition, now) is { } problem)
+            {
+                return Problems.Result(ApiError.From(problem));
+            }
+
+            return await Answer(http, market, new PlaceOfferWork(request, spec.Value!) { Idempotency = Key(http, member, body.Value.Hash) });
+        })
+        .RequireAuthorization(ApiKeyHandler.ActiveMemberPolicy).WithTags("orders").Accepts<PlaceOfferRequest>("application/json")
+        .Produces<OfferResultDto>(201).ProducesProblem(400).ProducesProblem(422)
+        .WithSummary("Place an offer (an ask); the answer carries its state and its trades");
+
+        v1.MapPost("/needs", async (HttpContext http, Exchange exchange) =>
+        {
+            var body = await Problems.ReadAsync<PlaceNeedRequest>(http.Request);
+            if (!body.IsOk)
+            {
+                return Problems.Result(body.Error!);
+            }
+
+            var member = http.User.MemberId();
+            if (exchange.Market(body.Value.Value.Market) is not { } market)
+            {
+                return Problems.Result(ApiError.Invalid("market-unknown", $"market '{body.Value.Value.Market}' does not exist; GET /v1/markets lists them"));
+            }
+
+            var now = exchange.Time.GetUtcNow();
+            var spec = OrderMapper.ToSpec(body.Value.Value, 0, member, market.Definition, Preferred(http, exchange));
+            if (!spec.IsOk)
+            {
+                return Problems.Result(spec.Error!);
+            }
+
+            if (OrderRules.Check(spec.Value!, market.Definition, now) is { } problem)
+            {
+                return Problems.Result(ApiError.From(problem));
+            }
+
+            return await Answer(http, market, new PlaceNeedWork(body.Value.Value, spec.Value!) { Idempotency = Key(http, member, body.Value.Hash) });
+        })
+        .RequireAuthorization(ApiKeyHandler.ActiveMemberPolicy).WithTags("orders").Accepts<PlaceNeedRequest>("application/json")
+        .Produces<NeedResultDto>(201).ProducesProblem(400).ProducesProblem(402).ProducesProblem(422)
+        .WithSummary("Place a need (a bid) with its job; the buyer's balance holds rate × hours × bid");
+
+        MapOrderResource<OfferDto>(v1, "offers", OrderSide.Offer);
+        MapOrderResource<NeedDto>(v1, "needs", OrderSide.Need);
+    }
+
+    private static void MapOrderResource<TDto>(RouteGroupBuilder v1, string table, OrderSide side)
+    {
+        v1.MapGet($"/{table}", async (HttpContext http, string? market, string? status, int? limit, string? cursor, Exchange exchange) =>
+        {
+            var page = Paging.Check(limit, cursor, exchange.Options.MaxPageSize);
+            if (!page.IsOk)
+            {
+                return Problems.Result(page.Error!);
+            }
+
+            if (status is not (null or "open" or "filled" or "cancelled" or "expired"))
+            {
+                return Problems.Result(ApiError.Invalid("status-invalid", $"status '{status}' is not known; use open, filled, cancelled or expired"));
+            }
+
+            await using var c = await exchange.Database.OpenAsync();
+            var rows = (await c.QueryAsync<OrderRecord>(
+                $"""
+                SELECT {OrderRecord.Columns(table)} FROM {table}
+                WHERE member_id = @member AND id < @before AND (@market IS NULL OR market = @market) AND (@status IS NULL OR status = @status)
+                ORDER BY id DESC LIMIT @limit
+                """,
+                new { member = http.User.MemberId(), before = page.Value.Before, market, status, limit = page.Value.Limit })).ToList();
+            return Results.Ok(new PageDto<TDto>([.. rows.Select(r => (TDto)r.ToDto(side))], Paging.Next(rows, page.Value.Limit, r => r.Id)));
+        })
+        .RequireAuthorization(ApiKeyHandler.MemberPolicy).WithTags("orders").Produces<PageDto<TDto>>().ProducesProblem(400)
+        .WithSummary($"Your own {table}, newest first, filtered by market and status");
+
+        v1.MapGet($"/{table}/{{id:long}}", async (HttpContext http, long id, Exchange exchange) =>
+        {
+            await using var c = await exchange.Database.OpenAsync();
+            var row = await c.QuerySingleOrDefaultAsync<OrderRecord>(
+                $"SELECT {OrderRecord.Columns(table)} FROM {table} WHERE id = @id AND member_id = @member", new { id, member = http.User.MemberId() });
+            return row is null ? Problems.Result(ApiError.NotFound($"{side.ToString().ToLowerInvariant()} {id}")) : Results.Ok((TDto)row.ToDto(side));
+        })
+        .RequireAuthorization(ApiKeyHandler.MemberPolicy).WithTags("orders").Produces<TDto>().ProducesProblem(404);
+
+        v1.MapPatch($"/{table}/{{id:long}}", async (HttpContext http, long id, Exchange exchange) =>
+        {
+            var body = await Problems.ReadAsync<AmendOrderRequest>(http.Request);
+            if (!body.IsOk)
+            {
+                return Problems.Result(body.Error!);
+            }
+
+            var amend = body.Value.Value;
+            if (amend.Price is null && amend.Rate is null)
+            {
+                return Problems.Result(ApiError.Invalid("nothing-to-amend", "give a new price, a new rate or both"));
+            }
+
+            var market = await MarketOf(exchange, table, id, http.User.MemberId());
+            if (market is null)
+            {
+                return Problems.Result(ApiError.NotFound($"open {side.ToString().ToLowerInvariant()} {id}"));
+            }
+
+            return await Answer(http, market, new AmendWork(new OrderKey(side, id), http.User.MemberId(),
+                amend.Price is { } p ? new Price(p) : null, amend.Rate is { } r ? new Rate(r) : null));
+        })
+        .RequireAuthorization(ApiKeyHandler.ActiveMemberPolicy).WithTags("orders").Accepts<AmendOrderRequest>("application/json")
+        .ProducesProblem(400).ProducesProblem(404).ProducesProblem(409)
+        .WithSummary("Reprice (loses time priority and matches again) or reduce an open order");
+
+        v1.MapDelete($"/{table}/{{id:long}}", async (HttpContext http, long id, Exchange exchange) =>
+        {
+            var market = await MarketOf(exchange, table, id, http.User.MemberId());
+            if (market is null)
+            {
+                return Problems.Result(ApiError.NotFound($"open {side.ToString().ToLowerInvariant()} {id}"));
+            }
+
+            return await Answer(http, market, new CancelWork(new OrderKey(side, id), http.User.MemberId()));
+        })
+        .RequireAuthorization(ApiKeyHandler.MemberPolicy).WithTags("orders").Produces<TDto>().ProducesProblem(404)
+        .WithSummary("Cancel an open order (allowed while suspended or halted)");
+    }
+
+    private static async Task<MarketHost?> MarketOf(Exchange exchange, string table, long id, long member)
+    {
+        await using var c = await exchange.Database.OpenAsync();
+        var market = await c.QuerySingleOrDefaultAsync<string?>(
+            $"SELECT market FROM {table} WHERE id = @id AND member_id = @member AND status = 'open'", new { id, member });
+        return market is null ? null : exchange.Market(market);
+    }
+
+    private static IReadOnlyList<long> Preferred(HttpContext http, Exchange exchange) =>
+        exchange.MemberByKey(http.Request.Headers.Authorization.ToString()[7..].Trim())?.PreferredCounterparties ?? [];
+
+    private static IdempotencyKey? Key(HttpContext http, long member, string hash)
+    {
+        var key = http.Request.Headers["Idempotency-Key"].ToString();
+        return string.IsNullOrEmpty(key) ? null : new IdempotencyKey(member, key.Length > 200 ? key[..200] : key, hash);
+    }
+
+    /// <summary>Submits work to a market and answers with its committed result (or the stored one, for a retried key).</summary>
+    internal static async Task<IResult> Answer(HttpContext http, MarketHost market, Work work)
+    {
+        var result = await market.SubmitAsync(work);
+        if (result.Error is not null)
+        {
+            return Problems.Result(result.Error);
+        }
+
+        if (result.Body is StoredJson stored)
+        {
+            http.Response.Headers["Idempotent-Replayed"] = "true";
+            return Results.Content(stored.Json, "application/json", System.Text.Encoding.UTF8, result.Status);
+        }
+
+        return Results.Json(result.Body, Json.Options, statusCode: result.Status);
+    }
+
+    private static void MapAccount(RouteGroupBuilder v1)
+    {
+        v1.MapGet("/account", async (HttpContext http, Exchange exchange) =>
+        {
+            var member = http.User.MemberId();
+            await using var c = await exchange.Database.OpenAsync();
+            var balances = (await c.QueryAsync<(string Account, long Balance)>(
+                "SELECT account, balance FROM accounts WHERE account IN (@available, @held)",
+                new { available = Accounts.Available(member), held = Accounts.Held(member) })).ToDictionary(r => r.Account, r => r.Balance);
+            return TypedResults.Ok(new AccountDto(exchange.Options.Currency, exchange.Options.MinorUnitDigits,
+                balances.GetValueOrDefault(Accounts.Available(member)), balances.GetValueOrDefault(Accounts.Held(member))));
+        })
+        .RequireAuthorization(ApiKeyHandler.MemberPolicy).WithTags("account").WithSummary("Your balances: available and held, in minor units");
+
+        v1.MapGet("/account/entries", async (HttpContext http, int? limit, string? cursor, Exchange exchange) =>
+        {
+            var page = Paging.Check(limit, cursor, exchange.Options.MaxPageSize);
+            if (!page.IsOk)
+            {
+                return Problems.Result(page.Error!);
+            }
+
+            var member = http.User.MemberId();
+            string available = Accounts.Available(member), held = Accounts.Held(member);
+            await using var c = await exchange.Database.OpenAsync();
+            await using var snapshot = await c.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead);
+            var transfers = (await c.QueryAsync<(long Id, long At, string Debit, string Credit, long Amount, string Kind, string? Reference)>(
+                """
+                SELECT id, at, debit, credit, amount, kind, reference FROM transfers
+                WHERE (debit IN (@available, @held) OR credit IN (@available, @held)) AND id < @before
+                ORDER BY id DESC LIMIT @limit
+                """,
+                new { available, held, before = page.Value.Before, limit = page.Value.Limit }, snapshot)).ToList();
+
+            // Running balances: start from today's balance and walk back through the page (newest first).
+            var balance = new Dictionary<string, long>
+            {
+                [available] = await Balance(c, snapshot, available) - await LaterSum(c, snapshot, available, transfers),
+                [held] = await Balance(c, snapshot, held) - await LaterSum(c, snapshot, held, transfers),
+            };
+            var entries = new List<LedgerEntryDto>();
+            foreach (var t in transfers)
+            {
+                foreach (var (account, sign) in new[] { (t.Credit, 1L), (t.Debit, -1L) })
+                {
+                    if (balance.ContainsKey(account))
+                    {
+                        entries.Add(new LedgerEntryDto(t.Id, new DateTimeOffset(t.At, TimeSpan.Zero), account == available ? "available" : "held",
+                            t.Kind, sign * t.Amount, balance[account], t.Reference));
+                        balance[account] -= sign * t.Amount;
+                    }
+                }
+            }
+
+            return Results.Ok(new PageDto<LedgerEntryDto>(entries, Paging.Next(transfers, page.Value.Limit, t => t.Id)));
+        })
+        .RequireAuthorization(ApiKeyHandler.MemberPolicy).WithTags("account").Produces<PageDto<LedgerEntryDto>>().ProducesProblem(400)
+        .WithSummary("Your statement, newest first, with the running balance after each entry");
+    }
+
+    /// <summary>The net of transfers into an account newer than the page (those not shown), to start the running balance from.</summary>
+    private static async Task<long> Balance(System.Data.Common.DbConnection c, System.Data.Common.DbTransaction tx, string account) =>
+        await c.ExecuteScalarAsync<long?>("SELECT balance FROM accounts WHERE account = @account", new { account }, tx) ?? 0;
+
+    private static async Task<long> LaterSum(System.Data.Common.DbConnection c, System.Data.Common.DbTransaction tx, string account, List<(long Id, long At, string Debit, string Credit, long Amount, string Kind, string? Reference)> page)
+    {
+        if (page.Count == 0)
+        {
+            return 0;
+        }
+
+        return await c.ExecuteScalarAsync<long>(
+            "SELECT COALESCE(SUM(CASE WHEN credit = @account THEN amount ELSE -amount END), 0) FROM transfers WHERE (credit = @account OR debit = @account) AND id > @newest",
+            new { account, newest = page[0].Id }, tx);
+    }
+}
+
+/// <summary>Page sizes and cursors.</summary>
+internal static class Paging
+{
+    public static Checked<(int Limit, long Before)> Check(int? limit, string? cursor, int max)
+    {
+        var size = limit ?? Math.Min(50, max);
+        if (size < 1 || size > max)
+        {
+            return ApiError.Invalid("page-size-invalid", $"limit must be between 1 and {max}");
+        }
+
+        if (cursor is null)
+        {
+            return (size, long.MaxValue);
+        }
+
+        return long.TryParse(cursor, NumberStyles.None, CultureInfo.InvariantCulture, out var before) && before > 0
+            ? (size, before)
+            : ApiError.Invalid("cursor-invalid", "cursor must be the 'next' value of a previous page");
+    }
+
+    public static string? Next<T>(IReadOnlyList<T> rows, int limit, Func<T, long> id) =>
+        rows.Count == limit ? id(rows[^1]).ToString(CultureInfo.InvariantCulture) : null;
+}
+
+/// <summary>A trade row.</summary>
+internal sealed class TradeRecord
+{
+    public const string Columns = "market AS Market, id AS Id, need_id AS NeedId, offer_id AS OfferId, buyer_id AS BuyerId, seller_id AS SellerId, rate AS Rate, window_start AS WindowStart, window_end AS WindowEnd, price AS Price, amount AS Amount, fee AS Fee, aggressor AS Aggressor, at AS At";
+
+    public string Market { get; set; } = "";
+
+    public long Id { get; set; }
+
+    public long NeedId { get; set; }
+
+    public long OfferId { get; set; }
+
+    public long BuyerId { get; set; }
+
+    public long SellerId { get; set; }
+
+    public long Rate { get; set; }
+
+    public long WindowStart { get; set; }
+
+    public long WindowEnd { get; set; }
+
+    public string Price { get; set; } = "0";
+
+    public long Amount { get; set; }
+
+    public long Fee { get; set; }
+
+    public string Aggressor { get; set; } = "";
+
+    public long At { get; set; }
+
+    public TradeDto ToDto(bool showParties) => new(
+        Id, Market, NeedId, OfferId, showParties ? BuyerId : null, showParties ? SellerId : null, Rate,
+        new DateTimeOffset(WindowStart, TimeSpan.Zero), new DateTimeOffset(WindowEnd, TimeSpan.Zero),
+        decimal.Parse(Price, CultureInfo.InvariantCulture), Amount, Fee, Aggressor, new DateTimeOffset(At, TimeSpan.Zero));
+}
+
+/// <summary>An offer or need row.</summary>
+internal sealed class OrderRecord
+{
+    public long Id { get; set; }
+
+    public string Market { get; set; } = "";
+
+    public long MemberId { get; set; }
+
+    public string Status { get; set; } = "";
+
+    public string Spec { get; set; } = "";
+
+    public string State { get; set; } = "";
+
+    public long Held { get; set; }
+
+    public long CreatedAt { get; set; }
+
+    public long UpdatedAt { get; set; }
+
+    public static string Columns(string table) =>
+        "id AS Id, market AS Market, member_id AS MemberId, status AS Status, spec AS Spec, state AS State, created_at AS CreatedAt, updated_at AS UpdatedAt"
+        + (table == "needs" ? ", held AS Held" : "");
+
+    public object ToDto(OrderSide side) => side == OrderSide.Offer
+        ? new OfferRow
+        {
+            Id = Id, Market = Market, Member = MemberId, Request = Json.Read<PlaceOfferRequest>(Spec), State = Json.Read<OfferStateJson>(State),
+            Status = Status, CreatedAt = CreatedAt, UpdatedAt = UpdatedAt,
+        }.ToDto()
+        : new NeedRow
+        {
+            Id = Id, Market = Market, Member = MemberId, Request = Json.Read<PlaceNeedRequest>(Spec), State = Json.Read<NeedStateJson>(State),
+            Status = Status, Held = Held, CreatedAt = CreatedAt, UpdatedAt = UpdatedAt,
+        }.ToDto();
+}

@@ -1,0 +1,102 @@
+using System.Text.Json;
+using Dapper;
+using Surplus.Contracts;
+using Surplus.Server.Engine;
+
+namespace Surplus.Server.Api;
+
+/// <summary><c>GET /v1/events</c>: a member's signals as server-sent events (resuming from <c>Last-Event-ID</c>) or as a JSON poll (<c>?after=N</c>).</summary>
+internal static class SignalEndpoints
+{
+    private static readonly TimeSpan KeepAlive = TimeSpan.FromSeconds(15);
+
+    public static void Map(RouteGroupBuilder v1)
+    {
+        v1.MapGet("/events", async (HttpContext http, long? after, int? limit, Exchange exchange) =>
+        {
+            var member = http.User.MemberId();
+            var max = exchange.Options.MaxPageSize;
+            if (limit is < 1 || limit > max)
+            {
+                return Problems.Result(ApiError.Invalid("page-size-invalid", $"limit must be between 1 and {max}"));
+            }
+
+            var lastEventId = http.Request.Headers["Last-Event-ID"].ToString();
+            long from = after ?? 0;
+            if (lastEventId.Length > 0 && !long.TryParse(lastEventId, out from))
+            {
+                return Problems.Result(ApiError.Invalid("last-event-id-invalid", "Last-Event-ID must be the id of a signal you received"));
+            }
+
+            if (from < 0)
+            {
+                return Problems.Result(ApiError.Invalid("after-invalid", "after must be zero or the id of a signal you received"));
+            }
+
+            if (!http.Request.Headers.Accept.ToString().Contains("text/event-stream", StringComparison.OrdinalIgnoreCase))
+            {
+                var items = await ReadAsync(exchange, member, from, limit ?? Math.Min(100, max));
+                return Results.Ok(new PageDto<SignalDto>(items, items.Count > 0 ? items[^1].Id.ToString(System.Globalization.CultureInfo.InvariantCulture) : null));
+            }
+
+            await StreamAsync(http, exchange, member, from);
+            return Results.Empty;
+        })
+        .RequireAuthorization(ApiKeyHandler.MemberPolicy).WithTags("signals").Produces<PageDto<SignalDto>>().ProducesProblem(400)
+        .WithSummary("Your signals: SSE (Accept: text/event-stream, resume with Last-Event-ID) or JSON after=N");
+    }
+
+    private static async Task StreamAsync(HttpContext http, Exchange exchange, long member, long after)
+    {
+        var response = http.Response;
+        response.Headers.ContentType = "text/event-stream";
+        response.Headers.CacheControl = "no-cache";
+        response.Headers["X-Accel-Buffering"] = "no";
+        await response.StartAsync(http.RequestAborted);
+        var cancel = http.RequestAborted;
+        try
+        {
+            while (!cancel.IsCancellationRequested)
+            {
+                // Wait first, then read: a signal committed between the read and the wait still wakes us.
+                var woken = exchange.Hub.WaitAsync(member);
+                var items = await ReadAsync(exchange, member, after, 500);
+                foreach (var s in items)
+                {
+                    await response.WriteAsync($"id: {s.Id}\nevent: {s.Type}\ndata: {s.Data.GetRawText()}\n\n", cancel);
+                    after = s.Id;
+                }
+
+                await response.Body.FlushAsync(cancel);
+                if (items.Count == 500)
+                {
+                    continue;
+                }
+
+                var finished = await Task.WhenAny(woken, Task.Delay(KeepAlive, exchange.Time, cancel));
+                if (finished != woken)
+                {
+                    await response.WriteAsync(": keep-alive\n\n", cancel);
+                    await response.Body.FlushAsync(cancel);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The client went away.
+        }
+    }
+
+    private static async Task<List<SignalDto>> ReadAsync(Exchange exchange, long member, long after, int limit)
+    {
+        await using var c = await exchange.Database.OpenAsync();
+        var rows = await c.QueryAsync<(long Seq, string Type, long At, string Data)>(
+            "SELECT seq, type, at, data FROM signals WHERE member_id = @member AND seq > @after ORDER BY seq LIMIT @limit",
+            new { member, after, limit });
+        return [.. rows.Select(r =>
+        {
+            using var doc = JsonDocument.Parse(r.Data);
+            return new SignalDto(r.Seq, r.Type, new DateTimeOffset(r.At, TimeSpan.Zero), doc.RootElement.Clone());
+        })];
+    }
+}

@@ -1,0 +1,473 @@
+using System.Data.Common;
+using System.Security.Cryptography;
+using System.Text;
+using Dapper;
+using Microsoft.Extensions.Options;
+using Surplus.Contracts;
+using Surplus.Market;
+using Surplus.Server.Api;
+using Surplus.Server.Ledger;
+using Surplus.Server.Signals;
+using Surplus.Server.Storage;
+
+namespace Surplus.Server.Engine;
+
+/// <summary>What the exchange knows of a member for every request: id, suspension, preferred counterparties.</summary>
+internal sealed record MemberInfo(long Id, bool Suspended, IReadOnlyList<long> PreferredCounterparties);
+
+/// <summary>
+/// The exchange's state in memory and its way to the store: markets and their engines, members,
+/// the ledger, the signal numbers, and the write gate through which every change to the store
+/// passes, one transaction at a time.
+/// </summary>
+internal sealed class Exchange : IDisposable
+{
+    private readonly Dictionary<string, MarketHost> markets = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, MemberInfo> membersByKeyHash = new(StringComparer.Ordinal);
+    private readonly Lock sync = new();
+    private long nextOfferId;
+    private long nextNeedId;
+    private long nextMemberId;
+    private string adminKeyHash = "";
+    private CancellationTokenSource? stopping;
+
+    public Exchange(IOptions<ServerOptions> options, TimeProvider time, ILogger<Exchange> log, ExchangeMetrics metrics)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        Options = options.Value;
+        Time = time;
+        Log = log;
+        Metrics = metrics;
+        Database = Database.Open(Options.Database, Options.DataDirectory, Options.Durable);
+    }
+
+    public ServerOptions Options { get; }
+
+    public TimeProvider Time { get; }
+
+    public ILogger Log { get; }
+
+    public ExchangeMetrics Metrics { get; }
+
+    public Database Database { get; }
+
+    public SemaphoreSlim Gate { get; } = new(1, 1);
+
+    public LedgerBook Ledger { get; } = new();
+
+    public SignalLog Signals { get; } = new();
+
+    public SignalHub Hub { get; } = new();
+
+    /// <summary>The admin key when this start generated it (to be shown once), else null.</summary>
+    public string? NewAdminKey { get; private set; }
+
+    public long NextOfferId() => Interlocked.Increment(ref nextOfferId);
+
+    public long NextNeedId() => Interlocked.Increment(ref nextNeedId);
+
+    public static string Hash(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
+
+    /// <summary>Migrates the store, creates what a first start creates, and rebuilds every engine.</summary>
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        SchemaMigrator.Migrate(Database);
+        await using var c = await Database.OpenAsync(cancellationToken);
+        await EnsureAdminKeyAsync(c);
+        if (await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM markets") == 0)
+        {
+            foreach (var (id, unit) in new[] { ("compute", "MFLOPS"), ("storage", "GB"), ("web", "page views per hour") })
+            {
+                await InsertMarketAsync(c, null, new MarketDefinition { Id = id, Unit = unit, Currency = Options.Currency, MinorUnitDigits = Options.MinorUnitDigits });
+            }
+        }
+
+        nextOfferId = await c.ExecuteScalarAsync<long>("SELECT COALESCE(MAX(id), 0) FROM offers");
+        nextNeedId = await c.ExecuteScalarAsync<long>("SELECT COALESCE(MAX(id), 0) FROM needs");
+        nextMemberId = await c.ExecuteScalarAsync<long>("SELECT COALESCE(MAX(id), 0) FROM members");
+        await LoadLedgerAndSignalsAsync(c);
+        foreach (var m in await c.QueryAsync<(long Id, string ApiKeyHash, bool Suspended, string Preferred)>("SELECT id, api_key_hash, suspended, preferred FROM members"))
+        {
+            membersByKeyHash[m.ApiKeyHash] = new MemberInfo(m.Id, m.Suspended, Json.Read<List<long>>(m.Preferred));
+        }
+
+        stopping = new CancellationTokenSource();
+        foreach (var row in await c.QueryAsync<(string Id, string Definition, bool Halted)>("SELECT id, definition, halted FROM markets ORDER BY id"))
+        {
+            var host = new MarketHost(this, Json.Read<MarketDefinition>(row.Definition), row.Halted);
+            await host.LoadAsync(c);
+            markets[row.Id] = host;
+            host.Start(stopping.Token);
+        }
+    }
+
+    /// <summary>Lets the engines finish what they were given, then stops them.</summary>
+    public async Task StopAsync()
+    {
+        List<MarketHost> hosts;
+        lock (sync)
+        {
+            hosts = [.. markets.Values];
+        }
+
+        foreach (var host in hosts)
+        {
+            host.Complete();
+        }
+
+        await Task.WhenAll(hosts.Select(h => h.Loop ?? Task.CompletedTask));
+        stopping?.Cancel();
+    }
+
+    public MarketHost? Market(string id)
+    {
+        lock (sync)
+        {
+            return markets.GetValueOrDefault(id);
+        }
+    }
+
+    public IReadOnlyList<MarketHost> Markets()
+    {
+        lock (sync)
+        {
+            return [.. markets.Values.OrderBy(m => m.Definition.Id, StringComparer.Ordinal)];
+        }
+    }
+
+    public MemberInfo? MemberByKey(string key)
+    {
+        lock (sync)
+        {
+            return membersByKeyHash.GetValueOrDefault(Hash(key));
+        }
+    }
+
+    public bool IsAdminKey(string key) => CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(Hash(key)), Encoding.ASCII.GetBytes(adminKeyHash));
+
+    public static string NewKey(string prefix) => prefix + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    /// <summary>Runs a change to the store inside the write gate, with ledger and signal effects written in the same transaction.</summary>
+    public async Task<T> WriteAsync<T>(Func<DbConnection, DbTransaction, Task<T>> change)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        await Gate.WaitAsync();
+        HashSet<long> notify = [];
+        try
+        {
+            await using var c = await Database.OpenAsync();
+            await using var tx = await c.BeginTransactionAsync();
+            var result = await change(c, tx);
+            foreach (var s in Signals.PendingMembers())
+            {
+                notify.Add(s);
+            }
+
+            await WriteLedgerAndSignalsAsync(c, tx);
+            await tx.CommitAsync();
+            return result;
+        }
+        catch
+        {
+            await using var c = await Database.OpenAsync();
+            await LoadLedgerAndSignalsAsync(c);
+            throw;
+        }
+        finally
+        {
+            Gate.Release();
+            Hub.Notify(notify);
+        }
+    }
+
+    /// <summary>Writes the ledger's pending transfers and balances and the pending signals.</summary>
+    public async Task WriteLedgerAndSignalsAsync(DbConnection c, DbTransaction tx)
+    {
+        var (transfers, balances) = Ledger.TakePending();
+        if (transfers.Count > 0)
+        {
+            await c.ExecuteAsync(
+                "INSERT INTO transfers (id, at, debit, credit, amount, kind, reference) VALUES (@Id, @AtTicks, @Debit, @Credit, @Amount, @Kind, @Reference)",
+                transfers, tx);
+            await c.ExecuteAsync(
+                """
+                INSERT INTO accounts (account, member_id, balance) VALUES (@Account, @Member, @Balance)
+                ON CONFLICT (account) DO UPDATE SET balance = excluded.balance
+                """,
+                balances.Select(b => new { Account = b.Key, Member = Accounts.MemberOf(b.Key), Balance = b.Value }), tx);
+        }
+
+        var signals = Signals.TakePending();
+        if (signals.Count > 0)
+        {
+            await c.ExecuteAsync(
+                "INSERT INTO signals (member_id, seq, type, at, data) VALUES (@Member, @Seq, @Type, @AtTicks, @Data)", signals, tx);
+        }
+    }
+
+    /// <summary>After a failed write: the market's engine, the ledger and the signal numbers are read back from the store.</summary>
+    public async Task ReloadAfterFailureAsync(MarketHost host)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        await using var c = await Database.OpenAsync();
+        await LoadLedgerAndSignalsAsync(c);
+        await host.LoadAsync(c);
+    }
+
+    public async Task<JoinResponse> JoinAsync(JoinRequest request, IReadOnlyDictionary<string, string> attributes, IReadOnlyList<long> preferred)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var key = NewKey("sk_");
+        var now = Time.GetUtcNow();
+        var member = await WriteAsync(async (c, tx) =>
+        {
+            var id = Interlocked.Increment(ref nextMemberId);
+            await c.ExecuteAsync(
+                """
+                INSERT INTO members (id, name, address, attributes, preferred, webhook_url, webhook_secret, webhook_cursor, api_key_hash, suspended, joined_at)
+                VALUES (@id, @name, @address, @attributes, @preferred, @url, @secret, 0, @hash, @suspended, @at)
+                """,
+                new
+                {
+                    id, name = request.Name.Trim(), address = request.Address, attributes = Json.Write(attributes), preferred = Json.Write(preferred),
+                    url = request.Preferences?.WebhookUrl, secret = request.Preferences?.WebhookSecret, hash = Hash(key), suspended = false, at = now.UtcTicks,
+                }, tx);
+            return new MemberDto(id, request.Name.Trim(), request.Address, attributes, preferred, request.Preferences?.WebhookUrl, false, now);
+        });
+        lock (sync)
+        {
+            membersByKeyHash[Hash(key)] = new MemberInfo(member.Id, false, preferred);
+        }
+
+        return new JoinResponse(member, key);
+    }
+
+    public async Task<MemberDto?> GetMemberAsync(long id)
+    {
+        await using var c = await Database.OpenAsync();
+        var row = await c.QuerySingleOrDefaultAsync<MemberRecord>(
+            "SELECT id AS Id, name AS Name, address AS Address, attributes AS Attributes, preferred AS Preferred, webhook_url AS WebhookUrl, suspended AS Suspended, joined_at AS JoinedAt FROM members WHERE id = @id",
+            new { id });
+        return row?.ToDto();
+    }
+
+    public async Task<IReadOnlyList<MemberDto>> ListMembersAsync(long after, int limit)
+    {
+        await using var c = await Database.OpenAsync();
+        var rows = await c.QueryAsync<MemberRecord>(
+            "SELECT id AS Id, name AS Name, address AS Address, attributes AS Attributes, preferred AS Preferred, webhook_url AS WebhookUrl, suspended AS Suspended, joined_at AS JoinedAt FROM members WHERE id > @after ORDER BY id LIMIT @limit",
+            new { after, limit });
+        return [.. rows.Select(r => r.ToDto())];
+    }
+
+    public async Task<MemberDto?> UpdateMemberAsync(long id, UpdateMemberRequest update, IReadOnlyDictionary<string, string>? attributes)
+    {
+        ArgumentNullException.ThrowIfNull(update);
+        var changed = await WriteAsync(async (c, tx) =>
+        {
+            var n = await c.ExecuteAsync(
+                """
+                UPDATE members SET
+                  name = COALESCE(@name, name), address = COALESCE(@address, address), attributes = COALESCE(@attributes, attributes),
+                  preferred = COALESCE(@preferred, preferred), webhook_url = COALESCE(@url, webhook_url), webhook_secret = COALESCE(@secret, webhook_secret)
+                WHERE id = @id
+                """,
+                new
+                {
+                    id, name = update.Name?.Trim(), address = update.Address, attributes = attributes is null ? null : Json.Write(attributes),
+                    preferred = update.Preferences?.PreferredCounterparties is { } p ? Json.Write(p) : null,
+                    url = update.Preferences?.WebhookUrl, secret = update.Preferences?.WebhookSecret,
+                }, tx);
+            return n > 0;
+        });
+        if (!changed)
+        {
+            return null;
+        }
+
+        if (update.Preferences?.PreferredCounterparties is { } preferred)
+        {
+            lock (sync)
+            {
+                foreach (var (hash, info) in membersByKeyHash.Where(kv => kv.Value.Id == id).ToList())
+                {
+                    membersByKeyHash[hash] = info with { PreferredCounterparties = preferred };
+                }
+            }
+        }
+
+        return await GetMemberAsync(id);
+    }
+
+    public async Task<bool> SetSuspendedAsync(long id, bool suspended)
+    {
+        var changed = await WriteAsync(async (c, tx) =>
+            await c.ExecuteAsync("UPDATE members SET suspended = @suspended WHERE id = @id", new { id, suspended }, tx) > 0);
+        if (changed)
+        {
+            lock (sync)
+            {
+                foreach (var (hash, info) in membersByKeyHash.Where(kv => kv.Value.Id == id).ToList())
+                {
+                    membersByKeyHash[hash] = info with { Suspended = suspended };
+                }
+            }
+        }
+
+        return changed;
+    }
+
+    /// <summary>Credits a member from outside; with an idempotency key, a retry answers as the first call did and moves nothing.</summary>
+    public Task<WorkResult> DepositAsync(long member, long amount, string? reference, IdempotencyKey? key) => WriteAsync(async (c, tx) =>
+    {
+        if (key is not null)
+        {
+            var earlier = await c.QuerySingleOrDefaultAsync<(string RequestHash, int Status, string Response)?>(
+                "SELECT request_hash, status, response FROM idempotency WHERE member_id = @Member AND key = @Key", key, tx);
+            if (earlier is { } e)
+            {
+                return e.RequestHash == key.RequestHash
+                    ? new WorkResult(e.Status, new StoredJson(e.Response), null)
+                    : WorkResult.Fail(new ApiError(422, "idempotency-key-reused", "Idempotency key reused",
+                        $"the Idempotency-Key '{key.Key}' was used before with another request; use a new key for a new request"));
+            }
+        }
+
+        if (await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM members WHERE id = @member", new { member }, tx) == 0)
+        {
+            return WorkResult.Fail(ApiError.NotFound($"member {member}"));
+        }
+
+        var at = Time.GetUtcNow().UtcTicks;
+        Ledger.Move(Accounts.External, Accounts.Available(member), amount, "deposit", reference, at);
+        Signals.Add(member, "account.deposit", at, Json.Write(new { amountMinor = amount, reference }));
+        var answer = new AccountDto(Options.Currency, Options.MinorUnitDigits, Ledger.Balance(Accounts.Available(member)), Ledger.Balance(Accounts.Held(member)));
+        if (key is not null)
+        {
+            await c.ExecuteAsync(
+                "INSERT INTO idempotency (member_id, key, request_hash, status, response, created_at) VALUES (@Member, @Key, @RequestHash, 200, @response, @at)",
+                new { key.Member, key.Key, key.RequestHash, response = Json.Write(answer), at }, tx);
+        }
+
+        return new WorkResult(200, answer, null);
+    });
+
+    /// <summary>The ledger's totals and whether money is conserved: every balance but the external one adds up to what came in from outside.</summary>
+    public async Task<LedgerCheckDto> CheckLedgerAsync()
+    {
+        await using var c = await Database.OpenAsync();
+        await using var tx = await c.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead);
+        var balances = (await c.QueryAsync<(string Account, long Balance)>("SELECT account, balance FROM accounts", transaction: tx)).ToList();
+        var deposits = await c.ExecuteScalarAsync<long>("SELECT COALESCE(SUM(amount), 0) FROM transfers WHERE debit = 'external'", transaction: tx);
+        var withdrawals = await c.ExecuteScalarAsync<long>("SELECT COALESCE(SUM(amount), 0) FROM transfers WHERE credit = 'external'", transaction: tx);
+        var inside = balances.Where(b => b.Account != Accounts.External).Sum(b => b.Balance);
+        var negative = balances.Where(b => b.Account != Accounts.External && b.Balance < 0).Select(b => b.Account).ToList();
+        long Sum(string prefix, string suffix) => balances.Where(b => b.Account.StartsWith(prefix, StringComparison.Ordinal) && b.Account.EndsWith(suffix, StringComparison.Ordinal)).Sum(b => b.Balance);
+        return new LedgerCheckDto(deposits, withdrawals, inside, Sum("member:", ":available"), Sum("member:", ":held"), Sum("escrow:", ""),
+            inside == deposits - withdrawals && negative.Count == 0, negative);
+    }
+
+    public async Task<Checked<MarketHost>> CreateMarketAsync(MarketDefinition definition)
+    {
+        ArgumentNullException.ThrowIfNull(definition);
+        if (Market(definition.Id) is not null)
+        {
+            return ApiError.Conflict("market-exists", $"market '{definition.Id}' already exists");
+        }
+
+        await WriteAsync(async (c, tx) =>
+        {
+            await InsertMarketAsync(c, tx, definition);
+            return true;
+        });
+        var host = new MarketHost(this, definition, halted: false);
+        lock (sync)
+        {
+            markets[definition.Id] = host;
+        }
+
+        host.Start(stopping!.Token);
+        return host;
+    }
+
+    public async Task SetHaltedAsync(MarketHost host, bool halted)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        await WriteAsync(async (c, tx) =>
+            await c.ExecuteAsync("UPDATE markets SET halted = @halted WHERE id = @id", new { halted, id = host.Definition.Id }, tx));
+        host.Halted = halted;
+    }
+
+    public void Dispose()
+    {
+        stopping?.Dispose();
+        Gate.Dispose();
+        Database.Dispose();
+    }
+
+    private async Task InsertMarketAsync(DbConnection c, DbTransaction? tx, MarketDefinition definition) =>
+        await c.ExecuteAsync("INSERT INTO markets (id, definition, halted, created_at) VALUES (@id, @definition, @halted, @at)",
+            new { id = definition.Id, definition = Json.Write(definition), halted = false, at = Time.GetUtcNow().UtcTicks }, tx);
+
+    private async Task LoadLedgerAndSignalsAsync(DbConnection c)
+    {
+        var accounts = await c.QueryAsync<(string Account, long Balance)>("SELECT account, balance FROM accounts");
+        var lastTransfer = await c.ExecuteScalarAsync<long>("SELECT COALESCE(MAX(id), 0) FROM transfers");
+        Ledger.Load(accounts.Select(a => new KeyValuePair<string, long>(a.Account, a.Balance)), lastTransfer);
+        var signals = await c.QueryAsync<(long Member, long Seq)>("SELECT member_id, MAX(seq) FROM signals GROUP BY member_id");
+        Signals.Load(signals.Select(s => new KeyValuePair<long, long>(s.Member, s.Seq)));
+    }
+
+    private async Task EnsureAdminKeyAsync(DbConnection c)
+    {
+        var stored = await c.ExecuteScalarAsync<string?>("SELECT value FROM settings WHERE key = 'admin_key_hash'");
+        if (Options.AdminKey is { Length: > 0 } given)
+        {
+            adminKeyHash = Hash(given);
+        }
+        else if (stored is not null)
+        {
+            adminKeyHash = stored;
+            return;
+        }
+        else
+        {
+            NewAdminKey = NewKey("ak_");
+            adminKeyHash = Hash(NewAdminKey);
+            Directory.CreateDirectory(Options.DataDirectory);
+            var path = Path.Combine(Options.DataDirectory, "admin.key");
+            await File.WriteAllTextAsync(path, NewAdminKey + "\n");
+            if (!OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            }
+        }
+
+        await c.ExecuteAsync(
+            "INSERT INTO settings (key, value) VALUES ('admin_key_hash', @hash) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            new { hash = adminKeyHash });
+    }
+
+    private sealed class MemberRecord
+    {
+        public long Id { get; set; }
+
+        public string Name { get; set; } = "";
+
+        public string? Address { get; set; }
+
+        public string Attributes { get; set; } = "{}";
+
+        public string Preferred { get; set; } = "[]";
+
+        public string? WebhookUrl { get; set; }
+
+        public bool Suspended { get; set; }
+
+        public long JoinedAt { get; set; }
+
+        public MemberDto ToDto() => new(
+            Id, Name, Address, Json.Read<Dictionary<string, string>>(Attributes), Json.Read<List<long>>(Preferred), WebhookUrl, Suspended,
+            new DateTimeOffset(JoinedAt, TimeSpan.Zero));
+    }
+}

@@ -1,0 +1,48 @@
+namespace Surplus.Server.Engine;
+
+/// <summary>Starts the exchange with the host, tells the engines the time, and stops them cleanly.</summary>
+internal sealed class ExchangeService(Exchange exchange) : IHostedService, IDisposable
+{
+    private readonly CancellationTokenSource stop = new();
+    private Task? ticker;
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await exchange.StartAsync(cancellationToken);
+        if (exchange.NewAdminKey is { } key)
+        {
+            Console.WriteLine($"Admin key (shown once; also kept in {Path.GetFullPath(Path.Combine(exchange.Options.DataDirectory, "admin.key"))}): {key}");
+        }
+
+        ticker = Task.Run(TickAsync, CancellationToken.None);
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await stop.CancelAsync();
+        if (ticker is not null)
+        {
+            await ticker;
+        }
+
+        await exchange.StopAsync();
+    }
+
+    public void Dispose() => stop.Dispose();
+
+    private async Task TickAsync()
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(exchange.Options.TickMilliseconds), exchange.Time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stop.Token))
+            {
+                await Task.WhenAll(exchange.Markets().Select(m => m.SubmitAsync(new TickWork())));
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping.
+        }
+    }
+}

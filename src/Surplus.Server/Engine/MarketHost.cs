@@ -1,0 +1,644 @@
+using System.Data.Common;
+using System.Threading.Channels;
+using Dapper;
+using Surplus.Contracts;
+using Surplus.Market;
+using Surplus.Server.Api;
+using Surplus.Server.Ledger;
+
+namespace Surplus.Server.Engine;
+
+/// <summary>The answer to one piece of engine work: an HTTP status and body, or an error.</summary>
+internal sealed record WorkResult(int Status, object? Body, ApiError? Error)
+{
+    public static WorkResult Fail(ApiError error) => new(error.Status, null, error);
+}
+
+/// <summary>An idempotency key, with the hash of the request it came with.</summary>
+internal sealed record IdempotencyKey(long Member, string Key, string RequestHash);
+
+/// <summary>One piece of work for a market's engine loop.</summary>
+internal abstract class Work
+{
+    public TaskCompletionSource<WorkResult> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public IdempotencyKey? Idempotency { get; init; }
+
+    /// <summary>The result, set while the batch is applied and handed out only after it committed.</summary>
+    public WorkResult? Result { get; set; }
+}
+
+internal sealed class PlaceOfferWork(PlaceOfferRequest request, OfferSpec spec) : Work
+{
+    public PlaceOfferRequest Request { get; } = request;
+
+    public OfferSpec Spec { get; } = spec;
+}
+
+internal sealed class PlaceNeedWork(PlaceNeedRequest request, NeedSpec spec) : Work
+{
+    public PlaceNeedRequest Request { get; } = request;
+
+    public NeedSpec Spec { get; } = spec;
+}
+
+internal sealed class CancelWork(OrderKey order, long member) : Work
+{
+    public OrderKey Order { get; } = order;
+
+    public long Member { get; } = member;
+}
+
+internal sealed class AmendWork(OrderKey order, long member, Price? price, Rate? rate) : Work
+{
+    public OrderKey Order { get; } = order;
+
+    public long Member { get; } = member;
+
+    public Price? Price { get; } = price;
+
+    public Rate? Rate { get; } = rate;
+}
+
+internal sealed class TickWork : Work;
+
+internal sealed class QueryWork(Func<MarketEngine, object> query) : Work
+{
+    public Func<MarketEngine, object> Query { get; } = query;
+}
+
+/// <summary>
+/// One market: its engine, fed through a single-reader channel. The loop takes a batch of work,
+/// applies it to the engine inside the exchange's write gate, writes every effect (orders,
+/// capacity, trades, holds, signals, idempotency records) in one transaction, and only then
+/// answers (group commit). When the write fails, the market and the ledger are reloaded from the
+/// store, so memory never runs ahead of what was committed.
+/// </summary>
+internal sealed class MarketHost
+{
+    private readonly Exchange exchange;
+    private readonly Channel<Work> channel = Channel.CreateUnbounded<Work>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Dictionary<long, OfferRow> openOffers = [];
+    private readonly Dictionary<long, NeedRow> openNeeds = [];
+    private MarketEngine engine;
+
+    public MarketHost(Exchange exchange, MarketDefinition definition, bool halted)
+    {
+        this.exchange = exchange;
+        Definition = definition;
+        Halted = halted;
+        engine = new MarketEngine(definition);
+    }
+
+    public MarketDefinition Definition { get; }
+
+    public bool Halted { get; set; }
+
+    public Task? Loop { get; private set; }
+
+    /// <summary>Rebuilds the engine and the open orders from the store.</summary>
+    public async Task LoadAsync(DbConnection connection)
+    {
+        openOffers.Clear();
+        openNeeds.Clear();
+        var state = await connection.QuerySingleOrDefaultAsync<(long Clock, long NextSequence, long NextTradeId)?>(
+            "SELECT clock, next_sequence, next_trade_id FROM engine_state WHERE market = @market", new { market = Definition.Id });
+        var offerStates = new List<OfferState>();
+        foreach (var row in await connection.QueryAsync<(long Id, long MemberId, string Spec, string State, long CreatedAt, long UpdatedAt)>(
+            "SELECT id, member_id, spec, state, created_at, updated_at FROM offers WHERE market = @market AND status = 'open'", new { market = Definition.Id }))
+        {
+            var request = Json.Read<PlaceOfferRequest>(row.Spec);
+            var stored = Json.Read<OfferStateJson>(row.State);
+            var spec = OrderMapper.ToSpec(request, row.Id, row.MemberId, Definition, []);
+            offerStates.Add(stored.ToState(spec.Value!));
+            openOffers[row.Id] = new OfferRow
+            {
+                Id = row.Id, Market = Definition.Id, Member = row.MemberId, Request = request, State = stored,
+                CreatedAt = row.CreatedAt, UpdatedAt = row.UpdatedAt,
+            };
+        }
+
+        var needStates = new List<NeedState>();
+        foreach (var row in await connection.QueryAsync<(long Id, long MemberId, string Spec, string State, long Held, long CreatedAt, long UpdatedAt)>(
+            "SELECT id, member_id, spec, state, held, created_at, updated_at FROM needs WHERE market = @market AND status = 'open'", new { market = Definition.Id }))
+        {
+            var request = Json.Read<PlaceNeedRequest>(row.Spec);
+            var stored = Json.Read<NeedStateJson>(row.State);
+            var spec = OrderMapper.ToSpec(request, row.Id, row.MemberId, Definition, []).Value! with { Bid = new Price(stored.Bid) };
+            needStates.Add(new NeedState(spec, stored.Sequence, new Rate(stored.Remaining)));
+            openNeeds[row.Id] = new NeedRow
+            {
+                Id = row.Id, Market = Definition.Id, Member = row.MemberId, Request = request, State = stored, Held = row.Held,
+                UnitHold = Pricing.UnitCeiling(spec.Window, spec.Bid, Definition.MinorUnitDigits).Minor,
+                CreatedAt = row.CreatedAt, UpdatedAt = row.UpdatedAt,
+            };
+        }
+
+        engine = state is { } s
+            ? MarketEngine.Restore(Definition, new EngineSnapshot(new DateTimeOffset(s.Clock, TimeSpan.Zero), s.NextSequence, s.NextTradeId, offerStates, needStates))
+            : new MarketEngine(Definition);
+    }
+
+    public void Start(CancellationToken stopping) => Loop = Task.Run(() => RunAsync(stopping), CancellationToken.None);
+
+    public void Complete() => channel.Writer.TryComplete();
+
+    /// <summary>Queues work and waits for its committed answer.</summary>
+    public async Task<WorkResult> SubmitAsync(Work work)
+    {
+        if (!channel.Writer.TryWrite(work))
+        {
+            return WorkResult.Fail(new ApiError(503, "shutting-down", "The exchange is stopping", "the exchange is stopping; try again in a moment"));
+        }
+
+        return await work.Done.Task;
+    }
+
+    private async Task RunAsync(CancellationToken stopping)
+    {
+        var batch = new List<Work>();
+        var reader = channel.Reader;
+        while (await reader.WaitToReadAsync(CancellationToken.None))
+        {
+            batch.Clear();
+            while (batch.Count < exchange.Options.MaxBatch && reader.TryRead(out var work))
+            {
+                batch.Add(work);
+            }
+
+            HashSet<long> notify;
+            await exchange.Gate.WaitAsync(CancellationToken.None);
+            try
+            {
+                notify = await ApplyAndCommitAsync(batch);
+            }
+            catch (Exception e) when (e is DbException or InvalidOperationException or IOException or TimeoutException)
+            {
+                exchange.Log.LogError(e, "market {Market}: a batch of {Count} failed to commit; reloading from the store", Definition.Id, batch.Count);
+                await exchange.ReloadAfterFailureAsync(this);
+                foreach (var work in batch)
+                {
+                    work.Result = WorkResult.Fail(new ApiError(503, "store-unavailable", "The store refused the write",
+                        "the exchange could not store this change; nothing was changed; try again"));
+                }
+
+                notify = [];
+            }
+            finally
+            {
+                exchange.Gate.Release();
+            }
+
+            foreach (var work in batch)
+            {
+                work.Done.TrySetResult(work.Result ?? WorkResult.Fail(new ApiError(500, "internal", "Internal error", "no result")));
+            }
+
+            exchange.Hub.Notify(notify);
+            exchange.Metrics.Batch(batch.Count);
+        }
+
+        stopping.ThrowIfCancellationRequested();
+    }
+
+    private async Task<HashSet<long>> ApplyAndCommitAsync(List<Work> batch)
+    {
+        var now = exchange.Time.GetUtcNow();
+        await using var connection = await exchange.Database.OpenAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        var effects = new BatchEffects(now.UtcTicks);
+        foreach (var work in batch)
+        {
+            if (work.Idempotency is { } key && await FindIdempotentAsync(connection, transaction, key) is { } earlier)
+            {
+                work.Result = earlier;
+                continue;
+            }
+
+            work.Result = Apply(work, now, effects);
+            if (work.Idempotency is { } k && work.Result.Error is null)
+            {
+                effects.Idempotency.Add((k, work.Result));
+            }
+        }
+
+        await WriteAsync(connection, transaction, effects);
+        await transaction.CommitAsync();
+        return effects.Members;
+    }
+
+    private WorkResult Apply(Work work, DateTimeOffset now, BatchEffects effects)
+    {
+        switch (work)
+        {
+            case QueryWork query:
+                return new WorkResult(200, query.Query(engine), null);
+            case TickWork:
+                Execute(new AdvanceTime(now), effects);
+                return new WorkResult(204, null, null);
+        }
+
+        if (Halted && work is PlaceOfferWork or PlaceNeedWork or AmendWork)
+        {
+            return WorkResult.Fail(ApiError.Conflict("market-halted", $"market '{Definition.Id}' is halted by the operator; only cancels are taken until it resumes"));
+        }
+
+        return work switch
+        {
+            PlaceOfferWork place => PlaceOffer(place, now, effects),
+            PlaceNeedWork place => PlaceNeed(place, now, effects),
+            CancelWork cancel => Cancel(cancel, now, effects),
+            AmendWork amend => Amend(amend, now, effects),
+            _ => throw new InvalidOperationException($"unknown work {work.GetType().Name}"),
+        };
+    }
+
+    private WorkResult PlaceOffer(PlaceOfferWork work, DateTimeOffset now, BatchEffects effects)
+    {
+        var id = exchange.NextOfferId();
+        var spec = work.Spec with { Id = new OfferId(id) };
+        if (OrderRules.Check(spec, Definition, now) is { } problem)
+        {
+            return WorkResult.Fail(ApiError.From(problem));
+        }
+
+        var row = new OfferRow
+        {
+            Id = id, Market = Definition.Id, Member = spec.Seller.Value, Request = work.Request,
+            State = new OfferStateJson(0, spec.Ask.PerUnitHour, spec.Rate.Value, [], [], 0), CreatedAt = now.UtcTicks, UpdatedAt = now.UtcTicks,
+        };
+        openOffers[id] = row;
+        effects.NewOffers.Add(row);
+        var outcome = Execute(new PlaceOffer(spec, now), effects);
+        if (outcome.Rejected is { } rejected)
+        {
+            openOffers.Remove(id);
+            effects.NewOffers.Remove(row);
+            return WorkResult.Fail(ApiError.From(rejected));
+        }
+
+        return new WorkResult(201, new OfferResultDto(row.ToDto(), outcome.Trades), null);
+    }
+
+    private WorkResult PlaceNeed(PlaceNeedWork work, DateTimeOffset now, BatchEffects effects)
+    {
+        var id = exchange.NextNeedId();
+        var spec = work.Spec with { Id = new NeedId(id) };
+        if (OrderRules.Check(spec, Definition, now) is { } problem)
+        {
+            return WorkResult.Fail(ApiError.From(problem));
+        }
+
+        var buyer = spec.Buyer.Value;
+        var unit = Pricing.UnitCeiling(spec.Window, spec.Bid, Definition.MinorUnitDigits).Minor;
+        var hold = checked(unit * spec.Rate.Value);
+        if (!exchange.Ledger.TryMove(Accounts.Available(buyer), Accounts.Held(buyer), hold, "hold", $"need:{Definition.Id}:{id}", now.UtcTicks))
+        {
+            return WorkResult.Fail(new ApiError(402, "insufficient-funds", "Not enough money available",
+                $"this need holds {Money(hold)} ({spec.Rate} × {spec.Window.Length.TotalHours:0.##} h × {spec.Bid}, rounded up per unit) but only {Money(exchange.Ledger.Balance(Accounts.Available(buyer)))} is available; deposit more or bid for less"));
+        }
+
+        var row = new NeedRow
+        {
+            Id = id, Market = Definition.Id, Member = buyer, Request = work.Request,
+            State = new NeedStateJson(0, spec.Bid.PerUnitHour, spec.Rate.Value), Held = hold, UnitHold = unit,
+            CreatedAt = now.UtcTicks, UpdatedAt = now.UtcTicks,
+        };
+        openNeeds[id] = row;
+        effects.NewNeeds.Add(row);
+        effects.Members.Add(buyer);
+        var outcome = Execute(new PlaceNeed(spec, now), effects);
+        if (outcome.Rejected is { } rejected)
+        {
+            exchange.Ledger.Move(Accounts.Held(buyer), Accounts.Available(buyer), hold, "hold-reversal", $"need:{Definition.Id}:{id}", now.UtcTicks);
+            openNeeds.Remove(id);
+            effects.NewNeeds.Remove(row);
+            return WorkResult.Fail(ApiError.From(rejected));
+        }
+
+        return new WorkResult(201, new NeedResultDto(row.ToDto(), outcome.Trades, outcome.Negotiation), null);
+    }
+
+    private WorkResult Cancel(CancelWork work, DateTimeOffset now, BatchEffects effects)
+    {
+        if (!IsOwnOpen(work.Order, work.Member))
+        {
+            return WorkResult.Fail(ApiError.NotFound($"open {work.Order}"));
+        }
+
+        var outcome = Execute(new CancelOrder(work.Order, new MemberId(work.Member), now), effects);
+        return outcome.Rejected is { } rejected ? WorkResult.Fail(ApiError.From(rejected)) : new WorkResult(200, OrderDto(work.Order), null);
+    }
+
+    private WorkResult Amend(AmendWork work, DateTimeOffset now, BatchEffects effects)
+    {
+        if (!IsOwnOpen(work.Order, work.Member))
+        {
+            return WorkResult.Fail(ApiError.NotFound($"open {work.Order}"));
+        }
+
+        long moved = 0;
+        NeedRow? need = null;
+        long previousUnit = 0;
+        if (work.Order.Side == OrderSide.Need)
+        {
+            // The hold follows the new bid and rate before the engine matches at them.
+            need = openNeeds[work.Order.Id];
+            var price = work.Price ?? new Price(need.State.Bid);
+            var remaining = work.Rate?.Value ?? need.State.Remaining;
+            if (OrderRules.CheckPrice(price, Definition, "new price") is null && remaining > 0 && remaining <= need.State.Remaining)
+            {
+                var window = Window.Create(need.Request.Start, need.Request.End, Definition.Slot).Value;
+                var unit = Pricing.UnitCeiling(window, price, Definition.MinorUnitDigits).Minor;
+                moved = checked(unit * remaining) - need.Held;
+                var member = need.Member;
+                if (moved > 0 && !exchange.Ledger.TryMove(Accounts.Available(member), Accounts.Held(member), moved, "hold", $"need:{Definition.Id}:{need.Id}", now.UtcTicks))
+                {
+                    return WorkResult.Fail(new ApiError(402, "insufficient-funds", "Not enough money available",
+                        $"the new bid holds {Money(moved)} more but only {Money(exchange.Ledger.Balance(Accounts.Available(member)))} is available"));
+                }
+
+                if (moved < 0)
+                {
+                    exchange.Ledger.Move(Accounts.Held(member), Accounts.Available(member), -moved, "release", $"need:{Definition.Id}:{need.Id}", now.UtcTicks);
+                }
+
+                need.Held += moved;
+                previousUnit = need.UnitHold;
+                need.UnitHold = unit;
+            }
+        }
+
+        var outcome = Execute(new AmendOrder(work.Order, new MemberId(work.Member), work.Price, work.Rate, now), effects);
+        if (outcome.Rejected is { } rejected)
+        {
+            if (need is not null && moved != 0)
+            {
+                var (from, to) = moved > 0 ? (Accounts.Held(need.Member), Accounts.Available(need.Member)) : (Accounts.Available(need.Member), Accounts.Held(need.Member));
+                exchange.Ledger.Move(from, to, Math.Abs(moved), "hold-reversal", $"need:{Definition.Id}:{need.Id}", now.UtcTicks);
+                need.Held -= moved;
+                need.UnitHold = previousUnit;
+            }
+            else if (need is not null && previousUnit != 0)
+            {
+                need.UnitHold = previousUnit;
+            }
+
+            return WorkResult.Fail(ApiError.From(rejected));
+        }
+
+        return new WorkResult(200, work.Order.Side == OrderSide.Need
+            ? new NeedResultDto((NeedDto)OrderDto(work.Order), outcome.Trades, outcome.Negotiation)
+            : new OfferResultDto((OfferDto)OrderDto(work.Order), outcome.Trades), null);
+    }
+
+    private bool IsOwnOpen(OrderKey order, long member) => order.Side == OrderSide.Offer
+        ? openOffers.TryGetValue(order.Id, out var o) && o.Member == member
+        : openNeeds.TryGetValue(order.Id, out var n) && n.Member == member;
+
+    private object OrderDto(OrderKey order) => order.Side == OrderSide.Offer
+        ? (lastTouchedOffers.TryGetValue(order.Id, out var o) ? o : openOffers[order.Id]).ToDto()
+        : (lastTouchedNeeds.TryGetValue(order.Id, out var n) ? n : openNeeds[order.Id]).ToDto();
+
+    private readonly Dictionary<long, OfferRow> lastTouchedOffers = [];
+    private readonly Dictionary<long, NeedRow> lastTouchedNeeds = [];
+
+    private sealed record Outcome(Rejection? Rejected, List<TradeDto> Trades, NegotiationNeededDto? Negotiation);
+
+    /// <summary>Runs one command and turns its events into stored changes, money movements and signals.</summary>
+    private Outcome Execute(MarketCommand command, BatchEffects effects)
+    {
+        var events = engine.Execute(command);
+        Rejection? rejected = null;
+        var trades = new List<TradeDto>();
+        NegotiationNeededDto? negotiation = null;
+        lastTouchedOffers.Clear();
+        lastTouchedNeeds.Clear();
+        foreach (var e in events)
+        {
+            switch (e)
+            {
+                case CommandRejected r:
+                    rejected = r.Reason;
+                    break;
+                case Traded { Trade: var t }:
+                    OnTrade(t, effects);
+                    trades.Add(Json.Trade(t, showParties: true));
+                    break;
+                case OrderRested r:
+                    Touch(r.Order, effects, "open");
+                    Signal(effects, r.Owner.Value, "order.rested", new { order = Describe(r.Order), remaining = r.Remaining.Value });
+                    break;
+                case OrderAmended a:
+                    Touch(a.Order, effects, "open");
+                    Signal(effects, a.Owner.Value, "order.amended", new { order = Describe(a.Order), price = a.Price.PerUnitHour, rate = a.Rate.Value, lostPriority = a.LostPriority });
+                    break;
+                case OrderFilled f:
+                    Close(f.Order, "filled", 0, effects);
+                    Signal(effects, f.Owner.Value, "order.filled", new { order = Describe(f.Order) });
+                    break;
+                case OrderCancelled c:
+                    Close(c.Order, "cancelled", c.Remaining.Value, effects);
+                    Signal(effects, c.Owner.Value, "order.cancelled", new { order = Describe(c.Order), remaining = c.Remaining.Value, reason = c.Reason == CancelReason.ByOwner ? "by-owner" : "spot-remainder" });
+                    break;
+                case OrderExpired x:
+                    Close(x.Order, "expired", x.Remaining.Value, effects);
+                    Signal(effects, x.Owner.Value, "order.expired", new { order = Describe(x.Order), remaining = x.Remaining.Value });
+                    break;
+                case NegotiationNeeded n:
+                    negotiation = new NegotiationNeededDto(n.Need.Value, n.Offer.Value, n.Bid.PerUnitHour, n.Ask.PerUnitHour, n.Rate.Value, n.Window.Start, n.Window.End);
+                    Signal(effects, n.Buyer.Value, "negotiation.needed", negotiation);
+                    Signal(effects, n.Seller.Value, "negotiation.needed", negotiation);
+                    break;
+            }
+        }
+
+        return new Outcome(rejected, trades, negotiation);
+    }
+
+    private static object Describe(OrderKey key) => new { side = key.Side == OrderSide.Need ? "need" : "offer", id = key.Id };
+
+    private void OnTrade(Trade t, BatchEffects effects)
+    {
+        effects.Trades.Add(t);
+        var need = openNeeds[t.Need.Value];
+        var portion = checked(t.Rate.Value * need.UnitHold);
+        var buyer = t.Buyer.Value;
+        var at = effects.AtTicks;
+        exchange.Ledger.Move(Accounts.Held(buyer), Accounts.Escrow(Definition.Id, t.Id.Value), t.Amount.Minor, "escrow", $"trade:{Definition.Id}:{t.Id.Value}", at);
+        exchange.Ledger.Move(Accounts.Held(buyer), Accounts.Available(buyer), portion - t.Amount.Minor, "release", $"trade:{Definition.Id}:{t.Id.Value}", at);
+        need.Held -= portion;
+        Touch(OrderKey.Of(t.Need), effects, "open");
+        Touch(OrderKey.Of(t.Offer), effects, "open");
+        Signal(effects, buyer, "trade", Json.Trade(t, showParties: true));
+        Signal(effects, t.Seller.Value, "trade", Json.Trade(t, showParties: true));
+    }
+
+    /// <summary>Copies the engine's state of an open order into its row and marks it to be written.</summary>
+    private void Touch(OrderKey key, BatchEffects effects, string status)
+    {
+        var at = effects.AtTicks;
+        if (key.Side == OrderSide.Offer)
+        {
+            if (engine.FindOffer(new OfferId(key.Id)) is { } state && openOffers.TryGetValue(key.Id, out var row))
+            {
+                row.State = OfferStateJson.From(state);
+                row.Status = status;
+                row.UpdatedAt = at;
+                effects.Offers[key.Id] = row;
+                lastTouchedOffers[key.Id] = row;
+            }
+        }
+        else if (engine.FindNeed(new NeedId(key.Id)) is { } state && openNeeds.TryGetValue(key.Id, out var row))
+        {
+            row.State = new NeedStateJson(state.Sequence, state.Spec.Bid.PerUnitHour, state.Remaining.Value);
+            row.Status = status;
+            row.UpdatedAt = at;
+            effects.Needs[key.Id] = row;
+            lastTouchedNeeds[key.Id] = row;
+        }
+    }
+
+    /// <summary>
+    /// An order left the book: its row gets its final state (a closed offer has nothing left for
+    /// sale; a need keeps what was left unfilled), and a need's remaining hold goes back.
+    /// </summary>
+    private void Close(OrderKey key, string status, long remaining, BatchEffects effects)
+    {
+        var at = effects.AtTicks;
+        if (key.Side == OrderSide.Offer)
+        {
+            if (openOffers.Remove(key.Id, out var row))
+            {
+                row.State = row.State with { Capacity = [] };
+                row.Status = status;
+                row.UpdatedAt = at;
+                effects.Offers[key.Id] = row;
+                lastTouchedOffers[key.Id] = row;
+            }
+        }
+        else if (openNeeds.Remove(key.Id, out var row))
+        {
+            exchange.Ledger.Move(Accounts.Held(row.Member), Accounts.Available(row.Member), row.Held, "release", $"need:{Definition.Id}:{row.Id}", at);
+            row.Held = 0;
+            row.State = row.State with { Remaining = remaining };
+            row.Status = status;
+            row.UpdatedAt = at;
+            effects.Needs[key.Id] = row;
+            lastTouchedNeeds[key.Id] = row;
+        }
+    }
+
+    private void Signal(BatchEffects effects, long member, string type, object data)
+    {
+        exchange.Signals.Add(member, type, effects.AtTicks, Json.Write(data));
+        effects.Members.Add(member);
+    }
+
+    private string Money(long minor) => (minor / (decimal)Math.Pow(10, Definition.MinorUnitDigits)).ToString("0.00##", System.Globalization.CultureInfo.InvariantCulture) + " " + Definition.Currency;
+
+    private static async Task<WorkResult?> FindIdempotentAsync(DbConnection connection, DbTransaction transaction, IdempotencyKey key)
+    {
+        var row = await connection.QuerySingleOrDefaultAsync<(string RequestHash, int Status, string Response)?>(
+            "SELECT request_hash, status, response FROM idempotency WHERE member_id = @member AND key = @key",
+            new { member = key.Member, key = key.Key }, transaction);
+        if (row is not { } r)
+        {
+            return null;
+        }
+
+        return r.RequestHash == key.RequestHash
+            ? new WorkResult(r.Status, new StoredJson(r.Response), null)
+            : WorkResult.Fail(new ApiError(422, "idempotency-key-reused", "Idempotency key reused",
+                $"the Idempotency-Key '{key.Key}' was used before with another request; use a new key for a new request"));
+    }
+
+    private async Task WriteAsync(DbConnection c, DbTransaction tx, BatchEffects effects)
+    {
+        foreach (var row in effects.NewOffers)
+        {
+            effects.Offers[row.Id] = row;
+        }
+
+        foreach (var row in effects.NewNeeds)
+        {
+            effects.Needs[row.Id] = row;
+        }
+
+        if (effects.Offers.Count > 0)
+        {
+            await c.ExecuteAsync(
+                """
+                INSERT INTO offers (id, market, member_id, status, spec, state, created_at, updated_at)
+                VALUES (@Id, @Market, @Member, @Status, @Spec, @State, @CreatedAt, @UpdatedAt)
+                ON CONFLICT (id) DO UPDATE SET status = excluded.status, state = excluded.state, updated_at = excluded.updated_at
+                """,
+                effects.Offers.Values.Select(r => new { r.Id, r.Market, r.Member, r.Status, Spec = Json.Write(r.Request), State = Json.Write(r.State), r.CreatedAt, r.UpdatedAt }), tx);
+        }
+
+        if (effects.Needs.Count > 0)
+        {
+            await c.ExecuteAsync(
+                """
+                INSERT INTO needs (id, market, member_id, status, spec, state, held, created_at, updated_at)
+                VALUES (@Id, @Market, @Member, @Status, @Spec, @State, @Held, @CreatedAt, @UpdatedAt)
+                ON CONFLICT (id) DO UPDATE SET status = excluded.status, state = excluded.state, held = excluded.held, updated_at = excluded.updated_at
+                """,
+                effects.Needs.Values.Select(r => new { r.Id, r.Market, r.Member, r.Status, Spec = Json.Write(r.Request), State = Json.Write(r.State), r.Held, r.CreatedAt, r.UpdatedAt }), tx);
+        }
+
+        if (effects.Trades.Count > 0)
+        {
+            await c.ExecuteAsync(
+                """
+                INSERT INTO trades (market, id, need_id, offer_id, buyer_id, seller_id, rate, window_start, window_end, price, amount, fee, aggressor, at)
+                VALUES (@Market, @Id, @NeedId, @OfferId, @BuyerId, @SellerId, @Rate, @Start, @End, @Price, @Amount, @Fee, @Aggressor, @At)
+                """,
+                effects.Trades.Select(t => new
+                {
+                    t.Market, Id = t.Id.Value, NeedId = t.Need.Value, OfferId = t.Offer.Value, BuyerId = t.Buyer.Value, SellerId = t.Seller.Value,
+                    Rate = t.Rate.Value, Start = t.Window.StartTicks, End = t.Window.EndTicks,
+                    Price = t.Price.PerUnitHour.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    Amount = t.Amount.Minor, Fee = t.Fee.Minor, Aggressor = t.Aggressor == OrderSide.Need ? "need" : "offer", At = t.At.UtcTicks,
+                }), tx);
+        }
+
+        await exchange.WriteLedgerAndSignalsAsync(c, tx);
+        if (effects.Idempotency.Count > 0)
+        {
+            await c.ExecuteAsync(
+                "INSERT INTO idempotency (member_id, key, request_hash, status, response, created_at) VALUES (@Member, @Key, @Hash, @Status, @Response, @At)",
+                effects.Idempotency.Select(i => new { i.Key.Member, i.Key.Key, Hash = i.Key.RequestHash, i.Result.Status, Response = Json.Write(i.Result.Body), At = effects.AtTicks }), tx);
+        }
+
+        await c.ExecuteAsync(
+            """
+            INSERT INTO engine_state (market, clock, next_sequence, next_trade_id) VALUES (@market, @clock, @seq, @trade)
+            ON CONFLICT (market) DO UPDATE SET clock = excluded.clock, next_sequence = excluded.next_sequence, next_trade_id = excluded.next_trade_id
+            """,
+            new { market = Definition.Id, clock = engine.Clock.UtcTicks, seq = engine.NextSequence, trade = engine.NextTradeId }, tx);
+    }
+
+    /// <summary>Everything one batch changes, to be written in its transaction.</summary>
+    private sealed class BatchEffects(long atTicks)
+    {
+        public long AtTicks { get; } = atTicks;
+
+        public List<OfferRow> NewOffers { get; } = [];
+
+        public List<NeedRow> NewNeeds { get; } = [];
+
+        public Dictionary<long, OfferRow> Offers { get; } = [];
+
+        public Dictionary<long, NeedRow> Needs { get; } = [];
+
+        public List<Trade> Trades { get; } = [];
+
+        public List<(IdempotencyKey Key, WorkResult Result)> Idempotency { get; } = [];
+
+        public HashSet<long> Members { get; } = [];
+    }
+}
+
+/// <summary>A response body stored as JSON text, replayed as it was.</summary>
+internal sealed record StoredJson(string Json);

@@ -1,0 +1,184 @@
+using NodaTime;
+using Surplus.Contracts;
+using Surplus.Market;
+using Surplus.Server.Api;
+
+namespace Surplus.Server.Engine;
+
+/// <summary>Turns API requests into the core's order specs, checking them on the way; and back.</summary>
+internal static class OrderMapper
+{
+    public static Checked<OrderMode> Mode(string? mode) => mode?.ToLowerInvariant() switch
+    {
+        null or "standing" => OrderMode.Standing,
+        "spot" => OrderMode.Spot,
+        _ => ApiError.Invalid("mode-invalid", $"mode '{mode}' is not known; use 'standing' or 'spot'"),
+    };
+
+    public static Checked<Window> Window(DateTimeOffset? start, DateTimeOffset? end, MarketDefinition market)
+    {
+        if (start is null || end is null)
+        {
+            return ApiError.Invalid("window-missing", "give both start and end of the window (ISO 8601, such as 2026-11-28T12:00:00Z)");
+        }
+
+        var window = Market.Window.Create(start.Value, end.Value, market.Slot);
+        return window.IsOk ? window.Value : ApiError.From(window.Error!);
+    }
+
+    /// <summary>Fills in what the request left to defaults (the recurrence's first date), so the stored request rebuilds the same spec.</summary>
+    public static PlaceOfferRequest Normalize(PlaceOfferRequest request, DateTimeOffset now)
+    {
+        if (request.Recurrence is { FirstDate: null } recurrence
+            && DateTimeZoneProviders.Tzdb.GetZoneOrNull(recurrence.TimeZone) is { } zone)
+        {
+            var today = Instant.FromDateTimeOffset(now).InZone(zone).Date;
+            return request with { Recurrence = recurrence with { FirstDate = new DateOnly(today.Year, today.Month, today.Day) } };
+        }
+
+        return request;
+    }
+
+    public static Checked<OfferSpec> ToSpec(PlaceOfferRequest r, long id, long seller, MarketDefinition market, IReadOnlyList<long> memberPreferred)
+    {
+        var mode = Mode(r.Mode);
+        if (!mode.IsOk)
+        {
+            return mode.Error!;
+        }
+
+        Window? window = null;
+        Recurrence? recurrence = null;
+        if (r.Recurrence is { } rec)
+        {
+            if (r.Start is not null || r.End is not null)
+            {
+                return ApiError.Invalid("availability-invalid", "give either start and end, or a recurrence, not both");
+            }
+
+            if (rec.DurationMinutes <= 0)
+            {
+                return ApiError.Invalid("recurrence-invalid", "the recurrence's durationMinutes must be more than zero");
+            }
+
+            var made = Recurrence.Create(rec.Rule ?? "", rec.FirstDate ?? DateOnly.MinValue, rec.Start, TimeSpan.FromMinutes(rec.DurationMinutes), rec.TimeZone ?? "");
+            if (!made.IsOk)
+            {
+                return ApiError.From(made.Error!);
+            }
+
+            recurrence = made.Value;
+        }
+        else
+        {
+            var w = Window(r.Start, r.End, market);
+            if (!w.IsOk)
+            {
+                return w.Error!;
+            }
+
+            window = w.Value;
+        }
+
+        var attributes = AttributeSet.Create(r.Attributes ?? new Dictionary<string, string>());
+        if (!attributes.IsOk)
+        {
+            return ApiError.From(attributes.Error!);
+        }
+
+        return new OfferSpec
+        {
+            Id = new OfferId(id),
+            Seller = new MemberId(seller),
+            Rate = new Rate(r.Rate),
+            Window = window,
+            Recurrence = recurrence,
+            Ask = new Price(r.Ask),
+            Mode = mode.Value,
+            Expiry = r.Expiry,
+            MinimumPrice = r.MinimumPrice is { } min ? new Price(min) : null,
+            Attributes = attributes.Value,
+            PreferredBuyers = Members(r.PreferredBuyers is { Count: > 0 } ? r.PreferredBuyers : memberPreferred),
+        };
+    }
+
+    public static Checked<NeedSpec> ToSpec(PlaceNeedRequest r, long id, long buyer, MarketDefinition market, IReadOnlyList<long> memberPreferred)
+    {
+        var mode = Mode(r.Mode);
+        if (!mode.IsOk)
+        {
+            return mode.Error!;
+        }
+
+        var window = Window(r.Start, r.End, market);
+        if (!window.IsOk)
+        {
+            return window.Error!;
+        }
+
+        FillPolicy fill;
+        switch (r.Fill?.ToLowerInvariant())
+        {
+            case null or "divisible":
+                fill = FillPolicy.Divisible;
+                break;
+            case "all-or-none":
+                fill = FillPolicy.AllOrNone;
+                break;
+            case "min-fill" when r.MinimumFill is { } min:
+                fill = FillPolicy.MinimumFill(min);
+                break;
+            case "min-fill":
+                return ApiError.Invalid("min-fill-invalid", "fill 'min-fill' needs minimumFill, the least rate one seller must provide");
+            default:
+                return ApiError.Invalid("fill-invalid", $"fill '{r.Fill}' is not known; use 'divisible', 'min-fill' or 'all-or-none'");
+        }
+
+        var constraints = new List<Constraint>();
+        foreach (var text in r.Constraints ?? [])
+        {
+            var c = Constraint.Parse(text ?? "");
+            if (!c.IsOk)
+            {
+                return ApiError.From(c.Error!);
+            }
+
+            constraints.Add(c.Value);
+        }
+
+        Job? job = null;
+        if (r.Job is { } j)
+        {
+            if (string.IsNullOrWhiteSpace(j.Program) || string.IsNullOrWhiteSpace(j.Results))
+            {
+                return ApiError.Invalid("job-invalid", "a job needs a program location and a results location");
+            }
+
+            if (j.Runtime is not ("wasm" or "process"))
+            {
+                return ApiError.Invalid("job-invalid", $"runtime '{j.Runtime}' is not known; use 'wasm' or 'process'");
+            }
+
+            job = new Job(j.Runtime, j.Program, j.ProgramName, j.ProgramSha256,
+                (j.Inputs ?? []).Select(i => new JobInput(i.Location, i.Sha256)).ToList(), j.Results);
+        }
+
+        return new NeedSpec
+        {
+            Id = new NeedId(id),
+            Buyer = new MemberId(buyer),
+            Rate = new Rate(r.Rate),
+            Window = window.Value,
+            Bid = new Price(r.Bid),
+            MaximumPrice = r.MaximumPrice is { } max ? new Price(max) : null,
+            Mode = mode.Value,
+            Fill = fill,
+            Expiry = r.Expiry,
+            Constraints = constraints,
+            PreferredSellers = Members(r.PreferredSellers is { Count: > 0 } ? r.PreferredSellers : memberPreferred),
+            Job = job,
+        };
+    }
+
+    private static HashSet<MemberId> Members(IReadOnlyList<long>? ids) => [.. (ids ?? []).Select(i => new MemberId(i))];
+}

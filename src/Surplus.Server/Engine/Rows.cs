@@ -1,0 +1,103 @@
+using System.Text.Json;
+using Surplus.Contracts;
+using Surplus.Market;
+
+namespace Surplus.Server.Engine;
+
+/// <summary>What an offer's row stores besides its request: the engine's state of it.</summary>
+internal sealed record OfferStateJson(long Sequence, decimal Ask, long Rate, long[][] Capacity, long[][] Availability, long ExpandedUntil)
+{
+    public static OfferStateJson From(OfferState s) => new(
+        s.Sequence, s.Spec.Ask.PerUnitHour, s.Spec.Rate.Value,
+        [.. s.Capacity.Select(c => new[] { c.StartTicks, c.Spare })],
+        [.. s.Availability.Select(w => new[] { w.StartTicks, w.EndTicks })],
+        s.ExpandedUntilTicks);
+
+    public OfferState ToState(OfferSpec spec) => new(
+        spec with { Ask = new Price(Ask), Rate = new Rate(Rate) },
+        Sequence,
+        [.. Capacity.Select(c => new CapacitySegment(c[0], c[1]))],
+        [.. Availability.Select(a => Window.Create(new DateTimeOffset(a[0], TimeSpan.Zero), new DateTimeOffset(a[1], TimeSpan.Zero), TimeSpan.FromTicks(1)).Value)],
+        ExpandedUntil);
+}
+
+/// <summary>What a need's row stores besides its request: the engine's state of it.</summary>
+internal sealed record NeedStateJson(long Sequence, decimal Bid, long Remaining);
+
+/// <summary>An offer as stored: request, engine state, status.</summary>
+internal sealed class OfferRow
+{
+    public required long Id { get; init; }
+
+    public required string Market { get; init; }
+
+    public required long Member { get; init; }
+
+    public required PlaceOfferRequest Request { get; init; }
+
+    public required OfferStateJson State { get; set; }
+
+    public string Status { get; set; } = "open";
+
+    public required long CreatedAt { get; init; }
+
+    public long UpdatedAt { get; set; }
+
+    public OfferDto ToDto() => new(
+        Id, Market, Member, Status, State.Rate, State.Ask, Request.Start, Request.End, Request.Recurrence, Request.Mode, Request.Expiry,
+        Request.MinimumPrice, Request.Attributes ?? new Dictionary<string, string>(), Request.PreferredBuyers ?? [],
+        [.. State.Capacity.Select(c => new CapacitySegmentDto(new DateTimeOffset(c[0], TimeSpan.Zero), c[1]))],
+        new DateTimeOffset(CreatedAt, TimeSpan.Zero), new DateTimeOffset(UpdatedAt, TimeSpan.Zero));
+}
+
+/// <summary>A need as stored: request, engine state, status, money held for it.</summary>
+internal sealed class NeedRow
+{
+    public required long Id { get; init; }
+
+    public required string Market { get; init; }
+
+    public required long Member { get; init; }
+
+    public required PlaceNeedRequest Request { get; init; }
+
+    public required NeedStateJson State { get; set; }
+
+    public string Status { get; set; } = "open";
+
+    /// <summary>Minor units held for the rest of this need.</summary>
+    public long Held { get; set; }
+
+    /// <summary>What one unit of rate costs at the current bid over the window, rounded up: the hold per unit.</summary>
+    public long UnitHold { get; set; }
+
+    public required long CreatedAt { get; init; }
+
+    public long UpdatedAt { get; set; }
+
+    public NeedDto ToDto() => new(
+        Id, Market, Member, Status, Request.Rate, State.Remaining, Request.Start, Request.End, State.Bid, Request.MaximumPrice,
+        Request.Mode, Request.Fill, Request.MinimumFill, Request.Expiry, Request.Constraints ?? [], Request.PreferredSellers ?? [],
+        Request.Job, Held, new DateTimeOffset(CreatedAt, TimeSpan.Zero), new DateTimeOffset(UpdatedAt, TimeSpan.Zero));
+}
+
+/// <summary>The JSON settings of everything stored or sent.</summary>
+internal static class Json
+{
+    public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)
+    {
+        RespectNullableAnnotations = true,
+        RespectRequiredConstructorParameters = true,
+        UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow,
+    };
+
+    public static string Write<T>(T value) => JsonSerializer.Serialize(value, Options);
+
+    public static T Read<T>(string json) => JsonSerializer.Deserialize<T>(json, Options)
+        ?? throw new InvalidDataException($"stored JSON is empty where a {typeof(T).Name} was expected");
+
+    public static TradeDto Trade(Trade t, bool showParties) => new(
+        t.Id.Value, t.Market, t.Need.Value, t.Offer.Value, showParties ? t.Buyer.Value : null, showParties ? t.Seller.Value : null,
+        t.Rate.Value, t.Window.Start, t.Window.End, t.Price.PerUnitHour, t.Amount.Minor, t.Fee.Minor,
+        t.Aggressor == OrderSide.Need ? "need" : "offer", t.At);
+}

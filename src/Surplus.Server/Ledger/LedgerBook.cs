@@ -1,0 +1,121 @@
+namespace Surplus.Server.Ledger;
+
+/// <summary>One immutable double-entry transfer: <c>Amount</c> minor units from <c>Debit</c> to <c>Credit</c>.</summary>
+public sealed record Transfer(long Id, long AtTicks, string Debit, string Credit, long Amount, string Kind, string? Reference);
+
+/// <summary>Names of ledger accounts.</summary>
+public static class Accounts
+{
+    /// <summary>Where deposits come from and withdrawals go: the only account that may be negative.</summary>
+    public const string External = "external";
+
+    /// <summary>A member's spendable balance.</summary>
+    public static string Available(long member) => $"member:{member}:available";
+
+    /// <summary>A member's balance held for open needs.</summary>
+    public static string Held(long member) => $"member:{member}:held";
+
+    /// <summary>The escrow of one trade.</summary>
+    public static string Escrow(string market, long trade) => $"escrow:{market}:{trade}";
+
+    /// <summary>The member an account belongs to, if any.</summary>
+    public static long? MemberOf(string account) =>
+        account.StartsWith("member:", StringComparison.Ordinal) && long.TryParse(account.AsSpan(7, account.IndexOf(':', 7) - 7), out var id) ? id : null;
+}
+
+/// <summary>
+/// The balances of every account in memory, changed only by transfers. All changes happen inside
+/// the exchange's write gate and are written in the same transaction as their cause; reads take a
+/// lock. No account but <see cref="Accounts.External"/> may go below zero.
+/// </summary>
+public sealed class LedgerBook
+{
+    private readonly Lock sync = new();
+    private readonly Dictionary<string, long> balances = new(StringComparer.Ordinal);
+    private readonly HashSet<string> touched = new(StringComparer.Ordinal);
+    private readonly List<Transfer> pending = [];
+    private long nextTransferId = 1;
+
+    /// <summary>Replaces everything with what the store holds.</summary>
+    public void Load(IEnumerable<KeyValuePair<string, long>> accounts, long lastTransferId)
+    {
+        lock (sync)
+        {
+            balances.Clear();
+            touched.Clear();
+            pending.Clear();
+            foreach (var (account, balance) in accounts)
+            {
+                balances[account] = balance;
+            }
+
+            nextTransferId = lastTransferId + 1;
+        }
+    }
+
+    /// <summary>The balance of an account (zero when it never moved).</summary>
+    public long Balance(string account)
+    {
+        lock (sync)
+        {
+            return balances.GetValueOrDefault(account);
+        }
+    }
+
+    /// <summary>Moves money; refuses (returns false, changes nothing) when the debit account would go negative.</summary>
+    public bool TryMove(string debit, string credit, long amount, string kind, string? reference, long atTicks)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(amount);
+        if (amount == 0)
+        {
+            return true;
+        }
+
+        lock (sync)
+        {
+            var from = balances.GetValueOrDefault(debit);
+            if (debit != Accounts.External && from < amount)
+            {
+                return false;
+            }
+
+            balances[debit] = from - amount;
+            balances[credit] = balances.GetValueOrDefault(credit) + amount;
+            touched.Add(debit);
+            touched.Add(credit);
+            pending.Add(new Transfer(nextTransferId++, atTicks, debit, credit, amount, kind, reference));
+            return true;
+        }
+    }
+
+    /// <summary>Moves money that must be there; a shortfall is a bug.</summary>
+    public void Move(string debit, string credit, long amount, string kind, string? reference, long atTicks)
+    {
+        if (!TryMove(debit, credit, amount, kind, reference, atTicks))
+        {
+            throw new InvalidOperationException($"{debit} cannot pay {amount} to {credit} ({kind})");
+        }
+    }
+
+    /// <summary>The transfers and changed balances since the last call, to be written; clears them.</summary>
+    public (IReadOnlyList<Transfer> Transfers, IReadOnlyList<KeyValuePair<string, long>> Balances) TakePending()
+    {
+        lock (sync)
+        {
+            var transfers = pending.ToList();
+            var changed = touched.Select(a => new KeyValuePair<string, long>(a, balances[a])).ToList();
+            pending.Clear();
+            touched.Clear();
+            return (transfers, changed);
+        }
+    }
+
+    /// <summary>Sum of every account but the external one, which must equal deposits minus withdrawals.</summary>
+    public long TotalInside()
+    {
+        lock (sync)
+        {
+            return balances.Where(kv => kv.Key != Accounts.External).Sum(kv => kv.Value);
+        }
+    }
+}

@@ -1,0 +1,106 @@
+using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Http.Json;
+using Prometheus;
+using Surplus.Server.Api;
+using Surplus.Server.Engine;
+
+namespace Surplus.Server;
+
+/// <summary>Builds the exchange server: the HTTP API, the engines and the store.</summary>
+public static class ServerApp
+{
+    /// <summary>The address the server listens on when none is given.</summary>
+    public const string DefaultUrl = "http://127.0.0.1:5080";
+
+    /// <summary>
+    /// Builds the server from command-line style arguments: <c>--urls</c>, <c>--data</c> (the data
+    /// folder), <c>--db</c> (a SQLite path or a PostgreSQL connection string), and any
+    /// <c>--Surplus:Name=value</c> setting of <see cref="ServerOptions"/>.
+    /// </summary>
+    public static WebApplication Build(string[] args)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args });
+        builder.Configuration.AddCommandLine(args, new Dictionary<string, string>
+        {
+            ["--data"] = "Surplus:DataDirectory",
+            ["--db"] = "Surplus:Database",
+        });
+        if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]))
+        {
+            builder.WebHost.UseUrls(DefaultUrl);
+        }
+
+        var options = builder.Configuration.GetSection(ServerOptions.Section).Get<ServerOptions>() ?? new ServerOptions();
+        builder.Services.Configure<ServerOptions>(builder.Configuration.GetSection(ServerOptions.Section));
+        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes);
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+
+        var services = builder.Services;
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<ExchangeMetrics>();
+        services.AddSingleton<Exchange>();
+        services.AddHostedService<ExchangeService>();
+        services.Configure<JsonOptions>(o => o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase);
+        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        services.AddProblemDetails();
+        services.AddOpenApi("v1", o => o.AddDocumentTransformer((doc, _, _) =>
+        {
+            doc.Info.Title = "Surplus exchange API";
+            doc.Info.Description = "A marketplace for spare computing capacity: members, markets, offers, needs, trades, account and signals. Errors are RFC 9457 problem+json with a stable type per error.";
+            return Task.CompletedTask;
+        }));
+        services.AddAuthentication(ApiKeyHandler.SchemeName).AddScheme<AuthenticationSchemeOptions, ApiKeyHandler>(ApiKeyHandler.SchemeName, null);
+        services.AddAuthorizationBuilder()
+            .AddPolicy(ApiKeyHandler.MemberPolicy, p => p.RequireRole("member"))
+            .AddPolicy(ApiKeyHandler.ActiveMemberPolicy, p => p.RequireRole("member").RequireClaim("active", "true"))
+            .AddPolicy(ApiKeyHandler.AdminPolicy, p => p.RequireRole("admin"));
+        services.AddRateLimiter(limiter =>
+        {
+            limiter.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(http =>
+                RateLimitPartition.GetTokenBucketLimiter(
+                    http.Request.Headers.Authorization.ToString() is { Length: > 0 } key ? key : http.Connection.RemoteIpAddress?.ToString() ?? "anonymous",
+                    _ => new TokenBucketRateLimiterOptions
+                    {
+                        TokenLimit = Math.Max(1, options.RateLimitPerSecond * 2),
+                        TokensPerPeriod = Math.Max(1, options.RateLimitPerSecond),
+                        ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+                        QueueLimit = 0,
+                        AutoReplenishment = true,
+                    }));
+            limiter.OnRejected = async (context, _) =>
+            {
+                context.HttpContext.Response.Headers.RetryAfter = "1";
+                await Problems.WriteAsync(context.HttpContext, new ApiError(429, "rate-limited", "Too many requests",
+                    $"this key may make {options.RateLimitPerSecond} requests a second; wait a moment and retry"));
+            };
+        });
+
+        var app = builder.Build();
+        app.UseExceptionHandler(error => error.Run(async http =>
+        {
+            var exception = http.Features.Get<IExceptionHandlerFeature>()?.Error;
+            var problem = exception switch
+            {
+                BadHttpRequestException { StatusCode: 413 } e => new ApiError(413, "body-too-large", "The request body is too large", e.Message),
+                BadHttpRequestException e => ApiError.Invalid("request-invalid", e.Message),
+                _ => new ApiError(500, "internal", "Internal error", "the exchange failed to handle this request; it has been logged"),
+            };
+            if (problem.Status == 500)
+            {
+                app.Logger.LogError(exception, "unhandled error on {Path}", http.Request.Path);
+            }
+
+            await Problems.WriteAsync(http, problem);
+        }));
+        app.UseRateLimiter();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        Endpoints.Map(app);
+        app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
+        var metrics = app.Services.GetRequiredService<ExchangeMetrics>();
+        app.MapMetrics("/metrics", metrics.Registry).AllowAnonymous();
+        return app;
+    }
+}

@@ -1,0 +1,44 @@
+namespace Surplus.Server;
+
+/// <summary>Settings of the exchange server, bound from the <c>Surplus</c> configuration section.</summary>
+public sealed class ServerOptions
+{
+    /// <summary>The configuration section these options come from.</summary>
+    public const string Section = "Surplus";
+
+    /// <summary>The data folder: the SQLite file, the admin key and blobs (default <c>./data</c>).</summary>
+    public string DataDirectory { get; set; } = "data";
+
+    /// <summary>A SQLite file path or a PostgreSQL connection string (default: <c>surplus.db</c> in the data folder).</summary>
+    public string? Database { get; set; }
+
+    /// <summary>Sets the admin key instead of generating one (for tests and automation).</summary>
+    public string? AdminKey { get; set; }
+
+    /// <summary>The exchange's currency; every market trades in it.</summary>
+    public string Currency { get; set; } = "USD";
+
+    /// <summary>Digits of the currency's minor unit.</summary>
+    public int MinorUnitDigits { get; set; } = 2;
+
+    /// <summary>False turns SQLite's synchronous=FULL off (benchmarks only: acknowledged orders may be lost on power loss).</summary>
+    public bool Durable { get; set; } = true;
+
+    /// <summary>The largest page a list may ask for.</summary>
+    public int MaxPageSize { get; set; } = 500;
+
+    /// <summary>The largest request body accepted, in bytes.</summary>
+    public long MaxRequestBodyBytes { get; set; } = 1_048_576;
+
+    /// <summary>Requests per second allowed to one API key (a token bucket with this refill and twice this burst).</summary>
+    public int RateLimitPerSecond { get; set; } = 1000;
+
+    /// <summary>The most commands one engine batch takes into one transaction.</summary>
+    public int MaxBatch { get; set; } = 2048;
+
+    /// <summary>How often the engines are told the time (expiries, recurrences), in milliseconds.</summary>
+    public int TickMilliseconds { get; set; } = 1000;
+
+    /// <summary>How many times a webhook post is tried before it waits for the next signal.</summary>
+    public int WebhookAttempts { get; set; } = 5;
+}

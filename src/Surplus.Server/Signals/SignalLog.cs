@@ -1,0 +1,100 @@
+namespace Surplus.Server.Signals;
+
+/// <summary>A signal waiting to be written: member, number, type, instant and JSON payload.</summary>
+public sealed record PendingSignal(long Member, long Seq, string Type, long AtTicks, string Data);
+
+/// <summary>
+/// Numbers each member's signals in order. Numbers are taken inside the exchange's write gate and
+/// written in the same transaction as the change they tell of, so a reader that has seen
+/// number N has seen every number below it.
+/// </summary>
+public sealed class SignalLog
+{
+    private readonly Lock sync = new();
+    private readonly Dictionary<long, long> last = [];
+    private readonly List<PendingSignal> pending = [];
+
+    /// <summary>Replaces the counters with the store's.</summary>
+    public void Load(IEnumerable<KeyValuePair<long, long>> lastByMember)
+    {
+        lock (sync)
+        {
+            last.Clear();
+            pending.Clear();
+            foreach (var (member, seq) in lastByMember)
+            {
+                last[member] = seq;
+            }
+        }
+    }
+
+    /// <summary>Adds a signal for a member and returns its number.</summary>
+    public long Add(long member, string type, long atTicks, string data)
+    {
+        lock (sync)
+        {
+            var seq = last.GetValueOrDefault(member) + 1;
+            last[member] = seq;
+            pending.Add(new PendingSignal(member, seq, type, atTicks, data));
+            return seq;
+        }
+    }
+
+    /// <summary>The members with signals not yet taken.</summary>
+    public IReadOnlyList<long> PendingMembers()
+    {
+        lock (sync)
+        {
+            return [.. pending.Select(p => p.Member).Distinct()];
+        }
+    }
+
+    /// <summary>The signals added since the last call; clears them.</summary>
+    public IReadOnlyList<PendingSignal> TakePending()
+    {
+        lock (sync)
+        {
+            var taken = pending.ToList();
+            pending.Clear();
+            return taken;
+        }
+    }
+}
+
+/// <summary>Wakes the readers of a member's signals when new ones are committed. Thread-safe.</summary>
+public sealed class SignalHub
+{
+    private readonly Lock sync = new();
+    private readonly Dictionary<long, TaskCompletionSource> waiters = [];
+
+    /// <summary>A task that completes when the member's next signals are committed.</summary>
+    public Task WaitAsync(long member)
+    {
+        lock (sync)
+        {
+            if (!waiters.TryGetValue(member, out var waiter))
+            {
+                waiter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                waiters[member] = waiter;
+            }
+
+            return waiter.Task;
+        }
+    }
+
+    /// <summary>Wakes everyone waiting for these members.</summary>
+    public void Notify(IEnumerable<long> members)
+    {
+        ArgumentNullException.ThrowIfNull(members);
+        lock (sync)
+        {
+            foreach (var member in members)
+            {
+                if (waiters.Remove(member, out var waiter))
+                {
+                    waiter.TrySetResult();
+                }
+            }
+        }
+    }
+}
