@@ -224,9 +224,18 @@ public sealed class MarketEngine
             if (offer.Spec.Recurrence is { } recurrence && offer.ExpandedUntil < horizon)
             {
                 var until = horizon + TimeSpan.TicksPerDay;
+
+                // An occurrence that straddles ExpandedUntil is in the book whole already, sales
+                // included: add only what lies after the last window (and nothing in the past).
+                var covered = Math.Max(offer.ExpandedUntil, slotStart);
+                if (offer.Availability.Count > 0)
+                {
+                    covered = Math.Max(covered, offer.Availability[^1].EndTicks);
+                }
+
                 foreach (var w in recurrence.Expand(offer.ExpandedUntil, until, Market.Slot))
                 {
-                    var start = Math.Max(w.StartTicks, offer.ExpandedUntil);
+                    var start = Math.Max(w.StartTicks, covered);
                     if (start < w.EndTicks)
                     {
                         offer.Capacity.Set(start, w.EndTicks, offer.Spec.Rate.Value);
