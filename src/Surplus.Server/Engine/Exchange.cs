@@ -29,7 +29,6 @@ internal sealed class Exchange : IDisposable
     private long nextNeedId;
     private long nextMemberId;
     private string adminKeyHash = "";
-    private CancellationTokenSource? stopping;
 
     public Exchange(IOptions<ServerOptions> options, TimeProvider time, ILogger<Exchange> log, ExchangeMetrics metrics)
     {
@@ -91,13 +90,12 @@ internal sealed class Exchange : IDisposable
             membersByKeyHash[m.ApiKeyHash] = new MemberInfo(m.Id, m.Suspended, Json.Read<List<long>>(m.Preferred));
         }
 
-        stopping = new CancellationTokenSource();
         foreach (var row in await c.QueryAsync<(string Id, string Definition, bool Halted)>("SELECT id, definition, halted FROM markets ORDER BY id"))
         {
             var host = new MarketHost(this, Json.Read<MarketDefinition>(row.Definition), row.Halted);
             await host.LoadAsync(c);
             markets[row.Id] = host;
-            host.Start(stopping.Token);
+            host.Start();
         }
     }
 
@@ -116,7 +114,6 @@ internal sealed class Exchange : IDisposable
         }
 
         await Task.WhenAll(hosts.Select(h => h.Loop ?? Task.CompletedTask));
-        stopping?.Cancel();
     }
 
     public MarketHost? Market(string id)
@@ -386,7 +383,7 @@ internal sealed class Exchange : IDisposable
             markets[definition.Id] = host;
         }
 
-        host.Start(stopping!.Token);
+        host.Start();
         return host;
     }
 
@@ -400,7 +397,6 @@ internal sealed class Exchange : IDisposable
 
     public void Dispose()
     {
-        stopping?.Dispose();
         Gate.Dispose();
         Database.Dispose();
     }

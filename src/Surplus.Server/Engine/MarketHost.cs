@@ -139,7 +139,7 @@ internal sealed class MarketHost
             : new MarketEngine(Definition);
     }
 
-    public void Start(CancellationToken stopping) => Loop = Task.Run(() => RunAsync(stopping), CancellationToken.None);
+    public void Start() => Loop = Task.Run(RunAsync, CancellationToken.None);
 
     public void Complete() => channel.Writer.TryComplete();
 
@@ -154,7 +154,7 @@ internal sealed class MarketHost
         return await work.Done.Task;
     }
 
-    private async Task RunAsync(CancellationToken stopping)
+    private async Task RunAsync()
     {
         var batch = new List<Work>();
         var reader = channel.Reader;
@@ -198,7 +198,6 @@ internal sealed class MarketHost
             exchange.Metrics.Batch(batch.Count);
         }
 
-        stopping.ThrowIfCancellationRequested();
     }
 
     private async Task<HashSet<long>> ApplyAndCommitAsync(List<Work> batch)

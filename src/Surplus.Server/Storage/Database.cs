@@ -48,6 +48,7 @@ public sealed class Database : IDisposable
     /// </summary>
     public static Database Open(string? database, string dataDirectory, bool durable)
     {
+        database = string.IsNullOrWhiteSpace(database) ? null : database.Trim();
         if (database is not null && (database.Contains("Host=", StringComparison.OrdinalIgnoreCase)
             || database.StartsWith("postgres", StringComparison.OrdinalIgnoreCase)))
         {

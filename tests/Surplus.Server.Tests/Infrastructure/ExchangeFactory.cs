@@ -1,0 +1,103 @@
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Surplus.Server.Tests.Infrastructure;
+
+/// <summary>Which store a test runs on.</summary>
+public enum Store
+{
+    Sqlite,
+    Postgres,
+}
+
+/// <summary>
+/// The exchange in process on a real store: a SQLite file in a temporary data folder, or a fresh
+/// database on a real PostgreSQL server, with a fake clock. <see cref="Restart"/> stops the server
+/// and starts a new one on the same store.
+/// </summary>
+public sealed class ExchangeFactory : IAsyncDisposable
+{
+    public const string AdminKey = "ak_test_admin_key";
+
+    private readonly string? postgres;
+    private readonly Dictionary<string, string?> settings;
+    private WebApplicationFactory<Program> factory;
+
+    public ExchangeFactory(Store store, FakeTimeProvider? time = null, IReadOnlyDictionary<string, string?>? extra = null)
+    {
+        Store = store;
+        Time = time ?? new FakeTimeProvider(new DateTimeOffset(2026, 11, 23, 8, 0, 0, TimeSpan.Zero));
+        DataDirectory = Directory.CreateTempSubdirectory("surplus-test-").FullName;
+        postgres = store == Store.Postgres ? PostgresServer.NewDatabase() : null;
+        settings = new Dictionary<string, string?>
+        {
+            ["Surplus:DataDirectory"] = DataDirectory,
+            ["Surplus:Database"] = postgres,
+            ["Surplus:AdminKey"] = AdminKey,
+            ["Surplus:RateLimitPerSecond"] = "100000",
+        };
+        foreach (var (k, v) in extra ?? new Dictionary<string, string?>())
+        {
+            settings[k] = v;
+        }
+
+        factory = Create();
+    }
+
+    public Store Store { get; }
+
+    public FakeTimeProvider Time { get; }
+
+    public string DataDirectory { get; }
+
+    public IServiceProvider Services => factory.Services;
+
+    public HttpClient CreateClient(string? key = null)
+    {
+        var client = factory.CreateClient();
+        if (key is not null)
+        {
+            client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", key);
+        }
+
+        return client;
+    }
+
+    /// <summary>Stops the server (letting the engines finish) and starts a new one on the same store and clock.</summary>
+    public async Task Restart()
+    {
+        await factory.DisposeAsync();
+        factory = Create();
+        _ = factory.Server;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await factory.DisposeAsync();
+        try
+        {
+            Directory.Delete(DataDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A file still open; the temp folder is cleaned by the system.
+        }
+    }
+
+    private WebApplicationFactory<Program> Create() => new WebApplicationFactory<Program>().WithWebHostBuilder(builder =>
+    {
+        foreach (var (k, v) in settings)
+        {
+            builder.UseSetting(k, v);
+        }
+
+        builder.ConfigureServices(services =>
+        {
+            services.RemoveAll<TimeProvider>();
+            services.AddSingleton<TimeProvider>(Time);
+        });
+    });
+}
