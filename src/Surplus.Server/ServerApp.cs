@@ -37,6 +37,9 @@ public static class ServerApp
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes);
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
 
+        // API keys need no cookies or tokens, so the data-protection keys are never used for anything secret.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error);
+
         var services = builder.Services;
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<ExchangeMetrics>();
