@@ -43,6 +43,8 @@ public enum RejectCode
     ReduceBelowSold,
     /// <summary>An attribute or constraint is malformed.</summary>
     AttributeInvalid,
+    /// <summary>A contract is not in a state that allows this transition.</summary>
+    ContractTransitionInvalid,
 }
 
 /// <summary>A refused command: a stable code and a message that says what to fix.</summary>
@@ -78,6 +80,7 @@ public static class RejectCodes
         RejectCode.RateIncrease => "rate-increase",
         RejectCode.ReduceBelowSold => "reduce-below-sold",
         RejectCode.AttributeInvalid => "attribute-invalid",
+        RejectCode.ContractTransitionInvalid => "contract-transition-invalid",
         _ => throw new ArgumentOutOfRangeException(nameof(code), code, "unknown reject code"),
     };
 }

@@ -1,0 +1,266 @@
+namespace Surplus.Market.Contracts;
+
+/// <summary>Where a contract stands (DESIGN.md §4).</summary>
+public enum ContractStatus
+{
+    /// <summary>The trade is made; the seller has not taken it yet.</summary>
+    Matched,
+    /// <summary>The seller's agent took it; addresses are exchanged.</summary>
+    Accepted,
+    /// <summary>Program and data are fetched and verified.</summary>
+    Staged,
+    /// <summary>The window is open and the job runs; heartbeats keep it alive.</summary>
+    Running,
+    /// <summary>Results are stored and the seller signed off.</summary>
+    Delivered,
+    /// <summary>The buyer confirmed, or did not object within the grace period.</summary>
+    Completed,
+    /// <summary>The seller is paid; final.</summary>
+    Settled,
+    /// <summary>The seller did not accept and stage before the window; final, buyer refunded.</summary>
+    NoShow,
+    /// <summary>Heartbeats lost, nothing delivered in time, or the seller's sandbox failed; final, buyer refunded.</summary>
+    Failed,
+    /// <summary>The buyer rejected the results; the operator decides.</summary>
+    Disputed,
+    /// <summary>Called off before the seller took it; final, buyer refunded.</summary>
+    Cancelled,
+}
+
+/// <summary>Who may make a transition.</summary>
+public enum ContractParty
+{
+    /// <summary>The buyer.</summary>
+    Buyer,
+    /// <summary>The seller (its agent).</summary>
+    Seller,
+    /// <summary>The operator.</summary>
+    Operator,
+    /// <summary>The exchange's transaction monitor.</summary>
+    Monitor,
+}
+
+/// <summary>What the seller reports at sign-off.</summary>
+/// <param name="ResultsLocation">Where the results are stored.</param>
+/// <param name="ResultsSha256">The SHA-256 of the results archive.</param>
+/// <param name="ExitCode">The buyer's program's exit code; non-zero is still delivered capacity.</param>
+/// <param name="FuelUsed">WebAssembly fuel used, if metered.</param>
+/// <param name="WallMilliseconds">Wall time of the run.</param>
+/// <param name="PeakMemoryBytes">Peak memory of the run.</param>
+public sealed record Delivery(string ResultsLocation, string ResultsSha256, int ExitCode, long? FuelUsed, long WallMilliseconds, long? PeakMemoryBytes);
+
+/// <summary>One step of a contract's history.</summary>
+public sealed record ContractStep(ContractStatus From, ContractStatus To, ContractParty By, string Action, string? Reason, DateTimeOffset At);
+
+/// <summary>The market's timings that the monitor applies to a contract.</summary>
+/// <param name="StageLeadTime">The seller must have accepted and staged this long before the window starts.</param>
+/// <param name="HeartbeatTimeout">A running contract fails when no heartbeat came for this long.</param>
+/// <param name="Grace">After the window ends: time to deliver; after delivery: time for the buyer to object.</param>
+public sealed record ContractTimings(TimeSpan StageLeadTime, TimeSpan HeartbeatTimeout, TimeSpan Grace)
+{
+    /// <summary>One minute of lead time, two minutes of heartbeat timeout, fifteen minutes of grace.</summary>
+    public static ContractTimings Default { get; } = new(TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(2), TimeSpan.FromMinutes(15));
+}
+
+/// <summary>
+/// What a trade obliges: the lifecycle from match to settlement as a state machine that refuses
+/// every illegal transition and every transition by the wrong party. Not thread-safe.
+/// </summary>
+public sealed class Contract
+{
+    private readonly List<ContractStep> history = [];
+
+    /// <summary>A new contract for a trade, in <see cref="ContractStatus.Matched"/>.</summary>
+    public Contract(long id, Trade trade, DateTimeOffset at)
+    {
+        ArgumentNullException.ThrowIfNull(trade);
+        Id = id;
+        Trade = trade;
+        Status = ContractStatus.Matched;
+        history.Add(new ContractStep(ContractStatus.Matched, ContractStatus.Matched, ContractParty.Monitor, "match", null, at));
+    }
+
+    private Contract(long id, Trade trade, IEnumerable<ContractStep> steps, DateTimeOffset? lastHeartbeat, Delivery? delivery)
+    {
+        Id = id;
+        Trade = trade;
+        history.AddRange(steps);
+        Status = history[^1].To;
+        LastHeartbeat = lastHeartbeat;
+        Delivery = delivery;
+    }
+
+    /// <summary>The contract's id.</summary>
+    public long Id { get; }
+
+    /// <summary>The trade it comes from.</summary>
+    public Trade Trade { get; }
+
+    /// <summary>Where it stands.</summary>
+    public ContractStatus Status { get; private set; }
+
+    /// <summary>The last heartbeat while running.</summary>
+    public DateTimeOffset? LastHeartbeat { get; private set; }
+
+    /// <summary>The seller's sign-off, once delivered.</summary>
+    public Delivery? Delivery { get; private set; }
+
+    /// <summary>Every transition, oldest first.</summary>
+    public IReadOnlyList<ContractStep> History => history;
+
+    /// <summary>True once nothing can change any more.</summary>
+    public bool IsFinal => Status is ContractStatus.Settled or ContractStatus.NoShow or ContractStatus.Failed or ContractStatus.Cancelled;
+
+    /// <summary>True when the outcome pays the seller (delivered capacity).</summary>
+    public bool PaysSeller => Status is ContractStatus.Completed or ContractStatus.Settled;
+
+    /// <summary>True when the outcome refunds the buyer (the seller's fault or a cancel).</summary>
+    public bool RefundsBuyer => Status is ContractStatus.NoShow or ContractStatus.Failed or ContractStatus.Cancelled;
+
+    /// <summary>Rebuilds a contract from its stored history.</summary>
+    public static Contract Restore(long id, Trade trade, IReadOnlyList<ContractStep> steps, DateTimeOffset? lastHeartbeat, Delivery? delivery)
+    {
+        ArgumentNullException.ThrowIfNull(steps);
+        if (steps.Count == 0)
+        {
+            throw new ArgumentException("a contract's history starts with its match", nameof(steps));
+        }
+
+        return new Contract(id, trade, steps, lastHeartbeat, delivery);
+    }
+
+    /// <summary>The seller's agent takes the contract.</summary>
+    public Rejection? Accept(DateTimeOffset at) => Move(ContractParty.Seller, "accept", ContractStatus.Accepted, at, null, ContractStatus.Matched);
+
+    /// <summary>The seller has fetched and verified program and data.</summary>
+    public Rejection? Stage(DateTimeOffset at) => Move(ContractParty.Seller, "stage", ContractStatus.Staged, at, null, ContractStatus.Accepted);
+
+    /// <summary>The window is open and the job starts.</summary>
+    public Rejection? Start(DateTimeOffset at)
+    {
+        if (Status == ContractStatus.Staged && at < Trade.Window.Start)
+        {
+            return new Rejection(RejectCode.WindowInPast, $"the window opens at {Trade.Window.Start:O}; start then, not before");
+        }
+
+        var problem = Move(ContractParty.Seller, "start", ContractStatus.Running, at, null, ContractStatus.Staged);
+        if (problem is null)
+        {
+            LastHeartbeat = at;
+        }
+
+        return problem;
+    }
+
+    /// <summary>The running job is alive.</summary>
+    public Rejection? Heartbeat(DateTimeOffset at)
+    {
+        if (Status != ContractStatus.Running)
+        {
+            return Illegal("heartbeat", ContractStatus.Running);
+        }
+
+        LastHeartbeat = at;
+        return null;
+    }
+
+    /// <summary>The seller signs off with the results.</summary>
+    public Rejection? Deliver(Delivery delivery, DateTimeOffset at)
+    {
+        ArgumentNullException.ThrowIfNull(delivery);
+        var problem = Move(ContractParty.Seller, "deliver", ContractStatus.Delivered, at, null, ContractStatus.Running);
+        if (problem is null)
+        {
+            Delivery = delivery;
+        }
+
+        return problem;
+    }
+
+    /// <summary>The seller's side failed (its sandbox, its machine).</summary>
+    public Rejection? Abandon(string reason, DateTimeOffset at) =>
+        Move(ContractParty.Seller, "fail", ContractStatus.Failed, at, reason, ContractStatus.Accepted, ContractStatus.Staged, ContractStatus.Running);
+
+    /// <summary>The buyer accepts the results.</summary>
+    public Rejection? Confirm(DateTimeOffset at) => Move(ContractParty.Buyer, "confirm", ContractStatus.Completed, at, null, ContractStatus.Delivered);
+
+    /// <summary>The buyer rejects the results; the operator will decide.</summary>
+    public Rejection? Reject(string reason, DateTimeOffset at) =>
+        Move(ContractParty.Buyer, "reject", ContractStatus.Disputed, at, reason, ContractStatus.Delivered);
+
+    /// <summary>The buyer calls the contract off before the seller took it.</summary>
+    public Rejection? Cancel(ContractParty by, string reason, DateTimeOffset at) => by switch
+    {
+        ContractParty.Buyer => Move(ContractParty.Buyer, "cancel", ContractStatus.Cancelled, at, reason, ContractStatus.Matched),
+        ContractParty.Operator => Move(ContractParty.Operator, "cancel", ContractStatus.Cancelled, at, reason,
+            ContractStatus.Matched, ContractStatus.Accepted, ContractStatus.Staged, ContractStatus.Running, ContractStatus.Delivered, ContractStatus.Disputed),
+        _ => new Rejection(RejectCode.NotOwner, "only the buyer (before the seller accepts) or the operator may cancel a contract"),
+    };
+
+    /// <summary>The operator settles a dispute for the seller (paid) or the buyer (refunded).</summary>
+    public Rejection? Resolve(bool forSeller, string reason, DateTimeOffset at) =>
+        Move(ContractParty.Operator, forSeller ? "resolve-for-seller" : "resolve-for-buyer",
+            forSeller ? ContractStatus.Completed : ContractStatus.Failed, at, reason, ContractStatus.Disputed);
+
+    /// <summary>The seller is paid.</summary>
+    public Rejection? Settle(DateTimeOffset at) => Move(ContractParty.Monitor, "settle", ContractStatus.Settled, at, null, ContractStatus.Completed);
+
+    /// <summary>
+    /// What the monitor must do at <paramref name="now"/>, if anything: no-show before the window,
+    /// failure on lost heartbeats or late delivery, completion when the buyer stays silent.
+    /// </summary>
+    public Rejection? Watch(DateTimeOffset now, ContractTimings timings)
+    {
+        ArgumentNullException.ThrowIfNull(timings);
+        var start = Trade.Window.Start;
+        var end = Trade.Window.End;
+        return Status switch
+        {
+            ContractStatus.Matched or ContractStatus.Accepted when now >= start - timings.StageLeadTime =>
+                Move(ContractParty.Monitor, "no-show", ContractStatus.NoShow, now,
+                    $"not {(Status == ContractStatus.Matched ? "accepted" : "staged")} {timings.StageLeadTime.TotalMinutes:0.#} minutes before the window", Status),
+            ContractStatus.Staged when now >= start + timings.HeartbeatTimeout =>
+                Move(ContractParty.Monitor, "fail", ContractStatus.Failed, now, "the job did not start when the window opened", Status),
+            ContractStatus.Running when LastHeartbeat is { } beat && now >= beat + timings.HeartbeatTimeout =>
+                Move(ContractParty.Monitor, "fail", ContractStatus.Failed, now,
+                    $"no heartbeat for {timings.HeartbeatTimeout.TotalMinutes:0.#} minutes", Status),
+            ContractStatus.Running when now >= end + timings.Grace =>
+                Move(ContractParty.Monitor, "fail", ContractStatus.Failed, now, "nothing delivered by the window's end plus grace", Status),
+            ContractStatus.Delivered when history[^1].At + timings.Grace <= now =>
+                Move(ContractParty.Monitor, "complete", ContractStatus.Completed, now, "the buyer did not object within the grace period", Status),
+            _ => null,
+        };
+    }
+
+    /// <summary>When <see cref="Watch"/> may next have something to do, or null when only a party can move the contract.</summary>
+    public DateTimeOffset? NextDeadline(ContractTimings timings)
+    {
+        ArgumentNullException.ThrowIfNull(timings);
+        return Status switch
+        {
+            ContractStatus.Matched or ContractStatus.Accepted => Trade.Window.Start - timings.StageLeadTime,
+            ContractStatus.Staged => Trade.Window.Start + timings.HeartbeatTimeout,
+            ContractStatus.Running => Min((LastHeartbeat ?? Trade.Window.Start) + timings.HeartbeatTimeout, Trade.Window.End + timings.Grace),
+            ContractStatus.Delivered => history[^1].At + timings.Grace,
+            _ => null,
+        };
+    }
+
+    private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a <= b ? a : b;
+
+    private Rejection? Move(ContractParty by, string action, ContractStatus to, DateTimeOffset at, string? reason, params ContractStatus[] from)
+    {
+        if (!from.Contains(Status))
+        {
+            return Illegal(action, from);
+        }
+
+        history.Add(new ContractStep(Status, to, by, action, reason, at));
+        Status = to;
+        return null;
+    }
+
+    private Rejection Illegal(string action, params ContractStatus[] from) =>
+        new(RejectCode.ContractTransitionInvalid,
+            $"cannot {action} a contract that is {Status}; {action} is for contracts that are {string.Join(" or ", from)}");
+}
