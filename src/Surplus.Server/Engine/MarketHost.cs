@@ -172,14 +172,17 @@ internal sealed class MarketHost
             {
                 notify = await ApplyAndCommitAsync(batch);
             }
-            catch (Exception e) when (e is DbException or InvalidOperationException or IOException or TimeoutException)
+            catch (Exception e)
             {
+                // Whatever went wrong, memory must not run ahead of the store and the loop must live on.
                 exchange.Log.LogError(e, "market {Market}: a batch of {Count} failed to commit; reloading from the store", Definition.Id, batch.Count);
                 await exchange.ReloadAfterFailureAsync(this);
+                var failure = e is DbException or IOException or TimeoutException
+                    ? new ApiError(503, "store-unavailable", "The store refused the write", "the exchange could not store this change; nothing was changed; try again")
+                    : new ApiError(500, "internal", "Internal error", "the exchange failed to apply this change; nothing was changed; it has been logged");
                 foreach (var work in batch)
                 {
-                    work.Result = WorkResult.Fail(new ApiError(503, "store-unavailable", "The store refused the write",
-                        "the exchange could not store this change; nothing was changed; try again"));
+                    work.Result = WorkResult.Fail(failure);
                 }
 
                 notify = [];
@@ -206,9 +209,11 @@ internal sealed class MarketHost
         await using var connection = await exchange.Database.OpenAsync();
         await using var transaction = await connection.BeginTransactionAsync();
         var effects = new BatchEffects(now.UtcTicks);
+        var keysInBatch = new Dictionary<(long Member, string Key), (string Hash, WorkResult Result)>();
         foreach (var work in batch)
         {
-            if (work.Idempotency is { } key && await FindIdempotentAsync(connection, transaction, key) is { } earlier)
+            if (work.Idempotency is { } key
+                && (SameBatch(keysInBatch, key) ?? await FindIdempotentAsync(connection, transaction, key)) is { } earlier)
             {
                 work.Result = earlier;
                 continue;
@@ -218,6 +223,7 @@ internal sealed class MarketHost
             if (work.Idempotency is { } k && work.Result.Error is null)
             {
                 effects.Idempotency.Add((k, work.Result));
+                keysInBatch[(k.Member, k.Key)] = (k.RequestHash, work.Result);
             }
         }
 
@@ -535,6 +541,13 @@ internal sealed class MarketHost
     }
 
     private string Money(long minor) => (minor / (decimal)Math.Pow(10, Definition.MinorUnitDigits)).ToString("0.00##", System.Globalization.CultureInfo.InvariantCulture) + " " + Definition.Currency;
+
+    /// <summary>A retry that arrives in the same batch as its first request answers as that one did.</summary>
+    private static WorkResult? SameBatch(Dictionary<(long Member, string Key), (string Hash, WorkResult Result)> keys, IdempotencyKey key) =>
+        !keys.TryGetValue((key.Member, key.Key), out var first) ? null
+        : first.Hash == key.RequestHash ? first.Result
+        : WorkResult.Fail(new ApiError(422, "idempotency-key-reused", "Idempotency key reused",
+            $"the Idempotency-Key '{key.Key}' was used before with another request; use a new key for a new request"));
 
     private static async Task<WorkResult?> FindIdempotentAsync(DbConnection connection, DbTransaction transaction, IdempotencyKey key)
     {
