@@ -81,6 +81,7 @@ internal sealed class MarketHost
     private readonly Dictionary<long, OfferRow> openOffers = [];
     private readonly Dictionary<long, NeedRow> openNeeds = [];
     private MarketEngine engine;
+    private bool stale;
 
     public MarketHost(Exchange exchange, MarketDefinition definition, bool halted)
     {
@@ -170,14 +171,19 @@ internal sealed class MarketHost
             await exchange.Gate.WaitAsync(CancellationToken.None);
             try
             {
+                if (stale && !await ReloadAsync())
+                {
+                    throw new InvalidOperationException($"market {Definition.Id} could not be reloaded from the store");
+                }
+
                 notify = await ApplyAndCommitAsync(batch);
             }
             catch (Exception e)
             {
                 // Whatever went wrong, memory must not run ahead of the store and the loop must live on.
                 exchange.Log.LogError(e, "market {Market}: a batch of {Count} failed to commit; reloading from the store", Definition.Id, batch.Count);
-                await exchange.ReloadAfterFailureAsync(this);
-                var failure = e is DbException or IOException or TimeoutException
+                await ReloadAsync();
+                var failure = stale || e is DbException or IOException or TimeoutException
                     ? new ApiError(503, "store-unavailable", "The store refused the write", "the exchange could not store this change; nothing was changed; try again")
                     : new ApiError(500, "internal", "Internal error", "the exchange failed to apply this change; nothing was changed; it has been logged");
                 foreach (var work in batch)
@@ -201,6 +207,23 @@ internal sealed class MarketHost
             exchange.Metrics.Batch(batch.Count);
         }
 
+    }
+
+    /// <summary>Reads the market back from the store; while that fails, the market answers 503 and tries again with the next batch.</summary>
+    private async Task<bool> ReloadAsync()
+    {
+        try
+        {
+            await exchange.ReloadAfterFailureAsync(this);
+            stale = false;
+        }
+        catch (Exception e)
+        {
+            exchange.Log.LogError(e, "market {Market}: reloading from the store failed; will retry", Definition.Id);
+            stale = true;
+        }
+
+        return !stale;
     }
 
     private async Task<HashSet<long>> ApplyAndCommitAsync(List<Work> batch)
