@@ -64,7 +64,9 @@ public sealed record ContractTimings(TimeSpan StageLeadTime, TimeSpan HeartbeatT
 
 /// <summary>
 /// What a trade obliges: the lifecycle from match to settlement as a state machine that refuses
-/// every illegal transition and every transition by the wrong party. Not thread-safe.
+/// every illegal transition. Each method is one party's move (the seller accepts, the buyer
+/// confirms, the operator resolves, the monitor watches); the caller checks who is asking.
+/// Not thread-safe.
 /// </summary>
 public sealed class Contract
 {
@@ -105,6 +107,9 @@ public sealed class Contract
     /// <summary>The seller's sign-off, once delivered.</summary>
     public Delivery? Delivery { get; private set; }
 
+    /// <summary>When the trade was made (the first step of the history).</summary>
+    public DateTimeOffset MatchedAt => history[0].At;
+
     /// <summary>Every transition, oldest first.</summary>
     public IReadOnlyList<ContractStep> History => history;
 
@@ -140,7 +145,7 @@ public sealed class Contract
     {
         if (Status == ContractStatus.Staged && at < Trade.Window.Start)
         {
-            return new Rejection(RejectCode.WindowInPast, $"the window opens at {Trade.Window.Start:O}; start then, not before");
+            return new Rejection(RejectCode.ContractTransitionInvalid, $"the window opens at {Trade.Window.Start:O}; start then, not before");
         }
 
         var problem = Move(ContractParty.Seller, "start", ContractStatus.Running, at, null, ContractStatus.Staged);
@@ -160,7 +165,12 @@ public sealed class Contract
             return Illegal("heartbeat", ContractStatus.Running);
         }
 
-        LastHeartbeat = at;
+        // A heartbeat that arrives out of order never moves the deadline back.
+        if (LastHeartbeat is not { } last || at > last)
+        {
+            LastHeartbeat = at;
+        }
+
         return null;
     }
 
@@ -177,9 +187,14 @@ public sealed class Contract
         return problem;
     }
 
-    /// <summary>The seller's side failed (its sandbox, its machine).</summary>
+    /// <summary>
+    /// The seller's side failed (its sandbox, its machine), or the seller declines a contract it
+    /// cannot serve: from <see cref="ContractStatus.Matched"/> too, so that the buyer's failover
+    /// starts at once instead of at the no-show deadline.
+    /// </summary>
     public Rejection? Abandon(string reason, DateTimeOffset at) =>
-        Move(ContractParty.Seller, "fail", ContractStatus.Failed, at, reason, ContractStatus.Accepted, ContractStatus.Staged, ContractStatus.Running);
+        Move(ContractParty.Seller, "fail", ContractStatus.Failed, at, reason,
+            ContractStatus.Matched, ContractStatus.Accepted, ContractStatus.Staged, ContractStatus.Running);
 
     /// <summary>The buyer accepts the results.</summary>
     public Rejection? Confirm(DateTimeOffset at) => Move(ContractParty.Buyer, "confirm", ContractStatus.Completed, at, null, ContractStatus.Delivered);
@@ -206,45 +221,91 @@ public sealed class Contract
     public Rejection? Settle(DateTimeOffset at) => Move(ContractParty.Monitor, "settle", ContractStatus.Settled, at, null, ContractStatus.Completed);
 
     /// <summary>
-    /// What the monitor must do at <paramref name="now"/>, if anything: no-show before the window,
-    /// failure on lost heartbeats or late delivery, completion when the buyer stays silent.
+    /// The instant by which the seller must have accepted and staged: the market's lead time before
+    /// the window starts, but never less than the lead time after the match (a spot trade for the
+    /// current slot would otherwise be a no-show the moment it is made).
+    /// </summary>
+    public DateTimeOffset ReadyBy(ContractTimings timings)
+    {
+        ArgumentNullException.ThrowIfNull(timings);
+        return Max(Trade.Window.Start - timings.StageLeadTime, MatchedAt + timings.StageLeadTime);
+    }
+
+    /// <summary>The instant by which a staged job must have started: the heartbeat timeout after the window opens (or after <see cref="ReadyBy"/>, if later).</summary>
+    public DateTimeOffset StartBy(ContractTimings timings) => Max(Trade.Window.Start, ReadyBy(timings)) + timings.HeartbeatTimeout;
+
+    /// <summary>
+    /// What the monitor must do at <paramref name="now"/>, if anything: no-show when not accepted
+    /// and staged by <see cref="ReadyBy"/>; failure when a staged job did not start by
+    /// <see cref="StartBy"/>, when heartbeats stop while the window is open, or when nothing is
+    /// delivered by the window's end plus grace; completion when the buyer stays silent through
+    /// the grace after delivery; and settlement of a completed contract at once.
     /// </summary>
     public Rejection? Watch(DateTimeOffset now, ContractTimings timings)
     {
         ArgumentNullException.ThrowIfNull(timings);
-        var start = Trade.Window.Start;
-        var end = Trade.Window.End;
+        if (NextDeadline(timings) is not { } due || now < due)
+        {
+            return null;
+        }
+
         return Status switch
         {
-            ContractStatus.Matched or ContractStatus.Accepted when now >= start - timings.StageLeadTime =>
+            ContractStatus.Matched or ContractStatus.Accepted =>
                 Move(ContractParty.Monitor, "no-show", ContractStatus.NoShow, now,
-                    $"not {(Status == ContractStatus.Matched ? "accepted" : "staged")} {timings.StageLeadTime.TotalMinutes:0.#} minutes before the window", Status),
-            ContractStatus.Staged when now >= start + timings.HeartbeatTimeout =>
+                    $"not {(Status == ContractStatus.Matched ? "accepted" : "staged")} by {ReadyBy(timings):O} ({timings.StageLeadTime.TotalMinutes:0.#} minutes before the window, or after the match if later)", Status),
+            ContractStatus.Staged =>
                 Move(ContractParty.Monitor, "fail", ContractStatus.Failed, now, "the job did not start when the window opened", Status),
-            ContractStatus.Running when LastHeartbeat is { } beat && now >= beat + timings.HeartbeatTimeout =>
+            ContractStatus.Running when HeartbeatDue(timings) is { } beatDue && now >= beatDue =>
                 Move(ContractParty.Monitor, "fail", ContractStatus.Failed, now,
-                    $"no heartbeat for {timings.HeartbeatTimeout.TotalMinutes:0.#} minutes", Status),
-            ContractStatus.Running when now >= end + timings.Grace =>
+                    $"no heartbeat for {timings.HeartbeatTimeout.TotalMinutes:0.#} minutes while the window was open", Status),
+            ContractStatus.Running =>
                 Move(ContractParty.Monitor, "fail", ContractStatus.Failed, now, "nothing delivered by the window's end plus grace", Status),
-            ContractStatus.Delivered when history[^1].At + timings.Grace <= now =>
+            ContractStatus.Delivered =>
                 Move(ContractParty.Monitor, "complete", ContractStatus.Completed, now, "the buyer did not object within the grace period", Status),
+            ContractStatus.Completed => Settle(now),
             _ => null,
         };
     }
 
-    /// <summary>When <see cref="Watch"/> may next have something to do, or null when only a party can move the contract.</summary>
+    /// <summary>
+    /// When <see cref="Watch"/> next has something to do, or null when only a party (or the
+    /// operator, for a dispute) can move the contract. <see cref="Watch"/> acts at an instant
+    /// exactly when it is at or after this one.
+    /// </summary>
     public DateTimeOffset? NextDeadline(ContractTimings timings)
     {
         ArgumentNullException.ThrowIfNull(timings);
         return Status switch
         {
-            ContractStatus.Matched or ContractStatus.Accepted => Trade.Window.Start - timings.StageLeadTime,
-            ContractStatus.Staged => Trade.Window.Start + timings.HeartbeatTimeout,
-            ContractStatus.Running => Min((LastHeartbeat ?? Trade.Window.Start) + timings.HeartbeatTimeout, Trade.Window.End + timings.Grace),
+            ContractStatus.Matched or ContractStatus.Accepted => ReadyBy(timings),
+            ContractStatus.Staged => StartBy(timings),
+            ContractStatus.Running => HeartbeatDue(timings) is { } beatDue ? Min(beatDue, DeliverBy(timings)) : DeliverBy(timings),
             ContractStatus.Delivered => history[^1].At + timings.Grace,
+            ContractStatus.Completed => history[^1].At,
             _ => null,
         };
     }
+
+    /// <summary>The end of the window plus grace: the last instant to deliver.</summary>
+    public DateTimeOffset DeliverBy(ContractTimings timings)
+    {
+        ArgumentNullException.ThrowIfNull(timings);
+        return Trade.Window.End + timings.Grace;
+    }
+
+    /// <summary>
+    /// When a running job fails for want of a heartbeat, or null when the timeout would fall after
+    /// the window's end: heartbeats are due while the window is open; after it, only the delivery
+    /// deadline applies (the agent may be storing results).
+    /// </summary>
+    private DateTimeOffset? HeartbeatDue(ContractTimings timings)
+    {
+        var due = (LastHeartbeat ?? history[^1].At) + timings.HeartbeatTimeout;
+        return due <= Trade.Window.End ? due : null;
+    }
+
+    private static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a >= b ? a : b;
 
     private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a <= b ? a : b;
 
