@@ -4,7 +4,9 @@ namespace Surplus.Server.Engine;
 internal sealed class ExchangeService(Exchange exchange) : IHostedService, IDisposable
 {
     private readonly CancellationTokenSource stop = new();
+    private readonly Lock sync = new();
     private Task? ticker;
+    private Task? stopping;
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -17,7 +19,19 @@ internal sealed class ExchangeService(Exchange exchange) : IHostedService, IDisp
         ticker = Task.Run(TickAsync, CancellationToken.None);
     }
 
-    public async Task StopAsync(CancellationToken cancellationToken)
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        // A host may be stopped twice (WebApplicationFactory races the app's own shutdown, which
+        // also disposes it): the second call waits for the first instead of touching disposed state.
+        lock (sync)
+        {
+            return stopping ??= StopOnceAsync();
+        }
+    }
+
+    public void Dispose() => stop.Dispose();
+
+    private async Task StopOnceAsync()
     {
         await stop.CancelAsync();
         if (ticker is not null)
@@ -27,8 +41,6 @@ internal sealed class ExchangeService(Exchange exchange) : IHostedService, IDisp
 
         await exchange.StopAsync();
     }
-
-    public void Dispose() => stop.Dispose();
 
     private async Task TickAsync()
     {

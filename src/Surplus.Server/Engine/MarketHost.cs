@@ -436,6 +436,7 @@ internal sealed class MarketHost
     /// <summary>Runs one command and turns its events into stored changes, money movements and signals.</summary>
     private Outcome Execute(MarketCommand command, BatchEffects effects)
     {
+        var hour = engine.Clock.UtcTicks / TimeSpan.TicksPerHour;
         var events = engine.Execute(command);
         Rejection? rejected = null;
         var trades = new List<TradeDto>();
@@ -478,6 +479,20 @@ internal sealed class MarketHost
                     Signal(effects, n.Buyer.Value, "negotiation.needed", negotiation);
                     Signal(effects, n.Seller.Value, "negotiation.needed", negotiation);
                     break;
+            }
+        }
+
+        // Once an hour of its clock the engine rolls every offer (forgets the past, extends recurring
+        // offers over the horizon) without an event; their rows follow, or a restart would lose it.
+        if (engine.Clock.UtcTicks / TimeSpan.TicksPerHour != hour)
+        {
+            foreach (var state in engine.Offers)
+            {
+                if (openOffers.TryGetValue(state.Spec.Id.Value, out var row))
+                {
+                    row.State = OfferStateJson.From(state);
+                    effects.Offers[row.Id] = row;
+                }
             }
         }
 
