@@ -1,0 +1,70 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Builder;
+using Surplus.Server;
+
+namespace Surplus.LoadGenerator;
+
+/// <summary>
+/// The exchange in this process, built by <see cref="ServerApp.Build"/> as <c>surplus serve</c>
+/// builds it, listening on a free loopback port, on a fresh SQLite data folder that is deleted at the end.
+/// </summary>
+internal sealed class ExchangeUnderTest : IAsyncDisposable
+{
+    public const string AdminKey = "ak_load_generator_admin";
+
+    private readonly WebApplication app;
+
+    private ExchangeUnderTest(WebApplication app, string dataDirectory, Uri address)
+    {
+        this.app = app;
+        DataDirectory = dataDirectory;
+        Address = address;
+    }
+
+    public Uri Address { get; }
+
+    public string DataDirectory { get; }
+
+    public static async Task<ExchangeUnderTest> StartAsync(bool durable, string dataRoot)
+    {
+        var data = Path.Combine(dataRoot, $"surplus-load-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(data);
+        var app = ServerApp.Build(
+        [
+            "--urls", "http://127.0.0.1:0",
+            "--data", data,
+            "--Surplus:Durable=" + (durable ? "true" : "false"),
+            "--Surplus:RateLimitPerSecond=100000000",
+            "--Surplus:AdminKey=" + AdminKey,
+            "--Logging:LogLevel:Default=Warning",
+        ]);
+        await app.StartAsync();
+        var address = new Uri(app.Urls.First(u => u.StartsWith("http://127.0.0.1:", StringComparison.Ordinal)));
+        return new ExchangeUnderTest(app, data, address);
+    }
+
+    /// <summary>Commands the engines committed so far and the transactions they took, from <c>/metrics</c>.</summary>
+    public async Task<(double Commands, double Batches)> BatchesAsync(HttpClient http)
+    {
+        var text = await http.GetStringAsync(new Uri(Address, "/metrics"));
+        double Read(string name) => text.Split('\n')
+            .Where(l => l.StartsWith(name + " ", StringComparison.Ordinal))
+            .Select(l => double.Parse(l[(name.Length + 1)..], CultureInfo.InvariantCulture))
+            .FirstOrDefault();
+        return (Read("surplus_engine_batch_size_sum"), Read("surplus_engine_batch_size_count"));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await app.StopAsync();
+        await app.DisposeAsync();
+        try
+        {
+            Directory.Delete(DataDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Left behind; it is under the temp folder.
+        }
+    }
+}

@@ -1,0 +1,193 @@
+using System.Diagnostics;
+using System.Net;
+
+namespace Surplus.LoadGenerator;
+
+/// <summary>What became of one order.</summary>
+internal enum Outcome : byte
+{
+    NotSent,
+    Acked,
+    AckedTraded,
+    Refused,
+    Failed,
+}
+
+/// <summary>The outcome and latency (in <see cref="Stopwatch"/> ticks) of every order of one run.</summary>
+internal sealed class RunResult(int count)
+{
+    public long[] Latency { get; } = new long[count];
+
+    public Outcome[] Outcomes { get; } = new Outcome[count];
+
+    public TimeSpan Elapsed { get; set; }
+
+    /// <summary>The first few answers that were not acknowledgements, to show what went wrong.</summary>
+    public List<string> Samples { get; } = [];
+
+    public int Count(params Outcome[] outcomes) => Outcomes.Count(outcomes.Contains);
+
+    public int Acked => Count(Outcome.Acked, Outcome.AckedTraded);
+
+    /// <summary>The latency of acknowledged orders at quantile <paramref name="q"/> (0..1), in milliseconds.</summary>
+    public double[] Percentiles(params double[] quantiles)
+    {
+        var acked = Latency.Where((_, i) => Outcomes[i] is Outcome.Acked or Outcome.AckedTraded).ToArray();
+        Array.Sort(acked);
+        return [.. quantiles.Select(q => acked.Length == 0 ? double.NaN
+            : acked[Math.Clamp((int)Math.Ceiling(q * acked.Length) - 1, 0, acked.Length - 1)] * 1000.0 / Stopwatch.Frequency)];
+    }
+}
+
+/// <summary>Sends orders over loopback HTTP, closed loop (a fixed number in flight) or open loop (a fixed offered rate).</summary>
+internal static class LoadRun
+{
+    private static ReadOnlySpan<byte> TradedMarker => "\"trades\":[{"u8;
+
+    /// <summary>HTTP/1.1 clients on loopback, each with its own connection pool.</summary>
+    public static HttpClient[] Clients(int count, int connectionsEach) =>
+    [
+        .. Enumerable.Range(0, count).Select(_ => new HttpClient(new SocketsHttpHandler
+        {
+            MaxConnectionsPerServer = connectionsEach,
+            PooledConnectionLifetime = Timeout.InfiniteTimeSpan,
+            PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5),
+            UseCookies = false,
+            UseProxy = false,
+            AutomaticDecompression = DecompressionMethods.None,
+        })
+        {
+            Timeout = TimeSpan.FromSeconds(60),
+        }),
+    ];
+
+    /// <summary>
+    /// <paramref name="concurrency"/> workers each send an order, wait for its answer and send the
+    /// next, until every order is sent or <paramref name="limit"/> has passed.
+    /// </summary>
+    public static async Task<RunResult> ClosedLoopAsync(Uri exchange, HttpClient[] clients, Order[] orders, int concurrency, TimeSpan limit)
+    {
+        var result = new RunResult(orders.Length);
+        var next = -1;
+        var start = Stopwatch.GetTimestamp();
+        var deadline = start + (long)(limit.TotalSeconds * Stopwatch.Frequency);
+        var workers = Enumerable.Range(0, concurrency).Select(w => Task.Run(async () =>
+        {
+            var client = clients[w % clients.Length];
+            while (true)
+            {
+                var i = Interlocked.Increment(ref next);
+                if (i >= orders.Length || Stopwatch.GetTimestamp() >= deadline)
+                {
+                    return;
+                }
+
+                var sent = Stopwatch.GetTimestamp();
+                result.Outcomes[i] = await SendAsync(exchange, client, orders[i], result, CancellationToken.None);
+                result.Latency[i] = Stopwatch.GetTimestamp() - sent;
+            }
+        })).ToArray();
+        await Task.WhenAll(workers);
+        result.Elapsed = Stopwatch.GetElapsedTime(start);
+        return result;
+    }
+
+    /// <summary>
+    /// Sends order i at start + i / <paramref name="rate"/> whatever the answers do (open loop), and
+    /// measures each latency from that intended time, so a stalled server shows in the figures
+    /// instead of slowing the sender down. At most <paramref name="maxInFlight"/> are outstanding;
+    /// whatever has no answer <paramref name="drain"/> after the last send counts as failed.
+    /// </summary>
+    public static async Task<RunResult> OpenLoopAsync(Uri exchange, HttpClient[] clients, Order[] orders, double rate, int maxInFlight, TimeSpan drain)
+    {
+        var result = new RunResult(orders.Length);
+        using var inFlight = new SemaphoreSlim(maxInFlight);
+        using var cancel = new CancellationTokenSource();
+        var tasks = new List<Task>(orders.Length);
+        var period = Stopwatch.Frequency / rate;
+        var start = Stopwatch.GetTimestamp();
+        var stopSending = start + (long)((orders.Length / rate + drain.TotalSeconds) * Stopwatch.Frequency);
+        var i = 0;
+        while (i < orders.Length && Stopwatch.GetTimestamp() < stopSending)
+        {
+            // Send everything that is due, then sleep about a millisecond (no spinning: the
+            // server shares the two cores).
+            var now = Stopwatch.GetTimestamp();
+            while (i < orders.Length && start + (long)(i * period) <= now)
+            {
+                if (!await inFlight.WaitAsync(TimeSpan.FromTicks(Math.Max(0, stopSending - Stopwatch.GetTimestamp()) * TimeSpan.TicksPerSecond / Stopwatch.Frequency)))
+                {
+                    break;
+                }
+
+                var index = i;
+                var intended = start + (long)(index * period);
+                tasks.Add(Task.Run(async () =>
+                {
+                    try
+                    {
+                        result.Outcomes[index] = await SendAsync(exchange, clients[index % clients.Length], orders[index], result, cancel.Token);
+                        result.Latency[index] = Stopwatch.GetTimestamp() - intended;
+                    }
+                    finally
+                    {
+                        inFlight.Release();
+                    }
+                }));
+                i++;
+            }
+
+            await Task.Delay(1);
+        }
+
+        var all = Task.WhenAll(tasks);
+        var left = TimeSpan.FromTicks(Math.Max(0, stopSending - Stopwatch.GetTimestamp()) * TimeSpan.TicksPerSecond / Stopwatch.Frequency);
+        if (await Task.WhenAny(all, Task.Delay(left + TimeSpan.FromSeconds(1))) != all)
+        {
+            await cancel.CancelAsync();
+            await all;
+        }
+
+        result.Elapsed = Stopwatch.GetElapsedTime(start);
+        return result;
+    }
+
+    private static async Task<Outcome> SendAsync(Uri exchange, HttpClient client, Order order, RunResult result, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(exchange, order.Path))
+        {
+            Content = new ByteArrayContent(order.Body),
+        };
+        request.Content.Headers.TryAddWithoutValidation("Content-Type", "application/json");
+        request.Headers.TryAddWithoutValidation("Authorization", order.Authorization);
+        request.Headers.TryAddWithoutValidation("Idempotency-Key", order.IdempotencyKey);
+        try
+        {
+            using var response = await client.SendAsync(request, cancellationToken);
+            var body = await response.Content.ReadAsByteArrayAsync(cancellationToken);
+            if (response.StatusCode is HttpStatusCode.Created or HttpStatusCode.OK)
+            {
+                return body.AsSpan().IndexOf(TradedMarker) >= 0 ? Outcome.AckedTraded : Outcome.Acked;
+            }
+
+            Sample(result, $"{(int)response.StatusCode} {System.Text.Encoding.UTF8.GetString(body)}");
+            return (int)response.StatusCode is >= 400 and < 500 ? Outcome.Refused : Outcome.Failed;
+        }
+        catch (Exception e) when (e is HttpRequestException or OperationCanceledException)
+        {
+            Sample(result, e.GetType().Name + ": " + e.Message);
+            return Outcome.Failed;
+        }
+    }
+
+    private static void Sample(RunResult result, string what)
+    {
+        lock (result.Samples)
+        {
+            if (result.Samples.Count < 3)
+            {
+                result.Samples.Add(what.Length > 300 ? what[..300] : what);
+            }
+        }
+    }
+}

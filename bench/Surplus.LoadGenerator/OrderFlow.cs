@@ -1,0 +1,105 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Surplus.Contracts;
+
+namespace Surplus.LoadGenerator;
+
+/// <summary>One order, serialized before the clock starts so the generator spends little CPU while measuring.</summary>
+internal sealed record Order(string Path, byte[] Body, string Authorization, string IdempotencyKey);
+
+/// <summary>
+/// Members and the orders they send. Sellers post standing offers on the compute market; buyers
+/// post needs that cross them (bid above every ask), over a few hour-long windows aligned to the
+/// minute and starting a few minutes ahead. Supply and demand balance (one offer of rate 30 over
+/// the hour for four needs of rate 10 over three quarters of an hour on average), so most needs
+/// trade on arrival, offers that arrive while needs wait trade as well, and the book stays small
+/// instead of growing for the whole run.
+/// </summary>
+internal sealed class OrderFlow
+{
+    private const string Market = "compute";
+    private const int Windows = 8;
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    private readonly string[] sellers;
+    private readonly string[] buyers;
+
+    private OrderFlow(string[] sellers, string[] buyers)
+    {
+        this.sellers = sellers;
+        this.buyers = buyers;
+    }
+
+    /// <summary>Joins the sellers and buyers and gives every buyer money enough for the whole run.</summary>
+    public static async Task<OrderFlow> JoinAsync(HttpClient http, Uri exchange, int perSide)
+    {
+        async Task<JoinResponse> Join(string name)
+        {
+            using var response = await http.PostAsJsonAsync(new Uri(exchange, "/v1/members"), new JoinRequest(name, $"{name}.load.example:7000"), Json);
+            response.EnsureSuccessStatusCode();
+            return (await response.Content.ReadFromJsonAsync<JoinResponse>(Json))!;
+        }
+
+        var sellers = new string[perSide];
+        var buyers = new string[perSide];
+        for (var i = 0; i < perSide; i++)
+        {
+            sellers[i] = "Bearer " + (await Join($"seller-{i}")).ApiKey;
+            var buyer = await Join($"buyer-{i}");
+            buyers[i] = "Bearer " + buyer.ApiKey;
+            using var deposit = new HttpRequestMessage(HttpMethod.Post, new Uri(exchange, $"/v1/admin/members/{buyer.Member.Id}/deposit"))
+            {
+                Content = JsonContent.Create(new DepositRequest(1_000_000_000_000, "load generator"), options: Json),
+            };
+            deposit.Headers.TryAddWithoutValidation("Authorization", "Bearer " + ExchangeUnderTest.AdminKey);
+            using var answer = await http.SendAsync(deposit);
+            answer.EnsureSuccessStatusCode();
+        }
+
+        return new OrderFlow(sellers, buyers);
+    }
+
+    /// <summary>
+    /// <paramref name="count"/> orders, one in five an offer. Windows start at the first whole
+    /// minute at least five minutes after <paramref name="now"/>, so a run has minutes before
+    /// any of its windows starts.
+    /// </summary>
+    public Order[] Build(int count, string run, DateTimeOffset now, int seed)
+    {
+        var random = new Random(seed);
+        var minute = TimeSpan.TicksPerMinute;
+        var first = new DateTimeOffset((now.UtcTicks / minute + 6) * minute, TimeSpan.Zero);
+        var orders = new Order[count];
+        for (var i = 0; i < count; i++)
+        {
+            var start = first.AddHours(random.Next(Windows));
+            var key = $"{run}-{i}";
+            if (random.Next(5) == 0)
+            {
+                var ask = 10.00m + (random.Next(5) * 0.01m);
+                var offer = new PlaceOfferRequest(Market, 30, ask, start, start.AddHours(1));
+                orders[i] = new Order("/v1/offers", JsonSerializer.SerializeToUtf8Bytes(offer, Json), sellers[random.Next(sellers.Length)], key);
+            }
+            else
+            {
+                // Half the needs take the whole hour, half one of its halves: the offers' capacity
+                // over time is then uneven, as it is in a real book.
+                var (from, to) = random.Next(4) switch
+                {
+                    0 => (start, start.AddMinutes(30)),
+                    1 => (start.AddMinutes(30), start.AddHours(1)),
+                    _ => (start, start.AddHours(1)),
+                };
+                var need = new PlaceNeedRequest(Market, 10, from, to, 12.00m);
+                orders[i] = new Order("/v1/needs", JsonSerializer.SerializeToUtf8Bytes(need, Json), buyers[random.Next(buyers.Length)], key);
+            }
+        }
+
+        return orders;
+    }
+}

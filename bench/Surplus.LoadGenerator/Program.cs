@@ -1,0 +1,138 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Runtime;
+using System.Runtime.InteropServices;
+using Surplus.LoadGenerator;
+
+var orders = new Option<int>("--orders") { Description = "Orders in a closed-loop run (the run also stops at --seconds).", DefaultValueFactory = _ => 100_000 };
+var seconds = new Option<int>("--seconds") { Description = "The longest a closed-loop run may take.", DefaultValueFactory = _ => 60 };
+var concurrency = new Option<int>("--concurrency") { Description = "Requests in flight in the closed loop.", DefaultValueFactory = _ => 64 };
+var clients = new Option<int>("--clients") { Description = "HttpClients (connection pools) the requests are spread over.", DefaultValueFactory = _ => 4 };
+var rate = new Option<int>("--rate") { Description = "Offered orders per second in the open loop.", DefaultValueFactory = _ => 10_000 };
+var rateSeconds = new Option<int>("--rate-seconds") { Description = "How long the open loop offers orders.", DefaultValueFactory = _ => 10 };
+var maxInFlight = new Option<int>("--max-in-flight") { Description = "The most open-loop requests outstanding at once.", DefaultValueFactory = _ => 1024 };
+var warmup = new Option<int>("--warmup") { Description = "Orders sent before each measured run (not counted).", DefaultValueFactory = _ => 3_000 };
+var members = new Option<int>("--members") { Description = "Sellers, and as many buyers.", DefaultValueFactory = _ => 32 };
+var durable = new Option<string>("--durable") { Description = "Which stores to run: both, on (synchronous=FULL) or off.", DefaultValueFactory = _ => "both" };
+durable.AcceptOnlyFromAmong("both", "on", "off");
+var mode = new Option<string>("--mode") { Description = "Which runs: both, closed (throughput) or open (latency at --rate).", DefaultValueFactory = _ => "both" };
+mode.AcceptOnlyFromAmong("both", "closed", "open");
+var dataRoot = new Option<string>("--data-root") { Description = "Where the fresh data folders go (a real disk, not tmpfs, or durability costs nothing).", DefaultValueFactory = _ => Path.GetTempPath() };
+
+var root = new RootCommand("Load generator for the Surplus exchange: starts the server in this process on 127.0.0.1 with a fresh SQLite data folder and drives orders at it over loopback HTTP.")
+{
+    orders, seconds, concurrency, clients, rate, rateSeconds, maxInFlight, warmup, members, durable, mode, dataRoot,
+};
+root.SetAction(async parse =>
+{
+    var settings = new LoadSettings(
+        parse.GetValue(orders), TimeSpan.FromSeconds(parse.GetValue(seconds)), parse.GetValue(concurrency), parse.GetValue(clients),
+        parse.GetValue(rate), TimeSpan.FromSeconds(parse.GetValue(rateSeconds)), parse.GetValue(maxInFlight), parse.GetValue(warmup),
+        parse.GetValue(members), parse.GetValue(dataRoot)!);
+    var stores = parse.GetValue(durable) switch { "on" => new[] { true }, "off" => [false], _ => [true, false] };
+    var modes = parse.GetValue(mode) switch { "closed" => new[] { false }, "open" => [true], _ => [false, true] };
+    if (settings.Orders < 1 || settings.Concurrency < 1 || settings.Clients < 1 || settings.Rate < 1 || settings.Members < 1 || settings.MaxInFlight < 1)
+    {
+        await Console.Error.WriteLineAsync("load generator: counts and rates must be at least 1");
+        return 2;
+    }
+
+    var rows = new List<Row>();
+    foreach (var open in modes)
+    {
+        foreach (var store in stores)
+        {
+            rows.Add(await Runs.RunAsync(settings, store, open));
+        }
+    }
+
+    Console.WriteLine(Runs.Report(settings, rows, Environment.GetCommandLineArgs()));
+    return 0;
+});
+
+return await root.Parse(args).InvokeAsync();
+
+/// <summary>What one invocation measures.</summary>
+internal sealed record LoadSettings(
+    int Orders, TimeSpan Limit, int Concurrency, int Clients, int Rate, TimeSpan RateDuration, int MaxInFlight, int Warmup, int Members, string DataRoot);
+
+/// <summary>One line of the report.</summary>
+internal sealed record Row(bool Durable, bool Open, string Load, RunResult Result, double MeanBatch, double Batches);
+
+/// <summary>The runs: each on a fresh exchange, warmed up, then measured.</summary>
+internal static class Runs
+{
+    public static async Task<Row> RunAsync(LoadSettings settings, bool durable, bool open)
+    {
+        var name = $"{(open ? "open" : "closed")}, durable {(durable ? "on" : "off")}";
+        await Console.Error.WriteLineAsync($"[{name}] starting the exchange in {settings.DataRoot}");
+        await using var exchange = await ExchangeUnderTest.StartAsync(durable, settings.DataRoot);
+        var connections = open ? Math.Max(1, settings.MaxInFlight / settings.Clients) : Math.Max(1, (settings.Concurrency + settings.Clients - 1) / settings.Clients);
+        var http = LoadRun.Clients(settings.Clients, connections);
+        try
+        {
+            var flow = await OrderFlow.JoinAsync(http[0], exchange.Address, settings.Members);
+            await Console.Error.WriteLineAsync($"[{name}] {settings.Members} sellers and {settings.Members} buyers joined; warming up with {settings.Warmup} orders");
+            var warm = await LoadRun.ClosedLoopAsync(exchange.Address, http, flow.Build(settings.Warmup, "warm", DateTimeOffset.UtcNow, 1), settings.Concurrency, settings.Limit);
+            if (warm.Acked < settings.Warmup)
+            {
+                throw new InvalidOperationException($"the warm-up was not acknowledged ({warm.Acked} of {settings.Warmup}): {string.Join(" | ", warm.Samples)}");
+            }
+
+            var count = open ? (int)Math.Min(int.MaxValue, (long)settings.Rate * (long)settings.RateDuration.TotalSeconds) : settings.Orders;
+            var batch = flow.Build(count, open ? "open" : "closed", DateTimeOffset.UtcNow, 2);
+            var before = await exchange.BatchesAsync(http[0]);
+            await Console.Error.WriteLineAsync($"[{name}] sending {count} orders");
+            var result = open
+                ? await LoadRun.OpenLoopAsync(exchange.Address, http, batch, settings.Rate, settings.MaxInFlight, TimeSpan.FromSeconds(30))
+                : await LoadRun.ClosedLoopAsync(exchange.Address, http, batch, settings.Concurrency, settings.Limit);
+            var after = await exchange.BatchesAsync(http[0]);
+            var batches = after.Batches - before.Batches;
+            var row = new Row(durable, open, open ? $"{settings.Rate:N0}/s offered" : $"{settings.Concurrency} in flight", result,
+                batches > 0 ? (after.Commands - before.Commands) / batches : double.NaN, batches);
+            await Console.Error.WriteLineAsync($"[{name}] {result.Acked} acknowledged in {result.Elapsed.TotalSeconds:0.0} s"
+                + (result.Samples.Count > 0 ? $"; other answers, for example: {string.Join(" | ", result.Samples)}" : ""));
+            return row;
+        }
+        finally
+        {
+            foreach (var client in http)
+            {
+                client.Dispose();
+            }
+        }
+    }
+
+    public static string Report(LoadSettings settings, IReadOnlyList<Row> rows, string[] command)
+    {
+        var text = new System.Text.StringBuilder();
+        var cpu = File.Exists("/proc/cpuinfo")
+            ? File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim()
+            : null;
+        text.AppendLine(CultureInfo.InvariantCulture, $"Machine: {cpu ?? RuntimeInformation.ProcessArchitecture.ToString()}, {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}, {(GCSettings.IsServerGC ? "server" : "workstation")} GC");
+        text.AppendLine(CultureInfo.InvariantCulture, $"Command: {string.Join(' ', command.Skip(1))}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"Orders: compute market, 1 offer (rate 30, 1 h) to 4 crossing needs (rate 10, 30 or 60 min), {settings.Members} sellers and {settings.Members} buyers, Idempotency-Key on every order, {settings.Clients} HttpClients over loopback HTTP/1.1, client and server in one process.");
+        text.AppendLine();
+        text.AppendLine("| SQLite synchronous | mode | load | orders acknowledged | refused / failed | time (s) | acknowledged/s | p50 (ms) | p90 (ms) | p99 (ms) | max (ms) | traded on arrival | commands per transaction |");
+        text.AppendLine("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var row in rows)
+        {
+            var r = row.Result;
+            var p = r.Percentiles(0.50, 0.90, 0.99, 1.0);
+            var traded = r.Acked == 0 ? 0 : 100.0 * r.Count(Outcome.AckedTraded) / r.Acked;
+            text.AppendLine(CultureInfo.InvariantCulture,
+                $"| {(row.Durable ? "FULL (durable)" : "OFF")} | {(row.Open ? "open loop" : "closed loop")} | {row.Load} | {r.Acked:N0} | {r.Count(Outcome.Refused):N0} / {r.Count(Outcome.Failed) + r.Count(Outcome.NotSent):N0} | {r.Elapsed.TotalSeconds:0.0} | {r.Acked / r.Elapsed.TotalSeconds:N0} | {p[0]:0.0} | {p[1]:0.0} | {p[2]:0.0} | {p[3]:0.0} | {traded:0}% | {row.MeanBatch:0.0} |");
+        }
+
+        var closedOn = rows.FirstOrDefault(r => !r.Open && r.Durable);
+        var closedOff = rows.FirstOrDefault(r => !r.Open && !r.Durable);
+        if (closedOn is not null && closedOff is not null)
+        {
+            double Rate(Row r) => r.Result.Acked / r.Result.Elapsed.TotalSeconds;
+            text.AppendLine();
+            text.AppendLine(CultureInfo.InvariantCulture, $"Durable / not durable throughput: {Rate(closedOn) / Rate(closedOff):0.00}");
+        }
+
+        return text.ToString();
+    }
+}
