@@ -16,6 +16,9 @@ public sealed class MarketEngine
     private readonly List<RestingOffer> offerBook = [];
     private readonly List<RestingNeed> needBook = [];
 
+    // The same offers by the days they can sell in, so a need scans only those (docs/capacity.md).
+    private readonly DayIndex<RestingOffer> offerDays = new(OfferOrder.Instance);
+
     // Pending expiries by (instant, sequence): deterministic order, stale entries skipped.
     private readonly PriorityQueue<OrderKey, (long Ticks, long Sequence)> expiries = new();
     private readonly List<(RestingOffer Offer, long Rate)> plan = [];
@@ -213,6 +216,7 @@ public sealed class MarketEngine
         var slotStart = clock - (clock % Market.Slot.Ticks);
         var horizon = clock + Market.RecurrenceHorizon.Ticks;
         List<RestingOffer>? exhausted = null;
+        offerDays.DropBefore(slotStart);
         foreach (var offer in offerBook)
         {
             offer.Capacity.DropBefore(slotStart);
@@ -240,6 +244,7 @@ public sealed class MarketEngine
                     {
                         offer.Capacity.Set(start, w.EndTicks, offer.Spec.Rate.Value);
                         offer.Availability.Add(new Window(start, w.EndTicks));
+                        offerDays.Add(offer, start, w.EndTicks);
                     }
                 }
 
@@ -397,7 +402,10 @@ public sealed class MarketEngine
         var remaining = need.Remaining;
         RestingOffer? negotiateWith = null;
         long negotiableSpare = 0;
-        foreach (var offer in offerBook)
+
+        // Only offers listed under the window's days can have spare at its every instant; they
+        // come in book order, so the fills and the negotiation are those of a scan of the book.
+        foreach (var offer in offerDays.Candidates(need.Window.StartTicks, need.Window.EndTicks))
         {
             // Capacity first: a binary search rules out most offers far cheaper than the attribute checks.
             var spare = offer.Capacity.MinSpare(need.Window.StartTicks, need.Window.EndTicks);
@@ -724,6 +732,11 @@ public sealed class MarketEngine
         }
 
         offerBook.Insert(lo, offer);
+        foreach (var w in offer.Availability)
+        {
+            offerDays.Add(offer, w.StartTicks, w.EndTicks);
+        }
+
         if (offer.ExpiryTicks is { } due)
         {
             expiries.Enqueue(OrderKey.Of(offer.Spec.Id), (due, offer.Sequence));
@@ -755,6 +768,7 @@ public sealed class MarketEngine
     {
         offers.Remove(offer.Id);
         offerBook.RemoveAt(IndexOf(offerBook, offer));
+        offerDays.Remove(offer);
     }
 
     private void RemoveNeed(RestingNeed need)
@@ -811,6 +825,20 @@ public sealed class MarketEngine
         }
 
         throw new InvalidOperationException($"need {need.Id} is not in the book");
+    }
+
+    /// <summary>The offer book's order: ask ascending, then time of entry.</summary>
+    private sealed class OfferOrder : IComparer<RestingOffer>
+    {
+        public static readonly OfferOrder Instance = new();
+
+        public int Compare(RestingOffer? x, RestingOffer? y)
+        {
+            ArgumentNullException.ThrowIfNull(x);
+            ArgumentNullException.ThrowIfNull(y);
+            var byAsk = x.Ask.CompareTo(y.Ask);
+            return byAsk != 0 ? byAsk : x.Sequence.CompareTo(y.Sequence);
+        }
     }
 
     private sealed class RestingOffer(OfferSpec spec, long sequence, CapacityProfile capacity, List<Window> availability)
