@@ -11,7 +11,7 @@ namespace Surplus.Benchmarks;
 /// </summary>
 [Config(typeof(BenchConfig))]
 [MemoryDiagnoser]
-[SimpleJob(launchCount: 1, warmupCount: 2, iterationCount: 5, invocationCount: 1)]
+[SimpleJob(launchCount: 1, warmupCount: 12, iterationCount: 10, invocationCount: 1)]
 public class BookBenchmarks
 {
     public const int Offers = 10_000;
@@ -30,7 +30,14 @@ public class BookBenchmarks
     }
 
     [IterationSetup]
-    public void Restore() => engine = MarketEngine.Restore(Scenario.Market, snapshot);
+    public void Restore()
+    {
+        engine = MarketEngine.Restore(Scenario.Market, snapshot);
+
+        // The old engine is garbage now; collect it here rather than in the measured batch.
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+    }
 
     [Benchmark(Description = "need against 10,000 offers", OperationsPerInvoke = Batch)]
     public int NeedsAgainstBook()
