@@ -65,6 +65,16 @@ internal sealed class Exchange : IDisposable
 
     public long NextNeedId() => Interlocked.Increment(ref nextNeedId);
 
+    /// <summary>
+    /// Gives back the id just taken for an order that was refused. A restart goes on from the
+    /// highest stored id, so an id spent on nothing would be handed out again to another order
+    /// after it; ids are taken inside the write gate, so this one is still the last.
+    /// </summary>
+    public void ReturnOfferId(long id) => Interlocked.CompareExchange(ref nextOfferId, id - 1, id);
+
+    /// <summary>Gives back the id just taken for a need that was refused (see <see cref="ReturnOfferId"/>).</summary>
+    public void ReturnNeedId(long id) => Interlocked.CompareExchange(ref nextNeedId, id - 1, id);
+
     public static string Hash(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
 
     /// <summary>Migrates the store, creates what a first start creates, and rebuilds every engine.</summary>

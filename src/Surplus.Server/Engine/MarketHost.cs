@@ -287,12 +287,13 @@ internal sealed class MarketHost
         var spec = work.Spec with { Id = new OfferId(id) };
         if (OrderRules.Check(spec, Definition, now) is { } problem)
         {
+            exchange.ReturnOfferId(id);
             return WorkResult.Fail(ApiError.From(problem));
         }
 
         var row = new OfferRow
         {
-            Id = id, Market = Definition.Id, Member = spec.Seller.Value, Request = work.Request,
+            Id = id, Market = Definition.Id, Member = spec.Seller.Value, Request = OrderMapper.WithPreferred(work.Request, spec),
             State = new OfferStateJson(0, spec.Ask.PerUnitHour, spec.Rate.Value, [], [], 0), CreatedAt = now.UtcTicks, UpdatedAt = now.UtcTicks,
         };
         openOffers[id] = row;
@@ -302,6 +303,7 @@ internal sealed class MarketHost
         {
             openOffers.Remove(id);
             effects.NewOffers.Remove(row);
+            exchange.ReturnOfferId(id);
             return WorkResult.Fail(ApiError.From(rejected));
         }
 
@@ -314,6 +316,7 @@ internal sealed class MarketHost
         var spec = work.Spec with { Id = new NeedId(id) };
         if (OrderRules.Check(spec, Definition, now) is { } problem)
         {
+            exchange.ReturnNeedId(id);
             return WorkResult.Fail(ApiError.From(problem));
         }
 
@@ -322,13 +325,14 @@ internal sealed class MarketHost
         var hold = checked(unit * spec.Rate.Value);
         if (!exchange.Ledger.TryMove(Accounts.Available(buyer), Accounts.Held(buyer), hold, "hold", $"need:{Definition.Id}:{id}", now.UtcTicks))
         {
+            exchange.ReturnNeedId(id);
             return WorkResult.Fail(new ApiError(402, "insufficient-funds", "Not enough money available",
                 $"this need holds {Money(hold)} ({spec.Rate} × {spec.Window.Length.TotalHours:0.##} h × {spec.Bid}, rounded up per unit) but only {Money(exchange.Ledger.Balance(Accounts.Available(buyer)))} is available; deposit more or bid for less"));
         }
 
         var row = new NeedRow
         {
-            Id = id, Market = Definition.Id, Member = buyer, Request = work.Request,
+            Id = id, Market = Definition.Id, Member = buyer, Request = OrderMapper.WithPreferred(work.Request, spec),
             State = new NeedStateJson(0, spec.Bid.PerUnitHour, spec.Rate.Value), Held = hold, UnitHold = unit,
             CreatedAt = now.UtcTicks, UpdatedAt = now.UtcTicks,
         };
@@ -341,6 +345,7 @@ internal sealed class MarketHost
             exchange.Ledger.Move(Accounts.Held(buyer), Accounts.Available(buyer), hold, "hold-reversal", $"need:{Definition.Id}:{id}", now.UtcTicks);
             openNeeds.Remove(id);
             effects.NewNeeds.Remove(row);
+            exchange.ReturnNeedId(id);
             return WorkResult.Fail(ApiError.From(rejected));
         }
 
