@@ -97,6 +97,16 @@ public static class ServerApp
 
             await Problems.WriteAsync(http, problem);
         }));
+
+        // Paths and methods the API does not have answer in problem+json like every other error.
+        app.UseStatusCodePages(context => context.HttpContext.Response.StatusCode switch
+        {
+            404 => Problems.WriteAsync(context.HttpContext, new ApiError(404, "not-found", "Not found",
+                $"there is nothing at {context.HttpContext.Request.Path}; /openapi/v1.json lists the API's paths")),
+            405 => Problems.WriteAsync(context.HttpContext, new ApiError(405, "method-not-allowed", "Method not allowed",
+                $"{context.HttpContext.Request.Method} is not allowed on {context.HttpContext.Request.Path}; /openapi/v1.json lists the methods of each path")),
+            _ => Task.CompletedTask,
+        });
         app.UseRateLimiter();
         app.UseAuthentication();
         app.UseAuthorization();

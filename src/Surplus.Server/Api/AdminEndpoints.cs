@@ -52,6 +52,16 @@ internal static class AdminEndpoints
                 return Problems.Result(ApiError.Invalid("amount-invalid", "amountMinor must be a positive number of minor units (cents)"));
             }
 
+            if (body.Value.Value.Reference is { Length: > 200 })
+            {
+                return Problems.Result(ApiError.Invalid("reference-invalid", "the reference may have at most 200 characters"));
+            }
+
+            if (Endpoints.KeyProblem(http) is { } badKey)
+            {
+                return Problems.Result(badKey);
+            }
+
             var key = http.Request.Headers["Idempotency-Key"].ToString();
             var result = await exchange.DepositAsync(id, body.Value.Value.AmountMinor, body.Value.Value.Reference,
                 key.Length == 0 ? null : new IdempotencyKey(-1, key, body.Value.Hash));
@@ -60,9 +70,13 @@ internal static class AdminEndpoints
                 return Problems.Result(result.Error);
             }
 
-            return result.Body is StoredJson stored
-                ? Results.Content(stored.Json, "application/json", System.Text.Encoding.UTF8, result.Status)
-                : Results.Json(result.Body, Json.Options, statusCode: result.Status);
+            if (result.Body is StoredJson stored)
+            {
+                http.Response.Headers["Idempotent-Replayed"] = "true";
+                return Results.Content(stored.Json, "application/json", System.Text.Encoding.UTF8, result.Status);
+            }
+
+            return Results.Json(result.Body, Json.Options, statusCode: result.Status);
         })
         .Accepts<DepositRequest>("application/json").Produces<AccountDto>().ProducesProblem(400).ProducesProblem(404)
         .WithSummary("Credit a member's available balance, in minor units");

@@ -93,6 +93,17 @@ internal static class Endpoints
             return ApiError.Invalid("webhook-invalid", $"the webhook '{url}' is not an absolute http or https URL");
         }
 
+        // The store's columns are this wide; a longer value must be a 400, not a failed write.
+        if (preferences?.WebhookUrl is { Length: > 2000 })
+        {
+            return ApiError.Invalid("webhook-invalid", "the webhook URL may have at most 2000 characters");
+        }
+
+        if (preferences?.WebhookSecret is { Length: > 200 })
+        {
+            return ApiError.Invalid("webhook-invalid", "the webhook secret may have at most 200 characters");
+        }
+
         return null;
     }
 
@@ -170,6 +181,11 @@ internal static class Endpoints
                 return Problems.Result(body.Error!);
             }
 
+            if (KeyProblem(http) is { } badKey)
+            {
+                return Problems.Result(badKey);
+            }
+
             var member = http.User.MemberId();
             if (exchange.Market(body.Value.Value.Market) is not { } market)
             {
@@ -201,6 +217,11 @@ internal static class Endpoints
             if (!body.IsOk)
             {
                 return Problems.Result(body.Error!);
+            }
+
+            if (KeyProblem(http) is { } badKey)
+            {
+                return Problems.Result(badKey);
             }
 
             var member = http.User.MemberId();
@@ -323,8 +344,16 @@ internal static class Endpoints
     private static IdempotencyKey? Key(HttpContext http, long member, string hash)
     {
         var key = http.Request.Headers["Idempotency-Key"].ToString();
-        return string.IsNullOrEmpty(key) ? null : new IdempotencyKey(member, key.Length > 200 ? key[..200] : key, hash);
+        return string.IsNullOrEmpty(key) ? null : new IdempotencyKey(member, key, hash);
     }
+
+    /// <summary>What is wrong with the request's Idempotency-Key, or null. A longer key is refused rather than cut, so two keys never collide.</summary>
+    internal static ApiError? KeyProblem(HttpContext http) =>
+        http.Request.Headers["Idempotency-Key"].ToString() is { Length: > MaxKeyLength }
+            ? ApiError.Invalid("idempotency-key-invalid", $"the Idempotency-Key may have at most {MaxKeyLength} characters; a UUID is plenty")
+            : null;
+
+    private const int MaxKeyLength = 200;
 
     /// <summary>Submits work to a market and answers with its committed result (or the stored one, for a retried key).</summary>
     internal static async Task<IResult> Answer(HttpContext http, MarketHost market, Work work)

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
 using Surplus.Server.Engine;
 
 namespace Surplus.Server.Api;
@@ -23,16 +24,36 @@ internal static class Problems
     public static async Task<Checked<(T Value, string Hash)>> ReadAsync<T>(HttpRequest request)
         where T : class
     {
+        // Kestrel enforces the limit too, but not every host does (the in-process test server does not), so the reader does.
+        var limit = request.HttpContext.RequestServices.GetRequiredService<IOptions<ServerOptions>>().Value.MaxRequestBodyBytes;
+        var tooLarge = new ApiError(413, "body-too-large", "The request body is too large",
+            $"the body may have at most {limit} bytes (the setting Surplus:MaxRequestBodyBytes); send a smaller one");
+        if (request.ContentLength > limit)
+        {
+            return tooLarge;
+        }
+
         byte[] body;
         try
         {
             using var buffer = new MemoryStream();
-            await request.Body.CopyToAsync(buffer, request.HttpContext.RequestAborted);
+            var chunk = new byte[16 * 1024];
+            int read;
+            while ((read = await request.Body.ReadAsync(chunk, request.HttpContext.RequestAborted)) > 0)
+            {
+                if (buffer.Length + read > limit)
+                {
+                    return tooLarge;
+                }
+
+                buffer.Write(chunk, 0, read);
+            }
+
             body = buffer.ToArray();
         }
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
-            return new ApiError(413, "body-too-large", "The request body is too large", e.Message);
+            return tooLarge;
         }
 
         if (body.Length == 0)
@@ -40,16 +61,41 @@ internal static class Problems
             return ApiError.Invalid("body-missing", $"send a JSON body describing the {Describe<T>()}");
         }
 
-        T? value;
+        JsonElement document;
         try
         {
-            value = JsonSerializer.Deserialize<T>(body, Json.Options);
+            using var parsed = JsonDocument.Parse(body);
+            document = parsed.RootElement.Clone();
         }
         catch (JsonException e)
         {
-            var where = e.Path is { Length: > 1 } p ? $" at {p}" : "";
-            var what = e.Message.Split(". Path:")[0];
-            return ApiError.Invalid("json-invalid", $"the body is not a valid {Describe<T>()}{where}: {what}");
+            var what = e.Message.Split(" LineNumber:")[0].Split(" Path:")[0].TrimEnd('.');
+            return ApiError.Invalid("json-invalid",
+                $"the body is not valid JSON: {what} (line {(e.LineNumber ?? 0) + 1}, byte {(e.BytePositionInLine ?? 0) + 1}); send a JSON object describing the {Describe<T>()}");
+        }
+
+        if (document.ValueKind == JsonValueKind.Null)
+        {
+            return ApiError.Invalid("body-missing", $"send a JSON object describing the {Describe<T>()}");
+        }
+
+        if (JsonShape.Check(document, typeof(T), Json.Options) is { } wrong)
+        {
+            return ApiError.Invalid("json-invalid", $"{wrong} (in the {Describe<T>()})");
+        }
+
+        T? value;
+        try
+        {
+            value = document.Deserialize<T>(Json.Options);
+        }
+        catch (JsonException e)
+        {
+            // The shape check passed, so this is a value the serializer could not read (a date out of range, say).
+            var what = e.Path is { Length: > 1 } path && JsonShape.TypeAt(path, typeof(T), Json.Options) is { } type
+                ? $"{path} must be {JsonShape.Describe(type, Json.Options)}"
+                : $"the body is not a valid {Describe<T>()}";
+            return ApiError.Invalid("json-invalid", what);
         }
 
         if (value is null)
@@ -66,6 +112,9 @@ internal static class Problems
         "placeoffer" => "offer",
         "placeneed" => "need",
         "amendorder" => "amendment",
+        "join" => "member joining",
+        "updatemember" => "profile change",
+        "createmarket" => "market",
         var other => other,
     };
 }

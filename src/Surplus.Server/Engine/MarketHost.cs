@@ -464,6 +464,7 @@ internal sealed class MarketHost
                     Signal(effects, r.Owner.Value, "order.rested", new { order = Describe(r.Order), remaining = r.Remaining.Value });
                     break;
                 case OrderAmended a:
+                    KeepAmendment(a);
                     Touch(a.Order, effects, "open");
                     Signal(effects, a.Owner.Value, "order.amended", new { order = Describe(a.Order), price = a.Price.PerUnitHour, rate = a.Rate.Value, lostPriority = a.LostPriority });
                     break;
@@ -520,6 +521,22 @@ internal sealed class MarketHost
         Touch(OrderKey.Of(t.Offer), effects, "open");
         Signal(effects, buyer, "trade", Json.Trade(t, showParties: true));
         Signal(effects, t.Seller.Value, "trade", Json.Trade(t, showParties: true));
+    }
+
+    /// <summary>
+    /// Puts an amendment's price and rate on the order's row. <see cref="Touch"/> copies them from the
+    /// engine, but a repriced order that fills at once has left the engine by then.
+    /// </summary>
+    private void KeepAmendment(OrderAmended amended)
+    {
+        if (amended.Order.Side == OrderSide.Offer && openOffers.TryGetValue(amended.Order.Id, out var offer))
+        {
+            offer.State = offer.State with { Ask = amended.Price.PerUnitHour, Rate = amended.Rate.Value };
+        }
+        else if (amended.Order.Side == OrderSide.Need && openNeeds.TryGetValue(amended.Order.Id, out var need))
+        {
+            need.State = need.State with { Bid = amended.Price.PerUnitHour, Remaining = amended.Rate.Value };
+        }
     }
 
     /// <summary>Copies the engine's state of an open order into its row and marks it to be written.</summary>
