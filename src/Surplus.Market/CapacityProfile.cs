@@ -142,6 +142,24 @@ public sealed class CapacityProfile
         Merge(first, last);
     }
 
+    /// <summary>Gives <paramref name="amount"/> back to every instant of the window (a lock that ended without a trade).</summary>
+    public void Add(long startTicks, long endTicks, long amount)
+    {
+        if (amount <= 0 || endTicks <= startTicks)
+        {
+            throw new ArgumentOutOfRangeException(nameof(amount), "a positive amount over a window with an end after its start");
+        }
+
+        var first = Split(startTicks);
+        var last = Split(endTicks);
+        for (var i = first; i < last; i++)
+        {
+            values[i] += amount;
+        }
+
+        Merge(first, last);
+    }
+
     /// <summary>Sets the spare capacity of every instant of the window to <paramref name="spare"/> (new availability).</summary>
     public void Set(long startTicks, long endTicks, long spare)
     {

@@ -46,8 +46,17 @@ public sealed record MarketDefinition
     /// <summary>How far ahead recurring offers are expanded (default eight weeks).</summary>
     public TimeSpan RecurrenceHorizon { get; init; } = TimeSpan.FromDays(56);
 
+    /// <summary>
+    /// When the best eligible ask is above a need's bid, lock the pair in a negotiation (steps
+    /// 350–354) instead of only reporting it. Off by default in the core; the server's markets turn it on.
+    /// </summary>
+    public bool OpensNegotiations { get; init; }
+
     /// <summary>How long a negotiation may last before it lapses (default ten minutes).</summary>
     public TimeSpan NegotiationTimeout { get; init; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>The transaction monitor's timings for this market's contracts: stage lead time, heartbeat timeout, grace.</summary>
+    public Contracts.ContractTimings ContractTimings { get; init; } = Contracts.ContractTimings.Default;
 
     /// <summary>Checks the definition; returns what is wrong, or null when it is sound.</summary>
     public string? Validate()
@@ -95,6 +104,11 @@ public sealed record MarketDefinition
         if (NegotiationTimeout <= TimeSpan.Zero || AuctionInterval <= TimeSpan.Zero)
         {
             return "negotiation timeout and auction interval must be positive";
+        }
+
+        if (ContractTimings is not { } t || t.StageLeadTime < TimeSpan.Zero || t.HeartbeatTimeout <= TimeSpan.Zero || t.Grace < TimeSpan.Zero)
+        {
+            return "contract timings need a stage lead time and grace of zero or more and a positive heartbeat timeout";
         }
 
         return null;

@@ -7,7 +7,7 @@ namespace Surplus.Market;
 /// events. Not thread-safe: one owner applies commands in turn, which is the lock-out of steps
 /// 308/328.
 /// </summary>
-public sealed class MarketEngine
+public sealed partial class MarketEngine
 {
     private readonly Dictionary<long, RestingOffer> offers = [];
     private readonly Dictionary<long, RestingNeed> needs = [];
@@ -77,13 +77,18 @@ public sealed class MarketEngine
             engine.Insert(offer);
         }
 
+        var locked = (snapshot.Negotiations ?? []).Select(n => n.Need.Value).ToHashSet();
         foreach (var state in snapshot.Needs)
         {
             var need = new RestingNeed(state.Spec, state.Sequence) { Remaining = state.Remaining.Value };
             engine.needs.Add(need.Id, need);
-            engine.Insert(need);
+            if (!locked.Contains(need.Id))
+            {
+                engine.Insert(need);
+            }
         }
 
+        engine.RestoreNegotiations(snapshot);
         return engine;
     }
 
@@ -93,7 +98,9 @@ public sealed class MarketEngine
         nextSequence,
         nextTradeId,
         offers.Values.OrderBy(o => o.Sequence).Select(o => o.ToState()).ToList(),
-        needs.Values.OrderBy(n => n.Sequence).Select(n => n.ToState()).ToList());
+        needs.Values.OrderBy(n => n.Sequence).Select(n => n.ToState()).ToList(),
+        negotiations.Values.OrderBy(n => n.Id.Value).Select(n => n.ToState()).ToList(),
+        nextNegotiationId);
 
     /// <summary>The open offer with this id, if any.</summary>
     public OfferState? FindOffer(OfferId id) => offers.TryGetValue(id.Value, out var o) ? o.ToState() : null;
@@ -179,7 +186,12 @@ public sealed class MarketEngine
             case AdvanceTime:
                 break;
             default:
-                throw new ArgumentException($"unknown command {command.GetType().Name}", nameof(command));
+                if (!ExecuteNegotiation(command, events))
+                {
+                    throw new ArgumentException($"unknown command {command.GetType().Name}", nameof(command));
+                }
+
+                break;
         }
     }
 
@@ -194,11 +206,13 @@ public sealed class MarketEngine
             expiries.Dequeue();
             if (key.Side == OrderSide.Offer && offers.TryGetValue(key.Id, out var offer) && offer.Sequence == due.Sequence)
             {
+                WithdrawNegotiations(offer, events);
                 RemoveOffer(offer);
                 events.Add(new OrderExpired(key, offer.Seller, new Rate(offer.Capacity.MaxSpare()), Now));
             }
             else if (key.Side == OrderSide.Need && needs.TryGetValue(key.Id, out var need) && need.Sequence == due.Sequence)
             {
+                WithdrawNegotiation(need, events, backToBook: false);
                 RemoveNeed(need);
                 events.Add(new OrderExpired(key, need.Buyer, new Rate(need.Remaining), Now));
             }
@@ -208,6 +222,8 @@ public sealed class MarketEngine
         {
             Roll(events);
         }
+
+        ExpireNegotiations(events);
     }
 
     /// <summary>Once an hour of engine time: forget the past and extend recurring offers over the horizon.</summary>
@@ -251,7 +267,7 @@ public sealed class MarketEngine
                 offer.ExpandedUntil = until;
             }
 
-            if (offer.Capacity.MaxSpare() == 0)
+            if (offer.Capacity.MaxSpare() == 0 && offer.Locks == 0)
             {
                 (exhausted ??= []).Add(offer);
             }
@@ -361,7 +377,12 @@ public sealed class MarketEngine
     private void Settle(RestingNeed need, List<MarketEvent> events, bool isNew)
     {
         var key = OrderKey.Of(need.Spec.Id);
-        if (need.Remaining == 0)
+        if (need.Negotiation is not null)
+        {
+            // Locked in a negotiation: open, but out of the book until the negotiation ends.
+            needs.TryAdd(need.Id, need);
+        }
+        else if (need.Remaining == 0)
         {
             if (!isNew)
             {
@@ -445,7 +466,7 @@ public sealed class MarketEngine
             offer.Capacity.Subtract(need.Window.StartTicks, need.Window.EndTicks, fill);
             need.Remaining -= fill;
             events.Add(new Traded(MakeTrade(need, offer, fill, offer.Ask, OrderSide.Need)));
-            if (offer.Capacity.MaxSpare() == 0)
+            if (offer.Capacity.MaxSpare() == 0 && offer.Locks == 0)
             {
                 RemoveOffer(offer);
                 events.Add(new OrderFilled(OrderKey.Of(offer.Spec.Id), offer.Seller, Now));
@@ -455,9 +476,14 @@ public sealed class MarketEngine
         plan.Clear();
         if (need.Remaining > 0 && negotiateWith is not null)
         {
+            var rate = Math.Min(need.Remaining, negotiableSpare);
             events.Add(new NegotiationNeeded(
                 need.Spec.Id, need.Buyer, need.Bid, negotiateWith.Spec.Id, negotiateWith.Seller, negotiateWith.Ask,
-                new Rate(Math.Min(need.Remaining, negotiableSpare)), need.Window, Now));
+                new Rate(rate), need.Window, Now));
+            if (Market.OpensNegotiations)
+            {
+                OpenNegotiation(need, negotiateWith, rate, events);
+            }
         }
     }
 
@@ -555,12 +581,14 @@ public sealed class MarketEngine
         {
             if (Find(offers, cancel.Order, cancel.By, o => o.Seller, events) is { } offer)
             {
+                WithdrawNegotiations(offer, events);
                 RemoveOffer(offer);
                 events.Add(new OrderCancelled(cancel.Order, offer.Seller, new Rate(offer.Capacity.MaxSpare()), CancelReason.ByOwner, Now));
             }
         }
         else if (Find(needs, cancel.Order, cancel.By, n => n.Buyer, events) is { } need)
         {
+            WithdrawNegotiation(need, events, backToBook: false);
             RemoveNeed(need);
             events.Add(new OrderCancelled(cancel.Order, need.Buyer, new Rate(need.Remaining), CancelReason.ByOwner, Now));
         }
@@ -637,6 +665,7 @@ public sealed class MarketEngine
             return;
         }
 
+        WithdrawNegotiations(offer, events);
         if (cut > 0)
         {
             foreach (var w in offer.Availability)
@@ -688,6 +717,7 @@ public sealed class MarketEngine
         }
 
         var repriced = price != need.Bid;
+        WithdrawNegotiation(need, events, backToBook: false);
         RemoveNeed(need);
         need.Spec = need.Spec with { Bid = price };
         need.Remaining = rate;
@@ -702,7 +732,11 @@ public sealed class MarketEngine
             MatchIncoming(need, events);
         }
 
-        if (need.Remaining > 0)
+        if (need.Negotiation is not null)
+        {
+            needs.Add(need.Id, need);
+        }
+        else if (need.Remaining > 0)
         {
             needs.Add(need.Id, need);
             Insert(need);
@@ -761,6 +795,7 @@ public sealed class MarketEngine
         }
 
         needBook.Insert(lo, need);
+        need.InBook = true;
         expiries.Enqueue(OrderKey.Of(need.Spec.Id), (need.ExpiryTicks, need.Sequence));
     }
 
@@ -774,7 +809,11 @@ public sealed class MarketEngine
     private void RemoveNeed(RestingNeed need)
     {
         needs.Remove(need.Id);
-        needBook.RemoveAt(IndexOf(needBook, need));
+        if (need.InBook)
+        {
+            needBook.RemoveAt(IndexOf(needBook, need));
+            need.InBook = false;
+        }
     }
 
     private static int IndexOf(List<RestingOffer> book, RestingOffer offer)
@@ -853,6 +892,9 @@ public sealed class MarketEngine
 
         public long ExpandedUntil { get; set; }
 
+        /// <summary>How many negotiations hold part of this offer's capacity.</summary>
+        public int Locks { get; set; }
+
         public long Id => Spec.Id.Value;
 
         public MemberId Seller => Spec.Seller;
@@ -873,6 +915,12 @@ public sealed class MarketEngine
         public long Sequence { get; set; } = sequence;
 
         public long Remaining { get; set; }
+
+        /// <summary>True while the need is in the book (false while it is locked in a negotiation).</summary>
+        public bool InBook { get; set; }
+
+        /// <summary>The negotiation the need is locked in, if any.</summary>
+        public LiveNegotiation? Negotiation { get; set; }
 
         public long Id => Spec.Id.Value;
 

@@ -45,6 +45,10 @@ public enum RejectCode
     AttributeInvalid,
     /// <summary>A contract is not in a state that allows this transition.</summary>
     ContractTransitionInvalid,
+    /// <summary>No open negotiation with this id, or not one of the caller's.</summary>
+    NegotiationUnknown,
+    /// <summary>A counter or accept names an older version of the negotiation.</summary>
+    NegotiationStale,
 }
 
 /// <summary>A refused command: a stable code and a message that says what to fix.</summary>
@@ -81,6 +85,8 @@ public static class RejectCodes
         RejectCode.ReduceBelowSold => "reduce-below-sold",
         RejectCode.AttributeInvalid => "attribute-invalid",
         RejectCode.ContractTransitionInvalid => "contract-transition-invalid",
+        RejectCode.NegotiationUnknown => "negotiation-unknown",
+        RejectCode.NegotiationStale => "negotiation-stale",
         _ => throw new ArgumentOutOfRangeException(nameof(code), code, "unknown reject code"),
     };
 }

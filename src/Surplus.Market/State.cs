@@ -20,7 +20,9 @@ public sealed record EngineSnapshot(
     long NextSequence,
     long NextTradeId,
     IReadOnlyList<OfferState> Offers,
-    IReadOnlyList<NeedState> Needs);
+    IReadOnlyList<NeedState> Needs,
+    IReadOnlyList<NegotiationState>? Negotiations = null,
+    long NextNegotiationId = 1);
 
 /// <summary>One price level of the book: the price, the rate available or wanted there, and how many orders.</summary>
 public sealed record DepthLevel(Price Price, long Rate, int Orders);

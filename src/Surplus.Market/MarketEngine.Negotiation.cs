@@ -1,0 +1,271 @@
+namespace Surplus.Market;
+
+/// <summary>Negotiation (Figure 4, steps 350–354): locking a need and an offer's capacity, counters, acceptance, decline and the deadline.</summary>
+public sealed partial class MarketEngine
+{
+    private readonly SortedDictionary<long, LiveNegotiation> negotiations = [];
+    private long nextNegotiationId = 1;
+
+    /// <summary>The open negotiations, oldest first.</summary>
+    public IEnumerable<NegotiationState> Negotiations => negotiations.Values.Select(n => n.ToState());
+
+    /// <summary>The open negotiation with this id, if any.</summary>
+    public NegotiationState? FindNegotiation(NegotiationId id) => negotiations.TryGetValue(id.Value, out var n) ? n.ToState() : null;
+
+    private bool ExecuteNegotiation(MarketCommand command, List<MarketEvent> events)
+    {
+        switch (command)
+        {
+            case CounterPrice counter:
+                if (FindOpen(counter.Negotiation, counter.By, events) is { } n && CheckVersion(n, counter.Version, counter.By, events)
+                    && OrderRules.CheckPrice(counter.Price, Market, "counter price") is var bad)
+                {
+                    if (bad is not null)
+                    {
+                        events.Add(new CommandRejected(null, counter.By, bad, Now));
+                    }
+                    else
+                    {
+                        Counter(n, n.SideOf(counter.By), counter.Price, events);
+                    }
+                }
+
+                return true;
+            case AcceptPrice accept:
+                if (FindOpen(accept.Negotiation, accept.By, events) is { } a && CheckVersion(a, accept.Version, accept.By, events))
+                {
+                    var side = a.SideOf(accept.By);
+                    a.Moves.Add(new NegotiationMove(side, side == NegotiationSide.Buyer ? a.SellerPrice : a.BuyerPrice, a.Version, Now));
+                    Agree(a, side == NegotiationSide.Buyer ? a.SellerPrice : a.BuyerPrice, events);
+                }
+
+                return true;
+            case DeclineNegotiation decline:
+                if (FindOpen(decline.Negotiation, decline.By, events) is { } d)
+                {
+                    End(d, NegotiationOutcome.Declined, events);
+                }
+
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    /// <summary>
+    /// Locks the need and <paramref name="rate"/> of the offer's capacity over the need's window and
+    /// tells both sides (352). When both hidden limits meet, they agree at once (automatic negotiation).
+    /// </summary>
+    private void OpenNegotiation(RestingNeed need, RestingOffer offer, long rate, List<MarketEvent> events)
+    {
+        offer.Capacity.Subtract(need.Window.StartTicks, need.Window.EndTicks, rate);
+        offer.Locks++;
+        var n = new LiveNegotiation(new NegotiationId(nextNegotiationId++), need, offer, rate, need.Bid, offer.Ask,
+            clock + Market.NegotiationTimeout.Ticks);
+        n.Moves.Add(new NegotiationMove(NegotiationSide.Buyer, need.Bid, 0, Now));
+        n.Moves.Add(new NegotiationMove(NegotiationSide.Seller, offer.Ask, 0, Now));
+        need.Negotiation = n;
+        negotiations.Add(n.Id.Value, n);
+        events.Add(new NegotiationOpened(n.ToState(), Now));
+        if (AutomaticNegotiation.Agree(need.Bid, need.Spec.MaximumPrice, offer.Ask, offer.Spec.MinimumPrice, Market.Tick) is { } price)
+        {
+            // The need is still being matched: its caller decides whether it rests, fills or is cancelled.
+            Agree(n, price, events, release: false);
+        }
+    }
+
+    private void Counter(LiveNegotiation n, NegotiationSide side, Price price, List<MarketEvent> events)
+    {
+        if (side == NegotiationSide.Buyer)
+        {
+            n.BuyerPrice = price;
+        }
+        else
+        {
+            n.SellerPrice = price;
+        }
+
+        n.Version++;
+        n.Moves.Add(new NegotiationMove(side, price, n.Version, Now));
+        if (n.BuyerPrice >= n.SellerPrice)
+        {
+            // A counter that crosses the other side's price takes it: the trade is at the price that was on the table.
+            Agree(n, side == NegotiationSide.Buyer ? n.SellerPrice : n.BuyerPrice, events);
+            return;
+        }
+
+        events.Add(new NegotiationCountered(n.ToState(), side, Now));
+    }
+
+    /// <summary>The sides agree: the locked capacity is sold at <paramref name="price"/>.</summary>
+    private void Agree(LiveNegotiation n, Price price, List<MarketEvent> events, bool release = true)
+    {
+        var (need, offer) = (n.Need, n.Offer);
+        Close(n);
+        events.Add(new NegotiationEnded(n.ToState(), NegotiationOutcome.Agreed, price, Now));
+        need.Remaining -= n.Rate;
+        events.Add(new Traded(MakeTrade(need, offer, n.Rate, price, OrderSide.Need)));
+        if (offer.Capacity.MaxSpare() == 0 && offer.Locks == 0)
+        {
+            RemoveOffer(offer);
+            events.Add(new OrderFilled(OrderKey.Of(offer.Spec.Id), offer.Seller, Now));
+        }
+
+        if (release)
+        {
+            Release(need, events);
+        }
+    }
+
+    /// <summary>The negotiation ends without a trade: the capacity goes back to the offer and the need rests or is cancelled.</summary>
+    private void End(LiveNegotiation n, NegotiationOutcome outcome, List<MarketEvent> events, bool needBackToBook = true)
+    {
+        Close(n);
+        n.Offer.Capacity.Add(n.Window.StartTicks, n.Window.EndTicks, n.Rate);
+        events.Add(new NegotiationEnded(n.ToState(), outcome, null, Now));
+        if (needBackToBook)
+        {
+            Release(n.Need, events);
+        }
+    }
+
+    private void Close(LiveNegotiation n)
+    {
+        negotiations.Remove(n.Id.Value);
+        n.Offer.Locks--;
+        n.Need.Negotiation = null;
+    }
+
+    /// <summary>After a negotiation: a filled need leaves; the rest rests (standing, while its window has not started) or is cancelled (spot).</summary>
+    private void Release(RestingNeed need, List<MarketEvent> events)
+    {
+        var key = OrderKey.Of(need.Spec.Id);
+        if (need.Remaining == 0)
+        {
+            RemoveNeed(need);
+            events.Add(new OrderFilled(key, need.Buyer, Now));
+        }
+        else if (need.Spec.Mode == OrderMode.Spot)
+        {
+            RemoveNeed(need);
+            events.Add(new OrderCancelled(key, need.Buyer, new Rate(need.Remaining), CancelReason.SpotRemainder, Now));
+        }
+        else if (need.ExpiryTicks <= clock)
+        {
+            RemoveNeed(need);
+            events.Add(new OrderExpired(key, need.Buyer, new Rate(need.Remaining), Now));
+        }
+        else
+        {
+            Insert(need);
+            events.Add(new OrderRested(key, need.Buyer, new Rate(need.Remaining), Now));
+        }
+    }
+
+    /// <summary>The need is cancelled, amended or expires: its negotiation ends without a trade and the need does not go back to the book.</summary>
+    private void WithdrawNegotiation(RestingNeed need, List<MarketEvent> events, bool backToBook)
+    {
+        if (need.Negotiation is { } n)
+        {
+            End(n, NegotiationOutcome.Withdrawn, events, backToBook);
+        }
+    }
+
+    /// <summary>The offer is cancelled, amended or expires: its negotiations end and their needs go back to the book.</summary>
+    private void WithdrawNegotiations(RestingOffer offer, List<MarketEvent> events)
+    {
+        if (offer.Locks == 0)
+        {
+            return;
+        }
+
+        foreach (var n in negotiations.Values.Where(n => ReferenceEquals(n.Offer, offer)).ToList())
+        {
+            End(n, NegotiationOutcome.Withdrawn, events);
+        }
+    }
+
+    private void ExpireNegotiations(List<MarketEvent> events)
+    {
+        if (negotiations.Count == 0)
+        {
+            return;
+        }
+
+        foreach (var n in negotiations.Values.Where(n => n.DeadlineTicks <= clock).ToList())
+        {
+            End(n, NegotiationOutcome.Expired, events);
+        }
+    }
+
+    private LiveNegotiation? FindOpen(NegotiationId id, MemberId by, List<MarketEvent> events)
+    {
+        if (negotiations.TryGetValue(id.Value, out var n) && (n.Need.Buyer == by || n.Offer.Seller == by))
+        {
+            return n;
+        }
+
+        events.Add(new CommandRejected(null, by, new Rejection(RejectCode.NegotiationUnknown,
+            $"negotiation {id} is not open for you: it ended (agreed, declined or past its deadline) or is not yours"), Now));
+        return null;
+    }
+
+    private bool CheckVersion(LiveNegotiation n, int version, MemberId by, List<MarketEvent> events)
+    {
+        if (version == n.Version)
+        {
+            return true;
+        }
+
+        events.Add(new CommandRejected(null, by, new Rejection(RejectCode.NegotiationStale,
+            $"negotiation {n.Id} is at version {n.Version}, not {version}: the other side moved; read it again and answer its price"), Now));
+        return false;
+    }
+
+    private void RestoreNegotiations(EngineSnapshot snapshot)
+    {
+        nextNegotiationId = snapshot.NextNegotiationId;
+        foreach (var state in snapshot.Negotiations ?? [])
+        {
+            var need = needs[state.Need.Value];
+            var offer = offers[state.Offer.Value];
+            var n = new LiveNegotiation(state.Id, need, offer, state.Rate.Value, state.BuyerPrice, state.SellerPrice, state.Deadline.UtcTicks)
+            {
+                Version = state.Version,
+            };
+            n.Moves.AddRange(state.Moves);
+            need.Negotiation = n;
+            offer.Locks++;
+            negotiations.Add(n.Id.Value, n);
+        }
+    }
+
+    private sealed class LiveNegotiation(NegotiationId id, RestingNeed need, RestingOffer offer, long rate, Price buyerPrice, Price sellerPrice, long deadlineTicks)
+    {
+        public NegotiationId Id { get; } = id;
+
+        public RestingNeed Need { get; } = need;
+
+        public RestingOffer Offer { get; } = offer;
+
+        public long Rate { get; } = rate;
+
+        public Window Window { get; } = need.Window;
+
+        public Price BuyerPrice { get; set; } = buyerPrice;
+
+        public Price SellerPrice { get; set; } = sellerPrice;
+
+        public int Version { get; set; }
+
+        public long DeadlineTicks { get; } = deadlineTicks;
+
+        public List<NegotiationMove> Moves { get; } = [];
+
+        public NegotiationSide SideOf(MemberId member) => member == Need.Buyer ? NegotiationSide.Buyer : NegotiationSide.Seller;
+
+        public NegotiationState ToState() => new(
+            Id, Need.Spec.Id, Need.Buyer, Offer.Spec.Id, Offer.Seller, new Rate(Rate), Window, BuyerPrice, SellerPrice, Version,
+            new DateTimeOffset(DeadlineTicks, TimeSpan.Zero), [.. Moves]);
+    }
+}
