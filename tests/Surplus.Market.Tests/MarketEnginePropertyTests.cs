@@ -1,0 +1,64 @@
+using CsCheck;
+using Xunit;
+
+namespace Surplus.Market.Tests;
+
+/// <summary>Random streams of commands (see <see cref="OrderStreams"/>), checked after every command.</summary>
+public sealed class MarketEnginePropertyTests
+{
+    private const int Streams = 200;
+
+    private static string Print(int[][] raw) => string.Join("\n", OrderStreams.Build(raw));
+
+    private static string Print((int[][] Steps, int Split) sample) => $"export and restore after command {sample.Split}\n{Print(sample.Steps)}";
+
+    /// <summary>
+    /// One pass per stream: the engine's events must equal the reference matcher's, line for
+    /// line, and the book invariants must hold after every command.
+    /// </summary>
+    [Fact]
+    public void Execute_RandomStreams_AgreeWithTheReferenceAndKeepTheInvariants()
+    {
+        OrderStreams.Raw.Sample(raw =>
+        {
+            var engine = new MarketEngine(OrderStreams.Market);
+            var reference = new ReferenceMarket();
+            var invariants = new BookInvariants(engine);
+            var steps = OrderStreams.Build(raw);
+            for (var i = 0; i < steps.Count; i++)
+            {
+                var offersBefore = engine.Offers.ToList();
+                var needsBefore = engine.Needs.ToList();
+                var events = engine.Execute(steps[i].Command);
+                invariants.Check(steps[i], events, offersBefore, needsBefore);
+                var expected = reference.Apply(steps[i]);
+                var actual = events.Select(EventText.Of).ToList();
+                Assert.True(expected.SequenceEqual(actual),
+                    $"command {i}: {steps[i]}\nreference:\n  {string.Join("\n  ", expected)}\nengine:\n  {string.Join("\n  ", actual)}");
+            }
+        }, iter: Streams, print: Print);
+    }
+
+    [Fact]
+    public void Restore_ExportedMidStream_GivesTheSameEventsForTheRestOfTheStream()
+    {
+        OrderStreams.RawWithSplit.Sample(sample =>
+        {
+            var steps = OrderStreams.Build(sample.Steps);
+            var original = new MarketEngine(OrderStreams.Market);
+            foreach (var step in steps.Take(sample.Split))
+            {
+                original.Execute(step.Command);
+            }
+
+            var restored = MarketEngine.Restore(OrderStreams.Market, original.Export());
+            Assert.Equal(SnapshotText.Of(original.Export()), SnapshotText.Of(restored.Export()));
+            foreach (var step in steps.Skip(sample.Split))
+            {
+                Assert.Equal(original.Execute(step.Command), restored.Execute(step.Command));
+            }
+
+            Assert.Equal(SnapshotText.Of(original.Export()), SnapshotText.Of(restored.Export()));
+        }, iter: Streams, print: Print);
+    }
+}
