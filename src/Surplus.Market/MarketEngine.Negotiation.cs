@@ -12,7 +12,7 @@ public sealed partial class MarketEngine
     /// <summary>The open negotiation with this id, if any.</summary>
     public NegotiationState? FindNegotiation(NegotiationId id) => negotiations.TryGetValue(id.Value, out var n) ? n.ToState() : null;
 
-    private bool ExecuteNegotiation(MarketCommand command, List<MarketEvent> events)
+    private bool ExecuteOther(MarketCommand command, List<MarketEvent> events)
     {
         switch (command)
         {
@@ -39,6 +39,9 @@ public sealed partial class MarketEngine
                     Agree(a, side == NegotiationSide.Buyer ? a.SellerPrice : a.BuyerPrice, events);
                 }
 
+                return true;
+            case ChangeClearing change:
+                ChangeClearingMode(change, events);
                 return true;
             case DeclineNegotiation decline:
                 if (FindOpen(decline.Negotiation, decline.By, events) is { } d)

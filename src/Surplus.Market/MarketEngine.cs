@@ -40,7 +40,7 @@ public sealed partial class MarketEngine
     }
 
     /// <summary>The market this engine matches.</summary>
-    public MarketDefinition Market { get; }
+    public MarketDefinition Market { get; private set; }
 
     /// <summary>The instant of the last command applied.</summary>
     public DateTimeOffset Clock => new(Math.Max(clock, 0), TimeSpan.Zero);
@@ -186,7 +186,7 @@ public sealed partial class MarketEngine
             case AdvanceTime:
                 break;
             default:
-                if (!ExecuteNegotiation(command, events))
+                if (!ExecuteOther(command, events))
                 {
                     throw new ArgumentException($"unknown command {command.GetType().Name}", nameof(command));
                 }
@@ -200,6 +200,7 @@ public sealed partial class MarketEngine
     private void Advance(long at, List<MarketEvent> events)
     {
         var hourChanged = at / TimeSpan.TicksPerHour != clock / TimeSpan.TicksPerHour;
+        var auctionDue = Market.Clearing == ClearingMode.CallAuction && at / Market.AuctionInterval.Ticks != clock / Market.AuctionInterval.Ticks;
         clock = at;
         while (expiries.TryPeek(out var key, out var due) && due.Ticks <= at)
         {
@@ -224,6 +225,10 @@ public sealed partial class MarketEngine
         }
 
         ExpireNegotiations(events);
+        if (auctionDue)
+        {
+            ClearAuction(events);
+        }
     }
 
     /// <summary>Once an hour of engine time: forget the past and extend recurring offers over the horizon.</summary>
@@ -318,7 +323,11 @@ public sealed partial class MarketEngine
 
         var offer = new RestingOffer(spec, nextSequence++, capacity, availability) { ExpandedUntil = expandedUntil };
         events.Add(new OrderAccepted(key, spec.Seller, Now));
-        MatchIncoming(offer, events);
+        if (Market.Clearing == ClearingMode.Continuous)
+        {
+            MatchIncoming(offer, events);
+        }
+
         Settle(offer, events, isNew: true);
     }
 
@@ -335,7 +344,11 @@ public sealed partial class MarketEngine
 
         var need = new RestingNeed(spec, nextSequence++) { Remaining = spec.Rate.Value };
         events.Add(new OrderAccepted(key, spec.Buyer, Now));
-        MatchIncoming(need, events);
+        if (Market.Clearing == ClearingMode.Continuous)
+        {
+            MatchIncoming(need, events);
+        }
+
         Settle(need, events, isNew: true);
     }
 
@@ -353,7 +366,7 @@ public sealed partial class MarketEngine
 
             events.Add(new OrderFilled(key, offer.Seller, Now));
         }
-        else if (offer.Spec.Mode == OrderMode.Spot)
+        else if (offer.Spec.Mode == OrderMode.Spot && Market.Clearing == ClearingMode.Continuous)
         {
             if (!isNew)
             {
@@ -391,7 +404,7 @@ public sealed partial class MarketEngine
 
             events.Add(new OrderFilled(key, need.Buyer, Now));
         }
-        else if (need.Spec.Mode == OrderMode.Spot)
+        else if (need.Spec.Mode == OrderMode.Spot && Market.Clearing == ClearingMode.Continuous)
         {
             if (!isNew)
             {
@@ -689,7 +702,7 @@ public sealed partial class MarketEngine
         }
 
         events.Add(new OrderAmended(amend.Order, offer.Seller, price, new Rate(rate), repriced, Now));
-        if (repriced)
+        if (repriced && Market.Clearing == ClearingMode.Continuous)
         {
             MatchIncoming(offer, events);
         }
@@ -727,7 +740,7 @@ public sealed partial class MarketEngine
         }
 
         events.Add(new OrderAmended(amend.Order, need.Buyer, price, new Rate(rate), repriced, Now));
-        if (repriced)
+        if (repriced && Market.Clearing == ClearingMode.Continuous)
         {
             MatchIncoming(need, events);
         }

@@ -52,10 +52,15 @@ internal static class SignalEndpoints
         response.Headers.ContentType = "text/event-stream";
         response.Headers.CacheControl = "no-cache";
         response.Headers["X-Accel-Buffering"] = "no";
-        await response.StartAsync(http.RequestAborted);
-        var cancel = http.RequestAborted;
+
+        // The stream ends when the client goes or the server stops: a stop must not wait for
+        // open streams, and the client resumes from its Last-Event-ID.
+        var stopping = http.RequestServices.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
+        using var ended = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, stopping);
+        var cancel = ended.Token;
         try
         {
+            await response.StartAsync(cancel);
             while (!cancel.IsCancellationRequested)
             {
                 // Wait first, then read: a signal committed between the read and the wait still wakes us.
@@ -73,7 +78,11 @@ internal static class SignalEndpoints
                     continue;
                 }
 
-                var finished = await Task.WhenAny(woken, Task.Delay(KeepAlive, exchange.Time, cancel));
+                using var idle = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+                var finished = await Task.WhenAny(woken, Task.Delay(KeepAlive, exchange.Time, idle.Token));
+
+                // Woken by a signal: the keep-alive timer goes, rather than lingering for its 15 s.
+                await idle.CancelAsync();
                 if (finished != woken)
                 {
                     await response.WriteAsync(": keep-alive\n\n", cancel);
