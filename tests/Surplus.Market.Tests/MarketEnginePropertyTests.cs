@@ -6,7 +6,7 @@ namespace Surplus.Market.Tests;
 /// <summary>Random streams of commands (see <see cref="OrderStreams"/>), checked after every command.</summary>
 public sealed class MarketEnginePropertyTests
 {
-    private const int Streams = 200;
+    private const int Streams = 150;
 
     private static string Print(int[][] raw) => string.Join("\n", OrderStreams.Build(raw));
 
