@@ -65,7 +65,7 @@ public sealed partial class MarketEngine
                 need.Remaining -= fill;
                 trades++;
                 events.Add(new Traded(MakeTrade(need, offer, fill, AutomaticNegotiation.Midpoint(need.Bid, offer.Ask, Market.Tick), OrderSide.Need)));
-                if (offer.Capacity.MaxSpare() == 0 && offer.Locks == 0)
+                if (SoldOut(offer))
                 {
                     RemoveOffer(offer);
                     events.Add(new OrderFilled(OrderKey.Of(offer.Spec.Id), offer.Seller, Now));

@@ -108,7 +108,7 @@ public sealed partial class MarketEngine
         events.Add(new NegotiationEnded(n.ToState(), NegotiationOutcome.Agreed, price, Now));
         need.Remaining -= n.Rate;
         events.Add(new Traded(MakeTrade(need, offer, n.Rate, price, OrderSide.Need)));
-        if (offer.Capacity.MaxSpare() == 0 && offer.Locks == 0)
+        if (SoldOut(offer))
         {
             RemoveOffer(offer);
             events.Add(new OrderFilled(OrderKey.Of(offer.Spec.Id), offer.Seller, Now));

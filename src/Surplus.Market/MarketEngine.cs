@@ -272,7 +272,7 @@ public sealed partial class MarketEngine
                 offer.ExpandedUntil = until;
             }
 
-            if (offer.Capacity.MaxSpare() == 0 && offer.Locks == 0)
+            if (SoldOut(offer))
             {
                 (exhausted ??= []).Add(offer);
             }
@@ -352,12 +352,22 @@ public sealed partial class MarketEngine
         Settle(need, events, isNew: true);
     }
 
+    /// <summary>
+    /// Nothing left to sell and nothing locked: a one-off offer is filled; a recurring one only
+    /// when its rule has no occurrence beyond what is expanded (an "every Saturday" offer sold out
+    /// for the coming weeks stays, to sell the weeks after).
+    /// </summary>
+    private bool SoldOut(RestingOffer offer) =>
+        offer.Locks == 0 && offer.Capacity.MaxSpare() == 0
+        && (offer.Spec.Recurrence is not { } rule
+            || rule.Expand(offer.ExpandedUntil, offer.ExpandedUntil + Market.RecurrenceHorizon.Ticks, Market.Slot).Count == 0);
+
     /// <summary>After matching: a filled order leaves, a spot rest is cancelled, a standing rest stays in the book.</summary>
     private void Settle(RestingOffer offer, List<MarketEvent> events, bool isNew)
     {
         var key = OrderKey.Of(offer.Spec.Id);
         var spare = offer.Capacity.MaxSpare();
-        if (spare == 0)
+        if (SoldOut(offer))
         {
             if (!isNew)
             {
@@ -479,7 +489,7 @@ public sealed partial class MarketEngine
             offer.Capacity.Subtract(need.Window.StartTicks, need.Window.EndTicks, fill);
             need.Remaining -= fill;
             events.Add(new Traded(MakeTrade(need, offer, fill, offer.Ask, OrderSide.Need)));
-            if (offer.Capacity.MaxSpare() == 0 && offer.Locks == 0)
+            if (SoldOut(offer))
             {
                 RemoveOffer(offer);
                 events.Add(new OrderFilled(OrderKey.Of(offer.Spec.Id), offer.Seller, Now));

@@ -205,7 +205,7 @@ internal sealed class ReferenceMarket
                 offer.ExpandedUntil = until;
             }
 
-            if (offer.MostSpare() == 0)
+            if (SoldOut(offer))
             {
                 spent.Add(offer);
             }
@@ -217,6 +217,12 @@ internal sealed class ReferenceMarket
             events.Add($"{Now} expired {Key("offer", offer.Id)} by {offer.Seller} remaining 0");
         }
     }
+
+    /// <summary>Nothing left to sell: a recurring offer only when its rule has no occurrence past what is expanded.</summary>
+    private static bool SoldOut(Ask offer) =>
+        offer.MostSpare() == 0
+        && (offer.Occurrences is null
+            || !offer.Occurrences.Any(o => o.End > offer.ExpandedUntil && o.Start < offer.ExpandedUntil + OrderStreams.Market.RecurrenceHorizon.Ticks));
 
     private IEnumerable<Ask> OffersByPriority() => offers.OrderBy(o => o.Price).ThenBy(o => o.Sequence).ToList();
 
@@ -279,7 +285,7 @@ internal sealed class ReferenceMarket
         events.Add($"{Now} accepted {Key("offer", offer.Id)} by {offer.Seller}");
         MatchIncoming(offer);
         var spare = offer.MostSpare();
-        if (spare == 0)
+        if (SoldOut(offer))
         {
             events.Add($"{Now} filled {Key("offer", offer.Id)} by {offer.Seller}");
         }
@@ -384,7 +390,7 @@ internal sealed class ReferenceMarket
         foreach (var (offer, fill) in plan)
         {
             Trade(need, offer, fill, offer.Price, OrderSide.Need);
-            if (offer.MostSpare() == 0)
+            if (SoldOut(offer))
             {
                 offers.Remove(offer);
                 events.Add($"{Now} filled {Key("offer", offer.Id)} by {offer.Seller}");
@@ -610,7 +616,7 @@ internal sealed class ReferenceMarket
         }
 
         var spare = offer.MostSpare();
-        if (spare == 0)
+        if (SoldOut(offer))
         {
             offers.Remove(offer);
             events.Add($"{Now} filled {Key("offer", offer.Id)} by {offer.Seller}");
