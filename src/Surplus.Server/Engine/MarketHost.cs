@@ -5,6 +5,7 @@ using Surplus.Contracts;
 using Surplus.Market;
 using Surplus.Server.Api;
 using Surplus.Server.Ledger;
+using Surplus.Server.Storage;
 
 namespace Surplus.Server.Engine;
 
@@ -625,6 +626,12 @@ internal sealed class MarketHost
                 $"the Idempotency-Key '{key.Key}' was used before with another request; use a new key for a new request"));
     }
 
+    private static readonly string[] OfferParameters = ["Id", "Market", "Member", "Status", "Spec", "State", "CreatedAt", "UpdatedAt"];
+    private static readonly string[] NeedParameters = ["Id", "Market", "Member", "Status", "Spec", "State", "Held", "CreatedAt", "UpdatedAt"];
+    private static readonly string[] TradeParameters =
+        ["Market", "Id", "NeedId", "OfferId", "BuyerId", "SellerId", "Rate", "Start", "End", "Price", "Amount", "Fee", "Aggressor", "At"];
+    private static readonly string[] IdempotencyParameters = ["Member", "Key", "Hash", "Status", "Response", "At"];
+
     private async Task WriteAsync(DbConnection c, DbTransaction tx, BatchEffects effects)
     {
         foreach (var row in effects.NewOffers)
@@ -637,51 +644,41 @@ internal sealed class MarketHost
             effects.Needs[row.Id] = row;
         }
 
-        if (effects.Offers.Count > 0)
-        {
-            await c.ExecuteAsync(
-                """
-                INSERT INTO offers (id, market, member_id, status, spec, state, created_at, updated_at)
-                VALUES (@Id, @Market, @Member, @Status, @Spec, @State, @CreatedAt, @UpdatedAt)
-                ON CONFLICT (id) DO UPDATE SET status = excluded.status, state = excluded.state, updated_at = excluded.updated_at
-                """,
-                effects.Offers.Values.Select(r => new { r.Id, r.Market, r.Member, r.Status, Spec = Json.Write(r.Request), State = Json.Write(r.State), r.CreatedAt, r.UpdatedAt }), tx);
-        }
-
-        if (effects.Needs.Count > 0)
-        {
-            await c.ExecuteAsync(
-                """
-                INSERT INTO needs (id, market, member_id, status, spec, state, held, created_at, updated_at)
-                VALUES (@Id, @Market, @Member, @Status, @Spec, @State, @Held, @CreatedAt, @UpdatedAt)
-                ON CONFLICT (id) DO UPDATE SET status = excluded.status, state = excluded.state, held = excluded.held, updated_at = excluded.updated_at
-                """,
-                effects.Needs.Values.Select(r => new { r.Id, r.Market, r.Member, r.Status, Spec = Json.Write(r.Request), State = Json.Write(r.State), r.Held, r.CreatedAt, r.UpdatedAt }), tx);
-        }
-
-        if (effects.Trades.Count > 0)
-        {
-            await c.ExecuteAsync(
-                """
-                INSERT INTO trades (market, id, need_id, offer_id, buyer_id, seller_id, rate, window_start, window_end, price, amount, fee, aggressor, at)
-                VALUES (@Market, @Id, @NeedId, @OfferId, @BuyerId, @SellerId, @Rate, @Start, @End, @Price, @Amount, @Fee, @Aggressor, @At)
-                """,
-                effects.Trades.Select(t => new
-                {
-                    t.Market, Id = t.Id.Value, NeedId = t.Need.Value, OfferId = t.Offer.Value, BuyerId = t.Buyer.Value, SellerId = t.Seller.Value,
-                    Rate = t.Rate.Value, Start = t.Window.StartTicks, End = t.Window.EndTicks,
-                    Price = t.Price.PerUnitHour.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                    Amount = t.Amount.Minor, Fee = t.Fee.Minor, Aggressor = t.Aggressor == OrderSide.Need ? "need" : "offer", At = t.At.UtcTicks,
-                }), tx);
-        }
+        // One command per table, its parameters made once and only their values set per row:
+        // Dapper would build a parameter set per row, under names SQLite must look up four ways.
+        await RowInsert.ExecuteAsync(c, tx,
+            """
+            INSERT INTO offers (id, market, member_id, status, spec, state, created_at, updated_at)
+            VALUES (@Id, @Market, @Member, @Status, @Spec, @State, @CreatedAt, @UpdatedAt)
+            ON CONFLICT (id) DO UPDATE SET status = excluded.status, state = excluded.state, updated_at = excluded.updated_at
+            """,
+            OfferParameters, effects.Offers.Values,
+            r => [r.Id, r.Market, r.Member, r.Status, Json.Write(r.Request), Json.Write(r.State), r.CreatedAt, r.UpdatedAt]);
+        await RowInsert.ExecuteAsync(c, tx,
+            """
+            INSERT INTO needs (id, market, member_id, status, spec, state, held, created_at, updated_at)
+            VALUES (@Id, @Market, @Member, @Status, @Spec, @State, @Held, @CreatedAt, @UpdatedAt)
+            ON CONFLICT (id) DO UPDATE SET status = excluded.status, state = excluded.state, held = excluded.held, updated_at = excluded.updated_at
+            """,
+            NeedParameters, effects.Needs.Values,
+            r => [r.Id, r.Market, r.Member, r.Status, Json.Write(r.Request), Json.Write(r.State), r.Held, r.CreatedAt, r.UpdatedAt]);
+        await RowInsert.ExecuteAsync(c, tx,
+            """
+            INSERT INTO trades (market, id, need_id, offer_id, buyer_id, seller_id, rate, window_start, window_end, price, amount, fee, aggressor, at)
+            VALUES (@Market, @Id, @NeedId, @OfferId, @BuyerId, @SellerId, @Rate, @Start, @End, @Price, @Amount, @Fee, @Aggressor, @At)
+            """,
+            TradeParameters, effects.Trades, t =>
+            [
+                t.Market, t.Id.Value, t.Need.Value, t.Offer.Value, t.Buyer.Value, t.Seller.Value, t.Rate.Value, t.Window.StartTicks, t.Window.EndTicks,
+                t.Price.PerUnitHour.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                t.Amount.Minor, t.Fee.Minor, t.Aggressor == OrderSide.Need ? "need" : "offer", t.At.UtcTicks,
+            ]);
 
         await exchange.WriteLedgerAndSignalsAsync(c, tx);
-        if (effects.Idempotency.Count > 0)
-        {
-            await c.ExecuteAsync(
-                "INSERT INTO idempotency (member_id, key, request_hash, status, response, created_at) VALUES (@Member, @Key, @Hash, @Status, @Response, @At)",
-                effects.Idempotency.Select(i => new { i.Key.Member, i.Key.Key, Hash = i.Key.RequestHash, i.Result.Status, Response = Json.Write(i.Result.Body), At = effects.AtTicks }), tx);
-        }
+        await RowInsert.ExecuteAsync(c, tx,
+            "INSERT INTO idempotency (member_id, key, request_hash, status, response, created_at) VALUES (@Member, @Key, @Hash, @Status, @Response, @At)",
+            IdempotencyParameters, effects.Idempotency,
+            i => [i.Key.Member, i.Key.Key, i.Key.RequestHash, i.Result.Status, Json.Write(i.Result.Body), effects.AtTicks]);
 
         await c.ExecuteAsync(
             """
