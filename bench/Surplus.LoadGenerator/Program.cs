@@ -57,7 +57,10 @@ internal sealed record LoadSettings(
     int Orders, TimeSpan Limit, int Concurrency, int Clients, int Rate, TimeSpan RateDuration, int MaxInFlight, int Warmup, int Members, string DataRoot);
 
 /// <summary>One line of the report.</summary>
-internal sealed record Row(bool Durable, bool Open, string Load, RunResult Result, double MeanBatch, double Batches);
+internal sealed record Row(bool Durable, bool Open, string Load, RunResult Result, double MeanBatch, double Batches, RuntimeCosts Costs)
+{
+    public string Name => $"{(Durable ? "FULL (durable)" : "OFF")}, {(Open ? "open loop" : "closed loop")}";
+}
 
 /// <summary>The runs: each on a fresh exchange, warmed up, then measured.</summary>
 internal static class Runs
@@ -83,13 +86,15 @@ internal static class Runs
             var batch = flow.Build(count, open ? "open" : "closed", DateTimeOffset.UtcNow, 2);
             var before = await exchange.BatchesAsync(http[0]);
             await Console.Error.WriteLineAsync($"[{name}] sending {count} orders");
+            var costs = RuntimeCosts.Now();
             var result = open
                 ? await LoadRun.OpenLoopAsync(exchange.Address, http, batch, settings.Rate, settings.MaxInFlight, TimeSpan.FromSeconds(30))
                 : await LoadRun.ClosedLoopAsync(exchange.Address, http, batch, settings.Concurrency, settings.Limit);
+            var spent = RuntimeCosts.Now() - costs;
             var after = await exchange.BatchesAsync(http[0]);
             var batches = after.Batches - before.Batches;
             var row = new Row(durable, open, open ? $"{settings.Rate:N0}/s offered" : $"{settings.Concurrency} in flight", result,
-                batches > 0 ? (after.Commands - before.Commands) / batches : double.NaN, batches);
+                batches > 0 ? (after.Commands - before.Commands) / batches : double.NaN, batches, spent);
             await Console.Error.WriteLineAsync($"[{name}] {result.Acked} acknowledged in {result.Elapsed.TotalSeconds:0.0} s"
                 + (result.Samples.Count > 0 ? $"; other answers, for example: {string.Join(" | ", result.Samples)}" : ""));
             return row;
@@ -121,7 +126,20 @@ internal static class Runs
             var p = r.Percentiles(0.50, 0.90, 0.99, 1.0);
             var traded = r.Acked == 0 ? 0 : 100.0 * r.Count(Outcome.AckedTraded) / r.Acked;
             text.AppendLine(CultureInfo.InvariantCulture,
-                $"| {(row.Durable ? "FULL (durable)" : "OFF")} | {(row.Open ? "open loop" : "closed loop")} | {row.Load} | {r.Acked:N0} | {r.Count(Outcome.Refused):N0} / {r.Count(Outcome.Failed) + r.Count(Outcome.NotSent):N0} | {r.Elapsed.TotalSeconds:0.0} | {r.Acked / r.Elapsed.TotalSeconds:N0} | {p[0]:0.0} | {p[1]:0.0} | {p[2]:0.0} | {p[3]:0.0} | {traded:0}% | {row.MeanBatch:0.0} |");
+                $"| {(row.Durable ? "FULL (durable)" : "OFF")} | {(row.Open ? "open loop" : "closed loop")} | {row.Load} | {r.Acked:N0} | {r.Count(Outcome.Refused):N0} / {r.Count(Outcome.Failed):N0} | {r.Elapsed.TotalSeconds:0.0} | {r.Acked / r.Elapsed.TotalSeconds:N0} | {p[0]:0.0} | {p[1]:0.0} | {p[2]:0.0} | {p[3]:0.0} | {traded:0}% | {row.MeanBatch:0.0} |");
+        }
+
+        text.AppendLine();
+        text.AppendLine("Where the time went during each measured run (the whole process: server, client and runtime):");
+        text.AppendLine();
+        text.AppendLine("| run | CPU per acknowledged order (µs) | CPU busy (of 2 cores) | allocated per order (KB) | GCs gen0/1/2 | GC pauses (ms) | methods JIT-compiled | JIT time (ms) |");
+        text.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var row in rows)
+        {
+            var c = row.Costs;
+            var acked = Math.Max(1, row.Result.Acked);
+            text.AppendLine(CultureInfo.InvariantCulture,
+                $"| {row.Name} | {c.Cpu.TotalMicroseconds / acked:N0} | {c.Cpu / row.Result.Elapsed / Environment.ProcessorCount:P0} | {c.Allocated / 1024.0 / acked:N1} | {c.Gen0}/{c.Gen1}/{c.Gen2} | {c.GcPause.TotalMilliseconds:N0} | {c.JitMethods:N0} | {c.JitTime.TotalMilliseconds:N0} |");
         }
 
         var closedOn = rows.FirstOrDefault(r => !r.Open && r.Durable);
