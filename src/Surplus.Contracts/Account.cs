@@ -30,6 +30,7 @@ public sealed record SignalDto(long Id, string Type, DateTimeOffset At, JsonElem
 /// <param name="EscrowMinor">Money in escrow for trades.</param>
 /// <param name="Balanced">True when inside = deposits − withdrawals and no account is negative.</param>
 /// <param name="NegativeAccounts">Accounts below zero (there should be none).</param>
+/// <param name="FeesMinor">The exchange's fees taken at settlement.</param>
 public sealed record LedgerCheckDto(
     long DepositsMinor,
     long WithdrawalsMinor,
@@ -38,4 +39,5 @@ public sealed record LedgerCheckDto(
     long HeldMinor,
     long EscrowMinor,
     bool Balanced,
-    IReadOnlyList<string> NegativeAccounts);
+    IReadOnlyList<string> NegativeAccounts,
+    long FeesMinor = 0);

@@ -24,6 +24,17 @@ public sealed record PreferencesDto(
 public sealed record JoinResponse(MemberDto Member, string ApiKey);
 
 /// <summary>A member as the member itself (or the operator) sees it.</summary>
+/// <param name="Id">The member's id.</param>
+/// <param name="Name">Its name.</param>
+/// <param name="Address">The network address other parties get after a match.</param>
+/// <param name="Attributes">What the computer is.</param>
+/// <param name="PreferredCounterparties">Members this one trades with; empty trades with everyone.</param>
+/// <param name="WebhookUrl">Where signals are also posted.</param>
+/// <param name="Suspended">True while the operator has suspended it.</param>
+/// <param name="JoinedAt">When it joined.</param>
+/// <param name="CompletedContracts">Contracts it sold and was paid for.</param>
+/// <param name="FailedContracts">Contracts it sold and did not serve (no-show or failed).</param>
+/// <param name="Reliability">Completed ÷ (completed + failed), rounded down to four digits; null with no record yet.</param>
 public sealed record MemberDto(
     long Id,
     string Name,
@@ -32,7 +43,10 @@ public sealed record MemberDto(
     IReadOnlyList<long> PreferredCounterparties,
     string? WebhookUrl,
     bool Suspended,
-    DateTimeOffset JoinedAt);
+    DateTimeOffset JoinedAt,
+    long CompletedContracts = 0,
+    long FailedContracts = 0,
+    decimal? Reliability = null);
 
 /// <summary>A change to one's own profile; fields left null stay as they are.</summary>
 public sealed record UpdateMemberRequest(

@@ -45,6 +45,9 @@ public static class ServerApp
         services.AddSingleton<ExchangeMetrics>();
         services.AddSingleton<Exchange>();
         services.AddHostedService<ExchangeService>();
+
+        // After the exchange (which migrates and loads the store); stopped before it.
+        services.AddHostedService<Contracts.ContractMonitor>();
         services.Configure<JsonOptions>(o => o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase);
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.AddProblemDetails();
@@ -111,6 +114,7 @@ public static class ServerApp
         app.UseAuthentication();
         app.UseAuthorization();
         Endpoints.Map(app);
+        ContractEndpoints.Map(app);
         app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
         var metrics = app.Services.GetRequiredService<ExchangeMetrics>();
         app.MapMetrics("/metrics", metrics.Registry).AllowAnonymous();

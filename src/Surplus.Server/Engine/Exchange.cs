@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 using Surplus.Contracts;
 using Surplus.Market;
 using Surplus.Server.Api;
+using Surplus.Server.Contracts;
 using Surplus.Server.Ledger;
 using Surplus.Server.Signals;
 using Surplus.Server.Storage;
@@ -38,6 +39,7 @@ internal sealed class Exchange : IDisposable
         Log = log;
         Metrics = metrics;
         Database = Database.Open(Options.Database, Options.DataDirectory, Options.Durable);
+        Contracts = new ContractBook(this);
     }
 
     public ServerOptions Options { get; }
@@ -57,6 +59,9 @@ internal sealed class Exchange : IDisposable
     public SignalLog Signals { get; } = new();
 
     public SignalHub Hub { get; } = new();
+
+    /// <summary>The contracts: opened with each trade, moved by the parties and the transaction monitor.</summary>
+    public ContractBook Contracts { get; }
 
     /// <summary>The admin key when this start generated it (to be shown once), else null.</summary>
     public string? NewAdminKey { get; private set; }
@@ -95,6 +100,7 @@ internal sealed class Exchange : IDisposable
         nextNeedId = await c.ExecuteScalarAsync<long>("SELECT COALESCE(MAX(id), 0) FROM needs");
         nextMemberId = await c.ExecuteScalarAsync<long>("SELECT COALESCE(MAX(id), 0) FROM members");
         await LoadLedgerAndSignalsAsync(c);
+        await Contracts.LoadAsync(c);
         foreach (var m in await c.QueryAsync<(long Id, string ApiKeyHash, bool Suspended, string Preferred)>("SELECT id, api_key_hash, suspended, preferred FROM members"))
         {
             membersByKeyHash[m.ApiKeyHash] = new MemberInfo(m.Id, m.Suspended, Json.Read<List<long>>(m.Preferred));
@@ -253,7 +259,7 @@ internal sealed class Exchange : IDisposable
     {
         await using var c = await Database.OpenAsync();
         var row = await c.QuerySingleOrDefaultAsync<MemberRecord>(
-            "SELECT id AS Id, name AS Name, address AS Address, attributes AS Attributes, preferred AS Preferred, webhook_url AS WebhookUrl, suspended AS Suspended, joined_at AS JoinedAt FROM members WHERE id = @id",
+            "SELECT id AS Id, name AS Name, address AS Address, attributes AS Attributes, preferred AS Preferred, webhook_url AS WebhookUrl, suspended AS Suspended, joined_at AS JoinedAt, completed_count AS CompletedCount, failed_count AS FailedCount FROM members WHERE id = @id",
             new { id });
         return row?.ToDto();
     }
@@ -262,7 +268,7 @@ internal sealed class Exchange : IDisposable
     {
         await using var c = await Database.OpenAsync();
         var rows = await c.QueryAsync<MemberRecord>(
-            "SELECT id AS Id, name AS Name, address AS Address, attributes AS Attributes, preferred AS Preferred, webhook_url AS WebhookUrl, suspended AS Suspended, joined_at AS JoinedAt FROM members WHERE id > @after ORDER BY id LIMIT @limit",
+            "SELECT id AS Id, name AS Name, address AS Address, attributes AS Attributes, preferred AS Preferred, webhook_url AS WebhookUrl, suspended AS Suspended, joined_at AS JoinedAt, completed_count AS CompletedCount, failed_count AS FailedCount FROM members WHERE id > @after ORDER BY id LIMIT @limit",
             new { after, limit });
         return [.. rows.Select(r => r.ToDto())];
     }
@@ -371,7 +377,7 @@ internal sealed class Exchange : IDisposable
         var negative = balances.Where(b => b.Account != Accounts.External && b.Balance < 0).Select(b => b.Account).ToList();
         long Sum(string prefix, string suffix) => balances.Where(b => b.Account.StartsWith(prefix, StringComparison.Ordinal) && b.Account.EndsWith(suffix, StringComparison.Ordinal)).Sum(b => b.Balance);
         return new LedgerCheckDto(deposits, withdrawals, inside, Sum("member:", ":available"), Sum("member:", ":held"), Sum("escrow:", ""),
-            inside == deposits - withdrawals && negative.Count == 0, negative);
+            inside == deposits - withdrawals && negative.Count == 0, negative, balances.Where(b => b.Account == Accounts.Fees).Sum(b => b.Balance));
     }
 
     public async Task<Checked<MarketHost>> CreateMarketAsync(MarketDefinition definition)
@@ -472,8 +478,12 @@ internal sealed class Exchange : IDisposable
 
         public long JoinedAt { get; set; }
 
+        public long CompletedCount { get; set; }
+
+        public long FailedCount { get; set; }
+
         public MemberDto ToDto() => new(
             Id, Name, Address, Json.Read<Dictionary<string, string>>(Attributes), Json.Read<List<long>>(Preferred), WebhookUrl, Suspended,
-            new DateTimeOffset(JoinedAt, TimeSpan.Zero));
+            new DateTimeOffset(JoinedAt, TimeSpan.Zero), CompletedCount, FailedCount, ContractBook.Score(CompletedCount, FailedCount));
     }
 }

@@ -4,6 +4,7 @@ using Dapper;
 using Surplus.Contracts;
 using Surplus.Market;
 using Surplus.Server.Api;
+using Surplus.Server.Contracts;
 using Surplus.Server.Ledger;
 using Surplus.Server.Storage;
 
@@ -285,7 +286,15 @@ internal sealed class MarketHost
     private WorkResult PlaceOffer(PlaceOfferWork work, DateTimeOffset now, BatchEffects effects)
     {
         var id = exchange.NextOfferId();
+
+        // The seller's reliability now becomes the offer's attribute, kept with the stored request.
+        var request = exchange.Contracts.WithReliability(work.Request, work.Spec.Seller.Value);
         var spec = work.Spec with { Id = new OfferId(id) };
+        if (!ReferenceEquals(request, work.Request))
+        {
+            spec = spec with { Attributes = AttributeSet.Create(request.Attributes!).Value };
+        }
+
         if (OrderRules.Check(spec, Definition, now) is { } problem)
         {
             exchange.ReturnOfferId(id);
@@ -294,7 +303,7 @@ internal sealed class MarketHost
 
         var row = new OfferRow
         {
-            Id = id, Market = Definition.Id, Member = spec.Seller.Value, Request = OrderMapper.WithPreferred(work.Request, spec),
+            Id = id, Market = Definition.Id, Member = spec.Seller.Value, Request = OrderMapper.WithPreferred(request, spec),
             State = new OfferStateJson(0, spec.Ask.PerUnitHour, spec.Rate.Value, [], [], 0), CreatedAt = now.UtcTicks, UpdatedAt = now.UtcTicks,
         };
         openOffers[id] = row;
@@ -518,6 +527,7 @@ internal sealed class MarketHost
         exchange.Ledger.Move(Accounts.Held(buyer), Accounts.Escrow(Definition.Id, t.Id.Value), t.Amount.Minor, "escrow", $"trade:{Definition.Id}:{t.Id.Value}", at);
         exchange.Ledger.Move(Accounts.Held(buyer), Accounts.Available(buyer), portion - t.Amount.Minor, "release", $"trade:{Definition.Id}:{t.Id.Value}", at);
         need.Held -= portion;
+        effects.Contracts.Add(exchange.Contracts.Open(t, need.Request.Job, Definition));
         Touch(OrderKey.Of(t.Need), effects, "open");
         Touch(OrderKey.Of(t.Offer), effects, "open");
         Signal(effects, buyer, "trade", Json.Trade(t, showParties: true));
@@ -674,6 +684,7 @@ internal sealed class MarketHost
                 t.Amount.Minor, t.Fee.Minor, t.Aggressor == OrderSide.Need ? "need" : "offer", t.At.UtcTicks,
             ]);
 
+        await ContractStore.InsertAsync(c, tx, effects.Contracts);
         await exchange.WriteLedgerAndSignalsAsync(c, tx);
         await RowInsert.ExecuteAsync(c, tx,
             "INSERT INTO idempotency (member_id, key, request_hash, status, response, created_at) VALUES (@Member, @Key, @Hash, @Status, @Response, @At)",
@@ -702,6 +713,8 @@ internal sealed class MarketHost
         public Dictionary<long, NeedRow> Needs { get; } = [];
 
         public List<Trade> Trades { get; } = [];
+
+        public List<ContractRow> Contracts { get; } = [];
 
         public List<(IdempotencyKey Key, WorkResult Result)> Idempotency { get; } = [];
 

@@ -18,6 +18,9 @@ public static class Accounts
     /// <summary>The escrow of one trade.</summary>
     public static string Escrow(string market, long trade) => $"escrow:{market}:{trade}";
 
+    /// <summary>The exchange's fees, taken from escrow when a contract settles.</summary>
+    public const string Fees = "exchange:fees";
+
     /// <summary>The member an account belongs to, if any.</summary>
     public static long? MemberOf(string account) =>
         account.StartsWith("member:", StringComparison.Ordinal) && long.TryParse(account.AsSpan(7, account.IndexOf(':', 7) - 7), out var id) ? id : null;

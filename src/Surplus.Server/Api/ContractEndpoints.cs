@@ -1,0 +1,241 @@
+using System.Data.Common;
+using System.Security.Cryptography;
+using Surplus.Contracts;
+using Surplus.Market;
+using Surplus.Market.Contracts;
+using Surplus.Server.Contracts;
+using Surplus.Server.Engine;
+
+namespace Surplus.Server.Api;
+
+/// <summary>
+/// Contracts under <c>/v1/contracts</c>: a member's own (as buyer or seller), each side's moves,
+/// and the operator's view and decisions under <c>/v1/admin/contracts</c>. Another member's
+/// contract is 404; a move by the wrong side is 403; a move out of order is 409.
+/// </summary>
+internal static class ContractEndpoints
+{
+    private const int MaxReason = 500;
+    private const int MaxKey = 200;
+
+    public static void Map(WebApplication app)
+    {
+        var v1 = app.MapGroup("/v1");
+        var contracts = v1.MapGroup("/contracts").WithTags("contracts").RequireAuthorization(ApiKeyHandler.MemberPolicy);
+
+        contracts.MapGet("", (HttpContext http, string? status, string? role, int? limit, string? cursor, Exchange exchange) =>
+            List(exchange, http.User.MemberId(), role, status, limit, cursor))
+            .Produces<PageDto<ContractDto>>().ProducesProblem(400)
+            .WithSummary("Your contracts, newest first; filter by status and by role (buyer or seller)");
+
+        contracts.MapGet("/{id:long}", async (HttpContext http, long id, Exchange exchange) =>
+        {
+            var member = http.User.MemberId();
+            await using var c = await exchange.Database.OpenAsync();
+            var row = await ContractStore.FindAsync(c, null, id);
+            return row is null || (row.BuyerId != member && row.SellerId != member)
+                ? Problems.Result(ApiError.NotFound($"contract {id}"))
+                : Results.Json(row.ToDto(member), Json.Options);
+        })
+        .Produces<ContractDto>().ProducesProblem(404)
+        .WithSummary("One of your contracts with its full history, the job and the other side's address");
+
+        // The seller's moves.
+        Move(contracts, "accept", "The seller's agent takes the contract", _ => (c, at) => c.Accept(at), ContractParty.Seller);
+        Move(contracts, "stage", "The seller has fetched and verified the program and data", _ => (c, at) => c.Stage(at), ContractParty.Seller);
+        Move(contracts, "start", "The window is open and the job starts", _ => (c, at) => c.Start(at), ContractParty.Seller);
+        Move(contracts, "heartbeat", "The running job is alive", _ => (c, at) => c.Heartbeat(at), ContractParty.Seller);
+        MoveWithReason(contracts, "fail", "The seller's side failed, or the seller declines a matched contract; the buyer is refunded",
+            r => (c, at) => c.Abandon(Reason(r, "the seller's side failed"), at), ContractParty.Seller);
+        contracts.MapPost("/{id:long}/deliver", async (HttpContext http, long id, Exchange exchange) =>
+        {
+            var body = await Problems.ReadAsync<DeliveryDto>(http.Request);
+            if (!body.IsOk)
+            {
+                return Problems.Result(body.Error!);
+            }
+
+            if (CheckDelivery(body.Value.Value) is { } bad)
+            {
+                return Problems.Result(bad);
+            }
+
+            var delivery = ContractText.Delivery(body.Value.Value with { ResultsSha256 = body.Value.Value.ResultsSha256.ToLowerInvariant() });
+            return await Act(http, exchange, id, http.User.MemberId(),
+                new ContractAction("deliver", ContractParty.Seller, (c, at) => c.Deliver(delivery, at)), body.Value.Hash);
+        })
+        .Accepts<DeliveryDto>("application/json").Produces<ContractDto>().ProducesProblem(400).ProducesProblem(403).ProducesProblem(404).ProducesProblem(409)
+        .WithSummary("The seller signs off: results location, SHA-256, exit code and metering (a non-zero exit code is still delivered capacity)");
+
+        // The buyer's moves.
+        Move(contracts, "confirm", "The buyer accepts the results; the seller is paid at once", _ => (c, at) => c.Confirm(at), ContractParty.Buyer);
+        MoveWithReason(contracts, "reject", "The buyer rejects the delivered results; the operator decides",
+            r => (c, at) => c.Reject(Reason(r, "the buyer rejected the results"), at), ContractParty.Buyer);
+        MoveWithReason(contracts, "cancel", "The buyer calls the contract off before the seller accepts it; the buyer is refunded",
+            r => (c, at) => c.Cancel(ContractParty.Buyer, Reason(r, "cancelled by the buyer"), at), ContractParty.Buyer);
+
+        var admin = v1.MapGroup("/admin/contracts").WithTags("admin").RequireAuthorization(ApiKeyHandler.AdminPolicy);
+        admin.MapGet("", (string? status, int? limit, string? cursor, Exchange exchange) => List(exchange, null, null, status, limit, cursor))
+            .Produces<PageDto<ContractDto>>().ProducesProblem(400)
+            .WithSummary("Every contract, newest first; status=disputed lists the disputes to decide");
+        admin.MapGet("/{id:long}", async (long id, Exchange exchange) =>
+        {
+            await using var c = await exchange.Database.OpenAsync();
+            return await ContractStore.FindAsync(c, null, id) is { } row
+                ? Results.Json(row.ToDto(null), Json.Options)
+                : Problems.Result(ApiError.NotFound($"contract {id}"));
+        })
+        .Produces<ContractDto>().ProducesProblem(404);
+        admin.MapPost("/{id:long}/resolve", async (HttpContext http, long id, Exchange exchange) =>
+        {
+            var body = await Problems.ReadAsync<ResolveDisputeRequest>(http.Request);
+            if (!body.IsOk)
+            {
+                return Problems.Result(body.Error!);
+            }
+
+            var decision = body.Value.Value;
+            if (string.IsNullOrWhiteSpace(decision.Reason) || decision.Reason.Length > MaxReason)
+            {
+                return Problems.Result(ApiError.Invalid("reason-invalid", $"give the reason for the decision (1 to {MaxReason} characters); both sides see it"));
+            }
+
+            return await Act(http, exchange, id, null,
+                new ContractAction("resolve", ContractParty.Operator, (c, at) => c.Resolve(decision.ForSeller, decision.Reason.Trim(), at)), body.Value.Hash);
+        })
+        .Accepts<ResolveDisputeRequest>("application/json").Produces<ContractDto>().ProducesProblem(400).ProducesProblem(404).ProducesProblem(409)
+        .WithSummary("Decide a dispute: for the seller (paid) or for the buyer (refunded; counts as the seller's failure)");
+        MoveWithReason(admin, "cancel", "The operator calls off a contract that is not final; the buyer is refunded",
+            r => (c, at) => c.Cancel(ContractParty.Operator, Reason(r, "cancelled by the operator"), at), ContractParty.Operator);
+    }
+
+    private static string Reason(ContractReasonRequest? request, string otherwise) =>
+        request?.Reason is { } r && !string.IsNullOrWhiteSpace(r) ? r.Trim() : otherwise;
+
+    /// <summary>A move without a body (any body is ignored).</summary>
+    private static void Move(RouteGroupBuilder group, string name, string summary, Func<object?, Func<Contract, DateTimeOffset, Rejection?>> apply, ContractParty party) =>
+        group.MapPost($"/{{id:long}}/{name}", async (HttpContext http, long id, Exchange exchange) =>
+        {
+            var hash = Hash(http.Request, []);
+            return await Act(http, exchange, id, party == ContractParty.Operator ? null : http.User.MemberId(), new ContractAction(name, party, apply(null)), hash);
+        })
+        .Produces<ContractDto>().ProducesProblem(403).ProducesProblem(404).ProducesProblem(409).WithSummary(summary);
+
+    /// <summary>A move with an optional reason.</summary>
+    private static void MoveWithReason(RouteGroupBuilder group, string name, string summary, Func<ContractReasonRequest?, Func<Contract, DateTimeOffset, Rejection?>> apply, ContractParty party) =>
+        group.MapPost($"/{{id:long}}/{name}", async (HttpContext http, long id, Exchange exchange) =>
+        {
+            var body = await ReadOptionalAsync<ContractReasonRequest>(http.Request);
+            if (!body.IsOk)
+            {
+                return Problems.Result(body.Error!);
+            }
+
+            if (body.Value.Value?.Reason is { Length: > MaxReason })
+            {
+                return Problems.Result(ApiError.Invalid("reason-invalid", $"the reason may have at most {MaxReason} characters"));
+            }
+
+            return await Act(http, exchange, id, party == ContractParty.Operator ? null : http.User.MemberId(),
+                new ContractAction(name, party, apply(body.Value.Value)), body.Value.Hash);
+        })
+        .Accepts<ContractReasonRequest>("application/json").Produces<ContractDto>().ProducesProblem(400).ProducesProblem(403).ProducesProblem(404).ProducesProblem(409)
+        .WithSummary(summary);
+
+    private static async Task<IResult> Act(HttpContext http, Exchange exchange, long id, long? member, ContractAction action, string hash)
+    {
+        var key = http.Request.Headers["Idempotency-Key"].ToString();
+        if (key.Length > MaxKey)
+        {
+            return Problems.Result(ApiError.Invalid("idempotency-key-invalid", $"the Idempotency-Key may have at most {MaxKey} characters; a UUID is plenty"));
+        }
+
+        WorkResult result;
+        try
+        {
+            result = await exchange.Contracts.ActAsync(id, member, action, key.Length == 0 ? null : new IdempotencyKey(member ?? -1, key, hash));
+        }
+        catch (Exception e) when (e is DbException or IOException or TimeoutException)
+        {
+            exchange.Log.LogError(e, "contract {Contract}: {Action} failed to commit", id, action.Name);
+            return Problems.Result(new ApiError(503, "store-unavailable", "The store refused the write",
+                "the exchange could not store this change; nothing was changed; try again"));
+        }
+
+        if (result.Error is not null)
+        {
+            return Problems.Result(result.Error);
+        }
+
+        if (result.Body is StoredJson stored)
+        {
+            http.Response.Headers["Idempotent-Replayed"] = "true";
+            return Results.Content(stored.Json, "application/json", System.Text.Encoding.UTF8, result.Status);
+        }
+
+        return Results.Json(result.Body, Json.Options, statusCode: result.Status);
+    }
+
+    private static async Task<IResult> List(Exchange exchange, long? member, string? role, string? status, int? limit, string? cursor)
+    {
+        var page = Paging.Check(limit, cursor, exchange.Options.MaxPageSize);
+        if (!page.IsOk)
+        {
+            return Problems.Result(page.Error!);
+        }
+
+        if (status is not null && !ContractText.Statuses.Contains(status))
+        {
+            return Problems.Result(ApiError.Invalid("status-invalid", $"status '{status}' is not known; use one of {string.Join(", ", ContractText.Statuses)}"));
+        }
+
+        if (role is not (null or "buyer" or "seller"))
+        {
+            return Problems.Result(ApiError.Invalid("role-invalid", $"role '{role}' is not known; use buyer or seller (or leave it out for both)"));
+        }
+
+        await using var c = await exchange.Database.OpenAsync();
+        var rows = await ContractStore.ListAsync(c, member, role, status, page.Value.Before, page.Value.Limit);
+        return Results.Json(new PageDto<ContractDto>([.. rows.Select(r => r.ToDto(member))], Paging.Next(rows, page.Value.Limit, r => r.Id)), Json.Options);
+    }
+
+    private static ApiError? CheckDelivery(DeliveryDto d)
+    {
+        if (string.IsNullOrWhiteSpace(d.ResultsLocation) || d.ResultsLocation.Length > 2000)
+        {
+            return ApiError.Invalid("delivery-invalid", "give the results location (1 to 2000 characters)");
+        }
+
+        if (d.ResultsSha256 is not { Length: 64 } sha || !sha.All(char.IsAsciiHexDigit))
+        {
+            return ApiError.Invalid("delivery-invalid", "resultsSha256 must be the SHA-256 of the results: 64 hex digits");
+        }
+
+        if (d.WallMilliseconds < 0 || d.FuelUsed < 0 || d.PeakMemoryBytes < 0)
+        {
+            return ApiError.Invalid("delivery-invalid", "wall time, fuel and peak memory cannot be negative");
+        }
+
+        return null;
+    }
+
+    /// <summary>An optional JSON body: none (or an empty one) reads as null.</summary>
+    private static async Task<Checked<(T? Value, string Hash)>> ReadOptionalAsync<T>(HttpRequest request)
+        where T : class
+    {
+        request.EnableBuffering();
+        var first = new byte[1];
+        if (await request.Body.ReadAsync(first, request.HttpContext.RequestAborted) == 0)
+        {
+            return new Checked<(T?, string)>((null, Hash(request, [])), null);
+        }
+
+        request.Body.Position = 0;
+        var body = await Problems.ReadAsync<T>(request);
+        return body.IsOk ? new Checked<(T?, string)>((body.Value.Value, body.Value.Hash), null) : new Checked<(T?, string)>(default, body.Error);
+    }
+
+    /// <summary>The idempotency hash of a request without a body: its method and path.</summary>
+    private static string Hash(HttpRequest request, byte[] body) =>
+        Convert.ToHexStringLower(SHA256.HashData([.. System.Text.Encoding.UTF8.GetBytes(request.Method + " " + request.Path + "\n"), .. body]));
+}
