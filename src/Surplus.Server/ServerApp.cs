@@ -90,7 +90,7 @@ public static class ServerApp
             var problem = exception switch
             {
                 BadHttpRequestException { StatusCode: 413 } e => new ApiError(413, "body-too-large", "The request body is too large", e.Message),
-                BadHttpRequestException e => ApiError.Invalid("request-invalid", e.Message),
+                BadHttpRequestException e => ApiError.Invalid("request-invalid", Problems.Explain(e)),
                 _ => new ApiError(500, "internal", "Internal error", "the exchange failed to handle this request; it has been logged"),
             };
             if (problem.Status == 500)

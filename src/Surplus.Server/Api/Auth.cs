@@ -61,7 +61,9 @@ internal sealed class ApiKeyHandler(
     protected override Task HandleForbiddenAsync(AuthenticationProperties properties) =>
         Problems.WriteAsync(Context, Context.User.IsInRole("member") && !Context.User.HasClaim("active", "true")
             ? new ApiError(403, "member-suspended", "Suspended", "this member is suspended by the operator and may only read; ask the operator to resume it")
-            : new ApiError(403, "forbidden", "Forbidden", "this key may not do that; operator routes need the admin key"));
+            : Context.User.IsInRole("admin")
+                ? new ApiError(403, "forbidden", "Forbidden", "this route acts for a member: send a member's API key (the admin key is for /v1/admin routes)")
+                : new ApiError(403, "forbidden", "Forbidden", "this key may not do that; operator routes need the admin key"));
 }
 
 /// <summary>Who is calling.</summary>

@@ -7,7 +7,7 @@ using Surplus.Server.Engine;
 namespace Surplus.Server.Api;
 
 /// <summary>Writing errors as RFC 9457 problem+json, and reading request bodies with errors that say what to fix.</summary>
-internal static class Problems
+internal static partial class Problems
 {
     public static ProblemHttpResult Result(ApiError error) =>
         TypedResults.Problem(error.Detail, statusCode: error.Status, title: error.Title, type: ApiError.TypeOf(error.Code));
@@ -106,6 +106,35 @@ internal static class Problems
         var hash = Convert.ToHexStringLower(SHA256.HashData([.. System.Text.Encoding.UTF8.GetBytes(request.Method + " " + request.Path + "\n"), .. body]));
         return (value, hash);
     }
+
+    /// <summary>
+    /// Says what to fix when a query or route value could not be read: "limit must be a whole
+    /// number; 'ten' is not" rather than the framework's words about C# types.
+    /// </summary>
+    public static string Explain(BadHttpRequestException exception)
+    {
+        ArgumentNullException.ThrowIfNull(exception);
+        var match = BindFailure().Match(exception.Message);
+        if (!match.Success)
+        {
+            return exception.Message;
+        }
+
+        var type = match.Groups["type"].Value.Replace("Nullable<", "", StringComparison.Ordinal).TrimEnd('>', '?') switch
+        {
+            "int" or "long" or "short" or "Int32" or "Int64" => typeof(long),
+            "decimal" or "double" or "Decimal" or "Double" => typeof(decimal),
+            "DateTimeOffset" or "DateTime" => typeof(DateTimeOffset),
+            "bool" or "Boolean" => typeof(bool),
+            _ => null,
+        };
+        return type is null
+            ? exception.Message
+            : $"{match.Groups["name"].Value} must be {JsonShape.Describe(type, Json.Options)}; '{match.Groups["value"].Value}' is not";
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex("^Failed to bind parameter \"(?<type>[^ \"]+) (?<name>[^\"]+)\" from \"(?<value>.*)\"\\.$")]
+    private static partial System.Text.RegularExpressions.Regex BindFailure();
 
     private static string Describe<T>() => typeof(T).Name.Replace("Request", "", StringComparison.Ordinal).ToLowerInvariant() switch
     {
