@@ -1,0 +1,104 @@
+using System.Net;
+using Surplus.Contracts;
+using Surplus.Server.Tests.Infrastructure;
+using static Surplus.Server.Tests.Api.ApiKit;
+
+namespace Surplus.Server.Tests.Api;
+
+/// <summary>An exchange that takes bodies of at most 2 KiB.</summary>
+public sealed class SmallBodyExchanges : Exchanges
+{
+    protected override IReadOnlyDictionary<string, string?> Settings { get; } =
+        new Dictionary<string, string?> { ["Surplus:MaxRequestBodyBytes"] = "2048" };
+}
+
+/// <summary>An exchange that allows each key 3 requests a second (a burst of 6).</summary>
+public sealed class SlowExchanges : Exchanges
+{
+    protected override IReadOnlyDictionary<string, string?> Settings { get; } =
+        new Dictionary<string, string?> { ["Surplus:RateLimitPerSecond"] = "3" };
+}
+
+public sealed class BodySizeTests(SmallBodyExchanges exchanges) : IClassFixture<SmallBodyExchanges>
+{
+    [Theory]
+    [InlineData(Store.Sqlite, "/v1/offers")]
+    [InlineData(Store.Sqlite, "/v1/needs")]
+    [InlineData(Store.Postgres, "/v1/offers")]
+    [InlineData(Store.Postgres, "/v1/needs")]
+    public async Task PlaceOrder_BodyOverTheLimit_Is413AndChangesNothing(Store store, string path)
+    {
+        var exchange = exchanges.For(store);
+        var market = await exchange.NewMarket();
+        var member = await exchange.Trader("wordy", 1_000_000);
+        var before = await member.Snapshot();
+        var padding = new string('x', 4000);
+        var body = path == "/v1/offers"
+            ? $$$"""{"market":"{{{market}}}","rate":10,"ask":10,"start":"2026-11-24T12:00:00Z","end":"2026-11-24T13:00:00Z","attributes":{"note":"{{{padding}}}"}}"""
+            : $$$"""{"market":"{{{market}}}","rate":10,"bid":10,"start":"2026-11-24T12:00:00Z","end":"2026-11-24T13:00:00Z","constraints":["note={{{padding}}}"]}""";
+
+        var detail = await (await member.Client.Send(HttpMethod.Post, path, body)).Problem(HttpStatusCode.RequestEntityTooLarge, "body-too-large");
+
+        Assert.Contains("2048", detail, StringComparison.Ordinal);
+        Assert.Equal(before, await member.Snapshot());
+    }
+
+    [Theory]
+    [InlineData(Store.Sqlite)]
+    [InlineData(Store.Postgres)]
+    public async Task PlaceOrder_BodyOverTheLimitWithoutContentLength_Is413(Store store)
+    {
+        var exchange = exchanges.For(store);
+        var member = await exchange.Trader("streamer", 1_000_000);
+        var before = await member.Snapshot();
+        var json = "{\"market\":\"compute\",\"rate\":10,\"ask\":10,\"attributes\":{\"note\":\"" + new string('y', 5000) + "\"}}";
+        var content = new StreamContent(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(json)));
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        var request = new HttpRequestMessage(HttpMethod.Post, "/v1/offers") { Content = content };
+        request.Headers.TransferEncodingChunked = true;
+
+        await (await member.Client.SendAsync(request)).Problem(HttpStatusCode.RequestEntityTooLarge, "body-too-large");
+
+        Assert.Equal(before, await member.Snapshot());
+    }
+
+    [Theory]
+    [InlineData(Store.Sqlite)]
+    [InlineData(Store.Postgres)]
+    public async Task PlaceOrder_BodyUnderTheLimit_IsTaken(Store store)
+    {
+        var exchange = exchanges.For(store);
+        var market = await exchange.NewMarket();
+        var member = await exchange.Trader("brief");
+
+        await member.PlaceOffer(Offer(market, 10, 10m, Tomorrow, 1) with { Attributes = new Dictionary<string, string> { ["note"] = new string('z', 1000) } });
+    }
+}
+
+public sealed class RateLimitTests(SlowExchanges exchanges) : IClassFixture<SlowExchanges>
+{
+    [Theory]
+    [InlineData(Store.Sqlite)]
+    [InlineData(Store.Postgres)]
+    public async Task Requests_BurstOverTheKeysLimit_Get429WithRetryAfterAndOtherKeysAreNotAffected(Store store)
+    {
+        var exchange = exchanges.For(store);
+        var (_, busy, _) = await exchange.Join("busy");
+        var (_, quiet, _) = await exchange.Join("quiet");
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => busy.GetAsync("/v1/account")));
+        var quietResponse = await quiet.GetAsync("/v1/account");
+
+        var limited = responses.Where(r => r.StatusCode == HttpStatusCode.TooManyRequests).ToList();
+        Assert.InRange(limited.Count, 20 - 9, 20 - 1);
+        Assert.All(responses.Where(r => r.StatusCode != HttpStatusCode.TooManyRequests), r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+        foreach (var response in limited)
+        {
+            Assert.True(response.Headers.RetryAfter?.Delta is { } wait && wait > TimeSpan.Zero, "a 429 says when to retry");
+            var detail = await response.Problem(HttpStatusCode.TooManyRequests, "rate-limited");
+            Assert.Contains("3 requests a second", detail, StringComparison.Ordinal);
+        }
+
+        Assert.Equal(new AccountDto("USD", 2, 0, 0), await quietResponse.Read<AccountDto>(HttpStatusCode.OK));
+    }
+}
