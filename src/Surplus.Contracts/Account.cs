@@ -31,6 +31,7 @@ public sealed record SignalDto(long Id, string Type, DateTimeOffset At, JsonElem
 /// <param name="Balanced">True when inside = deposits − withdrawals and no account is negative.</param>
 /// <param name="NegativeAccounts">Accounts below zero (there should be none).</param>
 /// <param name="FeesMinor">The exchange's fees taken at settlement.</param>
+/// <param name="CollateralMinor">Sellers' collateral held for open contracts.</param>
 public sealed record LedgerCheckDto(
     long DepositsMinor,
     long WithdrawalsMinor,
@@ -40,4 +41,5 @@ public sealed record LedgerCheckDto(
     long EscrowMinor,
     bool Balanced,
     IReadOnlyList<string> NegativeAccounts,
-    long FeesMinor = 0);
+    long FeesMinor = 0,
+    long CollateralMinor = 0);

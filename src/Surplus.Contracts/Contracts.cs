@@ -49,6 +49,7 @@ public sealed record FailoverDto(string State, long? NeedId = null, string? Deta
 /// <param name="History">Every transition, oldest first.</param>
 /// <param name="CreatedAt">When the trade was made.</param>
 /// <param name="UpdatedAt">When the contract last changed.</param>
+/// <param name="CollateralMinor">The seller's collateral held for this contract (markets with collateral only).</param>
 public sealed record ContractDto(
     long Id,
     string Market,
@@ -73,7 +74,8 @@ public sealed record ContractDto(
     FailoverDto? Failover,
     IReadOnlyList<ContractStepDto> History,
     DateTimeOffset CreatedAt,
-    DateTimeOffset UpdatedAt);
+    DateTimeOffset UpdatedAt,
+    long CollateralMinor = 0);
 
 /// <summary>An optional reason for a failure, a rejection or a cancel.</summary>
 public sealed record ContractReasonRequest(string? Reason = null);

@@ -1,6 +1,6 @@
 namespace Surplus.Contracts;
 
-/// <summary>A market: one kind of capacity with its unit and rules.</summary>
+/// <summary>A market: one kind of capacity with its unit and rules, and the timings its contracts keep (docs/contracts.md).</summary>
 public sealed record MarketDto(
     string Id,
     string Unit,
@@ -10,16 +10,24 @@ public sealed record MarketDto(
     int MinorUnitDigits,
     int FeeBasisPoints,
     string Clearing,
-    bool Halted);
+    bool Halted,
+    int CollateralBasisPoints = 0,
+    int StageLeadSeconds = 60,
+    int HeartbeatTimeoutSeconds = 120,
+    int GraceSeconds = 900);
 
-/// <summary>The operator's request for a new market.</summary>
+/// <summary>The operator's request for a new market; the contract timings default to 60, 120 and 900 seconds.</summary>
 public sealed record CreateMarketRequest(
     string Id,
     string Unit,
     int SlotSeconds = 60,
     decimal Tick = 0.01m,
     int FeeBasisPoints = 0,
-    string Clearing = "continuous");
+    string Clearing = "continuous",
+    int CollateralBasisPoints = 0,
+    int? StageLeadSeconds = null,
+    int? HeartbeatTimeoutSeconds = null,
+    int? GraceSeconds = null);
 
 /// <summary>One price level of the book.</summary>
 public sealed record BookLevelDto(decimal Price, long Rate, int Orders);

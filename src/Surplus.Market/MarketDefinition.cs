@@ -58,6 +58,12 @@ public sealed record MarketDefinition
     /// <summary>The transaction monitor's timings for this market's contracts: stage lead time, heartbeat timeout, grace.</summary>
     public Contracts.ContractTimings ContractTimings { get; init; } = Contracts.ContractTimings.Default;
 
+    /// <summary>
+    /// Seller collateral, in basis points of each contract's amount: held from the seller at the
+    /// match, paid to the buyer on a no-show or failure, returned on completion (default none).
+    /// </summary>
+    public int CollateralBasisPoints { get; init; }
+
     /// <summary>Checks the definition; returns what is wrong, or null when it is sound.</summary>
     public string? Validate()
     {
@@ -104,6 +110,11 @@ public sealed record MarketDefinition
         if (NegotiationTimeout <= TimeSpan.Zero || AuctionInterval <= TimeSpan.Zero)
         {
             return "negotiation timeout and auction interval must be positive";
+        }
+
+        if (CollateralBasisPoints is < 0 or > 10_000)
+        {
+            return "the seller collateral must be between 0 and 10000 basis points";
         }
 
         if (ContractTimings is not { } t || t.StageLeadTime < TimeSpan.Zero || t.HeartbeatTimeout <= TimeSpan.Zero || t.Grace < TimeSpan.Zero)

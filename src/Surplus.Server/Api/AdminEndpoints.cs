@@ -110,6 +110,7 @@ internal static class AdminEndpoints
                 Id = r.Id, Unit = r.Unit, Slot = TimeSpan.FromSeconds(r.SlotSeconds), Tick = r.Tick, FeeBasisPoints = r.FeeBasisPoints,
                 Currency = exchange.Options.Currency, MinorUnitDigits = exchange.Options.MinorUnitDigits,
                 Clearing = r.Clearing == "continuous" ? ClearingMode.Continuous : ClearingMode.CallAuction,
+                OpensNegotiations = true,
             };
             if (definition.Validate() is { } problem)
             {
@@ -122,6 +123,7 @@ internal static class AdminEndpoints
         .Accepts<CreateMarketRequest>("application/json").Produces<MarketDto>(201).ProducesProblem(400).ProducesProblem(409)
         .WithSummary("Create a market");
 
+        NegotiationEndpoints.MapAdmin(admin);
         admin.MapPost("/markets/{id}/halt", (string id, Exchange exchange) => SetHalted(id, true, exchange))
             .Produces<MarketDto>().ProducesProblem(404).WithSummary("Halt a market: no new orders or amendments; cancels still work; nothing is lost");
         admin.MapPost("/markets/{id}/resume", (string id, Exchange exchange) => SetHalted(id, false, exchange))

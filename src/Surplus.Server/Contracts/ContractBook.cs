@@ -92,6 +92,17 @@ internal sealed class ContractBook(Exchange exchange)
         ArgumentNullException.ThrowIfNull(market);
         var contract = new Contract(Interlocked.Increment(ref nextId), trade, trade.At);
         var row = ContractRow.Create(contract, job, market.ContractTimings);
+
+        // The trade is made before the seller's balance is looked at, so the collateral is what
+        // the seller has available, up to the market's percentage.
+        if (market.CollateralBasisPoints > 0)
+        {
+            var wanted = Pricing.Fee(trade.Amount, market.CollateralBasisPoints).Minor;
+            var seller = Accounts.Available(trade.Seller.Value);
+            row.Collateral = Math.Min(wanted, exchange.Ledger.Balance(seller));
+            exchange.Ledger.Move(seller, Accounts.Collateral(trade.Market, trade.Id.Value), row.Collateral, "collateral", $"contract:{row.Id}", trade.At.UtcTicks);
+        }
+
         Tell(row, contract.History[0], null, null);
         return row;
     }
@@ -245,9 +256,20 @@ internal sealed class ContractBook(Exchange exchange)
         var reference = $"contract:{contract.Id}";
         var market = exchange.Market(row.Market)?.Definition;
         row.Update(contract, market?.ContractTimings ?? ContractTimings.Default, at);
+        var collateral = Accounts.Collateral(trade.Market, trade.Id.Value);
         foreach (var step in contract.History.Skip(seen))
         {
             Money? paid = null, refund = null;
+            switch (step.To)
+            {
+                case ContractStatus.Settled or ContractStatus.Cancelled:
+                    exchange.Ledger.Move(collateral, Accounts.Available(row.SellerId), row.Collateral, "collateral-return", reference, at);
+                    break;
+                case ContractStatus.NoShow or ContractStatus.Failed:
+                    exchange.Ledger.Move(collateral, Accounts.Available(row.BuyerId), row.Collateral, "collateral-forfeit", reference, at);
+                    break;
+            }
+
             switch (step.To)
             {
                 case ContractStatus.Settled:
@@ -303,7 +325,7 @@ internal sealed class ContractBook(Exchange exchange)
     {
         var data = new
         {
-            contract = row.Id, market = row.Market, tradeId = row.TradeId, status = ContractText.Status(step.To), from = ContractText.Status(step.From),
+            contract = row.Id, market = row.Market, tradeId = row.TradeId, collateralMinor = row.Collateral, status = ContractText.Status(step.To), from = ContractText.Status(step.From),
             action = step.Action, by = ContractText.Party(step.By), reason = step.Reason,
             nextDeadline = row.NextDeadline is { } due ? new DateTimeOffset(due, TimeSpan.Zero) : (DateTimeOffset?)null,
             paidMinor = amounts?.PaidMinor, feeMinor = amounts?.FeeMinor, refundMinor = amounts?.RefundMinor, failover,

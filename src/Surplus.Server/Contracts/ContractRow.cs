@@ -163,7 +163,7 @@ internal sealed class ContractRow
             NextDeadline is { } due ? new DateTimeOffset(due, TimeSpan.Zero) : null,
             Failover,
             Json.Read<List<ContractStepDto>>(HistoryJson),
-            new DateTimeOffset(CreatedAt, TimeSpan.Zero), new DateTimeOffset(UpdatedAt, TimeSpan.Zero));
+            new DateTimeOffset(CreatedAt, TimeSpan.Zero), new DateTimeOffset(UpdatedAt, TimeSpan.Zero), Collateral);
     }
 
     public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"contract {Id} ({Status})");

@@ -18,6 +18,9 @@ public static class Accounts
     /// <summary>The escrow of one trade.</summary>
     public static string Escrow(string market, long trade) => $"escrow:{market}:{trade}";
 
+    /// <summary>The seller's collateral for one trade, where the market asks for it.</summary>
+    public static string Collateral(string market, long trade) => $"collateral:{market}:{trade}";
+
     /// <summary>The exchange's fees, taken from escrow when a contract settles.</summary>
     public const string Fees = "exchange:fees";
 

@@ -50,20 +50,26 @@ internal sealed class ContractScenario : IAsyncDisposable
         new string('b', 64), [new JobInputDto("https://data.example/scene.bin", new string('c', 64))]);
 
     /// <summary>Starts an exchange, makes the trade and finds its contract.</summary>
-    public static async Task<ContractScenario> Trade(Store store, decimal ask = 12m)
+    /// <summary>Starts an exchange, makes the trade and finds its contract; with collateral, the seller has <paramref name="sellerDeposit"/>.</summary>
+    public static async Task<ContractScenario> Trade(Store store, decimal ask = 12m, int collateralBasisPoints = 0, long sellerDeposit = 0)
     {
         var s = new ContractScenario(new ExchangeFactory(store));
-        await s.Setup(ask);
+        await s.Setup(ask, collateralBasisPoints, sellerDeposit);
         return s;
     }
 
-    private async Task Setup(decimal ask)
+    private async Task Setup(decimal ask, int collateralBasisPoints, long sellerDeposit)
     {
         Admin = Exchange.CreateClient(ExchangeFactory.AdminKey);
-        (await Admin.Post("/v1/admin/markets", new CreateMarketRequest(Gpu, "TFLOPS", 60, 0.01m, 250))).EnsureSuccessStatusCode();
+        (await Admin.Post("/v1/admin/markets", new CreateMarketRequest(Gpu, "TFLOPS", 60, 0.01m, 250, CollateralBasisPoints: collateralBasisPoints)))
+            .EnsureSuccessStatusCode();
         (SellerId, Seller, sellerKey) = await Exchange.Join("seller", new Dictionary<string, string> { ["os"] = "linux" });
         (BuyerId, Buyer, buyerKey) = await Exchange.Join("buyer");
         await Exchange.Deposit(BuyerId, Deposit);
+        if (sellerDeposit > 0)
+        {
+            await Exchange.Deposit(SellerId, sellerDeposit);
+        }
         await Offer(Seller, ask);
         var need = await (await Buyer.Post("/v1/needs", new PlaceNeedRequest(Gpu, 100, Start, End, 12m, Job: Job))).Read<NeedResultDto>(HttpStatusCode.Created);
         Assert.Single(need.Trades);
@@ -190,7 +196,8 @@ internal sealed class ContractScenario : IAsyncDisposable
         Assert.True(ledger.Balanced, $"the ledger does not balance: {ledger}");
         Assert.Equal(0, ledger.EscrowMinor);
         Assert.Equal(fees, ledger.FeesMinor);
-        Assert.Equal(ledger.DepositsMinor, ledger.AvailableMinor + ledger.HeldMinor + ledger.EscrowMinor + ledger.FeesMinor);
+        Assert.Equal(0, ledger.CollateralMinor);
+        Assert.Equal(ledger.DepositsMinor, ledger.AvailableMinor + ledger.HeldMinor + ledger.EscrowMinor + ledger.FeesMinor + ledger.CollateralMinor);
     }
 
     public async ValueTask DisposeAsync()
