@@ -110,7 +110,11 @@ internal static class AdminEndpoints
                 Id = r.Id, Unit = r.Unit, Slot = TimeSpan.FromSeconds(r.SlotSeconds), Tick = r.Tick, FeeBasisPoints = r.FeeBasisPoints,
                 Currency = exchange.Options.Currency, MinorUnitDigits = exchange.Options.MinorUnitDigits,
                 Clearing = r.Clearing == "continuous" ? ClearingMode.Continuous : ClearingMode.CallAuction,
-                OpensNegotiations = true,
+                CollateralBasisPoints = r.CollateralBasisPoints,
+                ContractTimings = new Market.Contracts.ContractTimings(
+                    r.StageLeadSeconds is { } lead ? TimeSpan.FromSeconds(lead) : Market.Contracts.ContractTimings.Default.StageLeadTime,
+                    r.HeartbeatTimeoutSeconds is { } beat ? TimeSpan.FromSeconds(beat) : Market.Contracts.ContractTimings.Default.HeartbeatTimeout,
+                    r.GraceSeconds is { } grace ? TimeSpan.FromSeconds(grace) : Market.Contracts.ContractTimings.Default.Grace),
             };
             if (definition.Validate() is { } problem)
             {
@@ -123,7 +127,6 @@ internal static class AdminEndpoints
         .Accepts<CreateMarketRequest>("application/json").Produces<MarketDto>(201).ProducesProblem(400).ProducesProblem(409)
         .WithSummary("Create a market");
 
-        NegotiationEndpoints.MapAdmin(admin);
         admin.MapPost("/markets/{id}/halt", (string id, Exchange exchange) => SetHalted(id, true, exchange))
             .Produces<MarketDto>().ProducesProblem(404).WithSummary("Halt a market: no new orders or amendments; cancels still work; nothing is lost");
         admin.MapPost("/markets/{id}/resume", (string id, Exchange exchange) => SetHalted(id, false, exchange))
@@ -146,5 +149,7 @@ internal static class AdminEndpoints
 
     internal static MarketDto MarketView(MarketHost m) => new(
         m.Definition.Id, m.Definition.Unit, (int)m.Definition.Slot.TotalSeconds, m.Definition.Tick, m.Definition.Currency, m.Definition.MinorUnitDigits,
-        m.Definition.FeeBasisPoints, m.Definition.Clearing == ClearingMode.Continuous ? "continuous" : "call-auction", m.Halted);
+        m.Definition.FeeBasisPoints, m.Definition.Clearing == ClearingMode.Continuous ? "continuous" : "call-auction", m.Halted,
+        m.Definition.CollateralBasisPoints, (int)m.Definition.ContractTimings.StageLeadTime.TotalSeconds,
+        (int)m.Definition.ContractTimings.HeartbeatTimeout.TotalSeconds, (int)m.Definition.ContractTimings.Grace.TotalSeconds);
 }

@@ -28,7 +28,6 @@ internal sealed class Exchange : IDisposable
     private readonly Lock sync = new();
     private long nextOfferId;
     private long nextNeedId;
-    private long nextNegotiationId;
     private long nextMemberId;
     private string adminKeyHash = "";
 
@@ -71,9 +70,6 @@ internal sealed class Exchange : IDisposable
 
     public long NextNeedId() => Interlocked.Increment(ref nextNeedId);
 
-    /// <summary>The exchange-wide id of a negotiation that just opened (the engines number theirs per market).</summary>
-    public long NextNegotiationId() => Interlocked.Increment(ref nextNegotiationId);
-
     /// <summary>
     /// Gives back the id just taken for an order that was refused. A restart goes on from the
     /// highest stored id, so an id spent on nothing would be handed out again to another order
@@ -96,16 +92,12 @@ internal sealed class Exchange : IDisposable
         {
             foreach (var (id, unit) in new[] { ("compute", "MFLOPS"), ("storage", "GB"), ("web", "page views per hour") })
             {
-                await InsertMarketAsync(c, null, new MarketDefinition
-                {
-                    Id = id, Unit = unit, Currency = Options.Currency, MinorUnitDigits = Options.MinorUnitDigits, OpensNegotiations = true,
-                });
+                await InsertMarketAsync(c, null, new MarketDefinition { Id = id, Unit = unit, Currency = Options.Currency, MinorUnitDigits = Options.MinorUnitDigits });
             }
         }
 
         nextOfferId = await c.ExecuteScalarAsync<long>("SELECT COALESCE(MAX(id), 0) FROM offers");
         nextNeedId = await c.ExecuteScalarAsync<long>("SELECT COALESCE(MAX(id), 0) FROM needs");
-        nextNegotiationId = await c.ExecuteScalarAsync<long>("SELECT COALESCE(MAX(id), 0) FROM negotiations");
         nextMemberId = await c.ExecuteScalarAsync<long>("SELECT COALESCE(MAX(id), 0) FROM members");
         await LoadLedgerAndSignalsAsync(c);
         await Contracts.LoadAsync(c);
@@ -116,7 +108,7 @@ internal sealed class Exchange : IDisposable
 
         foreach (var row in await c.QueryAsync<(string Id, string Definition, bool Halted)>("SELECT id, definition, halted FROM markets ORDER BY id"))
         {
-            var host = new MarketHost(this, StoredMarket.Read(row.Definition), row.Halted);
+            var host = new MarketHost(this, Json.Read<MarketDefinition>(row.Definition), row.Halted);
             await host.LoadAsync(c);
             markets[row.Id] = host;
             host.Start();
@@ -385,7 +377,7 @@ internal sealed class Exchange : IDisposable
         var negative = balances.Where(b => b.Account != Accounts.External && b.Balance < 0).Select(b => b.Account).ToList();
         long Sum(string prefix, string suffix) => balances.Where(b => b.Account.StartsWith(prefix, StringComparison.Ordinal) && b.Account.EndsWith(suffix, StringComparison.Ordinal)).Sum(b => b.Balance);
         return new LedgerCheckDto(deposits, withdrawals, inside, Sum("member:", ":available"), Sum("member:", ":held"), Sum("escrow:", ""),
-            inside == deposits - withdrawals && negative.Count == 0, negative, balances.Where(b => b.Account == Accounts.Fees).Sum(b => b.Balance));
+            inside == deposits - withdrawals && negative.Count == 0, negative, balances.Where(b => b.Account == Accounts.Fees).Sum(b => b.Balance), Sum("collateral:", ""));
     }
 
     public async Task<Checked<MarketHost>> CreateMarketAsync(MarketDefinition definition)
