@@ -242,6 +242,11 @@ internal static class Endpoints
                 return Problems.Result(ApiError.From(problem));
             }
 
+            if (HoldProblem(spec.Value!.Window, spec.Value.Bid.PerUnitHour, spec.Value.MaximumPrice?.PerUnitHour, spec.Value.Rate.Value, market.Definition) is { } tooMuch)
+            {
+                return Problems.Result(tooMuch);
+            }
+
             return await Answer(http, market, new PlaceNeedWork(body.Value.Value, spec.Value!) { Idempotency = Key(http, member, body.Value.Hash) });
         })
         .RequireAuthorization(ApiKeyHandler.ActiveMemberPolicy).WithTags("orders").Accepts<PlaceNeedRequest>("application/json")
@@ -309,6 +314,11 @@ internal static class Endpoints
                 return Problems.Result(ApiError.NotFound($"open {side.ToString().ToLowerInvariant()} {id}"));
             }
 
+            if (side == OrderSide.Need && amend.Price is > 0 && await AmendedHoldProblemAsync(exchange, id, amend.Price.Value, market.Definition) is { } tooMuch)
+            {
+                return Problems.Result(tooMuch);
+            }
+
             return await Answer(http, market, new AmendWork(new OrderKey(side, id), http.User.MemberId(),
                 amend.Price is { } p ? new Price(p) : null, amend.Rate is { } r ? new Rate(r) : null));
         })
@@ -328,6 +338,37 @@ internal static class Endpoints
         })
         .RequireAuthorization(ApiKeyHandler.MemberPolicy).WithTags("orders").Produces<TDto>().ProducesProblem(404)
         .WithSummary("Cancel an open order (allowed while suspended or halted)");
+    }
+
+    /// <summary>
+    /// A need whose hold (rate × hours × the higher of bid and hidden maximum) is more than the
+    /// ledger's whole numbers can count: refused here, because in the engine it would fail the batch.
+    /// </summary>
+    private static ApiError? HoldProblem(Window window, decimal price, decimal? maximum, long rate, MarketDefinition market)
+    {
+        var top = maximum is { } max && max > price ? max : price;
+        try
+        {
+            _ = checked(Pricing.UnitCeiling(window, new Price(top), market.MinorUnitDigits).Minor * rate);
+            return null;
+        }
+        catch (OverflowException)
+        {
+            return ApiError.Invalid("amount-too-large",
+                $"{rate} × {window.Length.TotalHours:0.##} h × {top} is more money than one need may hold; ask for less capacity, a shorter window or a lower price");
+        }
+    }
+
+    private static async Task<ApiError?> AmendedHoldProblemAsync(Exchange exchange, long id, decimal price, MarketDefinition market)
+    {
+        await using var c = await exchange.Database.OpenAsync();
+        var spec = await c.QuerySingleOrDefaultAsync<string?>("SELECT spec FROM needs WHERE id = @id", new { id });
+        if (spec is null || Json.Read<PlaceNeedRequest>(spec) is not { } need || Window.Create(need.Start, need.End, market.Slot) is not { IsOk: true } window)
+        {
+            return null;
+        }
+
+        return HoldProblem(window.Value, price, need.MaximumPrice, need.Rate, market);
     }
 
     private static async Task<MarketHost?> MarketOf(Exchange exchange, string table, long id, long member)
