@@ -11,7 +11,8 @@ var clients = new Option<int>("--clients") { Description = "HttpClients (connect
 var rate = new Option<int>("--rate") { Description = "Offered orders per second in the open loop.", DefaultValueFactory = _ => 10_000 };
 var rateSeconds = new Option<int>("--rate-seconds") { Description = "How long the open loop offers orders.", DefaultValueFactory = _ => 10 };
 var maxInFlight = new Option<int>("--max-in-flight") { Description = "The most open-loop requests outstanding at once.", DefaultValueFactory = _ => 1024 };
-var warmup = new Option<int>("--warmup") { Description = "Orders sent before each measured run (not counted).", DefaultValueFactory = _ => 3_000 };
+var warmup = new Option<int>("--warmup") { Description = "The most orders sent to warm up before each measured run (not counted).", DefaultValueFactory = _ => 50_000 };
+var warmupSeconds = new Option<int>("--warmup-seconds") { Description = "The longest warm-up: until the JIT has recompiled the hot paths (tiered compilation), figures are those of a cold server.", DefaultValueFactory = _ => 20 };
 var members = new Option<int>("--members") { Description = "Sellers, and as many buyers.", DefaultValueFactory = _ => 32 };
 var durable = new Option<string>("--durable") { Description = "Which stores to run: both, on (synchronous=FULL) or off.", DefaultValueFactory = _ => "both" };
 durable.AcceptOnlyFromAmong("both", "on", "off");
@@ -21,14 +22,14 @@ var dataRoot = new Option<string>("--data-root") { Description = "Where the fres
 
 var root = new RootCommand("Load generator for the Surplus exchange: starts the server in this process on 127.0.0.1 with a fresh SQLite data folder and drives orders at it over loopback HTTP.")
 {
-    orders, seconds, concurrency, clients, rate, rateSeconds, maxInFlight, warmup, members, durable, mode, dataRoot,
+    orders, seconds, concurrency, clients, rate, rateSeconds, maxInFlight, warmup, warmupSeconds, members, durable, mode, dataRoot,
 };
 root.SetAction(async parse =>
 {
     var settings = new LoadSettings(
         parse.GetValue(orders), TimeSpan.FromSeconds(parse.GetValue(seconds)), parse.GetValue(concurrency), parse.GetValue(clients),
         parse.GetValue(rate), TimeSpan.FromSeconds(parse.GetValue(rateSeconds)), parse.GetValue(maxInFlight), parse.GetValue(warmup),
-        parse.GetValue(members), parse.GetValue(dataRoot)!);
+        TimeSpan.FromSeconds(parse.GetValue(warmupSeconds)), parse.GetValue(members), parse.GetValue(dataRoot)!);
     var stores = parse.GetValue(durable) switch { "on" => new[] { true }, "off" => [false], _ => [true, false] };
     var modes = parse.GetValue(mode) switch { "closed" => new[] { false }, "open" => [true], _ => [false, true] };
     if (settings.Orders < 1 || settings.Concurrency < 1 || settings.Clients < 1 || settings.Rate < 1 || settings.Members < 1 || settings.MaxInFlight < 1)
@@ -46,7 +47,7 @@ root.SetAction(async parse =>
         }
     }
 
-    Console.WriteLine(Runs.Report(settings, rows, Environment.GetCommandLineArgs()));
+    Console.WriteLine(Runs.Report(settings, rows, args));
     return 0;
 });
 
@@ -54,7 +55,8 @@ return await root.Parse(args).InvokeAsync();
 
 /// <summary>What one invocation measures.</summary>
 internal sealed record LoadSettings(
-    int Orders, TimeSpan Limit, int Concurrency, int Clients, int Rate, TimeSpan RateDuration, int MaxInFlight, int Warmup, int Members, string DataRoot);
+    int Orders, TimeSpan Limit, int Concurrency, int Clients, int Rate, TimeSpan RateDuration, int MaxInFlight, int Warmup, TimeSpan WarmupLimit, int Members,
+    string DataRoot);
 
 /// <summary>One line of the report.</summary>
 internal sealed record Row(bool Durable, bool Open, string Load, RunResult Result, double MeanBatch, double Batches, RuntimeCosts Costs)
@@ -75,11 +77,11 @@ internal static class Runs
         try
         {
             var flow = await OrderFlow.JoinAsync(http[0], exchange.Address, settings.Members);
-            await Console.Error.WriteLineAsync($"[{name}] {settings.Members} sellers and {settings.Members} buyers joined; warming up with {settings.Warmup} orders");
-            var warm = await LoadRun.ClosedLoopAsync(exchange.Address, http, flow.Build(settings.Warmup, "warm", DateTimeOffset.UtcNow, 1), settings.Concurrency, settings.Limit);
-            if (warm.Acked < settings.Warmup)
+            await Console.Error.WriteLineAsync($"[{name}] {settings.Members} sellers and {settings.Members} buyers joined; warming up for {settings.WarmupLimit.TotalSeconds:0} s or {settings.Warmup} orders");
+            var warm = await LoadRun.ClosedLoopAsync(exchange.Address, http, flow.Build(settings.Warmup, "warm", DateTimeOffset.UtcNow, 1), settings.Concurrency, settings.WarmupLimit);
+            if (warm.Acked < warm.Outcomes.Count(o => o != Outcome.NotSent))
             {
-                throw new InvalidOperationException($"the warm-up was not acknowledged ({warm.Acked} of {settings.Warmup}): {string.Join(" | ", warm.Samples)}");
+                throw new InvalidOperationException($"the warm-up was not all acknowledged ({warm.Acked} of {warm.Outcomes.Count(o => o != Outcome.NotSent)}): {string.Join(" | ", warm.Samples)}");
             }
 
             var count = open ? (int)Math.Min(int.MaxValue, (long)settings.Rate * (long)settings.RateDuration.TotalSeconds) : settings.Orders;
@@ -108,15 +110,15 @@ internal static class Runs
         }
     }
 
-    public static string Report(LoadSettings settings, IReadOnlyList<Row> rows, string[] command)
+    public static string Report(LoadSettings settings, IReadOnlyList<Row> rows, string[] args)
     {
         var text = new System.Text.StringBuilder();
         var cpu = File.Exists("/proc/cpuinfo")
             ? File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim()
             : null;
         text.AppendLine(CultureInfo.InvariantCulture, $"Machine: {cpu ?? RuntimeInformation.ProcessArchitecture.ToString()}, {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}, {(GCSettings.IsServerGC ? "server" : "workstation")} GC");
-        text.AppendLine(CultureInfo.InvariantCulture, $"Command: {string.Join(' ', command.Skip(1))}");
-        text.AppendLine(CultureInfo.InvariantCulture, $"Orders: compute market, 1 offer (rate 30, 1 h) to 4 crossing needs (rate 10, 30 or 60 min), {settings.Members} sellers and {settings.Members} buyers, Idempotency-Key on every order, {settings.Clients} HttpClients over loopback HTTP/1.1, client and server in one process.");
+        text.AppendLine(CultureInfo.InvariantCulture, $"Command: dotnet run -c Release --project bench/Surplus.LoadGenerator{(args.Length > 0 ? " -- " + string.Join(' ', args) : "")}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"Orders: compute market, 1 offer (rate 30, 1 h) to 4 crossing needs (rate 10, 30 or 60 min), {settings.Members} sellers and {settings.Members} buyers, Idempotency-Key on every order, {settings.Clients} HttpClients over loopback HTTP/1.1, client and server in one process; each run on a fresh exchange, measured after a warm-up of {settings.WarmupLimit.TotalSeconds:0} s or {settings.Warmup:N0} orders.");
         text.AppendLine();
         text.AppendLine("| SQLite synchronous | mode | load | orders acknowledged | refused / failed | time (s) | acknowledged/s | p50 (ms) | p90 (ms) | p99 (ms) | max (ms) | traded on arrival | commands per transaction |");
         text.AppendLine("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
@@ -126,7 +128,7 @@ internal static class Runs
             var p = r.Percentiles(0.50, 0.90, 0.99, 1.0);
             var traded = r.Acked == 0 ? 0 : 100.0 * r.Count(Outcome.AckedTraded) / r.Acked;
             text.AppendLine(CultureInfo.InvariantCulture,
-                $"| {(row.Durable ? "FULL (durable)" : "OFF")} | {(row.Open ? "open loop" : "closed loop")} | {row.Load} | {r.Acked:N0} | {r.Count(Outcome.Refused):N0} / {r.Count(Outcome.Failed):N0} | {r.Elapsed.TotalSeconds:0.0} | {r.Acked / r.Elapsed.TotalSeconds:N0} | {p[0]:0.0} | {p[1]:0.0} | {p[2]:0.0} | {p[3]:0.0} | {traded:0}% | {row.MeanBatch:0.0} |");
+                $"| {(row.Durable ? "FULL (durable)" : "OFF")} | {(row.Open ? "open loop" : "closed loop")} | {row.Load} | {r.Acked:N0} of {r.Outcomes.Length:N0} | {r.Count(Outcome.Refused):N0} / {r.Count(Outcome.Failed):N0} | {r.Elapsed.TotalSeconds:0.0} | {r.Acked / r.Elapsed.TotalSeconds:N0} | {p[0]:0.0} | {p[1]:0.0} | {p[2]:0.0} | {p[3]:0.0} | {traded:0}% | {row.MeanBatch:0.0} |");
         }
 
         text.AppendLine();
@@ -140,6 +142,13 @@ internal static class Runs
             var acked = Math.Max(1, row.Result.Acked);
             text.AppendLine(CultureInfo.InvariantCulture,
                 $"| {row.Name} | {c.Cpu.TotalMicroseconds / acked:N0} | {c.Cpu / row.Result.Elapsed / Environment.ProcessorCount:P0} | {c.Allocated / 1024.0 / acked:N1} | {c.Gen0}/{c.Gen1}/{c.Gen2} | {c.GcPause.TotalMilliseconds:N0} | {c.JitMethods:N0} | {c.JitTime.TotalMilliseconds:N0} |");
+        }
+
+        foreach (var row in rows.Where(r => r.Open && r.Result.Acked / r.Result.Elapsed.TotalSeconds < 0.95 * settings.Rate))
+        {
+            text.AppendLine();
+            text.AppendLine(CultureInfo.InvariantCulture,
+                $"{row.Name}: the exchange answered {row.Result.Acked / row.Result.Elapsed.TotalSeconds:N0} orders/s of the {settings.Rate:N0}/s offered, so the queue grew for the whole run; its latencies are those of an overloaded server (measured from each order's intended send time), and orders never sent count as not acknowledged.");
         }
 
         var closedOn = rows.FirstOrDefault(r => !r.Open && r.Durable);
