@@ -94,7 +94,8 @@ public sealed class AdminTests(Exchanges exchanges)
 
         var created = await response.Read<MarketDto>(HttpStatusCode.Created);
         Assert.Equal($"/v1/markets/{id}", response.Headers.Location?.ToString());
-        Assert.Equal(new MarketDto(id, "GPU", 900, 0.05m, "USD", 2, 25, "continuous", false), created);
+        Assert.Equal((id, "GPU", 900, 0.05m, "USD", 2, 25, "continuous", false),
+            (created.Id, created.Unit, created.SlotSeconds, created.Tick, created.Currency, created.MinorUnitDigits, created.FeeBasisPoints, created.Clearing, created.Halted));
         using var client = exchange.CreateClient();
         Assert.Equal(created, await client.Get<MarketDto>($"/v1/markets/{id}"));
         Assert.Contains(created, await client.Get<List<MarketDto>>("/v1/markets"));
@@ -117,8 +118,8 @@ public sealed class AdminTests(Exchanges exchanges)
         var market = await exchange.NewMarket();
         var seller = await exchange.Trader("halt-seller");
         var buyer = await exchange.Trader("halt-buyer", 1_000_000);
-        var offer = (await seller.PlaceOffer(Offer(market, 10, 10m, Tomorrow, 1))).Offer;
         var need = (await buyer.PlaceNeed(Need(market, 10, 5m, Tomorrow, 1))).Need;
+        var offer = (await seller.PlaceOffer(Offer(market, 10, 10m, Tomorrow, 1))).Offer;
         using var admin = exchange.Admin();
 
         var halted = await (await admin.PostAsync($"/v1/admin/markets/{market}/halt", null)).Read<MarketDto>(HttpStatusCode.OK);

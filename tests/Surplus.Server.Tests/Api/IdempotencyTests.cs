@@ -67,7 +67,7 @@ public sealed class IdempotencyTests(Exchanges exchanges)
         var need = Need(market, 10, 5m, Tomorrow, 2);
 
         // Other orders keep the engine busy, so that the retries queue up and land in one batch together.
-        var others = Enumerable.Range(0, 40).Select(i => busy.Client.Post("/v1/offers", Offer(market, 1, 20m + i, Tomorrow, 1))).ToList();
+        var others = Enumerable.Range(0, 40).Select(i => busy.Client.Post("/v1/offers", Offer(market, 1, 20m + i, Tomorrow.AddHours(6), 1))).ToList();
         var retries = Enumerable.Range(0, 12).Select(_ => buyer.Client.Post("/v1/needs", need, "burst-1")).ToList();
         var responses = await Task.WhenAll(retries);
         await Task.WhenAll(others);
@@ -93,8 +93,8 @@ public sealed class IdempotencyTests(Exchanges exchanges)
         var exchange = exchanges.For(store);
         var market = await exchange.NewMarket();
         var member = await exchange.Trader("reuser", 1_000_000);
-        await (await member.Client.Post("/v1/offers", Offer(market, 100, 10m, Tomorrow, 6), "key-a")).Read<OfferResultDto>(HttpStatusCode.Created);
         await (await member.Client.Post("/v1/needs", Need(market, 10, 5m, Tomorrow, 1), "key-b")).Read<NeedResultDto>(HttpStatusCode.Created);
+        await (await member.Client.Post("/v1/offers", Offer(market, 100, 10m, Tomorrow, 6), "key-a")).Read<OfferResultDto>(HttpStatusCode.Created);
         var before = await member.Snapshot();
 
         var offerDetail = await (await member.Client.Post("/v1/offers", Offer(market, 100, 11m, Tomorrow, 6), "key-a"))

@@ -59,13 +59,14 @@ public sealed class MarketsTests(Exchanges exchanges)
         var market = await exchange.NewMarket();
         var seller = await exchange.Trader("book-seller");
         var buyer = await exchange.Trader("book-buyer", 10_000_000);
+        // The needs come first, so that none meets an ask above its bid (which would open a negotiation).
+        await buyer.PlaceNeed(Need(market, 20, 5m, Tomorrow.AddHours(2), 1));      // 14–15 at 5: overlaps
+        await buyer.PlaceNeed(Need(market, 15, 6m, Tomorrow, 1.5));               // 12–13:30 at 6: overlaps
+        await buyer.PlaceNeed(Need(market, 10, 6.5m, Tomorrow.AddHours(4), 1));    // 16–17: does not overlap
         await seller.PlaceOffer(Offer(market, 100, 10m, Tomorrow, 6));             // 12–18 at 10: covers
         await seller.PlaceOffer(Offer(market, 30, 10m, Tomorrow.AddHours(-2), 8)); // 10–18 at 10: covers, same level
         await seller.PlaceOffer(Offer(market, 40, 8m, Tomorrow, 4));              // 12–16 at 8: covers, cheaper
         await seller.PlaceOffer(Offer(market, 50, 7m, Tomorrow.AddHours(2), 2));  // 14–16 at 7: misses 13–14
-        await buyer.PlaceNeed(Need(market, 20, 5m, Tomorrow.AddHours(2), 1));      // 14–15 at 5: overlaps
-        await buyer.PlaceNeed(Need(market, 15, 6m, Tomorrow, 1.5));               // 12–13:30 at 6: overlaps
-        await buyer.PlaceNeed(Need(market, 10, 6.5m, Tomorrow.AddHours(4), 1));    // 16–17: does not overlap
         using var client = exchange.CreateClient();
 
         var book = await client.Get<BookDto>($"/v1/markets/{market}/book?start=2026-11-24T13:00:00Z&end=2026-11-24T15:00:00Z");
