@@ -48,6 +48,11 @@ public static class ServerApp
 
         // After the exchange (which migrates and loads the store); stopped before it.
         services.AddHostedService<Contracts.ContractMonitor>();
+        services.AddHostedService<Signals.WebhookDispatcher>();
+        services.AddHttpClient(Signals.WebhookDispatcher.ClientName, client => client.Timeout = TimeSpan.FromSeconds(10))
+
+            // A redirect is an answer that is not a 2xx: the signal is tried again, never posted elsewhere.
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, PooledConnectionLifetime = TimeSpan.FromMinutes(5) });
         services.Configure<JsonOptions>(o => o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase);
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.AddProblemDetails();

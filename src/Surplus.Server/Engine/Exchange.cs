@@ -309,6 +309,12 @@ internal sealed class Exchange : IDisposable
             }
         }
 
+        if (update.Preferences is { WebhookUrl: not null } or { WebhookSecret: not null })
+        {
+            // The webhook dispatcher hears of a new webhook now, not with the member's next signal.
+            Hub.Notify([id]);
+        }
+
         return await GetMemberAsync(id);
     }
 

@@ -66,6 +66,7 @@ public sealed class SignalHub
 {
     private readonly Lock sync = new();
     private readonly Dictionary<long, TaskCompletionSource> waiters = [];
+    private TaskCompletionSource any = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>A task that completes when the member's next signals are committed.</summary>
     public Task WaitAsync(long member)
@@ -82,18 +83,35 @@ public sealed class SignalHub
         }
     }
 
-    /// <summary>Wakes everyone waiting for these members.</summary>
+    /// <summary>A task that completes when any member's next signals are committed.</summary>
+    public Task WaitAnyAsync()
+    {
+        lock (sync)
+        {
+            return any.Task;
+        }
+    }
+
+    /// <summary>Wakes everyone waiting for these members, and those waiting for any.</summary>
     public void Notify(IEnumerable<long> members)
     {
         ArgumentNullException.ThrowIfNull(members);
         lock (sync)
         {
+            var woken = false;
             foreach (var member in members)
             {
+                woken = true;
                 if (waiters.Remove(member, out var waiter))
                 {
                     waiter.TrySetResult();
                 }
+            }
+
+            if (woken)
+            {
+                any.TrySetResult();
+                any = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             }
         }
     }
