@@ -14,9 +14,16 @@ public sealed record MarketDto(
     int CollateralBasisPoints = 0,
     int StageLeadSeconds = 60,
     int HeartbeatTimeoutSeconds = 120,
-    int GraceSeconds = 900);
+    int GraceSeconds = 900,
+    int AuctionIntervalSeconds = 60,
+    bool OpensNegotiations = true,
+    int NegotiationTimeoutSeconds = 600);
 
-/// <summary>The operator's request for a new market; the contract timings default to 60, 120 and 900 seconds.</summary>
+/// <summary>
+/// The operator's request for a new market; the contract timings default to 60, 120 and 900 seconds.
+/// A bid below the lowest ask opens a negotiation unless <c>OpensNegotiations</c> is false; a
+/// negotiation lapses after <c>NegotiationTimeoutSeconds</c>; a <c>call-auction</c> market clears every <c>AuctionIntervalSeconds</c>.
+/// </summary>
 public sealed record CreateMarketRequest(
     string Id,
     string Unit,
@@ -27,7 +34,10 @@ public sealed record CreateMarketRequest(
     int CollateralBasisPoints = 0,
     int? StageLeadSeconds = null,
     int? HeartbeatTimeoutSeconds = null,
-    int? GraceSeconds = null);
+    int? GraceSeconds = null,
+    bool OpensNegotiations = true,
+    int NegotiationTimeoutSeconds = 600,
+    int AuctionIntervalSeconds = 60);
 
 /// <summary>One price level of the book.</summary>
 public sealed record BookLevelDto(decimal Price, long Rate, int Orders);

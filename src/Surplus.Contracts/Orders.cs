@@ -99,8 +99,11 @@ public sealed record NeedDto(
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt);
 
-/// <summary>The best eligible ask was above the bid: the pair that should negotiate (step 350).</summary>
-public sealed record NegotiationNeededDto(long NeedId, long OfferId, decimal Bid, decimal Ask, long Rate, DateTimeOffset Start, DateTimeOffset End);
+/// <summary>
+/// The best eligible ask was above the bid: the pair that should negotiate (step 350). When the
+/// market opens negotiations, <c>NegotiationId</c> names the one that opened (GET /v1/negotiations/{id}).
+/// </summary>
+public sealed record NegotiationNeededDto(long NeedId, long OfferId, decimal Bid, decimal Ask, long Rate, DateTimeOffset Start, DateTimeOffset End, long? NegotiationId = null);
 
 /// <summary>The answer to placing or amending an offer: its state and the trades it made.</summary>
 public sealed record OfferResultDto(OfferDto Offer, IReadOnlyList<TradeDto> Trades);

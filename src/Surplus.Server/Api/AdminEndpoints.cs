@@ -105,11 +105,20 @@ internal static class AdminEndpoints
                 return Problems.Result(ApiError.Invalid("market-invalid", "slotSeconds must be positive, such as 60"));
             }
 
+            if (r.AuctionIntervalSeconds <= 0 || 86_400 % r.AuctionIntervalSeconds != 0 || r.NegotiationTimeoutSeconds <= 0)
+            {
+                return Problems.Result(ApiError.Invalid("market-invalid",
+                    "auctionIntervalSeconds must divide a day evenly (such as 60 or 300) and negotiationTimeoutSeconds must be positive (such as 600)"));
+            }
+
             var definition = new MarketDefinition
             {
                 Id = r.Id, Unit = r.Unit, Slot = TimeSpan.FromSeconds(r.SlotSeconds), Tick = r.Tick, FeeBasisPoints = r.FeeBasisPoints,
                 Currency = exchange.Options.Currency, MinorUnitDigits = exchange.Options.MinorUnitDigits,
                 Clearing = r.Clearing == "continuous" ? ClearingMode.Continuous : ClearingMode.CallAuction,
+                OpensNegotiations = r.OpensNegotiations,
+                NegotiationTimeout = TimeSpan.FromSeconds(r.NegotiationTimeoutSeconds),
+                AuctionInterval = TimeSpan.FromSeconds(r.AuctionIntervalSeconds),
                 CollateralBasisPoints = r.CollateralBasisPoints,
                 ContractTimings = new Market.Contracts.ContractTimings(
                     r.StageLeadSeconds is { } lead ? TimeSpan.FromSeconds(lead) : Market.Contracts.ContractTimings.Default.StageLeadTime,
@@ -127,6 +136,7 @@ internal static class AdminEndpoints
         .Accepts<CreateMarketRequest>("application/json").Produces<MarketDto>(201).ProducesProblem(400).ProducesProblem(409)
         .WithSummary("Create a market");
 
+        NegotiationEndpoints.MapAdmin(admin);
         admin.MapPost("/markets/{id}/halt", (string id, Exchange exchange) => SetHalted(id, true, exchange))
             .Produces<MarketDto>().ProducesProblem(404).WithSummary("Halt a market: no new orders or amendments; cancels still work; nothing is lost");
         admin.MapPost("/markets/{id}/resume", (string id, Exchange exchange) => SetHalted(id, false, exchange))
@@ -151,5 +161,6 @@ internal static class AdminEndpoints
         m.Definition.Id, m.Definition.Unit, (int)m.Definition.Slot.TotalSeconds, m.Definition.Tick, m.Definition.Currency, m.Definition.MinorUnitDigits,
         m.Definition.FeeBasisPoints, m.Definition.Clearing == ClearingMode.Continuous ? "continuous" : "call-auction", m.Halted,
         m.Definition.CollateralBasisPoints, (int)m.Definition.ContractTimings.StageLeadTime.TotalSeconds,
-        (int)m.Definition.ContractTimings.HeartbeatTimeout.TotalSeconds, (int)m.Definition.ContractTimings.Grace.TotalSeconds);
+        (int)m.Definition.ContractTimings.HeartbeatTimeout.TotalSeconds, (int)m.Definition.ContractTimings.Grace.TotalSeconds,
+        (int)m.Definition.AuctionInterval.TotalSeconds, m.Definition.OpensNegotiations, (int)m.Definition.NegotiationTimeout.TotalSeconds);
 }

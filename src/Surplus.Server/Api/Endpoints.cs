@@ -17,6 +17,7 @@ internal static class Endpoints
         MapMarkets(v1);
         MapOrders(v1);
         MapAccount(v1);
+        NegotiationEndpoints.Map(v1);
         SignalEndpoints.Map(v1);
         AdminEndpoints.Map(v1);
         app.MapGet("/healthz", () => TypedResults.Ok(new { status = "ok" })).WithTags("operations");

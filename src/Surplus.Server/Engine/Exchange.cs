@@ -28,6 +28,7 @@ internal sealed class Exchange : IDisposable
     private readonly Lock sync = new();
     private long nextOfferId;
     private long nextNeedId;
+    private long nextNegotiationId;
     private long nextMemberId;
     private string adminKeyHash = "";
 
@@ -70,6 +71,9 @@ internal sealed class Exchange : IDisposable
 
     public long NextNeedId() => Interlocked.Increment(ref nextNeedId);
 
+    /// <summary>The exchange-wide id of a negotiation that just opened (the engines number theirs per market).</summary>
+    public long NextNegotiationId() => Interlocked.Increment(ref nextNegotiationId);
+
     /// <summary>
     /// Gives back the id just taken for an order that was refused. A restart goes on from the
     /// highest stored id, so an id spent on nothing would be handed out again to another order
@@ -92,12 +96,16 @@ internal sealed class Exchange : IDisposable
         {
             foreach (var (id, unit) in new[] { ("compute", "MFLOPS"), ("storage", "GB"), ("web", "page views per hour") })
             {
-                await InsertMarketAsync(c, null, new MarketDefinition { Id = id, Unit = unit, Currency = Options.Currency, MinorUnitDigits = Options.MinorUnitDigits });
+                await InsertMarketAsync(c, null, new MarketDefinition
+                {
+                    Id = id, Unit = unit, Currency = Options.Currency, MinorUnitDigits = Options.MinorUnitDigits, OpensNegotiations = true,
+                });
             }
         }
 
         nextOfferId = await c.ExecuteScalarAsync<long>("SELECT COALESCE(MAX(id), 0) FROM offers");
         nextNeedId = await c.ExecuteScalarAsync<long>("SELECT COALESCE(MAX(id), 0) FROM needs");
+        nextNegotiationId = await c.ExecuteScalarAsync<long>("SELECT COALESCE(MAX(id), 0) FROM negotiations");
         nextMemberId = await c.ExecuteScalarAsync<long>("SELECT COALESCE(MAX(id), 0) FROM members");
         await LoadLedgerAndSignalsAsync(c);
         await Contracts.LoadAsync(c);
@@ -108,7 +116,7 @@ internal sealed class Exchange : IDisposable
 
         foreach (var row in await c.QueryAsync<(string Id, string Definition, bool Halted)>("SELECT id, definition, halted FROM markets ORDER BY id"))
         {
-            var host = new MarketHost(this, Json.Read<MarketDefinition>(row.Definition), row.Halted);
+            var host = new MarketHost(this, StoredMarket.Read(row.Definition), row.Halted);
             await host.LoadAsync(c);
             markets[row.Id] = host;
             host.Start();

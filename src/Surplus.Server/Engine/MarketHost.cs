@@ -76,7 +76,7 @@ internal sealed class QueryWork(Func<MarketEngine, object> query) : Work
 /// answers (group commit). When the write fails, the market and the ledger are reloaded from the
 /// store, so memory never runs ahead of what was committed.
 /// </summary>
-internal sealed class MarketHost
+internal sealed partial class MarketHost
 {
     private readonly Exchange exchange;
     private readonly Channel<Work> channel = Channel.CreateUnbounded<Work>(new UnboundedChannelOptions { SingleReader = true });
@@ -93,7 +93,7 @@ internal sealed class MarketHost
         engine = new MarketEngine(definition);
     }
 
-    public MarketDefinition Definition { get; }
+    public MarketDefinition Definition { get; private set; }
 
     public bool Halted { get; set; }
 
@@ -104,6 +104,12 @@ internal sealed class MarketHost
     {
         openOffers.Clear();
         openNeeds.Clear();
+        if (await connection.ExecuteScalarAsync<string?>("SELECT definition FROM markets WHERE id = @market", new { market = Definition.Id }) is { } definition)
+        {
+            // After a failed write the definition in memory may be ahead of the store (a clearing change).
+            Definition = StoredMarket.Read(definition);
+        }
+
         var state = await connection.QuerySingleOrDefaultAsync<(long Clock, long NextSequence, long NextTradeId)?>(
             "SELECT clock, next_sequence, next_trade_id FROM engine_state WHERE market = @market", new { market = Definition.Id });
         var offerStates = new List<OfferState>();
@@ -132,13 +138,15 @@ internal sealed class MarketHost
             openNeeds[row.Id] = new NeedRow
             {
                 Id = row.Id, Market = Definition.Id, Member = row.MemberId, Request = request, State = stored, Held = row.Held,
-                UnitHold = Pricing.UnitCeiling(spec.Window, spec.Bid, Definition.MinorUnitDigits).Minor,
+                UnitHold = HoldUnit(spec.Window, spec.Bid, request.MaximumPrice),
                 CreatedAt = row.CreatedAt, UpdatedAt = row.UpdatedAt,
             };
         }
 
+        var (negotiations, nextNegotiationId) = await LoadNegotiationsAsync(connection);
         engine = state is { } s
-            ? MarketEngine.Restore(Definition, new EngineSnapshot(new DateTimeOffset(s.Clock, TimeSpan.Zero), s.NextSequence, s.NextTradeId, offerStates, needStates))
+            ? MarketEngine.Restore(Definition, new EngineSnapshot(
+                new DateTimeOffset(s.Clock, TimeSpan.Zero), s.NextSequence, s.NextTradeId, offerStates, needStates, negotiations, nextNegotiationId))
             : new MarketEngine(Definition);
     }
 
@@ -279,6 +287,8 @@ internal sealed class MarketHost
             PlaceNeedWork place => PlaceNeed(place, now, effects),
             CancelWork cancel => Cancel(cancel, now, effects),
             AmendWork amend => Amend(amend, now, effects),
+            NegotiationWork negotiate => Negotiate(negotiate, now, effects),
+            ClearingWork clearing => ChangeClearing(clearing, now, effects),
             _ => throw new InvalidOperationException($"unknown work {work.GetType().Name}"),
         };
     }
@@ -331,13 +341,13 @@ internal sealed class MarketHost
         }
 
         var buyer = spec.Buyer.Value;
-        var unit = Pricing.UnitCeiling(spec.Window, spec.Bid, Definition.MinorUnitDigits).Minor;
+        var unit = HoldUnit(spec.Window, spec.Bid, spec.MaximumPrice?.PerUnitHour);
         var hold = checked(unit * spec.Rate.Value);
         if (!exchange.Ledger.TryMove(Accounts.Available(buyer), Accounts.Held(buyer), hold, "hold", $"need:{Definition.Id}:{id}", now.UtcTicks))
         {
             exchange.ReturnNeedId(id);
             return WorkResult.Fail(new ApiError(402, "insufficient-funds", "Not enough money available",
-                $"this need holds {Money(hold)} ({spec.Rate} × {spec.Window.Length.TotalHours:0.##} h × {spec.Bid}, rounded up per unit) but only {Money(exchange.Ledger.Balance(Accounts.Available(buyer)))} is available; deposit more or bid for less"));
+                $"this need holds {Money(hold)} ({spec.Rate} × {spec.Window.Length.TotalHours:0.##} h × {(spec.MaximumPrice is { } max && max > spec.Bid ? $"{max}, the hidden maximum" : spec.Bid)}, rounded up per unit) but only {Money(exchange.Ledger.Balance(Accounts.Available(buyer)))} is available; deposit more or bid for less"));
         }
 
         var row = new NeedRow
@@ -392,7 +402,7 @@ internal sealed class MarketHost
             if (OrderRules.CheckPrice(price, Definition, "new price") is null && remaining > 0 && remaining <= need.State.Remaining)
             {
                 var window = Window.Create(need.Request.Start, need.Request.End, Definition.Slot).Value;
-                var unit = Pricing.UnitCeiling(window, price, Definition.MinorUnitDigits).Minor;
+                var unit = HoldUnit(window, price, need.Request.MaximumPrice);
                 moved = checked(unit * remaining) - need.Held;
                 var member = need.Member;
                 if (moved > 0 && !exchange.Ledger.TryMove(Accounts.Available(member), Accounts.Held(member), moved, "hold", $"need:{Definition.Id}:{need.Id}", now.UtcTicks))
@@ -490,6 +500,19 @@ internal sealed class MarketHost
                     Close(x.Order, "expired", x.Remaining.Value, effects);
                     Signal(effects, x.Owner.Value, "order.expired", new { order = Describe(x.Order), remaining = x.Remaining.Value });
                     break;
+                case NegotiationOpened o:
+                    OnNegotiationOpened(o, effects);
+                    negotiation = WithNegotiationId(negotiation, o);
+                    break;
+                case NegotiationCountered c:
+                    OnNegotiationCountered(c, effects);
+                    break;
+                case NegotiationEnded ended:
+                    OnNegotiationEnded(ended, effects);
+                    break;
+                case ClearingChanged changed:
+                    OnClearingChanged(changed, effects);
+                    break;
                 case NegotiationNeeded n:
                     negotiation = new NegotiationNeededDto(n.Need.Value, n.Offer.Value, n.Bid.PerUnitHour, n.Ask.PerUnitHour, n.Rate.Value, n.Window.Start, n.Window.End);
                     Signal(effects, n.Buyer.Value, "negotiation.needed", negotiation);
@@ -522,10 +545,11 @@ internal sealed class MarketHost
         effects.Trades.Add(t);
         var need = openNeeds[t.Need.Value];
         var portion = checked(t.Rate.Value * need.UnitHold);
+        var topUp = TakeAgreedTopUp(t.Need.Value);
         var buyer = t.Buyer.Value;
         var at = effects.AtTicks;
         exchange.Ledger.Move(Accounts.Held(buyer), Accounts.Escrow(Definition.Id, t.Id.Value), t.Amount.Minor, "escrow", $"trade:{Definition.Id}:{t.Id.Value}", at);
-        exchange.Ledger.Move(Accounts.Held(buyer), Accounts.Available(buyer), portion - t.Amount.Minor, "release", $"trade:{Definition.Id}:{t.Id.Value}", at);
+        exchange.Ledger.Move(Accounts.Held(buyer), Accounts.Available(buyer), portion + topUp - t.Amount.Minor, "release", $"trade:{Definition.Id}:{t.Id.Value}", at);
         need.Held -= portion;
         effects.Contracts.Add(exchange.Contracts.Open(t, need.Request.Job, Definition));
         Touch(OrderKey.Of(t.Need), effects, "open");
@@ -685,6 +709,7 @@ internal sealed class MarketHost
             ]);
 
         await ContractStore.InsertAsync(c, tx, effects.Contracts);
+        await WriteNegotiationsAsync(c, tx, effects);
         await exchange.WriteLedgerAndSignalsAsync(c, tx);
         await RowInsert.ExecuteAsync(c, tx,
             "INSERT INTO idempotency (member_id, key, request_hash, status, response, created_at) VALUES (@Member, @Key, @Hash, @Status, @Response, @At)",
@@ -700,7 +725,7 @@ internal sealed class MarketHost
     }
 
     /// <summary>Everything one batch changes, to be written in its transaction.</summary>
-    private sealed class BatchEffects(long atTicks)
+    private sealed partial class BatchEffects(long atTicks)
     {
         public long AtTicks { get; } = atTicks;
 

@@ -170,6 +170,15 @@ public sealed class ConcurrencyTests
         }
 
         trades.Reverse();
+
+        // Capacity locked in an open negotiation (a bid below the lowest ask) is neither sold nor for sale.
+        var negotiating = new List<NegotiationDto>();
+        foreach (var seller in sellers)
+        {
+            using var client = exchange.CreateClient(seller.Key);
+            negotiating.AddRange((await Get<PageDto<NegotiationDto>>(client, "/v1/negotiations?status=open&role=seller&limit=500")).Items);
+        }
+
         Assert.True(trades.Count > 50, $"the orders crossed many times ({trades.Count} trades)");
 
         // Each trade: a need and an offer of different members, the need's window, a price between ask and bid.
@@ -198,7 +207,8 @@ public sealed class ConcurrencyTests
                 {
                     // Segments start where the spare changes; before the first there is none.
                     var spare = offer.Capacity.LastOrDefault(c => c.Start <= h)?.Spare ?? 0;
-                    Assert.Equal(offer.Rate - taken, spare);
+                    var locked = negotiating.Where(n => n.OfferId == offer.Id && n.Start <= h && h < n.End).Sum(n => n.Rate);
+                    Assert.Equal(offer.Rate - taken - locked, spare);
                 }
             }
         }

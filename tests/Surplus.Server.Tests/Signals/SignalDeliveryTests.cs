@@ -128,10 +128,14 @@ public sealed class SignalDeliveryTests
         Assert.Equal(1, Count("buyer", "order.filled", d => Order(d, "need", filled)));
         Assert.Equal(1, Count("seller", "order.rested", d => Order(d, "offer", offer)));
 
-        // Negotiation needed: the buyer and the lowest seller, once each.
+        // Negotiation needed: the buyer and the lowest seller, once each; the need is locked in the
+        // negotiation (not rested) until its owner cancels it, which ends the negotiation for both.
         Assert.Equal(1, Count("buyer", "negotiation.needed", d => d.GetProperty("needId").GetInt64() == negotiating && d.GetProperty("offerId").GetInt64() == offer));
         Assert.Equal(1, Count("seller", "negotiation.needed", d => d.GetProperty("needId").GetInt64() == negotiating));
-        Assert.Equal(1, Count("buyer", "order.rested", d => Order(d, "need", negotiating)));
+        foreach (var (member, type) in new[] { ("buyer", "negotiation.opened"), ("seller", "negotiation.opened"), ("buyer", "negotiation.ended"), ("seller", "negotiation.ended") })
+        {
+            Assert.Equal(1, Count(member, type, d => d.GetProperty("needId").GetInt64() == negotiating));
+        }
         Assert.Equal(1, Count("buyer", "order.cancelled", d => Order(d, "need", negotiating) && d.GetProperty("reason").GetString() == "by-owner"));
 
         // The spot offer's unfilled rest is cancelled, to its seller alone; the expiry goes to the buyer alone.

@@ -1,0 +1,34 @@
+namespace Surplus.Contracts;
+
+/// <summary>One price put forward in a negotiation.</summary>
+public sealed record NegotiationMoveDto(string By, decimal Price, int Version, DateTimeOffset At);
+
+/// <summary>
+/// A negotiation between a buyer and the lowest eligible seller (steps 350–354), as either side
+/// sees it: the other's last price, never its hidden limit.
+/// </summary>
+public sealed record NegotiationDto(
+    long Id,
+    string Market,
+    long NeedId,
+    long OfferId,
+    string Role,
+    string Status,
+    long Rate,
+    DateTimeOffset Start,
+    DateTimeOffset End,
+    decimal BuyerPrice,
+    decimal SellerPrice,
+    int Version,
+    DateTimeOffset Deadline,
+    decimal? AgreedPrice,
+    IReadOnlyList<NegotiationMoveDto> History);
+
+/// <summary>A new price; <c>Version</c> is the negotiation's version you last saw (a stale one is refused).</summary>
+public sealed record CounterRequest(decimal Price, int Version);
+
+/// <summary>Accept the other side's last price at this version.</summary>
+public sealed record AcceptRequest(int Version);
+
+/// <summary>The answer to a counter, an accept or a decline: the negotiation as it now stands, and the trade it made, if any.</summary>
+public sealed record NegotiationResultDto(NegotiationDto Negotiation, IReadOnlyList<TradeDto> Trades);
