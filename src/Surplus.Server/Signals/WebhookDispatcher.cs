@@ -176,7 +176,8 @@ internal sealed class WebhookDispatcher(Exchange exchange, IHttpClientFactory cl
                 return Outcome.Failed;
             }
 
-            await using var c = await exchange.Database.OpenAsync(stop);
+            // Taken: recorded even while stopping, so the next start does not post it again.
+            await using var c = await exchange.Database.OpenAsync(CancellationToken.None);
             await c.ExecuteAsync("UPDATE members SET webhook_cursor = @seq WHERE id = @member AND webhook_cursor < @seq", new { seq, member });
         }
 
