@@ -23,6 +23,7 @@ internal sealed class WebhookReceiver : IAsyncDisposable
     private readonly Lock sync = new();
     private readonly List<Delivery> taken = [];
     private int attempts;
+    private int waiting;
 
     private WebhookReceiver(WebApplication app) => this.app = app;
 
@@ -35,6 +36,9 @@ internal sealed class WebhookReceiver : IAsyncDisposable
     public string Url { get; private set; } = "";
 
     public int Attempts => Volatile.Read(ref attempts);
+
+    /// <summary>Posts held right now: come in, not answered, and not given up by the sender.</summary>
+    public int Waiting => Volatile.Read(ref waiting);
 
     public IReadOnlyList<Delivery> Taken
     {
@@ -73,7 +77,15 @@ internal sealed class WebhookReceiver : IAsyncDisposable
         var attempt = Interlocked.Increment(ref attempts);
         if (Hold is { } hold)
         {
-            await hold;
+            Interlocked.Increment(ref waiting);
+            try
+            {
+                await hold.WaitAsync(request.HttpContext.RequestAborted);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref waiting);
+            }
         }
 
         if (attempt <= RefuseFirst)
