@@ -240,6 +240,7 @@ public sealed partial class MarketEngine
             need.Negotiation = n;
             offer.Locks++;
             negotiations.Add(n.Id.Value, n);
+            expiries.Enqueue(OrderKey.Of(need.Spec.Id), (need.ExpiryTicks, need.Sequence));
         }
     }
 

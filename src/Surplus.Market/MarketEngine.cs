@@ -402,8 +402,10 @@ public sealed partial class MarketEngine
         var key = OrderKey.Of(need.Spec.Id);
         if (need.Negotiation is not null)
         {
-            // Locked in a negotiation: open, but out of the book until the negotiation ends.
+            // Locked in a negotiation: open, but out of the book until the negotiation ends; its
+            // expiry (at the latest its window's start) still ends it, so it never trades too late.
             needs.TryAdd(need.Id, need);
+            expiries.Enqueue(key, (need.ExpiryTicks, need.Sequence));
         }
         else if (need.Remaining == 0)
         {
@@ -758,6 +760,7 @@ public sealed partial class MarketEngine
         if (need.Negotiation is not null)
         {
             needs.Add(need.Id, need);
+            expiries.Enqueue(amend.Order, (need.ExpiryTicks, need.Sequence));
         }
         else if (need.Remaining > 0)
         {

@@ -146,6 +146,32 @@ public sealed class MarketEngineNegotiationTests
         Assert.Null(market.Engine.FindNeed(new NeedId(1)));
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void WindowStart_BeforeTheDeadline_ExpiresTheLockedNeedAndGivesTheCapacityBack(bool restored)
+    {
+        // A negotiation may outlast the time left before the need's window starts; the need must not trade after that.
+        var patient = new EngineDriver(Compute with { OpensNegotiations = true, NegotiationTimeout = TimeSpan.FromHours(3) }, At(20, 8));
+        var soon = Hours(20, 9, 10);
+        patient.Rest(Offer(1, Alice, 10, 2.00m, soon));
+        var n = patient.Place(Need(1, Bob, 10, 1.00m, soon)).OfType<NegotiationOpened>().Single().Negotiation;
+        var engine = restored ? MarketEngine.Restore(patient.Market, patient.Engine.Export()) : patient.Engine;
+
+        var early = engine.Execute(new AdvanceTime(soon.Start.AddMinutes(-1)));
+        var events = engine.Execute(new AdvanceTime(soon.Start));
+
+        Assert.Empty(early);
+        Assert.Equal(NegotiationOutcome.Withdrawn, events.OfType<NegotiationEnded>().Single().Outcome);
+        Assert.Equal(new OrderExpired(OrderKey.Of(new NeedId(1)), Bob, new Rate(10), soon.Start), events.OfType<OrderExpired>().Single());
+        Assert.Null(engine.FindNegotiation(n.Id));
+        Assert.Null(engine.FindNeed(new NeedId(1)));
+        Assert.Equal(RejectCode.NegotiationUnknown, AcceptPriceRefused(engine, n));
+    }
+
+    private static RejectCode AcceptPriceRefused(MarketEngine engine, NegotiationState n) =>
+        engine.Execute(new AcceptPrice(n.Id, Bob, 0, engine.Clock)).Rejection().Code;
+
     [Fact]
     public void Cancel_ALockedNeed_EndsTheNegotiationAndGivesTheCapacityBack()
     {

@@ -142,6 +142,27 @@ public sealed class NegotiationTests
     [Theory]
     [InlineData(Store.Sqlite)]
     [InlineData(Store.Postgres)]
+    public async Task WindowStart_BeforeTheDeadline_ExpiresTheLockedNeed_NoTradeAfterItsWindowStarted(Store store)
+    {
+        await using var kit = await Start(store);
+        var soon = Monday.AddMinutes(5);
+        await kit.Offer(new PlaceOfferRequest("compute", 100, 10m, soon, soon.AddHours(1)));
+        var placed = await kit.Need(new PlaceNeedRequest("compute", 40, soon, soon.AddHours(1), 8m));
+        var id = placed.Negotiation!.NegotiationId!.Value;
+        await kit.Counter(kit.Buyer, id, 9m, 0);
+
+        kit.Exchange.Time.Advance(TimeSpan.FromMinutes(5));
+        await Poll.Until(async () => (await kit.Negotiation(kit.Buyer, id)).Status == "withdrawn", "the need to expire at its window's start");
+        Assert.Equal(("expired", 0L), ((await kit.ReadNeed(placed.Need.Id)).Status, (await kit.ReadNeed(placed.Need.Id)).HeldMinor));
+        Assert.Equal(new AccountDto("USD", 2, Deposit, 0), await kit.Account());
+        await (await kit.Send(kit.Seller, $"/v1/negotiations/{id}/accept", new AcceptRequest(1))).Problem(HttpStatusCode.Conflict, "negotiation-ended");
+        Assert.Empty(await kit.Trades("compute"));
+        Assert.True((await kit.Ledger()).Balanced);
+    }
+
+    [Theory]
+    [InlineData(Store.Sqlite)]
+    [InlineData(Store.Postgres)]
     public async Task HiddenLimits_ThatMeet_AgreeAtOnceAtTheMidpoint_NeitherSeesTheOthers(Store store)
     {
         await using var kit = await Start(store);
