@@ -52,7 +52,10 @@ public static class ServerApp
         services.AddHttpClient(Signals.WebhookDispatcher.ClientName, client => client.Timeout = TimeSpan.FromSeconds(10))
 
             // A redirect is an answer that is not a 2xx: the signal is tried again, never posted elsewhere.
-            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, PooledConnectionLifetime = TimeSpan.FromMinutes(5) });
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
+
+            // Not four log lines per post: the dispatcher logs what fails.
+            .RemoveAllLoggers();
         services.Configure<JsonOptions>(o => o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase);
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.AddProblemDetails();
