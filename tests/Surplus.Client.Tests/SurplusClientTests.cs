@@ -218,3 +218,58 @@ public sealed class ClientLifecycleTests : IAsyncLifetime
         Assert.Equal(sellerId, (await seller.GetMeAsync()).Id);
     }
 }
+
+/// <summary>Blob uploads and downloads through the client.</summary>
+public sealed class ClientBlobTests(SharedExchange shared) : IClassFixture<SharedExchange>
+{
+    [Fact]
+    public async Task PutBlobFile_ThenGetBlobFile_RoundTripsWithProgressAndTheSameHash()
+    {
+        var (_, member) = await shared.Exchange.Member("uploader");
+        var folder = Directory.CreateTempSubdirectory("surplus-client-blob-").FullName;
+        try
+        {
+            var source = Path.Combine(folder, "data.bin");
+            var bytes = new byte[300_000];
+            Random.Shared.NextBytes(bytes);
+            await File.WriteAllBytesAsync(source, bytes);
+            var up = new List<TransferProgress>();
+            var down = new List<TransferProgress>();
+
+            var blob = await member.PutBlobFileAsync(source, new Recorder(up));
+            var target = Path.Combine(folder, "copy.bin");
+            var size = await member.GetBlobFileAsync(blob.Location, target, new Recorder(down));
+
+            Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes)), blob.Sha256);
+            Assert.Equal(bytes.Length, size);
+            Assert.Equal(bytes, await File.ReadAllBytesAsync(target));
+            Assert.Equal(new TransferProgress(bytes.Length, bytes.Length), up[^1]);
+            Assert.Equal(new TransferProgress(bytes.Length, bytes.Length), down[^1]);
+            Assert.Equal(["copy.bin", "data.bin"], Directory.GetFiles(folder).Select(Path.GetFileName).Order());
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task GetBlob_NotAHash_ThrowsArgumentException()
+    {
+        var (_, member) = await shared.Exchange.Member("reader");
+
+        await Assert.ThrowsAsync<ArgumentException>(() => member.GetBlobAsync("blob:xyz", Stream.Null));
+    }
+
+    /// <summary>Records progress synchronously (Progress&lt;T&gt; posts to the thread pool, out of order).</summary>
+    private sealed class Recorder(List<TransferProgress> into) : IProgress<TransferProgress>
+    {
+        public void Report(TransferProgress value)
+        {
+            lock (into)
+            {
+                into.Add(value);
+            }
+        }
+    }
+}
