@@ -100,6 +100,12 @@ internal sealed class CliContext : IDisposable
         Url = parse.GetValue(Cli.Url) is { Length: > 0 } given ? given : config.Url ?? CliConfig.DefaultUrl;
         Out = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out) });
         Err = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+
+        // Piped into a file or a pager: tables as wide as they need, not cut at 80 columns.
+        if (Console.IsOutputRedirected)
+        {
+            Out.Profile.Width = 200;
+        }
     }
 
     public ParseResult Parse { get; }

@@ -33,7 +33,7 @@ if (parse.Action is ParseErrorAction)
     // One line a script can show or grep; the full usage is one --help away.
     var command = parse.CommandResult.Command;
     var name = command == root ? "surplus" : $"surplus {string.Join(' ', CommandPath(command))}";
-    await Console.Error.WriteLineAsync($"surplus: {string.Join("; ", parse.Errors.Select(e => e.Message.TrimEnd('.')))} (see '{name} --help')");
+    await Console.Error.WriteLineAsync($"surplus: {string.Join("; ", parse.Errors.Select(e => string.Join(' ', e.Message.Split((char[])['\n', '\r', '\t'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).TrimEnd('.')))} (see '{name} --help')");
     return ExitCodes.Usage;
 }
 

@@ -72,7 +72,7 @@ internal static class Render
         {
             var window = x.Recurrence is { } r
                 ? $"{r.Rule} {r.Start:HH\\:mm} for {r.DurationMinutes} min {r.TimeZone}"
-                : $"{TimeInput.Show(x.Start)} → {TimeInput.Show(x.End)}";
+                : TimeInput.ShowWindow(x.Start, x.End);
             t.AddRow($"{x.Id}", Esc(x.Market), Status(x.Status), $"{x.Rate}", D(x.Ask), Esc(window), Esc(x.Mode));
         }
 
@@ -85,7 +85,7 @@ internal static class Render
         foreach (var x in needs)
         {
             t.AddRow($"{x.Id}", Esc(x.Market), Status(x.Status), $"{x.Rate}", $"{x.Remaining}", D(x.Bid),
-                Esc($"{TimeInput.Show(x.Start)} → {TimeInput.Show(x.End)}"), Esc(x.Mode), Esc(x.Job?.ProgramName ?? x.Job?.Program));
+                Esc(TimeInput.ShowWindow(x.Start, x.End)), Esc(x.Mode), Esc(x.Job?.ProgramName ?? x.Job?.Program));
         }
 
         o.Write(t);
@@ -96,7 +96,7 @@ internal static class Render
         var t = Table("trade", "market", "need", "offer", "rate", "window", "price", "amount", "at");
         foreach (var x in trades)
         {
-            t.AddRow($"{x.Id}", Esc(x.Market), $"{x.NeedId}", $"{x.OfferId}", $"{x.Rate}", Esc($"{TimeInput.Show(x.Start)} → {TimeInput.Show(x.End)}"),
+            t.AddRow($"{x.Id}", Esc(x.Market), $"{x.NeedId}", $"{x.OfferId}", $"{x.Rate}", Esc(TimeInput.ShowWindow(x.Start, x.End)),
                 D(x.Price), CliContext.Amount(x.AmountMinor, digits), Esc(TimeInput.Show(x.At)));
         }
 
@@ -105,7 +105,7 @@ internal static class Render
 
     public static void Book(IAnsiConsole o, BookDto book)
     {
-        o.MarkupLine($"[bold]{Esc(book.Market)}[/] {Esc(TimeInput.Show(book.Start))} → {Esc(TimeInput.Show(book.End))}");
+        o.MarkupLine($"[bold]{Esc(book.Market)}[/] {Esc(TimeInput.ShowWindow(book.Start, book.End))} ({Esc(TimeInput.Zone)})");
         var t = Table("needs: orders", "rate", "bid", "ask", "rate", "offers: orders");
         var rows = Math.Max(book.Needs.Count, book.Offers.Count);
         for (var i = 0; i < rows; i++)
@@ -123,7 +123,7 @@ internal static class Render
         var t = Table("negotiation", "market", "role", "status", "rate", "window", "buyer", "seller", "version", "deadline");
         foreach (var x in items)
         {
-            t.AddRow($"{x.Id}", Esc(x.Market), Esc(x.Role), Status(x.Status), $"{x.Rate}", Esc($"{TimeInput.Show(x.Start)} → {TimeInput.Show(x.End)}"),
+            t.AddRow($"{x.Id}", Esc(x.Market), Esc(x.Role), Status(x.Status), $"{x.Rate}", Esc(TimeInput.ShowWindow(x.Start, x.End)),
                 D(x.BuyerPrice), D(x.SellerPrice), $"{x.Version}", Esc(TimeInput.Show(x.Deadline)));
         }
 
@@ -135,7 +135,7 @@ internal static class Render
         var t = Table("contract", "market", "role", "status", "rate", "window", "price", "amount", "next deadline");
         foreach (var x in items)
         {
-            t.AddRow($"{x.Id}", Esc(x.Market), Esc(x.Role), Status(x.Status), $"{x.Rate}", Esc($"{TimeInput.Show(x.Start)} → {TimeInput.Show(x.End)}"),
+            t.AddRow($"{x.Id}", Esc(x.Market), Esc(x.Role), Status(x.Status), $"{x.Rate}", Esc(TimeInput.ShowWindow(x.Start, x.End)),
                 D(x.Price), CliContext.Amount(x.AmountMinor, digits), Esc(TimeInput.Show(x.NextDeadline)));
         }
 

@@ -124,8 +124,19 @@ internal static partial class TimeInput
         }
 
         var zoned = Instant.FromDateTimeOffset(t).InZone(DateTimeZoneProviders.Tzdb.GetSystemDefault());
-        return zoned.ToString("uuuu'-'MM'-'dd HH':'mm':'ss o<+HH:mm>", CultureInfo.InvariantCulture);
+        return zoned.ToString(zoned.Second == 0 ? "uuuu'-'MM'-'dd HH':'mm" : "uuuu'-'MM'-'dd HH':'mm':'ss", CultureInfo.InvariantCulture);
     }
+
+    /// <summary>A window as people read it: <c>2026-11-28 12:00–18:00</c>, or both dates when it spans days.</summary>
+    public static string ShowWindow(DateTimeOffset? start, DateTimeOffset? end)
+    {
+        var from = Show(start);
+        var to = Show(end);
+        return from.Length >= 10 && to.Length >= 10 && from[..10] == to[..10] ? $"{from}–{to[11..]}" : $"{from} → {to}";
+    }
+
+    /// <summary>The zone people's times are shown in.</summary>
+    public static string Zone => DateTimeZoneProviders.Tzdb.GetSystemDefault().Id;
 
     private static DateTimeOffset CeilingMinute(DateTimeOffset t)
     {
