@@ -20,6 +20,7 @@ internal static class Endpoints
         NegotiationEndpoints.Map(v1);
         SignalEndpoints.Map(v1);
         AdminEndpoints.Map(v1);
+        BlobEndpoints.Map(v1);
         app.MapGet("/healthz", () => TypedResults.Ok(new { status = "ok" })).WithTags("operations");
     }
 
