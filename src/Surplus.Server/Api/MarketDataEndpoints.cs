@@ -52,7 +52,7 @@ internal static class MarketDataEndpoints
 
         v1.MapGet("/markets/{id}/capacity", Capacity)
             .AllowAnonymous().WithTags("markets").Produces<CapacityDto>().ProducesProblem(400).ProducesProblem(404)
-            .WithSummary("Offered (unsold) against contracted capacity per slot, or per coarser bucket for long ranges (at most 31 days; default the coming 3 days)");
+            .WithSummary("Offered (unsold) against contracted capacity per slot, or per coarser bucket for long ranges (at most 31 days; default 3 days from the start of the current hour)");
     }
 
     private static async Task<IResult> Summary(string id, DateTimeOffset? start, DateTimeOffset? end, Exchange exchange)
@@ -160,7 +160,9 @@ internal static class MarketDataEndpoints
         var slot = market.Definition.Slot;
         if (start is null && end is null)
         {
-            start = new DateTimeOffset(exchange.Time.GetUtcNow().UtcTicks / slot.Ticks * slot.Ticks, TimeSpan.Zero);
+            // From the start of the current hour (or slot, when slots are longer or do not divide an hour), so buckets fall on round times.
+            var align = TimeSpan.FromHours(1).Ticks % slot.Ticks == 0 ? TimeSpan.FromHours(1).Ticks : slot.Ticks;
+            start = new DateTimeOffset(exchange.Time.GetUtcNow().UtcTicks / align * align, TimeSpan.Zero);
             end = start + DefaultCapacityRange;
         }
 

@@ -200,7 +200,7 @@
     select.value = market.selected;
 
     const summaries = await Promise.all(markets.map((m) =>
-      api(`/v1/markets/${encodeURIComponent(m.id)}/summary`).catch(() => null)));
+      api(`/v1/markets/${encodeURIComponent(m.id)}/summary?start=${iso(market.window.start)}&end=${iso(market.window.end)}`).catch(() => null)));
     fillBody($('markets'), markets.map((m, i) => {
       const s = summaries[i];
       return el('tr', { 'data-market': m.id },
@@ -314,7 +314,11 @@
       svg('line', { x1: L, y1: H - B, x2: W - R, y2: H - B, class: 'axis' }),
       svg('line', { x1: L, y1: T, x2: L, y2: H - B, class: 'axis' }),
     ];
-    for (const [px, label] of xTicks) nodes.push(svg('text', { x: px, y: H - B + 14, 'text-anchor': 'middle' }, label));
+    for (const [px, label] of xTicks) {
+      // Labels at the ends keep inside the chart.
+      const anchor = px <= L + 1 ? 'start' : px >= W - R - 1 ? 'end' : 'middle';
+      nodes.push(svg('text', { x: px, y: H - B + 14, 'text-anchor': anchor }, label));
+    }
     for (const [py, label] of yTicks) {
       nodes.push(svg('line', { x1: L, y1: py, x2: W - R, y2: py, class: 'grid-line' }));
       nodes.push(svg('text', { x: L - 4, y: py + 4, 'text-anchor': 'end' }, label));
