@@ -182,6 +182,59 @@ public sealed class DashboardTests(DashboardFixture fixture) : IClassFixture<Das
     }
 
     [Fact]
+    public async Task OperatorView_Dispute_NeedsAReasonAndIsDecidedFromThePage()
+    {
+        // One-second slots, so a contract's window can open a few seconds from now on the real clock.
+        var market = $"dispute-{Guid.NewGuid().ToString("N")[..6]}";
+        using (var admin = Exchange.Client(LiveExchange.AdminKey))
+        {
+            await LiveExchange.Expect<MarketDto>(await admin.PostAsJsonAsync("/v1/admin/markets",
+                new CreateMarketRequest(market, "MFLOPS", SlotSeconds: 1, OpensNegotiations: false), LiveExchange.Json));
+        }
+
+        var (_, _, seller) = await Exchange.JoinAsync("dispute-seller");
+        var (_, _, buyer) = await Exchange.JoinAsync("dispute-buyer", 1_000_000);
+        var now = DateTimeOffset.UtcNow;
+        var start = new DateTimeOffset(now.UtcTicks / TimeSpan.TicksPerSecond * TimeSpan.TicksPerSecond, TimeSpan.Zero).AddSeconds(3);
+        await LiveExchange.Expect<OfferResultDto>(await seller.PostAsJsonAsync("/v1/offers",
+            new PlaceOfferRequest(market, 10, 1m, start, start.AddMinutes(10)), LiveExchange.Json));
+        var trade = Assert.Single((await LiveExchange.Expect<NeedResultDto>(await buyer.PostAsJsonAsync("/v1/needs",
+            new PlaceNeedRequest(market, 10, start, start.AddMinutes(10), 1m), LiveExchange.Json))).Trades);
+        var contract = Assert.Single((await buyer.GetFromJsonAsync<PageDto<ContractDto>>("/v1/contracts", LiveExchange.Json))!.Items);
+        Assert.Equal(trade.Id, contract.TradeId);
+        await LiveExchange.Expect<ContractDto>(await seller.PostAsync($"/v1/contracts/{contract.Id}/accept", null));
+        await LiveExchange.Expect<ContractDto>(await seller.PostAsync($"/v1/contracts/{contract.Id}/stage", null));
+        await Task.Delay(start - DateTimeOffset.UtcNow + TimeSpan.FromMilliseconds(200));
+        await LiveExchange.Expect<ContractDto>(await seller.PostAsync($"/v1/contracts/{contract.Id}/start", null));
+        await LiveExchange.Expect<ContractDto>(await seller.PostAsJsonAsync($"/v1/contracts/{contract.Id}/deliver",
+            new DeliveryDto("https://results.example/out.tar", new string('d', 64), 0, 1_000), LiveExchange.Json));
+        await LiveExchange.Expect<ContractDto>(await buyer.PostAsJsonAsync($"/v1/contracts/{contract.Id}/reject",
+            new ContractReasonRequest("the archive is empty"), LiveExchange.Json));
+
+        await using var dashboard = await fixture.OpenAsync("#operator");
+        var page = dashboard.Page;
+        await page.Locator("#admin-key").FillAsync(LiveExchange.AdminKey);
+        await page.Locator("#admin-signin").ClickAsync();
+        var row = page.Locator($"#admin-disputes tr[data-contract='{contract.Id}']");
+        await Expect(row).ToContainTextAsync("the archive is empty");
+        await Expect(page.Locator("#admin-contract-states li[data-state='disputed']")).ToHaveCountAsync(1);
+
+        await row.GetByRole(AriaRole.Button, new() { Name = "For seller" }).ClickAsync();
+        await Expect(page.Locator("#admin-error")).ToContainTextAsync($"Give the reason for the decision on contract {contract.Id}");
+        await dashboard.ScreenshotAsync("operator-dispute");
+        await row.GetByLabel($"Reason for the decision on contract {contract.Id}").FillAsync("the log shows the archive was written");
+        await row.GetByRole(AriaRole.Button, new() { Name = "For seller" }).ClickAsync();
+
+        await Expect(page.Locator("#admin-notice")).ToHaveTextAsync($"Dispute {contract.Id} decided for the seller.");
+        await Expect(row).ToHaveCountAsync(0);
+        using var operatorClient = Exchange.Client(LiveExchange.AdminKey);
+        var decided = await operatorClient.GetFromJsonAsync<ContractDto>($"/v1/admin/contracts/{contract.Id}", LiveExchange.Json);
+        Assert.NotEqual("disputed", decided!.Status);
+        Assert.Equal("the log shows the archive was written", decided.History.Last(h => h.From == "disputed").Reason);
+        Assert.Empty(dashboard.Problems);
+    }
+
+    [Fact]
     public async Task SignIn_InvalidKey_IsRefusedWithAClearMessage()
     {
         var (_, memberKey, _) = await Exchange.JoinAsync("not-an-operator");
