@@ -399,22 +399,8 @@ internal static class Endpoints
     private const int MaxKeyLength = 200;
 
     /// <summary>Submits work to a market and answers with its committed result (or the stored one, for a retried key).</summary>
-    internal static async Task<IResult> Answer(HttpContext http, MarketHost market, Work work)
-    {
-        var result = await market.SubmitAsync(work);
-        if (result.Error is not null)
-        {
-            return Problems.Result(result.Error);
-        }
-
-        if (result.Body is StoredJson stored)
-        {
-            http.Response.Headers["Idempotent-Replayed"] = "true";
-            return Results.Content(stored.Json, "application/json", System.Text.Encoding.UTF8, result.Status);
-        }
-
-        return Results.Json(result.Body, Json.Options, statusCode: result.Status);
-    }
+    internal static async Task<IResult> Answer(HttpContext http, MarketHost market, Work work) =>
+        Problems.Answer(http, await market.SubmitAsync(work));
 
     private static void MapAccount(RouteGroupBuilder v1)
     {
