@@ -281,6 +281,17 @@ public sealed class DashboardTests(DashboardFixture fixture) : IClassFixture<Das
             Assert.Contains(control, reached);
         }
 
+        // The markets table is redrawn every 2 seconds; the focused button keeps the focus and works.
+        var seeded = await Exchange.NewMarketAsync("focus");
+        var show = page.GetByRole(AriaRole.Button, new() { Name = $"Show market {seeded}" });
+        await show.FocusAsync();
+        var redrawn = await page.EvaluateAsync<string>("() => document.getElementById('clock').textContent");
+        await Expect(page.Locator("#clock")).Not.ToHaveTextAsync(redrawn);
+        await Expect(page.Locator("#clock")).Not.ToHaveTextAsync(await page.Locator("#clock").TextContentAsync() ?? "");
+        Assert.Equal($"Show market {seeded}", await page.EvaluateAsync<string>("() => document.activeElement.getAttribute('aria-label')"));
+        await page.Keyboard.PressAsync("Enter");
+        await Expect(page.Locator("#market-name")).ToContainTextAsync(seeded);
+
         await page.Locator("#tab-member").FocusAsync();
         await page.Keyboard.PressAsync("Enter");
         await Expect(page.Locator("#view-member")).ToBeVisibleAsync();

@@ -47,13 +47,26 @@
     return el('td', numeric ? { class: 'num' } : {}, value === null || value === undefined ? '—' : value);
   }
 
+  /**
+   * Replaces a table's rows. The tables are redrawn every few seconds, so a control that had the
+   * focus gets it back on its successor (same data-focus-key), and a keyboard user is not thrown out.
+   */
   function fillBody(table, rows, empty) {
     const body = table.tBodies[0];
+    const active = document.activeElement;
+    const focusKey = active && body.contains(active) ? active.dataset.focusKey : undefined;
     if (rows.length === 0) {
       const cols = table.tHead ? table.tHead.rows[0].cells.length : 1;
       body.replaceChildren(el('tr', {}, el('td', { colspan: cols, class: 'muted' }, empty)));
     } else {
       body.replaceChildren(...rows);
+    }
+    if (focusKey) {
+      const again = [...body.querySelectorAll('[data-focus-key]')].find((n) => n.dataset.focusKey === focusKey);
+      if (again) {
+        again.focus();
+        if (again.tagName === 'INPUT') again.setSelectionRange(again.value.length, again.value.length);
+      }
     }
   }
 
@@ -214,6 +227,7 @@
         td(s ? number(s.bestNeed) : null, true),
         el('td', {}, el('button', {
           type: 'button',
+          'data-focus-key': `show-${m.id}`,
           'aria-label': `Show market ${m.id}`,
           onclick: () => { market.selected = m.id; $('market-select').value = m.id; refreshSelected(); },
         }, 'Show')));
@@ -663,6 +677,7 @@
       el('td', { class: 'actions' }, el('button', {
         type: 'button',
         class: mk.halted ? '' : 'danger',
+        'data-focus-key': `market-${mk.id}`,
         'aria-label': `${mk.halted ? 'Resume' : 'Halt'} market ${mk.id}`,
         onclick: () => adminAct(`/v1/admin/markets/${encodeURIComponent(mk.id)}/${mk.halted ? 'resume' : 'halt'}`, undefined,
           `Market ${mk.id} ${mk.halted ? 'resumed' : 'halted'}.`),
@@ -675,6 +690,7 @@
       el('td', { class: 'actions' }, el('button', {
         type: 'button',
         class: mb.suspended ? '' : 'danger',
+        'data-focus-key': `member-${mb.id}`,
         'aria-label': `${mb.suspended ? 'Resume' : 'Suspend'} member ${mb.id} ${mb.name}`,
         onclick: () => adminAct(`/v1/admin/members/${mb.id}/${mb.suspended ? 'resume' : 'suspend'}`, undefined,
           `Member ${mb.id} ${mb.suspended ? 'resumed' : 'suspended'}.`),
@@ -682,9 +698,11 @@
 
     counts($('admin-contract-states'), contracts.items, contracts.next !== null);
 
-    // Keep a reason being typed across refreshes.
+    // Redrawn only when the disputes change, so a reason being typed is left alone.
+    const signature = JSON.stringify(disputes.items.map((c) => [c.id, c.history.length]));
+    if ($('admin-disputes').dataset.signature === signature) return;
+    $('admin-disputes').dataset.signature = signature;
     const typed = new Map([...document.querySelectorAll('#admin-disputes input[data-contract]')].map((i) => [i.dataset.contract, i.value]));
-    const focused = document.activeElement && document.activeElement.closest('#admin-disputes') ? document.activeElement.id : null;
     fillBody($('admin-disputes'), disputes.items.map((c) => {
       const reasonId = `reason-${c.id}`;
       const last = c.history.length ? c.history[c.history.length - 1] : null;
@@ -702,13 +720,12 @@
         td(last && last.reason ? last.reason : '—'),
         el('td', { class: 'actions' },
           el('label', { for: reasonId, class: 'sr-only' }, `Reason for the decision on contract ${c.id}`),
-          el('input', { id: reasonId, type: 'text', 'data-contract': c.id, placeholder: 'reason', value: typed.get(String(c.id)) || '' }),
+          el('input', { id: reasonId, type: 'text', 'data-contract': c.id, 'data-focus-key': reasonId, placeholder: 'reason', value: typed.get(String(c.id)) || '' }),
           ' ',
-          el('button', { type: 'button', onclick: () => decide(true) }, 'For seller'),
+          el('button', { type: 'button', 'data-focus-key': `seller-${c.id}`, onclick: () => decide(true) }, 'For seller'),
           ' ',
-          el('button', { type: 'button', onclick: () => decide(false) }, 'For buyer')));
+          el('button', { type: 'button', 'data-focus-key': `buyer-${c.id}`, onclick: () => decide(false) }, 'For buyer')));
     }), 'No disputes to decide.');
-    if (focused && $(focused)) $(focused).focus();
   }
 
   $('admin-form').addEventListener('submit', (e) => {
