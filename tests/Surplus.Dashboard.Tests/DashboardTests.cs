@@ -184,18 +184,19 @@ public sealed class DashboardTests(DashboardFixture fixture) : IClassFixture<Das
     [Fact]
     public async Task OperatorView_Dispute_NeedsAReasonAndIsDecidedFromThePage()
     {
-        // One-second slots, so a contract's window can open a few seconds from now on the real clock.
+        // One-second slots, so a contract's window can open a few seconds from now on the real clock
+        // (time enough to accept and stage it first on a busy machine).
         var market = $"dispute-{Guid.NewGuid().ToString("N")[..6]}";
         using (var admin = Exchange.Client(LiveExchange.AdminKey))
         {
             await LiveExchange.Expect<MarketDto>(await admin.PostAsJsonAsync("/v1/admin/markets",
-                new CreateMarketRequest(market, "MFLOPS", SlotSeconds: 1, OpensNegotiations: false), LiveExchange.Json));
+                new CreateMarketRequest(market, "MFLOPS", SlotSeconds: 1, StageLeadSeconds: 0, OpensNegotiations: false), LiveExchange.Json));
         }
 
         var (_, _, seller) = await Exchange.JoinAsync("dispute-seller");
         var (_, _, buyer) = await Exchange.JoinAsync("dispute-buyer", 1_000_000);
         var now = DateTimeOffset.UtcNow;
-        var start = new DateTimeOffset(now.UtcTicks / TimeSpan.TicksPerSecond * TimeSpan.TicksPerSecond, TimeSpan.Zero).AddSeconds(3);
+        var start = new DateTimeOffset(now.UtcTicks / TimeSpan.TicksPerSecond * TimeSpan.TicksPerSecond, TimeSpan.Zero).AddSeconds(6);
         await LiveExchange.Expect<OfferResultDto>(await seller.PostAsJsonAsync("/v1/offers",
             new PlaceOfferRequest(market, 10, 1m, start, start.AddMinutes(10)), LiveExchange.Json));
         var trade = Assert.Single((await LiveExchange.Expect<NeedResultDto>(await buyer.PostAsJsonAsync("/v1/needs",
