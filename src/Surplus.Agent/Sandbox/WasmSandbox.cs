@@ -42,6 +42,39 @@ public sealed class WasmSandbox : ISandbox, IDisposable
         }
     }
 
+    /// <summary>
+    /// Measures how much fuel this computer burns per second in one thread: a counting loop runs
+    /// on a fuel budget and is timed. The agent derives each job's fuel budget from it.
+    /// </summary>
+    public long MeasureFuelPerSecond(ulong fuel = 200_000_000)
+    {
+        const string Spin = """
+            (module
+              (func (export "spin") (param $n i64) (local $i i64)
+                (loop $again
+                  (local.set $i (i64.add (local.get $i) (i64.const 1)))
+                  (br_if $again (i64.lt_u (local.get $i) (local.get $n))))))
+            """;
+        using var module = Module.FromText(_engine, "spin", Spin);
+        using var store = new Store(_engine);
+        store.SetEpochDeadline(ulong.MaxValue / 2);
+        store.Fuel = fuel;
+        var instance = new Instance(store, module);
+        var spin = instance.GetAction<long>("spin")!;
+        var started = _time.GetTimestamp();
+        try
+        {
+            spin(long.MaxValue);
+        }
+        catch (TrapException e) when (e.Type == TrapCode.OutOfFuel)
+        {
+            // The budget is the measure.
+        }
+
+        var seconds = Math.Max(_time.GetElapsedTime(started).TotalSeconds, 1e-3);
+        return (long)((fuel - store.Fuel) / seconds);
+    }
+
     private SandboxResult Run(SandboxRequest request, SandboxLimits limits, CancellationToken cancellationToken)
     {
         var started = _time.GetTimestamp();
