@@ -5,6 +5,7 @@ using Surplus.Cli;
 var root = new RootCommand("Surplus: a marketplace for spare computing capacity.")
 {
     ServeCommand.Create(),
+    AgentCommand.Create(),
 };
 root.SetAction(_ =>
 {
