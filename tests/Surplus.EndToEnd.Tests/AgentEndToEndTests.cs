@@ -26,7 +26,7 @@ public sealed class AgentEndToEndTests
         var data = await buyer.PutBlobAsync(new MemoryStream(Encoding.UTF8.GetBytes(Csv)));
         var start = NextSlot(offer.Start!.Value);
         var placed = await buyer.PlaceNeedAsync(new PlaceNeedRequest(Exchange.Market, 100, start, start.AddSeconds(10), 2.50m, Mode: "spot",
-            Job: new JobDto(program.Location, "blob:", "wasm", "payroll", program.Sha256, [new JobInputDto(data.Location + "#payroll.csv", data.Sha256)])));
+            Job: new JobDto(program.Location, "blob:", "wasm", "payroll", program.Sha256, [new JobInputDto(data.Location, data.Sha256)])));
         var trade = Assert.Single(placed.Trades);
         Assert.Equal(2.00m, trade.Price);
 
@@ -119,7 +119,7 @@ public sealed class AgentEndToEndTests
 
     private static DateTimeOffset NextSlot(DateTimeOffset notBefore)
     {
-        var now = DateTimeOffset.UtcNow.AddSeconds(1);
+        var now = DateTimeOffset.UtcNow.AddSeconds(10); // past the 5-second stage lead, with room to stage
         var from = now > notBefore ? now : notBefore;
         var slot = TimeSpan.FromSeconds(5).Ticks;
         return new DateTimeOffset((from.UtcTicks + slot - 1) / slot * slot, TimeSpan.Zero);
