@@ -6,6 +6,7 @@ var root = new RootCommand("Surplus: a marketplace for spare computing capacity.
 {
     ServeCommand.Create(),
     AgentCommand.Create(),
+    DemoCommand.Create(),
 };
 root.SetAction(_ =>
 {
