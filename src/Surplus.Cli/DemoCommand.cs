@@ -23,6 +23,9 @@ internal static class DemoCommand
 {
     private const string Market = "compute-now";
 
+    // The composition root of this command: the wall clock, as the exchange's windows are wall-clock time.
+    private static readonly TimeProvider Clock = TimeProvider.System;
+
     public static Command Create()
     {
         var program = new Option<string?>("--program")
@@ -101,7 +104,7 @@ internal static class DemoCommand
             var program = await payroll.PutBlobFileAsync(programPath, cancellationToken: cancellationToken);
             var input = await payroll.PutBlobAsync(new MemoryStream(Encoding.UTF8.GetBytes(csv)), cancellationToken: cancellationToken);
             Detail($"It uploads payroll.wasm ({program.Size:N0} bytes, {program.Location[..17]}…) and this month's payroll.csv ({input.Size:N0} bytes) to the exchange.");
-            var start = NextSlot(DateTimeOffset.UtcNow.AddSeconds(10), now.Start!.Value);
+            var start = NextSlot(Clock.GetUtcNow().AddSeconds(10), now.Start!.Value);
             var placed = await payroll.PlaceNeedAsync(new PlaceNeedRequest(Market, 100, start, start.AddSeconds(30), 16.67m, MaximumPrice: 18.00m, Mode: "spot",
                 Job: new JobDto(program.Location, BlobLocation.Prefix, "wasm", "payroll", program.Sha256, [new JobInputDto(input.Location, input.Sha256)])), cancellationToken: cancellationToken);
             Detail($"Spot need {placed.Need.Id} for {Time(start)}–{Time(start.AddSeconds(30))}.");
@@ -122,8 +125,8 @@ internal static class DemoCommand
                 Detail($"{Time(h.At)}  {h.From,-9} → {h.To,-9} ({h.Action} by {h.By})");
             }
 
-            var until = DateTimeOffset.UtcNow.AddSeconds(90);
-            while (contract.Status is not ("delivered" or "failed" or "no-show" or "cancelled") && DateTimeOffset.UtcNow < until)
+            var until = Clock.GetUtcNow().AddSeconds(90);
+            while (contract.Status is not ("delivered" or "failed" or "no-show" or "cancelled") && Clock.GetUtcNow() < until)
             {
                 await Task.Delay(200, cancellationToken);
                 contract = await payroll.GetContractAsync(contract.Id, cancellationToken);
@@ -294,8 +297,8 @@ internal static class DemoCommand
     private static async Task<T> WaitAsync<T>(Func<Task<T?>> probe, List<Process> children, string what, CancellationToken cancellationToken)
         where T : class
     {
-        var until = DateTimeOffset.UtcNow.AddSeconds(60);
-        while (DateTimeOffset.UtcNow < until)
+        var until = Clock.GetUtcNow().AddSeconds(60);
+        while (Clock.GetUtcNow() < until)
         {
             if (await probe() is { } found)
             {
