@@ -76,7 +76,7 @@ internal static class DemoCommand
             }
 
             using var admin = new SurplusClient(url, (await File.ReadAllTextAsync(Path.Combine(data, "admin.key"), cancellationToken)).Trim());
-            await admin.AdminCreateMarketAsync(new CreateMarketRequest(Market, "MFLOPS", SlotSeconds: 5, FeeBasisPoints: 200, StageLeadSeconds: 5, HeartbeatTimeoutSeconds: 30, GraceSeconds: 30), cancellationToken);
+            await admin.AdminCreateMarketAsync(new CreateMarketRequest(Market, "MFLOPS", SlotSeconds: 5, FeeBasisPoints: 200, StageLeadSeconds: 15, HeartbeatTimeoutSeconds: 30, GraceSeconds: 30), cancellationToken);
             Detail($"The operator opens market '{Market}' (MFLOPS, 5-second slots so the story fits in a minute, 2% fee).");
 
             Say("Three computers join: two with spare capacity, one that needs it.");
@@ -104,7 +104,7 @@ internal static class DemoCommand
             var program = await payroll.PutBlobFileAsync(programPath, cancellationToken: cancellationToken);
             var input = await payroll.PutBlobAsync(new MemoryStream(Encoding.UTF8.GetBytes(csv)), cancellationToken: cancellationToken);
             Detail($"It uploads payroll.wasm ({program.Size:N0} bytes, {program.Location[..17]}…) and this month's payroll.csv ({input.Size:N0} bytes) to the exchange.");
-            var start = NextSlot(Clock.GetUtcNow().AddSeconds(10), now.Start!.Value);
+            var start = NextSlot(Clock.GetUtcNow().AddSeconds(20), now.Start!.Value); // past the stage lead: time to fetch and verify
             var placed = await payroll.PlaceNeedAsync(new PlaceNeedRequest(Market, 100, start, start.AddSeconds(30), 16.67m, MaximumPrice: 18.00m, Mode: "spot",
                 Job: new JobDto(program.Location, BlobLocation.Prefix, "wasm", "payroll", program.Sha256, [new JobInputDto(input.Location, input.Sha256)])), cancellationToken: cancellationToken);
             Detail($"Spot need {placed.Need.Id} for {Time(start)}–{Time(start.AddSeconds(30))}.");

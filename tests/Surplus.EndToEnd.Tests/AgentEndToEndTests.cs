@@ -119,10 +119,38 @@ public sealed class AgentEndToEndTests
 
     private static DateTimeOffset NextSlot(DateTimeOffset notBefore)
     {
-        var now = DateTimeOffset.UtcNow.AddSeconds(10); // past the 5-second stage lead, with room to stage
+        var now = DateTimeOffset.UtcNow.AddSeconds(15); // past the 10-second stage lead, with room to stage
         var from = now > notBefore ? now : notBefore;
         var slot = TimeSpan.FromSeconds(5).Ticks;
         return new DateTimeOffset((from.UtcTicks + slot - 1) / slot * slot, TimeSpan.Zero);
+    }
+
+    [Fact]
+    public async Task Demo_PlaysTheStory_AndExitsZero()
+    {
+        var folder = Directory.CreateTempSubdirectory("surplus-e2e-").FullName;
+        using var demo = SurplusProcess.Start(folder, "demo", "--program", Path.Combine(Exchange.Programs, "payroll.wasm"));
+
+        var code = await demo.WaitForExitAsync(TimeSpan.FromMinutes(3));
+
+        Assert.True(code == 0, demo.Output);
+        Assert.Contains("so they negotiate", demo.Output, StringComparison.Ordinal);
+        Assert.Contains("running   → delivered", demo.Output, StringComparison.Ordinal);
+        Assert.Contains("Settled: night-office is paid", demo.Output, StringComparison.Ordinal);
+        Assert.Contains("The operator's ledger check: balanced.", demo.Output, StringComparison.Ordinal);
+        Assert.Empty(Directory.GetDirectories(Path.GetTempPath(), "surplus-demo-*").Where(d => Directory.GetCreationTimeUtc(d) > DateTime.UtcNow.AddMinutes(-3) && demo.Output.Contains(d, StringComparison.Ordinal)));
+        Directory.Delete(folder, recursive: true);
+    }
+
+    [Fact]
+    public async Task Demo_MissingProgram_ExitsWithAUsageError()
+    {
+        var folder = Directory.CreateTempSubdirectory("surplus-e2e-").FullName;
+        using var demo = SurplusProcess.Start(folder, "demo", "--program", Path.Combine(folder, "nothing.wasm"));
+
+        Assert.Equal(2, await demo.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Contains("nothing.wasm is missing", demo.Output, StringComparison.Ordinal);
+        Directory.Delete(folder, recursive: true);
     }
 
     private static async Task<Dictionary<string, string>> DownloadResultsAsync(SurplusClient buyer, DeliveryDto delivery)

@@ -44,8 +44,8 @@ internal sealed class Exchange : IAsyncDisposable
 
         var key = (await File.ReadAllTextAsync(Path.Combine(folder, "data", "admin.key"))).Trim();
         var admin = new SurplusClient(url, key);
-        // A 5-second slot and a 5-second stage lead so a job's window opens within seconds.
-        await admin.AdminCreateMarketAsync(new CreateMarketRequest(Market, "MFLOPS", SlotSeconds: 5, FeeBasisPoints: 100, StageLeadSeconds: 5, HeartbeatTimeoutSeconds: 30, GraceSeconds: 20));
+        // A 5-second slot and a 10-second stage lead so a job's window opens within seconds (and a busy machine still stages in time).
+        await admin.AdminCreateMarketAsync(new CreateMarketRequest(Market, "MFLOPS", SlotSeconds: 5, FeeBasisPoints: 100, StageLeadSeconds: 10, HeartbeatTimeoutSeconds: 30, GraceSeconds: 20));
         return new Exchange(folder, server, url, admin);
     }
 
