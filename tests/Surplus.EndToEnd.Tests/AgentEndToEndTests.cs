@@ -138,7 +138,8 @@ public sealed class AgentEndToEndTests
         Assert.Contains("running   → delivered", demo.Output, StringComparison.Ordinal);
         Assert.Contains("Settled: night-office is paid", demo.Output, StringComparison.Ordinal);
         Assert.Contains("The operator's ledger check: balanced.", demo.Output, StringComparison.Ordinal);
-        Assert.Empty(Directory.GetDirectories(Path.GetTempPath(), "surplus-demo-*").Where(d => Directory.GetCreationTimeUtc(d) > DateTime.UtcNow.AddMinutes(-3) && demo.Output.Contains(d, StringComparison.Ordinal)));
+        var data = System.Text.RegularExpressions.Regex.Match(demo.Output, @"fresh store in (\S+)/data\.").Groups[1].Value;
+        Assert.False(string.IsNullOrEmpty(data) || Directory.Exists(data), $"the demo's temporary folder '{data}' was left behind");
         Directory.Delete(folder, recursive: true);
     }
 
