@@ -46,7 +46,10 @@ public sealed class CliProcess : IDisposable
         }
     }
 
-    public static CliProcess Start(string workingDirectory, params string[] args)
+    public static CliProcess Start(string workingDirectory, params string[] args) => Start(workingDirectory, null, args);
+
+    /// <summary>Starts the command with these environment variables set (a null value removes one).</summary>
+    public static CliProcess Start(string workingDirectory, IReadOnlyDictionary<string, string?>? environment, params string[] args)
     {
         var info = new ProcessStartInfo(Executable)
         {
@@ -63,6 +66,23 @@ public sealed class CliProcess : IDisposable
         // No settings leak in from the machine running the tests.
         info.Environment.Remove("ASPNETCORE_URLS");
         info.Environment["DOTNET_NOLOGO"] = "1";
+        foreach (var name in new[] { "SURPLUS_URL", "SURPLUS_KEY", "SURPLUS_ADMIN_KEY" })
+        {
+            info.Environment.Remove(name);
+        }
+
+        foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
+        {
+            if (value is null)
+            {
+                info.Environment.Remove(name);
+            }
+            else
+            {
+                info.Environment[name] = value;
+            }
+        }
+
         var process = new Process { StartInfo = info };
         var cli = new CliProcess(process);
         process.OutputDataReceived += (_, e) => Append(cli.output, e.Data);
@@ -74,9 +94,13 @@ public sealed class CliProcess : IDisposable
     }
 
     /// <summary>Runs the command to its end and returns its exit code.</summary>
-    public static async Task<(int ExitCode, string Output, string Error)> RunAsync(string workingDirectory, params string[] args)
+    public static Task<(int ExitCode, string Output, string Error)> RunAsync(string workingDirectory, params string[] args) =>
+        RunAsync(workingDirectory, null, args);
+
+    /// <summary>Runs the command with these environment variables to its end and returns its exit code.</summary>
+    public static async Task<(int ExitCode, string Output, string Error)> RunAsync(string workingDirectory, IReadOnlyDictionary<string, string?>? environment, params string[] args)
     {
-        using var cli = Start(workingDirectory, args);
+        using var cli = Start(workingDirectory, environment, args);
         var code = await cli.WaitForExitAsync(TimeSpan.FromSeconds(30));
         return (code, cli.Output, cli.Error);
     }

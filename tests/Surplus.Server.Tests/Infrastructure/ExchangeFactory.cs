@@ -66,6 +66,9 @@ public sealed class ExchangeFactory : IAsyncDisposable
         return client;
     }
 
+    /// <summary>A handler that sends requests into the in-process server (for clients built on their own HttpClient).</summary>
+    public HttpMessageHandler CreateHandler() => factory.Server.CreateHandler();
+
     /// <summary>Stops the server (letting the engines finish) and starts a new one on the same store and clock.</summary>
     public async Task Restart()
     {

@@ -1,0 +1,220 @@
+using System.Data.Common;
+using System.Security.Cryptography;
+using Dapper;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Net.Http.Headers;
+using Surplus.Contracts;
+using Surplus.Server.Engine;
+
+namespace Surplus.Server.Api;
+
+/// <summary>
+/// The content-addressed blob store: <c>PUT /v1/blobs</c> stores a raw body under its SHA-256,
+/// <c>GET /v1/blobs/{sha256}</c> reads it back. Files live in <c>blobs/</c> in the data folder
+/// (on either store); the database keeps who uploaded what. A blob may be read by a member that
+/// uploaded it and by both parties of a contract whose job or delivery names it
+/// (<c>blob:&lt;sha256&gt;</c>); anyone else gets 404, as for a blob that does not exist.
+/// </summary>
+internal static class BlobEndpoints
+{
+    private const int BufferSize = 81_920;
+
+    public static void Map(RouteGroupBuilder v1)
+    {
+        v1.MapPut("/blobs", PutAsync)
+            .RequireAuthorization(ApiKeyHandler.ActiveMemberPolicy).WithTags("blobs")
+            .Accepts<Stream>("application/octet-stream").Produces<BlobDto>(201).Produces<BlobDto>().ProducesProblem(400).ProducesProblem(413)
+            .WithSummary("Store the raw body as a blob named by its SHA-256; the same content again answers the same blob (200)");
+
+        v1.MapGet("/blobs/{sha256}", GetAsync)
+            .RequireAuthorization(ApiKeyHandler.MemberPolicy).WithTags("blobs")
+            .Produces(200, contentType: "application/octet-stream").ProducesProblem(400).ProducesProblem(404)
+            .WithSummary("Read a blob you uploaded, or one that a job or delivery of your contracts names (ranges and ETag supported)");
+    }
+
+    /// <summary>The folder blobs are kept in.</summary>
+    public static string Folder(ServerOptions options) => Path.GetFullPath(Path.Combine(options.DataDirectory, "blobs"));
+
+    private static async Task<IResult> PutAsync(HttpContext http, Exchange exchange)
+    {
+        var limit = exchange.Options.MaxBlobBytes;
+        var tooLarge = new ApiError(413, "blob-too-large", "The blob is too large",
+            $"a blob may have at most {limit} bytes (the setting Surplus:MaxBlobBytes); send a smaller one or split it");
+        if (http.Request.ContentLength > limit)
+        {
+            return Problems.Result(tooLarge);
+        }
+
+        // The server's body limit is for JSON requests; a blob has its own.
+        if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } sizeLimit)
+        {
+            sizeLimit.MaxRequestBodySize = limit + 1;
+        }
+
+        var folder = Folder(exchange.Options);
+        var incoming = Path.Combine(folder, "incoming");
+        Directory.CreateDirectory(incoming);
+        var temporary = Path.Combine(incoming, Guid.NewGuid().ToString("N"));
+        string sha;
+        long size = 0;
+        try
+        {
+            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            await using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, BufferSize, useAsync: true))
+            {
+                var buffer = new byte[BufferSize];
+                int read;
+                while ((read = await http.Request.Body.ReadAsync(buffer, http.RequestAborted)) > 0)
+                {
+                    size += read;
+                    if (size > limit)
+                    {
+                        return Problems.Result(tooLarge);
+                    }
+
+                    hash.AppendData(buffer, 0, read);
+                    await file.WriteAsync(buffer.AsMemory(0, read), http.RequestAborted);
+                }
+
+                // Acknowledged means on disk.
+                await file.FlushAsync(http.RequestAborted);
+                file.Flush(flushToDisk: true);
+            }
+
+            sha = Convert.ToHexStringLower(hash.GetHashAndReset());
+            var final = Path.Combine(folder, sha);
+            if (!File.Exists(final))
+            {
+                try
+                {
+                    // Atomic within the folder: a reader sees the whole blob or none.
+                    File.Move(temporary, final, overwrite: false);
+                }
+                catch (IOException) when (File.Exists(final))
+                {
+                    // Another upload of the same content got there first; it is the same bytes.
+                }
+            }
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return Problems.Result(tooLarge);
+        }
+        finally
+        {
+            File.Delete(temporary);
+        }
+
+        var member = http.User.MemberId();
+        var now = exchange.Time.GetUtcNow().UtcTicks;
+        bool created;
+        try
+        {
+            await using var c = await exchange.Database.OpenAsync(http.RequestAborted);
+            await using var tx = await c.BeginTransactionAsync(http.RequestAborted);
+            created = await c.ExecuteAsync(
+                "INSERT INTO blobs (sha256, size, uploader_id, created_at) VALUES (@sha, @size, @member, @now) ON CONFLICT (sha256) DO NOTHING",
+                new { sha, size, member, now }, tx) == 1;
+            await c.ExecuteAsync(
+                "INSERT INTO blob_uploads (sha256, member_id, uploaded_at) VALUES (@sha, @member, @now) ON CONFLICT (sha256, member_id) DO NOTHING",
+                new { sha, member, now }, tx);
+            await tx.CommitAsync(http.RequestAborted);
+        }
+        catch (DbException e)
+        {
+            exchange.Log.LogError(e, "blob {Sha}: the metadata could not be stored", sha);
+            return Problems.Result(new ApiError(503, "store-unavailable", "The store refused the write",
+                "the exchange could not record this blob; send it again"));
+        }
+
+        var blob = new BlobDto(sha, size, BlobLocation.For(sha));
+        return created ? Results.Created($"/v1/blobs/{sha}", blob) : Results.Ok(blob);
+    }
+
+    private static async Task<IResult> GetAsync(HttpContext http, string sha256, Exchange exchange)
+    {
+        var sha = BlobLocation.TryParse(sha256, out var fromLocation) ? fromLocation : sha256.ToLowerInvariant();
+        if (!BlobLocation.IsSha256(sha))
+        {
+            return Problems.Result(ApiError.Invalid("sha256-invalid", $"'{sha256}' is not a SHA-256: give the blob's 64 hex digits, as PUT /v1/blobs answered them"));
+        }
+
+        var member = http.User.MemberId();
+        long? size;
+        await using (var c = await exchange.Database.OpenAsync(http.RequestAborted))
+        {
+            size = await c.QuerySingleOrDefaultAsync<long?>("SELECT size FROM blobs WHERE sha256 = @sha", new { sha });
+            if (size is null || !await MayReadAsync(c, sha, member))
+            {
+                return Problems.Result(ApiError.NotFound($"blob {sha}"));
+            }
+        }
+
+        var path = Path.Combine(Folder(exchange.Options), sha);
+        if (!File.Exists(path))
+        {
+            exchange.Log.LogError("blob {Sha} is recorded but its file {Path} is missing", sha, path);
+            return Problems.Result(ApiError.NotFound($"blob {sha}"));
+        }
+
+        return TypedResults.PhysicalFile(path, "application/octet-stream",
+            entityTag: new EntityTagHeaderValue($"\"{sha}\""), enableRangeProcessing: true);
+    }
+
+    /// <summary>The uploader, or a party of a contract whose program, inputs, results location or delivered results name the blob.</summary>
+    private static async Task<bool> MayReadAsync(DbConnection c, string sha, long member)
+    {
+        if (await c.ExecuteScalarAsync<long?>("SELECT member_id FROM blob_uploads WHERE sha256 = @sha AND member_id = @member", new { sha, member }) is not null)
+        {
+            return true;
+        }
+
+        // Narrowed by the hash's text, then checked field by field: only locations count, not any mention.
+        var rows = await c.QueryAsync<(string? Job, string? Delivery)>(
+            """
+            SELECT job, delivery FROM contracts
+            WHERE (buyer_id = @member OR seller_id = @member) AND (LOWER(job) LIKE @pattern OR LOWER(delivery) LIKE @pattern)
+            """,
+            new { member, pattern = "%" + sha + "%" });
+        foreach (var (jobJson, deliveryJson) in rows)
+        {
+            var locations = new List<string?>();
+            if (jobJson is not null && Json.Read<JobDto>(jobJson) is { } job)
+            {
+                locations.Add(job.Program);
+                locations.Add(job.Results);
+                locations.AddRange((job.Inputs ?? []).Select(i => i.Location));
+            }
+
+            if (deliveryJson is not null && Json.Read<DeliveryDto>(deliveryJson) is { } delivery)
+            {
+                locations.Add(delivery.ResultsLocation);
+            }
+
+            if (locations.Any(l => Names(l, sha)))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>True when a location is this blob: <c>blob:&lt;sha256&gt;</c>, or a URL of <c>/v1/blobs/&lt;sha256&gt;</c>.</summary>
+    private static bool Names(string? location, string sha)
+    {
+        if (location is null)
+        {
+            return false;
+        }
+
+        var trimmed = location.Trim();
+        if (BlobLocation.TryParse(trimmed.ToLowerInvariant(), out var named))
+        {
+            return named == sha;
+        }
+
+        return Uri.TryCreate(trimmed, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"
+            && uri.AbsolutePath.TrimEnd('/').EndsWith("/v1/blobs/" + sha, StringComparison.OrdinalIgnoreCase);
+    }
+}

@@ -1,0 +1,301 @@
+using System.Formats.Tar;
+using System.IO.Compression;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Surplus.Cli.Tests.Infrastructure;
+using Surplus.Client;
+using Surplus.Contracts;
+
+namespace Surplus.Cli.Tests;
+
+/// <summary>The client commands as a user runs them: real <c>surplus</c> processes against a real exchange process.</summary>
+[Collection(ServerCollection.Name)]
+public sealed class ClientCommandTests(ServerProcess server) : IDisposable
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    private readonly DirectoryInfo home = Directory.CreateTempSubdirectory("surplus-cli-home-");
+
+    /// <summary>The environment of a user with an empty config folder, pointed at the test exchange.</summary>
+    private Dictionary<string, string?> Env(string? key = null, bool withUrl = true) => new()
+    {
+        ["XDG_CONFIG_HOME"] = Path.Combine(home.FullName, "config"),
+        ["HOME"] = home.FullName,
+        ["SURPLUS_URL"] = withUrl ? server.Url : null,
+        ["SURPLUS_KEY"] = key,
+        ["SURPLUS_ADMIN_KEY"] = server.AdminKey,
+    };
+
+    private Task<(int ExitCode, string Output, string Error)> Run(Dictionary<string, string?> env, params string[] args) =>
+        CliProcess.RunAsync(home.FullName, env, args);
+
+    private async Task<T> RunJson<T>(Dictionary<string, string?> env, params string[] args)
+    {
+        var (code, output, error) = await Run(env, [.. args, "--json"]);
+        Assert.True(code == 0, $"surplus {string.Join(' ', args)} exited {code}: {error}");
+        Assert.Equal("", error.Trim());
+        return JsonSerializer.Deserialize<T>(output, Json)!;
+    }
+
+    private async Task<JoinResponse> Join(string name) => await RunJson<JoinResponse>(Env(), "member", "join", name, "--address", $"{name}.example:7000");
+
+    public void Dispose() => home.Delete(recursive: true);
+
+    [Fact]
+    public async Task Login_KeyAndUrl_AreStoredForTheOwnerOnlyAndUsedByTheNextCommands()
+    {
+        var alice = await Join("alice");
+        var bob = await Join("bob");
+
+        var (code, _, error) = await Run(Env(withUrl: false), "login", "--url", server.Url, "--key", alice.ApiKey);
+        var me = await RunJson<MemberDto>(Env(withUrl: false), "member", "show");
+        var overridden = await RunJson<MemberDto>(Env(bob.ApiKey, withUrl: false), "member", "show");
+
+        Assert.True(code == 0, error);
+        var file = Path.Combine(home.FullName, "config", "surplus", "config.json");
+        if (!OperatingSystem.IsWindows())
+        {
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(file));
+        }
+
+        using var stored = JsonDocument.Parse(await File.ReadAllTextAsync(file));
+        Assert.Equal(server.Url, stored.RootElement.GetProperty("url").GetString());
+        Assert.Equal(alice.ApiKey, stored.RootElement.GetProperty("key").GetString());
+        Assert.Equal(alice.Member.Id, me.Id);
+        Assert.Equal(bob.Member.Id, overridden.Id);
+    }
+
+    [Fact]
+    public async Task Login_UnknownKey_ExitsThreeAndStoresNothing()
+    {
+        var (code, output, error) = await Run(Env(), "login", "--key", "sk_not_a_key");
+
+        Assert.Equal(3, code);
+        Assert.Equal("", output);
+        Assert.Single(error.Trim().Split('\n'));
+        Assert.Contains("(unauthorized, HTTP 401)", error, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(home.FullName, "config", "surplus", "config.json")));
+    }
+
+    [Fact]
+    public async Task Offer_UnknownMarket_ExitsThreeWithTheProblemOnOneLine()
+    {
+        var seller = await Join("refused-seller");
+
+        var (code, output, error) = await Run(Env(seller.ApiKey), "offer", "--market", "nowhere", "--rate", "5", "--ask", "1", "--start", "+1h", "--end", "+2h");
+
+        Assert.Equal(3, code);
+        Assert.Equal("", output);
+        Assert.Equal("surplus: market 'nowhere' does not exist; GET /v1/markets lists them (market-unknown, HTTP 400)", error.Trim());
+    }
+
+    [Theory]
+    [InlineData("account")]
+    [InlineData("need", "list")]
+    [InlineData("events")]
+    public async Task MemberCommand_NoKeyAnywhere_ExitsTwoSayingHowToLogIn(params string[] args)
+    {
+        var (code, _, error) = await Run(Env(), args);
+
+        Assert.Equal(2, code);
+        Assert.StartsWith("surplus: no API key", error, StringComparison.Ordinal);
+        Assert.Contains("surplus login", error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("need", "--market", "compute", "--rate", "5", "--start", "+1h", "--end", "+2h")]
+    [InlineData("need", "--market", "compute", "--rate", "5", "--start", "tomorrowish", "--end", "+2h", "--bid", "1")]
+    [InlineData("need", "--market", "compute", "--rate", "5", "--start", "2026-03-29 02:30 Europe/Zurich", "--end", "+2h", "--bid", "1")]
+    [InlineData("need", "--market", "compute", "--rate", "five", "--start", "+1h", "--end", "+2h", "--bid", "1")]
+    [InlineData("need", "--market", "compute", "--rate", "5", "--start", "+1h", "--end", "+2h", "--bid", "1", "--program", "missing.wasm", "--results", "out")]
+    [InlineData("offer", "--market", "compute", "--rate", "5", "--ask", "1", "--every", "FREQ=WEEKLY;BYDAY=SA")]
+    [InlineData("contracts", "show", "twelve")]
+    [InlineData("admin", "contracts", "resolve", "1", "--for", "nobody", "--reason", "x")]
+    public async Task Command_BadValues_ExitsTwoWithOneLineAndSendsNothing(params string[] args)
+    {
+        // A key that does not exist: a request reaching the exchange would be a 401 (exit 3), not a 2.
+        var (code, output, error) = await Run(Env("sk_unused"), args);
+
+        Assert.Equal(2, code);
+        Assert.Equal("", output);
+        Assert.Single(error.Trim().Split('\n'));
+        Assert.StartsWith("surplus: ", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Markets_NobodyListening_ExitsFour()
+    {
+        var env = Env();
+        env["SURPLUS_URL"] = $"http://127.0.0.1:{CliProcess.FreePort()}";
+
+        var (code, _, error) = await Run(env, "markets");
+
+        Assert.Equal(4, code);
+        Assert.StartsWith($"surplus: cannot reach the exchange at {env["SURPLUS_URL"]}", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Markets_HumanAndJson_ShowTheDefaultMarkets()
+    {
+        var (code, table, _) = await Run(Env(), "markets");
+        var json = await RunJson<List<MarketDto>>(Env(), "markets");
+
+        Assert.Equal(0, code);
+        Assert.Contains("compute", table, StringComparison.Ordinal);
+        Assert.Contains("MFLOPS", table, StringComparison.Ordinal);
+        Assert.Contains(json, m => m is { Id: "compute", Unit: "MFLOPS" });
+    }
+
+    [Fact]
+    public async Task AccountEntries_Csv_WritesEveryEntryWithAmountsInBothUnits()
+    {
+        var buyer = await Join("csv-buyer");
+        await RunJson<AccountDto>(Env(), "admin", "deposit", $"{buyer.Member.Id}", "1000.50", "--reference", "wire, first");
+        var start = DateTimeOffset.UtcNow.AddDays(2);
+        start = new DateTimeOffset(start.Year, start.Month, start.Day, 12, 0, 0, TimeSpan.Zero);
+        await RunJson<NeedResultDto>(Env(buyer.ApiKey), "need", "--market", "compute", "--rate", "10", "--bid", "2.5",
+            "--start", start.ToString("yyyy-MM-dd'T'HH:mm'Z'", System.Globalization.CultureInfo.InvariantCulture),
+            "--end", start.AddHours(2).ToString("yyyy-MM-dd'T'HH:mm'Z'", System.Globalization.CultureInfo.InvariantCulture));
+        var csv = Path.Combine(home.FullName, "statement.csv");
+
+        var (code, _, error) = await Run(Env(buyer.ApiKey), "account", "entries", "--csv", csv);
+        var account = await RunJson<AccountDto>(Env(buyer.ApiKey), "account");
+
+        Assert.True(code == 0, error);
+        var lines = await File.ReadAllLinesAsync(csv);
+        Assert.Equal("transfer_id,at,account,kind,amount,amount_minor,balance,balance_minor,reference", lines[0]);
+        var rows = lines[1..].Select(l => l.Split(',')).ToList();
+        Assert.Equal(3, rows.Count);
+        Assert.Contains(lines, l => l.Contains(",available,", StringComparison.Ordinal) && l.Contains(",1000.50,100050,", StringComparison.Ordinal) && l.EndsWith("\"wire, first\"", StringComparison.Ordinal));
+        Assert.Contains(rows, r => r[2] == "held" && r[5] == "5000");
+        Assert.Contains(rows, r => r[2] == "available" && r[5] == "-5000" && r[7] == "95050");
+        Assert.Equal(new AccountDto("USD", 2, 95_050, 5_000), account);
+    }
+
+    [Fact]
+    public async Task Events_Follow_PrintsANewSignalLiveAsOneJsonLine()
+    {
+        var member = await Join("follower");
+        using var follow = CliProcess.Start(home.FullName, Env(member.ApiKey), "events", "--follow", "--json");
+
+        // The stream is open once the process is up; a deposit made then is a signal it must show.
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        await RunJson<AccountDto>(Env(), "admin", "deposit", $"{member.Member.Id}", "7");
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!follow.Output.Contains("account.deposit", StringComparison.Ordinal) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+        }
+
+        var line = follow.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault(l => l.Contains("account.deposit", StringComparison.Ordinal));
+        Assert.True(line is not null, $"no deposit signal: {follow.Output} {follow.Error}");
+        using var signal = JsonDocument.Parse(line);
+        Assert.Equal("account.deposit", signal.RootElement.GetProperty("type").GetString());
+        Assert.True(signal.RootElement.GetProperty("id").GetInt64() > 0);
+    }
+
+    [Fact]
+    public async Task AdminLedger_AfterTrading_IsBalanced()
+    {
+        var check = await RunJson<LedgerCheckDto>(Env(), "admin", "ledger");
+
+        Assert.True(check.Balanced);
+    }
+
+    [Fact]
+    public async Task NeedWithJob_ProgramInputAndResultsFolder_UploadsWaitsDownloadsAndUnpacks()
+    {
+        // A spot need, so a slow start of the command on a busy machine cannot put the window in the past.
+        // A market with one-second slots and no staging lead, so the window can open seconds from now.
+        var market = "journey-" + Guid.NewGuid().ToString("N")[..6];
+        await RunJson<MarketDto>(Env(), "admin", "markets", "create", market, "--unit", "MFLOPS", "--slot", "1", "--stage-lead", "0");
+        var buyer = await Join("journey-buyer");
+        await RunJson<AccountDto>(Env(), "admin", "deposit", $"{buyer.Member.Id}", "1000");
+        using var anonymous = new SurplusClient(new Uri(server.Url));
+        var joined = await anonymous.JoinAsync(new JoinRequest("journey-seller", "seller.example:7000"));
+        using var seller = anonymous.WithKey(joined.ApiKey);
+
+        var now = DateTimeOffset.UtcNow;
+        var start = new DateTimeOffset(now.Ticks - (now.Ticks % TimeSpan.TicksPerSecond), TimeSpan.Zero).AddSeconds(20);
+        var end = start.AddMinutes(2);
+        await seller.PlaceOfferAsync(new PlaceOfferRequest(market, 10, 1m, start, end));
+        var program = Path.Combine(home.FullName, "payroll.wasm");
+        var input = Path.Combine(home.FullName, "data.csv");
+        await File.WriteAllBytesAsync(program, [0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0]);
+        await File.WriteAllTextAsync(input, "name,amount\nann,100\nbob,200\n");
+        var iso = (DateTimeOffset t) => t.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
+
+        using var journey = CliProcess.Start(home.FullName, Env(buyer.ApiKey), "need", "--market", market, "--rate", "10", "--bid", "2",
+            "--mode", "spot", "--start", iso(start), "--end", iso(end), "--program", program, "--input", input, "--results", "out", "--confirm", "--json");
+
+        // The seller's side, played with the client: the contract, the job's files, the moves, the results.
+        var contract = await Poll(async () => (await seller.GetContractsAsync(role: "seller")).Items.FirstOrDefault(c => c.Market == market), journey);
+        var job = contract.Job!;
+        Assert.True(BlobLocation.TryParse(job.Program, out var programSha));
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(await File.ReadAllBytesAsync(program))), programSha);
+        Assert.Equal("payroll.wasm", job.ProgramName);
+        Assert.Equal("blob:", job.Results);
+        using (var fetched = new MemoryStream())
+        {
+            await seller.GetBlobAsync(Assert.Single(job.Inputs!).Location, fetched);
+            Assert.Equal(await File.ReadAllBytesAsync(input), fetched.ToArray());
+        }
+
+        await seller.AcceptContractAsync(contract.Id);
+        await seller.StageContractAsync(contract.Id);
+        var wait = start - DateTimeOffset.UtcNow;
+        if (wait > TimeSpan.Zero)
+        {
+            await Task.Delay(wait + TimeSpan.FromMilliseconds(200));
+        }
+
+        await seller.StartContractAsync(contract.Id);
+        var results = await seller.PutBlobAsync(ResultsArchive("total,300\n"));
+        await seller.DeliverAsync(contract.Id, new DeliveryDto(results.Location, results.Sha256, 0, 1500));
+
+        var code = await journey.WaitForExitAsync(TimeSpan.FromSeconds(60));
+        Assert.True(code == 0, $"exit {code}: {journey.Output} {journey.Error}");
+        var folder = Path.Combine(home.FullName, "out");
+        Assert.Equal("total,300\n", await File.ReadAllTextAsync(Path.Combine(folder, "out", "sum.csv")));
+        Assert.Equal("done\n", await File.ReadAllTextAsync(Path.Combine(folder, "stdout")));
+        Assert.Empty(Directory.GetFiles(folder, ".results-*"));
+        using var outcome = JsonDocument.Parse(journey.Output);
+        var only = Assert.Single(outcome.RootElement.GetProperty("contracts").EnumerateArray());
+        Assert.Equal(contract.Id, only.GetProperty("id").GetInt64());
+        Assert.Equal("settled", (await seller.GetContractAsync(contract.Id)).Status);
+    }
+
+    /// <summary>A results archive as the agent makes it: out/…, stdout, stderr (tar.gz).</summary>
+    private static MemoryStream ResultsArchive(string sum)
+    {
+        var archive = new MemoryStream();
+        using (var gzip = new GZipStream(archive, CompressionLevel.Fastest, leaveOpen: true))
+        using (var tar = new TarWriter(gzip, TarEntryFormat.Pax, leaveOpen: false))
+        {
+            tar.WriteEntry(new PaxTarEntry(TarEntryType.Directory, "out/"));
+            foreach (var (name, text) in new[] { ("out/sum.csv", sum), ("stdout", "done\n"), ("stderr", "") })
+            {
+                tar.WriteEntry(new PaxTarEntry(TarEntryType.RegularFile, name) { DataStream = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(text)) });
+            }
+        }
+
+        archive.Position = 0;
+        return archive;
+    }
+
+    private static async Task<T> Poll<T>(Func<Task<T?>> probe, CliProcess watched)
+        where T : class
+    {
+        for (var i = 0; i < 300; i++)
+        {
+            if (await probe() is { } found)
+            {
+                return found;
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new Xunit.Sdk.XunitException($"not there after 30 s; the command said: {watched.Output} {watched.Error}");
+    }
+}
