@@ -89,7 +89,7 @@ async Task<int> SpotAsync(int count)
         }
 
         using var admin = new SurplusClient(url, File.ReadAllText(Path.Combine(folder, "data", "admin.key")).Trim());
-        await admin.AdminCreateMarketAsync(new CreateMarketRequest("bench", "MFLOPS", SlotSeconds: 1, StageLeadSeconds: 2, HeartbeatTimeoutSeconds: 30, GraceSeconds: 60));
+        await admin.AdminCreateMarketAsync(new CreateMarketRequest("bench", "MFLOPS", SlotSeconds: 1, StageLeadSeconds: 5, HeartbeatTimeoutSeconds: 30, GraceSeconds: 60));
         var seller = await probe.JoinAsync(new JoinRequest("seller"));
         var buyerJoin = await probe.JoinAsync(new JoinRequest("buyer"));
         await admin.AdminDepositAsync(buyerJoin.Member.Id, new DepositRequest(100_000_000, "bench"));
@@ -115,8 +115,8 @@ async Task<int> SpotAsync(int count)
         for (var run = 0; run < count; run++)
         {
             var placedAt = DateTimeOffset.UtcNow;
-            // The earliest window the market allows a seller to stage for: the next whole second past the 2-second stage lead.
-            var start = new DateTimeOffset((placedAt.AddSeconds(2).UtcTicks / TimeSpan.TicksPerSecond + 1) * TimeSpan.TicksPerSecond, TimeSpan.Zero);
+            // The earliest window that leaves the seller the market's 5-second stage lead: the next whole second past it.
+            var start = new DateTimeOffset((placedAt.AddSeconds(5).UtcTicks / TimeSpan.TicksPerSecond + 1) * TimeSpan.TicksPerSecond, TimeSpan.Zero);
             var watch = Stopwatch.StartNew();
             var placed = await buyer.PlaceNeedAsync(new PlaceNeedRequest("bench", 10, start, start.AddSeconds(10), 2.00m, Mode: "spot",
                 Job: new JobDto(program.Location, "blob:", ProgramSha256: program.Sha256, Inputs: [new JobInputDto(data.Location, data.Sha256)])));
@@ -135,7 +135,8 @@ async Task<int> SpotAsync(int count)
 
             if (contract is null)
             {
-                Console.Error.WriteLine("no delivery within two minutes");
+                var last = (await buyer.GetContractsAsync(role: "buyer", limit: 1)).Items.FirstOrDefault();
+                Console.Error.WriteLine($"no delivery within two minutes; the contract is {last?.Status}: {last?.History.LastOrDefault()?.Reason}");
                 return 1;
             }
 
@@ -144,7 +145,7 @@ async Task<int> SpotAsync(int count)
             await buyer.ConfirmContractAsync(contract.Id);
         }
 
-        Console.WriteLine($"spot need to delivered results (payroll.wasm, 2-line CSV), {count} runs, market slot 1 s, stage lead 2 s:");
+        Console.WriteLine($"spot need to delivered results (payroll.wasm, 2-line CSV), {count} runs, market slot 1 s, stage lead 5 s:");
         Console.WriteLine($"  placed → delivered:        median {Median(total):0} ms, min {total.Min():0} ms, max {total.Max():0} ms");
         Console.WriteLine($"  window start → delivered:  median {Median(afterStart):0} ms, min {afterStart.Min():0} ms, max {afterStart.Max():0} ms");
         return 0;
