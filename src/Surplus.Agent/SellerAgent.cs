@@ -415,7 +415,14 @@ public sealed class SellerAgent : IDisposable
             held.Count(h => h.Running), _config.ShutdownGraceSeconds, held.Count(h => !h.Running));
         foreach (var h in held.Where(h => !h.Running))
         {
-            await h.Stop.CancelAsync();
+            try
+            {
+                await h.Stop.CancelAsync();
+            }
+            catch (ObjectDisposedException)
+            {
+                // Finished in between.
+            }
         }
 
         var all = Task.WhenAll(held.Select(h => h.Task ?? Task.CompletedTask));

@@ -250,11 +250,12 @@ internal static class DemoCommand
         var process = Process.Start(info)!;
         var writer = new StreamWriter(Path.Combine(folder, log)) { AutoFlush = true };
         var gate = new Lock();
+        var closed = false;
         void Write(string? line)
         {
-            if (line is not null)
+            lock (gate)
             {
-                lock (gate)
+                if (line is not null && !closed)
                 {
                     writer.WriteLine(line);
                 }
@@ -263,7 +264,15 @@ internal static class DemoCommand
 
         process.OutputDataReceived += (_, e) => Write(e.Data);
         process.ErrorDataReceived += (_, e) => Write(e.Data);
-        process.Exited += (_, _) => writer.Dispose();
+        process.Exited += (_, _) =>
+        {
+            // The last lines may still be on their way: they are dropped rather than written to a closed log.
+            lock (gate)
+            {
+                closed = true;
+                writer.Dispose();
+            }
+        };
         process.EnableRaisingEvents = true;
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
