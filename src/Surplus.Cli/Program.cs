@@ -18,6 +18,8 @@ var root = new RootCommand("Surplus: a marketplace for spare computing capacity.
     AccountCommands.Events(),
     BlobCommand.Create(),
     AdminCommand.Create(),
+    AgentCommand.Create(),
+    DemoCommand.Create(),
 };
 root.Options.Add(Cli.Json);
 root.Options.Add(Cli.Url);

@@ -1,0 +1,465 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Surplus.Agent.Fetch;
+using Surplus.Agent.Sandbox;
+using Surplus.Client;
+using Surplus.Contracts;
+
+namespace Surplus.Agent;
+
+/// <summary>
+/// The seller's daemon: keeps its offers on the exchange, follows its signals, and carries every
+/// contract it sells through accept, stage (fetch and verify), start (at the window's start),
+/// heartbeats, and delivery (results archived, stored and signed off with their SHA-256). The
+/// exchange's state is the truth: on start (and after every signal) the agent lists its open
+/// contracts and takes up each one it does not hold yet, so a restart resumes where it stopped.
+/// A clean stop hands back what it cannot finish (the contract fails honestly and the buyer's
+/// failover starts at once).
+/// </summary>
+public sealed class SellerAgent : IDisposable
+{
+    private static readonly string[] OpenStatuses = ["matched", "accepted", "staged", "running"];
+    private readonly AgentConfig _config;
+    private readonly SurplusClient _client;
+    private readonly TimeProvider _time;
+    private readonly ILogger _log;
+    private readonly WasmSandbox _wasm;
+    private readonly ProcessSandbox _process;
+    private readonly Transfers _transfers;
+    private readonly ConcurrentDictionary<long, HeldContract> _held = new();
+    private readonly SemaphoreSlim _wake = new(0);
+    private long _fuelPerSecond;
+
+    /// <summary>Creates the agent; nothing happens before <see cref="RunAsync"/>.</summary>
+    public SellerAgent(AgentConfig config, SurplusClient client, TimeProvider time, ILogger log)
+    {
+        _config = config;
+        _client = client;
+        _time = time;
+        _log = log;
+        _wasm = new WasmSandbox(time);
+        _process = new ProcessSandbox(time);
+        _transfers = new Transfers(config.Fetch.ToPolicy(), new ClientBlobStore(client));
+    }
+
+    /// <summary>The contracts being handled now.</summary>
+    public int HeldContracts => _held.Count;
+
+    /// <summary>Runs until <paramref name="stop"/> fires, then hands back what it cannot finish within the shutdown grace.</summary>
+    public async Task RunAsync(CancellationToken stop)
+    {
+        Directory.CreateDirectory(_config.WorkFolder);
+        var me = await _client.GetMeAsync(stop);
+        _fuelPerSecond = _config.Limits.FuelPerSecond > 0 ? _config.Limits.FuelPerSecond : _wasm.MeasureFuelPerSecond();
+        _log.LogInformation("agent of member {Member} ({Name}) at {Server}; wasm speed {Fuel:N0} fuel/s; runtimes {Runtimes}",
+            me.Id, me.Name, _client.BaseAddress, _fuelPerSecond, string.Join(", ", _config.Runtimes));
+
+        var (placed, kept) = await new OfferKeeper(_config, _client, _time, _log).KeepAsync(stop);
+        _log.LogInformation("offers: {Placed} placed, {Kept} already on the exchange", placed.Count, kept.Count);
+
+        using var following = CancellationTokenSource.CreateLinkedTokenSource(stop);
+        var follow = FollowAsync(following.Token);
+        try
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                try
+                {
+                    await ReconcileAsync(stop);
+                }
+                catch (Exception e) when (e is HttpRequestException or SurplusApiException && !stop.IsCancellationRequested)
+                {
+                    _log.LogWarning("could not list contracts: {Error}; trying again", e.Message);
+                }
+
+                // A signal wakes the agent at once; the poll is the fallback for a dropped stream.
+                await _wake.WaitAsync(TimeSpan.FromSeconds(5), stop).ContinueWith(_ => { }, TaskScheduler.Default);
+                while (_wake.CurrentCount > 0 && _wake.Wait(0))
+                {
+                    // Several signals at once need one look at the contracts.
+                }
+            }
+        }
+        finally
+        {
+            await following.CancelAsync();
+            await follow.ContinueWith(_ => { }, TaskScheduler.Default);
+            await ShutdownAsync();
+        }
+    }
+
+    private async Task FollowAsync(CancellationToken cancellationToken)
+    {
+        var cursorFile = Path.Combine(_config.WorkFolder, "signals.cursor");
+        long after = File.Exists(cursorFile) && long.TryParse(await File.ReadAllTextAsync(cursorFile, cancellationToken), out var c) ? c : 0;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                await foreach (var signal in _client.FollowEventsAsync(after, cancellationToken))
+                {
+                    after = signal.Id;
+                    if (signal.Type.StartsWith("contract.", StringComparison.Ordinal))
+                    {
+                        _wake.Release();
+                    }
+
+                    await File.WriteAllTextAsync(cursorFile, after.ToString(System.Globalization.CultureInfo.InvariantCulture), CancellationToken.None);
+                }
+            }
+            catch (Exception e) when (!cancellationToken.IsCancellationRequested && e is HttpRequestException or SurplusApiException or IOException or JsonException)
+            {
+                _log.LogWarning("the signal stream dropped: {Error}; polling until it is back", e.Message);
+                await Task.Delay(TimeSpan.FromSeconds(5), _time, cancellationToken).ContinueWith(_ => { }, TaskScheduler.Default);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>Takes up every open contract of this seller that it does not hold yet.</summary>
+    private async Task ReconcileAsync(CancellationToken stop)
+    {
+        var open = new List<ContractDto>();
+        foreach (var status in OpenStatuses)
+        {
+            open.AddRange((await _client.GetContractsAsync(status: status, role: "seller", limit: 100, cancellationToken: stop)).Items);
+        }
+
+        foreach (var contract in open.OrderBy(c => c.Start).ThenBy(c => c.Id))
+        {
+            if (_held.ContainsKey(contract.Id))
+            {
+                continue;
+            }
+
+            if (contract.Status == "matched" && Refusal(contract) is { } refusal)
+            {
+                _log.LogWarning("contract {Contract}: declined: {Reason}", contract.Id, refusal);
+                await TryFailAsync(contract.Id, refusal);
+                continue;
+            }
+
+            var held = new HeldContract(contract, CancellationTokenSource.CreateLinkedTokenSource(stop));
+            if (_held.TryAdd(contract.Id, held))
+            {
+                held.Task = Task.Run(() => HandleAsync(held), CancellationToken.None);
+            }
+        }
+    }
+
+    /// <summary>Why a new contract cannot be taken, or null.</summary>
+    private string? Refusal(ContractDto c)
+    {
+        var runtime = c.Job?.Runtime ?? "wasm";
+        if (c.Job is null)
+        {
+            return "the need carries no job to run";
+        }
+
+        if (!_config.Runtimes.Contains(runtime))
+        {
+            return $"this seller does not run the '{runtime}' runtime (it runs {string.Join(", ", _config.Runtimes)})";
+        }
+
+        if (_held.Count >= _config.Limits.MaxJobs)
+        {
+            return $"the seller's agent is at its limit of {_config.Limits.MaxJobs} jobs at once";
+        }
+
+        var busy = _held.Values.Where(h => h.Contract.Market == c.Market && h.Contract.Start < c.End && c.Start < h.Contract.End).Sum(h => h.Contract.Rate);
+        var capacity = _config.CapacityOf(c.Market);
+        return busy + c.Rate > capacity
+            ? $"the seller's capacity in {c.Market} is {capacity} and {busy} is already sold over that window"
+            : null;
+    }
+
+    private async Task HandleAsync(HeldContract held)
+    {
+        var c = held.Contract;
+        var token = held.Stop.Token;
+        var folder = Path.Combine(_config.WorkFolder, "contracts", c.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        try
+        {
+            if (c.Job is not { } job)
+            {
+                await TryFailAsync(c.Id, "the need carries no job to run");
+                return;
+            }
+
+            if (c.Status == "matched")
+            {
+                c = await _client.AcceptContractAsync(c.Id, Key(c, "accept"), token);
+                _log.LogInformation("contract {Contract}: accepted ({Rate} in {Market}, {Start:O}–{End:O})", c.Id, c.Rate, c.Market, c.Start, c.End);
+            }
+
+            var program = Path.Combine(folder, "program");
+            if (c.Status is "accepted" || !File.Exists(Path.Combine(folder, "staged")))
+            {
+                await StageFilesAsync(job, folder, program, token);
+                if (c.Status == "accepted")
+                {
+                    c = await _client.StageContractAsync(c.Id, Key(c, "stage"), token);
+                    _log.LogInformation("contract {Contract}: staged", c.Id);
+                }
+            }
+
+            if (c.Status == "staged")
+            {
+                var wait = c.Start - _time.GetUtcNow();
+                if (wait > TimeSpan.Zero)
+                {
+                    await Task.Delay(wait, _time, token);
+                }
+
+                c = await _client.StartContractAsync(c.Id, Key(c, "start"), token);
+                _log.LogInformation("contract {Contract}: started", c.Id);
+            }
+
+            if (c.Status != "running")
+            {
+                _log.LogWarning("contract {Contract} is {Status}; nothing more to do", c.Id, c.Status);
+                return;
+            }
+
+            held.Running = true;
+            var (result, metering, paths) = await RunJobAsync(c, job, folder, program, token);
+            if (result.Reason == StopReason.Cancelled)
+            {
+                await TryFailAsync(c.Id, "the seller's agent shut down before the job finished");
+                return;
+            }
+
+            var archive = Path.Combine(folder, "results.tar.gz");
+            var sha = await ResultPackage.CreateAsync(archive, paths.Out, paths.Stdout, paths.Stderr, metering, CancellationToken.None);
+            var location = await StoreResultsAsync(c, job, archive);
+            c = await _client.DeliverAsync(c.Id, new DeliveryDto(location, sha, result.ExitCode, (long)result.Wall.TotalMilliseconds, result.FuelUsed, result.PeakMemoryBytes),
+                Key(c, "deliver"), CancellationToken.None);
+            _log.LogInformation("contract {Contract}: delivered to {Location} (exit {Exit}, {Reason}, {Wall} ms, fuel {Fuel:N0})",
+                c.Id, location, result.ExitCode, ResultPackage.Name(result.Reason), (long)result.Wall.TotalMilliseconds, result.FuelUsed);
+        }
+        catch (TransferRefusedException e)
+        {
+            _log.LogWarning("contract {Contract}: {Reason}", c.Id, e.Message);
+            await TryFailAsync(c.Id, e.Message);
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+            await TryFailAsync(c.Id, "the seller's agent shut down and handed the contract back");
+        }
+        catch (SurplusApiException e) when (e.Status is 404 or 409)
+        {
+            // The contract moved on without this agent (cancelled by the buyer, failed by the monitor).
+            _log.LogWarning("contract {Contract}: the exchange refused a step: {Detail}", c.Id, e.Detail);
+        }
+        catch (Exception e) when (e is HttpRequestException or SurplusApiException or IOException or UnauthorizedAccessException)
+        {
+            _log.LogError("contract {Contract}: {Error}", c.Id, e.Message);
+            await TryFailAsync(c.Id, $"the seller's agent failed: {e.Message}");
+        }
+        finally
+        {
+            _held.TryRemove(c.Id, out _);
+            held.Stop.Dispose();
+            _wake.Release();
+        }
+    }
+
+    private async Task StageFilesAsync(JobDto job, string folder, string program, CancellationToken token)
+    {
+        var input = Path.Combine(folder, "in");
+        if (Directory.Exists(folder))
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+
+        Directory.CreateDirectory(input);
+        await _transfers.FetchAsync(job.Program, job.ProgramSha256, program, token);
+        var inputs = job.Inputs ?? [];
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < inputs.Count; i++)
+        {
+            var (location, name) = InputName(inputs[i].Location, i);
+            if (!names.Add(name))
+            {
+                throw new TransferRefusedException($"two inputs would both be /in/{name}; name them with #name after the location");
+            }
+
+            await _transfers.FetchAsync(location, inputs[i].Sha256, Path.Combine(input, name), token);
+        }
+
+        if ((job.Runtime ?? "wasm") == "wasm" && _wasm.Validate(program) is { } invalid)
+        {
+            throw new TransferRefusedException($"the program {job.Program} is {invalid}");
+        }
+
+        await File.WriteAllTextAsync(Path.Combine(folder, "staged"), "", token);
+    }
+
+    /// <summary>An input's file name in /in: the location's <c>#name</c>, else its last path segment, else input-N.</summary>
+    internal static (string Location, string Name) InputName(string location, int index)
+    {
+        var hash = location.IndexOf('#', StringComparison.Ordinal);
+        string? name = null;
+        if (hash >= 0)
+        {
+            name = location[(hash + 1)..];
+            location = location[..hash];
+        }
+        else if (Uri.TryCreate(location, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" or "file")
+        {
+            name = Uri.UnescapeDataString(uri.Segments[^1]);
+        }
+
+        name = string.IsNullOrWhiteSpace(name) || name is "." or ".." || name.Contains('/', StringComparison.Ordinal) || name.Contains('\\', StringComparison.Ordinal)
+            ? $"input-{index}"
+            : name;
+        return (location, name);
+    }
+
+    private async Task<(SandboxResult Result, MeteringRecord Metering, (string Out, string Stdout, string Stderr) Paths)> RunJobAsync(
+        ContractDto c, JobDto job, string folder, string program, CancellationToken token)
+    {
+        var output = Path.Combine(folder, "out");
+        if (Directory.Exists(output))
+        {
+            Directory.Delete(output, recursive: true); // a resumed run starts again from a clean /out
+        }
+
+        Directory.CreateDirectory(output);
+        var runtime = job.Runtime ?? "wasm";
+        var seconds = Math.Max((c.End - c.Start).TotalSeconds, 1);
+        var share = Math.Min(1.0, (double)c.Rate / Math.Max(1, _config.CapacityOf(c.Market)));
+        var fuel = (ulong)Math.Max(1_000_000, _fuelPerSecond * seconds * share);
+        var memory = (long)_config.Limits.MemoryMegabytes << 20;
+        var limits = new SandboxLimits(fuel, memory, c.End, _config.Limits.OutputBytes);
+        var request = new SandboxRequest(program, Path.Combine(folder, "in"), output, Path.Combine(folder, "stdout"), Path.Combine(folder, "stderr"), [],
+            new Dictionary<string, string> { ["SURPLUS_CONTRACT"] = c.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+        if (runtime == "process" && !OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(program, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+
+        ISandbox sandbox = runtime == "process" ? _process : _wasm;
+        var run = sandbox.RunAsync(request, limits, token);
+        using var beats = new PeriodicTimer(TimeSpan.FromSeconds(_config.HeartbeatSeconds), _time);
+        while (!run.IsCompleted)
+        {
+            var tick = beats.WaitForNextTickAsync(CancellationToken.None).AsTask();
+            await Task.WhenAny(run, tick);
+            if (!run.IsCompleted && _time.GetUtcNow() < c.End)
+            {
+                try
+                {
+                    await _client.HeartbeatAsync(c.Id, cancellationToken: CancellationToken.None);
+                }
+                catch (Exception e) when (e is HttpRequestException or SurplusApiException)
+                {
+                    _log.LogWarning("contract {Contract}: heartbeat not taken: {Error}", c.Id, e.Message);
+                }
+            }
+        }
+
+        var result = await run;
+        var metering = new MeteringRecord(c.Id, runtime, result.ExitCode, ResultPackage.Name(result.Reason), result.Detail, (long)result.Wall.TotalMilliseconds,
+            result.FuelUsed, runtime == "wasm" ? fuel : null, result.PeakMemoryBytes, runtime == "wasm" ? memory : null);
+        return (result, metering, (output, request.StdoutPath, request.StderrPath));
+    }
+
+    /// <summary>Stores the archive at the job's results location; when that is refused, in the exchange's blob store, which the buyer can always read.</summary>
+    private async Task<string> StoreResultsAsync(ContractDto c, JobDto job, string archive)
+    {
+        var target = job.Results;
+        var isUrl = Uri.TryCreate(target, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" or "file";
+        if (isUrl)
+        {
+            try
+            {
+                return await _transfers.StoreAsync(archive, target, CancellationToken.None);
+            }
+            catch (TransferRefusedException e)
+            {
+                _log.LogWarning("contract {Contract}: {Reason}; the results go to the exchange's blob store instead", c.Id, e.Message);
+            }
+        }
+
+        return await _transfers.StoreAsync(archive, BlobLocation.Prefix, CancellationToken.None);
+    }
+
+    private async Task TryFailAsync(long contract, string reason)
+    {
+        try
+        {
+            await _client.FailContractAsync(contract, reason.Length > 480 ? reason[..480] : reason, $"agent-{contract}-fail", CancellationToken.None);
+            _log.LogInformation("contract {Contract}: handed back: {Reason}", contract, reason);
+        }
+        catch (Exception e) when (e is HttpRequestException or SurplusApiException)
+        {
+            _log.LogWarning("contract {Contract}: could not hand it back: {Error}", contract, e.Message);
+        }
+    }
+
+    /// <summary>Running jobs get the shutdown grace to finish; everything else is handed back at once.</summary>
+    private async Task ShutdownAsync()
+    {
+        var held = _held.Values.ToList();
+        if (held.Count == 0)
+        {
+            return;
+        }
+
+        _log.LogInformation("stopping: {Running} running job(s) get {Grace} s to finish; {Waiting} waiting contract(s) are handed back",
+            held.Count(h => h.Running), _config.ShutdownGraceSeconds, held.Count(h => !h.Running));
+        foreach (var h in held.Where(h => !h.Running))
+        {
+            try
+            {
+                await h.Stop.CancelAsync();
+            }
+            catch (ObjectDisposedException)
+            {
+                // Finished in between.
+            }
+        }
+
+        var all = Task.WhenAll(held.Select(h => h.Task ?? Task.CompletedTask));
+        await Task.WhenAny(all, Task.Delay(TimeSpan.FromSeconds(_config.ShutdownGraceSeconds), _time));
+        foreach (var h in held.Where(h => !h.Task!.IsCompleted))
+        {
+            try
+            {
+                await h.Stop.CancelAsync();
+            }
+            catch (ObjectDisposedException)
+            {
+                // Finished in between.
+            }
+        }
+
+        await all;
+    }
+
+    private static string Key(ContractDto c, string step) => $"agent-{c.Id}-{step}";
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        _wasm.Dispose();
+        _transfers.Dispose();
+        _wake.Dispose();
+    }
+
+    private sealed class HeldContract(ContractDto contract, CancellationTokenSource stop)
+    {
+        public ContractDto Contract { get; } = contract;
+
+        public CancellationTokenSource Stop { get; } = stop;
+
+        public Task? Task { get; set; }
+
+        public volatile bool Running;
+    }
+}

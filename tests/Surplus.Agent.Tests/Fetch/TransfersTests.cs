@@ -1,0 +1,152 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using Surplus.Agent.Fetch;
+
+namespace Surplus.Agent.Tests.Fetch;
+
+public sealed class TransfersTests : IDisposable
+{
+    private static readonly byte[] Payroll = Encoding.UTF8.GetBytes("employee,hours,rate\nalice,40,25.50\n");
+    private static readonly string PayrollSha = Convert.ToHexStringLower(SHA256.HashData(Payroll));
+    private readonly TempFolder _temp = new();
+    private readonly LocalHttpServer _server = new(request => request.Url!.AbsolutePath switch
+    {
+        "/payroll.csv" => (200, Payroll, false),
+        "/big" => (200, new byte[3 << 20], true),
+        "/big-declared" => (200, new byte[3 << 20], false),
+        "/redirect" => (302, [], false),
+        _ => (request.HttpMethod == "PUT" ? 201 : 404, [], false),
+    });
+
+    private string Dest => Path.Combine(_temp.Path, "file");
+
+    [Fact]
+    public async Task FetchAsync_Loopback_IsRefusedByDefault()
+    {
+        using var transfers = new Transfers(new TransferPolicy(), null);
+
+        var e = await Assert.ThrowsAsync<TransferRefusedException>(() => transfers.FetchAsync(_server.Url + "payroll.csv", null, Dest, CancellationToken.None));
+
+        Assert.Contains("private, loopback or link-local", e.Message, StringComparison.Ordinal);
+        Assert.False(File.Exists(Dest));
+        Assert.Empty(Directory.GetFiles(_temp.Path));
+    }
+
+    [Fact]
+    public async Task FetchAsync_LocalhostName_IsRefusedAfterResolving()
+    {
+        using var transfers = new Transfers(new TransferPolicy(), null);
+        var url = _server.Url.Replace("127.0.0.1", "localhost", StringComparison.Ordinal) + "payroll.csv";
+
+        var e = await Assert.ThrowsAsync<TransferRefusedException>(() => transfers.FetchAsync(url, null, Dest, CancellationToken.None));
+
+        Assert.Contains("localhost resolves to", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task FetchAsync_LoopbackAllowed_FetchesAndVerifies()
+    {
+        using var transfers = new Transfers(new TransferPolicy { AllowPrivateAddresses = true }, null);
+
+        var sha = await transfers.FetchAsync(_server.Url + "payroll.csv", PayrollSha.ToUpperInvariant(), Dest, CancellationToken.None);
+
+        Assert.Equal(PayrollSha, sha);
+        Assert.Equal(Payroll, await File.ReadAllBytesAsync(Dest));
+    }
+
+    [Fact]
+    public async Task FetchAsync_WrongHash_IsRefusedAndNothingIsKept()
+    {
+        using var transfers = new Transfers(new TransferPolicy { AllowPrivateAddresses = true }, null);
+
+        var e = await Assert.ThrowsAsync<TransferRefusedException>(() => transfers.FetchAsync(_server.Url + "payroll.csv", new string('0', 64), Dest, CancellationToken.None));
+
+        Assert.Contains($"has SHA-256 {PayrollSha}", e.Message, StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFiles(_temp.Path));
+    }
+
+    [Theory]
+    [InlineData("big")]
+    [InlineData("big-declared")]
+    public async Task FetchAsync_Oversized_StopsAtTheLimit(string path)
+    {
+        using var transfers = new Transfers(new TransferPolicy { AllowPrivateAddresses = true, MaxBytes = 1 << 20 }, null);
+
+        var e = await Assert.ThrowsAsync<TransferRefusedException>(() => transfers.FetchAsync(_server.Url + path, null, Dest, CancellationToken.None));
+
+        Assert.Contains("limit of 1048576", e.Message, StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFiles(_temp.Path));
+    }
+
+    [Fact]
+    public async Task FetchAsync_NotFound_SaysTheStatus()
+    {
+        using var transfers = new Transfers(new TransferPolicy { AllowPrivateAddresses = true }, null);
+
+        var e = await Assert.ThrowsAsync<TransferRefusedException>(() => transfers.FetchAsync(_server.Url + "missing", null, Dest, CancellationToken.None));
+
+        Assert.Contains("HTTP 404", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task FetchAsync_File_IsRefusedUnlessItsFolderIsAllowed()
+    {
+        var allowed = _temp.Sub("allowed");
+        var source = Path.Combine(allowed, "payroll.csv");
+        await File.WriteAllBytesAsync(source, Payroll);
+        using var closed = new Transfers(new TransferPolicy(), null);
+        using var open = new Transfers(new TransferPolicy { FileRoots = [allowed] }, null);
+
+        await Assert.ThrowsAsync<TransferRefusedException>(() => closed.FetchAsync(new Uri(source).AbsoluteUri, null, Dest, CancellationToken.None));
+        var escape = new Uri(Path.Combine(allowed, "..", "..", "etc", "passwd")).AbsoluteUri;
+        await Assert.ThrowsAsync<TransferRefusedException>(() => open.FetchAsync(escape, null, Dest, CancellationToken.None));
+        Assert.Equal(PayrollSha, await open.FetchAsync(new Uri(source).AbsoluteUri, PayrollSha, Dest, CancellationToken.None));
+    }
+
+    [Theory]
+    [InlineData("gopher://example.com/x")]
+    [InlineData("not a location")]
+    public async Task FetchAsync_UnknownScheme_IsRefused(string location)
+    {
+        using var transfers = new Transfers(new TransferPolicy(), null);
+
+        await Assert.ThrowsAsync<TransferRefusedException>(() => transfers.FetchAsync(location, null, Dest, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task StoreAsync_HttpPut_UploadsTheFile()
+    {
+        using var transfers = new Transfers(new TransferPolicy { AllowPrivateAddresses = true }, null);
+        await File.WriteAllBytesAsync(Dest, Payroll);
+
+        var where = await transfers.StoreAsync(Dest, _server.Url + "results/7.tar.gz", CancellationToken.None);
+
+        Assert.Equal(_server.Url + "results/7.tar.gz", where);
+        Assert.Equal(Payroll, _server.Put["/results/7.tar.gz"]);
+    }
+
+    [Theory]
+    [InlineData("127.0.0.1", true)]
+    [InlineData("10.1.2.3", true)]
+    [InlineData("172.16.0.1", true)]
+    [InlineData("172.32.0.1", false)]
+    [InlineData("192.168.1.1", true)]
+    [InlineData("169.254.169.254", true)]
+    [InlineData("100.64.0.1", true)]
+    [InlineData("0.0.0.0", true)]
+    [InlineData("8.8.8.8", false)]
+    [InlineData("::1", true)]
+    [InlineData("fe80::1", true)]
+    [InlineData("fd00::1", true)]
+    [InlineData("::ffff:10.0.0.1", true)]
+    [InlineData("2001:4860:4860::8888", false)]
+    public void IsPrivate_Address_IsClassified(string address, bool expected) =>
+        Assert.Equal(expected, AddressRules.IsPrivate(IPAddress.Parse(address)));
+
+    public void Dispose()
+    {
+        _server.Dispose();
+        _temp.Dispose();
+    }
+}

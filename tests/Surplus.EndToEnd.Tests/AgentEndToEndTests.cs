@@ -1,0 +1,195 @@
+using System.Formats.Tar;
+using System.IO.Compression;
+using System.Text;
+using System.Text.Json;
+using Surplus.Client;
+using Surplus.Contracts;
+
+namespace Surplus.EndToEnd.Tests;
+
+/// <summary>A real exchange, real agents and the client, each its own process (the client runs in the test).</summary>
+public sealed class AgentEndToEndTests
+{
+    private const string Csv = "employee,hours,rate\nalice,40,25.50\nbob,12.5,30\ncarol,38,41.25\n";
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(90);
+
+    [Fact]
+    public async Task SpotNeed_WasmJob_RunsDeliversAndSettles()
+    {
+        await using var exchange = await Exchange.StartAsync();
+        var (seller, sellerMember, sellerKey) = await exchange.JoinAsync("night-shift");
+        var (buyer, _, _) = await exchange.JoinAsync("payroll", depositMinor: 1_000_000);
+        using var agent = await exchange.StartAgentAsync("seller", sellerKey, $$"""[{ "market": "{{Exchange.Market}}", "rate": 100, "ask": 2.00, "fromNowMinutes": 10 }]""");
+        var offer = await WaitForAsync(async () => (await seller.GetOffersAsync(status: "open")).Items.SingleOrDefault(), agent);
+
+        var program = await buyer.PutBlobFileAsync(Path.Combine(Exchange.Programs, "payroll.wasm"));
+        var data = await buyer.PutBlobAsync(new MemoryStream(Encoding.UTF8.GetBytes(Csv)));
+        var start = NextSlot(offer.Start!.Value);
+        var placed = await buyer.PlaceNeedAsync(new PlaceNeedRequest(Exchange.Market, 100, start, start.AddSeconds(10), 2.50m, Mode: "spot",
+            Job: new JobDto(program.Location, "blob:", "wasm", "payroll", program.Sha256, [new JobInputDto(data.Location, data.Sha256)])));
+        var trade = Assert.Single(placed.Trades);
+        Assert.Equal(2.00m, trade.Price);
+
+        var delivered = await WaitForAsync(async () => (await buyer.GetContractsAsync(role: "buyer")).Items.SingleOrDefault(c => c.Status == "delivered"), agent);
+        Assert.Equal(sellerMember.Id, delivered.SellerId);
+        Assert.Equal(0, delivered.Delivery!.ExitCode);
+        Assert.True(delivered.Delivery.FuelUsed > 0);
+        Assert.Equal(["matched", "accepted", "staged", "running", "delivered"], delivered.History.Select(h => h.To).Prepend("matched").Distinct());
+
+        var files = await DownloadResultsAsync(buyer, delivered.Delivery);
+        Assert.Equal("alice,1020.00\nbob,375.00\ncarol,1567.50\nTOTAL,2962.50\n", files["out/payroll.txt"]);
+        Assert.Equal("employees 3 total 2962.50\n", files["stdout"]);
+        using var metering = JsonDocument.Parse(files["metering.json"]);
+        Assert.Equal("exit", metering.RootElement.GetProperty("stopped").GetString());
+        Assert.Equal(delivered.Delivery.FuelUsed, metering.RootElement.GetProperty("fuelUsed").GetInt64());
+
+        await buyer.ConfirmContractAsync(delivered.Id);
+        var settled = await WaitForAsync(async () => await buyer.GetContractAsync(delivered.Id) is { Status: "settled" } c ? c : null, agent);
+        var sellerAccount = await seller.GetAccountAsync();
+        Assert.Equal(settled.AmountMinor - settled.FeeMinor, sellerAccount.AvailableMinor);
+        Assert.Equal(1_000_000 - settled.AmountMinor, (await buyer.GetAccountAsync()).AvailableMinor);
+
+        agent.Terminate();
+        Assert.Equal(0, await agent.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+    }
+
+    [Fact]
+    public async Task HostileJob_EndlessLoop_IsStoppedAndTheAgentGoesOn()
+    {
+        await using var exchange = await Exchange.StartAsync();
+        var (seller, _, sellerKey) = await exchange.JoinAsync("night-shift");
+        var (buyer, _, _) = await exchange.JoinAsync("attacker", depositMinor: 1_000_000);
+        using var agent = await exchange.StartAgentAsync("seller", sellerKey, $$"""[{ "market": "{{Exchange.Market}}", "rate": 100, "ask": 2.00, "fromNowMinutes": 10 }]""");
+        var offer = await WaitForAsync(async () => (await seller.GetOffersAsync(status: "open")).Items.SingleOrDefault(), agent);
+        var loop = await buyer.PutBlobFileAsync(Path.Combine(Exchange.Programs, "loop.wasm"));
+        var start = NextSlot(offer.Start!.Value);
+
+        await buyer.PlaceNeedAsync(new PlaceNeedRequest(Exchange.Market, 50, start, start.AddSeconds(5), 2.50m, Mode: "spot",
+            Job: new JobDto(loop.Location, "blob:", ProgramSha256: loop.Sha256)));
+        var delivered = await WaitForAsync(async () => (await buyer.GetContractsAsync(role: "buyer")).Items.SingleOrDefault(c => c.Status == "delivered"), agent);
+
+        // Stopped by its fuel (half the capacity of a 100M-fuel/s computer for 5 s) or, at the latest, the window's end.
+        Assert.Contains(delivered.Delivery!.ExitCode, new[] { 128 + 24, 128 + 14 });
+        Assert.InRange(delivered.Delivery.WallMilliseconds, 0, 6_000);
+        var files = await DownloadResultsAsync(buyer, delivered.Delivery);
+        Assert.Contains(JsonDocument.Parse(files["metering.json"]).RootElement.GetProperty("stopped").GetString(), new[] { "out-of-fuel", "deadline" });
+        Assert.False(agent.HasExited, agent.Output);
+    }
+
+    [Fact]
+    public async Task Agent_Restarted_KeepsItsOffersWithoutDuplicates()
+    {
+        await using var exchange = await Exchange.StartAsync();
+        var (seller, _, sellerKey) = await exchange.JoinAsync("weekend");
+        const string Offers = """
+            [
+              { "market": "compute", "rate": 100, "ask": 41.67, "minimumPrice": 20,
+                "recurrence": { "rule": "FREQ=WEEKLY;BYDAY=SA", "start": "00:00", "durationMinutes": 1440, "timeZone": "Europe/Zurich" } },
+              { "market": "e2e", "rate": 40, "ask": 3.00, "fromNowMinutes": 30 }
+            ]
+            """;
+        using (var first = await exchange.StartAgentAsync("seller", sellerKey, Offers))
+        {
+            await WaitForAsync(async () => (await seller.GetOffersAsync(status: "open")).Items is { Count: 2 } items ? items : null, first);
+            first.Terminate();
+            Assert.Equal(0, await first.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        }
+
+        using var second = await exchange.StartAgentAsync("seller", sellerKey, Offers);
+        await WaitForAsync(() => Task.FromResult(second.Output.Contains("0 placed, 2 already on the exchange", StringComparison.Ordinal) ? "" : null), second);
+
+        var offers = (await seller.GetOffersAsync()).Items;
+        Assert.Equal(2, offers.Count);
+        Assert.Single(offers, o => o.Recurrence?.Rule == "FREQ=WEEKLY;BYDAY=SA" && o.MinimumPrice == 20);
+    }
+
+    [Fact]
+    public async Task Agent_BadConfiguration_ExitsWithAUsageError()
+    {
+        var folder = Directory.CreateTempSubdirectory("surplus-e2e-").FullName;
+        var config = Path.Combine(folder, "agent.json");
+        await File.WriteAllTextAsync(config, """{ "server": "ftp://nowhere", "key": "k" }""");
+
+        using var agent = SurplusProcess.Start(folder, "agent", "--config", config);
+
+        Assert.Equal(2, await agent.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Contains("server: 'ftp://nowhere' is not the exchange's http(s) address", agent.Output, StringComparison.Ordinal);
+        Directory.Delete(folder, recursive: true);
+    }
+
+    private static DateTimeOffset NextSlot(DateTimeOffset notBefore)
+    {
+        var now = DateTimeOffset.UtcNow.AddSeconds(15); // past the 10-second stage lead, with room to stage
+        var from = now > notBefore ? now : notBefore;
+        var slot = TimeSpan.FromSeconds(5).Ticks;
+        return new DateTimeOffset((from.UtcTicks + slot - 1) / slot * slot, TimeSpan.Zero);
+    }
+
+    [Fact]
+    public async Task Demo_PlaysTheStory_AndExitsZero()
+    {
+        var folder = Directory.CreateTempSubdirectory("surplus-e2e-").FullName;
+        using var demo = SurplusProcess.Start(folder, "demo", "--program", Path.Combine(Exchange.Programs, "payroll.wasm"));
+
+        var code = await demo.WaitForExitAsync(TimeSpan.FromMinutes(3));
+
+        Assert.True(code == 0, demo.Output);
+        Assert.Contains("so they negotiate", demo.Output, StringComparison.Ordinal);
+        Assert.Contains("running   → delivered", demo.Output, StringComparison.Ordinal);
+        Assert.Contains("Settled: night-office is paid", demo.Output, StringComparison.Ordinal);
+        Assert.Contains("The operator's ledger check: balanced.", demo.Output, StringComparison.Ordinal);
+        var data = System.Text.RegularExpressions.Regex.Match(demo.Output, @"fresh store in (\S+)/data\.").Groups[1].Value;
+        Assert.False(string.IsNullOrEmpty(data) || Directory.Exists(data), $"the demo's temporary folder '{data}' was left behind");
+        Directory.Delete(folder, recursive: true);
+    }
+
+    [Fact]
+    public async Task Demo_MissingProgram_ExitsWithAUsageError()
+    {
+        var folder = Directory.CreateTempSubdirectory("surplus-e2e-").FullName;
+        using var demo = SurplusProcess.Start(folder, "demo", "--program", Path.Combine(folder, "nothing.wasm"));
+
+        Assert.Equal(2, await demo.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Contains("nothing.wasm is missing", demo.Output, StringComparison.Ordinal);
+        Directory.Delete(folder, recursive: true);
+    }
+
+    private static async Task<Dictionary<string, string>> DownloadResultsAsync(SurplusClient buyer, DeliveryDto delivery)
+    {
+        Assert.StartsWith("blob:", delivery.ResultsLocation, StringComparison.Ordinal);
+        using var archive = new MemoryStream();
+        await buyer.GetBlobAsync(delivery.ResultsLocation["blob:".Length..], archive);
+        Assert.Equal(delivery.ResultsSha256, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(archive.ToArray())));
+        archive.Position = 0;
+        var files = new Dictionary<string, string>();
+        await using var gzip = new GZipStream(archive, CompressionMode.Decompress);
+        using var tar = new TarReader(gzip);
+        while (await tar.GetNextEntryAsync(copyData: true) is { } entry)
+        {
+            if (entry.DataStream is { } body)
+            {
+                files[entry.Name] = await new StreamReader(body).ReadToEndAsync();
+            }
+        }
+
+        return files;
+    }
+
+    private static async Task<T> WaitForAsync<T>(Func<Task<T?>> probe, SurplusProcess agent)
+        where T : class
+    {
+        var until = DateTimeOffset.UtcNow + Patience;
+        while (DateTimeOffset.UtcNow < until)
+        {
+            if (await probe() is { } found)
+            {
+                return found;
+            }
+
+            Assert.False(agent.HasExited, "the agent stopped:\n" + agent.Output);
+            await Task.Delay(250);
+        }
+
+        throw new TimeoutException("waited in vain; the agent said:\n" + agent.Output);
+    }
+}
