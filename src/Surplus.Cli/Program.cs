@@ -10,6 +10,7 @@ var root = new RootCommand("Surplus: a marketplace for spare computing capacity.
     MemberCommands.Markets(),
     OrderCommands.Offer(),
     OrderCommands.Need(),
+    BatchCommand.Create(),
     MemberCommands.Book(),
     MemberCommands.Trades(),
     DealCommands.Negotiate(),

@@ -79,6 +79,14 @@ public sealed partial class SurplusClient
     public Task<NeedDto> CancelNeedAsync(long id, CancellationToken cancellationToken = default) =>
         SendAsync<NeedDto>(HttpMethod.Delete, $"/v1/needs/{id}", null, Retry.Never, null, cancellationToken);
 
+    /// <summary>
+    /// Places several offers and needs in one request, in the order given; each is answered as on
+    /// its own (a refused one carries its problem and does not stop the others). Retried safely
+    /// under one Idempotency-Key (each order is kept under the key and its index).
+    /// </summary>
+    public Task<BatchOrdersResponse> PlaceOrdersAsync(BatchOrdersRequest request, string? idempotencyKey = null, CancellationToken cancellationToken = default) =>
+        PostAsync<BatchOrdersResponse>("/v1/orders/batch", request, idempotencyKey, cancellationToken);
+
     // Negotiations
 
     /// <summary>A page of the caller's negotiations, newest first, filtered by market, status and role.</summary>

@@ -110,3 +110,30 @@ public sealed record OfferResultDto(OfferDto Offer, IReadOnlyList<TradeDto> Trad
 
 /// <summary>The answer to placing or amending a need: its state, its trades, and the pair to negotiate if any.</summary>
 public sealed record NeedResultDto(NeedDto Need, IReadOnlyList<TradeDto> Trades, NegotiationNeededDto? Negotiation);
+
+/// <summary>One order of a batch: exactly one of an offer and a need.</summary>
+/// <param name="Offer">An offer to place, as for POST /v1/offers.</param>
+/// <param name="Need">A need to place, as for POST /v1/needs.</param>
+public sealed record BatchOrderItem(PlaceOfferRequest? Offer = null, PlaceNeedRequest? Need = null);
+
+/// <summary>Several orders of one member in one request, placed in the order given.</summary>
+/// <param name="Orders">The orders, at most the server's batch limit (1,000 by default).</param>
+public sealed record BatchOrdersRequest(IReadOnlyList<BatchOrderItem> Orders);
+
+/// <summary>An RFC 9457 problem, as one item of a batch answers it.</summary>
+/// <param name="Type">The stable problem type, <c>urn:surplus:problem:&lt;code&gt;</c>.</param>
+/// <param name="Title">A short title.</param>
+/// <param name="Status">The HTTP status the same order would have had on its own.</param>
+/// <param name="Detail">What was wrong and how to fix it.</param>
+public sealed record ProblemDto(string Type, string Title, int Status, string Detail);
+
+/// <summary>What became of one order of a batch: the answer it would have had on its own.</summary>
+/// <param name="Status">201 when placed; otherwise the status of its problem.</param>
+/// <param name="Offer">The placed offer and its trades, for an offer.</param>
+/// <param name="Need">The placed need, its trades and its negotiation, for a need.</param>
+/// <param name="Problem">Why it was refused.</param>
+public sealed record BatchOrderResultDto(int Status, OfferResultDto? Offer = null, NeedResultDto? Need = null, ProblemDto? Problem = null);
+
+/// <summary>The answers to a batch, one per order, in the order given.</summary>
+/// <param name="Results">One result per order.</param>
+public sealed record BatchOrdersResponse(IReadOnlyList<BatchOrderResultDto> Results);

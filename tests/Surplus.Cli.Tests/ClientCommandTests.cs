@@ -195,6 +195,30 @@ public sealed class ClientCommandTests(ServerProcess server) : IDisposable
     }
 
     [Fact]
+    public async Task Orders_FileWithAGoodAndABadOrder_PlacesTheGoodOneAndExitsThree()
+    {
+        var seller = await Join("batch-seller");
+        var start = DateTimeOffset.UtcNow.AddDays(3);
+        start = new DateTimeOffset(start.Year, start.Month, start.Day, 6, 0, 0, TimeSpan.Zero);
+        var file = Path.Combine(home.FullName, "orders.json");
+        await File.WriteAllTextAsync(file, JsonSerializer.Serialize(new BatchOrdersRequest(
+        [
+            new BatchOrderItem(Offer: new PlaceOfferRequest("compute", 40, 3m, start, start.AddHours(1))),
+            new BatchOrderItem(Offer: new PlaceOfferRequest("nowhere", 40, 3m, start, start.AddHours(1))),
+        ]), Json));
+
+        var (code, output, error) = await Run(Env(seller.ApiKey), "orders", "--file", file, "--json");
+        var offers = await RunJson<PageDto<OfferDto>>(Env(seller.ApiKey), "offer", "list");
+
+        Assert.Equal(3, code);
+        Assert.Equal("surplus: 1 of 2 orders were refused (see their problems)", error.Trim());
+        var response = JsonSerializer.Deserialize<BatchOrdersResponse>(output, Json)!;
+        Assert.Equal([201, 400], response.Results.Select(r => r.Status));
+        Assert.Equal("urn:surplus:problem:market-unknown", response.Results[1].Problem?.Type);
+        Assert.Equal(response.Results[0].Offer!.Offer.Id, Assert.Single(offers.Items).Id);
+    }
+
+    [Fact]
     public async Task AdminLedger_AfterTrading_IsBalanced()
     {
         var check = await RunJson<LedgerCheckDto>(Env(), "admin", "ledger");

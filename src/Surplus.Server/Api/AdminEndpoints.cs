@@ -65,18 +65,7 @@ internal static class AdminEndpoints
             var key = http.Request.Headers["Idempotency-Key"].ToString();
             var result = await exchange.DepositAsync(id, body.Value.Value.AmountMinor, body.Value.Value.Reference,
                 key.Length == 0 ? null : new IdempotencyKey(-1, key, body.Value.Hash));
-            if (result.Error is not null)
-            {
-                return Problems.Result(result.Error);
-            }
-
-            if (result.Body is StoredJson stored)
-            {
-                http.Response.Headers["Idempotent-Replayed"] = "true";
-                return Results.Content(stored.Json, "application/json", System.Text.Encoding.UTF8, result.Status);
-            }
-
-            return Results.Json(result.Body, Json.Options, statusCode: result.Status);
+            return Problems.Answer(http, result);
         })
         .Accepts<DepositRequest>("application/json").Produces<AccountDto>().ProducesProblem(400).ProducesProblem(404)
         .WithSummary("Credit a member's available balance, in minor units");

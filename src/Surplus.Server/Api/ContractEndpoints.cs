@@ -162,18 +162,7 @@ internal static class ContractEndpoints
                 "the exchange could not store this change; nothing was changed; try again"));
         }
 
-        if (result.Error is not null)
-        {
-            return Problems.Result(result.Error);
-        }
-
-        if (result.Body is StoredJson stored)
-        {
-            http.Response.Headers["Idempotent-Replayed"] = "true";
-            return Results.Content(stored.Json, "application/json", System.Text.Encoding.UTF8, result.Status);
-        }
-
-        return Results.Json(result.Body, Json.Options, statusCode: result.Status);
+        return Problems.Answer(http, result);
     }
 
     private static async Task<IResult> List(Exchange exchange, long? member, string? role, string? status, int? limit, string? cursor)

@@ -189,25 +189,8 @@ internal static class Endpoints
             }
 
             var member = http.User.MemberId();
-            if (exchange.Market(body.Value.Value.Market) is not { } market)
-            {
-                return Problems.Result(ApiError.Invalid("market-unknown", $"market '{body.Value.Value.Market}' does not exist; GET /v1/markets lists them"));
-            }
-
-            var now = exchange.Time.GetUtcNow();
-            var request = OrderMapper.Normalize(body.Value.Value, now);
-            var spec = OrderMapper.ToSpec(request, 0, member, market.Definition, Preferred(http, exchange));
-            if (!spec.IsOk)
-            {
-                return Problems.Result(spec.Error!);
-            }
-
-            if (OrderRules.Check(spec.Value!, market.Definition, now) is { } problem)
-            {
-                return Problems.Result(ApiError.From(problem));
-            }
-
-            return await Answer(http, market, new PlaceOfferWork(request, spec.Value!) { Idempotency = Key(http, member, body.Value.Hash) });
+            var work = PrepareOffer(http, exchange, body.Value.Value, member, Key(http, member, body.Value.Hash));
+            return work.IsOk ? await Answer(http, work.Value.Market, work.Value.Work) : Problems.Result(work.Error!);
         })
         .RequireAuthorization(ApiKeyHandler.ActiveMemberPolicy).WithTags("orders").Accepts<PlaceOfferRequest>("application/json")
         .Produces<OfferResultDto>(201).ProducesProblem(400).ProducesProblem(422)
@@ -227,37 +210,72 @@ internal static class Endpoints
             }
 
             var member = http.User.MemberId();
-            if (exchange.Market(body.Value.Value.Market) is not { } market)
-            {
-                return Problems.Result(ApiError.Invalid("market-unknown", $"market '{body.Value.Value.Market}' does not exist; GET /v1/markets lists them"));
-            }
-
-            var now = exchange.Time.GetUtcNow();
-            var spec = OrderMapper.ToSpec(body.Value.Value, 0, member, market.Definition, Preferred(http, exchange));
-            if (!spec.IsOk)
-            {
-                return Problems.Result(spec.Error!);
-            }
-
-            if (OrderRules.Check(spec.Value!, market.Definition, now) is { } problem)
-            {
-                return Problems.Result(ApiError.From(problem));
-            }
-
-            if (HoldProblem(spec.Value!.Window, spec.Value.Bid.PerUnitHour, spec.Value.MaximumPrice?.PerUnitHour, spec.Value.Rate.Value, market.Definition) is { } tooMuch)
-            {
-                return Problems.Result(tooMuch);
-            }
-
-            return await Answer(http, market, new PlaceNeedWork(body.Value.Value, spec.Value!) { Idempotency = Key(http, member, body.Value.Hash) });
+            var work = PrepareNeed(http, exchange, body.Value.Value, member, Key(http, member, body.Value.Hash));
+            return work.IsOk ? await Answer(http, work.Value.Market, work.Value.Work) : Problems.Result(work.Error!);
         })
         .RequireAuthorization(ApiKeyHandler.ActiveMemberPolicy).WithTags("orders").Accepts<PlaceNeedRequest>("application/json")
         .Produces<NeedResultDto>(201).ProducesProblem(400).ProducesProblem(402).ProducesProblem(422)
         .WithSummary("Place a need (a bid) with its job; the buyer's balance holds rate × hours × bid");
 
+        OrderBatchEndpoints.Map(v1);
         MapOrderResource<OfferDto>(v1, "offers", OrderSide.Offer);
         MapOrderResource<NeedDto>(v1, "needs", OrderSide.Need);
     }
+
+    /// <summary>An offer checked against its market and ready for the market's engine, or what is wrong with it.</summary>
+    internal static Checked<(MarketHost Market, Work Work)> PrepareOffer(HttpContext http, Exchange exchange, PlaceOfferRequest offer, long member, IdempotencyKey? key)
+    {
+        if (exchange.Market(offer.Market) is not { } market)
+        {
+            return UnknownMarket(offer.Market);
+        }
+
+        var now = exchange.Time.GetUtcNow();
+        var request = OrderMapper.Normalize(offer, now);
+        var spec = OrderMapper.ToSpec(request, 0, member, market.Definition, Preferred(http, exchange));
+        if (!spec.IsOk)
+        {
+            return spec.Error!;
+        }
+
+        if (OrderRules.Check(spec.Value!, market.Definition, now) is { } problem)
+        {
+            return ApiError.From(problem);
+        }
+
+        return (market, new PlaceOfferWork(request, spec.Value!) { Idempotency = key });
+    }
+
+    /// <summary>A need checked against its market and ready for the market's engine, or what is wrong with it.</summary>
+    internal static Checked<(MarketHost Market, Work Work)> PrepareNeed(HttpContext http, Exchange exchange, PlaceNeedRequest need, long member, IdempotencyKey? key)
+    {
+        if (exchange.Market(need.Market) is not { } market)
+        {
+            return UnknownMarket(need.Market);
+        }
+
+        var now = exchange.Time.GetUtcNow();
+        var spec = OrderMapper.ToSpec(need, 0, member, market.Definition, Preferred(http, exchange));
+        if (!spec.IsOk)
+        {
+            return spec.Error!;
+        }
+
+        if (OrderRules.Check(spec.Value!, market.Definition, now) is { } problem)
+        {
+            return ApiError.From(problem);
+        }
+
+        if (HoldProblem(spec.Value!.Window, spec.Value.Bid.PerUnitHour, spec.Value.MaximumPrice?.PerUnitHour, spec.Value.Rate.Value, market.Definition) is { } tooMuch)
+        {
+            return tooMuch;
+        }
+
+        return (market, new PlaceNeedWork(need, spec.Value!) { Idempotency = key });
+    }
+
+    private static ApiError UnknownMarket(string market) =>
+        ApiError.Invalid("market-unknown", $"market '{market}' does not exist; GET /v1/markets lists them");
 
     private static void MapOrderResource<TDto>(RouteGroupBuilder v1, string table, OrderSide side)
     {
@@ -384,7 +402,7 @@ internal static class Endpoints
     private static IReadOnlyList<long> Preferred(HttpContext http, Exchange exchange) =>
         exchange.MemberByKey(http.Request.Headers.Authorization.ToString()[7..].Trim())?.PreferredCounterparties ?? [];
 
-    private static IdempotencyKey? Key(HttpContext http, long member, string hash)
+    internal static IdempotencyKey? Key(HttpContext http, long member, string hash)
     {
         var key = http.Request.Headers["Idempotency-Key"].ToString();
         return string.IsNullOrEmpty(key) ? null : new IdempotencyKey(member, key, hash);
@@ -399,22 +417,8 @@ internal static class Endpoints
     private const int MaxKeyLength = 200;
 
     /// <summary>Submits work to a market and answers with its committed result (or the stored one, for a retried key).</summary>
-    internal static async Task<IResult> Answer(HttpContext http, MarketHost market, Work work)
-    {
-        var result = await market.SubmitAsync(work);
-        if (result.Error is not null)
-        {
-            return Problems.Result(result.Error);
-        }
-
-        if (result.Body is StoredJson stored)
-        {
-            http.Response.Headers["Idempotent-Replayed"] = "true";
-            return Results.Content(stored.Json, "application/json", System.Text.Encoding.UTF8, result.Status);
-        }
-
-        return Results.Json(result.Body, Json.Options, statusCode: result.Status);
-    }
+    internal static async Task<IResult> Answer(HttpContext http, MarketHost market, Work work) =>
+        Problems.Answer(http, await market.SubmitAsync(work));
 
     private static void MapAccount(RouteGroupBuilder v1)
     {

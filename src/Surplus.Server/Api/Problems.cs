@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -20,6 +21,30 @@ internal static partial class Problems
             (JsonSerializerOptions?)null, "application/problem+json");
     }
 
+    /// <summary>
+    /// Answers with a committed result: its problem, its stored JSON (marked as replayed when it
+    /// answers a retry) or its body.
+    /// </summary>
+    public static IResult Answer(HttpContext http, WorkResult result)
+    {
+        if (result.Error is not null)
+        {
+            return Result(result.Error);
+        }
+
+        if (result.Body is StoredJson stored)
+        {
+            if (stored.Replayed)
+            {
+                http.Response.Headers["Idempotent-Replayed"] = "true";
+            }
+
+            return Results.Content(stored.Json, "application/json", System.Text.Encoding.UTF8, result.Status);
+        }
+
+        return Results.Json(result.Body, Json.Options, statusCode: result.Status);
+    }
+
     /// <summary>Reads a JSON body into <typeparamref name="T"/>, with the SHA-256 of the method, path and body for idempotency.</summary>
     public static async Task<Checked<(T Value, string Hash)>> ReadAsync<T>(HttpRequest request)
         where T : class
@@ -33,38 +58,90 @@ internal static partial class Problems
             return tooLarge;
         }
 
-        byte[] body;
+        var buffer = ArrayPool<byte>.Shared.Rent(4096);
         try
         {
-            using var buffer = new MemoryStream();
-            var chunk = new byte[16 * 1024];
-            int read;
-            while ((read = await request.Body.ReadAsync(chunk, request.HttpContext.RequestAborted)) > 0)
+            var length = 0;
+            try
             {
-                if (buffer.Length + read > limit)
+                int read;
+                while ((read = await request.Body.ReadAsync(buffer.AsMemory(length), request.HttpContext.RequestAborted)) > 0)
                 {
-                    return tooLarge;
-                }
+                    length += read;
+                    if (length > limit)
+                    {
+                        return tooLarge;
+                    }
 
-                buffer.Write(chunk, 0, read);
+                    if (length == buffer.Length)
+                    {
+                        var larger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
+                        buffer.AsSpan(0, length).CopyTo(larger);
+                        ArrayPool<byte>.Shared.Return(buffer);
+                        buffer = larger;
+                    }
+                }
+            }
+            catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+            {
+                return tooLarge;
             }
 
-            body = buffer.ToArray();
+            return Bind<T>(request, buffer.AsSpan(0, length));
         }
-        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        finally
         {
-            return tooLarge;
+            ArrayPool<byte>.Shared.Return(buffer);
         }
+    }
 
-        if (body.Length == 0)
+    private static Checked<(T Value, string Hash)> Bind<T>(HttpRequest request, ReadOnlySpan<byte> body)
+        where T : class
+    {
+        if (body.IsEmpty)
         {
             return ApiError.Invalid("body-missing", $"send a JSON body describing the {Describe<T>()}");
         }
 
+        // The serializer is as strict as the shape check (required and nullable fields, no unknown
+        // ones), so a body it binds is a good one; the slower walk that names what is wrong runs
+        // only for the bodies it refuses.
+        T? value;
+        try
+        {
+            value = JsonSerializer.Deserialize<T>(body, Json.Options);
+        }
+        catch (JsonException)
+        {
+            return Explain<T>(body);
+        }
+
+        if (value is null)
+        {
+            return ApiError.Invalid("body-missing", $"send a JSON object describing the {Describe<T>()}");
+        }
+
+        return (value, RequestHash(request, body));
+    }
+
+    /// <summary>The SHA-256 of the method, path and body, as the idempotency record keeps it.</summary>
+    private static string RequestHash(HttpRequest request, ReadOnlySpan<byte> body)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        hash.AppendData(System.Text.Encoding.UTF8.GetBytes($"{request.Method} {request.Path}\n"));
+        hash.AppendData(body);
+        Span<byte> digest = stackalloc byte[32];
+        hash.GetHashAndReset(digest);
+        return Convert.ToHexStringLower(digest);
+    }
+
+    /// <summary>Why the serializer refused a body, in the words of the API.</summary>
+    private static ApiError Explain<T>(ReadOnlySpan<byte> body)
+    {
         JsonElement document;
         try
         {
-            using var parsed = JsonDocument.Parse(body);
+            using var parsed = JsonDocument.Parse(body.ToArray());
             document = parsed.RootElement.Clone();
         }
         catch (JsonException e)
@@ -84,10 +161,9 @@ internal static partial class Problems
             return ApiError.Invalid("json-invalid", $"{wrong} (in the {Describe<T>()})");
         }
 
-        T? value;
         try
         {
-            value = document.Deserialize<T>(Json.Options);
+            _ = document.Deserialize<T>(Json.Options);
         }
         catch (JsonException e)
         {
@@ -98,13 +174,7 @@ internal static partial class Problems
             return ApiError.Invalid("json-invalid", what);
         }
 
-        if (value is null)
-        {
-            return ApiError.Invalid("body-missing", $"send a JSON object describing the {Describe<T>()}");
-        }
-
-        var hash = Convert.ToHexStringLower(SHA256.HashData([.. System.Text.Encoding.UTF8.GetBytes(request.Method + " " + request.Path + "\n"), .. body]));
-        return (value, hash);
+        return ApiError.Invalid("json-invalid", $"the body is not a valid {Describe<T>()}");
     }
 
     /// <summary>

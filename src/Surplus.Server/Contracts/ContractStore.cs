@@ -1,5 +1,6 @@
 using System.Data.Common;
 using Dapper;
+using Surplus.Server.Storage;
 
 namespace Surplus.Server.Contracts;
 
@@ -17,14 +18,25 @@ internal static class ContractStore
             return;
         }
 
-        await c.ExecuteAsync(
+        await RowInsert.ExecuteAsync(c, tx,
             """
             INSERT INTO contracts (id, market, trade_id, need_id, offer_id, buyer_id, seller_id, status, trade, job, history, last_heartbeat, delivery,
                                    next_deadline, failover_state, failover, collateral, created_at, updated_at)
             VALUES (@Id, @Market, @TradeId, @NeedId, @OfferId, @BuyerId, @SellerId, @Status, @TradeJson, @JobJson, @HistoryJson, @LastHeartbeat, @DeliveryJson,
                     @NextDeadline, @FailoverState, @FailoverJson, @Collateral, @CreatedAt, @UpdatedAt)
-            """, rows, tx);
+            """,
+            InsertParameters, rows, r =>
+            [
+                r.Id, r.Market, r.TradeId, r.NeedId, r.OfferId, r.BuyerId, r.SellerId, r.Status, r.TradeJson, r.JobJson, r.HistoryJson, r.LastHeartbeat,
+                r.DeliveryJson, r.NextDeadline, r.FailoverState, r.FailoverJson, r.Collateral, r.CreatedAt, r.UpdatedAt,
+            ]);
     }
+
+    private static readonly string[] InsertParameters =
+    [
+        "Id", "Market", "TradeId", "NeedId", "OfferId", "BuyerId", "SellerId", "Status", "TradeJson", "JobJson", "HistoryJson", "LastHeartbeat",
+        "DeliveryJson", "NextDeadline", "FailoverState", "FailoverJson", "Collateral", "CreatedAt", "UpdatedAt",
+    ];
 
     public static Task UpdateAsync(DbConnection c, DbTransaction tx, ContractRow row) => c.ExecuteAsync(
         """

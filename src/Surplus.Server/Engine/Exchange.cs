@@ -205,26 +205,23 @@ internal sealed class Exchange : IDisposable
     public async Task WriteLedgerAndSignalsAsync(DbConnection c, DbTransaction tx)
     {
         var (transfers, balances) = Ledger.TakePending();
-        if (transfers.Count > 0)
-        {
-            await c.ExecuteAsync(
-                "INSERT INTO transfers (id, at, debit, credit, amount, kind, reference) VALUES (@Id, @AtTicks, @Debit, @Credit, @Amount, @Kind, @Reference)",
-                transfers, tx);
-            await c.ExecuteAsync(
-                """
-                INSERT INTO accounts (account, member_id, balance) VALUES (@Account, @Member, @Balance)
-                ON CONFLICT (account) DO UPDATE SET balance = excluded.balance
-                """,
-                balances.Select(b => new { Account = b.Key, Member = Accounts.MemberOf(b.Key), Balance = b.Value }), tx);
-        }
-
-        var signals = Signals.TakePending();
-        if (signals.Count > 0)
-        {
-            await c.ExecuteAsync(
-                "INSERT INTO signals (member_id, seq, type, at, data) VALUES (@Member, @Seq, @Type, @AtTicks, @Data)", signals, tx);
-        }
+        await RowInsert.ExecuteAsync(c, tx,
+            "INSERT INTO transfers (id, at, debit, credit, amount, kind, reference) VALUES (@Id, @At, @Debit, @Credit, @Amount, @Kind, @Reference)",
+            TransferParameters, transfers, t => [t.Id, t.AtTicks, t.Debit, t.Credit, t.Amount, t.Kind, t.Reference]);
+        await RowInsert.ExecuteAsync(c, tx,
+            """
+            INSERT INTO accounts (account, member_id, balance) VALUES (@Account, @Member, @Balance)
+            ON CONFLICT (account) DO UPDATE SET balance = excluded.balance
+            """,
+            AccountParameters, balances, b => [b.Key, Accounts.MemberOf(b.Key), b.Value]);
+        await RowInsert.ExecuteAsync(c, tx,
+            "INSERT INTO signals (member_id, seq, type, at, data) VALUES (@Member, @Seq, @Type, @At, @Data)",
+            SignalParameters, Signals.TakePending(), s => [s.Member, s.Seq, s.Type, s.AtTicks, s.Data]);
     }
+
+    private static readonly string[] TransferParameters = ["Id", "At", "Debit", "Credit", "Amount", "Kind", "Reference"];
+    private static readonly string[] AccountParameters = ["Account", "Member", "Balance"];
+    private static readonly string[] SignalParameters = ["Member", "Seq", "Type", "At", "Data"];
 
     /// <summary>After a failed write: the market's engine, the ledger and the signal numbers are read back from the store.</summary>
     public async Task ReloadAfterFailureAsync(MarketHost host)

@@ -243,10 +243,11 @@ internal sealed partial class MarketHost
         await using var transaction = await connection.BeginTransactionAsync();
         var effects = new BatchEffects(now.UtcTicks);
         var keysInBatch = new Dictionary<(long Member, string Key), (string Hash, WorkResult Result)>();
+        await using var earlierAnswers = new IdempotencyLookup(connection, transaction);
         foreach (var work in batch)
         {
             if (work.Idempotency is { } key
-                && (SameBatch(keysInBatch, key) ?? await FindIdempotentAsync(connection, transaction, key)) is { } earlier)
+                && (SameBatch(keysInBatch, key) ?? await earlierAnswers.FindAsync(key)) is { } earlier)
             {
                 work.Result = earlier;
                 continue;
@@ -255,6 +256,8 @@ internal sealed partial class MarketHost
             work.Result = Apply(work, now, effects);
             if (work.Idempotency is { } k && work.Result.Error is null)
             {
+                // Serialized once: the same text is stored for retries and sent as this answer.
+                work.Result = work.Result with { Body = new StoredJson(Json.Write(work.Result.Body), Replayed: false) };
                 effects.Idempotency.Add((k, work.Result));
                 keysInBatch[(k.Member, k.Key)] = (k.RequestHash, work.Result);
             }
@@ -640,25 +643,9 @@ internal sealed partial class MarketHost
     /// <summary>A retry that arrives in the same batch as its first request answers as that one did.</summary>
     private static WorkResult? SameBatch(Dictionary<(long Member, string Key), (string Hash, WorkResult Result)> keys, IdempotencyKey key) =>
         !keys.TryGetValue((key.Member, key.Key), out var first) ? null
-        : first.Hash == key.RequestHash ? first.Result
+        : first.Hash == key.RequestHash ? first.Result with { Body = first.Result.Body is StoredJson json ? json with { Replayed = true } : first.Result.Body }
         : WorkResult.Fail(new ApiError(422, "idempotency-key-reused", "Idempotency key reused",
             $"the Idempotency-Key '{key.Key}' was used before with another request; use a new key for a new request"));
-
-    private static async Task<WorkResult?> FindIdempotentAsync(DbConnection connection, DbTransaction transaction, IdempotencyKey key)
-    {
-        var row = await connection.QuerySingleOrDefaultAsync<(string RequestHash, int Status, string Response)?>(
-            "SELECT request_hash, status, response FROM idempotency WHERE member_id = @member AND key = @key",
-            new { member = key.Member, key = key.Key }, transaction);
-        if (row is not { } r)
-        {
-            return null;
-        }
-
-        return r.RequestHash == key.RequestHash
-            ? new WorkResult(r.Status, new StoredJson(r.Response), null)
-            : WorkResult.Fail(new ApiError(422, "idempotency-key-reused", "Idempotency key reused",
-                $"the Idempotency-Key '{key.Key}' was used before with another request; use a new key for a new request"));
-    }
 
     private static readonly string[] OfferParameters = ["Id", "Market", "Member", "Status", "Spec", "State", "CreatedAt", "UpdatedAt"];
     private static readonly string[] NeedParameters = ["Id", "Market", "Member", "Status", "Spec", "State", "Held", "CreatedAt", "UpdatedAt"];
@@ -687,7 +674,7 @@ internal sealed partial class MarketHost
             ON CONFLICT (id) DO UPDATE SET status = excluded.status, state = excluded.state, updated_at = excluded.updated_at
             """,
             OfferParameters, effects.Offers.Values,
-            r => [r.Id, r.Market, r.Member, r.Status, Json.Write(r.Request), Json.Write(r.State), r.CreatedAt, r.UpdatedAt]);
+            r => [r.Id, r.Market, r.Member, r.Status, r.SpecJson, Json.Write(r.State), r.CreatedAt, r.UpdatedAt]);
         await RowInsert.ExecuteAsync(c, tx,
             """
             INSERT INTO needs (id, market, member_id, status, spec, state, held, created_at, updated_at)
@@ -695,7 +682,7 @@ internal sealed partial class MarketHost
             ON CONFLICT (id) DO UPDATE SET status = excluded.status, state = excluded.state, held = excluded.held, updated_at = excluded.updated_at
             """,
             NeedParameters, effects.Needs.Values,
-            r => [r.Id, r.Market, r.Member, r.Status, Json.Write(r.Request), Json.Write(r.State), r.Held, r.CreatedAt, r.UpdatedAt]);
+            r => [r.Id, r.Market, r.Member, r.Status, r.SpecJson, Json.Write(r.State), r.Held, r.CreatedAt, r.UpdatedAt]);
         await RowInsert.ExecuteAsync(c, tx,
             """
             INSERT INTO trades (market, id, need_id, offer_id, buyer_id, seller_id, rate, window_start, window_end, price, amount, fee, aggressor, at)
@@ -714,7 +701,7 @@ internal sealed partial class MarketHost
         await RowInsert.ExecuteAsync(c, tx,
             "INSERT INTO idempotency (member_id, key, request_hash, status, response, created_at) VALUES (@Member, @Key, @Hash, @Status, @Response, @At)",
             IdempotencyParameters, effects.Idempotency,
-            i => [i.Key.Member, i.Key.Key, i.Key.RequestHash, i.Result.Status, Json.Write(i.Result.Body), effects.AtTicks]);
+            i => [i.Key.Member, i.Key.Key, i.Key.RequestHash, i.Result.Status, i.Result.Body is StoredJson json ? json.Json : Json.Write(i.Result.Body), effects.AtTicks]);
 
         await c.ExecuteAsync(
             """
@@ -747,5 +734,7 @@ internal sealed partial class MarketHost
     }
 }
 
-/// <summary>A response body stored as JSON text, replayed as it was.</summary>
-internal sealed record StoredJson(string Json);
+/// <summary>A response body as JSON text: stored under an idempotency key, sent as it is.</summary>
+/// <param name="Json">The body.</param>
+/// <param name="Replayed">True when it answers a retry (the first answer, given again).</param>
+internal sealed record StoredJson(string Json, bool Replayed = true);

@@ -27,6 +27,8 @@ internal sealed record NeedStateJson(long Sequence, decimal Bid, long Remaining)
 /// <summary>An offer as stored: request, engine state, status.</summary>
 internal sealed class OfferRow
 {
+    private string? specJson;
+
     public required long Id { get; init; }
 
     public required string Market { get; init; }
@@ -34,6 +36,9 @@ internal sealed class OfferRow
     public required long Member { get; init; }
 
     public required PlaceOfferRequest Request { get; init; }
+
+    /// <summary>The request as stored JSON, made once: an order's request never changes after it is placed.</summary>
+    public string SpecJson => specJson ??= Json.Write(Request);
 
     public required OfferStateJson State { get; set; }
 
@@ -53,6 +58,8 @@ internal sealed class OfferRow
 /// <summary>A need as stored: request, engine state, status, money held for it.</summary>
 internal sealed class NeedRow
 {
+    private string? specJson;
+
     public required long Id { get; init; }
 
     public required string Market { get; init; }
@@ -60,6 +67,9 @@ internal sealed class NeedRow
     public required long Member { get; init; }
 
     public required PlaceNeedRequest Request { get; init; }
+
+    /// <summary>The request as stored JSON, made once: an order's request never changes after it is placed.</summary>
+    public string SpecJson => specJson ??= Json.Write(Request);
 
     public required NeedStateJson State { get; set; }
 

@@ -1,0 +1,119 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Surplus.Contracts;
+using Surplus.Server.Engine;
+
+namespace Surplus.Server.Api;
+
+/// <summary>
+/// <c>POST /v1/orders/batch</c>: a member's offers and needs in one request. Each order is
+/// checked and placed exactly as on its own (the same problems, holds, trades and signals) and
+/// answered on its own; one refused order does not stop the others. Orders for the same market
+/// reach its engine in the order given.
+/// </summary>
+internal static class OrderBatchEndpoints
+{
+    /// <summary>Item keys are the request's key with <c>#index</c>; the store keeps keys of up to 200 characters.</summary>
+    private const int MaxBatchKeyLength = 190;
+
+    public static void Map(RouteGroupBuilder v1)
+    {
+        v1.MapPost("/orders/batch", async (HttpContext http, Exchange exchange) =>
+        {
+            var body = await Problems.ReadAsync<BatchOrdersRequest>(http.Request);
+            if (!body.IsOk)
+            {
+                return Problems.Result(body.Error!);
+            }
+
+            var key = http.Request.Headers["Idempotency-Key"].ToString();
+            if (key.Length > MaxBatchKeyLength)
+            {
+                return Problems.Result(ApiError.Invalid("idempotency-key-invalid",
+                    $"the Idempotency-Key of a batch may have at most {MaxBatchKeyLength} characters (each order is kept under the key and its index); a UUID is plenty"));
+            }
+
+            var orders = body.Value.Value.Orders;
+            var limit = exchange.Options.MaxOrdersPerBatch;
+            if (orders.Count == 0 || orders.Count > limit)
+            {
+                return Problems.Result(ApiError.Invalid("batch-size-invalid",
+                    $"a batch holds 1 to {limit} orders (the setting Surplus:MaxOrdersPerBatch); this one has {orders.Count}"));
+            }
+
+            var member = http.User.MemberId();
+            var answers = new Task<WorkResult>[orders.Count];
+            for (var i = 0; i < orders.Count; i++)
+            {
+                var itemKey = key.Length == 0 ? null : new IdempotencyKey(member, $"{key}#{i}", ItemHash(body.Value.Hash, i));
+                var work = orders[i] switch
+                {
+                    { Offer: { } offer, Need: null } => Endpoints.PrepareOffer(http, exchange, offer, member, itemKey),
+                    { Offer: null, Need: { } need } => Endpoints.PrepareNeed(http, exchange, need, member, itemKey),
+                    _ => ApiError.Invalid("batch-item-invalid", "give exactly one of offer and need"),
+                };
+
+                // Queued without waiting, so each market's engine takes the batch's orders in their order.
+                answers[i] = work.IsOk ? work.Value.Market.SubmitAsync(work.Value.Work) : Task.FromResult(WorkResult.Fail(work.Error!));
+            }
+
+            var results = await Task.WhenAll(answers);
+            if (results.All(r => r.Body is StoredJson { Replayed: true }))
+            {
+                http.Response.Headers["Idempotent-Replayed"] = "true";
+            }
+
+            return Results.Bytes(Write(orders, results), "application/json");
+        })
+        .RequireAuthorization(ApiKeyHandler.ActiveMemberPolicy).WithTags("orders").Accepts<BatchOrdersRequest>("application/json")
+        .Produces<BatchOrdersResponse>().ProducesProblem(400)
+        .WithSummary("Place several offers and needs in one request; each is answered as it would be on its own");
+    }
+
+    /// <summary>An order's own request hash: the batch's, with the order's index.</summary>
+    private static string ItemHash(string batchHash, int index) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{batchHash}#{index}")));
+
+    /// <summary>The answer, with each placed order's JSON written as the engine serialized (and stored) it.</summary>
+    private static byte[] Write(IReadOnlyList<BatchOrderItem> orders, WorkResult[] results)
+    {
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            json.WriteStartArray("results");
+            for (var i = 0; i < results.Length; i++)
+            {
+                var result = results[i];
+                json.WriteStartObject();
+                json.WriteNumber("status", result.Status);
+                if (result.Error is { } error)
+                {
+                    json.WritePropertyName("problem");
+                    JsonSerializer.Serialize(json, new ProblemDto(
+                        ApiError.TypeOf(error.Code), error.Title, error.Status, $"$.orders[{i}]: {error.Detail}"), Json.Options);
+                }
+                else
+                {
+                    json.WritePropertyName(orders[i].Offer is null ? "need" : "offer");
+                    if (result.Body is StoredJson stored)
+                    {
+                        json.WriteRawValue(stored.Json, skipInputValidation: true);
+                    }
+                    else
+                    {
+                        JsonSerializer.Serialize(json, result.Body, Json.Options);
+                    }
+                }
+
+                json.WriteEndObject();
+            }
+
+            json.WriteEndArray();
+            json.WriteEndObject();
+        }
+
+        return buffer.ToArray();
+    }
+}
