@@ -219,6 +219,66 @@ public sealed class ClientCommandTests(ServerProcess server) : IDisposable
     }
 
     [Fact]
+    public async Task BlobPutThenGet_ByTheUploader_RoundTripsTheFileCheckedAgainstItsHash()
+    {
+        var member = await Join("blob-user");
+        var file = Path.Combine(home.FullName, "model.bin");
+        var bytes = new byte[200_000];
+        Random.Shared.NextBytes(bytes);
+        await File.WriteAllBytesAsync(file, bytes);
+
+        var blob = await RunJson<BlobDto>(Env(member.ApiKey), "blob", "put", file);
+        var copy = Path.Combine(home.FullName, "copy.bin");
+        var (code, _, error) = await Run(Env(member.ApiKey), "blob", "get", blob.Location, "-o", copy);
+        var stranger = await Join("blob-stranger");
+        var (refused, _, why) = await Run(Env(stranger.ApiKey), "blob", "get", blob.Sha256, "-o", Path.Combine(home.FullName, "no.bin"));
+
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(bytes)), blob.Sha256);
+        Assert.True(code == 0, error);
+        Assert.Equal(bytes, await File.ReadAllBytesAsync(copy));
+        Assert.Equal(3, refused);
+        Assert.Contains("(not-found, HTTP 404)", why, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(home.FullName, "no.bin")));
+    }
+
+    [Fact]
+    public async Task Offer_Recurring_SendsTheRuleLocalTimeDurationAndZone()
+    {
+        var seller = await Join("weekend-seller");
+
+        var placed = await RunJson<OfferResultDto>(Env(seller.ApiKey), "offer", "--market", "compute", "--rate", "100", "--ask", "41.67",
+            "--every", "FREQ=WEEKLY;BYDAY=SA", "--at", "00:00", "--for", "24h", "--zone", "Europe/Zurich");
+
+        Assert.Equal(new RecurrenceDto("FREQ=WEEKLY;BYDAY=SA", new TimeOnly(0, 0), 1440, "Europe/Zurich", placed.Offer.Recurrence?.FirstDate), placed.Offer.Recurrence);
+        Assert.Equal("open", placed.Offer.Status);
+    }
+
+    [Fact]
+    public async Task Negotiate_BuyerAcceptsTheAsk_MakesATrade()
+    {
+        var market = "nego-" + Guid.NewGuid().ToString("N")[..6];
+        await RunJson<MarketDto>(Env(), "admin", "markets", "create", market, "--unit", "MFLOPS");
+        var seller = await Join("nego-seller");
+        var buyer = await Join("nego-buyer");
+        await RunJson<AccountDto>(Env(), "admin", "deposit", $"{buyer.Member.Id}", "10000");
+        var start = DateTimeOffset.UtcNow.AddDays(2);
+        var at = new DateTimeOffset(start.Year, start.Month, start.Day, 12, 0, 0, TimeSpan.Zero).ToString("yyyy-MM-dd'T'HH:mm'Z'", System.Globalization.CultureInfo.InvariantCulture);
+        var until = new DateTimeOffset(start.Year, start.Month, start.Day, 18, 0, 0, TimeSpan.Zero).ToString("yyyy-MM-dd'T'HH:mm'Z'", System.Globalization.CultureInfo.InvariantCulture);
+        await RunJson<OfferResultDto>(Env(seller.ApiKey), "offer", "--market", market, "--rate", "100", "--ask", "4", "--start", at, "--end", until);
+        var need = await RunJson<NeedResultDto>(Env(buyer.ApiKey), "need", "--market", market, "--rate", "100", "--bid", "2", "--start", at, "--end", until);
+        var id = need.Negotiation?.NegotiationId ?? throw new Xunit.Sdk.XunitException("no negotiation opened");
+
+        var listed = await RunJson<PageDto<NegotiationDto>>(Env(seller.ApiKey), "negotiate", "list", "--status", "open");
+        var countered = await RunJson<NegotiationResultDto>(Env(seller.ApiKey), "negotiate", "counter", $"{id}", "--price", "3");
+        var accepted = await RunJson<NegotiationResultDto>(Env(buyer.ApiKey), "negotiate", "accept", $"{id}");
+
+        Assert.Equal(id, Assert.Single(listed.Items).Id);
+        Assert.Equal(3m, countered.Negotiation.SellerPrice);
+        Assert.Equal("agreed", accepted.Negotiation.Status);
+        Assert.Equal(3m, Assert.Single(accepted.Trades).Price);
+    }
+
+    [Fact]
     public async Task AdminLedger_AfterTrading_IsBalanced()
     {
         var check = await RunJson<LedgerCheckDto>(Env(), "admin", "ledger");
