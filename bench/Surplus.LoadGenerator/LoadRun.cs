@@ -27,6 +27,9 @@ internal sealed class RunResult(int count)
 
     public int Count(params Outcome[] outcomes) => Outcomes.Count(outcomes.Contains);
 
+    /// <summary>Every order of a request took as long as the request.</summary>
+    public void Took(Order order, long ticks) => Latency.AsSpan(order.First, order.Items).Fill(ticks);
+
     public int Acked => Count(Outcome.Acked, Outcome.AckedTraded);
 
     /// <summary>The latency of acknowledged orders at quantile <paramref name="q"/> (0..1), in milliseconds.</summary>
@@ -67,7 +70,7 @@ internal static class LoadRun
     /// </summary>
     public static async Task<RunResult> ClosedLoopAsync(Uri exchange, HttpClient[] clients, Order[] orders, int concurrency, TimeSpan limit)
     {
-        var result = new RunResult(orders.Length);
+        var result = new RunResult(orders.Sum(o => o.Items));
         var next = -1;
         var start = Stopwatch.GetTimestamp();
         var deadline = start + (long)(limit.TotalSeconds * Stopwatch.Frequency);
@@ -83,8 +86,8 @@ internal static class LoadRun
                 }
 
                 var sent = Stopwatch.GetTimestamp();
-                result.Outcomes[i] = await SendAsync(exchange, client, orders[i], result, CancellationToken.None);
-                result.Latency[i] = Stopwatch.GetTimestamp() - sent;
+                await SendAsync(exchange, client, orders[i], result, CancellationToken.None);
+                result.Took(orders[i], Stopwatch.GetTimestamp() - sent);
             }
         })).ToArray();
         await Task.WhenAll(workers);
@@ -100,7 +103,7 @@ internal static class LoadRun
     /// </summary>
     public static async Task<RunResult> OpenLoopAsync(Uri exchange, HttpClient[] clients, Order[] orders, double rate, int maxInFlight, TimeSpan drain)
     {
-        var result = new RunResult(orders.Length);
+        var result = new RunResult(orders.Sum(o => o.Items));
         using var inFlight = new SemaphoreSlim(maxInFlight);
         using var cancel = new CancellationTokenSource();
         var tasks = new List<Task>(orders.Length);
@@ -126,8 +129,8 @@ internal static class LoadRun
                 {
                     try
                     {
-                        result.Outcomes[index] = await SendAsync(exchange, clients[index % clients.Length], orders[index], result, cancel.Token);
-                        result.Latency[index] = Stopwatch.GetTimestamp() - intended;
+                        await SendAsync(exchange, clients[index % clients.Length], orders[index], result, cancel.Token);
+                        result.Took(orders[index], Stopwatch.GetTimestamp() - intended);
                     }
                     finally
                     {
@@ -152,7 +155,8 @@ internal static class LoadRun
         return result;
     }
 
-    private static async Task<Outcome> SendAsync(Uri exchange, HttpClient client, Order order, RunResult result, CancellationToken cancellationToken)
+    /// <summary>Sends one request and sets the outcome of each of its orders.</summary>
+    private static async Task SendAsync(Uri exchange, HttpClient client, Order order, RunResult result, CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(exchange, order.Path))
         {
@@ -165,18 +169,47 @@ internal static class LoadRun
         {
             using var response = await client.SendAsync(request, cancellationToken);
             var body = await response.Content.ReadAsByteArrayAsync(cancellationToken);
-            if (response.StatusCode is HttpStatusCode.Created or HttpStatusCode.OK)
+            if (response.StatusCode == HttpStatusCode.Created)
             {
-                return body.AsSpan().IndexOf(TradedMarker) >= 0 ? Outcome.AckedTraded : Outcome.Acked;
+                result.Outcomes[order.First] = body.AsSpan().IndexOf(TradedMarker) >= 0 ? Outcome.AckedTraded : Outcome.Acked;
+                return;
+            }
+
+            if (response.StatusCode == HttpStatusCode.OK && order.Items > 1)
+            {
+                Batch(body, result, order);
+                return;
             }
 
             Sample(result, $"{(int)response.StatusCode} {System.Text.Encoding.UTF8.GetString(body)}");
-            return (int)response.StatusCode is >= 400 and < 500 ? Outcome.Refused : Outcome.Failed;
+            result.Outcomes.AsSpan(order.First, order.Items).Fill((int)response.StatusCode is >= 400 and < 500 ? Outcome.Refused : Outcome.Failed);
         }
         catch (Exception e) when (e is HttpRequestException or OperationCanceledException)
         {
             Sample(result, e.GetType().Name + ": " + e.Message);
-            return Outcome.Failed;
+            result.Outcomes.AsSpan(order.First, order.Items).Fill(Outcome.Failed);
+        }
+    }
+
+    /// <summary>The outcome of each order of a batch, from its result in the answer.</summary>
+    private static void Batch(byte[] body, RunResult result, Order order)
+    {
+        using var answer = System.Text.Json.JsonDocument.Parse(body);
+        var i = order.First;
+        foreach (var item in answer.RootElement.GetProperty("results").EnumerateArray())
+        {
+            if (item.GetProperty("status").GetInt32() == 201)
+            {
+                var placed = item.TryGetProperty("need", out var need) ? need : item.GetProperty("offer");
+                result.Outcomes[i] = placed.GetProperty("trades").GetArrayLength() > 0 ? Outcome.AckedTraded : Outcome.Acked;
+            }
+            else
+            {
+                Sample(result, item.GetRawText());
+                result.Outcomes[i] = Outcome.Refused;
+            }
+
+            i++;
         }
     }
 

@@ -5,8 +5,12 @@ using Surplus.Contracts;
 
 namespace Surplus.LoadGenerator;
 
-/// <summary>One order, serialized before the clock starts so the generator spends little CPU while measuring.</summary>
-internal sealed record Order(string Path, byte[] Body, string Authorization, string IdempotencyKey);
+/// <summary>
+/// One request, serialized before the clock starts so the generator spends little CPU while
+/// measuring: one order, or a batch of <paramref name="Items"/> orders of one member; its orders
+/// are numbers <paramref name="First"/> onwards of the run.
+/// </summary>
+internal sealed record Order(string Path, byte[] Body, string Authorization, string IdempotencyKey, int First = 0, int Items = 1);
 
 /// <summary>
 /// Members and the orders they send. Sellers post standing offers on the compute market; buyers
@@ -69,37 +73,68 @@ internal sealed class OrderFlow
     /// minute at least five minutes after <paramref name="now"/>, so a run has minutes before
     /// any of its windows starts.
     /// </summary>
-    public Order[] Build(int count, string run, DateTimeOffset now, int seed)
+    public Order[] Build(int count, string run, DateTimeOffset now, int seed, int batch = 1)
     {
         var random = new Random(seed);
         var minute = TimeSpan.TicksPerMinute;
         var first = new DateTimeOffset((now.UtcTicks / minute + 6) * minute, TimeSpan.Zero);
-        var orders = new Order[count];
-        for (var i = 0; i < count; i++)
+        if (batch <= 1)
         {
-            var start = first.AddHours(random.Next(Windows));
-            var key = $"{run}-{i}";
-            if (random.Next(5) == 0)
+            var orders = new Order[count];
+            for (var i = 0; i < count; i++)
             {
-                var ask = 10.00m + (random.Next(5) * 0.01m);
-                var offer = new PlaceOfferRequest(Market, 30, ask, start, start.AddHours(1));
-                orders[i] = new Order("/v1/offers", JsonSerializer.SerializeToUtf8Bytes(offer, Json), sellers[random.Next(sellers.Length)], key);
+                var (offer, need, member) = Draw(random, first);
+                orders[i] = offer is not null
+                    ? new Order("/v1/offers", JsonSerializer.SerializeToUtf8Bytes(offer, Json), member, $"{run}-{i}", i)
+                    : new Order("/v1/needs", JsonSerializer.SerializeToUtf8Bytes(need, Json), member, $"{run}-{i}", i);
             }
-            else
-            {
-                // Half the needs take the whole hour, half one of its halves: the offers' capacity
-                // over time is then uneven, as it is in a real book.
-                var (from, to) = random.Next(4) switch
-                {
-                    0 => (start, start.AddMinutes(30)),
-                    1 => (start.AddMinutes(30), start.AddHours(1)),
-                    _ => (start, start.AddHours(1)),
-                };
-                var need = new PlaceNeedRequest(Market, 10, from, to, 12.00m);
-                orders[i] = new Order("/v1/needs", JsonSerializer.SerializeToUtf8Bytes(need, Json), buyers[random.Next(buyers.Length)], key);
-            }
+
+            return orders;
         }
 
-        return orders;
+        // A batch is one member's: a seller's offers or a buyer's needs, one batch in five of offers.
+        var requests = new List<Order>();
+        for (var i = 0; i < count; i += batch)
+        {
+            var size = Math.Min(batch, count - i);
+            var offers = random.Next(5) == 0;
+            var items = new BatchOrderItem[size];
+            for (var j = 0; j < size; j++)
+            {
+                items[j] = offers ? new BatchOrderItem(Offer: Offer(random, first)) : new BatchOrderItem(Need: Need(random, first));
+            }
+
+            var member = offers ? sellers[random.Next(sellers.Length)] : buyers[random.Next(buyers.Length)];
+            requests.Add(new Order("/v1/orders/batch", JsonSerializer.SerializeToUtf8Bytes(new BatchOrdersRequest(items), Json), member, $"{run}-{i}", i, size));
+        }
+
+        return [.. requests];
+    }
+
+    private (PlaceOfferRequest? Offer, PlaceNeedRequest? Need, string Member) Draw(Random random, DateTimeOffset first) =>
+        random.Next(5) == 0
+            ? (Offer(random, first), null, sellers[random.Next(sellers.Length)])
+            : (null, Need(random, first), buyers[random.Next(buyers.Length)]);
+
+    private static PlaceOfferRequest Offer(Random random, DateTimeOffset first)
+    {
+        var start = first.AddHours(random.Next(Windows));
+        var ask = 10.00m + (random.Next(5) * 0.01m);
+        return new PlaceOfferRequest(Market, 30, ask, start, start.AddHours(1));
+    }
+
+    private static PlaceNeedRequest Need(Random random, DateTimeOffset first)
+    {
+        var start = first.AddHours(random.Next(Windows));
+
+        // Half the needs take the whole hour, half one of its halves: the offers' capacity over
+        // time is then uneven, as it is in a real book.
+        var (from, to) = random.Next(4) switch
+        {
+            0 => (start, start.AddMinutes(30)),
+            1 => (start.AddMinutes(30), start.AddHours(1)),
+            _ => (start, start.AddHours(1)),
+        };
+        return new PlaceNeedRequest(Market, 10, from, to, 12.00m);
     }
 }

@@ -18,23 +18,24 @@ var durable = new Option<string>("--durable") { Description = "Which stores to r
 durable.AcceptOnlyFromAmong("both", "on", "off");
 var mode = new Option<string>("--mode") { Description = "Which runs: both, closed (throughput) or open (latency at --rate).", DefaultValueFactory = _ => "both" };
 mode.AcceptOnlyFromAmong("both", "closed", "open");
+var batch = new Option<int>("--batch") { Description = "Orders per request: 1 posts each to /v1/offers or /v1/needs; more posts one member's orders together to /v1/orders/batch.", DefaultValueFactory = _ => 1 };
 var dataRoot = new Option<string>("--data-root") { Description = "Where the fresh data folders go (a real disk, not tmpfs, or durability costs nothing).", DefaultValueFactory = _ => Path.GetTempPath() };
 
 var root = new RootCommand("Load generator for the Surplus exchange: starts the server in this process on 127.0.0.1 with a fresh SQLite data folder and drives orders at it over loopback HTTP.")
 {
-    orders, seconds, concurrency, clients, rate, rateSeconds, maxInFlight, warmup, warmupSeconds, members, durable, mode, dataRoot,
+    orders, seconds, concurrency, clients, rate, rateSeconds, maxInFlight, warmup, warmupSeconds, members, durable, mode, batch, dataRoot,
 };
 root.SetAction(async parse =>
 {
     var settings = new LoadSettings(
         parse.GetValue(orders), TimeSpan.FromSeconds(parse.GetValue(seconds)), parse.GetValue(concurrency), parse.GetValue(clients),
         parse.GetValue(rate), TimeSpan.FromSeconds(parse.GetValue(rateSeconds)), parse.GetValue(maxInFlight), parse.GetValue(warmup),
-        TimeSpan.FromSeconds(parse.GetValue(warmupSeconds)), parse.GetValue(members), parse.GetValue(dataRoot)!);
+        TimeSpan.FromSeconds(parse.GetValue(warmupSeconds)), parse.GetValue(members), parse.GetValue(dataRoot)!, parse.GetValue(batch));
     var stores = parse.GetValue(durable) switch { "on" => new[] { true }, "off" => [false], _ => [true, false] };
     var modes = parse.GetValue(mode) switch { "closed" => new[] { false }, "open" => [true], _ => [false, true] };
-    if (settings.Orders < 1 || settings.Concurrency < 1 || settings.Clients < 1 || settings.Rate < 1 || settings.Members < 1 || settings.MaxInFlight < 1)
+    if (settings.Orders < 1 || settings.Concurrency < 1 || settings.Clients < 1 || settings.Rate < 1 || settings.Members < 1 || settings.MaxInFlight < 1 || settings.Batch < 1 || settings.Batch > 1000)
     {
-        await Console.Error.WriteLineAsync("load generator: counts and rates must be at least 1");
+        await Console.Error.WriteLineAsync("load generator: counts and rates must be at least 1, and --batch at most 1000");
         return 2;
     }
 
@@ -59,7 +60,7 @@ return await root.Parse(args).InvokeAsync();
 /// <summary>What one invocation measures.</summary>
 internal sealed record LoadSettings(
     int Orders, TimeSpan Limit, int Concurrency, int Clients, int Rate, TimeSpan RateDuration, int MaxInFlight, int Warmup, TimeSpan WarmupLimit, int Members,
-    string DataRoot);
+    string DataRoot, int Batch);
 
 /// <summary>One line of the report.</summary>
 internal sealed record Row(bool Durable, bool Open, string Load, RunResult Result, double MeanBatch, double Batches, RuntimeCosts Costs)
@@ -78,7 +79,7 @@ internal static class Runs
         try
         {
             var flow = await OrderFlow.JoinAsync(http[0], exchange.Address, settings.Members);
-            await LoadRun.ClosedLoopAsync(exchange.Address, http, flow.Build(settings.Warmup, "process-warm", DateTimeOffset.UtcNow, 3), settings.Concurrency, settings.WarmupLimit);
+            await LoadRun.ClosedLoopAsync(exchange.Address, http, flow.Build(settings.Warmup, "process-warm", DateTimeOffset.UtcNow, 3, settings.Batch), settings.Concurrency, settings.WarmupLimit);
         }
         finally
         {
@@ -100,20 +101,20 @@ internal static class Runs
         {
             var flow = await OrderFlow.JoinAsync(http[0], exchange.Address, settings.Members);
             await Console.Error.WriteLineAsync($"[{name}] {settings.Members} sellers and {settings.Members} buyers joined; warming up for {settings.WarmupLimit.TotalSeconds:0} s or {settings.Warmup} orders");
-            var warm = await LoadRun.ClosedLoopAsync(exchange.Address, http, flow.Build(settings.Warmup, "warm", DateTimeOffset.UtcNow, 1), settings.Concurrency, settings.WarmupLimit);
+            var warm = await LoadRun.ClosedLoopAsync(exchange.Address, http, flow.Build(settings.Warmup, "warm", DateTimeOffset.UtcNow, 1, settings.Batch), settings.Concurrency, settings.WarmupLimit);
             if (warm.Acked < warm.Outcomes.Count(o => o != Outcome.NotSent))
             {
                 throw new InvalidOperationException($"the warm-up was not all acknowledged ({warm.Acked} of {warm.Outcomes.Count(o => o != Outcome.NotSent)}): {string.Join(" | ", warm.Samples)}");
             }
 
             var count = open ? (int)Math.Min(int.MaxValue, (long)settings.Rate * (long)settings.RateDuration.TotalSeconds) : settings.Orders;
-            var batch = flow.Build(count, open ? "open" : "closed", DateTimeOffset.UtcNow, 2);
+            var requests = flow.Build(count, open ? "open" : "closed", DateTimeOffset.UtcNow, 2, settings.Batch);
             var before = await exchange.BatchesAsync(http[0]);
             await Console.Error.WriteLineAsync($"[{name}] sending {count} orders");
             var costs = RuntimeCosts.Now();
             var result = open
-                ? await LoadRun.OpenLoopAsync(exchange.Address, http, batch, settings.Rate, settings.MaxInFlight, TimeSpan.FromSeconds(30))
-                : await LoadRun.ClosedLoopAsync(exchange.Address, http, batch, settings.Concurrency, settings.Limit);
+                ? await LoadRun.OpenLoopAsync(exchange.Address, http, requests, settings.Rate / (double)settings.Batch, settings.MaxInFlight, TimeSpan.FromSeconds(30))
+                : await LoadRun.ClosedLoopAsync(exchange.Address, http, requests, settings.Concurrency, settings.Limit);
             var spent = RuntimeCosts.Now() - costs;
             var after = await exchange.BatchesAsync(http[0]);
             var batches = after.Batches - before.Batches;
@@ -140,7 +141,7 @@ internal static class Runs
             : null;
         text.AppendLine(CultureInfo.InvariantCulture, $"Machine: {cpu ?? RuntimeInformation.ProcessArchitecture.ToString()}, {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}, {(GCSettings.IsServerGC ? "server" : "workstation")} GC");
         text.AppendLine(CultureInfo.InvariantCulture, $"Command: dotnet run -c Release --project bench/Surplus.LoadGenerator{(args.Length > 0 ? " -- " + string.Join(' ', args) : "")}");
-        text.AppendLine(CultureInfo.InvariantCulture, $"Orders: compute market, 1 offer (rate 30, 1 h) to 4 crossing needs (rate 10, 30 or 60 min), {settings.Members} sellers and {settings.Members} buyers, Idempotency-Key on every order, {settings.Clients} HttpClients over loopback HTTP/1.1, client and server in one process; each run on a fresh exchange, measured after a warm-up of {settings.WarmupLimit.TotalSeconds:0} s or {settings.Warmup:N0} orders (and the process warmed up once on a throwaway exchange).");
+        text.AppendLine(CultureInfo.InvariantCulture, $"Orders: compute market, 1 offer (rate 30, 1 h) to 4 crossing needs (rate 10, 30 or 60 min), {settings.Members} sellers and {settings.Members} buyers, Idempotency-Key on every {(settings.Batch > 1 ? $"request, {settings.Batch} orders of one member per request (POST /v1/orders/batch; latency is the request's)" : "order")}, {settings.Clients} HttpClients over loopback HTTP/1.1, client and server in one process; each run on a fresh exchange, measured after a warm-up of {settings.WarmupLimit.TotalSeconds:0} s or {settings.Warmup:N0} orders (and the process warmed up once on a throwaway exchange).");
         text.AppendLine();
         text.AppendLine("| SQLite synchronous | mode | load | orders acknowledged | refused / failed | time (s) | acknowledged/s | p50 (ms) | p90 (ms) | p99 (ms) | max (ms) | traded on arrival | commands per transaction |");
         text.AppendLine("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");

@@ -30,11 +30,11 @@ public sealed class ServerOptions
     /// <summary>The largest request body accepted, in bytes.</summary>
     public long MaxRequestBodyBytes { get; set; } = 1_048_576;
 
-    /// <summary>The largest blob <c>PUT /v1/blobs</c> accepts, in bytes (default 256 MiB).</summary>
-    public long MaxBlobBytes { get; set; } = 268_435_456;
-
     /// <summary>The most orders one POST /v1/orders/batch may carry.</summary>
     public int MaxOrdersPerBatch { get; set; } = 1000;
+
+    /// <summary>The largest blob <c>PUT /v1/blobs</c> accepts, in bytes (default 256 MiB).</summary>
+    public long MaxBlobBytes { get; set; } = 268_435_456;
 
     /// <summary>Requests per second allowed to one API key (a token bucket with this refill and twice this burst).</summary>
     public int RateLimitPerSecond { get; set; } = 1000;
