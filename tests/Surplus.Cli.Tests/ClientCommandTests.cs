@@ -349,6 +349,48 @@ public sealed class ClientCommandTests(ServerProcess server) : IDisposable
         Assert.Equal("settled", (await seller.GetContractAsync(contract.Id)).Status);
     }
 
+    [Fact]
+    public async Task Contracts_SellerMovesAndBuyerResults_FromAcceptToSettled()
+    {
+        var market = "moves-" + Guid.NewGuid().ToString("N")[..6];
+        await RunJson<MarketDto>(Env(), "admin", "markets", "create", market, "--unit", "MFLOPS", "--slot", "1", "--stage-lead", "0");
+        var seller = await Join("moves-seller");
+        var buyer = await Join("moves-buyer");
+        await RunJson<AccountDto>(Env(), "admin", "deposit", $"{buyer.Member.Id}", "1000");
+        using var buyerClient = new SurplusClient(new Uri(server.Url), buyer.ApiKey);
+        using var sellerClient = buyerClient.WithKey(seller.ApiKey);
+        var now = DateTimeOffset.UtcNow;
+        var start = new DateTimeOffset(now.Ticks - (now.Ticks % TimeSpan.TicksPerSecond), TimeSpan.Zero).AddSeconds(20);
+        await sellerClient.PlaceOfferAsync(new PlaceOfferRequest(market, 5, 1m, start, start.AddMinutes(5)));
+        await buyerClient.PlaceNeedAsync(new PlaceNeedRequest(market, 5, start, start.AddMinutes(5), 1m, Mode: "spot", Job: new JobDto("https://example.com/p.wasm", "blob:")));
+        var id = Assert.Single((await sellerClient.GetContractsAsync(role: "seller")).Items, c => c.Market == market).Id.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+        await RunJson<ContractDto>(Env(seller.ApiKey), "contracts", "accept", id);
+        await RunJson<ContractDto>(Env(seller.ApiKey), "contracts", "stage", id);
+        while (DateTimeOffset.UtcNow < start.AddMilliseconds(200))
+        {
+            await Task.Delay(100);
+        }
+
+        await RunJson<ContractDto>(Env(seller.ApiKey), "contracts", "start", id);
+        var archive = Path.Combine(home.FullName, "results.tar.gz");
+        await using (var file = File.Create(archive))
+        {
+            await ResultsArchive("total,5\n").CopyToAsync(file);
+        }
+
+        var delivered = await RunJson<ContractDto>(Env(seller.ApiKey), "contracts", "deliver", id, "--results", archive, "--exit-code", "3", "--wall-ms", "12");
+        var fetched = await RunJson<JsonElement>(Env(buyer.ApiKey), "contracts", "results", id, "-o", Path.Combine(home.FullName, "got"));
+        var confirmed = await RunJson<ContractDto>(Env(buyer.ApiKey), "contracts", "confirm", id);
+
+        var sha = Convert.ToHexStringLower(SHA256.HashData(await File.ReadAllBytesAsync(archive)));
+        Assert.Equal("delivered", delivered.Status);
+        Assert.Equal(new DeliveryDto("blob:" + sha, sha, 3, 12), delivered.Delivery);
+        Assert.Equal(3, fetched.GetProperty("exitCode").GetInt32());
+        Assert.Equal("total,5\n", await File.ReadAllTextAsync(Path.Combine(home.FullName, "got", "out", "sum.csv")));
+        Assert.Equal("settled", confirmed.Status);
+    }
+
     /// <summary>A results archive as the agent makes it: out/…, stdout, stderr (tar.gz).</summary>
     private static MemoryStream ResultsArchive(string sum)
     {
