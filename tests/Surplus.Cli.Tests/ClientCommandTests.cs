@@ -350,6 +350,24 @@ public sealed class ClientCommandTests(ServerProcess server) : IDisposable
     }
 
     [Fact]
+    public async Task NeedWithJob_SpotNeedNobodyServes_ExitsOneSayingItEndedWithoutResults()
+    {
+        var market = "empty-" + Guid.NewGuid().ToString("N")[..6];
+        await RunJson<MarketDto>(Env(), "admin", "markets", "create", market, "--unit", "MFLOPS");
+        var buyer = await Join("lonely-buyer");
+        await RunJson<AccountDto>(Env(), "admin", "deposit", $"{buyer.Member.Id}", "1000");
+        var program = Path.Combine(home.FullName, "p.wasm");
+        await File.WriteAllBytesAsync(program, [0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0]);
+
+        var (code, output, error) = await Run(Env(buyer.ApiKey), "need", "--market", market, "--rate", "10", "--bid", "2", "--mode", "spot",
+            "--start", "+2m", "--end", "+10m", "--program", program, "--results", "out");
+
+        Assert.True(code == 1, $"exit {code}: {output} {error}");
+        Assert.Matches("^surplus: need [0-9]+ ended without results: need [0-9]+ cancelled", error.Split('\n').Last(l => l.Length > 0));
+        Assert.False(Directory.Exists(Path.Combine(home.FullName, "out")));
+    }
+
+    [Fact]
     public async Task Contracts_SellerMovesAndBuyerResults_FromAcceptToSettled()
     {
         var market = "moves-" + Guid.NewGuid().ToString("N")[..6];
