@@ -123,6 +123,7 @@ public static class ServerApp
         app.UseAuthorization();
         Endpoints.Map(app);
         ContractEndpoints.Map(app);
+        Dashboard.DashboardEndpoints.Map(app);
         app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
         var metrics = app.Services.GetRequiredService<ExchangeMetrics>();
         app.MapMetrics("/metrics", metrics.Registry).AllowAnonymous();

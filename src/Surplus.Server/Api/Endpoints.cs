@@ -17,6 +17,7 @@ internal static class Endpoints
         MapMarkets(v1);
         MapOrders(v1);
         MapAccount(v1);
+        MarketDataEndpoints.Map(v1);
         NegotiationEndpoints.Map(v1);
         SignalEndpoints.Map(v1);
         AdminEndpoints.Map(v1);

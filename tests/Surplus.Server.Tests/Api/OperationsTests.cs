@@ -42,6 +42,7 @@ public sealed class OperationsTests(Exchanges exchanges)
             "/v1/offers", "/v1/offers/{id}", "/v1/needs", "/v1/needs/{id}", "/v1/account", "/v1/account/entries", "/v1/events",
             "/v1/admin/members", "/v1/admin/members/{id}/suspend", "/v1/admin/members/{id}/deposit", "/v1/admin/markets",
             "/v1/admin/markets/{id}/halt", "/v1/admin/ledger",
+            "/v1/markets/{id}/summary", "/v1/markets/{id}/candles", "/v1/markets/{id}/capacity",
         })
         {
             Assert.True(paths.TryGetProperty(path, out _), $"the OpenAPI document lists {path}");

@@ -1,0 +1,280 @@
+using System.Globalization;
+using Dapper;
+using Surplus.Contracts;
+using Surplus.Market;
+using Surplus.Server.Engine;
+
+namespace Surplus.Server.Api;
+
+/// <summary>
+/// Market data for anyone, no key needed (like the book): a summary per market, price history as
+/// candles, and offered against contracted capacity over time. See docs/api.md, "Market data".
+/// </summary>
+internal static class MarketDataEndpoints
+{
+    /// <summary>The candle intervals the API serves, by name.</summary>
+    internal static readonly IReadOnlyDictionary<string, TimeSpan> Intervals = new Dictionary<string, TimeSpan>(StringComparer.Ordinal)
+    {
+        ["1m"] = TimeSpan.FromMinutes(1),
+        ["5m"] = TimeSpan.FromMinutes(5),
+        ["15m"] = TimeSpan.FromMinutes(15),
+        ["1h"] = TimeSpan.FromHours(1),
+        ["6h"] = TimeSpan.FromHours(6),
+        ["1d"] = TimeSpan.FromDays(1),
+    };
+
+    /// <summary>The most candles one request may span.</summary>
+    internal const int MaxCandles = 1000;
+
+    /// <summary>The longest range the capacity view covers.</summary>
+    internal static readonly TimeSpan MaxCapacityRange = TimeSpan.FromDays(31);
+
+    /// <summary>The most buckets the capacity view answers with; longer ranges get coarser buckets.</summary>
+    internal const int MaxBuckets = 500;
+
+    private static readonly TimeSpan DefaultCapacityRange = TimeSpan.FromDays(3);
+
+    // Coarser buckets for long ranges, each a whole number of slots when it is used.
+    private static readonly int[] BucketSteps = [300, 900, 1800, 3600, 7200, 21600, 43200, 86400];
+
+    // Capacity of contracts that ended this way no longer serves anyone.
+    private const string LiveContract = "(c.status IS NULL OR c.status NOT IN ('no-show', 'failed', 'cancelled'))";
+
+    public static void Map(RouteGroupBuilder v1)
+    {
+        v1.MapGet("/markets/{id}/summary", Summary)
+            .AllowAnonymous().WithTags("markets").Produces<MarketSummaryDto>().ProducesProblem(400).ProducesProblem(404)
+            .WithSummary("Best offer and need with depth for a window (default: the coming whole hour), the last trade and the last 24 hours' volume");
+
+        v1.MapGet("/markets/{id}/candles", Candles)
+            .AllowAnonymous().WithTags("markets").Produces<CandlesDto>().ProducesProblem(400).ProducesProblem(404)
+            .WithSummary("Price history per unit-hour: open, high, low, close and volume per interval (1m, 5m, 15m, 1h, 6h, 1d) of the trades made in it");
+
+        v1.MapGet("/markets/{id}/capacity", Capacity)
+            .AllowAnonymous().WithTags("markets").Produces<CapacityDto>().ProducesProblem(400).ProducesProblem(404)
+            .WithSummary("Offered (unsold) against contracted capacity per slot, or per coarser bucket for long ranges (at most 31 days; default 3 days from the start of the current hour)");
+    }
+
+    private static async Task<IResult> Summary(string id, DateTimeOffset? start, DateTimeOffset? end, Exchange exchange)
+    {
+        if (exchange.Market(id) is not { } market)
+        {
+            return Problems.Result(ApiError.NotFound($"market '{id}'"));
+        }
+
+        if (start is null && end is null)
+        {
+            var hour = TimeSpan.FromHours(1).Ticks;
+            var next = (exchange.Time.GetUtcNow().UtcTicks / hour + 1) * hour;
+            start = new DateTimeOffset(next, TimeSpan.Zero);
+            end = start.Value.AddHours(1);
+        }
+
+        var window = OrderMapper.Window(start, end, market.Definition);
+        if (!window.IsOk)
+        {
+            return Problems.Result(window.Error!);
+        }
+
+        var result = await market.SubmitAsync(new QueryWork(engine => engine.Depth(window.Value)));
+        if (result.Error is not null)
+        {
+            return Problems.Result(result.Error);
+        }
+
+        var depth = (BookDepth)result.Body!;
+        var since = exchange.Time.GetUtcNow().AddDays(-1).UtcTicks;
+        await using var c = await exchange.Database.OpenAsync();
+        var last = await c.QuerySingleOrDefaultAsync<(string Price, long At)?>(
+            "SELECT price, at FROM trades WHERE market = @id ORDER BY id DESC LIMIT 1", new { id });
+        var day = (await c.QueryAsync<(long Rate, long WindowStart, long WindowEnd, long Amount)>(
+            "SELECT rate, window_start, window_end, amount FROM trades WHERE market = @id AND at >= @since", new { id, since })).ToList();
+
+        var definition = market.Definition;
+        return Results.Ok(new MarketSummaryDto(
+            id, definition.Unit, market.Halted, window.Value.Start, window.Value.End,
+            depth.Offers.Count > 0 ? depth.Offers[0].Price.PerUnitHour : null, depth.Offers.Count > 0 ? depth.Offers[0].Rate : 0, depth.Offers.Sum(l => l.Rate),
+            depth.Needs.Count > 0 ? depth.Needs[0].Price.PerUnitHour : null, depth.Needs.Count > 0 ? depth.Needs[0].Rate : 0, depth.Needs.Sum(l => l.Rate),
+            last is { } l ? ParsePrice(l.Price) : null, last is { } t ? new DateTimeOffset(t.At, TimeSpan.Zero) : null,
+            day.Count, day.Sum(d => UnitHours(d.Rate, d.WindowStart, d.WindowEnd)), day.Sum(d => d.Amount)));
+    }
+
+    private static async Task<IResult> Candles(string id, string? interval, DateTimeOffset? start, DateTimeOffset? end, Exchange exchange)
+    {
+        if (exchange.Market(id) is null)
+        {
+            return Problems.Result(ApiError.NotFound($"market '{id}'"));
+        }
+
+        var name = interval ?? "1h";
+        if (!Intervals.TryGetValue(name, out var step))
+        {
+            return Problems.Result(ApiError.Invalid("interval-invalid",
+                $"interval '{name}' is not served; use one of {string.Join(", ", Intervals.Keys)}"));
+        }
+
+        // Without an end, the candles run up to the interval that holds the present; without a start, 100 intervals back.
+        var to = end ?? new DateTimeOffset(Steps(exchange.Time.GetUtcNow().UtcTicks + 1, step.Ticks) * step.Ticks, TimeSpan.Zero);
+        var from = start ?? to - (step * 100);
+        if (from.UtcTicks % step.Ticks != 0 || to.UtcTicks % step.Ticks != 0)
+        {
+            return Problems.Result(ApiError.Invalid("range-not-aligned",
+                $"start and end must fall on {name} boundaries (UTC), such as {new DateTimeOffset(from.UtcTicks / step.Ticks * step.Ticks, TimeSpan.Zero):yyyy-MM-dd'T'HH:mm:ss'Z'}"));
+        }
+
+        if (to <= from)
+        {
+            return Problems.Result(ApiError.Invalid("range-invalid", "end must be after start"));
+        }
+
+        if ((to - from).Ticks / step.Ticks > MaxCandles)
+        {
+            return Problems.Result(ApiError.Invalid("range-too-long",
+                $"one request spans at most {MaxCandles} intervals of {name}; shorten the range or use a longer interval"));
+        }
+
+        await using var c = await exchange.Database.OpenAsync();
+        var trades = await c.QueryAsync<(long At, string Price, long Rate, long WindowStart, long WindowEnd, long Amount)>(
+            "SELECT at, price, rate, window_start, window_end, amount FROM trades WHERE market = @id AND at >= @from AND at < @to ORDER BY at, id",
+            new { id, from = from.UtcTicks, to = to.UtcTicks });
+
+        var candles = new List<CandleDto>();
+        foreach (var group in trades.GroupBy(t => t.At / step.Ticks * step.Ticks))
+        {
+            var prices = group.Select(t => ParsePrice(t.Price)).ToList();
+            candles.Add(new CandleDto(
+                new DateTimeOffset(group.Key, TimeSpan.Zero), prices[0], prices.Max(), prices.Min(), prices[^1],
+                group.Sum(t => UnitHours(t.Rate, t.WindowStart, t.WindowEnd)), group.Sum(t => t.Amount), prices.Count));
+        }
+
+        return Results.Ok(new CandlesDto(id, name, from, to, candles));
+    }
+
+    private static async Task<IResult> Capacity(string id, DateTimeOffset? start, DateTimeOffset? end, Exchange exchange)
+    {
+        if (exchange.Market(id) is not { } market)
+        {
+            return Problems.Result(ApiError.NotFound($"market '{id}'"));
+        }
+
+        var slot = market.Definition.Slot;
+        if (start is null && end is null)
+        {
+            // From the start of the current hour (or slot, when slots are longer or do not divide an hour), so buckets fall on round times.
+            var align = TimeSpan.FromHours(1).Ticks % slot.Ticks == 0 ? TimeSpan.FromHours(1).Ticks : slot.Ticks;
+            start = new DateTimeOffset(exchange.Time.GetUtcNow().UtcTicks / align * align, TimeSpan.Zero);
+            end = start + DefaultCapacityRange;
+        }
+
+        var window = OrderMapper.Window(start, end, market.Definition);
+        if (!window.IsOk)
+        {
+            return Problems.Result(window.Error!);
+        }
+
+        var range = window.Value;
+        if (range.Length > MaxCapacityRange)
+        {
+            return Problems.Result(ApiError.Invalid("range-too-long",
+                $"the capacity view covers at most {MaxCapacityRange.TotalDays:0} days; shorten the range"));
+        }
+
+        var bucket = BucketFor(range.Length, slot);
+        var count = (int)Steps(range.EndTicks - range.StartTicks, bucket.Ticks);
+        var result = await market.SubmitAsync(new QueryWork(engine => OfferedSeconds(engine, range, bucket.Ticks, count)));
+        if (result.Error is not null)
+        {
+            return Problems.Result(result.Error);
+        }
+
+        var offered = (decimal[])result.Body!;
+        var contracted = new decimal[count];
+        await using (var c = await exchange.Database.OpenAsync())
+        {
+            var trades = await c.QueryAsync<(long Rate, long WindowStart, long WindowEnd)>(
+                $"""
+                SELECT t.rate, t.window_start, t.window_end FROM trades t
+                LEFT JOIN contracts c ON c.market = t.market AND c.trade_id = t.id
+                WHERE t.market = @id AND t.window_end > @start AND t.window_start < @end AND {LiveContract}
+                """,
+                new { id, start = range.StartTicks, end = range.EndTicks });
+            foreach (var t in trades)
+            {
+                Spread(contracted, range, bucket.Ticks, t.WindowStart, t.WindowEnd, t.Rate);
+            }
+        }
+
+        var buckets = new List<CapacityBucketDto>(count);
+        for (var i = 0; i < count; i++)
+        {
+            var from = range.StartTicks + (i * bucket.Ticks);
+            var to = Math.Min(from + bucket.Ticks, range.EndTicks);
+            var seconds = (decimal)TimeSpan.FromTicks(to - from).TotalSeconds;
+            buckets.Add(new CapacityBucketDto(new DateTimeOffset(from, TimeSpan.Zero), new DateTimeOffset(to, TimeSpan.Zero),
+                Math.Round(offered[i] / seconds, 4), Math.Round(contracted[i] / seconds, 4)));
+        }
+
+        return Results.Ok(new CapacityDto(id, market.Definition.Unit, range.Start, range.End, (int)bucket.TotalSeconds, buckets));
+    }
+
+    /// <summary>The slot, or the finest coarser step that keeps the range within <see cref="MaxBuckets"/> buckets.</summary>
+    internal static TimeSpan BucketFor(TimeSpan range, TimeSpan slot)
+    {
+        if (range.Ticks <= slot.Ticks * MaxBuckets)
+        {
+            return slot;
+        }
+
+        foreach (var seconds in BucketSteps)
+        {
+            var step = TimeSpan.FromSeconds(seconds);
+            if (step > slot && step.Ticks % slot.Ticks == 0 && Steps(range.Ticks, step.Ticks) <= MaxBuckets)
+            {
+                return step;
+            }
+        }
+
+        return slot * Steps(range.Ticks, slot.Ticks * MaxBuckets);
+    }
+
+    /// <summary>Unit-seconds of unsold capacity per bucket, summed over the open offers (run on the engine's loop).</summary>
+    private static decimal[] OfferedSeconds(MarketEngine engine, Window range, long bucket, int count)
+    {
+        var sums = new decimal[count];
+        foreach (var offer in engine.Offers)
+        {
+            var segments = offer.Capacity;
+            for (var i = 0; i + 1 < segments.Count; i++)
+            {
+                if (segments[i].Spare > 0)
+                {
+                    Spread(sums, range, bucket, segments[i].StartTicks, segments[i + 1].StartTicks, segments[i].Spare);
+                }
+            }
+        }
+
+        return sums;
+    }
+
+    /// <summary>Adds <paramref name="rate"/> × seconds of overlap between <c>[from, to)</c> and each bucket.</summary>
+    private static void Spread(decimal[] sums, Window range, long bucket, long from, long to, long rate)
+    {
+        from = Math.Max(from, range.StartTicks);
+        to = Math.Min(to, range.EndTicks);
+        while (from < to)
+        {
+            var index = (int)((from - range.StartTicks) / bucket);
+            var bucketEnd = Math.Min(range.StartTicks + ((index + 1) * bucket), range.EndTicks);
+            var until = Math.Min(to, bucketEnd);
+            sums[index] += rate * ((decimal)(until - from) / TimeSpan.TicksPerSecond);
+            from = until;
+        }
+    }
+
+    private static decimal UnitHours(long rate, long start, long end) => rate * (decimal)(end - start) / TimeSpan.TicksPerHour;
+
+    /// <summary>How many steps cover <paramref name="value"/>: the quotient rounded up.</summary>
+    private static long Steps(long value, long step) => (value + step - 1) / step;
+
+    private static decimal ParsePrice(string price) => decimal.Parse(price, NumberStyles.Number, CultureInfo.InvariantCulture);
+}
