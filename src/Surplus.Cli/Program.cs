@@ -20,6 +20,11 @@ var root = new RootCommand("Surplus: a marketplace for spare computing capacity.
     BlobCommand.Create(),
     AdminCommand.Create(),
 };
+foreach (var command in MemberCommands.MarketData())
+{
+    root.Subcommands.Add(command);
+}
+
 root.Options.Add(Cli.Json);
 root.Options.Add(Cli.Url);
 root.SetAction(_ =>

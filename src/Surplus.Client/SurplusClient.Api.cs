@@ -37,6 +37,18 @@ public sealed partial class SurplusClient
     public Task<PageDto<TradeDto>> GetTradesAsync(string market, int? limit = null, string? cursor = null, CancellationToken cancellationToken = default) =>
         GetAsync<PageDto<TradeDto>>($"/v1/markets/{Segment(market)}/trades{Query(("limit", limit), ("cursor", cursor))}", cancellationToken);
 
+    /// <summary>A market at a glance: best offer and need with depth for a window (default: the coming whole hour), the last trade and the last 24 hours.</summary>
+    public Task<MarketSummaryDto> GetSummaryAsync(string market, DateTimeOffset? start = null, DateTimeOffset? end = null, CancellationToken cancellationToken = default) =>
+        GetAsync<MarketSummaryDto>($"/v1/markets/{Segment(market)}/summary{Query(("start", start), ("end", end))}", cancellationToken);
+
+    /// <summary>Price history: open, high, low, close and volume per interval (1m, 5m, 15m, 1h, 6h, 1d).</summary>
+    public Task<CandlesDto> GetCandlesAsync(string market, string? interval = null, DateTimeOffset? start = null, DateTimeOffset? end = null, CancellationToken cancellationToken = default) =>
+        GetAsync<CandlesDto>($"/v1/markets/{Segment(market)}/candles{Query(("interval", interval), ("start", start), ("end", end))}", cancellationToken);
+
+    /// <summary>Offered (unsold) against contracted capacity per slot or coarser bucket.</summary>
+    public Task<CapacityDto> GetCapacityAsync(string market, DateTimeOffset? start = null, DateTimeOffset? end = null, CancellationToken cancellationToken = default) =>
+        GetAsync<CapacityDto>($"/v1/markets/{Segment(market)}/capacity{Query(("start", start), ("end", end))}", cancellationToken);
+
     // Offers and needs
 
     /// <summary>Places an offer; the answer carries its state and its trades. Retried safely under one Idempotency-Key (fresh unless given).</summary>

@@ -279,6 +279,28 @@ public sealed class ClientCommandTests(ServerProcess server) : IDisposable
     }
 
     [Fact]
+    public async Task MarketData_SummaryCandlesCapacity_ShowTheBookAndTheTape()
+    {
+        var market = "data-" + Guid.NewGuid().ToString("N")[..6];
+        await RunJson<MarketDto>(Env(), "admin", "markets", "create", market, "--unit", "GB");
+        var seller = await Join("data-seller");
+        var start = DateTimeOffset.UtcNow.AddHours(1);
+        start = new DateTimeOffset(start.Year, start.Month, start.Day, start.Hour, 0, 0, TimeSpan.Zero);
+        var iso = (DateTimeOffset t) => t.ToString("yyyy-MM-dd'T'HH:mm'Z'", System.Globalization.CultureInfo.InvariantCulture);
+        await RunJson<OfferResultDto>(Env(seller.ApiKey), "offer", "--market", market, "--rate", "30", "--ask", "2.5", "--start", iso(start), "--end", iso(start.AddHours(1)));
+
+        var summary = await RunJson<MarketSummaryDto>(Env(), "summary", "--market", market, "--start", iso(start), "--end", iso(start.AddHours(1)));
+        var candles = await RunJson<CandlesDto>(Env(), "candles", "--market", market, "--interval", "1h");
+        var capacity = await RunJson<CapacityDto>(Env(), "capacity", "--market", market, "--start", iso(start), "--end", iso(start.AddHours(1)));
+
+        Assert.Equal(2.5m, summary.BestOffer);
+        Assert.Equal(30, summary.BestOfferRate);
+        Assert.Equal("1h", candles.Interval);
+        Assert.Empty(candles.Candles);
+        Assert.All(capacity.Buckets, b => Assert.Equal(30m, b.Offered));
+    }
+
+    [Fact]
     public async Task AdminLedger_AfterTrading_IsBalanced()
     {
         var check = await RunJson<LedgerCheckDto>(Env(), "admin", "ledger");
