@@ -74,7 +74,7 @@ public static class ServerApp
         {
             limiter.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(http =>
                 RateLimitPartition.GetTokenBucketLimiter(
-                    http.Request.Headers.Authorization.ToString() is { Length: > 0 } key ? key : http.Connection.RemoteIpAddress?.ToString() ?? "anonymous",
+                    Partition(http),
                     _ => new TokenBucketRateLimiterOptions
                     {
                         TokenLimit = Math.Max(1, options.RateLimitPerSecond * 2),
@@ -118,8 +118,8 @@ public static class ServerApp
                 $"{context.HttpContext.Request.Method} is not allowed on {context.HttpContext.Request.Path}; /openapi/v1.json lists the methods of each path")),
             _ => Task.CompletedTask,
         });
-        app.UseRateLimiter();
         app.UseAuthentication();
+        app.UseRateLimiter();
         app.UseAuthorization();
         Endpoints.Map(app);
         ContractEndpoints.Map(app);
@@ -129,4 +129,14 @@ public static class ServerApp
         app.MapMetrics("/metrics", metrics.Registry).AllowAnonymous();
         return app;
     }
+
+    /// <summary>
+    /// Whose requests share a token bucket: a member's (by its id) or the operator's, once the key
+    /// is authenticated; otherwise the caller's address, so that unknown or made-up keys cannot
+    /// each get a bucket of their own.
+    /// </summary>
+    private static string Partition(HttpContext http) =>
+        http.User.FindFirst(System.Security.Claims.ClaimTypes.NameIdentifier)?.Value is { } member ? "member:" + member
+        : http.User.IsInRole("admin") ? "admin"
+        : "address:" + (http.Connection.RemoteIpAddress?.ToString() ?? "unknown");
 }

@@ -90,7 +90,8 @@ internal static class Endpoints
             return ApiError.From(e);
         }
 
-        if (preferences?.WebhookUrl is { } url
+        // An empty URL turns the webhook off.
+        if (preferences?.WebhookUrl is { Length: > 0 } url
             && (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https")))
         {
             return ApiError.Invalid("webhook-invalid", $"the webhook '{url}' is not an absolute http or https URL");

@@ -287,7 +287,9 @@ internal sealed class Exchange : IDisposable
                 """
                 UPDATE members SET
                   name = COALESCE(@name, name), address = COALESCE(@address, address), attributes = COALESCE(@attributes, attributes),
-                  preferred = COALESCE(@preferred, preferred), webhook_url = COALESCE(@url, webhook_url), webhook_secret = COALESCE(@secret, webhook_secret)
+                  preferred = COALESCE(@preferred, preferred),
+                  webhook_url = CASE WHEN @url = '' THEN NULL ELSE COALESCE(@url, webhook_url) END,
+                  webhook_secret = CASE WHEN @url = '' OR @secret = '' THEN NULL ELSE COALESCE(@secret, webhook_secret) END
                 WHERE id = @id
                 """,
                 new

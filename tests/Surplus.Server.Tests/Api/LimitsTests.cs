@@ -101,4 +101,16 @@ public sealed class RateLimitTests(SlowExchanges exchanges) : IClassFixture<Slow
 
         Assert.Equal(new AccountDto("USD", 2, 0, 0), await quietResponse.Read<AccountDto>(HttpStatusCode.OK));
     }
+
+    [Fact]
+    public async Task Requests_EachWithAnotherMadeUpKey_ShareTheCallersOneBucket()
+    {
+        var exchange = exchanges.For(Store.Sqlite);
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 20).Select(i => exchange.CreateClient($"sk_made_up_{i}").GetAsync("/v1/account")));
+
+        // Unknown keys are 401 while the caller's bucket lasts, then 429: a new key each time buys nothing.
+        Assert.All(responses, r => Assert.Contains(r.StatusCode, new[] { HttpStatusCode.Unauthorized, HttpStatusCode.TooManyRequests }));
+        Assert.InRange(responses.Count(r => r.StatusCode == HttpStatusCode.TooManyRequests), 20 - 9, 20 - 1);
+    }
 }

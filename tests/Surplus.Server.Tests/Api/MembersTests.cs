@@ -86,6 +86,24 @@ public sealed class MembersTests(Exchanges exchanges)
     [Theory]
     [InlineData(Store.Sqlite)]
     [InlineData(Store.Postgres)]
+    public async Task PatchMe_EmptyWebhookUrl_TurnsTheWebhookOffAndKeepsTheRest(Store store)
+    {
+        var exchange = exchanges.For(store);
+        var trader = await exchange.Trader("hooked");
+        await (await trader.Client.Patch("/v1/members/me", new UpdateMemberRequest(
+            Address: "192.0.2.11:7000", Preferences: new PreferencesDto(WebhookUrl: "https://hooks.example/on", WebhookSecret: "s1")))).Read<MemberDto>(HttpStatusCode.OK);
+
+        var off = await (await trader.Client.Send(HttpMethod.Patch, "/v1/members/me", """{"preferences":{"webhookUrl":""}}"""))
+            .Read<MemberDto>(HttpStatusCode.OK);
+
+        Assert.Null(off.WebhookUrl);
+        Assert.Null((await trader.Client.Get<MemberDto>("/v1/members/me")).WebhookUrl);
+        Assert.Equal("192.0.2.11:7000", off.Address);
+    }
+
+    [Theory]
+    [InlineData(Store.Sqlite)]
+    [InlineData(Store.Postgres)]
     public async Task PatchMe_OnlyAddress_LeavesTheRestAsItWas(Store store)
     {
         var exchange = exchanges.For(store);
