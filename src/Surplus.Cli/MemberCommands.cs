@@ -83,6 +83,66 @@ internal static class MemberCommands
         return book;
     }
 
+    /// <summary><c>surplus summary</c>, <c>surplus candles</c>, <c>surplus capacity</c>: the market data the dashboard shows.</summary>
+    public static IEnumerable<Command> MarketData()
+    {
+        Option<string> Market() => Opt.Of<string>("--market", "The market.", "market", required: true);
+        Option<string?> Start() => Opt.Of<string?>("--start", "From (ISO-8601, \"2026-11-28 09:00 Europe/Zurich\", now, +1h).", "time");
+        Option<string?> End() => Opt.Of<string?>("--end", "Until.", "time");
+
+        var (m1, s1, e1) = (Market(), Start(), End());
+        var summary = new Command("summary", "A market at a glance: best offer and need for a window (default: the coming whole hour), the last trade, the last 24 hours.") { m1, s1, e1 };
+        Cli.Act(summary, async c =>
+        {
+            var x = await c.Anonymous.GetSummaryAsync(c.Value(m1), Opt.Time(c, s1), Opt.Time(c, e1), c.Cancel);
+            var (_, digits) = await c.MoneyAsync();
+            return c.Print(x, v =>
+            {
+                var grid = new Grid().AddColumn().AddColumn();
+                grid.AddRow("[bold]market[/]", $"{Cli.Esc(v.Market)} ({Cli.Esc(v.Unit)}){(v.Halted ? " [red]halted[/]" : "")}");
+                grid.AddRow("window", Cli.Esc(TimeInput.ShowWindow(v.Start, v.End)));
+                grid.AddRow("best offer", v.BestOffer is { } a ? $"[red]{Render.D(a)}[/] × {v.BestOfferRate} (of {v.OfferRate} offered)" : "none");
+                grid.AddRow("best need", v.BestNeed is { } b ? $"[green]{Render.D(b)}[/] × {v.BestNeedRate} (of {v.NeedRate} wanted)" : "none");
+                grid.AddRow("last trade", v.LastPrice is { } p ? $"{Render.D(p)} at {Cli.Esc(TimeInput.Show(v.LastTradeAt))}" : "none yet");
+                grid.AddRow("24 hours", $"{v.Trades24h} trades, {Render.D(v.Volume24h)} unit-hours, {CliContext.Amount(v.Amount24hMinor, digits)}");
+                c.Out.Write(grid);
+            });
+        });
+
+        var (m2, s2, e2) = (Market(), Start(), End());
+        var interval = Opt.Of<string?>("--interval", "1m, 5m, 15m, 1h (default), 6h or 1d.", "interval");
+        var candles = new Command("candles", "Price history per unit-hour: open, high, low, close and volume per interval.") { m2, interval, s2, e2 };
+        Cli.Act(candles, async c => c.Print(
+            await c.Anonymous.GetCandlesAsync(c.Value(m2), c.Value(interval), Opt.Time(c, s2), Opt.Time(c, e2), c.Cancel),
+            v =>
+            {
+                var t = Render.Table("start", "open", "high", "low", "close", "volume", "trades");
+                foreach (var k in v.Candles)
+                {
+                    t.AddRow(Cli.Esc(TimeInput.Show(k.Start)), Render.D(k.Open), Render.D(k.High), Render.D(k.Low), Render.D(k.Close), Render.D(k.Volume), $"{k.Trades}");
+                }
+
+                c.Out.Write(t);
+            }));
+
+        var (m3, s3, e3) = (Market(), Start(), End());
+        var capacity = new Command("capacity", "Offered (unsold) against contracted capacity over time.") { m3, s3, e3 };
+        Cli.Act(capacity, async c => c.Print(
+            await c.Anonymous.GetCapacityAsync(c.Value(m3), Opt.Time(c, s3), Opt.Time(c, e3), c.Cancel),
+            v =>
+            {
+                var t = Render.Table("from", "to", $"offered ({v.Unit})", $"contracted ({v.Unit})");
+                foreach (var b in v.Buckets.Where(b => b.Offered != 0 || b.Contracted != 0))
+                {
+                    t.AddRow(Cli.Esc(TimeInput.Show(b.Start)), Cli.Esc(TimeInput.Show(b.End)), Render.D(b.Offered), Render.D(b.Contracted));
+                }
+
+                c.Out.Write(t);
+            }));
+
+        return [summary, candles, capacity];
+    }
+
     public static Command Trades()
     {
         var market = Opt.Of<string>("--market", "The market.", "market", required: true);

@@ -10,6 +10,7 @@ var root = new RootCommand("Surplus: a marketplace for spare computing capacity.
     MemberCommands.Markets(),
     OrderCommands.Offer(),
     OrderCommands.Need(),
+    BatchCommand.Create(),
     MemberCommands.Book(),
     MemberCommands.Trades(),
     DealCommands.Negotiate(),
@@ -21,6 +22,11 @@ var root = new RootCommand("Surplus: a marketplace for spare computing capacity.
     AgentCommand.Create(),
     DemoCommand.Create(),
 };
+foreach (var command in MemberCommands.MarketData())
+{
+    root.Subcommands.Add(command);
+}
+
 root.Options.Add(Cli.Json);
 root.Options.Add(Cli.Url);
 root.SetAction(_ =>

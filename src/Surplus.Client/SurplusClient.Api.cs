@@ -37,6 +37,18 @@ public sealed partial class SurplusClient
     public Task<PageDto<TradeDto>> GetTradesAsync(string market, int? limit = null, string? cursor = null, CancellationToken cancellationToken = default) =>
         GetAsync<PageDto<TradeDto>>($"/v1/markets/{Segment(market)}/trades{Query(("limit", limit), ("cursor", cursor))}", cancellationToken);
 
+    /// <summary>A market at a glance: best offer and need with depth for a window (default: the coming whole hour), the last trade and the last 24 hours.</summary>
+    public Task<MarketSummaryDto> GetSummaryAsync(string market, DateTimeOffset? start = null, DateTimeOffset? end = null, CancellationToken cancellationToken = default) =>
+        GetAsync<MarketSummaryDto>($"/v1/markets/{Segment(market)}/summary{Query(("start", start), ("end", end))}", cancellationToken);
+
+    /// <summary>Price history: open, high, low, close and volume per interval (1m, 5m, 15m, 1h, 6h, 1d).</summary>
+    public Task<CandlesDto> GetCandlesAsync(string market, string? interval = null, DateTimeOffset? start = null, DateTimeOffset? end = null, CancellationToken cancellationToken = default) =>
+        GetAsync<CandlesDto>($"/v1/markets/{Segment(market)}/candles{Query(("interval", interval), ("start", start), ("end", end))}", cancellationToken);
+
+    /// <summary>Offered (unsold) against contracted capacity per slot or coarser bucket.</summary>
+    public Task<CapacityDto> GetCapacityAsync(string market, DateTimeOffset? start = null, DateTimeOffset? end = null, CancellationToken cancellationToken = default) =>
+        GetAsync<CapacityDto>($"/v1/markets/{Segment(market)}/capacity{Query(("start", start), ("end", end))}", cancellationToken);
+
     // Offers and needs
 
     /// <summary>Places an offer; the answer carries its state and its trades. Retried safely under one Idempotency-Key (fresh unless given).</summary>
@@ -78,6 +90,14 @@ public sealed partial class SurplusClient
     /// <summary>Cancels an open need; its hold is released. Sent once.</summary>
     public Task<NeedDto> CancelNeedAsync(long id, CancellationToken cancellationToken = default) =>
         SendAsync<NeedDto>(HttpMethod.Delete, $"/v1/needs/{id}", null, Retry.Never, null, cancellationToken);
+
+    /// <summary>
+    /// Places several offers and needs in one request, in the order given; each is answered as on
+    /// its own (a refused one carries its problem and does not stop the others). Retried safely
+    /// under one Idempotency-Key (each order is kept under the key and its index).
+    /// </summary>
+    public Task<BatchOrdersResponse> PlaceOrdersAsync(BatchOrdersRequest request, string? idempotencyKey = null, CancellationToken cancellationToken = default) =>
+        PostAsync<BatchOrdersResponse>("/v1/orders/batch", request, idempotencyKey, cancellationToken);
 
     // Negotiations
 

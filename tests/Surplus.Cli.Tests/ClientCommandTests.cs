@@ -195,6 +195,112 @@ public sealed class ClientCommandTests(ServerProcess server) : IDisposable
     }
 
     [Fact]
+    public async Task Orders_FileWithAGoodAndABadOrder_PlacesTheGoodOneAndExitsThree()
+    {
+        var seller = await Join("batch-seller");
+        var start = DateTimeOffset.UtcNow.AddDays(3);
+        start = new DateTimeOffset(start.Year, start.Month, start.Day, 6, 0, 0, TimeSpan.Zero);
+        var file = Path.Combine(home.FullName, "orders.json");
+        await File.WriteAllTextAsync(file, JsonSerializer.Serialize(new BatchOrdersRequest(
+        [
+            new BatchOrderItem(Offer: new PlaceOfferRequest("compute", 40, 3m, start, start.AddHours(1))),
+            new BatchOrderItem(Offer: new PlaceOfferRequest("nowhere", 40, 3m, start, start.AddHours(1))),
+        ]), Json));
+
+        var (code, output, error) = await Run(Env(seller.ApiKey), "orders", "--file", file, "--json");
+        var offers = await RunJson<PageDto<OfferDto>>(Env(seller.ApiKey), "offer", "list");
+
+        Assert.Equal(3, code);
+        Assert.Equal("surplus: 1 of 2 orders were refused (see their problems)", error.Trim());
+        var response = JsonSerializer.Deserialize<BatchOrdersResponse>(output, Json)!;
+        Assert.Equal([201, 400], response.Results.Select(r => r.Status));
+        Assert.Equal("urn:surplus:problem:market-unknown", response.Results[1].Problem?.Type);
+        Assert.Equal(response.Results[0].Offer!.Offer.Id, Assert.Single(offers.Items).Id);
+    }
+
+    [Fact]
+    public async Task BlobPutThenGet_ByTheUploader_RoundTripsTheFileCheckedAgainstItsHash()
+    {
+        var member = await Join("blob-user");
+        var file = Path.Combine(home.FullName, "model.bin");
+        var bytes = new byte[200_000];
+        Random.Shared.NextBytes(bytes);
+        await File.WriteAllBytesAsync(file, bytes);
+
+        var blob = await RunJson<BlobDto>(Env(member.ApiKey), "blob", "put", file);
+        var copy = Path.Combine(home.FullName, "copy.bin");
+        var (code, _, error) = await Run(Env(member.ApiKey), "blob", "get", blob.Location, "-o", copy);
+        var stranger = await Join("blob-stranger");
+        var (refused, _, why) = await Run(Env(stranger.ApiKey), "blob", "get", blob.Sha256, "-o", Path.Combine(home.FullName, "no.bin"));
+
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(bytes)), blob.Sha256);
+        Assert.True(code == 0, error);
+        Assert.Equal(bytes, await File.ReadAllBytesAsync(copy));
+        Assert.Equal(3, refused);
+        Assert.Contains("(not-found, HTTP 404)", why, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(home.FullName, "no.bin")));
+    }
+
+    [Fact]
+    public async Task Offer_Recurring_SendsTheRuleLocalTimeDurationAndZone()
+    {
+        var seller = await Join("weekend-seller");
+
+        var placed = await RunJson<OfferResultDto>(Env(seller.ApiKey), "offer", "--market", "compute", "--rate", "100", "--ask", "41.67",
+            "--every", "FREQ=WEEKLY;BYDAY=SA", "--at", "00:00", "--for", "24h", "--zone", "Europe/Zurich");
+
+        Assert.Equal(new RecurrenceDto("FREQ=WEEKLY;BYDAY=SA", new TimeOnly(0, 0), 1440, "Europe/Zurich", placed.Offer.Recurrence?.FirstDate), placed.Offer.Recurrence);
+        Assert.Equal("open", placed.Offer.Status);
+    }
+
+    [Fact]
+    public async Task Negotiate_BuyerAcceptsTheAsk_MakesATrade()
+    {
+        var market = "nego-" + Guid.NewGuid().ToString("N")[..6];
+        await RunJson<MarketDto>(Env(), "admin", "markets", "create", market, "--unit", "MFLOPS");
+        var seller = await Join("nego-seller");
+        var buyer = await Join("nego-buyer");
+        await RunJson<AccountDto>(Env(), "admin", "deposit", $"{buyer.Member.Id}", "10000");
+        var start = DateTimeOffset.UtcNow.AddDays(2);
+        var at = new DateTimeOffset(start.Year, start.Month, start.Day, 12, 0, 0, TimeSpan.Zero).ToString("yyyy-MM-dd'T'HH:mm'Z'", System.Globalization.CultureInfo.InvariantCulture);
+        var until = new DateTimeOffset(start.Year, start.Month, start.Day, 18, 0, 0, TimeSpan.Zero).ToString("yyyy-MM-dd'T'HH:mm'Z'", System.Globalization.CultureInfo.InvariantCulture);
+        await RunJson<OfferResultDto>(Env(seller.ApiKey), "offer", "--market", market, "--rate", "100", "--ask", "4", "--start", at, "--end", until);
+        var need = await RunJson<NeedResultDto>(Env(buyer.ApiKey), "need", "--market", market, "--rate", "100", "--bid", "2", "--start", at, "--end", until);
+        var id = need.Negotiation?.NegotiationId ?? throw new Xunit.Sdk.XunitException("no negotiation opened");
+
+        var listed = await RunJson<PageDto<NegotiationDto>>(Env(seller.ApiKey), "negotiate", "list", "--status", "open");
+        var countered = await RunJson<NegotiationResultDto>(Env(seller.ApiKey), "negotiate", "counter", $"{id}", "--price", "3");
+        var accepted = await RunJson<NegotiationResultDto>(Env(buyer.ApiKey), "negotiate", "accept", $"{id}");
+
+        Assert.Equal(id, Assert.Single(listed.Items).Id);
+        Assert.Equal(3m, countered.Negotiation.SellerPrice);
+        Assert.Equal("agreed", accepted.Negotiation.Status);
+        Assert.Equal(3m, Assert.Single(accepted.Trades).Price);
+    }
+
+    [Fact]
+    public async Task MarketData_SummaryCandlesCapacity_ShowTheBookAndTheTape()
+    {
+        var market = "data-" + Guid.NewGuid().ToString("N")[..6];
+        await RunJson<MarketDto>(Env(), "admin", "markets", "create", market, "--unit", "GB");
+        var seller = await Join("data-seller");
+        var start = DateTimeOffset.UtcNow.AddHours(1);
+        start = new DateTimeOffset(start.Year, start.Month, start.Day, start.Hour, 0, 0, TimeSpan.Zero);
+        var iso = (DateTimeOffset t) => t.ToString("yyyy-MM-dd'T'HH:mm'Z'", System.Globalization.CultureInfo.InvariantCulture);
+        await RunJson<OfferResultDto>(Env(seller.ApiKey), "offer", "--market", market, "--rate", "30", "--ask", "2.5", "--start", iso(start), "--end", iso(start.AddHours(1)));
+
+        var summary = await RunJson<MarketSummaryDto>(Env(), "summary", "--market", market, "--start", iso(start), "--end", iso(start.AddHours(1)));
+        var candles = await RunJson<CandlesDto>(Env(), "candles", "--market", market, "--interval", "1h");
+        var capacity = await RunJson<CapacityDto>(Env(), "capacity", "--market", market, "--start", iso(start), "--end", iso(start.AddHours(1)));
+
+        Assert.Equal(2.5m, summary.BestOffer);
+        Assert.Equal(30, summary.BestOfferRate);
+        Assert.Equal("1h", candles.Interval);
+        Assert.Empty(candles.Candles);
+        Assert.All(capacity.Buckets, b => Assert.Equal(30m, b.Offered));
+    }
+
+    [Fact]
     public async Task AdminLedger_AfterTrading_IsBalanced()
     {
         var check = await RunJson<LedgerCheckDto>(Env(), "admin", "ledger");
@@ -263,6 +369,66 @@ public sealed class ClientCommandTests(ServerProcess server) : IDisposable
         var only = Assert.Single(outcome.RootElement.GetProperty("contracts").EnumerateArray());
         Assert.Equal(contract.Id, only.GetProperty("id").GetInt64());
         Assert.Equal("settled", (await seller.GetContractAsync(contract.Id)).Status);
+    }
+
+    [Fact]
+    public async Task NeedWithJob_SpotNeedNobodyServes_ExitsOneSayingItEndedWithoutResults()
+    {
+        var market = "empty-" + Guid.NewGuid().ToString("N")[..6];
+        await RunJson<MarketDto>(Env(), "admin", "markets", "create", market, "--unit", "MFLOPS");
+        var buyer = await Join("lonely-buyer");
+        await RunJson<AccountDto>(Env(), "admin", "deposit", $"{buyer.Member.Id}", "1000");
+        var program = Path.Combine(home.FullName, "p.wasm");
+        await File.WriteAllBytesAsync(program, [0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0]);
+
+        var (code, output, error) = await Run(Env(buyer.ApiKey), "need", "--market", market, "--rate", "10", "--bid", "2", "--mode", "spot",
+            "--start", "+2m", "--end", "+10m", "--program", program, "--results", "out");
+
+        Assert.True(code == 1, $"exit {code}: {output} {error}");
+        Assert.Matches("^surplus: need [0-9]+ ended without results: need [0-9]+ cancelled", error.Split('\n').Last(l => l.Length > 0));
+        Assert.False(Directory.Exists(Path.Combine(home.FullName, "out")));
+    }
+
+    [Fact]
+    public async Task Contracts_SellerMovesAndBuyerResults_FromAcceptToSettled()
+    {
+        var market = "moves-" + Guid.NewGuid().ToString("N")[..6];
+        await RunJson<MarketDto>(Env(), "admin", "markets", "create", market, "--unit", "MFLOPS", "--slot", "1", "--stage-lead", "0");
+        var seller = await Join("moves-seller");
+        var buyer = await Join("moves-buyer");
+        await RunJson<AccountDto>(Env(), "admin", "deposit", $"{buyer.Member.Id}", "1000");
+        using var buyerClient = new SurplusClient(new Uri(server.Url), buyer.ApiKey);
+        using var sellerClient = buyerClient.WithKey(seller.ApiKey);
+        var now = DateTimeOffset.UtcNow;
+        var start = new DateTimeOffset(now.Ticks - (now.Ticks % TimeSpan.TicksPerSecond), TimeSpan.Zero).AddSeconds(20);
+        await sellerClient.PlaceOfferAsync(new PlaceOfferRequest(market, 5, 1m, start, start.AddMinutes(5)));
+        await buyerClient.PlaceNeedAsync(new PlaceNeedRequest(market, 5, start, start.AddMinutes(5), 1m, Mode: "spot", Job: new JobDto("https://example.com/p.wasm", "blob:")));
+        var id = Assert.Single((await sellerClient.GetContractsAsync(role: "seller")).Items, c => c.Market == market).Id.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+        await RunJson<ContractDto>(Env(seller.ApiKey), "contracts", "accept", id);
+        await RunJson<ContractDto>(Env(seller.ApiKey), "contracts", "stage", id);
+        while (DateTimeOffset.UtcNow < start.AddMilliseconds(200))
+        {
+            await Task.Delay(100);
+        }
+
+        await RunJson<ContractDto>(Env(seller.ApiKey), "contracts", "start", id);
+        var archive = Path.Combine(home.FullName, "results.tar.gz");
+        await using (var file = File.Create(archive))
+        {
+            await ResultsArchive("total,5\n").CopyToAsync(file);
+        }
+
+        var delivered = await RunJson<ContractDto>(Env(seller.ApiKey), "contracts", "deliver", id, "--results", archive, "--exit-code", "3", "--wall-ms", "12");
+        var fetched = await RunJson<JsonElement>(Env(buyer.ApiKey), "contracts", "results", id, "-o", Path.Combine(home.FullName, "got"));
+        var confirmed = await RunJson<ContractDto>(Env(buyer.ApiKey), "contracts", "confirm", id);
+
+        var sha = Convert.ToHexStringLower(SHA256.HashData(await File.ReadAllBytesAsync(archive)));
+        Assert.Equal("delivered", delivered.Status);
+        Assert.Equal(new DeliveryDto("blob:" + sha, sha, 3, 12), delivered.Delivery);
+        Assert.Equal(3, fetched.GetProperty("exitCode").GetInt32());
+        Assert.Equal("total,5\n", await File.ReadAllTextAsync(Path.Combine(home.FullName, "got", "out", "sum.csv")));
+        Assert.Equal("settled", confirmed.Status);
     }
 
     /// <summary>A results archive as the agent makes it: out/…, stdout, stderr (tar.gz).</summary>
