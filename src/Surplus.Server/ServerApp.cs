@@ -52,7 +52,12 @@ public static class ServerApp
         services.AddHttpClient(Signals.WebhookDispatcher.ClientName, client => client.Timeout = TimeSpan.FromSeconds(10))
 
             // A redirect is an answer that is not a 2xx: the signal is tried again, never posted elsewhere.
-            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
+            {
+                AllowAutoRedirect = false,
+                PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+                ConnectCallback = Signals.WebhookConnections.Connect(options.WebhookPrivateAddresses),
+            })
 
             // Not four log lines per post: the dispatcher logs what fails.
             .RemoveAllLoggers();

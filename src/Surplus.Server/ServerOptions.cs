@@ -45,6 +45,9 @@ public sealed class ServerOptions
     /// <summary>How often the engines are told the time (expiries, recurrences), in milliseconds.</summary>
     public int TickMilliseconds { get; set; } = 1000;
 
+    /// <summary>True lets webhooks go to private, loopback and link-local addresses (a closed network's own receivers; tests).</summary>
+    public bool WebhookPrivateAddresses { get; set; }
+
     /// <summary>How many times a webhook post is tried before it waits for the next signal.</summary>
     public int WebhookAttempts { get; set; } = 5;
 }

@@ -36,7 +36,7 @@ internal static class Endpoints
             }
 
             var request = body.Value.Value;
-            if (CheckProfile(request.Name, request.Address, request.Attributes, request.Preferences) is { } bad)
+            if (CheckProfile(request.Name, request.Address, request.Attributes, request.Preferences, exchange.Options.WebhookPrivateAddresses) is { } bad)
             {
                 return Problems.Result(bad);
             }
@@ -61,7 +61,7 @@ internal static class Endpoints
             }
 
             var update = body.Value.Value;
-            if (CheckProfile(update.Name ?? "unchanged", update.Address, update.Attributes, update.Preferences) is { } bad)
+            if (CheckProfile(update.Name ?? "unchanged", update.Address, update.Attributes, update.Preferences, exchange.Options.WebhookPrivateAddresses) is { } bad)
             {
                 return Problems.Result(bad);
             }
@@ -73,7 +73,8 @@ internal static class Endpoints
         .Accepts<UpdateMemberRequest>("application/json").Produces<MemberDto>().ProducesProblem(400);
     }
 
-    private static ApiError? CheckProfile(string? name, string? address, IReadOnlyDictionary<string, string>? attributes, PreferencesDto? preferences)
+    private static ApiError? CheckProfile(
+        string? name, string? address, IReadOnlyDictionary<string, string>? attributes, PreferencesDto? preferences, bool webhookPrivateAddresses)
     {
         if (string.IsNullOrWhiteSpace(name) || name.Trim().Length > 100)
         {
@@ -95,6 +96,11 @@ internal static class Endpoints
             && (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https")))
         {
             return ApiError.Invalid("webhook-invalid", $"the webhook '{url}' is not an absolute http or https URL");
+        }
+
+        if (preferences?.WebhookUrl is { Length: > 0 } hook && Signals.WebhookConnections.Problem(new Uri(hook), webhookPrivateAddresses) is { } inside)
+        {
+            return ApiError.Invalid("webhook-invalid", inside);
         }
 
         // The store's columns are this wide; a longer value must be a 400, not a failed write.

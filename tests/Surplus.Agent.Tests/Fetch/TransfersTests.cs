@@ -2,6 +2,7 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using Surplus.Agent.Fetch;
+using Surplus.Contracts;
 
 namespace Surplus.Agent.Tests.Fetch;
 

@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Surplus.Contracts;
+using Surplus.Server.Tests.Api;
 using Surplus.Server.Tests.Infrastructure;
 
 namespace Surplus.Server.Tests.Signals;
@@ -16,6 +17,9 @@ namespace Surplus.Server.Tests.Signals;
 public sealed class WebhookTests
 {
     private const string Secret = "whsec_test_5f1c";
+
+    // The receiver listens on loopback, which the exchange refuses unless the operator allows it.
+    private const string PrivateAddresses = "Surplus:WebhookPrivateAddresses";
     private static readonly DateTimeOffset Tuesday = new(2026, 11, 24, 0, 0, 0, TimeSpan.Zero);
 
     [Theory]
@@ -25,7 +29,7 @@ public sealed class WebhookTests
     {
         await using var receiver = await WebhookReceiver.Start();
         receiver.RefuseFirst = 4;
-        await using var exchange = new ExchangeFactory(store, extra: new Dictionary<string, string?> { ["Surplus:WebhookAttempts"] = "3" });
+        await using var exchange = new ExchangeFactory(store, extra: new Dictionary<string, string?> { ["Surplus:WebhookAttempts"] = "3", [PrivateAddresses] = "true" });
         var (buyerId, buyerKey) = await JoinWithWebhook(exchange, "buyer", receiver.Url, Secret);
         var (_, _, sellerKey) = await exchange.Join("seller");
 
@@ -63,7 +67,7 @@ public sealed class WebhookTests
         await using var receiver = await WebhookReceiver.Start();
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         receiver.Hold = release.Task;
-        await using var exchange = new ExchangeFactory(store);
+        await using var exchange = new ExchangeFactory(store, extra: new Dictionary<string, string?> { [PrivateAddresses] = "true" });
         var (buyerId, _, buyerKey) = await exchange.Join("buyer");
         var (_, _, sellerKey) = await exchange.Join("seller");
         await exchange.Deposit(buyerId, 1_000_000);
@@ -91,6 +95,39 @@ public sealed class WebhookTests
         release.SetResult();
         await Drive(exchange, async () => receiver.Taken.Count == await SignalCount(exchange, buyerKey), "every signal delivered");
         AssertDelivered(receiver.Taken, await AllSignals(exchange, buyerKey));
+    }
+
+    [Theory]
+    [InlineData("http://127.0.0.1:9/hook")]
+    [InlineData("http://localhost:9/hook")]
+    [InlineData("http://10.1.2.3/hook")]
+    [InlineData("http://169.254.169.254/latest/meta-data")]
+    [InlineData("http://[::1]:9/hook")]
+    public async Task Join_WebhookAtAPrivateAddress_Is400UnlessTheOperatorAllowsIt(string url)
+    {
+        await using var exchange = new ExchangeFactory(Store.Sqlite);
+        using var anonymous = exchange.CreateClient();
+
+        var detail = await (await anonymous.PostAsJsonAsync("/v1/members", new JoinRequest("inside", Preferences: new PreferencesDto(WebhookUrl: url)), Infrastructure.Api.Json))
+            .Problem(HttpStatusCode.BadRequest, "webhook-invalid");
+
+        Assert.Contains("public addresses", detail, StringComparison.Ordinal);
+        Assert.Empty((await exchange.Admin().Get<PageDto<MemberDto>>("/v1/admin/members")).Items);
+    }
+
+    [Fact]
+    public async Task Connect_NameThatResolvesToLoopback_IsRefusedWhenTheConnectionIsMade()
+    {
+        await using var receiver = await WebhookReceiver.Start();
+        var port = new Uri(receiver.Url).Port;
+        using var refusing = new HttpClient(new SocketsHttpHandler { ConnectCallback = Server.Signals.WebhookConnections.Connect(allowPrivate: false) });
+        using var allowing = new HttpClient(new SocketsHttpHandler { ConnectCallback = Server.Signals.WebhookConnections.Connect(allowPrivate: true) });
+
+        var refused = await Assert.ThrowsAsync<HttpRequestException>(() => refusing.PostAsync($"http://localhost:{port}/hook", new StringContent("{}")));
+        using var allowed = await allowing.PostAsync($"http://localhost:{port}/hook", new StringContent("{}"));
+
+        Assert.Contains("not a public address", refused.ToString(), StringComparison.Ordinal);
+        Assert.Equal(1, receiver.Attempts);
     }
 
     /// <summary>Each signal once, in order, ids consecutive, signed with the secret, the same as the poll shows.</summary>

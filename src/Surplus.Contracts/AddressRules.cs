@@ -1,9 +1,9 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace Surplus.Agent.Fetch;
+namespace Surplus.Contracts;
 
-/// <summary>Which addresses a fetch may connect to: public ones only, unless private ones are allowed.</summary>
+/// <summary>Which addresses the exchange (webhooks) and an agent (fetches) may connect to: public ones only, unless private ones are allowed.</summary>
 public static class AddressRules
 {
     /// <summary>True for loopback, private (RFC 1918, unique-local), link-local, carrier-grade NAT, unspecified, multicast and broadcast addresses.</summary>

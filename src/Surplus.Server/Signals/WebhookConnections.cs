@@ -1,0 +1,57 @@
+using System.Net;
+using System.Net.Sockets;
+using Surplus.Contracts;
+
+namespace Surplus.Server.Signals;
+
+/// <summary>
+/// Where webhook posts may go. A member names the URL, so without a rule a member could make the
+/// exchange post into the operator's own network (its database, a cloud metadata service): the
+/// host's addresses are resolved and checked when the connection is made, and only a checked
+/// address is connected to, so a name that changes its answer between check and use gains nothing.
+/// </summary>
+internal static class WebhookConnections
+{
+    /// <summary>What is wrong with a webhook URL before any post, or null: a literal private, loopback or link-local address, or <c>localhost</c>.</summary>
+    public static string? Problem(Uri url, bool allowPrivate)
+    {
+        ArgumentNullException.ThrowIfNull(url);
+        if (allowPrivate)
+        {
+            return null;
+        }
+
+        var inside = url.IsLoopback || (IPAddress.TryParse(url.IdnHost, out var address) && AddressRules.IsPrivate(address));
+        return inside
+            ? $"the webhook '{url}' points at a private, loopback or link-local address; the exchange posts only to public addresses (the operator may allow others with Surplus:WebhookPrivateAddresses)"
+            : null;
+    }
+
+    /// <summary>A connect callback for the webhook client that refuses non-public addresses unless they are allowed.</summary>
+    public static Func<SocketsHttpConnectionContext, CancellationToken, ValueTask<Stream>> Connect(bool allowPrivate) => async (context, cancellationToken) =>
+    {
+        var host = context.DnsEndPoint.Host;
+        var addresses = IPAddress.TryParse(host.Trim('[', ']'), out var literal) ? [literal] : await Dns.GetHostAddressesAsync(host, cancellationToken);
+        if (addresses.Length == 0)
+        {
+            throw new HttpRequestException($"{host} has no address");
+        }
+
+        if (!allowPrivate && addresses.FirstOrDefault(AddressRules.IsPrivate) is { } inside)
+        {
+            throw new HttpRequestException($"{host} resolves to {inside}, which is not a public address; webhooks are posted to public addresses only");
+        }
+
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            await socket.ConnectAsync(addresses, context.DnsEndPoint.Port, cancellationToken);
+            return new NetworkStream(socket, ownsSocket: true);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    };
+}
