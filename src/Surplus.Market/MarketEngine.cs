@@ -66,6 +66,7 @@ public sealed partial class MarketEngine
             clock = snapshot.Clock.UtcTicks,
             nextSequence = snapshot.NextSequence,
             nextTradeId = snapshot.NextTradeId,
+            Halted = snapshot.Halted,
         };
         foreach (var state in snapshot.Offers)
         {
@@ -100,7 +101,8 @@ public sealed partial class MarketEngine
         offers.Values.OrderBy(o => o.Sequence).Select(o => o.ToState()).ToList(),
         needs.Values.OrderBy(n => n.Sequence).Select(n => n.ToState()).ToList(),
         negotiations.Values.OrderBy(n => n.Id.Value).Select(n => n.ToState()).ToList(),
-        nextNegotiationId);
+        nextNegotiationId,
+        Halted);
 
     /// <summary>The open offer with this id, if any.</summary>
     public OfferState? FindOffer(OfferId id) => offers.TryGetValue(id.Value, out var o) ? o.ToState() : null;
@@ -193,6 +195,8 @@ public sealed partial class MarketEngine
 
                 break;
         }
+
+        OfferReturnedCapacity(events);
     }
 
     private DateTimeOffset Now => new(clock, TimeSpan.Zero);
@@ -200,7 +204,7 @@ public sealed partial class MarketEngine
     private void Advance(long at, List<MarketEvent> events)
     {
         var hourChanged = at / TimeSpan.TicksPerHour != clock / TimeSpan.TicksPerHour;
-        var auctionDue = Market.Clearing == ClearingMode.CallAuction && at / Market.AuctionInterval.Ticks != clock / Market.AuctionInterval.Ticks;
+        var auctionDue = Market.Clearing == ClearingMode.CallAuction && !Halted && at / Market.AuctionInterval.Ticks != clock / Market.AuctionInterval.Ticks;
         clock = at;
         while (expiries.TryPeek(out var key, out var due) && due.Ticks <= at)
         {
@@ -288,7 +292,8 @@ public sealed partial class MarketEngine
     private void Place(OfferSpec spec, List<MarketEvent> events)
     {
         var key = OrderKey.Of(spec.Id);
-        var problem = OrderRules.Check(spec, Market, Now)
+        var problem = HaltedProblem("orders")
+            ?? OrderRules.Check(spec, Market, Now)
             ?? (offers.ContainsKey(spec.Id.Value) ? new Rejection(RejectCode.DuplicateId, $"offer {spec.Id} is already open") : null);
         if (problem is not null)
         {
@@ -334,7 +339,8 @@ public sealed partial class MarketEngine
     private void Place(NeedSpec spec, List<MarketEvent> events)
     {
         var key = OrderKey.Of(spec.Id);
-        var problem = OrderRules.Check(spec, Market, Now)
+        var problem = HaltedProblem("orders")
+            ?? OrderRules.Check(spec, Market, Now)
             ?? (needs.ContainsKey(spec.Id.Value) ? new Rejection(RejectCode.DuplicateId, $"need {spec.Id} is already open") : null);
         if (problem is not null)
         {
@@ -462,6 +468,13 @@ public sealed partial class MarketEngine
 
             if (offer.Ask > need.Bid)
             {
+                // An offer already negotiating over this window is not negotiated with again: its
+                // capacity there is being auctioned to the buyer who holds it (docs/market.md).
+                if (offer.Locks > 0 && IsEngaged(offer, need.Window))
+                {
+                    continue;
+                }
+
                 negotiateWith = offer;
                 negotiableSpare = spare;
                 break;
@@ -504,22 +517,34 @@ public sealed partial class MarketEngine
             var rate = Math.Min(need.Remaining, negotiableSpare);
             events.Add(new NegotiationNeeded(
                 need.Spec.Id, need.Buyer, need.Bid, negotiateWith.Spec.Id, negotiateWith.Seller, negotiateWith.Ask,
-                new Rate(rate), need.Window, Now));
+                new Rate(rate), need.Window, Now, Market.OpensNegotiations ? new NegotiationId(nextNegotiationId) : null));
             if (Market.OpensNegotiations)
             {
-                OpenNegotiation(need, negotiateWith, rate, events);
+                OpenNegotiation(need, negotiateWith, rate, events, needIsResting: false);
             }
         }
     }
 
-    /// <summary>An incoming offer (Figure 5, step 364): resting needs by bid descending then time, each at its own bid.</summary>
-    private void MatchIncoming(RestingOffer offer, List<MarketEvent> events)
+    /// <summary>
+    /// An incoming offer (Figure 5, step 364): resting needs by bid descending then time, each at
+    /// its own bid. What is left may open a negotiation with the highest bid below the ask (the
+    /// regular auction, see <see cref="NegotiateWithBestBid"/>). Capacity that comes back from a
+    /// negotiation (<paramref name="returning"/>) meets the book the same way, except that a need
+    /// that came to the book after the offer trades at the offer's ask: the order that was in the
+    /// book first sets the price, as in any match.
+    /// </summary>
+    private void MatchIncoming(RestingOffer offer, List<MarketEvent> events, bool returning = false, RestingNeed? notWith = null, bool negotiate = true)
     {
         for (var i = 0; i < needBook.Count;)
         {
             var need = needBook[i];
             if (need.Bid < offer.Ask)
             {
+                if (negotiate)
+                {
+                    NegotiateWithBestBid(offer, i, notWith, events);
+                }
+
                 break;
             }
 
@@ -534,7 +559,8 @@ public sealed partial class MarketEngine
 
             offer.Capacity.Subtract(need.Window.StartTicks, need.Window.EndTicks, fill);
             need.Remaining -= fill;
-            events.Add(new Traded(MakeTrade(need, offer, fill, need.Bid, OrderSide.Offer)));
+            var offerFirst = returning && offer.Sequence < need.Sequence;
+            events.Add(new Traded(MakeTrade(need, offer, fill, offerFirst ? offer.Ask : need.Bid, offerFirst ? OrderSide.Need : OrderSide.Offer)));
             if (need.Remaining == 0)
             {
                 RemoveNeed(need);
@@ -645,7 +671,8 @@ public sealed partial class MarketEngine
             return;
         }
 
-        var bad = (amend.NewPrice is { } p ? OrderRules.CheckPrice(p, Market, "new price") : null)
+        var bad = HaltedProblem("amendments")
+            ?? (amend.NewPrice is { } p ? OrderRules.CheckPrice(p, Market, "new price") : null)
             ?? (amend.NewRate is { } r ? OrderRules.CheckRate(r) : null);
         if (bad is not null)
         {
