@@ -141,7 +141,7 @@ public sealed partial class MarketEngine
     /// The negotiation ends without a trade: the capacity goes back to the offer and the need rests
     /// or is cancelled. Unless the offer itself is leaving (<paramref name="offerStays"/> false),
     /// the capacity is offered to the book again once the command is done (the regular auction:
-    /// highest bid first), though not to the need that just negotiated for it.
+    /// highest bid first), though not to the needs that just negotiated for it.
     /// </summary>
     private void End(LiveNegotiation n, NegotiationOutcome outcome, List<MarketEvent> events, bool needBackToBook = true, bool offerStays = true)
     {
@@ -177,9 +177,11 @@ public sealed partial class MarketEngine
         {
             for (var i = 0; i < returned.Count; i++)
             {
-                var (offer, notWith) = returned[i];
-                if (offers.TryGetValue(offer.Id, out var open) && ReferenceEquals(open, offer))
+                var offer = returned[i].Offer;
+                if (offers.TryGetValue(offer.Id, out var open) && ReferenceEquals(open, offer) && returned.FindIndex(r => ReferenceEquals(r.Offer, offer)) == i)
                 {
+                    // Not to any need that negotiated for this offer and ended in this command.
+                    var notWith = returned.Where(r => ReferenceEquals(r.Offer, offer)).Select(r => r.Need).ToList();
                     MeetTheBookAgain(offer, notWith, negotiate: true, events);
                 }
             }
@@ -189,7 +191,7 @@ public sealed partial class MarketEngine
     }
 
     /// <summary>A resting offer with capacity back meets the resting needs as if it came in; it leaves when that sells it out.</summary>
-    private void MeetTheBookAgain(RestingOffer offer, RestingNeed? notWith, bool negotiate, List<MarketEvent> events)
+    private void MeetTheBookAgain(RestingOffer offer, List<RestingNeed>? notWith, bool negotiate, List<MarketEvent> events)
     {
         if (offer.Capacity.MaxSpare() == 0)
         {
@@ -212,7 +214,7 @@ public sealed partial class MarketEngine
     /// One negotiation per offer at a time of its arrival; a spot offer does not negotiate (its rest
     /// is cancelled at once).
     /// </summary>
-    private void NegotiateWithBestBid(RestingOffer offer, int from, RestingNeed? notWith, List<MarketEvent> events)
+    private void NegotiateWithBestBid(RestingOffer offer, int from, List<RestingNeed>? notWith, List<MarketEvent> events)
     {
         if (!Market.OpensNegotiations || Market.Clearing != ClearingMode.Continuous || Halted
             || offer.Spec.Mode == OrderMode.Spot || offer.Capacity.MaxSpare() == 0)
@@ -226,7 +228,7 @@ public sealed partial class MarketEngine
         for (var i = from; i < needBook.Count; i++)
         {
             var need = needBook[i];
-            if (ReferenceEquals(need, notWith) || !IsEligible(offer, need) || (offer.Locks > 0 && IsEngaged(offer, need.Window)))
+            if ((notWith is not null && notWith.Contains(need)) || !IsEligible(offer, need) || (offer.Locks > 0 && IsEngaged(offer, need.Window)))
             {
                 continue;
             }

@@ -533,7 +533,7 @@ public sealed partial class MarketEngine
     /// that came to the book after the offer trades at the offer's ask: the order that was in the
     /// book first sets the price, as in any match.
     /// </summary>
-    private void MatchIncoming(RestingOffer offer, List<MarketEvent> events, bool returning = false, RestingNeed? notWith = null, bool negotiate = true)
+    private void MatchIncoming(RestingOffer offer, List<MarketEvent> events, bool returning = false, List<RestingNeed>? notWith = null, bool negotiate = true)
     {
         for (var i = 0; i < needBook.Count;)
         {
