@@ -265,6 +265,26 @@ public sealed partial class MarketEngine
         OpenNegotiation(winner, offer, rate, events, needIsResting: true);
     }
 
+    /// <summary>The offer's capacity as it would be with every negotiation on it ended: spare plus locked.</summary>
+    private CapacityProfile UnsoldOf(RestingOffer offer)
+    {
+        if (offer.Locks == 0)
+        {
+            return offer.Capacity;
+        }
+
+        var unsold = CapacityProfile.FromSegments(offer.Capacity.Segments);
+        foreach (var n in negotiations.Values)
+        {
+            if (ReferenceEquals(n.Offer, offer))
+            {
+                unsold.Add(n.Window.StartTicks, n.Window.EndTicks, n.Rate);
+            }
+        }
+
+        return unsold;
+    }
+
     /// <summary>True when an open negotiation holds part of this offer over a window that overlaps <paramref name="window"/>.</summary>
     private bool IsEngaged(RestingOffer offer, Window window)
     {

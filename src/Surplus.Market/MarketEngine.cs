@@ -705,10 +705,13 @@ public sealed partial class MarketEngine
                     ? new Rejection(RejectCode.HiddenLimitInvalid, $"the new ask {price} is below the hidden minimum {min}")
                     : null;
         var cut = offer.Spec.Rate.Value - rate;
-        if (problem is null && cut > 0 && offer.Availability.Any(w => offer.Capacity.MinSpare(w.StartTicks, w.EndTicks) < cut))
+
+        // The amendment ends the offer's negotiations, so what they lock counts as unsold here.
+        var unsold = cut > 0 ? UnsoldOf(offer) : offer.Capacity;
+        if (problem is null && cut > 0 && offer.Availability.Any(w => unsold.MinSpare(w.StartTicks, w.EndTicks) < cut))
         {
             problem = new Rejection(RejectCode.ReduceBelowSold,
-                $"more than {rate} is already sold in some slot; the rate can go down to {offer.Spec.Rate.Value - offer.Availability.Min(w => offer.Capacity.MinSpare(w.StartTicks, w.EndTicks))} at the least");
+                $"more than {rate} is already sold in some slot; the rate can go down to {offer.Spec.Rate.Value - offer.Availability.Min(w => unsold.MinSpare(w.StartTicks, w.EndTicks))} at the least");
         }
 
         if (problem is not null)

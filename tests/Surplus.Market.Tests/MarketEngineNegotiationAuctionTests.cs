@@ -190,4 +190,19 @@ public sealed class MarketEngineNegotiationAuctionTests
 
         Assert.DoesNotContain(events, e => e is NegotiationOpened);
     }
+
+    [Fact]
+    public void AmendOffer_RateCutIntoWhatANegotiationLocks_EndsTheNegotiationInsteadOfRefusing()
+    {
+        market.Rest(Offer(1, Alice, 10, 2.00m, Afternoon));
+        var n = Opened(market.Place(Need(1, Bob, 10, 1.00m, Afternoon)));
+
+        var events = market.Amend(OrderKey.Of(new OfferId(1)), Alice, rate: 6);
+
+        Assert.Equal(NegotiationOutcome.Withdrawn, events.OfType<NegotiationEnded>().Single().Outcome);
+        Assert.Contains(new OrderAmended(OrderKey.Of(new OfferId(1)), Alice, new Price(2.00m), new Rate(6), false, market.Now), events);
+        Assert.Equal(6, market.SpareOf(1, Afternoon));
+        Assert.Null(market.Engine.FindNegotiation(n.Id));
+        Assert.Equal([new NeedId(1)], market.Engine.Needs.Select(x => x.Spec.Id));
+    }
 }
