@@ -23,6 +23,9 @@ public sealed partial class MarketEngine
     private readonly PriorityQueue<OrderKey, (long Ticks, long Sequence)> expiries = new();
     private readonly List<(RestingOffer Offer, long Rate)> plan = [];
 
+    // Recurring offers the last roll gave new occurrences, in book order.
+    private readonly List<RestingOffer> rolled = [];
+
     private long clock = DateTimeOffset.MinValue.UtcTicks;
     private long nextSequence = 1;
     private long nextTradeId = 1;
@@ -228,11 +231,40 @@ public sealed partial class MarketEngine
             Roll(events);
         }
 
+        MeetTheBookWithRolledCapacity(events);
+
         ExpireNegotiations(events);
         if (auctionDue)
         {
             ClearAuction(events);
         }
+    }
+
+    /// <summary>
+    /// Occurrences a roll added to recurring offers meet the resting needs as an arriving offer
+    /// would (a need resting for a window the horizon had not reached yet is served as soon as it
+    /// does), in book order, at the offer's ask: the offer was in the book first. Not between call
+    /// auctions or while halted; a sold-out offer leaves.
+    /// </summary>
+    private void MeetTheBookWithRolledCapacity(List<MarketEvent> events)
+    {
+        if (rolled.Count == 0)
+        {
+            return;
+        }
+
+        if (Market.Clearing == ClearingMode.Continuous && !Halted)
+        {
+            foreach (var offer in rolled)
+            {
+                if (offers.TryGetValue(offer.Id, out var open) && ReferenceEquals(open, offer))
+                {
+                    MeetTheBookAgain(offer, null, negotiate: true, events);
+                }
+            }
+        }
+
+        rolled.Clear();
     }
 
     /// <summary>Once an hour of engine time: forget the past and extend recurring offers over the horizon.</summary>
@@ -270,6 +302,10 @@ public sealed partial class MarketEngine
                         offer.Capacity.Set(start, w.EndTicks, offer.Spec.Rate.Value);
                         offer.Availability.Add(new Window(start, w.EndTicks));
                         offerDays.Add(offer, start, w.EndTicks);
+                        if (rolled.Count == 0 || !ReferenceEquals(rolled[^1], offer))
+                        {
+                            rolled.Add(offer);
+                        }
                     }
                 }
 
