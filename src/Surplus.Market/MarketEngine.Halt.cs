@@ -55,7 +55,7 @@ public sealed partial class MarketEngine
             {
                 if (offers.TryGetValue(offer.Id, out var open) && ReferenceEquals(open, offer))
                 {
-                    MeetTheBookAgain(offer, null, negotiate: false, events);
+                    MeetTheBookAgain(offer, negotiate: false, events);
                 }
             }
         }

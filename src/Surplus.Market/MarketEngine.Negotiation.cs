@@ -5,8 +5,8 @@ public sealed partial class MarketEngine
 {
     private readonly SortedDictionary<long, LiveNegotiation> negotiations = [];
 
-    // Offers whose capacity came back from a negotiation during the current command, with the need that held it.
-    private readonly List<(RestingOffer Offer, RestingNeed Need)> returned = [];
+    // Offers whose capacity came back from a negotiation during the current command.
+    private readonly List<RestingOffer> returned = [];
     private long nextNegotiationId = 1;
 
     /// <summary>The open negotiations, oldest first.</summary>
@@ -140,8 +140,7 @@ public sealed partial class MarketEngine
     /// <summary>
     /// The negotiation ends without a trade: the capacity goes back to the offer and the need rests
     /// or is cancelled. Unless the offer itself is leaving (<paramref name="offerStays"/> false),
-    /// the capacity is offered to the book again once the command is done (the regular auction:
-    /// highest bid first), though not to the needs that just negotiated for it.
+    /// the capacity then meets the bids that cross it, once the command is done.
     /// </summary>
     private void End(LiveNegotiation n, NegotiationOutcome outcome, List<MarketEvent> events, bool needBackToBook = true, bool offerStays = true)
     {
@@ -153,18 +152,19 @@ public sealed partial class MarketEngine
             Release(n.Need, events);
         }
 
-        if (offerStays)
+        if (offerStays && !returned.Contains(n.Offer))
         {
-            returned.Add((n.Offer, n.Need));
+            returned.Add(n.Offer);
         }
     }
 
     /// <summary>
-    /// Capacity that came back from negotiations during the command meets the book again, as an
-    /// incoming offer would: crossing bids trade, and the highest bid below the ask may open a
-    /// negotiation. Done after the command, so that expiries and deadlines of the same instant
-    /// have all been applied first. Not while halted or between call auctions: the next batch, or
-    /// the resumption, takes care of it.
+    /// Capacity that came back from negotiations during the command meets the resting bids at or
+    /// above the offer's ask (a bid that waited behind a lock buys it now). No negotiation opens
+    /// by itself: the bids below the ask were told they were outbid and rest; re-pairing them at
+    /// each decline would pass the capacity round the same buyers for ever. Done after the
+    /// command, so that expiries and deadlines of the same instant have all been applied first.
+    /// Not while halted or between call auctions: the resumption, or the next batch, does it.
     /// </summary>
     private void OfferReturnedCapacity(List<MarketEvent> events)
     {
@@ -175,14 +175,11 @@ public sealed partial class MarketEngine
 
         if (Market.Clearing == ClearingMode.Continuous && !Halted)
         {
-            for (var i = 0; i < returned.Count; i++)
+            foreach (var offer in returned)
             {
-                var offer = returned[i].Offer;
-                if (offers.TryGetValue(offer.Id, out var open) && ReferenceEquals(open, offer) && returned.FindIndex(r => ReferenceEquals(r.Offer, offer)) == i)
+                if (offers.TryGetValue(offer.Id, out var open) && ReferenceEquals(open, offer))
                 {
-                    // Not to any need that negotiated for this offer and ended in this command.
-                    var notWith = returned.Where(r => ReferenceEquals(r.Offer, offer)).Select(r => r.Need).ToList();
-                    MeetTheBookAgain(offer, notWith, negotiate: true, events);
+                    MeetTheBookAgain(offer, negotiate: false, events);
                 }
             }
         }
@@ -191,14 +188,14 @@ public sealed partial class MarketEngine
     }
 
     /// <summary>A resting offer with capacity back meets the resting needs as if it came in; it leaves when that sells it out.</summary>
-    private void MeetTheBookAgain(RestingOffer offer, List<RestingNeed>? notWith, bool negotiate, List<MarketEvent> events)
+    private void MeetTheBookAgain(RestingOffer offer, bool negotiate, List<MarketEvent> events)
     {
         if (offer.Capacity.MaxSpare() == 0)
         {
             return;
         }
 
-        MatchIncoming(offer, events, returning: true, notWith, negotiate);
+        MatchIncoming(offer, events, returning: true, negotiate);
         if (SoldOut(offer))
         {
             RemoveOffer(offer);
@@ -214,7 +211,7 @@ public sealed partial class MarketEngine
     /// One negotiation per offer at a time of its arrival; a spot offer does not negotiate (its rest
     /// is cancelled at once).
     /// </summary>
-    private void NegotiateWithBestBid(RestingOffer offer, int from, List<RestingNeed>? notWith, List<MarketEvent> events)
+    private void NegotiateWithBestBid(RestingOffer offer, int from, List<MarketEvent> events)
     {
         if (!Market.OpensNegotiations || Market.Clearing != ClearingMode.Continuous || Halted
             || offer.Spec.Mode == OrderMode.Spot || offer.Capacity.MaxSpare() == 0)
@@ -228,7 +225,7 @@ public sealed partial class MarketEngine
         for (var i = from; i < needBook.Count; i++)
         {
             var need = needBook[i];
-            if ((notWith is not null && notWith.Contains(need)) || !IsEligible(offer, need) || (offer.Locks > 0 && IsEngaged(offer, need.Window)))
+            if (!IsEligible(offer, need) || (offer.Locks > 0 && IsEngaged(offer, need.Window)))
             {
                 continue;
             }

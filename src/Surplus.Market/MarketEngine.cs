@@ -259,7 +259,7 @@ public sealed partial class MarketEngine
             {
                 if (offers.TryGetValue(offer.Id, out var open) && ReferenceEquals(open, offer))
                 {
-                    MeetTheBookAgain(offer, null, negotiate: true, events);
+                    MeetTheBookAgain(offer, negotiate: true, events);
                 }
             }
         }
@@ -569,7 +569,7 @@ public sealed partial class MarketEngine
     /// that came to the book after the offer trades at the offer's ask: the order that was in the
     /// book first sets the price, as in any match.
     /// </summary>
-    private void MatchIncoming(RestingOffer offer, List<MarketEvent> events, bool returning = false, List<RestingNeed>? notWith = null, bool negotiate = true)
+    private void MatchIncoming(RestingOffer offer, List<MarketEvent> events, bool returning = false, bool negotiate = true)
     {
         for (var i = 0; i < needBook.Count;)
         {
@@ -578,7 +578,7 @@ public sealed partial class MarketEngine
             {
                 if (negotiate)
                 {
-                    NegotiateWithBestBid(offer, i, notWith, events);
+                    NegotiateWithBestBid(offer, i, events);
                 }
 
                 break;

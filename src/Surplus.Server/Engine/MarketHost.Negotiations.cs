@@ -133,7 +133,8 @@ internal sealed partial class MarketHost
         var outcome = Execute(command, effects);
         if (outcome.Rejected is { } rejected)
         {
-            if (toppedUp > 0)
+            // A negotiation that reached its deadline on this very command gave its whole top-up back already.
+            if (toppedUp > 0 && row.Status == "open")
             {
                 exchange.Ledger.Move(Accounts.Held(row.BuyerId), Accounts.Available(row.BuyerId), toppedUp, "hold-reversal", Reference(row), now.UtcTicks);
                 row.State = row.State with { TopUp = row.State.TopUp - toppedUp };

@@ -68,7 +68,11 @@ public sealed class NegotiationRandomTests
                         1 => await kit.Send(member, $"/v1/negotiations/{n.Id}/accept", new AcceptRequest(n.Version)),
                         _ => await Decline(kit, member, n.Id),
                     };
-                    Assert.True(response.StatusCode is HttpStatusCode.OK or HttpStatusCode.PaymentRequired, $"{what}: {response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+                    // A negotiation listed open may pass its deadline on this very move (the clock moved since).
+                    var body = await response.Content.ReadAsStringAsync();
+                    Assert.True(response.StatusCode is HttpStatusCode.OK or HttpStatusCode.PaymentRequired
+                        || (response.StatusCode == HttpStatusCode.Conflict && body.Contains("negotiation-ended", StringComparison.Ordinal) && n.Deadline <= kit.Exchange.Time.GetUtcNow()),
+                        $"{what}: {response.StatusCode} {body}");
                 }
             }
             else
@@ -79,13 +83,31 @@ public sealed class NegotiationRandomTests
             await AssertHoldsExact(kit, buyers, what, onlyWithoutNegotiations: true);
         }
 
-        // Walk away from whatever is still open; then nothing may be held beyond the open needs.
+        // Walk away from whatever is open (a decline may pass the capacity on to the next bid, which
+        // opens another negotiation: a bounded number of rounds); then nothing may be held or locked
+        // beyond the open needs and what was sold.
+        for (var round = 0; round < 50; round++)
+        {
+            var open = new List<(string Member, long Id)>();
+            foreach (var member in buyers)
+            {
+                open.AddRange((await kit.Negotiations(member, "?status=open")).Select(n => (member, n.Id)));
+            }
+
+            if (open.Count == 0)
+            {
+                break;
+            }
+
+            foreach (var (member, id) in open)
+            {
+                Assert.Equal(HttpStatusCode.OK, (await Decline(kit, member, id)).StatusCode);
+            }
+        }
+
         foreach (var member in buyers)
         {
-            foreach (var n in await kit.Negotiations(member, "?status=open"))
-            {
-                Assert.Equal(HttpStatusCode.OK, (await Decline(kit, member, n.Id)).StatusCode);
-            }
+            Assert.Empty(await kit.Negotiations(member, "?status=open"));
         }
 
         await AssertHoldsExact(kit, buyers, "at the end", onlyWithoutNegotiations: false);
@@ -97,6 +119,27 @@ public sealed class NegotiationRandomTests
         }
 
         Assert.True(withoutTrade > 0, "no negotiation of the session ended without a trade");
+    }
+
+    [Theory]
+    [InlineData(Store.Sqlite)]
+    [InlineData(Store.Postgres)]
+    public async Task Counter_AboveTheHold_AsTheDeadlinePasses_Is409AndGivesTheTopUpBackOnce(Store store)
+    {
+        await using var kit = await Start(store, Settings);
+        await kit.Offer(new PlaceOfferRequest("compute", 10, 20m, Noon, Noon.AddHours(1)));
+        var need = await kit.Need(new PlaceNeedRequest("compute", 10, Noon, Noon.AddHours(1), 15m));
+        var id = Assert.IsType<long>(need.Negotiation?.NegotiationId);
+        kit.Exchange.Time.Advance(TimeSpan.FromMinutes(11));
+
+        // The counter's top-up is held, then the engine finds the deadline passed: the move is refused
+        // and the top-up comes back exactly once, with nothing else.
+        var late = await kit.Send(kit.Buyer, $"/v1/negotiations/{id}/counter", new CounterRequest(19m, 0));
+        await late.Problem(HttpStatusCode.Conflict, "negotiation-ended");
+
+        Assert.Equal("expired", (await kit.Negotiation(kit.Buyer, id)).Status);
+        Assert.Equal(new AccountDto("USD", 2, Deposit - 15_000, 15_000), await kit.Account());
+        Assert.True((await kit.Ledger()).Balanced);
     }
 
     private static async Task<HttpResponseMessage> Decline(NegotiationKit kit, string member, long id)

@@ -7,8 +7,9 @@ namespace Surplus.Server.Tests.Negotiations;
 
 /// <summary>
 /// Several buyers below one seller's ask (the regular auction): the highest bid negotiates, the
-/// others are told they were outbid and rest; capacity a negotiation gives back goes to the next
-/// bid. The negotiation-needed signal names the negotiation.
+/// others are told they were outbid and rest; capacity a negotiation gives back opens nothing by
+/// itself, and the offer arriving again (repriced) goes to the highest bid. The negotiation-needed
+/// signal names the negotiation.
 /// </summary>
 public sealed class OutbidTests
 {
@@ -17,7 +18,7 @@ public sealed class OutbidTests
     [Theory]
     [InlineData(Store.Sqlite)]
     [InlineData(Store.Postgres)]
-    public async Task PlaceOffer_AboveEveryBid_NegotiatesWithTheHighest_TellsTheOthers_AndDeclineGoesToTheNext(Store store)
+    public async Task PlaceOffer_AboveEveryBid_NegotiatesWithTheHighest_TellsTheOthers_AndALowerAskArrivesAgain(Store store)
     {
         await using var kit = await Start(store);
         var (buyer2Id, _, buyer2) = await kit.Exchange.Join("buyer2");
@@ -42,22 +43,26 @@ public sealed class OutbidTests
         Assert.DoesNotContain(await kit.Signals(kit.Seller), s => s.Type == "negotiation.outbid");
         Assert.Equal(("open", 15_000L), ((await kit.ReadNeed(low.Need.Id)).Status, (await kit.ReadNeed(low.Need.Id)).HeldMinor));
 
-        // The winner walks away: the capacity goes to the next bid, not back to the one that declined.
+        // The winner walks away: the capacity comes back, and no negotiation opens by itself.
         var declined = await kit.Decline(buyer2, won.Id);
         Assert.Empty(declined.Trades);
-        var next = Assert.Single(await kit.Negotiations(kit.Buyer), n => n.Status == "open");
-        Assert.Equal((low.Need.Id, offerId, 15m), (next.NeedId, next.OfferId, next.BuyerPrice));
-        Assert.Equal(next.Id, (await kit.Signals(kit.Buyer)).Single(s => s.Type == "negotiation.needed").Data.GetProperty("negotiationId").GetInt64());
-        Assert.DoesNotContain(await kit.Negotiations(buyer2), n => n.Status == "open");
+        Assert.Empty(await kit.Negotiations(kit.Buyer, "?status=open"));
+        Assert.Equal([(20m, 10L)], (await kit.Book("compute", Noon, Noon.AddHours(1))).Offers.Select(l => (l.Price, l.Rate)));
 
+        // The seller lowers its ask: the offer arrives again and the highest bid below it negotiates.
+        using (var seller = kit.Exchange.CreateClient(kit.Seller))
+        {
+            Assert.Equal(HttpStatusCode.OK, (await System.Net.Http.Json.HttpClientJsonExtensions.PatchAsJsonAsync(seller, $"/v1/offers/{offerId}", new AmendOrderRequest(Price: 19m), Infrastructure.Api.Json)).StatusCode);
+        }
+
+        var next = Assert.Single(await kit.Negotiations(buyer2, "?status=open"));
+        Assert.Equal((high.Need.Id, offerId, 18m, 19m), (next.NeedId, next.OfferId, next.BuyerPrice, next.SellerPrice));
+        Assert.Equal(2, (await kit.Signals(kit.Buyer)).Count(s => s.Type == "negotiation.outbid"));
         var sold = await kit.Accept(kit.Seller, next.Id, 0);
-        Assert.Equal((10L, 15m, 15_000L), (Assert.Single(sold.Trades).Rate, sold.Trades[0].Price, sold.Trades[0].AmountMinor));
-        Assert.Equal(new AccountDto("USD", 2, Deposit - 15_000, 0), await kit.Account());
-        Assert.Equal(new AccountDto("USD", 2, Deposit - 18_000, 18_000), await kit.Account(buyer2));
+        Assert.Equal((10L, 18m, 18_000L), (Assert.Single(sold.Trades).Rate, sold.Trades[0].Price, sold.Trades[0].AmountMinor));
+        Assert.Equal(new AccountDto("USD", 2, Deposit - 15_000, 15_000), await kit.Account());
+        Assert.Equal(new AccountDto("USD", 2, Deposit - 18_000, 0), await kit.Account(buyer2));
         Assert.True((await kit.Ledger()).Balanced);
-
-        // The decline that passed the capacity on answered with none of the trades it led to.
-        Assert.DoesNotContain(declined.Trades, t => t.NeedId == low.Need.Id);
     }
 
     [Theory]
