@@ -36,6 +36,6 @@ public sealed record NegotiationResultDto(NegotiationDto Negotiation, IReadOnlyL
 /// <summary>
 /// The <c>negotiation.outbid</c> signal: a higher bid (or an equal one placed earlier) now negotiates
 /// for the offer's capacity over an overlapping window. The need keeps resting; raising the bid to
-/// the ask buys what is free, and capacity a negotiation gives back is auctioned again.
+/// the ask buys what is free, and what the negotiation gives back if it ends without a trade.
 /// </summary>
 public sealed record NegotiationOutbidDto(long NeedId, long OfferId, DateTimeOffset Start, DateTimeOffset End);

@@ -564,8 +564,8 @@ public sealed partial class MarketEngine
     /// <summary>
     /// An incoming offer (Figure 5, step 364): resting needs by bid descending then time, each at
     /// its own bid. What is left may open a negotiation with the highest bid below the ask (the
-    /// regular auction, see <see cref="NegotiateWithBestBid"/>). Capacity that comes back from a
-    /// negotiation (<paramref name="returning"/>) meets the book the same way, except that a need
+    /// regular auction, see <see cref="NegotiateWithBestBid"/>). Capacity that comes back to a
+    /// resting offer (<paramref name="returning"/>) meets the book the same way, except that a need
     /// that came to the book after the offer trades at the offer's ask: the order that was in the
     /// book first sets the price, as in any match.
     /// </summary>

@@ -75,7 +75,8 @@ public sealed record NegotiationEnded(NegotiationState Negotiation, NegotiationO
 /// <summary>
 /// A resting need competed for an offer's capacity and lost (the regular auction): a higher bid,
 /// or an equal one placed earlier, now negotiates for that capacity over an overlapping window.
-/// The need keeps resting; it may raise its bid to the ask, or wait for the capacity to come back.
+/// The need keeps resting; raising its bid to the ask buys what is free, and what comes back if
+/// that negotiation ends without a trade.
 /// </summary>
 public sealed record NegotiationOutbid(NeedId Need, MemberId Buyer, OfferId Offer, Window Window, DateTimeOffset At) : MarketEvent(At);
 
