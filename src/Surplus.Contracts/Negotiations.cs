@@ -32,3 +32,10 @@ public sealed record AcceptRequest(int Version);
 
 /// <summary>The answer to a counter, an accept or a decline: the negotiation as it now stands, and the trade it made, if any.</summary>
 public sealed record NegotiationResultDto(NegotiationDto Negotiation, IReadOnlyList<TradeDto> Trades);
+
+/// <summary>
+/// The <c>negotiation.outbid</c> signal: a higher bid (or an equal one placed earlier) now negotiates
+/// for the offer's capacity over an overlapping window. The need keeps resting; raising the bid to
+/// the ask buys what is free, and what the negotiation gives back if it ends without a trade.
+/// </summary>
+public sealed record NegotiationOutbidDto(long NeedId, long OfferId, DateTimeOffset Start, DateTimeOffset End);

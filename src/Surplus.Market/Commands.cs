@@ -76,8 +76,10 @@ public sealed record OrderExpired(OrderKey Order, MemberId Owner, Rate Remaining
 public sealed record OrderAmended(OrderKey Order, MemberId Owner, Price Price, Rate Rate, bool LostPriority, DateTimeOffset At) : MarketEvent(At);
 
 /// <summary>
-/// The best eligible ask for a need is above its bid (step 350): the buyer and that seller
-/// should negotiate over <c>Rate</c> for the need's window.
+/// The best eligible ask for a need is above its bid (step 350), or an incoming offer's ask is
+/// above every eligible resting bid: the buyer and that seller should negotiate over
+/// <c>Rate</c> for the need's window. <c>Negotiation</c> is the negotiation the engine opened
+/// for the pair, on a market that opens negotiations.
 /// </summary>
 public sealed record NegotiationNeeded(
     NeedId Need,
@@ -88,4 +90,5 @@ public sealed record NegotiationNeeded(
     Price Ask,
     Rate Rate,
     Window Window,
-    DateTimeOffset At) : MarketEvent(At);
+    DateTimeOffset At,
+    NegotiationId? Negotiation = null) : MarketEvent(At);

@@ -4,6 +4,9 @@ namespace Surplus.Market;
 public sealed partial class MarketEngine
 {
     private readonly SortedDictionary<long, LiveNegotiation> negotiations = [];
+
+    // Offers whose capacity came back from a negotiation during the current command.
+    private readonly List<RestingOffer> returned = [];
     private long nextNegotiationId = 1;
 
     /// <summary>The open negotiations, oldest first.</summary>
@@ -17,7 +20,7 @@ public sealed partial class MarketEngine
         switch (command)
         {
             case CounterPrice counter:
-                if (FindOpen(counter.Negotiation, counter.By, events) is { } n && CheckVersion(n, counter.Version, counter.By, events)
+                if (RejectWhileHalted("counters", counter.By, events) && FindOpen(counter.Negotiation, counter.By, events) is { } n && CheckVersion(n, counter.Version, counter.By, events)
                     && OrderRules.CheckPrice(counter.Price, Market, "counter price") is var bad)
                 {
                     if (bad is not null)
@@ -32,7 +35,7 @@ public sealed partial class MarketEngine
 
                 return true;
             case AcceptPrice accept:
-                if (FindOpen(accept.Negotiation, accept.By, events) is { } a && CheckVersion(a, accept.Version, accept.By, events))
+                if (RejectWhileHalted("accepts", accept.By, events) && FindOpen(accept.Negotiation, accept.By, events) is { } a && CheckVersion(a, accept.Version, accept.By, events))
                 {
                     var side = a.SideOf(accept.By);
                     a.Moves.Add(new NegotiationMove(side, side == NegotiationSide.Buyer ? a.SellerPrice : a.BuyerPrice, a.Version, Now));
@@ -42,6 +45,12 @@ public sealed partial class MarketEngine
                 return true;
             case ChangeClearing change:
                 ChangeClearingMode(change, events);
+                return true;
+            case HaltMarket halt:
+                SetHalted(true, events);
+                return true;
+            case ResumeMarket resume:
+                SetHalted(false, events);
                 return true;
             case DeclineNegotiation decline:
                 if (FindOpen(decline.Negotiation, decline.By, events) is { } d)
@@ -58,9 +67,16 @@ public sealed partial class MarketEngine
     /// <summary>
     /// Locks the need and <paramref name="rate"/> of the offer's capacity over the need's window and
     /// tells both sides (352). When both hidden limits meet, they agree at once (automatic negotiation).
+    /// A resting need leaves the book while it negotiates; an incoming one is settled by its caller.
     /// </summary>
-    private void OpenNegotiation(RestingNeed need, RestingOffer offer, long rate, List<MarketEvent> events)
+    private void OpenNegotiation(RestingNeed need, RestingOffer offer, long rate, List<MarketEvent> events, bool needIsResting)
     {
+        if (needIsResting)
+        {
+            needBook.RemoveAt(IndexOf(needBook, need));
+            need.InBook = false;
+        }
+
         offer.Capacity.Subtract(need.Window.StartTicks, need.Window.EndTicks, rate);
         offer.Locks++;
         var n = new LiveNegotiation(new NegotiationId(nextNegotiationId++), need, offer, rate, need.Bid, offer.Ask,
@@ -72,8 +88,8 @@ public sealed partial class MarketEngine
         events.Add(new NegotiationOpened(n.ToState(), Now));
         if (AutomaticNegotiation.Agree(need.Bid, need.Spec.MaximumPrice, offer.Ask, offer.Spec.MinimumPrice, Market.Tick) is { } price)
         {
-            // The need is still being matched: its caller decides whether it rests, fills or is cancelled.
-            Agree(n, price, events, release: false);
+            // An incoming need is still being matched: its caller decides whether it rests, fills or is cancelled.
+            Agree(n, price, events, release: needIsResting);
         }
     }
 
@@ -108,7 +124,8 @@ public sealed partial class MarketEngine
         events.Add(new NegotiationEnded(n.ToState(), NegotiationOutcome.Agreed, price, Now));
         need.Remaining -= n.Rate;
         events.Add(new Traded(MakeTrade(need, offer, n.Rate, price, OrderSide.Need)));
-        if (SoldOut(offer))
+        // An incoming offer that agrees at once is not in the book yet: its caller settles it.
+        if (SoldOut(offer) && offers.TryGetValue(offer.Id, out var open) && ReferenceEquals(open, offer))
         {
             RemoveOffer(offer);
             events.Add(new OrderFilled(OrderKey.Of(offer.Spec.Id), offer.Seller, Now));
@@ -120,8 +137,12 @@ public sealed partial class MarketEngine
         }
     }
 
-    /// <summary>The negotiation ends without a trade: the capacity goes back to the offer and the need rests or is cancelled.</summary>
-    private void End(LiveNegotiation n, NegotiationOutcome outcome, List<MarketEvent> events, bool needBackToBook = true)
+    /// <summary>
+    /// The negotiation ends without a trade: the capacity goes back to the offer and the need rests
+    /// or is cancelled. Unless the offer itself is leaving (<paramref name="offerStays"/> false),
+    /// the capacity then meets the bids that cross it, once the command is done.
+    /// </summary>
+    private void End(LiveNegotiation n, NegotiationOutcome outcome, List<MarketEvent> events, bool needBackToBook = true, bool offerStays = true)
     {
         Close(n);
         n.Offer.Capacity.Add(n.Window.StartTicks, n.Window.EndTicks, n.Rate);
@@ -130,6 +151,149 @@ public sealed partial class MarketEngine
         {
             Release(n.Need, events);
         }
+
+        if (offerStays && !returned.Contains(n.Offer))
+        {
+            returned.Add(n.Offer);
+        }
+    }
+
+    /// <summary>
+    /// Capacity that came back from negotiations during the command meets the resting bids at or
+    /// above the offer's ask (a bid that waited behind a lock buys it now). No negotiation opens
+    /// by itself: the bids below the ask were told they were outbid and rest; re-pairing them at
+    /// each decline would pass the capacity round the same buyers for ever. Done after the
+    /// command, so that expiries and deadlines of the same instant have all been applied first.
+    /// Not while halted or between call auctions: the resumption, or the next batch, does it.
+    /// </summary>
+    private void OfferReturnedCapacity(List<MarketEvent> events)
+    {
+        if (returned.Count == 0)
+        {
+            return;
+        }
+
+        if (Market.Clearing == ClearingMode.Continuous && !Halted)
+        {
+            foreach (var offer in returned)
+            {
+                if (offers.TryGetValue(offer.Id, out var open) && ReferenceEquals(open, offer))
+                {
+                    MeetTheBookAgain(offer, negotiate: false, events);
+                }
+            }
+        }
+
+        returned.Clear();
+    }
+
+    /// <summary>A resting offer with capacity back meets the resting needs as if it came in; it leaves when that sells it out.</summary>
+    private void MeetTheBookAgain(RestingOffer offer, bool negotiate, List<MarketEvent> events)
+    {
+        if (offer.Capacity.MaxSpare() == 0)
+        {
+            return;
+        }
+
+        MatchIncoming(offer, events, returning: true, negotiate);
+        if (SoldOut(offer))
+        {
+            RemoveOffer(offer);
+            events.Add(new OrderFilled(OrderKey.Of(offer.Spec.Id), offer.Seller, Now));
+        }
+    }
+
+    /// <summary>
+    /// The regular auction for what an offer has left once the bids at or above its ask are served:
+    /// among the resting needs below the ask (from <paramref name="from"/> in the book, so highest
+    /// bid first, ties by time) that the offer could serve, the first opens a negotiation for its
+    /// window; the others whose windows overlap that one are told they were outbid and keep resting.
+    /// One negotiation per offer at a time of its arrival; a spot offer does not negotiate (its rest
+    /// is cancelled at once).
+    /// </summary>
+    private void NegotiateWithBestBid(RestingOffer offer, int from, List<MarketEvent> events)
+    {
+        if (!Market.OpensNegotiations || Market.Clearing != ClearingMode.Continuous || Halted
+            || offer.Spec.Mode == OrderMode.Spot || offer.Capacity.MaxSpare() == 0)
+        {
+            return;
+        }
+
+        RestingNeed? winner = null;
+        long rate = 0;
+        List<RestingNeed>? outbid = null;
+        for (var i = from; i < needBook.Count; i++)
+        {
+            var need = needBook[i];
+            if (!IsEligible(offer, need) || (offer.Locks > 0 && IsEngaged(offer, need.Window)))
+            {
+                continue;
+            }
+
+            var fill = FillFor(need, need.Remaining, offer.Capacity.MinSpare(need.Window.StartTicks, need.Window.EndTicks));
+            if (fill == 0 || (need.Spec.Fill.Kind == FillKind.AllOrNone && fill < need.Remaining))
+            {
+                continue;
+            }
+
+            if (winner is null)
+            {
+                (winner, rate) = (need, fill);
+            }
+            else if (need.Window.Overlaps(winner.Window))
+            {
+                (outbid ??= []).Add(need);
+            }
+        }
+
+        if (winner is null)
+        {
+            return;
+        }
+
+        events.Add(new NegotiationNeeded(
+            winner.Spec.Id, winner.Buyer, winner.Bid, offer.Spec.Id, offer.Seller, offer.Ask, new Rate(rate), winner.Window, Now,
+            new NegotiationId(nextNegotiationId)));
+        foreach (var need in outbid ?? [])
+        {
+            events.Add(new NegotiationOutbid(need.Spec.Id, need.Buyer, offer.Spec.Id, need.Window, Now));
+        }
+
+        OpenNegotiation(winner, offer, rate, events, needIsResting: true);
+    }
+
+    /// <summary>The offer's capacity as it would be with every negotiation on it ended: spare plus locked.</summary>
+    private CapacityProfile UnsoldOf(RestingOffer offer)
+    {
+        if (offer.Locks == 0)
+        {
+            return offer.Capacity;
+        }
+
+        var unsold = CapacityProfile.FromSegments(offer.Capacity.Segments);
+        foreach (var n in negotiations.Values)
+        {
+            if (ReferenceEquals(n.Offer, offer))
+            {
+                unsold.Add(n.Window.StartTicks, n.Window.EndTicks, n.Rate);
+            }
+        }
+
+        return unsold;
+    }
+
+    /// <summary>True when an open negotiation holds part of this offer over a window that overlaps <paramref name="window"/>.</summary>
+    private bool IsEngaged(RestingOffer offer, Window window)
+    {
+        foreach (var n in negotiations.Values)
+        {
+            if (ReferenceEquals(n.Offer, offer) && n.Window.Overlaps(window))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private void Close(LiveNegotiation n)
@@ -184,7 +348,7 @@ public sealed partial class MarketEngine
 
         foreach (var n in negotiations.Values.Where(n => ReferenceEquals(n.Offer, offer)).ToList())
         {
-            End(n, NegotiationOutcome.Withdrawn, events);
+            End(n, NegotiationOutcome.Withdrawn, events, offerStays: false);
         }
     }
 

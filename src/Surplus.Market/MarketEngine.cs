@@ -23,6 +23,9 @@ public sealed partial class MarketEngine
     private readonly PriorityQueue<OrderKey, (long Ticks, long Sequence)> expiries = new();
     private readonly List<(RestingOffer Offer, long Rate)> plan = [];
 
+    // Recurring offers the last roll gave new occurrences, in book order.
+    private readonly List<RestingOffer> rolled = [];
+
     private long clock = DateTimeOffset.MinValue.UtcTicks;
     private long nextSequence = 1;
     private long nextTradeId = 1;
@@ -66,6 +69,7 @@ public sealed partial class MarketEngine
             clock = snapshot.Clock.UtcTicks,
             nextSequence = snapshot.NextSequence,
             nextTradeId = snapshot.NextTradeId,
+            Halted = snapshot.Halted,
         };
         foreach (var state in snapshot.Offers)
         {
@@ -100,7 +104,8 @@ public sealed partial class MarketEngine
         offers.Values.OrderBy(o => o.Sequence).Select(o => o.ToState()).ToList(),
         needs.Values.OrderBy(n => n.Sequence).Select(n => n.ToState()).ToList(),
         negotiations.Values.OrderBy(n => n.Id.Value).Select(n => n.ToState()).ToList(),
-        nextNegotiationId);
+        nextNegotiationId,
+        Halted);
 
     /// <summary>The open offer with this id, if any.</summary>
     public OfferState? FindOffer(OfferId id) => offers.TryGetValue(id.Value, out var o) ? o.ToState() : null;
@@ -193,6 +198,8 @@ public sealed partial class MarketEngine
 
                 break;
         }
+
+        OfferReturnedCapacity(events);
     }
 
     private DateTimeOffset Now => new(clock, TimeSpan.Zero);
@@ -200,7 +207,7 @@ public sealed partial class MarketEngine
     private void Advance(long at, List<MarketEvent> events)
     {
         var hourChanged = at / TimeSpan.TicksPerHour != clock / TimeSpan.TicksPerHour;
-        var auctionDue = Market.Clearing == ClearingMode.CallAuction && at / Market.AuctionInterval.Ticks != clock / Market.AuctionInterval.Ticks;
+        var auctionDue = Market.Clearing == ClearingMode.CallAuction && !Halted && at / Market.AuctionInterval.Ticks != clock / Market.AuctionInterval.Ticks;
         clock = at;
         while (expiries.TryPeek(out var key, out var due) && due.Ticks <= at)
         {
@@ -224,11 +231,40 @@ public sealed partial class MarketEngine
             Roll(events);
         }
 
+        MeetTheBookWithRolledCapacity(events);
+
         ExpireNegotiations(events);
         if (auctionDue)
         {
             ClearAuction(events);
         }
+    }
+
+    /// <summary>
+    /// Occurrences a roll added to recurring offers meet the resting needs as an arriving offer
+    /// would (a need resting for a window the horizon had not reached yet is served as soon as it
+    /// does), in book order, at the offer's ask: the offer was in the book first. Not between call
+    /// auctions or while halted; a sold-out offer leaves.
+    /// </summary>
+    private void MeetTheBookWithRolledCapacity(List<MarketEvent> events)
+    {
+        if (rolled.Count == 0)
+        {
+            return;
+        }
+
+        if (Market.Clearing == ClearingMode.Continuous && !Halted)
+        {
+            foreach (var offer in rolled)
+            {
+                if (offers.TryGetValue(offer.Id, out var open) && ReferenceEquals(open, offer))
+                {
+                    MeetTheBookAgain(offer, negotiate: true, events);
+                }
+            }
+        }
+
+        rolled.Clear();
     }
 
     /// <summary>Once an hour of engine time: forget the past and extend recurring offers over the horizon.</summary>
@@ -266,6 +302,10 @@ public sealed partial class MarketEngine
                         offer.Capacity.Set(start, w.EndTicks, offer.Spec.Rate.Value);
                         offer.Availability.Add(new Window(start, w.EndTicks));
                         offerDays.Add(offer, start, w.EndTicks);
+                        if (rolled.Count == 0 || !ReferenceEquals(rolled[^1], offer))
+                        {
+                            rolled.Add(offer);
+                        }
                     }
                 }
 
@@ -288,7 +328,8 @@ public sealed partial class MarketEngine
     private void Place(OfferSpec spec, List<MarketEvent> events)
     {
         var key = OrderKey.Of(spec.Id);
-        var problem = OrderRules.Check(spec, Market, Now)
+        var problem = HaltedProblem("orders")
+            ?? OrderRules.Check(spec, Market, Now)
             ?? (offers.ContainsKey(spec.Id.Value) ? new Rejection(RejectCode.DuplicateId, $"offer {spec.Id} is already open") : null);
         if (problem is not null)
         {
@@ -334,7 +375,8 @@ public sealed partial class MarketEngine
     private void Place(NeedSpec spec, List<MarketEvent> events)
     {
         var key = OrderKey.Of(spec.Id);
-        var problem = OrderRules.Check(spec, Market, Now)
+        var problem = HaltedProblem("orders")
+            ?? OrderRules.Check(spec, Market, Now)
             ?? (needs.ContainsKey(spec.Id.Value) ? new Rejection(RejectCode.DuplicateId, $"need {spec.Id} is already open") : null);
         if (problem is not null)
         {
@@ -462,6 +504,13 @@ public sealed partial class MarketEngine
 
             if (offer.Ask > need.Bid)
             {
+                // An offer already negotiating over this window is not negotiated with again: its
+                // capacity there is being auctioned to the buyer who holds it (docs/market.md).
+                if (offer.Locks > 0 && IsEngaged(offer, need.Window))
+                {
+                    continue;
+                }
+
                 negotiateWith = offer;
                 negotiableSpare = spare;
                 break;
@@ -504,22 +553,34 @@ public sealed partial class MarketEngine
             var rate = Math.Min(need.Remaining, negotiableSpare);
             events.Add(new NegotiationNeeded(
                 need.Spec.Id, need.Buyer, need.Bid, negotiateWith.Spec.Id, negotiateWith.Seller, negotiateWith.Ask,
-                new Rate(rate), need.Window, Now));
+                new Rate(rate), need.Window, Now, Market.OpensNegotiations ? new NegotiationId(nextNegotiationId) : null));
             if (Market.OpensNegotiations)
             {
-                OpenNegotiation(need, negotiateWith, rate, events);
+                OpenNegotiation(need, negotiateWith, rate, events, needIsResting: false);
             }
         }
     }
 
-    /// <summary>An incoming offer (Figure 5, step 364): resting needs by bid descending then time, each at its own bid.</summary>
-    private void MatchIncoming(RestingOffer offer, List<MarketEvent> events)
+    /// <summary>
+    /// An incoming offer (Figure 5, step 364): resting needs by bid descending then time, each at
+    /// its own bid. What is left may open a negotiation with the highest bid below the ask (the
+    /// regular auction, see <see cref="NegotiateWithBestBid"/>). Capacity that comes back to a
+    /// resting offer (<paramref name="returning"/>) meets the book the same way, except that a need
+    /// that came to the book after the offer trades at the offer's ask: the order that was in the
+    /// book first sets the price, as in any match.
+    /// </summary>
+    private void MatchIncoming(RestingOffer offer, List<MarketEvent> events, bool returning = false, bool negotiate = true)
     {
         for (var i = 0; i < needBook.Count;)
         {
             var need = needBook[i];
             if (need.Bid < offer.Ask)
             {
+                if (negotiate)
+                {
+                    NegotiateWithBestBid(offer, i, events);
+                }
+
                 break;
             }
 
@@ -534,7 +595,8 @@ public sealed partial class MarketEngine
 
             offer.Capacity.Subtract(need.Window.StartTicks, need.Window.EndTicks, fill);
             need.Remaining -= fill;
-            events.Add(new Traded(MakeTrade(need, offer, fill, need.Bid, OrderSide.Offer)));
+            var offerFirst = returning && offer.Sequence < need.Sequence;
+            events.Add(new Traded(MakeTrade(need, offer, fill, offerFirst ? offer.Ask : need.Bid, offerFirst ? OrderSide.Need : OrderSide.Offer)));
             if (need.Remaining == 0)
             {
                 RemoveNeed(need);
@@ -645,7 +707,8 @@ public sealed partial class MarketEngine
             return;
         }
 
-        var bad = (amend.NewPrice is { } p ? OrderRules.CheckPrice(p, Market, "new price") : null)
+        var bad = HaltedProblem("amendments")
+            ?? (amend.NewPrice is { } p ? OrderRules.CheckPrice(p, Market, "new price") : null)
             ?? (amend.NewRate is { } r ? OrderRules.CheckRate(r) : null);
         if (bad is not null)
         {
@@ -678,10 +741,13 @@ public sealed partial class MarketEngine
                     ? new Rejection(RejectCode.HiddenLimitInvalid, $"the new ask {price} is below the hidden minimum {min}")
                     : null;
         var cut = offer.Spec.Rate.Value - rate;
-        if (problem is null && cut > 0 && offer.Availability.Any(w => offer.Capacity.MinSpare(w.StartTicks, w.EndTicks) < cut))
+
+        // The amendment ends the offer's negotiations, so what they lock counts as unsold here.
+        var unsold = cut > 0 ? UnsoldOf(offer) : offer.Capacity;
+        if (problem is null && cut > 0 && offer.Availability.Any(w => unsold.MinSpare(w.StartTicks, w.EndTicks) < cut))
         {
             problem = new Rejection(RejectCode.ReduceBelowSold,
-                $"more than {rate} is already sold in some slot; the rate can go down to {offer.Spec.Rate.Value - offer.Availability.Min(w => offer.Capacity.MinSpare(w.StartTicks, w.EndTicks))} at the least");
+                $"more than {rate} is already sold in some slot; the rate can go down to {offer.Spec.Rate.Value - offer.Availability.Min(w => unsold.MinSpare(w.StartTicks, w.EndTicks))} at the least");
         }
 
         if (problem is not null)

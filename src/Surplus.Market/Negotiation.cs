@@ -72,6 +72,14 @@ public sealed record NegotiationCountered(NegotiationState Negotiation, Negotiat
 /// <summary>A negotiation ended; on agreement a <see cref="Traded"/> follows.</summary>
 public sealed record NegotiationEnded(NegotiationState Negotiation, NegotiationOutcome Outcome, Price? Price, DateTimeOffset At) : MarketEvent(At);
 
+/// <summary>
+/// A resting need competed for an offer's capacity and lost (the regular auction): a higher bid,
+/// or an equal one placed earlier, now negotiates for that capacity over an overlapping window.
+/// The need keeps resting; raising its bid to the ask buys what is free, and what comes back if
+/// that negotiation ends without a trade.
+/// </summary>
+public sealed record NegotiationOutbid(NeedId Need, MemberId Buyer, OfferId Offer, Window Window, DateTimeOffset At) : MarketEvent(At);
+
 /// <summary>The rules of automatic negotiation.</summary>
 public static class AutomaticNegotiation
 {

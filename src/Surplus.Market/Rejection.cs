@@ -49,6 +49,8 @@ public enum RejectCode
     NegotiationUnknown,
     /// <summary>A counter or accept names an older version of the negotiation.</summary>
     NegotiationStale,
+    /// <summary>The market is halted: only cancels and declines are taken until it resumes.</summary>
+    MarketHalted,
 }
 
 /// <summary>A refused command: a stable code and a message that says what to fix.</summary>
@@ -87,6 +89,7 @@ public static class RejectCodes
         RejectCode.ContractTransitionInvalid => "contract-transition-invalid",
         RejectCode.NegotiationUnknown => "negotiation-unknown",
         RejectCode.NegotiationStale => "negotiation-stale",
+        RejectCode.MarketHalted => "market-halted",
         _ => throw new ArgumentOutOfRangeException(nameof(code), code, "unknown reject code"),
     };
 }

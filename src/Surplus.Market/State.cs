@@ -22,7 +22,8 @@ public sealed record EngineSnapshot(
     IReadOnlyList<OfferState> Offers,
     IReadOnlyList<NeedState> Needs,
     IReadOnlyList<NegotiationState>? Negotiations = null,
-    long NextNegotiationId = 1);
+    long NextNegotiationId = 1,
+    bool Halted = false);
 
 /// <summary>One price level of the book: the price, the rate available or wanted there, and how many orders.</summary>
 public sealed record DepthLevel(Price Price, long Rate, int Orders);

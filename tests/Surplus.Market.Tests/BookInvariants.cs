@@ -192,7 +192,8 @@ internal sealed class BookInvariants(MarketEngine engine)
     /// <summary>Within one command, an incoming order meets the book in price-time order, and leaves nothing it could have taken.</summary>
     private void CheckPriority(IReadOnlyList<MarketEvent> events, IReadOnlyList<OfferState> offersBefore, IReadOnlyList<NeedState> needsBefore)
     {
-        var trades = events.Trades();
+        // Capacity a roll added meets the book before the command: only the incoming order's own trades count here.
+        var trades = events.SkipWhile(e => e is not (OrderAccepted or OrderAmended)).Trades();
         var byNeed = trades.Where(t => t.Aggressor == OrderSide.Need).Select(t => Position(offersBefore, o => o.Spec.Id == t.Offer)).ToList();
         var byOffer = trades.Where(t => t.Aggressor == OrderSide.Offer).Select(t => Position(needsBefore, n => n.Spec.Id == t.Need)).ToList();
         Require(byNeed.SequenceEqual(byNeed.Order()), () => "an incoming need took offers out of price-time order");

@@ -34,6 +34,26 @@ public sealed class MarketEngineRecurringTests
     }
 
     [Fact]
+    public void Roll_NewOccurrenceCoversARestingNeed_SellsItAtTheAsk()
+    {
+        // Expanded on Monday 20 October until 16 December (eight weeks and a day): a need for
+        // Saturday 20 December rests until the horizon reaches it, then buys at once.
+        var market = new EngineDriver(Compute, At(20, 8));
+        market.Rest(Recurring(1, Alice, 100, 1.00m, ZurichSaturdays));
+        var saturday = Between(Utc(12, 19, 23), Utc(12, 20, 5));
+        market.Rest(Need(1, Bob, 30, 1.50m, saturday));
+
+        var early = market.AdvanceTo(Utc(10, 22, 8));
+        var events = market.AdvanceTo(Utc(10, 26, 8));
+
+        Assert.Empty(early.Trades());
+        var trade = Assert.Single(events.Trades());
+        Assert.Equal((new NeedId(1), new Rate(30), new Price(1.00m), OrderSide.Need), (trade.Need, trade.Rate, trade.Price, trade.Aggressor));
+        Assert.Contains(new OrderFilled(OrderKey.Of(new NeedId(1)), Bob, market.Now), events);
+        Assert.Equal(70, market.SpareOf(1, saturday));
+    }
+
+    [Fact]
     public void PlaceNeed_RecurringOfferInZurich_TradesOnlyInsideTheLocalSaturday()
     {
         var market = new EngineDriver(Compute, At(20, 8));

@@ -20,6 +20,7 @@ internal sealed class ReferenceMarket
     private readonly List<Ask> offers = [];
     private readonly List<Bid> needs = [];
     private readonly List<string> events = [];
+    private readonly List<Ask> rolled = [];
     private long clock;
     private long nextSequence = 1;
     private long nextTradeId = 1;
@@ -124,6 +125,20 @@ internal sealed class ReferenceMarket
             Roll();
         }
 
+        // New occurrences meet the resting needs as an arriving offer would, at the offer's ask
+        // when the need came after it.
+        foreach (var offer in rolled.Where(offers.Contains).ToList())
+        {
+            MatchIncoming(offer, rolled: true);
+            if (SoldOut(offer))
+            {
+                offers.Remove(offer);
+                events.Add($"{Now} filled {Key("offer", offer.Id)} by {offer.Seller}");
+            }
+        }
+
+        rolled.Clear();
+
         switch (step.Command)
         {
             case PlaceOffer place:
@@ -199,6 +214,10 @@ internal sealed class ReferenceMarket
                     if (start >= offer.ExpandedUntil && start < until && end > clock)
                     {
                         offer.MakeAvailable(Math.Max(SlotOf(start), slot), SlotOf(end));
+                        if (!rolled.Contains(offer))
+                        {
+                            rolled.Add(offer);
+                        }
                     }
                 }
 
@@ -403,7 +422,7 @@ internal sealed class ReferenceMarket
         }
     }
 
-    private void MatchIncoming(Ask offer)
+    private void MatchIncoming(Ask offer, bool rolled = false)
     {
         foreach (var need in NeedsByPriority())
         {
@@ -428,7 +447,8 @@ internal sealed class ReferenceMarket
                 continue;
             }
 
-            Trade(need, offer, fill, need.Price, OrderSide.Offer);
+            var offerFirst = rolled && offer.Sequence < need.Sequence;
+            Trade(need, offer, fill, offerFirst ? offer.Price : need.Price, offerFirst ? OrderSide.Need : OrderSide.Offer);
             if (need.Remaining == 0)
             {
                 needs.Remove(need);

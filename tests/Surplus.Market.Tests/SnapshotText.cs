@@ -30,6 +30,13 @@ internal static class SnapshotText
             text.Append(CultureInfo.InvariantCulture, $" | sequence {need.Sequence} remaining {need.Remaining}\n");
         }
 
+        foreach (var n in snapshot.Negotiations ?? [])
+        {
+            text.Append(CultureInfo.InvariantCulture,
+                $"negotiation {n.Id} need {n.Need} offer {n.Offer} rate {n.Rate} window {n.Window} prices {n.BuyerPrice}/{n.SellerPrice} version {n.Version} deadline {n.Deadline:O} moves {string.Join(",", n.Moves.Select(m => $"{m.By}:{m.Price}:{m.Version}:{m.At:O}"))}\n");
+        }
+
+        text.Append(CultureInfo.InvariantCulture, $"next negotiation {snapshot.NextNegotiationId} halted {snapshot.Halted}\n");
         return text.ToString();
     }
 

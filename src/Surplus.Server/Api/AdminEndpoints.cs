@@ -126,24 +126,26 @@ internal static class AdminEndpoints
         .WithSummary("Create a market");
 
         NegotiationEndpoints.MapAdmin(admin);
-        admin.MapPost("/markets/{id}/halt", (string id, Exchange exchange) => SetHalted(id, true, exchange))
-            .Produces<MarketDto>().ProducesProblem(404).WithSummary("Halt a market: no new orders or amendments; cancels still work; nothing is lost");
-        admin.MapPost("/markets/{id}/resume", (string id, Exchange exchange) => SetHalted(id, false, exchange))
+        admin.MapPost("/markets/{id}/halt", (HttpContext http, string id, Exchange exchange) => SetHalted(http, id, true, exchange))
+            .Produces<MarketDto>().ProducesProblem(404)
+            .WithSummary("Halt a market: no new orders, amendments, counters or accepts, and no call auction clears; cancels and declines still work; nothing is lost");
+        admin.MapPost("/markets/{id}/resume", (HttpContext http, string id, Exchange exchange) => SetHalted(http, id, false, exchange))
             .Produces<MarketDto>().ProducesProblem(404).WithSummary("Resume a halted market");
 
         admin.MapGet("/ledger", async (Exchange exchange) => TypedResults.Ok(await exchange.CheckLedgerAsync()))
             .WithSummary("Ledger totals and the conservation check");
     }
 
-    private static async Task<IResult> SetHalted(string id, bool halted, Exchange exchange)
+    private static async Task<IResult> SetHalted(HttpContext http, string id, bool halted, Exchange exchange)
     {
         if (exchange.Market(id) is not { } market)
         {
             return Problems.Result(ApiError.NotFound($"market '{id}'"));
         }
 
-        await exchange.SetHaltedAsync(market, halted);
-        return Results.Ok(MarketView(market));
+        // Through the market's engine loop, so the engine stops (or resumes) trading in the same
+        // transaction that stores the flag, between two batches.
+        return await Endpoints.Answer(http, market, new HaltWork(halted));
     }
 
     internal static MarketDto MarketView(MarketHost m) => new(

@@ -25,7 +25,7 @@ public sealed record ApiError(int Status, string Code, string Title, string Deta
         {
             RejectCode.UnknownOrder or RejectCode.NotOwner => new(404, "not-found", "Not found", rejection.Message),
             RejectCode.PriceOffTick => new(422, rejection.Name, "The price is not on the market's tick", rejection.Message),
-            RejectCode.ReduceBelowSold or RejectCode.DuplicateId or RejectCode.NegotiationStale => new(409, rejection.Name, "Conflict", rejection.Message),
+            RejectCode.ReduceBelowSold or RejectCode.DuplicateId or RejectCode.NegotiationStale or RejectCode.MarketHalted => new(409, rejection.Name, "Conflict", rejection.Message),
             RejectCode.NegotiationUnknown => new(409, "negotiation-ended", "Conflict", rejection.Message),
             _ => new(400, rejection.Name, "The order is not valid", rejection.Message),
         };

@@ -416,14 +416,6 @@ internal sealed class Exchange : IDisposable
         return host;
     }
 
-    public async Task SetHaltedAsync(MarketHost host, bool halted)
-    {
-        ArgumentNullException.ThrowIfNull(host);
-        await WriteAsync(async (c, tx) =>
-            await c.ExecuteAsync("UPDATE markets SET halted = @halted WHERE id = @id", new { halted, id = host.Definition.Id }, tx));
-        host.Halted = halted;
-    }
-
     public void Dispose()
     {
         Gate.Dispose();

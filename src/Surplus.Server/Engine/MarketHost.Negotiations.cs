@@ -37,6 +37,12 @@ internal sealed class ClearingWork(ClearingMode mode, TimeSpan interval) : Work
     public TimeSpan Interval { get; } = interval;
 }
 
+/// <summary>The operator halts (or resumes) the market.</summary>
+internal sealed class HaltWork(bool halted) : Work
+{
+    public bool Halted { get; } = halted;
+}
+
 /// <summary>
 /// Negotiations (steps 350–354) and the clearing mode on the server: a row per negotiation, the
 /// engine's ids mapped to the exchange's, the signals to both sides, and the money. A buyer's
@@ -127,7 +133,8 @@ internal sealed partial class MarketHost
         var outcome = Execute(command, effects);
         if (outcome.Rejected is { } rejected)
         {
-            if (toppedUp > 0)
+            // A negotiation that reached its deadline on this very command gave its whole top-up back already.
+            if (toppedUp > 0 && row.Status == "open")
             {
                 exchange.Ledger.Move(Accounts.Held(row.BuyerId), Accounts.Available(row.BuyerId), toppedUp, "hold-reversal", Reference(row), now.UtcTicks);
                 row.State = row.State with { TopUp = row.State.TopUp - toppedUp };
@@ -146,11 +153,36 @@ internal sealed partial class MarketHost
 
     private WorkResult ChangeClearing(ClearingWork work, DateTimeOffset now, BatchEffects effects)
     {
-        Execute(new ChangeClearing(work.Mode, work.Interval, now), effects);
+        var outcome = Execute(new ChangeClearing(work.Mode, work.Interval, now), effects);
+        return outcome.Rejected is { } rejected
+            ? WorkResult.Fail(ApiError.From(rejected))
+            : new WorkResult(200, AdminEndpoints.MarketView(this), null);
+    }
+
+    /// <summary>Halts or resumes the engine; the flag is stored with the batch. Asking for the state the market is in changes nothing.</summary>
+    private WorkResult Halt(HaltWork work, DateTimeOffset now, BatchEffects effects)
+    {
+        if (work.Halted != Halted)
+        {
+            var outcome = Execute(work.Halted ? new HaltMarket(now) : new ResumeMarket(now), effects);
+            if (outcome.Rejected is { } rejected)
+            {
+                return WorkResult.Fail(ApiError.From(rejected));
+            }
+
+            Halted = work.Halted;
+            effects.Halted = work.Halted;
+            exchange.Log.LogInformation("market {Market}: {Action} by the operator", Definition.Id, work.Halted ? "halted" : "resumed");
+        }
+
         return new WorkResult(200, AdminEndpoints.MarketView(this), null);
     }
 
-    private void OnNegotiationOpened(NegotiationOpened opened, BatchEffects effects)
+    /// <summary>
+    /// A negotiation opened. The engine reports the pair (negotiation needed) just before, without
+    /// the exchange's id, which only exists now: that signal goes out here, with the id, first.
+    /// </summary>
+    private void OnNegotiationOpened(NegotiationOpened opened, NegotiationNeededDto? needed, BatchEffects effects)
     {
         var n = opened.Negotiation;
         var row = new NegotiationRow
@@ -165,8 +197,23 @@ internal sealed partial class MarketHost
         // The offer's capacity over the window is now locked, and the need out of the book: both rows follow the engine.
         Touch(OrderKey.Of(n.Need), effects, "open");
         Touch(OrderKey.Of(n.Offer), effects, "open");
+        if (needed is not null && needed.NeedId == n.Need.Value && needed.OfferId == n.Offer.Value)
+        {
+            SignalNeeded(needed with { NegotiationId = row.Id }, row.BuyerId, row.SellerId, effects);
+        }
+
         SignalParties(row, "negotiation.opened", effects);
     }
+
+    private void SignalNeeded(NegotiationNeededDto needed, long buyer, long seller, BatchEffects effects)
+    {
+        Signal(effects, buyer, "negotiation.needed", needed);
+        Signal(effects, seller, "negotiation.needed", needed);
+    }
+
+    /// <summary>A resting need lost the auction for an offer's capacity: its buyer is told, and that it keeps resting.</summary>
+    private void OnNegotiationOutbid(NegotiationOutbid outbid, BatchEffects effects) =>
+        Signal(effects, outbid.Buyer.Value, "negotiation.outbid", new NegotiationOutbidDto(outbid.Need.Value, outbid.Offer.Value, outbid.Window.Start, outbid.Window.End));
 
     private void OnNegotiationCountered(NegotiationCountered countered, BatchEffects effects)
     {
@@ -248,6 +295,11 @@ internal sealed partial class MarketHost
                 tx);
         }
 
+        if (effects.Halted is { } halted)
+        {
+            await c.ExecuteAsync("UPDATE markets SET halted = @halted WHERE id = @id", new { halted, id = Definition.Id }, tx);
+        }
+
         if (effects.Definition is { } definition)
         {
             await c.ExecuteAsync("UPDATE markets SET definition = @definition WHERE id = @id", new { definition = StoredMarket.Write(definition), id = definition.Id }, tx);
@@ -260,5 +312,8 @@ internal sealed partial class MarketHost
         public Dictionary<long, NegotiationRow> Negotiations { get; } = [];
 
         public MarketDefinition? Definition { get; set; }
+
+        /// <summary>Set when the operator halted or resumed the market in this batch.</summary>
+        public bool? Halted { get; set; }
     }
 }

@@ -104,10 +104,12 @@ internal sealed partial class MarketHost
     {
         openOffers.Clear();
         openNeeds.Clear();
-        if (await connection.ExecuteScalarAsync<string?>("SELECT definition FROM markets WHERE id = @market", new { market = Definition.Id }) is { } definition)
+        if (await connection.QuerySingleOrDefaultAsync<(string Definition, bool Halted)?>(
+            "SELECT definition, halted FROM markets WHERE id = @market", new { market = Definition.Id }) is { } market)
         {
-            // After a failed write the definition in memory may be ahead of the store (a clearing change).
-            Definition = StoredMarket.Read(definition);
+            // After a failed write the definition and the halt in memory may be ahead of the store.
+            Definition = StoredMarket.Read(market.Definition);
+            Halted = market.Halted;
         }
 
         var state = await connection.QuerySingleOrDefaultAsync<(long Clock, long NextSequence, long NextTradeId)?>(
@@ -144,10 +146,9 @@ internal sealed partial class MarketHost
         }
 
         var (negotiations, nextNegotiationId) = await LoadNegotiationsAsync(connection);
-        engine = state is { } s
-            ? MarketEngine.Restore(Definition, new EngineSnapshot(
-                new DateTimeOffset(s.Clock, TimeSpan.Zero), s.NextSequence, s.NextTradeId, offerStates, needStates, negotiations, nextNegotiationId))
-            : new MarketEngine(Definition);
+        var (clock, nextSequence, nextTradeId) = state ?? (DateTimeOffset.MinValue.UtcTicks, 1, 1);
+        engine = MarketEngine.Restore(Definition, new EngineSnapshot(
+            new DateTimeOffset(clock, TimeSpan.Zero), nextSequence, nextTradeId, offerStates, needStates, negotiations, nextNegotiationId, Halted));
     }
 
     public void Start() => Loop = Task.Run(RunAsync, CancellationToken.None);
@@ -292,6 +293,7 @@ internal sealed partial class MarketHost
             AmendWork amend => Amend(amend, now, effects),
             NegotiationWork negotiate => Negotiate(negotiate, now, effects),
             ClearingWork clearing => ChangeClearing(clearing, now, effects),
+            HaltWork halt => Halt(halt, now, effects),
             _ => throw new InvalidOperationException($"unknown work {work.GetType().Name}"),
         };
     }
@@ -469,6 +471,8 @@ internal sealed partial class MarketHost
         Rejection? rejected = null;
         var trades = new List<TradeDto>();
         NegotiationNeededDto? negotiation = null;
+        NegotiationNeededDto? pendingNeeded = null;
+        (NeedId, OfferId)? agreed = null;
         lastTouchedOffers.Clear();
         lastTouchedNeeds.Clear();
         foreach (var e in events)
@@ -480,7 +484,14 @@ internal sealed partial class MarketHost
                     break;
                 case Traded { Trade: var t }:
                     OnTrade(t, effects);
-                    trades.Add(Json.Trade(t, showParties: true));
+
+                    // The answer names only the caller's own trades: capacity a negotiation gives
+                    // back, or a batch that clears, may trade other members' orders in the same command.
+                    if (Concerns(command, OrderKey.Of(t.Need)) || Concerns(command, OrderKey.Of(t.Offer)) || agreed == (t.Need, t.Offer))
+                    {
+                        trades.Add(Json.Trade(t, showParties: true));
+                    }
+
                     break;
                 case OrderRested r:
                     Touch(r.Order, effects, "open");
@@ -504,22 +515,44 @@ internal sealed partial class MarketHost
                     Signal(effects, x.Owner.Value, "order.expired", new { order = Describe(x.Order), remaining = x.Remaining.Value });
                     break;
                 case NegotiationOpened o:
-                    OnNegotiationOpened(o, effects);
+                    OnNegotiationOpened(o, pendingNeeded, effects);
                     negotiation = WithNegotiationId(negotiation, o);
+                    pendingNeeded = null;
+                    break;
+                case NegotiationOutbid outbid:
+                    OnNegotiationOutbid(outbid, effects);
                     break;
                 case NegotiationCountered c:
                     OnNegotiationCountered(c, effects);
                     break;
                 case NegotiationEnded ended:
                     OnNegotiationEnded(ended, effects);
+                    if (ended.Outcome == NegotiationOutcome.Agreed && NegotiationOf(command) == ended.Negotiation.Id)
+                    {
+                        agreed = (ended.Negotiation.Need, ended.Negotiation.Offer);
+                    }
+
                     break;
                 case ClearingChanged changed:
                     OnClearingChanged(changed, effects);
                     break;
                 case NegotiationNeeded n:
-                    negotiation = new NegotiationNeededDto(n.Need.Value, n.Offer.Value, n.Bid.PerUnitHour, n.Ask.PerUnitHour, n.Rate.Value, n.Window.Start, n.Window.End);
-                    Signal(effects, n.Buyer.Value, "negotiation.needed", negotiation);
-                    Signal(effects, n.Seller.Value, "negotiation.needed", negotiation);
+                    var needed = new NegotiationNeededDto(n.Need.Value, n.Offer.Value, n.Bid.PerUnitHour, n.Ask.PerUnitHour, n.Rate.Value, n.Window.Start, n.Window.End);
+                    if (Concerns(command, OrderKey.Of(n.Need)))
+                    {
+                        negotiation = needed;
+                    }
+
+                    if (n.Negotiation is null)
+                    {
+                        SignalNeeded(needed, n.Buyer.Value, n.Seller.Value, effects);
+                    }
+                    else
+                    {
+                        // Signalled with the exchange's id when the negotiation opens, which comes next.
+                        pendingNeeded = needed;
+                    }
+
                     break;
             }
         }
@@ -540,6 +573,23 @@ internal sealed partial class MarketHost
 
         return new Outcome(rejected, trades, negotiation);
     }
+
+    /// <summary>True when the command placed or amended this order.</summary>
+    private static bool Concerns(MarketCommand command, OrderKey order) => command switch
+    {
+        PlaceOffer p => order == OrderKey.Of(p.Offer.Id),
+        PlaceNeed p => order == OrderKey.Of(p.Need.Id),
+        AmendOrder a => order == a.Order,
+        _ => false,
+    };
+
+    /// <summary>The negotiation a party's move is about, if the command is one.</summary>
+    private static NegotiationId? NegotiationOf(MarketCommand command) => command switch
+    {
+        CounterPrice c => c.Negotiation,
+        AcceptPrice a => a.Negotiation,
+        _ => null,
+    };
 
     private static object Describe(OrderKey key) => new { side = key.Side == OrderSide.Need ? "need" : "offer", id = key.Id };
 

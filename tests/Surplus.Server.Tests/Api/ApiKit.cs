@@ -81,11 +81,11 @@ public static class ApiKit
     public static HttpClient Admin(this ExchangeFactory exchange) => exchange.CreateClient(ExchangeFactory.AdminKey);
 
     /// <summary>Creates a market of its own for one test (MFLOPS, 1-minute slot, tick 0.01) and returns its id.</summary>
-    public static async Task<string> NewMarket(this ExchangeFactory exchange, int feeBasisPoints = 0)
+    public static async Task<string> NewMarket(this ExchangeFactory exchange, int feeBasisPoints = 0, bool opensNegotiations = true)
     {
         var id = "m-" + Guid.NewGuid().ToString("N")[..10];
         using var admin = exchange.Admin();
-        await (await admin.Post("/v1/admin/markets", new CreateMarketRequest(id, "MFLOPS", FeeBasisPoints: feeBasisPoints)))
+        await (await admin.Post("/v1/admin/markets", new CreateMarketRequest(id, "MFLOPS", FeeBasisPoints: feeBasisPoints, OpensNegotiations: opensNegotiations)))
             .Read<MarketDto>(HttpStatusCode.Created);
         return id;
     }

@@ -56,10 +56,10 @@ public sealed class MarketsTests(Exchanges exchanges)
     public async Task Book_Window_ShowsOffersCoveringItByAskAndNeedsOverlappingItByBid(Store store)
     {
         var exchange = exchanges.For(store);
-        var market = await exchange.NewMarket();
+        // A market that does not negotiate, so that no ask above a bid locks capacity out of the book.
+        var market = await exchange.NewMarket(opensNegotiations: false);
         var seller = await exchange.Trader("book-seller");
         var buyer = await exchange.Trader("book-buyer", 10_000_000);
-        // The needs come first, so that none meets an ask above its bid (which would open a negotiation).
         await buyer.PlaceNeed(Need(market, 20, 5m, Tomorrow.AddHours(2), 1));      // 14–15 at 5: overlaps
         await buyer.PlaceNeed(Need(market, 15, 6m, Tomorrow, 1.5));               // 12–13:30 at 6: overlaps
         await buyer.PlaceNeed(Need(market, 10, 6.5m, Tomorrow.AddHours(4), 1));    // 16–17: does not overlap

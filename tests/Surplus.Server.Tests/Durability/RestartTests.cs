@@ -139,7 +139,8 @@ public sealed class RestartTests
         await x.Need("b2", new PlaceNeedRequest("compute", 1000, Later.AddHours(12), Later.AddHours(13), 100m), HttpStatusCode.PaymentRequired);
         await x.Offer("s3", new PlaceOfferRequest("compute", 10, 50m, Recurrence: new RecurrenceDto("FREQ=YEARLY", new TimeOnly(0, 0), 60, "Europe/Zurich", new DateOnly(2028, 1, 1))), HttpStatusCode.BadRequest);
 
-        // The offer repriced (losing priority, matching nothing) and reduced; a cut below what is sold is refused.
+        // The offer repriced (losing priority; still above every bid, it negotiates with the highest) and reduced
+        // (which ends that negotiation); a cut below what is sold is refused.
         await x.Send("s2", HttpMethod.Patch, $"/v1/offers/{o2}", new AmendOrderRequest(Price: 11.5m), HttpStatusCode.OK);
         await x.Send("s2", HttpMethod.Patch, $"/v1/offers/{o2}", new AmendOrderRequest(Rate: 45), HttpStatusCode.OK);
         await x.Send("s1", HttpMethod.Patch, $"/v1/offers/{o1}", new AmendOrderRequest(Rate: 50), HttpStatusCode.Conflict);

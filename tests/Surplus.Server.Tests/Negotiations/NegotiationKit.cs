@@ -33,9 +33,9 @@ internal sealed class NegotiationKit : IAsyncDisposable
 
     public string Bystander { get; private set; } = "";
 
-    public static async Task<NegotiationKit> Start(Store store)
+    public static async Task<NegotiationKit> Start(Store store, IReadOnlyDictionary<string, string?>? settings = null)
     {
-        var kit = new NegotiationKit(new ExchangeFactory(store));
+        var kit = new NegotiationKit(new ExchangeFactory(store, extra: settings));
         (kit.SellerId, _, kit.Seller) = await kit.Exchange.Join("seller");
         (kit.BuyerId, _, kit.Buyer) = await kit.Exchange.Join("buyer");
         (_, _, kit.Bystander) = await kit.Exchange.Join("bystander");
