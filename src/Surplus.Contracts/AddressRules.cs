@@ -44,4 +44,39 @@ public static class AddressRules
 
         return true;
     }
+
+    /// <summary>
+    /// Connects to <paramref name="endPoint"/> for an HTTP client (a <c>SocketsHttpHandler.ConnectCallback</c>):
+    /// the host's addresses are resolved and checked, and only checked addresses are connected to,
+    /// so a name that answers differently between the check and the connection gains nothing.
+    /// <paramref name="refuse"/> makes the exception for a refused host from the reason.
+    /// </summary>
+    public static async ValueTask<Stream> ConnectAsync(DnsEndPoint endPoint, bool allowPrivate, Func<string, Exception> refuse, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(endPoint);
+        ArgumentNullException.ThrowIfNull(refuse);
+        var host = endPoint.Host;
+        var addresses = IPAddress.TryParse(host.Trim('[', ']'), out var literal) ? [literal] : await Dns.GetHostAddressesAsync(host, cancellationToken);
+        if (addresses.Length == 0)
+        {
+            throw refuse($"{host} has no address");
+        }
+
+        if (!allowPrivate && addresses.FirstOrDefault(IsPrivate) is { } inside)
+        {
+            throw refuse($"{host} resolves to {inside}, a private, loopback or link-local address");
+        }
+
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            await socket.ConnectAsync(addresses, endPoint.Port, cancellationToken);
+            return new NetworkStream(socket, ownsSocket: true);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
 }

@@ -205,32 +205,9 @@ public sealed class Transfers : IDisposable
             : $"{uri}: outside the folders this agent allows for file: locations");
     }
 
-    private async ValueTask<Stream> ConnectCheckedAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken)
-    {
-        var host = context.DnsEndPoint.Host;
-        var addresses = IPAddress.TryParse(host.Trim('[', ']'), out var literal) ? [literal] : await Dns.GetHostAddressesAsync(host, cancellationToken);
-        if (addresses.Length == 0)
-        {
-            throw new TransferRefusedException($"{host} has no address");
-        }
-
-        if (!_policy.AllowPrivateAddresses && addresses.FirstOrDefault(AddressRules.IsPrivate) is { } inside)
-        {
-            throw new TransferRefusedException($"{host} resolves to {inside}, a private, loopback or link-local address; this agent fetches from public addresses only");
-        }
-
-        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        try
-        {
-            await socket.ConnectAsync(addresses, context.DnsEndPoint.Port, cancellationToken);
-            return new NetworkStream(socket, ownsSocket: true);
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
-        }
-    }
+    private ValueTask<Stream> ConnectCheckedAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken) =>
+        AddressRules.ConnectAsync(context.DnsEndPoint, _policy.AllowPrivateAddresses,
+            reason => new TransferRefusedException($"{reason}; this agent fetches from public addresses only"), cancellationToken);
 
     private static string Inner(Exception e)
     {

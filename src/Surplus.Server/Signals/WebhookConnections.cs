@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using Surplus.Contracts;
 
 namespace Surplus.Server.Signals;
@@ -28,30 +27,7 @@ internal static class WebhookConnections
     }
 
     /// <summary>A connect callback for the webhook client that refuses non-public addresses unless they are allowed.</summary>
-    public static Func<SocketsHttpConnectionContext, CancellationToken, ValueTask<Stream>> Connect(bool allowPrivate) => async (context, cancellationToken) =>
-    {
-        var host = context.DnsEndPoint.Host;
-        var addresses = IPAddress.TryParse(host.Trim('[', ']'), out var literal) ? [literal] : await Dns.GetHostAddressesAsync(host, cancellationToken);
-        if (addresses.Length == 0)
-        {
-            throw new HttpRequestException($"{host} has no address");
-        }
-
-        if (!allowPrivate && addresses.FirstOrDefault(AddressRules.IsPrivate) is { } inside)
-        {
-            throw new HttpRequestException($"{host} resolves to {inside}, which is not a public address; webhooks are posted to public addresses only");
-        }
-
-        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        try
-        {
-            await socket.ConnectAsync(addresses, context.DnsEndPoint.Port, cancellationToken);
-            return new NetworkStream(socket, ownsSocket: true);
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
-        }
-    };
+    public static Func<SocketsHttpConnectionContext, CancellationToken, ValueTask<Stream>> Connect(bool allowPrivate) => (context, cancellationToken) =>
+        AddressRules.ConnectAsync(context.DnsEndPoint, allowPrivate,
+            reason => new HttpRequestException($"{reason}; webhooks are posted to public addresses only"), cancellationToken);
 }
