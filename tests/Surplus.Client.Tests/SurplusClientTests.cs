@@ -273,3 +273,80 @@ public sealed class ClientBlobTests(SharedExchange shared) : IClassFixture<Share
         }
     }
 }
+
+/// <summary>Negotiating by rule: a price ladder against a seller who answers by hand.</summary>
+public sealed class NegotiationLadderTests(SharedExchange shared) : IClassFixture<SharedExchange>
+{
+    private static readonly DateTimeOffset Start = ClientKit.Now.AddHours(2);
+
+    [Fact]
+    public async Task Negotiate_BuyersLadderMeetsTheSellersCounter_AgreesAtTheSellersPrice()
+    {
+        var (_, seller) = await shared.Exchange.Member("ladder-seller");
+        var (_, buyer) = await shared.Exchange.Member("ladder-buyer", 1_000_000);
+        await seller.PlaceOfferAsync(new PlaceOfferRequest("compute", 10, 15m, Start, Start.AddHours(1)));
+        var placed = await buyer.PlaceNeedAsync(new PlaceNeedRequest("compute", 10, Start, Start.AddHours(1), 10m));
+        var id = placed.Negotiation!.NegotiationId!.Value;
+
+        var walking = buyer.NegotiateAsync(id, new NegotiationLadder([11m, 12m, 13m, 14m], TimeSpan.FromMilliseconds(600)), TimeProvider.System);
+        await WaitForAsync(seller, id, n => n.BuyerPrice >= 12m);
+        var current = await seller.GetNegotiationAsync(id);
+        await seller.CounterAsync(id, new CounterRequest(12.5m, current.Version));
+        var ended = await walking.WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal("agreed", ended.Status);
+        Assert.Equal(12.5m, ended.AgreedPrice);
+        Assert.DoesNotContain(ended.History, m => m.By == "buyer" && m.Price > 13m);
+    }
+
+    [Fact]
+    public async Task Negotiate_LadderWalkedWithoutAgreement_DeclinesAtTheGiveUpTime()
+    {
+        var (_, seller) = await shared.Exchange.Member("stubborn-seller");
+        var (_, buyer) = await shared.Exchange.Member("patient-buyer", 1_000_000);
+        await seller.PlaceOfferAsync(new PlaceOfferRequest("compute", 10, 20m, Start.AddHours(1), Start.AddHours(2)));
+        var placed = await buyer.PlaceNeedAsync(new PlaceNeedRequest("compute", 10, Start.AddHours(1), Start.AddHours(2), 10m));
+        var id = placed.Negotiation!.NegotiationId!.Value;
+
+        var ended = await buyer.NegotiateAsync(id, new NegotiationLadder([11m, 12m], TimeSpan.FromMilliseconds(50), DateTimeOffset.UtcNow.AddMilliseconds(400)), TimeProvider.System)
+            .WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal("declined", ended.Status);
+        Assert.Equal(12m, ended.BuyerPrice);
+
+        // The need rests at its own bid again: 10 × 1 h × 10.00 held, the rest available.
+        Assert.Equal(new AccountDto("USD", 2, 990_000, 10_000), await buyer.GetAccountAsync());
+    }
+
+    [Fact]
+    public async Task Negotiate_SellersLadderThatRises_IsRefusedBeforeAnyMove()
+    {
+        var (_, seller) = await shared.Exchange.Member("odd-seller");
+        var (_, buyer) = await shared.Exchange.Member("odd-buyer", 1_000_000);
+        await seller.PlaceOfferAsync(new PlaceOfferRequest("compute", 10, 20m, Start.AddHours(2), Start.AddHours(3)));
+        var placed = await buyer.PlaceNeedAsync(new PlaceNeedRequest("compute", 10, Start.AddHours(2), Start.AddHours(3), 10m));
+        var id = placed.Negotiation!.NegotiationId!.Value;
+        var before = await seller.GetNegotiationAsync(id);
+
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => seller.NegotiateAsync(id, new NegotiationLadder([18m, 19m], TimeSpan.FromMilliseconds(50)), TimeProvider.System));
+
+        Assert.Contains("must fall", error.Message, StringComparison.Ordinal);
+        var after = await seller.GetNegotiationAsync(id);
+        Assert.Equal((before.Version, before.SellerPrice, before.History.Count), (after.Version, after.SellerPrice, after.History.Count));
+    }
+
+    private static async Task WaitForAsync(SurplusClient client, long id, Func<NegotiationDto, bool> condition)
+    {
+        for (var i = 0; i < 300; i++)
+        {
+            if (condition(await client.GetNegotiationAsync(id)))
+            {
+                return;
+            }
+
+            await Task.Delay(20);
+        }
+
+        throw new TimeoutException($"negotiation {id} did not reach the expected state");
+    }
+}
