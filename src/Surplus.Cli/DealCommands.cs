@@ -55,7 +55,35 @@ internal static class DealCommands
         var decline = new Command("decline", "Walk away; the locks are released.") { declineId };
         Cli.Act(decline, async c => Result(c, await c.Member.DeclineNegotiationAsync(c.Value(declineId), cancellationToken: c.Cancel)));
 
-        return new Command("negotiate", "Negotiations between a buyer and the lowest-asking seller: list, show, counter, accept, decline.") { list, show, counter, accept, decline };
+        var ladderId = Opt.Id("negotiation");
+        var prices = Opt.Of<string>("--prices", "The rungs, comma-separated, in the order offered: rising for a buyer, falling for a seller; the last is the worst price you take.", "p1,p2,…", required: true);
+        var every = Opt.Of<string?>("--every", "How long to wait for an answer before the next rung (90s, 5m, PT1M; default 30s).", "duration");
+        var giveUp = Opt.Of<string?>("--give-up-at", "When to decline if there is no agreement (default: leave it to the exchange's deadline).", "time");
+        var ladder = new Command("ladder", "Negotiate by rule: counter rung by rung, accept what reaches your next rung, decline at the give-up time.") { ladderId, prices, every, giveUp };
+        Cli.Act(ladder, async c =>
+        {
+            var rungs = new List<decimal>();
+            foreach (var text in c.Value(prices)!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+            {
+                rungs.Add(decimal.TryParse(text, System.Globalization.NumberStyles.Number, System.Globalization.CultureInfo.InvariantCulture, out var p)
+                    ? p : throw new UsageException($"--prices: '{text}' is not a price"));
+            }
+
+            var rule = new Surplus.Client.NegotiationLadder(rungs, c.Value(every) is { } e ? TimeInput.Duration(e, "--every") : TimeSpan.FromSeconds(30), Opt.Time(c, giveUp));
+            var id = c.Value(ladderId);
+            var role = (await c.Member.GetNegotiationAsync(id, c.Cancel)).Role;
+            if (rule.Problem(role) is { } problem)
+            {
+                throw new UsageException($"--prices: {problem}");
+            }
+
+            // A script can tell an agreement (0) from a negotiation that ended without one (1).
+            var ended = await Surplus.Client.NegotiationRules.NegotiateAsync(c.Member, id, rule, c.Time, c.Cancel);
+            var printed = c.Print(ended, n => Render.Negotiations(c.Out, [n]));
+            return ended.Status == "agreed" ? printed : ExitCodes.Failed;
+        });
+
+        return new Command("negotiate", "Negotiations between a buyer and the lowest-asking seller: list, show, counter, accept, decline, ladder.") { list, show, counter, accept, decline, ladder };
     }
 
     private static int Result(CliContext c, NegotiationResultDto result) => c.Print(result, r =>

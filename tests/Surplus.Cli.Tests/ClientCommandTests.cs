@@ -279,6 +279,32 @@ public sealed class ClientCommandTests(ServerProcess server) : IDisposable
     }
 
     [Fact]
+    public async Task NegotiateLadder_BuyersRungsReachTheAsk_AgreesAndARisingSellersLadderIsAUsageError()
+    {
+        var market = "ladder-" + Guid.NewGuid().ToString("N")[..6];
+        await RunJson<MarketDto>(Env(), "admin", "markets", "create", market, "--unit", "MFLOPS");
+        var seller = await Join("ladder-seller");
+        var buyer = await Join("ladder-buyer");
+        await RunJson<AccountDto>(Env(), "admin", "deposit", $"{buyer.Member.Id}", "10000");
+        var start = DateTimeOffset.UtcNow.AddDays(2);
+        var at = new DateTimeOffset(start.Year, start.Month, start.Day, 12, 0, 0, TimeSpan.Zero).ToString("yyyy-MM-dd'T'HH:mm'Z'", System.Globalization.CultureInfo.InvariantCulture);
+        var until = new DateTimeOffset(start.Year, start.Month, start.Day, 13, 0, 0, TimeSpan.Zero).ToString("yyyy-MM-dd'T'HH:mm'Z'", System.Globalization.CultureInfo.InvariantCulture);
+        await RunJson<OfferResultDto>(Env(seller.ApiKey), "offer", "--market", market, "--rate", "100", "--ask", "4", "--start", at, "--end", until);
+        var need = await RunJson<NeedResultDto>(Env(buyer.ApiKey), "need", "--market", market, "--rate", "100", "--bid", "2", "--start", at, "--end", until);
+        var id = need.Negotiation?.NegotiationId ?? throw new Xunit.Sdk.XunitException("no negotiation opened");
+
+        var wrongWay = await Run(Env(seller.ApiKey), "negotiate", "ladder", $"{id}", "--prices", "4.5,5", "--every", "PT0.2S");
+        var agreed = await RunJson<NegotiationDto>(Env(buyer.ApiKey), "negotiate", "ladder", $"{id}", "--prices", "2.5,3,4", "--every", "PT0.2S");
+
+        Assert.Equal(2, wrongWay.ExitCode);
+        Assert.Contains("must fall", wrongWay.Error, StringComparison.Ordinal);
+        Assert.Equal("agreed", agreed.Status);
+        Assert.Equal(4m, agreed.AgreedPrice);
+        // Two counters, then the accept at the ask.
+        Assert.Equal([2.5m, 3m, 4m], agreed.History.Where(m => m.By == "buyer" && m.Price > 2m).Select(m => m.Price));
+    }
+
+    [Fact]
     public async Task MarketData_SummaryCandlesCapacity_ShowTheBookAndTheTape()
     {
         var market = "data-" + Guid.NewGuid().ToString("N")[..6];
