@@ -197,7 +197,7 @@ internal static class Endpoints
             }
 
             var member = http.User.MemberId();
-            var work = PrepareOffer(http, exchange, body.Value.Value, member, Key(http, member, body.Value.Hash));
+            var work = PrepareOffer(exchange, body.Value.Value, member, Preferred(http, exchange), Key(http, member, body.Value.Hash));
             return work.IsOk ? await Answer(http, work.Value.Market, work.Value.Work) : Problems.Result(work.Error!);
         })
         .RequireAuthorization(ApiKeyHandler.ActiveMemberPolicy).WithTags("orders").Accepts<PlaceOfferRequest>("application/json")
@@ -218,7 +218,7 @@ internal static class Endpoints
             }
 
             var member = http.User.MemberId();
-            var work = PrepareNeed(http, exchange, body.Value.Value, member, Key(http, member, body.Value.Hash));
+            var work = PrepareNeed(exchange, body.Value.Value, member, Preferred(http, exchange), Key(http, member, body.Value.Hash));
             return work.IsOk ? await Answer(http, work.Value.Market, work.Value.Work) : Problems.Result(work.Error!);
         })
         .RequireAuthorization(ApiKeyHandler.ActiveMemberPolicy).WithTags("orders").Accepts<PlaceNeedRequest>("application/json")
@@ -231,7 +231,8 @@ internal static class Endpoints
     }
 
     /// <summary>An offer checked against its market and ready for the market's engine, or what is wrong with it.</summary>
-    internal static Checked<(MarketHost Market, Work Work)> PrepareOffer(HttpContext http, Exchange exchange, PlaceOfferRequest offer, long member, IdempotencyKey? key)
+    internal static Checked<(MarketHost Market, Work Work)> PrepareOffer(
+        Exchange exchange, PlaceOfferRequest offer, long member, IReadOnlyList<long> preferred, IdempotencyKey? key)
     {
         if (exchange.Market(offer.Market) is not { } market)
         {
@@ -240,7 +241,7 @@ internal static class Endpoints
 
         var now = exchange.Time.GetUtcNow();
         var request = OrderMapper.Normalize(offer, now);
-        var spec = OrderMapper.ToSpec(request, 0, member, market.Definition, Preferred(http, exchange));
+        var spec = OrderMapper.ToSpec(request, 0, member, market.Definition, preferred);
         if (!spec.IsOk)
         {
             return spec.Error!;
@@ -255,7 +256,8 @@ internal static class Endpoints
     }
 
     /// <summary>A need checked against its market and ready for the market's engine, or what is wrong with it.</summary>
-    internal static Checked<(MarketHost Market, Work Work)> PrepareNeed(HttpContext http, Exchange exchange, PlaceNeedRequest need, long member, IdempotencyKey? key)
+    internal static Checked<(MarketHost Market, Work Work)> PrepareNeed(
+        Exchange exchange, PlaceNeedRequest need, long member, IReadOnlyList<long> preferred, IdempotencyKey? key)
     {
         if (exchange.Market(need.Market) is not { } market)
         {
@@ -263,7 +265,7 @@ internal static class Endpoints
         }
 
         var now = exchange.Time.GetUtcNow();
-        var spec = OrderMapper.ToSpec(need, 0, member, market.Definition, Preferred(http, exchange));
+        var spec = OrderMapper.ToSpec(need, 0, member, market.Definition, preferred);
         if (!spec.IsOk)
         {
             return spec.Error!;
@@ -407,7 +409,8 @@ internal static class Endpoints
         return market is null ? null : exchange.Market(market);
     }
 
-    private static IReadOnlyList<long> Preferred(HttpContext http, Exchange exchange) =>
+    /// <summary>The caller's preferred counterparties, from the members cache (a hash of its key: once per request).</summary>
+    internal static IReadOnlyList<long> Preferred(HttpContext http, Exchange exchange) =>
         exchange.MemberByKey(http.Request.Headers.Authorization.ToString()[7..].Trim())?.PreferredCounterparties ?? [];
 
     internal static IdempotencyKey? Key(HttpContext http, long member, string hash)

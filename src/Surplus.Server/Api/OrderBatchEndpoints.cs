@@ -43,14 +43,15 @@ internal static class OrderBatchEndpoints
             }
 
             var member = http.User.MemberId();
+            var preferred = Endpoints.Preferred(http, exchange);
             var answers = new Task<WorkResult>[orders.Count];
             for (var i = 0; i < orders.Count; i++)
             {
                 var itemKey = key.Length == 0 ? null : new IdempotencyKey(member, $"{key}#{i}", ItemHash(body.Value.Hash, i));
                 var work = orders[i] switch
                 {
-                    { Offer: { } offer, Need: null } => Endpoints.PrepareOffer(http, exchange, offer, member, itemKey),
-                    { Offer: null, Need: { } need } => Endpoints.PrepareNeed(http, exchange, need, member, itemKey),
+                    { Offer: { } offer, Need: null } => Endpoints.PrepareOffer(exchange, offer, member, preferred, itemKey),
+                    { Offer: null, Need: { } need } => Endpoints.PrepareNeed(exchange, need, member, preferred, itemKey),
                     _ => ApiError.Invalid("batch-item-invalid", "give exactly one of offer and need"),
                 };
 
