@@ -256,17 +256,7 @@ public sealed class ClientCommandTests(ServerProcess server) : IDisposable
     [Fact]
     public async Task Negotiate_BuyerAcceptsTheAsk_MakesATrade()
     {
-        var market = "nego-" + Guid.NewGuid().ToString("N")[..6];
-        await RunJson<MarketDto>(Env(), "admin", "markets", "create", market, "--unit", "MFLOPS");
-        var seller = await Join("nego-seller");
-        var buyer = await Join("nego-buyer");
-        await RunJson<AccountDto>(Env(), "admin", "deposit", $"{buyer.Member.Id}", "10000");
-        var start = DateTimeOffset.UtcNow.AddDays(2);
-        var at = new DateTimeOffset(start.Year, start.Month, start.Day, 12, 0, 0, TimeSpan.Zero).ToString("yyyy-MM-dd'T'HH:mm'Z'", System.Globalization.CultureInfo.InvariantCulture);
-        var until = new DateTimeOffset(start.Year, start.Month, start.Day, 18, 0, 0, TimeSpan.Zero).ToString("yyyy-MM-dd'T'HH:mm'Z'", System.Globalization.CultureInfo.InvariantCulture);
-        await RunJson<OfferResultDto>(Env(seller.ApiKey), "offer", "--market", market, "--rate", "100", "--ask", "4", "--start", at, "--end", until);
-        var need = await RunJson<NeedResultDto>(Env(buyer.ApiKey), "need", "--market", market, "--rate", "100", "--bid", "2", "--start", at, "--end", until);
-        var id = need.Negotiation?.NegotiationId ?? throw new Xunit.Sdk.XunitException("no negotiation opened");
+        var (seller, buyer, id) = await OpenNegotiation("nego", hours: 6);
 
         var listed = await RunJson<PageDto<NegotiationDto>>(Env(seller.ApiKey), "negotiate", "list", "--status", "open");
         var countered = await RunJson<NegotiationResultDto>(Env(seller.ApiKey), "negotiate", "counter", $"{id}", "--price", "3");
@@ -281,17 +271,7 @@ public sealed class ClientCommandTests(ServerProcess server) : IDisposable
     [Fact]
     public async Task NegotiateLadder_BuyersRungsReachTheAsk_AgreesAndARisingSellersLadderIsAUsageError()
     {
-        var market = "ladder-" + Guid.NewGuid().ToString("N")[..6];
-        await RunJson<MarketDto>(Env(), "admin", "markets", "create", market, "--unit", "MFLOPS");
-        var seller = await Join("ladder-seller");
-        var buyer = await Join("ladder-buyer");
-        await RunJson<AccountDto>(Env(), "admin", "deposit", $"{buyer.Member.Id}", "10000");
-        var start = DateTimeOffset.UtcNow.AddDays(2);
-        var at = new DateTimeOffset(start.Year, start.Month, start.Day, 12, 0, 0, TimeSpan.Zero).ToString("yyyy-MM-dd'T'HH:mm'Z'", System.Globalization.CultureInfo.InvariantCulture);
-        var until = new DateTimeOffset(start.Year, start.Month, start.Day, 13, 0, 0, TimeSpan.Zero).ToString("yyyy-MM-dd'T'HH:mm'Z'", System.Globalization.CultureInfo.InvariantCulture);
-        await RunJson<OfferResultDto>(Env(seller.ApiKey), "offer", "--market", market, "--rate", "100", "--ask", "4", "--start", at, "--end", until);
-        var need = await RunJson<NeedResultDto>(Env(buyer.ApiKey), "need", "--market", market, "--rate", "100", "--bid", "2", "--start", at, "--end", until);
-        var id = need.Negotiation?.NegotiationId ?? throw new Xunit.Sdk.XunitException("no negotiation opened");
+        var (seller, buyer, id) = await OpenNegotiation("ladder", hours: 1);
 
         var wrongWay = await Run(Env(seller.ApiKey), "negotiate", "ladder", $"{id}", "--prices", "4.5,5", "--every", "PT0.2S");
         var agreed = await RunJson<NegotiationDto>(Env(buyer.ApiKey), "negotiate", "ladder", $"{id}", "--prices", "2.5,3,4", "--every", "PT0.2S");
@@ -302,6 +282,26 @@ public sealed class ClientCommandTests(ServerProcess server) : IDisposable
         Assert.Equal(4m, agreed.AgreedPrice);
         // Two counters, then the accept at the ask.
         Assert.Equal([2.5m, 3m, 4m], agreed.History.Where(m => m.By == "buyer" && m.Price > 2m).Select(m => m.Price));
+    }
+
+    /// <summary>
+    /// A market of its own, a seller asking 4 and a buyer bidding 2 for 100 over the same window
+    /// (from 12:00 UTC two days on, for <paramref name="hours"/>), placed through the CLI: a negotiation opens.
+    /// </summary>
+    private async Task<(JoinResponse Seller, JoinResponse Buyer, long Id)> OpenNegotiation(string prefix, int hours)
+    {
+        var market = prefix + "-" + Guid.NewGuid().ToString("N")[..6];
+        await RunJson<MarketDto>(Env(), "admin", "markets", "create", market, "--unit", "MFLOPS");
+        var seller = await Join(prefix + "-seller");
+        var buyer = await Join(prefix + "-buyer");
+        await RunJson<AccountDto>(Env(), "admin", "deposit", $"{buyer.Member.Id}", "10000");
+        var day = DateTimeOffset.UtcNow.AddDays(2);
+        var start = new DateTimeOffset(day.Year, day.Month, day.Day, 12, 0, 0, TimeSpan.Zero);
+        var at = start.ToString("yyyy-MM-dd'T'HH:mm'Z'", System.Globalization.CultureInfo.InvariantCulture);
+        var until = start.AddHours(hours).ToString("yyyy-MM-dd'T'HH:mm'Z'", System.Globalization.CultureInfo.InvariantCulture);
+        await RunJson<OfferResultDto>(Env(seller.ApiKey), "offer", "--market", market, "--rate", "100", "--ask", "4", "--start", at, "--end", until);
+        var need = await RunJson<NeedResultDto>(Env(buyer.ApiKey), "need", "--market", market, "--rate", "100", "--bid", "2", "--start", at, "--end", until);
+        return (seller, buyer, need.Negotiation?.NegotiationId ?? throw new Xunit.Sdk.XunitException("no negotiation opened"));
     }
 
     [Fact]
