@@ -1,4 +1,6 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using Surplus.Contracts;
 using Surplus.Market;
 
@@ -91,6 +93,27 @@ internal sealed class NeedRow
         Request.Job, Held, new DateTimeOffset(CreatedAt, TimeSpan.Zero), new DateTimeOffset(UpdatedAt, TimeSpan.Zero));
 }
 
+/// <summary>
+/// The types read and written for every order, their serialization code generated at build time
+/// (with the same settings as <see cref="Json.Options"/>): writing them then skips the serializer's
+/// general object walk. Every other type goes through reflection as before.
+/// </summary>
+[JsonSourceGenerationOptions(
+    JsonSerializerDefaults.Web, RespectNullableAnnotations = true, RespectRequiredConstructorParameters = true,
+    UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow)]
+[JsonSerializable(typeof(BatchOrdersRequest))]
+[JsonSerializable(typeof(PlaceOfferRequest))]
+[JsonSerializable(typeof(PlaceNeedRequest))]
+[JsonSerializable(typeof(OfferResultDto))]
+[JsonSerializable(typeof(NeedResultDto))]
+[JsonSerializable(typeof(TradeDto))]
+[JsonSerializable(typeof(OfferStateJson))]
+[JsonSerializable(typeof(NeedStateJson))]
+[JsonSerializable(typeof(ProblemDto))]
+[JsonSerializable(typeof(JobDto))]
+[JsonSerializable(typeof(List<ContractStepDto>))]
+internal sealed partial class HotPathJson : JsonSerializerContext;
+
 /// <summary>The JSON settings of everything stored or sent.</summary>
 internal static class Json
 {
@@ -98,7 +121,8 @@ internal static class Json
     {
         RespectNullableAnnotations = true,
         RespectRequiredConstructorParameters = true,
-        UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow,
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        TypeInfoResolver = JsonTypeInfoResolver.Combine(HotPathJson.Default, new DefaultJsonTypeInfoResolver()),
     };
 
     public static string Write<T>(T value) => JsonSerializer.Serialize(value, Options);
