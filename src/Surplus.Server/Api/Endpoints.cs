@@ -366,8 +366,8 @@ internal static class Endpoints
 
             return await Answer(http, market, new CancelWork(new OrderKey(side, id), http.User.MemberId()));
         })
-        .RequireAuthorization(ApiKeyHandler.MemberPolicy).WithTags("orders").Produces<TDto>().ProducesProblem(404)
-        .WithSummary("Cancel an open order (allowed while suspended or halted)");
+        .RequireAuthorization(ApiKeyHandler.ActiveMemberPolicy).WithTags("orders").Produces<TDto>().ProducesProblem(403).ProducesProblem(404)
+        .WithSummary("Cancel an open order (allowed while its market is halted; not while you are suspended)");
     }
 
     /// <summary>

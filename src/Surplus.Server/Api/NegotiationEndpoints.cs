@@ -89,8 +89,8 @@ internal static class NegotiationEndpoints
         v1.MapPost("/negotiations/{id:long}/decline", (HttpContext http, long id, Exchange exchange) =>
             Act(http, exchange, id, NegotiationAction.Decline, null, 0,
                 Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"{http.Request.Method} {http.Request.Path}\n")))))
-        .RequireAuthorization(ApiKeyHandler.MemberPolicy).WithTags("negotiations")
-        .Produces<NegotiationResultDto>().ProducesProblem(404).ProducesProblem(409)
+        .RequireAuthorization(ApiKeyHandler.ActiveMemberPolicy).WithTags("negotiations")
+        .Produces<NegotiationResultDto>().ProducesProblem(403).ProducesProblem(404).ProducesProblem(409)
         .WithSummary("Walk away: the locks are released and the need rests again (standing) or is cancelled (spot)");
     }
 
