@@ -237,6 +237,7 @@ internal sealed class Exchange : IDisposable
         ArgumentNullException.ThrowIfNull(request);
         var key = NewKey("sk_");
         var now = Time.GetUtcNow();
+        var address = string.IsNullOrWhiteSpace(request.Address) ? null : request.Address;
         var member = await WriteAsync(async (c, tx) =>
         {
             var id = Interlocked.Increment(ref nextMemberId);
@@ -247,10 +248,10 @@ internal sealed class Exchange : IDisposable
                 """,
                 new
                 {
-                    id, name = request.Name.Trim(), address = request.Address, attributes = Json.Write(attributes), preferred = Json.Write(preferred),
+                    id, name = request.Name.Trim(), address, attributes = Json.Write(attributes), preferred = Json.Write(preferred),
                     url = request.Preferences?.WebhookUrl, secret = request.Preferences?.WebhookSecret, hash = Hash(key), suspended = false, at = now.UtcTicks,
                 }, tx);
-            return new MemberDto(id, request.Name.Trim(), request.Address, attributes, preferred, request.Preferences?.WebhookUrl, false, now);
+            return new MemberDto(id, request.Name.Trim(), address, attributes, preferred, request.Preferences?.WebhookUrl, false, now);
         });
         lock (sync)
         {
@@ -286,7 +287,8 @@ internal sealed class Exchange : IDisposable
             var n = await c.ExecuteAsync(
                 """
                 UPDATE members SET
-                  name = COALESCE(@name, name), address = COALESCE(@address, address), attributes = COALESCE(@attributes, attributes),
+                  name = COALESCE(@name, name), address = CASE WHEN @address = '' THEN NULL ELSE COALESCE(@address, address) END,
+                  attributes = COALESCE(@attributes, attributes),
                   preferred = COALESCE(@preferred, preferred),
                   webhook_url = CASE WHEN @url = '' THEN NULL ELSE COALESCE(@url, webhook_url) END,
                   webhook_secret = CASE WHEN @url = '' OR @secret = '' THEN NULL ELSE COALESCE(@secret, webhook_secret) END
@@ -294,7 +296,8 @@ internal sealed class Exchange : IDisposable
                 """,
                 new
                 {
-                    id, name = update.Name?.Trim(), address = update.Address, attributes = attributes is null ? null : Json.Write(attributes),
+                    // A blank address clears it; null leaves it as it is.
+                    id, name = update.Name?.Trim(), address = string.IsNullOrWhiteSpace(update.Address) ? update.Address is null ? null : "" : update.Address, attributes = attributes is null ? null : Json.Write(attributes),
                     preferred = update.Preferences?.PreferredCounterparties is { } p ? Json.Write(p) : null,
                     url = update.Preferences?.WebhookUrl, secret = update.Preferences?.WebhookSecret,
                 }, tx);
