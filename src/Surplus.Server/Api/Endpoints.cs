@@ -247,7 +247,8 @@ internal static class Endpoints
             return spec.Error!;
         }
 
-        if (OrderRules.Check(spec.Value!, market.Definition, now) is { } problem)
+        // A keyed order that breaks a rule goes on to the engine, which checks the same rules: its refusal is kept under the key.
+        if (key is null && OrderRules.Check(spec.Value!, market.Definition, now) is { } problem)
         {
             return ApiError.From(problem);
         }
@@ -271,12 +272,15 @@ internal static class Endpoints
             return spec.Error!;
         }
 
-        if (OrderRules.Check(spec.Value!, market.Definition, now) is { } problem)
+        // A keyed need that breaks a rule goes on to the engine, which checks the same rules before it holds
+        // anything: its refusal is kept under the key. The hold is checked here only for a need that keeps the rules.
+        var rules = OrderRules.Check(spec.Value!, market.Definition, now);
+        if (rules is not null && key is null)
         {
-            return ApiError.From(problem);
+            return ApiError.From(rules);
         }
 
-        if (HoldProblem(spec.Value!.Window, spec.Value.Bid.PerUnitHour, spec.Value.MaximumPrice?.PerUnitHour, spec.Value.Rate.Value, market.Definition) is { } tooMuch)
+        if (rules is null && HoldProblem(spec.Value!.Window, spec.Value.Bid.PerUnitHour, spec.Value.MaximumPrice?.PerUnitHour, spec.Value.Rate.Value, market.Definition) is { } tooMuch)
         {
             return tooMuch;
         }

@@ -142,7 +142,10 @@ internal static class NegotiationEndpoints
             return Problems.Result(ApiError.NotFound($"negotiation {id}"));
         }
 
-        if (row.Status != "open")
+        // With a key, the engine (which checks the same) decides whether the negotiation is still open
+        // and the price on the tick, so that its refusal is kept under the key.
+        var keyed = http.Request.Headers["Idempotency-Key"].ToString().Length > 0;
+        if (row.Status != "open" && !keyed)
         {
             return Problems.Result(ApiError.Conflict("negotiation-ended",
                 $"negotiation {id} has ended ({row.Status}{(row.Price is { } p ? $" at {p}" : "")}); nothing more can be done in it"));
@@ -153,7 +156,7 @@ internal static class NegotiationEndpoints
             return Problems.Result(ApiError.NotFound($"negotiation {id}"));
         }
 
-        if (price is { } counter && OrderRules.CheckPrice(counter, market.Definition, "counter price") is { } bad)
+        if (!keyed && price is { } counter && OrderRules.CheckPrice(counter, market.Definition, "counter price") is { } bad)
         {
             return Problems.Result(ApiError.From(bad));
         }

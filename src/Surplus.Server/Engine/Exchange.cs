@@ -349,36 +349,26 @@ internal sealed class Exchange : IDisposable
     /// <summary>Credits a member from outside; with an idempotency key, a retry answers as the first call did and moves nothing.</summary>
     public Task<WorkResult> DepositAsync(long member, long amount, string? reference, IdempotencyKey? key) => WriteAsync(async (c, tx) =>
     {
-        if (key is not null)
+        if (key is not null && await Idempotency.FindAsync(c, tx, key) is { } earlier)
         {
-            var earlier = await c.QuerySingleOrDefaultAsync<(string RequestHash, int Status, string Response)?>(
-                "SELECT request_hash, status, response FROM idempotency WHERE member_id = @Member AND key = @Key", key, tx);
-            if (earlier is { } e)
-            {
-                return e.RequestHash == key.RequestHash
-                    ? new WorkResult(e.Status, new StoredJson(e.Response), null)
-                    : WorkResult.Fail(new ApiError(422, "idempotency-key-reused", "Idempotency key reused",
-                        $"the Idempotency-Key '{key.Key}' was used before with another request; use a new key for a new request"));
-            }
-        }
-
-        if (await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM members WHERE id = @member", new { member }, tx) == 0)
-        {
-            return WorkResult.Fail(ApiError.NotFound($"member {member}"));
+            return earlier;
         }
 
         var at = Time.GetUtcNow().UtcTicks;
+        if (await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM members WHERE id = @member", new { member }, tx) == 0)
+        {
+            // Kept like a deposit: a retry under the key is refused again, even once the member exists.
+            var unknown = WorkResult.Fail(ApiError.NotFound($"member {member}"));
+            await Idempotency.KeepAsync(c, tx, key, unknown, at);
+            return unknown;
+        }
+
         Ledger.Move(Accounts.External, Accounts.Available(member), amount, "deposit", reference, at);
         Signals.Add(member, "account.deposit", at, Json.Write(new { amountMinor = amount, reference }));
         var answer = new AccountDto(Options.Currency, Options.MinorUnitDigits, Ledger.Balance(Accounts.Available(member)), Ledger.Balance(Accounts.Held(member)));
-        if (key is not null)
-        {
-            await c.ExecuteAsync(
-                "INSERT INTO idempotency (member_id, key, request_hash, status, response, created_at) VALUES (@Member, @Key, @RequestHash, 200, @response, @at)",
-                new { key.Member, key.Key, key.RequestHash, response = Json.Write(answer), at }, tx);
-        }
-
-        return new WorkResult(200, answer, null);
+        var result = new WorkResult(200, answer, null);
+        await Idempotency.KeepAsync(c, tx, key, result, at);
+        return result;
     });
 
     /// <summary>The ledger's totals and whether money is conserved: every balance but the external one adds up to what came in from outside.</summary>

@@ -255,10 +255,10 @@ internal sealed partial class MarketHost
             }
 
             work.Result = Apply(work, now, effects);
-            if (work.Idempotency is { } k && work.Result.Error is null)
+            if (work.Idempotency is { } k && IdempotentAnswer.IsFinal(work.Result))
             {
                 // Serialized once: the same text is stored for retries and sent as this answer.
-                work.Result = work.Result with { Body = new StoredJson(Json.Write(work.Result.Body), Replayed: false) };
+                work.Result = IdempotentAnswer.Kept(work.Result);
                 effects.Idempotency.Add((k, work.Result));
                 keysInBatch[(k.Member, k.Key)] = (k.RequestHash, work.Result);
             }
@@ -694,8 +694,7 @@ internal sealed partial class MarketHost
     private static WorkResult? SameBatch(Dictionary<(long Member, string Key), (string Hash, WorkResult Result)> keys, IdempotencyKey key) =>
         !keys.TryGetValue((key.Member, key.Key), out var first) ? null
         : first.Hash == key.RequestHash ? first.Result with { Body = first.Result.Body is StoredJson json ? json with { Replayed = true } : first.Result.Body }
-        : WorkResult.Fail(new ApiError(422, "idempotency-key-reused", "Idempotency key reused",
-            $"the Idempotency-Key '{key.Key}' was used before with another request; use a new key for a new request"));
+        : IdempotentAnswer.Reused(key);
 
     private static readonly string[] OfferParameters = ["Id", "Market", "Member", "Status", "Spec", "State", "CreatedAt", "UpdatedAt"];
     private static readonly string[] NeedParameters = ["Id", "Market", "Member", "Status", "Spec", "State", "Held", "CreatedAt", "UpdatedAt"];
