@@ -523,9 +523,12 @@ internal static class Endpoints
 /// <summary>Where a statement page starts: a transfer and which of its lines (a transfer between two of a member's accounts is two lines).</summary>
 internal readonly record struct StatementPosition(long Transfer, int Line)
 {
-    /// <summary>The cursor text: the transfer id, and <c>.1</c> when the page starts at its second line.</summary>
+    /// <summary>
+    /// The cursor text: at a transfer's first line, the id to go below (as every list's cursor); at its
+    /// second line, the transfer's id and <c>.1</c>.
+    /// </summary>
     public override string ToString() => Line == 0
-        ? Transfer.ToString(CultureInfo.InvariantCulture)
+        ? (Transfer + 1).ToString(CultureInfo.InvariantCulture)
         : $"{Transfer.ToString(CultureInfo.InvariantCulture)}.{Line.ToString(CultureInfo.InvariantCulture)}";
 }
 
@@ -549,7 +552,7 @@ internal static class StatementCursor
         return parts.Length <= 2
             && long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var transfer) && transfer > 0
             && (parts.Length == 1 || parts[1] == "1")
-            ? (size, new StatementPosition(transfer, parts.Length == 1 ? 0 : 1))
+            ? (size, parts.Length == 1 ? new StatementPosition(transfer - 1, 0) : new StatementPosition(transfer, 1))
             : ApiError.Invalid("cursor-invalid", "cursor must be the 'next' value of a previous page");
     }
 }

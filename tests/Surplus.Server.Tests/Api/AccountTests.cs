@@ -124,6 +124,28 @@ public sealed class AccountTests(Exchanges exchanges)
     }
 
     [Theory]
+    [InlineData(Store.Sqlite)]
+    [InlineData(Store.Postgres)]
+    public async Task AccountEntries_MovementsArriveBetweenPages_TheCursorStillNeitherRepeatsNorSkips(Store store)
+    {
+        var exchange = exchanges.For(store);
+        var market = await exchange.NewMarket();
+        var buyer = await exchange.Trader("moving-statement", 100_000);
+        var need = await buyer.PlaceNeed(Need(market, 10, 12m, Tomorrow, 1));
+        await buyer.Client.DeleteAsync($"/v1/needs/{need.Need.Id}");
+        var before = (await buyer.Client.Get<PageDto<LedgerEntryDto>>("/v1/account/entries?limit=100")).Items;
+
+        var first = await buyer.Client.Get<PageDto<LedgerEntryDto>>("/v1/account/entries?limit=3");
+        await exchange.Deposit(buyer.Id, 700);
+        await buyer.PlaceNeed(Need(market, 1, 1m, Tomorrow, 1));
+        var rest = await buyer.Client.Get<PageDto<LedgerEntryDto>>($"/v1/account/entries?limit=100&cursor={first.Next}");
+
+        Assert.Equal(5, before.Count);
+        Assert.Equal(before, first.Items.Concat(rest.Items));
+        Assert.Null(rest.Next);
+    }
+
+    [Theory]
     [InlineData(Store.Sqlite, "abc")]
     [InlineData(Store.Sqlite, "12.2")]
     [InlineData(Store.Sqlite, "12.1.1")]
