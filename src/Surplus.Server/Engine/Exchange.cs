@@ -297,7 +297,7 @@ internal sealed class Exchange : IDisposable
                 new
                 {
                     // A blank address clears it; null leaves it as it is.
-                    id, name = update.Name?.Trim(), address = string.IsNullOrWhiteSpace(update.Address) ? update.Address is null ? null : "" : update.Address, attributes = attributes is null ? null : Json.Write(attributes),
+                    id, name = update.Name?.Trim(), address = update.Address is { } a && string.IsNullOrWhiteSpace(a) ? "" : update.Address, attributes = attributes is null ? null : Json.Write(attributes),
                     preferred = update.Preferences?.PreferredCounterparties is { } p ? Json.Write(p) : null,
                     url = update.Preferences?.WebhookUrl, secret = update.Preferences?.WebhookSecret,
                 }, tx);

@@ -1,4 +1,5 @@
 using System.Data.Common;
+using Surplus.Contracts;
 using Surplus.Server.Api;
 
 namespace Surplus.Server.Engine;
@@ -73,7 +74,7 @@ internal static class IdempotentAnswer
     public static WorkResult Kept(WorkResult result)
     {
         ArgumentNullException.ThrowIfNull(result);
-        var body = result.Error is { } e ? Json.Write(new Surplus.Contracts.ProblemDto(ApiError.TypeOf(e.Code), e.Title, e.Status, e.Detail)) : Json.Write(result.Body);
+        var body = result.Error is { } e ? Json.Write(new ProblemDto(ApiError.TypeOf(e.Code), e.Title, e.Status, e.Detail)) : Json.Write(result.Body);
         return result with { Body = new StoredJson(body, Replayed: false) };
     }
 
@@ -86,7 +87,7 @@ internal static class IdempotentAnswer
             return new WorkResult(status, new StoredJson(response), null);
         }
 
-        var problem = Json.Read<Surplus.Contracts.ProblemDto>(response);
+        var problem = Json.Read<ProblemDto>(response);
         var code = problem.Type.StartsWith(ApiError.TypeOf(""), StringComparison.Ordinal) ? problem.Type[ApiError.TypeOf("").Length..] : problem.Type;
         return new WorkResult(status, new StoredJson(response), new ApiError(status, code, problem.Title, problem.Detail));
     }

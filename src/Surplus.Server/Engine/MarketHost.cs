@@ -694,7 +694,8 @@ internal sealed partial class MarketHost
     private static WorkResult? SameBatch(Dictionary<(long Member, string Key), (string Hash, WorkResult Result)> keys, IdempotencyKey key) =>
         !keys.TryGetValue((key.Member, key.Key), out var first) ? null
         : first.Hash == key.RequestHash ? first.Result with { Body = first.Result.Body is StoredJson json ? json with { Replayed = true } : first.Result.Body }
-        : IdempotentAnswer.Reused(key);
+        : WorkResult.Fail(new ApiError(422, "idempotency-key-reused", "Idempotency key reused",
+            $"the Idempotency-Key '{key.Key}' was used before with another request; use a new key for a new request"));
 
     private static readonly string[] OfferParameters = ["Id", "Market", "Member", "Status", "Spec", "State", "CreatedAt", "UpdatedAt"];
     private static readonly string[] NeedParameters = ["Id", "Market", "Member", "Status", "Spec", "State", "Held", "CreatedAt", "UpdatedAt"];
