@@ -44,14 +44,16 @@ internal sealed class ExchangeUnderTest : IAsyncDisposable
     }
 
     /// <summary>Commands the engines committed so far and the transactions they took, from <c>/metrics</c>.</summary>
-    public async Task<(double Commands, double Batches)> BatchesAsync(HttpClient http)
+    public async Task<EngineCounters> BatchesAsync(HttpClient http)
     {
         var text = await http.GetStringAsync(new Uri(Address, "/metrics"));
         double Read(string name) => text.Split('\n')
             .Where(l => l.StartsWith(name + " ", StringComparison.Ordinal))
             .Select(l => double.Parse(l[(name.Length + 1)..], CultureInfo.InvariantCulture))
             .FirstOrDefault();
-        return (Read("surplus_engine_batch_size_sum"), Read("surplus_engine_batch_size_count"));
+        return new EngineCounters(
+            Read("surplus_engine_batch_size_sum"), Read("surplus_engine_batch_size_count"),
+            Read("surplus_engine_apply_seconds_sum"), Read("surplus_store_commit_seconds_sum"), Read("surplus_store_commit_seconds_count"));
     }
 
     public async ValueTask DisposeAsync()
@@ -67,4 +69,11 @@ internal sealed class ExchangeUnderTest : IAsyncDisposable
             // Left behind; it is under the temp folder.
         }
     }
+}
+
+/// <summary>The engine's counters from <c>/metrics</c>: commands, engine transactions, time applying and time storing.</summary>
+internal sealed record EngineCounters(double Commands, double Batches, double ApplySeconds, double StoreSeconds, double Stores)
+{
+    public static EngineCounters operator -(EngineCounters a, EngineCounters b) => new(
+        a.Commands - b.Commands, a.Batches - b.Batches, a.ApplySeconds - b.ApplySeconds, a.StoreSeconds - b.StoreSeconds, a.Stores - b.Stores);
 }

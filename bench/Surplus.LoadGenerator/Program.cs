@@ -63,8 +63,10 @@ internal sealed record LoadSettings(
     string DataRoot, int Batch);
 
 /// <summary>One line of the report.</summary>
-internal sealed record Row(bool Durable, bool Open, string Load, RunResult Result, double MeanBatch, double Batches, RuntimeCosts Costs)
+internal sealed record Row(bool Durable, bool Open, string Load, RunResult Result, EngineCounters Engine, RuntimeCosts Costs)
 {
+    public double MeanBatch => Engine.Stores > 0 ? Engine.Commands / Engine.Stores : double.NaN;
+
     public string Name => $"{(Durable ? "FULL (durable)" : "OFF")}, {(Open ? "open loop" : "closed loop")}";
 }
 
@@ -117,9 +119,8 @@ internal static class Runs
                 : await LoadRun.ClosedLoopAsync(exchange.Address, http, requests, settings.Concurrency, settings.Limit);
             var spent = RuntimeCosts.Now() - costs;
             var after = await exchange.BatchesAsync(http[0]);
-            var batches = after.Batches - before.Batches;
-            var row = new Row(durable, open, open ? $"{settings.Rate:N0}/s offered" : $"{settings.Concurrency} in flight", result,
-                batches > 0 ? (after.Commands - before.Commands) / batches : double.NaN, batches, spent);
+            var engine = after - before;
+            var row = new Row(durable, open, open ? $"{settings.Rate:N0}/s offered" : $"{settings.Concurrency} in flight", result, engine, spent);
             await Console.Error.WriteLineAsync($"[{name}] {result.Acked} acknowledged in {result.Elapsed.TotalSeconds:0.0} s"
                 + (result.Samples.Count > 0 ? $"; other answers, for example: {string.Join(" | ", result.Samples)}" : ""));
             return row;
@@ -157,14 +158,14 @@ internal static class Runs
         text.AppendLine();
         text.AppendLine("Where the time went during each measured run (the whole process: server, client and runtime):");
         text.AppendLine();
-        text.AppendLine("| run | CPU per acknowledged order (µs) | CPU busy (of 2 cores) | allocated per order (KB) | GCs gen0/1/2 | GC pauses (ms) | methods JIT-compiled | JIT time (ms) |");
-        text.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|");
+        text.AppendLine("| run | CPU per acknowledged order (µs) | CPU busy (of 2 cores) | allocated per order (KB) | GCs gen0/1/2 | GC pauses (ms) | methods JIT-compiled | JIT time (ms) | engines applying (µs per command) | store writing and committing (ms per transaction) | store busy |");
+        text.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var row in rows)
         {
             var c = row.Costs;
             var acked = Math.Max(1, row.Result.Acked);
             text.AppendLine(CultureInfo.InvariantCulture,
-                $"| {row.Name} | {c.Cpu.TotalMicroseconds / acked:N0} | {c.Cpu / row.Result.Elapsed / Environment.ProcessorCount:P0} | {c.Allocated / 1024.0 / acked:N1} | {c.Gen0}/{c.Gen1}/{c.Gen2} | {c.GcPause.TotalMilliseconds:N0} | {c.JitMethods:N0} | {c.JitTime.TotalMilliseconds:N0} |");
+                $"| {row.Name} | {c.Cpu.TotalMicroseconds / acked:N0} | {c.Cpu / row.Result.Elapsed / Environment.ProcessorCount:P0} | {c.Allocated / 1024.0 / acked:N1} | {c.Gen0}/{c.Gen1}/{c.Gen2} | {c.GcPause.TotalMilliseconds:N0} | {c.JitMethods:N0} | {c.JitTime.TotalMilliseconds:N0} | {row.Engine.ApplySeconds * 1e6 / Math.Max(1, row.Engine.Commands):N1} | {row.Engine.StoreSeconds * 1e3 / Math.Max(1, row.Engine.Stores):N2} | {row.Engine.StoreSeconds / row.Result.Elapsed.TotalSeconds:P0} |");
         }
 
         foreach (var row in rows.Where(r => r.Open && r.Result.Acked / r.Result.Elapsed.TotalSeconds < 0.95 * settings.Rate))

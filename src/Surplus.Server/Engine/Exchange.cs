@@ -31,6 +31,8 @@ internal sealed class Exchange : IDisposable
     private long nextNegotiationId;
     private long nextMemberId;
     private string adminKeyHash = "";
+    private readonly Dictionary<(long Member, string Key), (string Hash, WorkResult Result)> keysInFlight = [];
+    private volatile bool inconsistent;
 
     public Exchange(IOptions<ServerOptions> options, TimeProvider time, ILogger<Exchange> log, ExchangeMetrics metrics)
     {
@@ -41,6 +43,7 @@ internal sealed class Exchange : IDisposable
         Metrics = metrics;
         Database = Database.Open(Options.Database, Options.DataDirectory, Options.Durable);
         Contracts = new ContractBook(this);
+        Writer = new StoreWriter(this);
     }
 
     public ServerOptions Options { get; }
@@ -54,6 +57,15 @@ internal sealed class Exchange : IDisposable
     public Database Database { get; }
 
     public SemaphoreSlim Gate { get; } = new(1, 1);
+
+    /// <summary>The one writer of the engines' batches to the store.</summary>
+    public StoreWriter Writer { get; }
+
+    /// <summary>
+    /// Counts the times memory was read back from the store after a failed write; a batch applied
+    /// before that (see <see cref="PendingCommit.Epoch"/>) is void if it was not stored by then.
+    /// </summary>
+    public long Epoch { get; private set; }
 
     public LedgerBook Ledger { get; } = new();
 
@@ -119,6 +131,11 @@ internal sealed class Exchange : IDisposable
             var host = new MarketHost(this, StoredMarket.Read(row.Definition), row.Halted);
             await host.LoadAsync(c);
             markets[row.Id] = host;
+        }
+
+        Writer.Start();
+        foreach (var host in markets.Values)
+        {
             host.Start();
         }
     }
@@ -138,6 +155,65 @@ internal sealed class Exchange : IDisposable
         }
 
         await Task.WhenAll(hosts.Select(h => h.Loop ?? Task.CompletedTask));
+        await Writer.StopAsync();
+    }
+
+    /// <summary>A write failed or a batch failed half-applied: memory must be read back from the store before the next change.</summary>
+    public void StoreFailed() => inconsistent = true;
+
+    /// <summary>
+    /// Called inside the write gate before any change: after a failed write, waits until every batch
+    /// still queued is stored or void, then reads the ledger and the signal numbers back from the
+    /// store and has every market read itself back before its next batch.
+    /// </summary>
+    public async Task EnsureConsistentAsync()
+    {
+        if (!inconsistent)
+        {
+            return;
+        }
+
+        await Writer.IdleAsync();
+        await using (var c = await Database.OpenAsync())
+        {
+            await LoadLedgerAndSignalsAsync(c);
+        }
+
+        foreach (var host in Markets())
+        {
+            host.MarkStale();
+        }
+
+        Epoch++;
+        inconsistent = false;
+    }
+
+    /// <summary>The answer given under an idempotency key whose batch is applied but not yet stored, if any.</summary>
+    public (string Hash, WorkResult Result)? KeyInFlight(IdempotencyKey key)
+    {
+        lock (keysInFlight)
+        {
+            return keysInFlight.TryGetValue((key.Member, key.Key), out var found) ? found : null;
+        }
+    }
+
+    /// <summary>Notes the keys of a batch handed to the writer (<paramref name="add"/>) or decided (not).</summary>
+    public void KeysInFlight(IReadOnlyList<(IdempotencyKey Key, WorkResult Result)> keys, bool add)
+    {
+        lock (keysInFlight)
+        {
+            foreach (var (key, result) in keys)
+            {
+                if (add)
+                {
+                    keysInFlight[(key.Member, key.Key)] = (key.RequestHash, result);
+                }
+                else
+                {
+                    keysInFlight.Remove((key.Member, key.Key));
+                }
+            }
+        }
     }
 
     public MarketHost? Market(string id)
@@ -176,6 +252,9 @@ internal sealed class Exchange : IDisposable
         HashSet<long> notify = [];
         try
         {
+            // Every engine batch applied so far is stored first: this transaction's balances follow theirs.
+            await EnsureConsistentAsync();
+            await Writer.IdleAsync();
             await using var c = await Database.OpenAsync();
             await using var tx = await c.BeginTransactionAsync();
             var result = await change(c, tx);
@@ -184,7 +263,8 @@ internal sealed class Exchange : IDisposable
                 notify.Add(s);
             }
 
-            await WriteLedgerAndSignalsAsync(c, tx);
+            var (transfers, balances) = Ledger.TakePending();
+            await WriteLedgerAndSignalsAsync(c, tx, transfers, balances, Signals.TakePending());
             await tx.CommitAsync();
             return result;
         }
@@ -201,10 +281,10 @@ internal sealed class Exchange : IDisposable
         }
     }
 
-    /// <summary>Writes the ledger's pending transfers and balances and the pending signals.</summary>
-    public async Task WriteLedgerAndSignalsAsync(DbConnection c, DbTransaction tx)
+    /// <summary>Writes ledger transfers and balances and signals taken from the ledger's and the signal log's pending changes.</summary>
+    public static async Task WriteLedgerAndSignalsAsync(
+        DbConnection c, DbTransaction tx, IReadOnlyList<Transfer> transfers, IReadOnlyList<KeyValuePair<string, long>> balances, IReadOnlyList<PendingSignal> signals)
     {
-        var (transfers, balances) = Ledger.TakePending();
         await RowInsert.ExecuteAsync(c, tx,
             "INSERT INTO transfers (id, at, debit, credit, amount, kind, reference) VALUES (@Id, @At, @Debit, @Credit, @Amount, @Kind, @Reference)",
             TransferParameters, transfers, t => [t.Id, t.AtTicks, t.Debit, t.Credit, t.Amount, t.Kind, t.Reference]);
@@ -216,21 +296,13 @@ internal sealed class Exchange : IDisposable
             AccountParameters, balances, b => [b.Key, Accounts.MemberOf(b.Key), b.Value]);
         await RowInsert.ExecuteAsync(c, tx,
             "INSERT INTO signals (member_id, seq, type, at, data) VALUES (@Member, @Seq, @Type, @At, @Data)",
-            SignalParameters, Signals.TakePending(), s => [s.Member, s.Seq, s.Type, s.AtTicks, s.Data]);
+            SignalParameters, signals, s => [s.Member, s.Seq, s.Type, s.AtTicks, s.Data]);
     }
 
     private static readonly string[] TransferParameters = ["Id", "At", "Debit", "Credit", "Amount", "Kind", "Reference"];
     private static readonly string[] AccountParameters = ["Account", "Member", "Balance"];
     private static readonly string[] SignalParameters = ["Member", "Seq", "Type", "At", "Data"];
 
-    /// <summary>After a failed write: the market's engine, the ledger and the signal numbers are read back from the store.</summary>
-    public async Task ReloadAfterFailureAsync(MarketHost host)
-    {
-        ArgumentNullException.ThrowIfNull(host);
-        await using var c = await Database.OpenAsync();
-        await LoadLedgerAndSignalsAsync(c);
-        await host.LoadAsync(c);
-    }
 
     public async Task<JoinResponse> JoinAsync(JoinRequest request, IReadOnlyDictionary<string, string> attributes, IReadOnlyList<long> preferred)
     {

@@ -8,7 +8,7 @@ namespace Surplus.Server.Engine;
 /// Finds the stored answers of earlier requests by their idempotency keys, within one batch's
 /// transaction: one prepared statement for the whole batch, its parameters set per key. Not thread-safe.
 /// </summary>
-internal sealed class IdempotencyLookup(DbConnection connection, DbTransaction transaction) : IAsyncDisposable
+internal sealed class IdempotencyLookup(DbConnection connection, DbTransaction? transaction) : IAsyncDisposable
 {
     private DbCommand? command;
     private DbParameter? member;

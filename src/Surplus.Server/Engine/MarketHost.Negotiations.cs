@@ -278,7 +278,7 @@ internal sealed partial class MarketHost
     private string Reference(NegotiationRow row) => $"negotiation:{Definition.Id}:{row.Id}";
 
     /// <summary>Writes the batch's negotiation rows, and the market's definition when the operator changed it.</summary>
-    private async Task WriteNegotiationsAsync(DbConnection c, DbTransaction tx, BatchEffects effects)
+    private static async Task WriteNegotiationsAsync(DbConnection c, DbTransaction tx, StoredBatch effects)
     {
         if (effects.Negotiations.Count > 0)
         {
@@ -288,22 +288,30 @@ internal sealed partial class MarketHost
                 VALUES (@Id, @Market, @EngineId, @NeedId, @OfferId, @BuyerId, @SellerId, @Status, @StateJson, @PriceText, @CreatedAt, @UpdatedAt)
                 ON CONFLICT (id) DO UPDATE SET status = excluded.status, state = excluded.state, price = excluded.price, updated_at = excluded.updated_at
                 """,
-                effects.Negotiations.Values.Select(r => new
-                {
-                    r.Id, r.Market, r.EngineId, r.NeedId, r.OfferId, r.BuyerId, r.SellerId, r.Status, r.StateJson, r.PriceText, r.CreatedAt, r.UpdatedAt,
-                }),
-                tx);
+                effects.Negotiations, tx);
         }
 
         if (effects.Halted is { } halted)
         {
-            await c.ExecuteAsync("UPDATE markets SET halted = @halted WHERE id = @id", new { halted, id = Definition.Id }, tx);
+            await c.ExecuteAsync("UPDATE markets SET halted = @halted WHERE id = @id", new { halted, id = effects.Engine.Market }, tx);
         }
 
         if (effects.Definition is { } definition)
         {
             await c.ExecuteAsync("UPDATE markets SET definition = @definition WHERE id = @id", new { definition = StoredMarket.Write(definition), id = definition.Id }, tx);
         }
+    }
+
+    /// <summary>The negotiation rows as they stand now (the loop goes on changing them while the batch is stored).</summary>
+    private sealed partial class BatchEffects
+    {
+        public List<object> FrozenNegotiations() =>
+        [
+            .. Negotiations.Values.Select(r => new
+            {
+                r.Id, r.Market, r.EngineId, r.NeedId, r.OfferId, r.BuyerId, r.SellerId, r.Status, r.StateJson, r.PriceText, r.CreatedAt, r.UpdatedAt,
+            }),
+        ];
     }
 
     /// <summary>The negotiation rows and the market definition one batch changes.</summary>

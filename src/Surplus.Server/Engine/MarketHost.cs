@@ -168,105 +168,145 @@ internal sealed partial class MarketHost
 
     private async Task RunAsync()
     {
-        var batch = new List<Work>();
         var reader = channel.Reader;
         while (await reader.WaitToReadAsync(CancellationToken.None))
         {
-            batch.Clear();
+            var batch = new List<Work>();
             while (batch.Count < exchange.Options.MaxBatch && reader.TryRead(out var work))
             {
                 batch.Add(work);
             }
 
-            HashSet<long> notify;
             await exchange.Gate.WaitAsync(CancellationToken.None);
             try
             {
-                if (stale && !await ReloadAsync())
+                await exchange.EnsureConsistentAsync();
+                if (stale)
                 {
-                    throw new InvalidOperationException($"market {Definition.Id} could not be reloaded from the store");
+                    await ReloadAsync();
                 }
 
-                notify = await ApplyAndCommitAsync(batch);
+                // Applied now; answered once the writer has stored it, while this loop goes on.
+                exchange.Writer.Enqueue(await ApplyAsync(batch));
             }
             catch (Exception e)
             {
-                // Whatever went wrong, memory must not run ahead of the store and the loop must live on.
-                exchange.Log.LogError(e, "market {Market}: a batch of {Count} failed to commit; reloading from the store", Definition.Id, batch.Count);
-                await ReloadAsync();
-                var failure = stale || e is DbException or IOException or TimeoutException
-                    ? new ApiError(503, "store-unavailable", "The store refused the write", "the exchange could not store this change; nothing was changed; try again")
-                    : new ApiError(500, "internal", "Internal error", "the exchange failed to apply this change; nothing was changed; it has been logged");
-                foreach (var work in batch)
-                {
-                    work.Result = WorkResult.Fail(failure);
-                }
-
-                notify = [];
+                // Nothing of this batch is stored, and memory may be half-changed: it is read back
+                // from the store before the next change, and the loop lives on.
+                exchange.Log.LogError(e, "market {Market}: a batch of {Count} failed; memory is read back from the store", Definition.Id, batch.Count);
+                exchange.StoreFailed();
+                Finish(batch, Failure(e), []);
             }
             finally
             {
                 exchange.Gate.Release();
             }
-
-            foreach (var work in batch)
-            {
-                work.Done.TrySetResult(work.Result ?? WorkResult.Fail(new ApiError(500, "internal", "Internal error", "no result")));
-            }
-
-            exchange.Hub.Notify(notify);
-            exchange.Metrics.Batch(batch.Count);
         }
-
     }
 
-    /// <summary>Reads the market back from the store; while that fails, the market answers 503 and tries again with the next batch.</summary>
-    private async Task<bool> ReloadAsync()
-    {
-        try
-        {
-            await exchange.ReloadAfterFailureAsync(this);
-            stale = false;
-        }
-        catch (Exception e)
-        {
-            exchange.Log.LogError(e, "market {Market}: reloading from the store failed; will retry", Definition.Id);
-            stale = true;
-        }
+    /// <summary>Marks the market to be read back from the store before its next batch.</summary>
+    public void MarkStale() => stale = true;
 
-        return !stale;
-    }
+    private static ApiError Failure(Exception e) => e is DbException or IOException or TimeoutException or StoreWriteException
+        ? new ApiError(503, "store-unavailable", "The store refused the write", "the exchange could not store this change; nothing was changed; try again")
+        : new ApiError(500, "internal", "Internal error", "the exchange failed to apply this change; nothing was changed; it has been logged");
 
-    private async Task<HashSet<long>> ApplyAndCommitAsync(List<Work> batch)
+    /// <summary>Hands out a batch's answers (or its failure) and wakes the members it signalled.</summary>
+    private void Finish(List<Work> batch, ApiError? failure, IReadOnlyCollection<long> notify)
     {
-        var now = exchange.Time.GetUtcNow();
-        await using var connection = await exchange.Database.OpenAsync();
-        await using var transaction = await connection.BeginTransactionAsync();
-        var effects = new BatchEffects(now.UtcTicks);
-        var keysInBatch = new Dictionary<(long Member, string Key), (string Hash, WorkResult Result)>();
-        await using var earlierAnswers = new IdempotencyLookup(connection, transaction);
         foreach (var work in batch)
         {
-            if (work.Idempotency is { } key
-                && (SameBatch(keysInBatch, key) ?? await earlierAnswers.FindAsync(key)) is { } earlier)
+            work.Done.TrySetResult(failure is not null ? WorkResult.Fail(failure)
+                : work.Result ?? WorkResult.Fail(new ApiError(500, "internal", "Internal error", "no result")));
+        }
+
+        exchange.Hub.Notify(notify);
+    }
+
+    /// <summary>Reads the market back from the store; while that fails, the batch fails with a 503 and the next one tries again.</summary>
+    private async Task ReloadAsync()
+    {
+        await using var connection = await exchange.Database.OpenAsync();
+        await LoadAsync(connection);
+        stale = false;
+    }
+
+    /// <summary>
+    /// Applies a batch in memory and gives what it stores: rows, money, signals and idempotency
+    /// records as they stand now, for the writer to store after this loop has moved on.
+    /// </summary>
+    private async Task<PendingCommit> ApplyAsync(List<Work> batch)
+    {
+        var now = exchange.Time.GetUtcNow();
+        var effects = new BatchEffects(now.UtcTicks);
+        var keysInBatch = new Dictionary<(long Member, string Key), (string Hash, WorkResult Result)>();
+        var applying = TimeSpan.Zero;
+        DbConnection? connection = null;
+        IdempotencyLookup? earlierAnswers = null;
+        try
+        {
+            foreach (var work in batch)
             {
-                work.Result = earlier;
-                continue;
+                if (work.Idempotency is { } key)
+                {
+                    // Kept by a batch not yet stored, else in the store: a batch leaves the first
+                    // only after it is stored, so looking in this order misses nothing.
+                    var earlier = SameBatch(keysInBatch, key) ?? Replay(exchange.KeyInFlight(key), key);
+                    if (earlier is null)
+                    {
+                        connection ??= await exchange.Database.OpenAsync();
+                        earlierAnswers ??= new IdempotencyLookup(connection, null);
+                        earlier = await earlierAnswers.FindAsync(key);
+                    }
+
+                    if (earlier is not null)
+                    {
+                        work.Result = earlier;
+                        continue;
+                    }
+                }
+
+                var started = System.Diagnostics.Stopwatch.GetTimestamp();
+                work.Result = Apply(work, now, effects);
+                applying += System.Diagnostics.Stopwatch.GetElapsedTime(started);
+                if (work.Idempotency is { } k && IdempotentAnswer.IsFinal(work.Result))
+                {
+                    // Serialized once: the same text is stored for retries and sent as this answer.
+                    work.Result = IdempotentAnswer.Kept(work.Result);
+                    effects.Idempotency.Add((k, work.Result));
+                    keysInBatch[(k.Member, k.Key)] = (k.RequestHash, work.Result);
+                }
+            }
+        }
+        finally
+        {
+            if (earlierAnswers is not null)
+            {
+                await earlierAnswers.DisposeAsync();
             }
 
-            work.Result = Apply(work, now, effects);
-            if (work.Idempotency is { } k && IdempotentAnswer.IsFinal(work.Result))
+            if (connection is not null)
             {
-                // Serialized once: the same text is stored for retries and sent as this answer.
-                work.Result = IdempotentAnswer.Kept(work.Result);
-                effects.Idempotency.Add((k, work.Result));
-                keysInBatch[(k.Member, k.Key)] = (k.RequestHash, work.Result);
+                await connection.DisposeAsync();
             }
         }
 
-        await WriteAsync(connection, transaction, effects);
-        await transaction.CommitAsync();
-        return effects.Members;
+        exchange.Metrics.Applied(applying);
+        var stored = effects.Freeze(this);
+        var keys = effects.Idempotency;
+        exchange.KeysInFlight(keys, add: true);
+        return new PendingCommit(
+            exchange.Epoch, batch.Count, (c, tx) => WriteAsync(c, tx, stored),
+            Committed: () =>
+            {
+                exchange.KeysInFlight(keys, add: false);
+                Finish(batch, null, effects.Members);
+            },
+            Failed: e =>
+            {
+                exchange.KeysInFlight(keys, add: false);
+                Finish(batch, Failure(e), []);
+            });
     }
 
     private WorkResult Apply(Work work, DateTimeOffset now, BatchEffects effects)
@@ -692,8 +732,12 @@ internal sealed partial class MarketHost
 
     /// <summary>A retry that arrives in the same batch as its first request answers as that one did.</summary>
     private static WorkResult? SameBatch(Dictionary<(long Member, string Key), (string Hash, WorkResult Result)> keys, IdempotencyKey key) =>
-        !keys.TryGetValue((key.Member, key.Key), out var first) ? null
-        : first.Hash == key.RequestHash ? first.Result with { Body = first.Result.Body is StoredJson json ? json with { Replayed = true } : first.Result.Body }
+        Replay(keys.TryGetValue((key.Member, key.Key), out var first) ? first : null, key);
+
+    /// <summary>The first answer given under a key, as a retry gets it: the same, or a 422 for another request.</summary>
+    private static WorkResult? Replay((string Hash, WorkResult Result)? first, IdempotencyKey key) =>
+        first is not { } f ? null
+        : f.Hash == key.RequestHash ? f.Result with { Body = f.Result.Body is StoredJson json ? json with { Replayed = true } : f.Result.Body }
         : WorkResult.Fail(new ApiError(422, "idempotency-key-reused", "Idempotency key reused",
             $"the Idempotency-Key '{key.Key}' was used before with another request; use a new key for a new request"));
 
@@ -703,18 +747,8 @@ internal sealed partial class MarketHost
         ["Market", "Id", "NeedId", "OfferId", "BuyerId", "SellerId", "Rate", "Start", "End", "Price", "Amount", "Fee", "Aggressor", "At"];
     private static readonly string[] IdempotencyParameters = ["Member", "Key", "Hash", "Status", "Response", "At"];
 
-    private async Task WriteAsync(DbConnection c, DbTransaction tx, BatchEffects effects)
+    private static async Task WriteAsync(DbConnection c, DbTransaction tx, StoredBatch b)
     {
-        foreach (var row in effects.NewOffers)
-        {
-            effects.Offers[row.Id] = row;
-        }
-
-        foreach (var row in effects.NewNeeds)
-        {
-            effects.Needs[row.Id] = row;
-        }
-
         // One command per table, its parameters made once and only their values set per row:
         // Dapper would build a parameter set per row, under names SQLite must look up four ways.
         await RowInsert.ExecuteAsync(c, tx,
@@ -723,43 +757,62 @@ internal sealed partial class MarketHost
             VALUES (@Id, @Market, @Member, @Status, @Spec, @State, @CreatedAt, @UpdatedAt)
             ON CONFLICT (id) DO UPDATE SET status = excluded.status, state = excluded.state, updated_at = excluded.updated_at
             """,
-            OfferParameters, effects.Offers.Values,
-            r => [r.Id, r.Market, r.Member, r.Status, r.SpecJson, Json.Write(r.State), r.CreatedAt, r.UpdatedAt]);
+            OfferParameters, b.Offers,
+            o => [o.Row.Id, o.Row.Market, o.Row.Member, o.Status, o.Row.SpecJson, Json.Write(o.State), o.Row.CreatedAt, o.UpdatedAt]);
         await RowInsert.ExecuteAsync(c, tx,
             """
             INSERT INTO needs (id, market, member_id, status, spec, state, held, created_at, updated_at)
             VALUES (@Id, @Market, @Member, @Status, @Spec, @State, @Held, @CreatedAt, @UpdatedAt)
             ON CONFLICT (id) DO UPDATE SET status = excluded.status, state = excluded.state, held = excluded.held, updated_at = excluded.updated_at
             """,
-            NeedParameters, effects.Needs.Values,
-            r => [r.Id, r.Market, r.Member, r.Status, r.SpecJson, Json.Write(r.State), r.Held, r.CreatedAt, r.UpdatedAt]);
+            NeedParameters, b.Needs,
+            n => [n.Row.Id, n.Row.Market, n.Row.Member, n.Status, n.Row.SpecJson, Json.Write(n.State), n.Held, n.Row.CreatedAt, n.UpdatedAt]);
         await RowInsert.ExecuteAsync(c, tx,
             """
             INSERT INTO trades (market, id, need_id, offer_id, buyer_id, seller_id, rate, window_start, window_end, price, amount, fee, aggressor, at)
             VALUES (@Market, @Id, @NeedId, @OfferId, @BuyerId, @SellerId, @Rate, @Start, @End, @Price, @Amount, @Fee, @Aggressor, @At)
             """,
-            TradeParameters, effects.Trades, t =>
+            TradeParameters, b.Trades, t =>
             [
                 t.Market, t.Id.Value, t.Need.Value, t.Offer.Value, t.Buyer.Value, t.Seller.Value, t.Rate.Value, t.Window.StartTicks, t.Window.EndTicks,
                 t.Price.PerUnitHour.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 t.Amount.Minor, t.Fee.Minor, t.Aggressor == OrderSide.Need ? "need" : "offer", t.At.UtcTicks,
             ]);
 
-        await ContractStore.InsertAsync(c, tx, effects.Contracts);
-        await WriteNegotiationsAsync(c, tx, effects);
-        await exchange.WriteLedgerAndSignalsAsync(c, tx);
+        await ContractStore.InsertAsync(c, tx, b.Contracts);
+        await WriteNegotiationsAsync(c, tx, b);
+        await Exchange.WriteLedgerAndSignalsAsync(c, tx, b.Transfers, b.Balances, b.Signals);
         await RowInsert.ExecuteAsync(c, tx,
             "INSERT INTO idempotency (member_id, key, request_hash, status, response, created_at) VALUES (@Member, @Key, @Hash, @Status, @Response, @At)",
-            IdempotencyParameters, effects.Idempotency,
-            i => [i.Key.Member, i.Key.Key, i.Key.RequestHash, i.Result.Status, i.Result.Body is StoredJson json ? json.Json : Json.Write(i.Result.Body), effects.AtTicks]);
+            IdempotencyParameters, b.Idempotency,
+            i => [i.Key.Member, i.Key.Key, i.Key.RequestHash, i.Result.Status, i.Result.Body is StoredJson json ? json.Json : Json.Write(i.Result.Body), b.AtTicks]);
 
         await c.ExecuteAsync(
             """
-            INSERT INTO engine_state (market, clock, next_sequence, next_trade_id) VALUES (@market, @clock, @seq, @trade)
+            INSERT INTO engine_state (market, clock, next_sequence, next_trade_id) VALUES (@Market, @Clock, @NextSequence, @NextTradeId)
             ON CONFLICT (market) DO UPDATE SET clock = excluded.clock, next_sequence = excluded.next_sequence, next_trade_id = excluded.next_trade_id
             """,
-            new { market = Definition.Id, clock = engine.Clock.UtcTicks, seq = engine.NextSequence, trade = engine.NextTradeId }, tx);
+            b.Engine, tx);
     }
+
+    /// <summary>An offer's row as it stood when its batch was applied.</summary>
+    private readonly record struct OfferWrite(OfferRow Row, OfferStateJson State, string Status, long UpdatedAt);
+
+    /// <summary>A need's row as it stood when its batch was applied.</summary>
+    private readonly record struct NeedWrite(NeedRow Row, NeedStateJson State, string Status, long Held, long UpdatedAt);
+
+    /// <summary>The engine's counters as a batch left them.</summary>
+    private sealed record EngineStateRow(string Market, long Clock, long NextSequence, long NextTradeId);
+
+    /// <summary>
+    /// What one batch stores, taken when it was applied: the rows' mutable parts are copied (the
+    /// loop goes on changing them while the writer stores this), the rest never changes.
+    /// </summary>
+    private sealed record StoredBatch(
+        long AtTicks, List<OfferWrite> Offers, List<NeedWrite> Needs, List<Trade> Trades, List<ContractRow> Contracts,
+        List<object> Negotiations, bool? Halted, MarketDefinition? Definition,
+        IReadOnlyList<Ledger.Transfer> Transfers, IReadOnlyList<KeyValuePair<string, long>> Balances, IReadOnlyList<Signals.PendingSignal> Signals,
+        List<(IdempotencyKey Key, WorkResult Result)> Idempotency, EngineStateRow Engine);
 
     /// <summary>Everything one batch changes, to be written in its transaction.</summary>
     private sealed partial class BatchEffects(long atTicks)
@@ -781,6 +834,29 @@ internal sealed partial class MarketHost
         public List<(IdempotencyKey Key, WorkResult Result)> Idempotency { get; } = [];
 
         public HashSet<long> Members { get; } = [];
+
+        /// <summary>Takes what the batch stores, with the ledger's and the signal log's pending changes.</summary>
+        public StoredBatch Freeze(MarketHost host)
+        {
+            foreach (var row in NewOffers)
+            {
+                Offers[row.Id] = row;
+            }
+
+            foreach (var row in NewNeeds)
+            {
+                Needs[row.Id] = row;
+            }
+
+            var (transfers, balances) = host.exchange.Ledger.TakePending();
+            return new StoredBatch(
+                AtTicks,
+                [.. Offers.Values.Select(r => new OfferWrite(r, r.State, r.Status, r.UpdatedAt))],
+                [.. Needs.Values.Select(r => new NeedWrite(r, r.State, r.Status, r.Held, r.UpdatedAt))],
+                Trades, Contracts, FrozenNegotiations(), Halted, Definition,
+                transfers, balances, host.exchange.Signals.TakePending(), Idempotency,
+                new EngineStateRow(host.Definition.Id, host.engine.Clock.UtcTicks, host.engine.NextSequence, host.engine.NextTradeId));
+        }
     }
 }
 

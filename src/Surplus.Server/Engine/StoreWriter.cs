@@ -1,0 +1,177 @@
+using System.Data.Common;
+using System.Diagnostics;
+using System.Threading.Channels;
+
+namespace Surplus.Server.Engine;
+
+/// <summary>
+/// One engine batch, applied in memory and waiting to be stored: what it writes, and what to do once
+/// it is stored or has failed to be. <paramref name="Epoch"/> is the exchange's epoch when the batch
+/// was applied: a batch applied on top of one that failed to commit is void.
+/// </summary>
+internal sealed record PendingCommit(
+    long Epoch, int Commands, Func<DbConnection, DbTransaction, Task> Write, Action Committed, Action<Exception> Failed);
+
+/// <summary>
+/// The exchange's one writer to the store. The engines apply their batches in memory inside the
+/// write gate and hand them here; the writer stores them in the order they came, as many as are
+/// waiting in one transaction, on a connection it keeps open (so SQLite's page cache stays warm),
+/// and only then lets their answers go. An engine therefore applies its next batch while the last
+/// one is written and synced, and nothing is acknowledged before it is stored.
+/// <para>
+/// When a transaction fails, every batch in it and every batch applied after it (whose changes were
+/// made on top of it in memory) fails too; the exchange reloads its memory from the store before
+/// the next change (<see cref="Exchange.EnsureConsistentAsync"/>).
+/// </para>
+/// </summary>
+internal sealed class StoreWriter
+{
+    /// <summary>The most batches one transaction carries.</summary>
+    private const int MaxGroup = 64;
+
+    private readonly Exchange exchange;
+    private readonly Channel<PendingCommit> queue = Channel.CreateUnbounded<PendingCommit>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Lock sync = new();
+    private TaskCompletionSource idle = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int outstanding;
+    private long failedEpoch = long.MinValue;
+    private DbConnection? connection;
+    private Task? loop;
+
+    public StoreWriter(Exchange exchange)
+    {
+        this.exchange = exchange;
+        idle.SetResult();
+    }
+
+    public void Start() => loop = Task.Run(RunAsync, CancellationToken.None);
+
+    /// <summary>Queues a batch; its <see cref="PendingCommit.Committed"/> or <see cref="PendingCommit.Failed"/> runs once it is decided.</summary>
+    public void Enqueue(PendingCommit commit)
+    {
+        lock (sync)
+        {
+            if (outstanding++ == 0)
+            {
+                idle = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            }
+        }
+
+        if (!queue.Writer.TryWrite(commit))
+        {
+            Settled(1);
+            commit.Failed(new InvalidOperationException("the store writer has stopped"));
+        }
+    }
+
+    /// <summary>Completes when every batch queued so far is stored or has failed.</summary>
+    public Task IdleAsync()
+    {
+        lock (sync)
+        {
+            return idle.Task;
+        }
+    }
+
+    /// <summary>Stores what is queued, then stops.</summary>
+    public async Task StopAsync()
+    {
+        queue.Writer.TryComplete();
+        if (loop is not null)
+        {
+            await loop;
+        }
+
+        if (connection is not null)
+        {
+            await connection.DisposeAsync();
+            connection = null;
+        }
+    }
+
+    private async Task RunAsync()
+    {
+        var group = new List<PendingCommit>(MaxGroup);
+        var reader = queue.Reader;
+        while (await reader.WaitToReadAsync(CancellationToken.None))
+        {
+            group.Clear();
+            while (group.Count < MaxGroup && reader.TryRead(out var commit))
+            {
+                group.Add(commit);
+            }
+
+            // Applied on top of a batch that failed to commit: memory held changes the store never got.
+            var live = group.Where(c => c.Epoch > failedEpoch).ToList();
+            foreach (var dead in group.Where(c => c.Epoch <= failedEpoch))
+            {
+                dead.Failed(new StoreWriteException("an earlier batch this one was applied after failed to commit"));
+            }
+
+            if (live.Count > 0)
+            {
+                await WriteAsync(live);
+            }
+
+            Settled(group.Count);
+        }
+    }
+
+    private async Task WriteAsync(List<PendingCommit> live)
+    {
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            connection ??= await exchange.Database.OpenAsync();
+            await using (var transaction = await connection.BeginTransactionAsync())
+            {
+                foreach (var commit in live)
+                {
+                    await commit.Write(connection, transaction);
+                }
+
+                await transaction.CommitAsync();
+            }
+        }
+        catch (Exception e)
+        {
+            failedEpoch = live.Max(c => c.Epoch);
+            exchange.Log.LogError(e, "the store refused a transaction of {Batches} engine batches; memory is read back from the store before the next change", live.Count);
+            exchange.StoreFailed();
+            if (connection is not null)
+            {
+                await connection.DisposeAsync();
+                connection = null;
+            }
+
+            foreach (var commit in live)
+            {
+                commit.Failed(e);
+            }
+
+            return;
+        }
+
+        exchange.Metrics.Stored(Stopwatch.GetElapsedTime(started));
+        foreach (var commit in live)
+        {
+            commit.Committed();
+            exchange.Metrics.Batch(commit.Commands);
+        }
+    }
+
+    private void Settled(int count)
+    {
+        lock (sync)
+        {
+            outstanding -= count;
+            if (outstanding == 0)
+            {
+                idle.TrySetResult();
+            }
+        }
+    }
+}
+
+/// <summary>A batch that was not stored because one applied before it failed to commit.</summary>
+internal sealed class StoreWriteException(string message) : Exception(message);
