@@ -64,6 +64,7 @@ internal static class ContractEndpoints
             return await Act(http, exchange, id, http.User.MemberId(),
                 new ContractAction("deliver", ContractParty.Seller, (c, at) => c.Deliver(delivery, at)), body.Value.Hash);
         })
+        .RequireAuthorization(ApiKeyHandler.ActiveMemberPolicy)
         .Accepts<DeliveryDto>("application/json").Produces<ContractDto>().ProducesProblem(400).ProducesProblem(403).ProducesProblem(404).ProducesProblem(409)
         .WithSummary("The seller signs off: results location, SHA-256, exit code and metering (a non-zero exit code is still delivered capacity)");
 
@@ -114,16 +115,16 @@ internal static class ContractEndpoints
 
     /// <summary>A move without a body (any body is ignored).</summary>
     private static void Move(RouteGroupBuilder group, string name, string summary, Func<object?, Func<Contract, DateTimeOffset, Rejection?>> apply, ContractParty party) =>
-        group.MapPost($"/{{id:long}}/{name}", async (HttpContext http, long id, Exchange exchange) =>
+        ForParty(party, group.MapPost($"/{{id:long}}/{name}", async (HttpContext http, long id, Exchange exchange) =>
         {
             var hash = Hash(http.Request, []);
             return await Act(http, exchange, id, party == ContractParty.Operator ? null : http.User.MemberId(), new ContractAction(name, party, apply(null)), hash);
         })
-        .Produces<ContractDto>().ProducesProblem(403).ProducesProblem(404).ProducesProblem(409).WithSummary(summary);
+        .Produces<ContractDto>().ProducesProblem(403).ProducesProblem(404).ProducesProblem(409).WithSummary(summary));
 
     /// <summary>A move with an optional reason.</summary>
     private static void MoveWithReason(RouteGroupBuilder group, string name, string summary, Func<ContractReasonRequest?, Func<Contract, DateTimeOffset, Rejection?>> apply, ContractParty party) =>
-        group.MapPost($"/{{id:long}}/{name}", async (HttpContext http, long id, Exchange exchange) =>
+        ForParty(party, group.MapPost($"/{{id:long}}/{name}", async (HttpContext http, long id, Exchange exchange) =>
         {
             var body = await ReadOptionalAsync<ContractReasonRequest>(http.Request);
             if (!body.IsOk)
@@ -140,7 +141,16 @@ internal static class ContractEndpoints
                 new ContractAction(name, party, apply(body.Value.Value)), body.Value.Hash);
         })
         .Accepts<ContractReasonRequest>("application/json").Produces<ContractDto>().ProducesProblem(400).ProducesProblem(403).ProducesProblem(404).ProducesProblem(409)
-        .WithSummary(summary);
+        .WithSummary(summary));
+
+    /// <summary>A member's move changes the contract, so a suspended member (who may only read) is refused with 403 member-suspended.</summary>
+    private static void ForParty(ContractParty party, RouteHandlerBuilder route)
+    {
+        if (party != ContractParty.Operator)
+        {
+            route.RequireAuthorization(ApiKeyHandler.ActiveMemberPolicy);
+        }
+    }
 
     private static async Task<IResult> Act(HttpContext http, Exchange exchange, long id, long? member, ContractAction action, string hash)
     {

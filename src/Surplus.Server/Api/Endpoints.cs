@@ -247,7 +247,8 @@ internal static class Endpoints
             return spec.Error!;
         }
 
-        if (OrderRules.Check(spec.Value!, market.Definition, now) is { } problem)
+        // A keyed order that breaks a rule goes on to the engine, which checks the same rules: its refusal is kept under the key.
+        if (key is null && OrderRules.Check(spec.Value!, market.Definition, now) is { } problem)
         {
             return ApiError.From(problem);
         }
@@ -271,12 +272,15 @@ internal static class Endpoints
             return spec.Error!;
         }
 
-        if (OrderRules.Check(spec.Value!, market.Definition, now) is { } problem)
+        // A keyed need that breaks a rule goes on to the engine, which checks the same rules before it holds
+        // anything: its refusal is kept under the key. The hold is checked here only for a need that keeps the rules.
+        var rules = OrderRules.Check(spec.Value!, market.Definition, now);
+        if (rules is not null && key is null)
         {
-            return ApiError.From(problem);
+            return ApiError.From(rules);
         }
 
-        if (HoldProblem(spec.Value!.Window, spec.Value.Bid.PerUnitHour, spec.Value.MaximumPrice?.PerUnitHour, spec.Value.Rate.Value, market.Definition) is { } tooMuch)
+        if (rules is null && HoldProblem(spec.Value!.Window, spec.Value.Bid.PerUnitHour, spec.Value.MaximumPrice?.PerUnitHour, spec.Value.Rate.Value, market.Definition) is { } tooMuch)
         {
             return tooMuch;
         }
@@ -366,8 +370,8 @@ internal static class Endpoints
 
             return await Answer(http, market, new CancelWork(new OrderKey(side, id), http.User.MemberId()));
         })
-        .RequireAuthorization(ApiKeyHandler.MemberPolicy).WithTags("orders").Produces<TDto>().ProducesProblem(404)
-        .WithSummary("Cancel an open order (allowed while suspended or halted)");
+        .RequireAuthorization(ApiKeyHandler.ActiveMemberPolicy).WithTags("orders").Produces<TDto>().ProducesProblem(403).ProducesProblem(404)
+        .WithSummary("Cancel an open order (allowed while its market is halted; not while you are suspended)");
     }
 
     /// <summary>
@@ -447,23 +451,26 @@ internal static class Endpoints
 
         v1.MapGet("/account/entries", async (HttpContext http, int? limit, string? cursor, Exchange exchange) =>
         {
-            var page = Paging.Check(limit, cursor, exchange.Options.MaxPageSize);
+            var page = StatementCursor.Check(limit, cursor, exchange.Options.MaxPageSize);
             if (!page.IsOk)
             {
                 return Problems.Result(page.Error!);
             }
 
+            var (size, from) = page.Value;
             var member = http.User.MemberId();
             string available = Accounts.Available(member), held = Accounts.Held(member);
             await using var c = await exchange.Database.OpenAsync();
             await using var snapshot = await c.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead);
+
+            // A transfer is one or two lines, so size + 1 transfers hold the page and tell whether more follow.
             var transfers = (await c.QueryAsync<(long Id, long At, string Debit, string Credit, long Amount, string Kind, string? Reference)>(
                 """
                 SELECT id, at, debit, credit, amount, kind, reference FROM transfers
-                WHERE (debit IN (@available, @held) OR credit IN (@available, @held)) AND id < @before
+                WHERE (debit IN (@available, @held) OR credit IN (@available, @held)) AND id <= @through
                 ORDER BY id DESC LIMIT @limit
                 """,
-                new { available, held, before = page.Value.Before, limit = page.Value.Limit }, snapshot)).ToList();
+                new { available, held, through = from.Transfer, limit = size + 1 }, snapshot)).ToList();
 
             // Running balances: start from today's balance and walk back through the page (newest first).
             var balance = new Dictionary<string, long>
@@ -471,24 +478,29 @@ internal static class Endpoints
                 [available] = await Balance(c, snapshot, available) - await LaterSum(c, snapshot, available, transfers),
                 [held] = await Balance(c, snapshot, held) - await LaterSum(c, snapshot, held, transfers),
             };
-            var entries = new List<LedgerEntryDto>();
+            var lines = new List<(StatementPosition At, LedgerEntryDto Entry)>();
             foreach (var t in transfers)
             {
+                var line = 0;
                 foreach (var (account, sign) in new[] { (t.Credit, 1L), (t.Debit, -1L) })
                 {
                     if (balance.ContainsKey(account))
                     {
-                        entries.Add(new LedgerEntryDto(t.Id, new DateTimeOffset(t.At, TimeSpan.Zero), account == available ? "available" : "held",
-                            t.Kind, sign * t.Amount, balance[account], t.Reference));
+                        lines.Add((new StatementPosition(t.Id, line++), new LedgerEntryDto(t.Id, new DateTimeOffset(t.At, TimeSpan.Zero),
+                            account == available ? "available" : "held", t.Kind, sign * t.Amount, balance[account], t.Reference)));
                         balance[account] -= sign * t.Amount;
                     }
                 }
             }
 
-            return Results.Ok(new PageDto<LedgerEntryDto>(entries, Paging.Next(transfers, page.Value.Limit, t => t.Id)));
+            // The lines of the cursor's transfer that the previous page showed already.
+            var shown = lines.TakeWhile(l => l.At.Transfer == from.Transfer && l.At.Line < from.Line).Count();
+            var rest = lines.Skip(shown).ToList();
+            return Results.Ok(new PageDto<LedgerEntryDto>(
+                [.. rest.Take(size).Select(l => l.Entry)], rest.Count > size ? rest[size].At.ToString() : null));
         })
         .RequireAuthorization(ApiKeyHandler.MemberPolicy).WithTags("account").Produces<PageDto<LedgerEntryDto>>().ProducesProblem(400)
-        .WithSummary("Your statement, newest first, with the running balance after each entry");
+        .WithSummary("Your statement, newest first, with the running balance after each line; limit counts lines");
     }
 
     /// <summary>The net of transfers into an account newer than the page (those not shown), to start the running balance from.</summary>
@@ -505,6 +517,43 @@ internal static class Endpoints
         return await c.ExecuteScalarAsync<long>(
             "SELECT COALESCE(SUM(CASE WHEN credit = @account THEN amount ELSE -amount END), 0) FROM transfers WHERE (credit = @account OR debit = @account) AND id > @newest",
             new { account, newest = page[0].Id }, tx);
+    }
+}
+
+/// <summary>Where a statement page starts: a transfer and which of its lines (a transfer between two of a member's accounts is two lines).</summary>
+internal readonly record struct StatementPosition(long Transfer, int Line)
+{
+    /// <summary>
+    /// The cursor text: at a transfer's first line, the id to go below (as every list's cursor); at its
+    /// second line, the transfer's id and <c>.1</c>.
+    /// </summary>
+    public override string ToString() => Line == 0
+        ? (Transfer + 1).ToString(CultureInfo.InvariantCulture)
+        : $"{Transfer.ToString(CultureInfo.InvariantCulture)}.{Line.ToString(CultureInfo.InvariantCulture)}";
+}
+
+/// <summary>Page size and cursor of the statement, whose pages count lines rather than transfers.</summary>
+internal static class StatementCursor
+{
+    public static Checked<(int Limit, StatementPosition From)> Check(int? limit, string? cursor, int max)
+    {
+        var size = limit ?? Math.Min(50, max);
+        if (size < 1 || size > max)
+        {
+            return ApiError.Invalid("page-size-invalid", $"limit must be between 1 and {max}");
+        }
+
+        if (cursor is null)
+        {
+            return (size, new StatementPosition(long.MaxValue, 0));
+        }
+
+        var parts = cursor.Split('.');
+        return parts.Length <= 2
+            && long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var transfer) && transfer > 0
+            && (parts.Length == 1 || parts[1] == "1")
+            ? (size, parts.Length == 1 ? new StatementPosition(transfer - 1, 0) : new StatementPosition(transfer, 1))
+            : ApiError.Invalid("cursor-invalid", "cursor must be the 'next' value of a previous page");
     }
 }
 

@@ -89,8 +89,8 @@ internal static class NegotiationEndpoints
         v1.MapPost("/negotiations/{id:long}/decline", (HttpContext http, long id, Exchange exchange) =>
             Act(http, exchange, id, NegotiationAction.Decline, null, 0,
                 Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"{http.Request.Method} {http.Request.Path}\n")))))
-        .RequireAuthorization(ApiKeyHandler.MemberPolicy).WithTags("negotiations")
-        .Produces<NegotiationResultDto>().ProducesProblem(404).ProducesProblem(409)
+        .RequireAuthorization(ApiKeyHandler.ActiveMemberPolicy).WithTags("negotiations")
+        .Produces<NegotiationResultDto>().ProducesProblem(403).ProducesProblem(404).ProducesProblem(409)
         .WithSummary("Walk away: the locks are released and the need rests again (standing) or is cancelled (spot)");
     }
 
@@ -142,7 +142,10 @@ internal static class NegotiationEndpoints
             return Problems.Result(ApiError.NotFound($"negotiation {id}"));
         }
 
-        if (row.Status != "open")
+        // With a key, the engine (which checks the same) decides whether the negotiation is still open
+        // and the price on the tick, so that its refusal is kept under the key.
+        var keyed = http.Request.Headers["Idempotency-Key"].ToString().Length > 0;
+        if (row.Status != "open" && !keyed)
         {
             return Problems.Result(ApiError.Conflict("negotiation-ended",
                 $"negotiation {id} has ended ({row.Status}{(row.Price is { } p ? $" at {p}" : "")}); nothing more can be done in it"));
@@ -153,7 +156,7 @@ internal static class NegotiationEndpoints
             return Problems.Result(ApiError.NotFound($"negotiation {id}"));
         }
 
-        if (price is { } counter && OrderRules.CheckPrice(counter, market.Definition, "counter price") is { } bad)
+        if (!keyed && price is { } counter && OrderRules.CheckPrice(counter, market.Definition, "counter price") is { } bad)
         {
             return Problems.Result(ApiError.From(bad));
         }

@@ -22,11 +22,18 @@ internal static partial class Problems
     }
 
     /// <summary>
-    /// Answers with a committed result: its problem, its stored JSON (marked as replayed when it
-    /// answers a retry) or its body.
+    /// Answers with a committed result: its problem, its stored JSON or its body; marked as replayed
+    /// when it is the first answer given again to a retry (a kept refusal too).
     /// </summary>
     public static IResult Answer(HttpContext http, WorkResult result)
     {
+        ArgumentNullException.ThrowIfNull(http);
+        ArgumentNullException.ThrowIfNull(result);
+        if (result.Body is StoredJson { Replayed: true })
+        {
+            http.Response.Headers["Idempotent-Replayed"] = "true";
+        }
+
         if (result.Error is not null)
         {
             return Result(result.Error);
@@ -34,11 +41,6 @@ internal static partial class Problems
 
         if (result.Body is StoredJson stored)
         {
-            if (stored.Replayed)
-            {
-                http.Response.Headers["Idempotent-Replayed"] = "true";
-            }
-
             return Results.Content(stored.Json, "application/json", System.Text.Encoding.UTF8, result.Status);
         }
 

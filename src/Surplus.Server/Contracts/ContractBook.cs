@@ -123,6 +123,26 @@ internal sealed class ContractBook(Exchange exchange)
                 return earlier;
             }
 
+            // The first answer is final, a refusal too: a retry of a refused move is refused again, even when it would now be allowed.
+            var answer = await DecideAsync(c, tx);
+            await Idempotency.KeepAsync(c, tx, key, answer, exchange.Time.GetUtcNow().UtcTicks);
+            return answer;
+        });
+        await AfterCommitAsync(changes);
+        if (changes.Failovers.Count > 0 && result.Body is ContractDto)
+        {
+            // The answer shows what became of the failover the move set off.
+            await using var c = await exchange.Database.OpenAsync();
+            if (await ContractStore.FindAsync(c, null, id) is { } now)
+            {
+                return result with { Body = now.ToDto(member) };
+            }
+        }
+
+        return result;
+
+        async Task<WorkResult> DecideAsync(DbConnection c, DbTransaction tx)
+        {
             var row = await ContractStore.FindAsync(c, tx, id);
             if (row is null || (member is { } m && m != row.BuyerId && m != row.SellerId))
             {
@@ -162,26 +182,8 @@ internal sealed class ContractBook(Exchange exchange)
                     $"{refused.Message} (contract {id} is {row.Status}{(contract.History.Count != seen ? " after the monitor's rules that were due" : "")})"));
             }
 
-            var answer = new WorkResult(200, row.ToDto(member), null);
-            if (key is not null)
-            {
-                await Idempotency.StoreAsync(c, tx, key, answer, now.UtcTicks);
-            }
-
-            return answer;
-        });
-        await AfterCommitAsync(changes);
-        if (changes.Failovers.Count > 0 && result.Body is ContractDto)
-        {
-            // The answer shows what became of the failover the move set off.
-            await using var c = await exchange.Database.OpenAsync();
-            if (await ContractStore.FindAsync(c, null, id) is { } now)
-            {
-                return result with { Body = now.ToDto(member) };
-            }
+            return new WorkResult(200, row.ToDto(member), null);
         }
-
-        return result;
     }
 
     /// <summary>The transaction monitor's pass: applies the rules to every contract whose deadline has come.</summary>
@@ -504,13 +506,20 @@ internal static class Idempotency
             return null;
         }
 
-        return e.RequestHash == key.RequestHash
-            ? new WorkResult(e.Status, new StoredJson(e.Response), null)
-            : WorkResult.Fail(new ApiError(422, "idempotency-key-reused", "Idempotency key reused",
-                $"the Idempotency-Key '{key.Key}' was used before with another request; use a new key for a new request"));
+        return e.RequestHash == key.RequestHash ? IdempotentAnswer.Replay(e.Status, e.Response) : IdempotentAnswer.Reused(key);
     }
 
-    public static Task StoreAsync(DbConnection c, DbTransaction tx, IdempotencyKey key, WorkResult answer, long atTicks) => c.ExecuteAsync(
-        "INSERT INTO idempotency (member_id, key, request_hash, status, response, created_at) VALUES (@Member, @Key, @RequestHash, @status, @response, @at)",
-        new { key.Member, key.Key, key.RequestHash, status = answer.Status, response = Json.Write(answer.Body), at = atTicks }, tx);
+    /// <summary>Keeps <paramref name="answer"/> under <paramref name="key"/> when there is a key and the answer is final (see <see cref="IdempotentAnswer"/>).</summary>
+    public static async Task KeepAsync(DbConnection c, DbTransaction tx, IdempotencyKey? key, WorkResult answer, long atTicks)
+    {
+        if (key is null || !IdempotentAnswer.IsFinal(answer))
+        {
+            return;
+        }
+
+        var kept = IdempotentAnswer.Kept(answer);
+        await c.ExecuteAsync(
+            "INSERT INTO idempotency (member_id, key, request_hash, status, response, created_at) VALUES (@Member, @Key, @RequestHash, @status, @response, @at)",
+            new { key.Member, key.Key, key.RequestHash, status = kept.Status, response = ((StoredJson)kept.Body!).Json, at = atTicks }, tx);
+    }
 }

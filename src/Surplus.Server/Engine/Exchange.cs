@@ -309,6 +309,7 @@ internal sealed class Exchange : IDisposable
         ArgumentNullException.ThrowIfNull(request);
         var key = NewKey("sk_");
         var now = Time.GetUtcNow();
+        var address = string.IsNullOrWhiteSpace(request.Address) ? null : request.Address;
         var member = await WriteAsync(async (c, tx) =>
         {
             var id = Interlocked.Increment(ref nextMemberId);
@@ -319,10 +320,10 @@ internal sealed class Exchange : IDisposable
                 """,
                 new
                 {
-                    id, name = request.Name.Trim(), address = request.Address, attributes = Json.Write(attributes), preferred = Json.Write(preferred),
+                    id, name = request.Name.Trim(), address, attributes = Json.Write(attributes), preferred = Json.Write(preferred),
                     url = request.Preferences?.WebhookUrl, secret = request.Preferences?.WebhookSecret, hash = Hash(key), suspended = false, at = now.UtcTicks,
                 }, tx);
-            return new MemberDto(id, request.Name.Trim(), request.Address, attributes, preferred, request.Preferences?.WebhookUrl, false, now);
+            return new MemberDto(id, request.Name.Trim(), address, attributes, preferred, request.Preferences?.WebhookUrl, false, now);
         });
         lock (sync)
         {
@@ -358,7 +359,8 @@ internal sealed class Exchange : IDisposable
             var n = await c.ExecuteAsync(
                 """
                 UPDATE members SET
-                  name = COALESCE(@name, name), address = COALESCE(@address, address), attributes = COALESCE(@attributes, attributes),
+                  name = COALESCE(@name, name), address = CASE WHEN @address = '' THEN NULL ELSE COALESCE(@address, address) END,
+                  attributes = COALESCE(@attributes, attributes),
                   preferred = COALESCE(@preferred, preferred),
                   webhook_url = CASE WHEN @url = '' THEN NULL ELSE COALESCE(@url, webhook_url) END,
                   webhook_secret = CASE WHEN @url = '' OR @secret = '' THEN NULL ELSE COALESCE(@secret, webhook_secret) END
@@ -366,7 +368,8 @@ internal sealed class Exchange : IDisposable
                 """,
                 new
                 {
-                    id, name = update.Name?.Trim(), address = update.Address, attributes = attributes is null ? null : Json.Write(attributes),
+                    // A blank address clears it; null leaves it as it is.
+                    id, name = update.Name?.Trim(), address = update.Address is { } a && string.IsNullOrWhiteSpace(a) ? "" : update.Address, attributes = attributes is null ? null : Json.Write(attributes),
                     preferred = update.Preferences?.PreferredCounterparties is { } p ? Json.Write(p) : null,
                     url = update.Preferences?.WebhookUrl, secret = update.Preferences?.WebhookSecret,
                 }, tx);
@@ -418,36 +421,26 @@ internal sealed class Exchange : IDisposable
     /// <summary>Credits a member from outside; with an idempotency key, a retry answers as the first call did and moves nothing.</summary>
     public Task<WorkResult> DepositAsync(long member, long amount, string? reference, IdempotencyKey? key) => WriteAsync(async (c, tx) =>
     {
-        if (key is not null)
+        if (key is not null && await Idempotency.FindAsync(c, tx, key) is { } earlier)
         {
-            var earlier = await c.QuerySingleOrDefaultAsync<(string RequestHash, int Status, string Response)?>(
-                "SELECT request_hash, status, response FROM idempotency WHERE member_id = @Member AND key = @Key", key, tx);
-            if (earlier is { } e)
-            {
-                return e.RequestHash == key.RequestHash
-                    ? new WorkResult(e.Status, new StoredJson(e.Response), null)
-                    : WorkResult.Fail(new ApiError(422, "idempotency-key-reused", "Idempotency key reused",
-                        $"the Idempotency-Key '{key.Key}' was used before with another request; use a new key for a new request"));
-            }
-        }
-
-        if (await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM members WHERE id = @member", new { member }, tx) == 0)
-        {
-            return WorkResult.Fail(ApiError.NotFound($"member {member}"));
+            return earlier;
         }
 
         var at = Time.GetUtcNow().UtcTicks;
+        if (await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM members WHERE id = @member", new { member }, tx) == 0)
+        {
+            // Kept like a deposit: a retry under the key is refused again, even once the member exists.
+            var unknown = WorkResult.Fail(ApiError.NotFound($"member {member}"));
+            await Idempotency.KeepAsync(c, tx, key, unknown, at);
+            return unknown;
+        }
+
         Ledger.Move(Accounts.External, Accounts.Available(member), amount, "deposit", reference, at);
         Signals.Add(member, "account.deposit", at, Json.Write(new { amountMinor = amount, reference }));
         var answer = new AccountDto(Options.Currency, Options.MinorUnitDigits, Ledger.Balance(Accounts.Available(member)), Ledger.Balance(Accounts.Held(member)));
-        if (key is not null)
-        {
-            await c.ExecuteAsync(
-                "INSERT INTO idempotency (member_id, key, request_hash, status, response, created_at) VALUES (@Member, @Key, @RequestHash, 200, @response, @at)",
-                new { key.Member, key.Key, key.RequestHash, response = Json.Write(answer), at }, tx);
-        }
-
-        return new WorkResult(200, answer, null);
+        var result = new WorkResult(200, answer, null);
+        await Idempotency.KeepAsync(c, tx, key, result, at);
+        return result;
     });
 
     /// <summary>The ledger's totals and whether money is conserved: every balance but the external one adds up to what came in from outside.</summary>

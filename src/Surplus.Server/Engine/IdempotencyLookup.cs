@@ -1,4 +1,5 @@
 using System.Data.Common;
+using Surplus.Contracts;
 using Surplus.Server.Api;
 
 namespace Surplus.Server.Engine;
@@ -42,11 +43,60 @@ internal sealed class IdempotencyLookup(DbConnection connection, DbTransaction? 
         }
 
         return reader.GetString(0) == request.RequestHash
-            ? new WorkResult(reader.GetInt32(1), new StoredJson(reader.GetString(2)), null)
-            : WorkResult.Fail(new ApiError(422, "idempotency-key-reused", "Idempotency key reused",
-                $"the Idempotency-Key '{request.Key}' was used before with another request; use a new key for a new request"));
+            ? IdempotentAnswer.Replay(reader.GetInt32(1), reader.GetString(2))
+            : IdempotentAnswer.Reused(request);
     }
 
     /// <inheritdoc />
     public ValueTask DisposeAsync() => command?.DisposeAsync() ?? ValueTask.CompletedTask;
+}
+
+/// <summary>
+/// Which answers an idempotency key keeps, and how a kept answer is given again. A keyed request's
+/// first answer is final for every outcome the exchange's rules decided — its success and its
+/// refusals (402, 403, 404, 409, 422 …) alike — so a retry cannot succeed where the first attempt was
+/// refused (a deposit in between does not turn a 402 into a placed need). Answers given before the
+/// request was judged, or that say nothing about it, are not kept and may be retried under the same
+/// key: a 400 (the request as sent is not valid; fixed, it may go under the same key), 401, a
+/// suspended member's 403, 408, 413, 429 and every 5xx.
+/// </summary>
+internal static class IdempotentAnswer
+{
+    /// <summary>True when <paramref name="result"/> is kept under the request's key.</summary>
+    public static bool IsFinal(WorkResult result)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        return result.Error is not { } error
+            || (error.Status is >= 400 and < 500 and not (400 or 401 or 408 or 413 or 429) && error.Code != "member-suspended");
+    }
+
+    /// <summary>The answer with its body as the JSON text that is both stored and sent (a problem document for a refusal).</summary>
+    public static WorkResult Kept(WorkResult result)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        var body = result.Error is { } e ? Json.Write(new ProblemDto(ApiError.TypeOf(e.Code), e.Title, e.Status, e.Detail)) : Json.Write(result.Body);
+        return result with { Body = new StoredJson(body, Replayed: false) };
+    }
+
+    /// <summary>A stored answer, given again to a retry: a refusal comes back as the same problem.</summary>
+    public static WorkResult Replay(int status, string response)
+    {
+        ArgumentNullException.ThrowIfNull(response);
+        if (status < 400)
+        {
+            return new WorkResult(status, new StoredJson(response), null);
+        }
+
+        var problem = Json.Read<ProblemDto>(response);
+        var code = problem.Type.StartsWith(ApiError.TypeOf(""), StringComparison.Ordinal) ? problem.Type[ApiError.TypeOf("").Length..] : problem.Type;
+        return new WorkResult(status, new StoredJson(response), new ApiError(status, code, problem.Title, problem.Detail));
+    }
+
+    /// <summary>The answer to a key that came before with another request.</summary>
+    public static WorkResult Reused(IdempotencyKey key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        return WorkResult.Fail(new ApiError(422, "idempotency-key-reused", "Idempotency key reused",
+            $"the Idempotency-Key '{key.Key}' was used before with another request; use a new key for a new request"));
+    }
 }

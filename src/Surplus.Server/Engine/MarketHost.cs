@@ -269,10 +269,10 @@ internal sealed partial class MarketHost
                 var started = System.Diagnostics.Stopwatch.GetTimestamp();
                 work.Result = Apply(work, now, effects);
                 applying += System.Diagnostics.Stopwatch.GetElapsedTime(started);
-                if (work.Idempotency is { } k && work.Result.Error is null)
+                if (work.Idempotency is { } k && IdempotentAnswer.IsFinal(work.Result))
                 {
                     // Serialized once: the same text is stored for retries and sent as this answer.
-                    work.Result = work.Result with { Body = new StoredJson(Json.Write(work.Result.Body), Replayed: false) };
+                    work.Result = IdempotentAnswer.Kept(work.Result);
                     effects.Idempotency.Add((k, work.Result));
                     keysInBatch[(k.Member, k.Key)] = (k.RequestHash, work.Result);
                 }

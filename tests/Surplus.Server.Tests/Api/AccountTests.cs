@@ -87,6 +87,77 @@ public sealed class AccountTests(Exchanges exchanges)
     }
 
     [Theory]
+    [InlineData(Store.Sqlite, 1)]
+    [InlineData(Store.Sqlite, 2)]
+    [InlineData(Store.Sqlite, 3)]
+    [InlineData(Store.Postgres, 1)]
+    [InlineData(Store.Postgres, 3)]
+    public async Task AccountEntries_PagedThroughTwoLineTransfers_LimitCountsLinesAndPagesAddUpToOneBigPage(Store store, int limit)
+    {
+        var exchange = exchanges.For(store);
+        var market = await exchange.NewMarket();
+        var seller = await exchange.Trader("lines-seller");
+        var buyer = await exchange.Trader("lines-buyer", 100_000);
+        await seller.PlaceOffer(Offer(market, 4, 10m, Tomorrow, 1));
+        var need = await buyer.PlaceNeed(Need(market, 10, 12m, Tomorrow, 1));
+        await buyer.Client.DeleteAsync($"/v1/needs/{need.Need.Id}");
+        await exchange.Deposit(buyer.Id, 500);
+        var all = (await buyer.Client.Get<PageDto<LedgerEntryDto>>("/v1/account/entries?limit=100")).Items;
+
+        var pages = new List<IReadOnlyList<LedgerEntryDto>>();
+        string? cursor = null;
+        do
+        {
+            var page = await buyer.Client.Get<PageDto<LedgerEntryDto>>($"/v1/account/entries?limit={limit}" + (cursor is null ? "" : $"&cursor={cursor}"));
+            pages.Add(page.Items);
+            cursor = page.Next;
+        }
+        while (cursor is not null && pages.Count < 20);
+
+        // Nine lines from six transfers: hold and both releases are two lines each.
+        Assert.Equal(9, all.Count);
+        Assert.Equal(6, all.Select(e => e.TransferId).Distinct().Count());
+        Assert.Null(cursor);
+        Assert.Equal(all, pages.SelectMany(p => p));
+        Assert.All(pages.SkipLast(1), p => Assert.Equal(limit, p.Count));
+        Assert.InRange(pages[^1].Count, 1, limit);
+    }
+
+    [Theory]
+    [InlineData(Store.Sqlite)]
+    [InlineData(Store.Postgres)]
+    public async Task AccountEntries_MovementsArriveBetweenPages_TheCursorStillNeitherRepeatsNorSkips(Store store)
+    {
+        var exchange = exchanges.For(store);
+        var market = await exchange.NewMarket();
+        var buyer = await exchange.Trader("moving-statement", 100_000);
+        var need = await buyer.PlaceNeed(Need(market, 10, 12m, Tomorrow, 1));
+        await buyer.Client.DeleteAsync($"/v1/needs/{need.Need.Id}");
+        var before = (await buyer.Client.Get<PageDto<LedgerEntryDto>>("/v1/account/entries?limit=100")).Items;
+
+        var first = await buyer.Client.Get<PageDto<LedgerEntryDto>>("/v1/account/entries?limit=3");
+        await exchange.Deposit(buyer.Id, 700);
+        await buyer.PlaceNeed(Need(market, 1, 1m, Tomorrow, 1));
+        var rest = await buyer.Client.Get<PageDto<LedgerEntryDto>>($"/v1/account/entries?limit=100&cursor={first.Next}");
+
+        Assert.Equal(5, before.Count);
+        Assert.Equal(before, first.Items.Concat(rest.Items));
+        Assert.Null(rest.Next);
+    }
+
+    [Theory]
+    [InlineData(Store.Sqlite, "abc")]
+    [InlineData(Store.Sqlite, "12.2")]
+    [InlineData(Store.Sqlite, "12.1.1")]
+    [InlineData(Store.Postgres, "0")]
+    public async Task AccountEntries_CursorNotFromAPage_Is400(Store store, string cursor)
+    {
+        var trader = await exchanges.For(store).Trader("bad-cursor");
+
+        await (await trader.Client.GetAsync($"/v1/account/entries?cursor={cursor}")).Problem(HttpStatusCode.BadRequest, "cursor-invalid");
+    }
+
+    [Theory]
     [InlineData(Store.Sqlite)]
     [InlineData(Store.Postgres)]
     public async Task AccountEntries_SomeoneElsesMovements_AreNotShown(Store store)

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 using Npgsql;
 using Surplus.Contracts;
 using Surplus.Server.Tests.Infrastructure;
+using static Surplus.Server.Tests.Api.ApiKit;
 
 namespace Surplus.Server.Tests.Api;
 
@@ -99,6 +100,77 @@ public sealed class MembersTests(Exchanges exchanges)
         Assert.Null(off.WebhookUrl);
         Assert.Null((await trader.Client.Get<MemberDto>("/v1/members/me")).WebhookUrl);
         Assert.Equal("192.0.2.11:7000", off.Address);
+    }
+
+    [Theory]
+    [InlineData(Store.Sqlite)]
+    [InlineData(Store.Postgres)]
+    public async Task PatchMe_EmptyAddress_ClearsItAndKeepsTheRest(Store store)
+    {
+        var exchange = exchanges.For(store);
+        var trader = await Profiled(exchange, "clear-address");
+
+        var cleared = await (await trader.Client.Send(HttpMethod.Patch, "/v1/members/me", """{"address":""}""")).Read<MemberDto>(HttpStatusCode.OK);
+
+        foreach (var member in new[] { cleared, await trader.Client.Get<MemberDto>("/v1/members/me") })
+        {
+            Assert.Null(member.Address);
+            Assert.Equal("linux", member.Attributes["os"]);
+            Assert.Single(member.PreferredCounterparties);
+            Assert.Equal("https://hooks.example/on", member.WebhookUrl);
+        }
+    }
+
+    [Theory]
+    [InlineData(Store.Sqlite)]
+    [InlineData(Store.Postgres)]
+    public async Task PatchMe_EmptyAttributes_ClearsThemAndKeepsTheRest(Store store)
+    {
+        var exchange = exchanges.For(store);
+        var trader = await Profiled(exchange, "clear-attributes");
+
+        var cleared = await (await trader.Client.Send(HttpMethod.Patch, "/v1/members/me", """{"attributes":{}}""")).Read<MemberDto>(HttpStatusCode.OK);
+
+        foreach (var member in new[] { cleared, await trader.Client.Get<MemberDto>("/v1/members/me") })
+        {
+            Assert.Empty(member.Attributes);
+            Assert.Equal("192.0.2.11:7000", member.Address);
+            Assert.Single(member.PreferredCounterparties);
+        }
+    }
+
+    [Theory]
+    [InlineData(Store.Sqlite)]
+    [InlineData(Store.Postgres)]
+    public async Task PatchMe_EmptyPreferredCounterparties_ClearsThemAndTradesWithEveryoneAgain(Store store)
+    {
+        var exchange = exchanges.For(store);
+        var market = await exchange.NewMarket();
+        var buyer = await Profiled(exchange, "clear-preferred");
+        var seller = await exchange.Trader("not-preferred");
+        await exchange.Deposit(buyer.Id, 100_000);
+        await seller.PlaceOffer(Offer(market, 10, 5m, Tomorrow, 1));
+        Assert.Empty((await buyer.PlaceNeed(Need(market, 1, 5m, Tomorrow, 1))).Trades);
+
+        var cleared = await (await buyer.Client.Send(HttpMethod.Patch, "/v1/members/me", """{"preferences":{"preferredCounterparties":[]}}"""))
+            .Read<MemberDto>(HttpStatusCode.OK);
+
+        Assert.Empty(cleared.PreferredCounterparties);
+        Assert.Empty((await buyer.Client.Get<MemberDto>("/v1/members/me")).PreferredCounterparties);
+        Assert.Equal("https://hooks.example/on", cleared.WebhookUrl);
+        Assert.Equal("192.0.2.11:7000", cleared.Address);
+        Assert.Single((await buyer.PlaceNeed(Need(market, 1, 5m, Tomorrow, 1))).Trades);
+    }
+
+    /// <summary>A member with every field of its profile set, preferring a member that never trades.</summary>
+    private static async Task<Trader> Profiled(Infrastructure.ExchangeFactory exchange, string name)
+    {
+        var partner = await exchange.Trader(name + "-partner");
+        var trader = await exchange.Trader(name);
+        await (await trader.Client.Patch("/v1/members/me", new UpdateMemberRequest(
+            Address: "192.0.2.11:7000", Attributes: new Dictionary<string, string> { ["os"] = "linux" },
+            Preferences: new PreferencesDto([partner.Id], "https://hooks.example/on", "s1")))).Read<MemberDto>(HttpStatusCode.OK);
+        return trader;
     }
 
     [Theory]

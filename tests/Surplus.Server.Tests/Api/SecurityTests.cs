@@ -142,26 +142,46 @@ public sealed class SecurityTests(Exchanges exchanges)
     [Theory]
     [InlineData(Store.Sqlite)]
     [InlineData(Store.Postgres)]
-    public async Task SuspendedMember_CanReadAndCancelButNotPlaceOrAmendUntilResumed(Store store)
+    public async Task SuspendedMember_CanOnlyReadUntilResumed(Store store)
     {
         var exchange = exchanges.For(store);
         var market = await exchange.NewMarket();
         var member = await exchange.Trader("suspended", 100_000);
+        var buyer = await exchange.Trader("suspended-buyer", 100_000);
         var offer = (await member.PlaceOffer(Offer(market, 10, 10m, Tomorrow, 1))).Offer;
         var keep = (await member.PlaceOffer(Offer(market, 10, 10m, Tomorrow, 2))).Offer;
+        var sold = (await member.PlaceOffer(Offer(market, 5, 10m, Tomorrow.AddHours(4), 1))).Offer;
+        var contract = Assert.Single((await buyer.PlaceNeed(Need(market, 5, 10m, Tomorrow.AddHours(4), 1))).Trades);
+        var contractId = Assert.Single((await member.Client.Get<PageDto<ContractDto>>("/v1/contracts")).Items).Id;
+        var blob = await (await member.Client.PutAsync("/v1/blobs", new ByteArrayContent([1, 2, 3]))).Read<BlobDto>(HttpStatusCode.Created);
         using var admin = exchange.Admin();
         Assert.True((await (await admin.PostAsync($"/v1/admin/members/{member.Id}/suspend", null)).Read<MemberDto>(HttpStatusCode.OK)).Suspended);
         var before = await member.Snapshot();
 
+        // Every read still answers.
         Assert.True((await member.Client.Get<MemberDto>("/v1/members/me")).Suspended);
         await member.Client.Get<PageDto<OfferDto>>("/v1/offers");
         await member.Client.Get<OfferDto>($"/v1/offers/{offer.Id}");
+        await member.Client.Get<PageDto<NegotiationDto>>("/v1/negotiations");
+        Assert.Equal("matched", (await member.Client.Get<ContractDto>($"/v1/contracts/{contractId}")).Status);
+        await member.Client.Get<PageDto<SignalDto>>("/v1/events?after=0");
+        Assert.Equal(HttpStatusCode.OK, (await member.Client.GetAsync($"/v1/blobs/{blob.Sha256}")).StatusCode);
+
+        // Every change is refused, the cancel of an open order included.
         var refused = new[]
         {
             await member.Client.Post("/v1/offers", Offer(market, 10, 10m, Tomorrow, 1)),
             await member.Client.Post("/v1/needs", Need(market, 10, 10m, Tomorrow, 1)),
+            await member.Client.Post("/v1/orders/batch", new BatchOrdersRequest([new BatchOrderItem(Offer: Offer(market, 10, 10m, Tomorrow, 1))])),
             await member.Client.Patch($"/v1/offers/{offer.Id}", new AmendOrderRequest(Price: 11m)),
+            await member.Client.DeleteAsync($"/v1/offers/{offer.Id}"),
             await member.Client.Patch("/v1/members/me", new UpdateMemberRequest(Name: "renamed")),
+            await member.Client.PutAsync("/v1/blobs", new ByteArrayContent([4, 5, 6])),
+            await member.Client.Post("/v1/negotiations/999999/counter", new CounterRequest(11m, 1)),
+            await member.Client.Post("/v1/negotiations/999999/accept", new AcceptRequest(1)),
+            await member.Client.PostAsync("/v1/negotiations/999999/decline", null),
+            await member.Client.PostAsync($"/v1/contracts/{contractId}/accept", null),
+            await member.Client.Post($"/v1/contracts/{contractId}/fail", new ContractReasonRequest("gone")),
         };
         foreach (var response in refused)
         {
@@ -170,11 +190,17 @@ public sealed class SecurityTests(Exchanges exchanges)
         }
 
         Assert.Equal(before, await member.Snapshot());
-        Assert.Equal("cancelled", (await (await member.Client.DeleteAsync($"/v1/offers/{offer.Id}")).Read<OfferDto>(HttpStatusCode.OK)).Status);
+        Assert.Equal("matched", (await member.Client.Get<ContractDto>($"/v1/contracts/{contractId}")).Status);
 
+        // Resumed, everything works again.
         Assert.False((await (await admin.PostAsync($"/v1/admin/members/{member.Id}/resume", null)).Read<MemberDto>(HttpStatusCode.OK)).Suspended);
+        Assert.Equal("cancelled", (await (await member.Client.DeleteAsync($"/v1/offers/{offer.Id}")).Read<OfferDto>(HttpStatusCode.OK)).Status);
         await member.PlaceNeed(Need(market, 10, 9m, Tomorrow, 1));
         Assert.Equal(11m, (await (await member.Client.Patch($"/v1/offers/{keep.Id}", new AmendOrderRequest(Price: 11m))).Read<OfferResultDto>(HttpStatusCode.OK)).Offer.Ask);
+        Assert.Equal("accepted", (await (await member.Client.PostAsync($"/v1/contracts/{contractId}/accept", null)).Read<ContractDto>(HttpStatusCode.OK)).Status);
+        await (await member.Client.PostAsync("/v1/negotiations/999999/decline", null)).Problem(HttpStatusCode.NotFound, "not-found");
+        Assert.Equal(HttpStatusCode.Created, (await member.Client.PutAsync("/v1/blobs", new ByteArrayContent([4, 5, 6]))).StatusCode);
+        Assert.Equal(sold.Id, contract.OfferId);
     }
 
     private static HttpRequestMessage Request(HttpMethod method, string path, string? body) => new(method, path)

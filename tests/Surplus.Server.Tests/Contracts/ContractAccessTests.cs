@@ -91,6 +91,30 @@ public sealed class ContractAccessTests
 
     [Theory]
     [InlineData(Store.Sqlite)]
+    [InlineData(Store.Postgres)]
+    public async Task Move_RefusedThenRetriedWithTheSameKeyOnceAllowed_ReplaysTheRefusalAndMovesNothing(Store store)
+    {
+        await using var s = await Trade(store);
+        HttpRequestMessage Stage()
+        {
+            var request = new HttpRequestMessage(HttpMethod.Post, $"/v1/contracts/{s.ContractId}/stage");
+            request.Headers.Add("Idempotency-Key", "stage-1");
+            return request;
+        }
+
+        var first = await s.Seller.SendAsync(Stage());
+        await s.Do(s.Seller, "accept");
+        var retry = await s.Seller.SendAsync(Stage());
+
+        var detail = await first.Problem(HttpStatusCode.Conflict, "contract-transition-invalid");
+        Assert.Equal(detail, await retry.Problem(HttpStatusCode.Conflict, "contract-transition-invalid"));
+        Assert.Equal("true", retry.Headers.GetValues("Idempotent-Replayed").Single());
+        Assert.Equal(["match", "accept"], (await s.Get()).History.Select(h => h.Action));
+        Assert.Equal("staged", (await s.Do(s.Seller, "stage")).Status);
+    }
+
+    [Theory]
+    [InlineData(Store.Sqlite)]
     public async Task Deliver_BadSignOff_400(Store store)
     {
         await using var s = await Trade(store);

@@ -192,6 +192,35 @@ public sealed class NegotiationTests
     [Theory]
     [InlineData(Store.Sqlite)]
     [InlineData(Store.Postgres)]
+    public async Task Counter_RefusedUnderAKeyThenRetriedOnceAllowed_ReplaysTheRefusalAndChangesNothing(Store store)
+    {
+        await using var kit = await Start(store);
+        var (poorId, _, poor) = await kit.Exchange.Join("poor");
+        await kit.Exchange.Deposit(poorId, 64_000);
+        await kit.Offer(new PlaceOfferRequest("compute", 100, 10m, Noon, Noon.AddHours(6)));
+        var id = (await kit.Need(new PlaceNeedRequest("compute", 40, Noon, Noon.AddHours(2), 8m), poor)).Negotiation!.NegotiationId!.Value;
+        var path = $"/v1/negotiations/{id}/counter";
+
+        var poorFirst = await kit.Send(poor, path, new CounterRequest(9m, 0), "counter-402");
+        var offTickFirst = await kit.Send(poor, path, new CounterRequest(9.005m, 0), "counter-422");
+        await kit.Exchange.Deposit(poorId, 100_000);
+        var poorRetry = await kit.Send(poor, path, new CounterRequest(9m, 0), "counter-402");
+        var offTickRetry = await kit.Send(poor, path, new CounterRequest(9.005m, 0), "counter-422");
+
+        var detail = await poorFirst.Problem(HttpStatusCode.PaymentRequired, "insufficient-funds");
+        Assert.Equal(detail, await poorRetry.Problem(HttpStatusCode.PaymentRequired, "insufficient-funds"));
+        Assert.Equal("true", poorRetry.Headers.GetValues("Idempotent-Replayed").Single());
+        await offTickFirst.Problem((HttpStatusCode)422, "price-off-tick");
+        await offTickRetry.Problem((HttpStatusCode)422, "price-off-tick");
+        Assert.Equal("true", offTickRetry.Headers.GetValues("Idempotent-Replayed").Single());
+        Assert.Equal(new AccountDto("USD", 2, 100_000, 64_000), await kit.Account(poor));
+        Assert.Equal(("open", 0), ((await kit.Negotiation(poor, id)).Status, (await kit.Negotiation(poor, id)).Version));
+        Assert.Equal(1, (await kit.Counter(poor, id, 9m, 0)).Negotiation.Version);
+    }
+
+    [Theory]
+    [InlineData(Store.Sqlite)]
+    [InlineData(Store.Postgres)]
     public async Task BadMoves_AreProblems_AndChangeNothing(Store store)
     {
         await using var kit = await Start(store);
