@@ -15,6 +15,8 @@ namespace Surplus.Agent;
 /// </summary>
 internal sealed class OfferKeeper(AgentConfig config, SurplusClient client, TimeProvider time, ILogger log)
 {
+    private readonly RefusalKeys keys = new();
+
     /// <summary>Places what is missing; returns the offers placed and the ones already there.</summary>
     public async Task<(List<OfferDto> Placed, List<OfferDto> Kept)> KeepAsync(CancellationToken cancellationToken)
     {
@@ -61,7 +63,7 @@ internal sealed class OfferKeeper(AgentConfig config, SurplusClient client, Time
 
             var (start, finish) = spec.FromNowMinutes is { } minutes ? FromNow(now, market.SlotSeconds, minutes) : (spec.Start, spec.End);
             var request = new PlaceOfferRequest(spec.Market, spec.Rate, spec.Ask, start, finish, spec.Recurrence, "standing", null, spec.MinimumPrice, spec.Attributes);
-            var result = await client.PlaceOfferAsync(request, Key(request), cancellationToken);
+            var result = await keys.SendAsync(Key(request), key => client.PlaceOfferAsync(request, key, cancellationToken));
             placed.Add(result.Offer);
             log.LogInformation("offer {Offer} placed: {Rate} {Unit} in {Market} at {Ask} ({Trades} trades at once)",
                 result.Offer.Id, spec.Rate, market.Unit, spec.Market, spec.Ask, result.Trades.Count);

@@ -28,6 +28,7 @@ public sealed class SellerAgent : IDisposable
     private readonly ProcessSandbox _process;
     private readonly Transfers _transfers;
     private readonly ConcurrentDictionary<long, HeldContract> _held = new();
+    private readonly RefusalKeys _keys = new();
     private readonly SemaphoreSlim _wake = new(0);
     private long _fuelPerSecond;
 
@@ -192,7 +193,7 @@ public sealed class SellerAgent : IDisposable
 
             if (c.Status == "matched")
             {
-                c = await _client.AcceptContractAsync(c.Id, Key(c, "accept"), token);
+                c = await _keys.SendAsync(Key(c, "accept"), key => _client.AcceptContractAsync(c.Id, key, token));
                 _log.LogInformation("contract {Contract}: accepted ({Rate} in {Market}, {Start:O}–{End:O})", c.Id, c.Rate, c.Market, c.Start, c.End);
             }
 
@@ -202,7 +203,7 @@ public sealed class SellerAgent : IDisposable
                 await StageFilesAsync(job, folder, program, token);
                 if (c.Status == "accepted")
                 {
-                    c = await _client.StageContractAsync(c.Id, Key(c, "stage"), token);
+                    c = await _keys.SendAsync(Key(c, "stage"), key => _client.StageContractAsync(c.Id, key, token));
                     _log.LogInformation("contract {Contract}: staged", c.Id);
                 }
             }
@@ -215,7 +216,7 @@ public sealed class SellerAgent : IDisposable
                     await Task.Delay(wait, _time, token);
                 }
 
-                c = await _client.StartContractAsync(c.Id, Key(c, "start"), token);
+                c = await _keys.SendAsync(Key(c, "start"), key => _client.StartContractAsync(c.Id, key, token));
                 _log.LogInformation("contract {Contract}: started", c.Id);
             }
 
@@ -236,8 +237,8 @@ public sealed class SellerAgent : IDisposable
             var archive = Path.Combine(folder, "results.tar.gz");
             var sha = await ResultPackage.CreateAsync(archive, paths.Out, paths.Stdout, paths.Stderr, metering, CancellationToken.None);
             var location = await StoreResultsAsync(c, job, archive);
-            c = await _client.DeliverAsync(c.Id, new DeliveryDto(location, sha, result.ExitCode, (long)result.Wall.TotalMilliseconds, result.FuelUsed, result.PeakMemoryBytes),
-                Key(c, "deliver"), CancellationToken.None);
+            var delivery = new DeliveryDto(location, sha, result.ExitCode, (long)result.Wall.TotalMilliseconds, result.FuelUsed, result.PeakMemoryBytes);
+            c = await _keys.SendAsync(Key(c, "deliver"), key => _client.DeliverAsync(c.Id, delivery, key, CancellationToken.None));
             _log.LogInformation("contract {Contract}: delivered to {Location} (exit {Exit}, {Reason}, {Wall} ms, fuel {Fuel:N0})",
                 c.Id, location, result.ExitCode, ResultPackage.Name(result.Reason), (long)result.Wall.TotalMilliseconds, result.FuelUsed);
         }
@@ -393,7 +394,7 @@ public sealed class SellerAgent : IDisposable
     {
         try
         {
-            await _client.FailContractAsync(contract, reason.Length > 480 ? reason[..480] : reason, $"agent-{contract}-fail", CancellationToken.None);
+            await _keys.SendAsync($"agent-{contract}-fail", key => _client.FailContractAsync(contract, reason.Length > 480 ? reason[..480] : reason, key, CancellationToken.None));
             _log.LogInformation("contract {Contract}: handed back: {Reason}", contract, reason);
         }
         catch (Exception e) when (e is HttpRequestException or SurplusApiException)
