@@ -758,7 +758,7 @@ internal sealed partial class MarketHost
             ON CONFLICT (id) DO UPDATE SET status = excluded.status, state = excluded.state, updated_at = excluded.updated_at
             """,
             OfferParameters, b.Offers,
-            o => [o.Row.Id, o.Row.Market, o.Row.Member, o.Status, o.Row.SpecJson, Json.Write(o.State), o.Row.CreatedAt, o.UpdatedAt]);
+            o => [o.Row.Id, o.Row.Market, o.Row.Member, o.Status, o.Spec, o.State, o.Row.CreatedAt, o.UpdatedAt]);
         await RowInsert.ExecuteAsync(c, tx,
             """
             INSERT INTO needs (id, market, member_id, status, spec, state, held, created_at, updated_at)
@@ -766,7 +766,7 @@ internal sealed partial class MarketHost
             ON CONFLICT (id) DO UPDATE SET status = excluded.status, state = excluded.state, held = excluded.held, updated_at = excluded.updated_at
             """,
             NeedParameters, b.Needs,
-            n => [n.Row.Id, n.Row.Market, n.Row.Member, n.Status, n.Row.SpecJson, Json.Write(n.State), n.Held, n.Row.CreatedAt, n.UpdatedAt]);
+            n => [n.Row.Id, n.Row.Market, n.Row.Member, n.Status, n.Spec, n.State, n.Held, n.Row.CreatedAt, n.UpdatedAt]);
         await RowInsert.ExecuteAsync(c, tx,
             """
             INSERT INTO trades (market, id, need_id, offer_id, buyer_id, seller_id, rate, window_start, window_end, price, amount, fee, aggressor, at)
@@ -795,11 +795,11 @@ internal sealed partial class MarketHost
             b.Engine, tx);
     }
 
-    /// <summary>An offer's row as it stood when its batch was applied.</summary>
-    private readonly record struct OfferWrite(OfferRow Row, OfferStateJson State, string Status, long UpdatedAt);
+    /// <summary>An offer's row as it stood when its batch was applied, its JSON written by the engine loop (the writer is the busier).</summary>
+    private readonly record struct OfferWrite(OfferRow Row, string Spec, string State, string Status, long UpdatedAt);
 
-    /// <summary>A need's row as it stood when its batch was applied.</summary>
-    private readonly record struct NeedWrite(NeedRow Row, NeedStateJson State, string Status, long Held, long UpdatedAt);
+    /// <summary>A need's row as it stood when its batch was applied, its JSON written by the engine loop.</summary>
+    private readonly record struct NeedWrite(NeedRow Row, string Spec, string State, string Status, long Held, long UpdatedAt);
 
     /// <summary>The engine's counters as a batch left them.</summary>
     private sealed record EngineStateRow(string Market, long Clock, long NextSequence, long NextTradeId);
@@ -851,8 +851,8 @@ internal sealed partial class MarketHost
             var (transfers, balances) = host.exchange.Ledger.TakePending();
             return new StoredBatch(
                 AtTicks,
-                [.. Offers.Values.Select(r => new OfferWrite(r, r.State, r.Status, r.UpdatedAt))],
-                [.. Needs.Values.Select(r => new NeedWrite(r, r.State, r.Status, r.Held, r.UpdatedAt))],
+                [.. Offers.Values.Select(r => new OfferWrite(r, r.SpecJson, Json.Write(r.State), r.Status, r.UpdatedAt))],
+                [.. Needs.Values.Select(r => new NeedWrite(r, r.SpecJson, Json.Write(r.State), r.Status, r.Held, r.UpdatedAt))],
                 Trades, Contracts, FrozenNegotiations(), Halted, Definition,
                 transfers, balances, host.exchange.Signals.TakePending(), Idempotency,
                 new EngineStateRow(host.Definition.Id, host.engine.Clock.UtcTicks, host.engine.NextSequence, host.engine.NextTradeId));

@@ -31,6 +31,8 @@ internal sealed class StoreWriter
 
     private readonly Exchange exchange;
     private readonly Channel<PendingCommit> queue = Channel.CreateUnbounded<PendingCommit>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<bool> checkpoints = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { SingleReader = true, FullMode = BoundedChannelFullMode.DropWrite });
+    private Task? checkpointer;
     private readonly Lock sync = new();
     private TaskCompletionSource idle = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int outstanding;
@@ -44,7 +46,11 @@ internal sealed class StoreWriter
         idle.SetResult();
     }
 
-    public void Start() => loop = Task.Run(RunAsync, CancellationToken.None);
+    public void Start()
+    {
+        loop = Task.Run(RunAsync, CancellationToken.None);
+        checkpointer = Task.Run(CheckpointAsync, CancellationToken.None);
+    }
 
     /// <summary>Queues a batch; its <see cref="PendingCommit.Committed"/> or <see cref="PendingCommit.Failed"/> runs once it is decided.</summary>
     public void Enqueue(PendingCommit commit)
@@ -80,6 +86,12 @@ internal sealed class StoreWriter
         if (loop is not null)
         {
             await loop;
+        }
+
+        checkpoints.Writer.TryComplete();
+        if (checkpointer is not null)
+        {
+            await checkpointer;
         }
 
         if (connection is not null)
@@ -153,10 +165,34 @@ internal sealed class StoreWriter
         }
 
         exchange.Metrics.Stored(Stopwatch.GetElapsedTime(started));
+        checkpoints.Writer.TryWrite(true);
         foreach (var commit in live)
         {
             commit.Committed();
             exchange.Metrics.Batch(commit.Commands);
+        }
+    }
+
+    /// <summary>
+    /// Beside the writer, copies the log back into the database file after commits, at most five
+    /// times a second: the copying and the file's sync then run on another core while the writer goes on.
+    /// </summary>
+    private async Task CheckpointAsync()
+    {
+        while (await checkpoints.Reader.WaitToReadAsync(CancellationToken.None))
+        {
+            checkpoints.Reader.TryRead(out _);
+            try
+            {
+                await exchange.Database.CheckpointAsync();
+            }
+            catch (Exception e) when (e is DbException or IOException)
+            {
+                // The writer's own checkpoint (at 16,000 pages) still bounds the log.
+                exchange.Log.LogWarning(e, "a checkpoint beside the writer failed; the writer checkpoints itself when the log grows");
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(200), exchange.Time, CancellationToken.None);
         }
     }
 
