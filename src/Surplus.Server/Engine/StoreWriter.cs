@@ -32,6 +32,7 @@ internal sealed class StoreWriter
     private readonly Exchange exchange;
     private readonly Channel<PendingCommit> queue = Channel.CreateUnbounded<PendingCommit>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Channel<bool> checkpoints = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { SingleReader = true, FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly CancellationTokenSource stopping = new();
     private Task? checkpointer;
     private readonly Lock sync = new();
     private TaskCompletionSource idle = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -89,10 +90,13 @@ internal sealed class StoreWriter
         }
 
         checkpoints.Writer.TryComplete();
+        await stopping.CancelAsync();
         if (checkpointer is not null)
         {
             await checkpointer;
         }
+
+        stopping.Dispose();
 
         if (connection is not null)
         {
@@ -192,7 +196,15 @@ internal sealed class StoreWriter
                 exchange.Log.LogWarning(e, "a checkpoint beside the writer failed; the writer checkpoints itself when the log grows");
             }
 
-            await Task.Delay(TimeSpan.FromMilliseconds(200), exchange.Time, CancellationToken.None);
+            // A pace for the disk, not an instant of the market: real time, whatever clock the exchange runs on.
+            try
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(200), TimeProvider.System, stopping.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
         }
     }
 
