@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Diagnostics;
 using System.Globalization;
 using System.Runtime;
 using System.Runtime.InteropServices;
@@ -13,6 +14,7 @@ var rateSeconds = new Option<int>("--rate-seconds") { Description = "How long th
 var maxInFlight = new Option<int>("--max-in-flight") { Description = "The most open-loop requests outstanding at once.", DefaultValueFactory = _ => 1024 };
 var warmup = new Option<int>("--warmup") { Description = "The most orders sent to warm up before each measured run (not counted).", DefaultValueFactory = _ => 50_000 };
 var warmupSeconds = new Option<int>("--warmup-seconds") { Description = "The longest warm-up: until the JIT has recompiled the hot paths (tiered compilation), figures are those of a cold server.", DefaultValueFactory = _ => 20 };
+var processWarmupSeconds = new Option<int>("--process-warmup-seconds") { Description = "The longest the process warms up on throwaway exchanges before the first run, in rounds that stop once the JIT has caught up.", DefaultValueFactory = _ => 120 };
 var members = new Option<int>("--members") { Description = "Sellers, and as many buyers.", DefaultValueFactory = _ => 32 };
 var durable = new Option<string>("--durable") { Description = "Which stores to run: both, on (synchronous=FULL) or off.", DefaultValueFactory = _ => "both" };
 durable.AcceptOnlyFromAmong("both", "on", "off");
@@ -23,14 +25,15 @@ var dataRoot = new Option<string>("--data-root") { Description = "Where the fres
 
 var root = new RootCommand("Load generator for the Surplus exchange: starts the server in this process on 127.0.0.1 with a fresh SQLite data folder and drives orders at it over loopback HTTP.")
 {
-    orders, seconds, concurrency, clients, rate, rateSeconds, maxInFlight, warmup, warmupSeconds, members, durable, mode, batch, dataRoot,
+    orders, seconds, concurrency, clients, rate, rateSeconds, maxInFlight, warmup, warmupSeconds, processWarmupSeconds, members, durable, mode, batch, dataRoot,
 };
 root.SetAction(async parse =>
 {
     var settings = new LoadSettings(
         parse.GetValue(orders), TimeSpan.FromSeconds(parse.GetValue(seconds)), parse.GetValue(concurrency), parse.GetValue(clients),
         parse.GetValue(rate), TimeSpan.FromSeconds(parse.GetValue(rateSeconds)), parse.GetValue(maxInFlight), parse.GetValue(warmup),
-        TimeSpan.FromSeconds(parse.GetValue(warmupSeconds)), parse.GetValue(members), parse.GetValue(dataRoot)!, parse.GetValue(batch));
+        TimeSpan.FromSeconds(parse.GetValue(warmupSeconds)), parse.GetValue(members), parse.GetValue(dataRoot)!, parse.GetValue(batch),
+        TimeSpan.FromSeconds(parse.GetValue(processWarmupSeconds)));
     var stores = parse.GetValue(durable) switch { "on" => new[] { true }, "off" => [false], _ => [true, false] };
     var modes = parse.GetValue(mode) switch { "closed" => new[] { false }, "open" => [true], _ => [false, true] };
     if (settings.Orders < 1 || settings.Concurrency < 1 || settings.Clients < 1 || settings.Rate < 1 || settings.Members < 1 || settings.MaxInFlight < 1 || settings.Batch < 1 || settings.Batch > 1000)
@@ -39,8 +42,6 @@ root.SetAction(async parse =>
         return 2;
     }
 
-    // Tiered compilation recompiles the hot paths only after they have run a while (longer on a
-    // busy machine); a first exchange that is thrown away keeps that out of the first measured run.
     await Runs.WarmProcessAsync(settings);
     var rows = new List<Row>();
     foreach (var open in modes)
@@ -60,7 +61,7 @@ return await root.Parse(args).InvokeAsync();
 /// <summary>What one invocation measures.</summary>
 internal sealed record LoadSettings(
     int Orders, TimeSpan Limit, int Concurrency, int Clients, int Rate, TimeSpan RateDuration, int MaxInFlight, int Warmup, TimeSpan WarmupLimit, int Members,
-    string DataRoot, int Batch);
+    string DataRoot, int Batch, TimeSpan ProcessWarmupLimit);
 
 /// <summary>One line of the report.</summary>
 internal sealed record Row(bool Durable, bool Open, string Load, RunResult Result, EngineCounters Engine, RuntimeCosts Costs)
@@ -73,24 +74,51 @@ internal sealed record Row(bool Durable, bool Open, string Load, RunResult Resul
 /// <summary>The runs: each on a fresh exchange, warmed up, then measured.</summary>
 internal static class Runs
 {
+    /// <summary>
+    /// Warms the process on throwaway exchanges, durable and not, in rounds of up to five seconds,
+    /// until a round compiles fewer than <see cref="SettledJitMethods"/> methods or
+    /// <see cref="LoadSettings.ProcessWarmupLimit"/> has passed. Tiered compilation recompiles hot
+    /// methods in the background, twice with dynamic PGO, and on two busy cores it falls far behind:
+    /// a measured run that began with a fixed 15 s warm-up still compiled 4,000–5,000 methods, up to
+    /// 7 s of JIT in a 10 s run, which is what a server that has run a while no longer pays.
+    /// </summary>
     public static async Task WarmProcessAsync(LoadSettings settings)
     {
-        await Console.Error.WriteLineAsync($"[process warm-up] a throwaway exchange for {settings.WarmupLimit.TotalSeconds:0} s or {settings.Warmup} orders");
-        await using var exchange = await ExchangeUnderTest.StartAsync(durable: false, settings.DataRoot);
-        var http = LoadRun.Clients(settings.Clients, Math.Max(1, (settings.Concurrency + settings.Clients - 1) / settings.Clients));
-        try
+        var limit = Stopwatch.GetTimestamp() + (long)(settings.ProcessWarmupLimit.TotalSeconds * Stopwatch.Frequency);
+        var round = 0;
+        foreach (var durable in new[] { true, false, true })
         {
-            var flow = await OrderFlow.JoinAsync(http[0], exchange.Address, settings.Members);
-            await LoadRun.ClosedLoopAsync(exchange.Address, http, flow.Build(settings.Warmup, "process-warm", DateTimeOffset.UtcNow, 3, settings.Batch), settings.Concurrency, settings.WarmupLimit);
-        }
-        finally
-        {
-            foreach (var client in http)
+            await using var exchange = await ExchangeUnderTest.StartAsync(durable, settings.DataRoot);
+            var http = LoadRun.Clients(settings.Clients, Math.Max(1, (settings.Concurrency + settings.Clients - 1) / settings.Clients));
+            try
             {
-                client.Dispose();
+                var flow = await OrderFlow.JoinAsync(http[0], exchange.Address, settings.Members);
+                for (var i = 0; i < 4 && Stopwatch.GetTimestamp() < limit; i++)
+                {
+                    var before = JitInfo.GetCompiledMethodCount();
+                    await LoadRun.ClosedLoopAsync(
+                        exchange.Address, http, flow.Build(settings.Warmup, $"process-warm-{round}", DateTimeOffset.UtcNow, 3 + round, settings.Batch),
+                        settings.Concurrency, TimeSpan.FromSeconds(5));
+                    var compiled = JitInfo.GetCompiledMethodCount() - before;
+                    await Console.Error.WriteLineAsync($"[process warm-up] round {++round} (durable {(durable ? "on" : "off")}): {compiled} methods compiled");
+                    if (compiled < SettledJitMethods)
+                    {
+                        break;
+                    }
+                }
+            }
+            finally
+            {
+                foreach (var client in http)
+                {
+                    client.Dispose();
+                }
             }
         }
     }
+
+    /// <summary>Fewer methods than this compiled in a round of the warm-up: the JIT has caught up.</summary>
+    internal const int SettledJitMethods = 100;
 
     public static async Task<Row> RunAsync(LoadSettings settings, bool durable, bool open)
     {
@@ -142,7 +170,7 @@ internal static class Runs
             : null;
         text.AppendLine(CultureInfo.InvariantCulture, $"Machine: {cpu ?? RuntimeInformation.ProcessArchitecture.ToString()}, {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}, {(GCSettings.IsServerGC ? "server" : "workstation")} GC");
         text.AppendLine(CultureInfo.InvariantCulture, $"Command: dotnet run -c Release --project bench/Surplus.LoadGenerator{(args.Length > 0 ? " -- " + string.Join(' ', args) : "")}");
-        text.AppendLine(CultureInfo.InvariantCulture, $"Orders: compute market, 1 offer (rate 30, 1 h) to 4 crossing needs (rate 10, 30 or 60 min), {settings.Members} sellers and {settings.Members} buyers, Idempotency-Key on every {(settings.Batch > 1 ? $"request, {settings.Batch} orders of one member per request (POST /v1/orders/batch; latency is the request's)" : "order")}, {settings.Clients} HttpClients over loopback HTTP/1.1, client and server in one process; each run on a fresh exchange, measured after a warm-up of {settings.WarmupLimit.TotalSeconds:0} s or {settings.Warmup:N0} orders (and the process warmed up once on a throwaway exchange).");
+        text.AppendLine(CultureInfo.InvariantCulture, $"Orders: compute market, 1 offer (rate 30, 1 h) to 4 crossing needs (rate 10, 30 or 60 min), {settings.Members} sellers and {settings.Members} buyers, Idempotency-Key on every {(settings.Batch > 1 ? $"request, {settings.Batch} orders of one member per request (POST /v1/orders/batch; latency is the request's)" : "order")}, {settings.Clients} HttpClients over loopback HTTP/1.1, client and server in one process; each run on a fresh exchange, measured after a warm-up of {settings.WarmupLimit.TotalSeconds:0} s or {settings.Warmup:N0} orders (the process first warmed up on throwaway exchanges, durable and not, until a five-second round compiled fewer than {SettledJitMethods} methods).");
         text.AppendLine();
         text.AppendLine("| SQLite synchronous | mode | load | orders acknowledged | refused / failed | time (s) | acknowledged/s | p50 (ms) | p90 (ms) | p99 (ms) | max (ms) | traded on arrival | commands per transaction |");
         text.AppendLine("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");

@@ -49,7 +49,27 @@ internal sealed class StoreWriter
 
     public void Start()
     {
-        loop = Task.Run(RunAsync, CancellationToken.None);
+        // A thread of its own: the writer sets the exchange's pace, and as a thread-pool work item
+        // it would wait behind the requests and answers queued there each time it woke.
+        var stopped = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                Run();
+                stopped.SetResult();
+            }
+            catch (Exception e)
+            {
+                stopped.SetException(e);
+            }
+        })
+        {
+            IsBackground = true,
+            Name = "Surplus store writer",
+        };
+        thread.Start();
+        loop = stopped.Task;
         checkpointer = Task.Run(CheckpointAsync, CancellationToken.None);
     }
 
@@ -105,11 +125,12 @@ internal sealed class StoreWriter
         }
     }
 
-    private async Task RunAsync()
+    private void Run()
     {
         var group = new List<PendingCommit>(MaxGroup);
         var reader = queue.Reader;
-        while (await reader.WaitToReadAsync(CancellationToken.None))
+        // Blocking waits keep the loop on its own thread (an await would move it to the pool).
+        while (reader.WaitToReadAsync(CancellationToken.None).AsTask().GetAwaiter().GetResult())
         {
             group.Clear();
             while (group.Count < MaxGroup && reader.TryRead(out var commit))
@@ -126,7 +147,7 @@ internal sealed class StoreWriter
 
             if (live.Count > 0)
             {
-                await WriteAsync(live);
+                WriteAsync(live).GetAwaiter().GetResult();
             }
 
             Settled(group.Count);
