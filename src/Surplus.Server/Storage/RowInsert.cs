@@ -1,4 +1,6 @@
 using System.Data.Common;
+using System.Runtime.InteropServices;
+using System.Text;
 using Microsoft.Data.Sqlite;
 using SQLitePCL;
 
@@ -74,31 +76,132 @@ internal static class RowInsert
                 }
             }
 
-            foreach (var row in rows)
+            // The values go straight to SQLite's C functions with the statement's own pointer: the
+            // provider's wrappers take a reference on the statement handle and copy every text into
+            // a new array at each call, which cost the writer more than binding itself. A row's texts
+            // are encoded into one pinned buffer that outlives the step, so SQLite need not copy them.
+            var added = false;
+            statement.DangerousAddRef(ref added);
+            try
             {
-                var rowValues = Values(values, row, positions.Length, sql);
-                for (var i = 0; i < positions.Length; i++)
+                var handle = statement.DangerousGetHandle();
+                var text = TextBuffer;
+                foreach (var row in rows)
                 {
-                    Check(database, rowValues[i] switch
+                    var rowValues = Values(values, row, positions.Length, sql);
+                    var needed = 0;
+                    foreach (var value in rowValues)
                     {
-                        null => raw.sqlite3_bind_null(statement, positions[i]),
-                        long v => raw.sqlite3_bind_int64(statement, positions[i], v),
-                        int v => raw.sqlite3_bind_int64(statement, positions[i], v),
-                        bool v => raw.sqlite3_bind_int64(statement, positions[i], v ? 1 : 0),
-                        double v => raw.sqlite3_bind_double(statement, positions[i], v),
-                        string v => raw.sqlite3_bind_text(statement, positions[i], v),
-                        var other => throw new ArgumentException($"a value of type {other.GetType().Name} for @{parameters[i]} cannot be written", nameof(values)),
-                    });
+                        needed += value is string s ? Encoding.UTF8.GetMaxByteCount(s.Length) : 0;
+                    }
+
+                    if (needed > text.Length)
+                    {
+                        text = TextBuffer = GC.AllocateUninitializedArray<byte>(Math.Max(needed, text.Length * 2), pinned: true);
+                    }
+
+                    var used = 0;
+                    for (var i = 0; i < positions.Length; i++)
+                    {
+                        int code;
+                        switch (rowValues[i])
+                        {
+                            case null:
+                                code = Native.BindNull(handle, positions[i]);
+                                break;
+                            case long v:
+                                code = Native.BindInt64(handle, positions[i], v);
+                                break;
+                            case int v:
+                                code = Native.BindInt64(handle, positions[i], v);
+                                break;
+                            case bool v:
+                                code = Native.BindInt64(handle, positions[i], v ? 1 : 0);
+                                break;
+                            case double v:
+                                code = Native.BindDouble(handle, positions[i], v);
+                                break;
+                            case string v:
+                                var length = Encoding.UTF8.GetBytes(v, text.AsSpan(used));
+                                code = Native.BindText(handle, positions[i], Marshal.UnsafeAddrOfPinnedArrayElement(text, used), length, Native.Static);
+                                used += length;
+                                break;
+                            case var other:
+                                throw new ArgumentException($"a value of type {other.GetType().Name} for @{parameters[i]} cannot be written", nameof(values));
+                        }
+
+                        Check(database, code);
+                    }
+
+                    var done = Native.Step(handle);
+                    Native.Reset(handle);
+                    if (done != raw.SQLITE_DONE)
+                    {
+                        Check(database, done);
+                    }
                 }
 
-                var done = raw.sqlite3_step(statement);
-                raw.sqlite3_reset(statement);
-                if (done != raw.SQLITE_DONE)
+                // A reset statement still points at its texts until they are bound again or it is finalized.
+                Native.ClearBindings(handle);
+            }
+            finally
+            {
+                if (added)
                 {
-                    Check(database, done);
+                    statement.DangerousRelease();
                 }
             }
         }
+    }
+
+    /// <summary>The texts of the row being written, pinned; only the writer thread writes rows, one statement at a time.</summary>
+    [ThreadStatic]
+    private static byte[]? textBuffer;
+
+    private static byte[] TextBuffer
+    {
+        get => textBuffer ??= GC.AllocateUninitializedArray<byte>(16 * 1024, pinned: true);
+        set => textBuffer = value;
+    }
+
+    /// <summary>
+    /// SQLite's C functions for binding and stepping, from the library the provider itself loads
+    /// (<c>e_sqlite3</c>), called with the statement's pointer.
+    /// </summary>
+    private static class Native
+    {
+        private const string Library = "e_sqlite3";
+
+        /// <summary><c>SQLITE_STATIC</c>: the text stays where it is until the statement is bound again, reset's bindings are cleared or it is finalized.</summary>
+        public static readonly IntPtr Static = IntPtr.Zero;
+
+        [DllImport(Library, EntryPoint = "sqlite3_bind_null")]
+        [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+        public static extern int BindNull(IntPtr statement, int index);
+
+        [DllImport(Library, EntryPoint = "sqlite3_bind_int64")]
+        [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+        public static extern int BindInt64(IntPtr statement, int index, long value);
+
+        [DllImport(Library, EntryPoint = "sqlite3_bind_double")]
+        [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+        public static extern int BindDouble(IntPtr statement, int index, double value);
+
+        [DllImport(Library, EntryPoint = "sqlite3_bind_text")]
+        [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+        public static extern int BindText(IntPtr statement, int index, IntPtr text, int length, IntPtr destructor);
+
+        [DllImport(Library, EntryPoint = "sqlite3_step")]
+        [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+        public static extern int Step(IntPtr statement);
+
+        [DllImport(Library, EntryPoint = "sqlite3_reset")]
+        [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+        public static extern int Reset(IntPtr statement);
+
+        [DllImport(Library, EntryPoint = "sqlite3_clear_bindings")]
+        [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+        public static extern int ClearBindings(IntPtr statement);
     }
 
     private static object?[] Values<T>(Func<T, object?[]> values, T row, int count, string sql)
