@@ -3,12 +3,15 @@ using FluentMigrator;
 namespace Surplus.Server.Storage;
 
 /// <summary>
-/// Fewer index entries per order, for the store writer, which sets the exchange's pace: every
-/// order wrote about eighteen index entries beside its rows. Trades by buyer and by seller were
-/// indexed but never looked up that way (a member's trades are read through its orders and
-/// contracts); open orders by market are read only when an engine is rebuilt, so that index now
-/// holds just the open ones (most needs are stored filled and never enter it); the failover index
-/// holds just the contracts that have a failover. The same on SQLite and PostgreSQL.
+/// The indexes the queries read, and no others, for the store writer, which sets the exchange's
+/// pace: every order wrote about eighteen index entries beside its rows. Trades by buyer and by
+/// seller were indexed but never looked up that way (a member's trades are read through its orders
+/// and contracts), while the market data (last day's summary, candles) read a market's trades by
+/// time with no index and so went through all of its history: trades now have one index, by market
+/// and time, to which each trade is appended. Open orders by market are read only when an engine is
+/// rebuilt, so that index holds just the open ones (most needs are stored filled and never enter
+/// it); the failover index holds just the contracts that have a failover. The same on SQLite and
+/// PostgreSQL.
 /// </summary>
 [Migration(7, "lean indexes")]
 public sealed class LeanIndexesMigration : Migration
@@ -18,6 +21,7 @@ public sealed class LeanIndexesMigration : Migration
     {
         Delete.Index("ix_trades_buyer").OnTable("trades");
         Delete.Index("ix_trades_seller").OnTable("trades");
+        Create.Index("ix_trades_market_at").OnTable("trades").OnColumn("market").Ascending().OnColumn("at").Ascending();
         Delete.Index("ix_offers_market_status").OnTable("offers");
         Delete.Index("ix_needs_market_status").OnTable("needs");
         Delete.Index("ix_contracts_failover").OnTable("contracts");
@@ -35,6 +39,7 @@ public sealed class LeanIndexesMigration : Migration
         Create.Index("ix_contracts_failover").OnTable("contracts").OnColumn("failover_state").Ascending();
         Create.Index("ix_needs_market_status").OnTable("needs").OnColumn("market").Ascending().OnColumn("status").Ascending();
         Create.Index("ix_offers_market_status").OnTable("offers").OnColumn("market").Ascending().OnColumn("status").Ascending();
+        Delete.Index("ix_trades_market_at").OnTable("trades");
         Create.Index("ix_trades_seller").OnTable("trades").OnColumn("seller_id");
         Create.Index("ix_trades_buyer").OnTable("trades").OnColumn("buyer_id");
     }

@@ -104,10 +104,13 @@ public sealed class StoreWritesTests : IDisposable
     [InlineData("SELECT id, member_id, spec, state, created_at, updated_at FROM offers WHERE market = 'compute' AND status = 'open'", "ix_offers_open")]
     [InlineData("SELECT id, member_id, spec, state, held, created_at, updated_at FROM needs WHERE market = 'compute' AND status = 'open'", "ix_needs_open")]
     [InlineData("SELECT id FROM contracts WHERE failover_state = 'pending' ORDER BY id", "ix_contracts_failover")]
-    public async Task Schema_QueriesOnPartialIndexes_UseThem(string query, string index)
+    [InlineData("SELECT at, price, rate, window_start, window_end, amount FROM trades WHERE market = 'compute' AND at >= 5 AND at < 9 ORDER BY at, id", "ix_trades_market_at")]
+    [InlineData("SELECT rate, window_start, window_end, amount FROM trades WHERE market = 'compute' AND at >= 5", "ix_trades_market_at")]
+    public async Task Schema_QueriesTheExchangeRuns_UseTheirIndexes(string query, string index)
     {
-        // The open-order and failover indexes hold only the rows these queries ask for; a query
-        // worded so that the store cannot tell would read the whole table instead.
+        // The open-order and failover indexes hold only the rows these queries ask for, and the
+        // market data read one market's trades by time; a query worded so that the store cannot
+        // use its index would read the whole table, or a market's whole history, instead.
         await using var c = await database.OpenAsync();
         var plan = string.Join(" | ", (await c.QueryAsync<(long, long, long, string Detail)>("EXPLAIN QUERY PLAN " + query)).Select(p => p.Detail));
         Assert.Contains(index, plan, StringComparison.Ordinal);
