@@ -69,6 +69,10 @@ internal static class ContractStore
             $"{Select} WHERE c.next_deadline IS NOT NULL AND c.next_deadline <= @now ORDER BY c.next_deadline, c.id LIMIT @limit",
             new { now = nowTicks, limit }, tx)];
 
+    /// <summary>True when some contract's deadline has come.</summary>
+    public static Task<bool> AnyDueAsync(DbConnection c, long nowTicks) =>
+        c.ExecuteScalarAsync<bool>("SELECT EXISTS (SELECT 1 FROM contracts WHERE next_deadline IS NOT NULL AND next_deadline <= @now)", new { now = nowTicks });
+
     public static async Task<List<long>> PendingFailoversAsync(DbConnection c) =>
         [.. await c.QueryAsync<long>("SELECT id FROM contracts WHERE failover_state = 'pending' ORDER BY id")];
 
