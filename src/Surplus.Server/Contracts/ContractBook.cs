@@ -191,9 +191,9 @@ internal sealed class ContractBook(Exchange exchange)
     public async Task<int> WatchDueAsync()
     {
         // Looked at outside the write gate first: the gate waits until the writer has stored every
-        // batch applied so far and holds every market still meanwhile, which a tick with nothing
-        // due has no reason to do: it drained the pipeline and held every market once a tick.
-        // A deadline that comes while its contract's batch is still being stored is met next tick.
+        // batch applied so far and holds every market meanwhile, which a tick with nothing due need
+        // not cost. A deadline that comes while its contract's batch is still being stored is met
+        // on the next tick.
         await using (var c = await exchange.Database.OpenAsync())
         {
             if (!await ContractStore.AnyDueAsync(c, exchange.Time.GetUtcNow().UtcTicks))

@@ -154,7 +154,7 @@ internal static class RowInsert
         }
     }
 
-    /// <summary>The texts of the row being written, pinned; only the writer thread writes rows, one statement at a time.</summary>
+    /// <summary>The texts of the row being written, pinned; one per thread, which writes one statement's rows at a time.</summary>
     [ThreadStatic]
     private static byte[]? textBuffer;
 
