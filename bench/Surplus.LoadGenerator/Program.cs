@@ -64,7 +64,7 @@ internal sealed record LoadSettings(
     string DataRoot, int Batch, TimeSpan ProcessWarmupLimit);
 
 /// <summary>One line of the report.</summary>
-internal sealed record Row(bool Durable, bool Open, string Load, RunResult Result, EngineCounters Engine, RuntimeCosts Costs)
+internal sealed record Row(bool Durable, bool Open, string Load, RunResult Result, EngineCounters Engine, RuntimeCosts Costs, IReadOnlyList<GcPause> GcPauses)
 {
     public double MeanBatch => Engine.Stores > 0 ? Engine.Commands / Engine.Stores : double.NaN;
 
@@ -141,6 +141,7 @@ internal static class Runs
             var requests = flow.Build(count, open ? "open" : "closed", DateTimeOffset.UtcNow, 2, settings.Batch);
             var before = await exchange.BatchesAsync(http[0]);
             await Console.Error.WriteLineAsync($"[{name}] sending {count} orders");
+            using var gc = new GcPauses();
             var costs = RuntimeCosts.Now();
             var result = open
                 ? await LoadRun.OpenLoopAsync(exchange.Address, http, requests, settings.Rate / (double)settings.Batch, settings.MaxInFlight, TimeSpan.FromSeconds(30))
@@ -148,9 +149,11 @@ internal static class Runs
             var spent = RuntimeCosts.Now() - costs;
             var after = await exchange.BatchesAsync(http[0]);
             var engine = after - before;
-            var row = new Row(durable, open, open ? $"{settings.Rate:N0}/s offered" : $"{settings.Concurrency} in flight", result, engine, spent);
+            var row = new Row(durable, open, open ? $"{settings.Rate:N0}/s offered" : $"{settings.Concurrency} in flight", result, engine, spent, gc.Pauses);
             await Console.Error.WriteLineAsync($"[{name}] {result.Acked} acknowledged in {result.Elapsed.TotalSeconds:0.0} s"
                 + (result.Samples.Count > 0 ? $"; other answers, for example: {string.Join(" | ", result.Samples)}" : ""));
+            var worst = gc.Pauses.OrderByDescending(p => p.Length).Take(5).Select(p => $"{p.Length.TotalMilliseconds:0.0} ms {p.Collection}");
+            await Console.Error.WriteLineAsync($"[{name}] longest GC pauses: {string.Join("; ", worst)}");
             return row;
         }
         finally
@@ -186,14 +189,15 @@ internal static class Runs
         text.AppendLine();
         text.AppendLine("Where the time went during each measured run (the whole process: server, client and runtime):");
         text.AppendLine();
-        text.AppendLine("| run | CPU per acknowledged order (µs) | CPU busy (of 2 cores) | allocated per order (KB) | GCs gen0/1/2 | GC pauses (ms) | methods JIT-compiled | JIT time (ms) | engines applying (µs per command) | store writing and committing (ms per transaction) | store busy |");
-        text.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        text.AppendLine("| run | CPU per acknowledged order (µs) | CPU busy (of 2 cores) | allocated per order (KB) | GCs gen0/1/2 | GC pauses (ms) | longest GC pause (ms) | GC pauses over 10 ms | methods JIT-compiled | JIT time (ms) | engines applying (µs per command) | store writing and committing (ms per transaction) | store busy | transactions over 25.6 ms |");
+        text.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var row in rows)
         {
             var c = row.Costs;
             var acked = Math.Max(1, row.Result.Acked);
+            var longest = row.GcPauses.Count > 0 ? row.GcPauses.Max(p => p.Length.TotalMilliseconds) : 0;
             text.AppendLine(CultureInfo.InvariantCulture,
-                $"| {row.Name} | {c.Cpu.TotalMicroseconds / acked:N0} | {c.Cpu / row.Result.Elapsed / Environment.ProcessorCount:P0} | {c.Allocated / 1024.0 / acked:N1} | {c.Gen0}/{c.Gen1}/{c.Gen2} | {c.GcPause.TotalMilliseconds:N0} | {c.JitMethods:N0} | {c.JitTime.TotalMilliseconds:N0} | {row.Engine.ApplySeconds * 1e6 / Math.Max(1, row.Engine.Commands):N1} | {row.Engine.StoreSeconds * 1e3 / Math.Max(1, row.Engine.Stores):N2} | {row.Engine.StoreSeconds / row.Result.Elapsed.TotalSeconds:P0} |");
+                $"| {row.Name} | {c.Cpu.TotalMicroseconds / acked:N0} | {c.Cpu / row.Result.Elapsed / Environment.ProcessorCount:P0} | {c.Allocated / 1024.0 / acked:N1} | {c.Gen0}/{c.Gen1}/{c.Gen2} | {c.GcPause.TotalMilliseconds:N0} | {longest:N1} | {row.GcPauses.Count(p => p.Length.TotalMilliseconds > 10):N0} | {c.JitMethods:N0} | {c.JitTime.TotalMilliseconds:N0} | {row.Engine.ApplySeconds * 1e6 / Math.Max(1, row.Engine.Commands):N1} | {row.Engine.StoreSeconds * 1e3 / Math.Max(1, row.Engine.Stores):N2} | {row.Engine.StoreSeconds / row.Result.Elapsed.TotalSeconds:P0} | {row.Engine.SlowStores:N0} |");
         }
 
         foreach (var row in rows.Where(r => r.Open && r.Result.Acked / r.Result.Elapsed.TotalSeconds < 0.95 * settings.Rate))

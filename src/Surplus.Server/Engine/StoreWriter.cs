@@ -29,6 +29,19 @@ internal sealed class StoreWriter
     /// <summary>The most batches one transaction carries.</summary>
     private const int MaxGroup = 64;
 
+    /// <summary>
+    /// A log this long (4 MiB of pages) is copied to its end by the writer itself, just after a
+    /// checkpoint beside it has copied most of it, so that the log starts over. A shorter one is left
+    /// to the checkpoints beside the writer, which reach its end whenever the writer pauses.
+    /// </summary>
+    internal const long CatchUpPages = 1024;
+
+    /// <summary>A tail of the log the writer copies in a few milliseconds (1 MiB of pages).</summary>
+    private const long ShortTailPages = 256;
+
+    /// <summary>The most passes a checkpoint beside the writer makes to leave it a short tail.</summary>
+    private const int MaxPasses = 3;
+
     private readonly Exchange exchange;
     private readonly Channel<PendingCommit> queue = Channel.CreateUnbounded<PendingCommit>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Channel<bool> checkpoints = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { SingleReader = true, FullMode = BoundedChannelFullMode.DropWrite });
@@ -40,6 +53,7 @@ internal sealed class StoreWriter
     private long failedEpoch = long.MinValue;
     private DbConnection? connection;
     private Task? loop;
+    private volatile bool catchUp;
 
     public StoreWriter(Exchange exchange)
     {
@@ -151,6 +165,37 @@ internal sealed class StoreWriter
             }
 
             Settled(group.Count);
+            if (catchUp)
+            {
+                catchUp = false;
+                CatchUp();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Copies the rest of the log into the database file between two transactions, so that the next
+    /// one starts the log over. Only a writer can: while transactions keep coming, a checkpoint beside
+    /// it never reaches the log's end, and the log would grow until SQLite's own checkpoint at 16,000
+    /// pages copied and synced what the last 200 ms had written inside a commit (30 to 50 ms here,
+    /// every 0.65 s at 10,000 orders/s). Just after a checkpoint beside it, the rest is a few
+    /// milliseconds of writes.
+    /// </summary>
+    private void CatchUp()
+    {
+        if (connection is null)
+        {
+            return;
+        }
+
+        try
+        {
+            exchange.Database.CheckpointAsync(connection).GetAwaiter().GetResult();
+        }
+        catch (DbException e)
+        {
+            // Nothing is lost: the log is copied by a later checkpoint.
+            exchange.Log.LogWarning(e, "the writer could not copy the rest of the log into the database file; a later checkpoint will");
         }
     }
 
@@ -209,7 +254,23 @@ internal sealed class StoreWriter
             checkpoints.Reader.TryRead(out _);
             try
             {
-                await exchange.Database.CheckpointAsync();
+                var result = await exchange.Database.CheckpointAsync();
+                if (result.LogPages >= CatchUpPages)
+                {
+                    // Each pass copies what was written during the last, a shorter time each pass,
+                    // so that the writer is left only a few milliseconds of writes to copy.
+                    for (var pass = 0; pass < MaxPasses; pass++)
+                    {
+                        var last = result;
+                        result = await exchange.Database.CheckpointAsync();
+                        if (result.LogPages - last.LogPages < ShortTailPages)
+                        {
+                            break;
+                        }
+                    }
+
+                    catchUp = true;
+                }
             }
             catch (Exception e) when (e is DbException or IOException)
             {

@@ -99,20 +99,37 @@ public sealed class Database : IDisposable
 
     /// <summary>
     /// SQLite: copies what the write-ahead log holds back into the database file without waiting
-    /// for readers or the writer (a passive checkpoint), on a connection of its own, so the writer
-    /// does not copy and sync the database file inside its commits. PostgreSQL: nothing.
+    /// for readers or the writer (a passive checkpoint), and syncs that file. Given no connection,
+    /// it opens one of its own, so that the copying and the sync run beside the writer; given the
+    /// writer's connection between two transactions, it copies the whole log, and the writer's next
+    /// transaction starts the log over from its beginning. Answers the log's length and how much of
+    /// it has been copied, in pages. PostgreSQL: nothing, and (0, 0).
     /// </summary>
-    public async Task CheckpointAsync(CancellationToken cancellationToken = default)
+    public async Task<CheckpointResult> CheckpointAsync(DbConnection? connection = null, CancellationToken cancellationToken = default)
     {
         if (postgres is not null)
         {
-            return;
+            return new CheckpointResult(0, 0);
         }
 
-        await using var connection = await OpenAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = "PRAGMA wal_checkpoint(PASSIVE)";
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        var own = connection is null;
+        connection ??= await OpenAsync(cancellationToken);
+        try
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = "PRAGMA wal_checkpoint(PASSIVE)";
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            return await reader.ReadAsync(cancellationToken)
+                ? new CheckpointResult(reader.GetInt64(1), reader.GetInt64(2))
+                : new CheckpointResult(0, 0);
+        }
+        finally
+        {
+            if (own)
+            {
+                await connection.DisposeAsync();
+            }
+        }
     }
 
     /// <inheritdoc />
@@ -142,3 +159,6 @@ public sealed class Database : IDisposable
         return builder.ConnectionString;
     }
 }
+
+/// <summary>A checkpoint's outcome: the write-ahead log's length and how much of it is now in the database file, in pages.</summary>
+public readonly record struct CheckpointResult(long LogPages, long CopiedPages);
