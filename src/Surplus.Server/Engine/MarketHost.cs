@@ -644,11 +644,13 @@ internal sealed partial class MarketHost
         exchange.Ledger.Move(Accounts.Held(buyer), Accounts.Escrow(Definition.Id, t.Id.Value), t.Amount.Minor, "escrow", $"trade:{Definition.Id}:{t.Id.Value}", at);
         exchange.Ledger.Move(Accounts.Held(buyer), Accounts.Available(buyer), portion + topUp - t.Amount.Minor, "release", $"trade:{Definition.Id}:{t.Id.Value}", at);
         need.Held -= portion;
-        effects.Contracts.Add(exchange.Contracts.Open(t, need.Request.Job, Definition));
+        // One text for the contract's copy of the trade and both parties' signals: the same JSON each time.
+        var tradeJson = Json.Write(Json.Trade(t, showParties: true));
+        effects.Contracts.Add(exchange.Contracts.Open(t, tradeJson, need.Request.Job, Definition));
         Touch(OrderKey.Of(t.Need), effects, "open");
         Touch(OrderKey.Of(t.Offer), effects, "open");
-        Signal(effects, buyer, "trade", Json.Trade(t, showParties: true));
-        Signal(effects, t.Seller.Value, "trade", Json.Trade(t, showParties: true));
+        SignalText(effects, buyer, "trade", tradeJson);
+        SignalText(effects, t.Seller.Value, "trade", tradeJson);
     }
 
     /// <summary>
@@ -722,9 +724,11 @@ internal sealed partial class MarketHost
         }
     }
 
-    private void Signal(BatchEffects effects, long member, string type, object data)
+    private void Signal(BatchEffects effects, long member, string type, object data) => SignalText(effects, member, type, Json.Write(data));
+
+    private void SignalText(BatchEffects effects, long member, string type, string json)
     {
-        exchange.Signals.Add(member, type, effects.AtTicks, Json.Write(data));
+        exchange.Signals.Add(member, type, effects.AtTicks, json);
         effects.Members.Add(member);
     }
 
