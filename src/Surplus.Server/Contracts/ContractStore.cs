@@ -25,11 +25,10 @@ internal static class ContractStore
             VALUES (@Id, @Market, @TradeId, @NeedId, @OfferId, @BuyerId, @SellerId, @Status, @TradeJson, @JobJson, @HistoryJson, @LastHeartbeat, @DeliveryJson,
                     @NextDeadline, @FailoverState, @FailoverJson, @Collateral, @CreatedAt, @UpdatedAt)
             """,
-            InsertParameters, rows, r =>
-            [
-                r.Id, r.Market, r.TradeId, r.NeedId, r.OfferId, r.BuyerId, r.SellerId, r.Status, r.TradeJson, r.JobJson, r.HistoryJson, r.LastHeartbeat,
-                r.DeliveryJson, r.NextDeadline, r.FailoverState, r.FailoverJson, r.Collateral, r.CreatedAt, r.UpdatedAt,
-            ]);
+            InsertParameters, rows, (r, v) => v
+                .Add(r.Id).Add(r.Market).Add(r.TradeId).Add(r.NeedId).Add(r.OfferId).Add(r.BuyerId).Add(r.SellerId).Add(r.Status).Add(r.TradeJson)
+                .Add(r.JobJson).Add(r.HistoryJson).Add(r.LastHeartbeat).Add(r.DeliveryJson).Add(r.NextDeadline).Add(r.FailoverState).Add(r.FailoverJson)
+                .Add(r.Collateral).Add(r.CreatedAt).Add(r.UpdatedAt));
     }
 
     private static readonly string[] InsertParameters =

@@ -287,16 +287,16 @@ internal sealed class Exchange : IDisposable
     {
         await RowInsert.ExecuteAsync(c, tx,
             "INSERT INTO transfers (id, at, debit, credit, amount, kind, reference) VALUES (@Id, @At, @Debit, @Credit, @Amount, @Kind, @Reference)",
-            TransferParameters, transfers, t => [t.Id, t.AtTicks, t.Debit, t.Credit, t.Amount, t.Kind, t.Reference]);
+            TransferParameters, transfers, (t, v) => v.Add(t.Id).Add(t.AtTicks).Add(t.Debit).Add(t.Credit).Add(t.Amount).Add(t.Kind).Add(t.Reference));
         await RowInsert.ExecuteAsync(c, tx,
             """
             INSERT INTO accounts (account, member_id, balance) VALUES (@Account, @Member, @Balance)
             ON CONFLICT (account) DO UPDATE SET balance = excluded.balance
             """,
-            AccountParameters, balances, b => [b.Key, Accounts.MemberOf(b.Key), b.Value]);
+            AccountParameters, balances, (b, v) => v.Add(b.Key).Add(Accounts.MemberOf(b.Key)).Add(b.Value));
         await RowInsert.ExecuteAsync(c, tx,
             "INSERT INTO signals (member_id, seq, type, at, data) VALUES (@Member, @Seq, @Type, @At, @Data)",
-            SignalParameters, signals, s => [s.Member, s.Seq, s.Type, s.AtTicks, s.Data]);
+            SignalParameters, signals, (s, v) => v.Add(s.Member).Add(s.Seq).Add(s.Type).Add(s.AtTicks).Add(s.Data));
     }
 
     private static readonly string[] TransferParameters = ["Id", "At", "Debit", "Credit", "Amount", "Kind", "Reference"];

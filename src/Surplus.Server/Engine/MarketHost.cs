@@ -762,7 +762,7 @@ internal sealed partial class MarketHost
             ON CONFLICT (id) DO UPDATE SET status = excluded.status, state = excluded.state, updated_at = excluded.updated_at
             """,
             OfferParameters, b.Offers,
-            o => [o.Row.Id, o.Row.Market, o.Row.Member, o.Status, o.Spec, o.State, o.Row.CreatedAt, o.UpdatedAt]);
+            (o, v) => v.Add(o.Row.Id).Add(o.Row.Market).Add(o.Row.Member).Add(o.Status).Add(o.Spec).Add(o.State).Add(o.Row.CreatedAt).Add(o.UpdatedAt));
         await RowInsert.ExecuteAsync(c, tx,
             """
             INSERT INTO needs (id, market, member_id, status, spec, state, held, created_at, updated_at)
@@ -770,18 +770,16 @@ internal sealed partial class MarketHost
             ON CONFLICT (id) DO UPDATE SET status = excluded.status, state = excluded.state, held = excluded.held, updated_at = excluded.updated_at
             """,
             NeedParameters, b.Needs,
-            n => [n.Row.Id, n.Row.Market, n.Row.Member, n.Status, n.Spec, n.State, n.Held, n.Row.CreatedAt, n.UpdatedAt]);
+            (n, v) => v.Add(n.Row.Id).Add(n.Row.Market).Add(n.Row.Member).Add(n.Status).Add(n.Spec).Add(n.State).Add(n.Held).Add(n.Row.CreatedAt).Add(n.UpdatedAt));
         await RowInsert.ExecuteAsync(c, tx,
             """
             INSERT INTO trades (market, id, need_id, offer_id, buyer_id, seller_id, rate, window_start, window_end, price, amount, fee, aggressor, at)
             VALUES (@Market, @Id, @NeedId, @OfferId, @BuyerId, @SellerId, @Rate, @Start, @End, @Price, @Amount, @Fee, @Aggressor, @At)
             """,
-            TradeParameters, b.Trades, t =>
-            [
-                t.Market, t.Id.Value, t.Need.Value, t.Offer.Value, t.Buyer.Value, t.Seller.Value, t.Rate.Value, t.Window.StartTicks, t.Window.EndTicks,
-                t.Price.PerUnitHour.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                t.Amount.Minor, t.Fee.Minor, t.Aggressor == OrderSide.Need ? "need" : "offer", t.At.UtcTicks,
-            ]);
+            TradeParameters, b.Trades, (t, v) => v
+                .Add(t.Market).Add(t.Id.Value).Add(t.Need.Value).Add(t.Offer.Value).Add(t.Buyer.Value).Add(t.Seller.Value).Add(t.Rate.Value)
+                .Add(t.Window.StartTicks).Add(t.Window.EndTicks).Add(t.Price.PerUnitHour.ToString(System.Globalization.CultureInfo.InvariantCulture))
+                .Add(t.Amount.Minor).Add(t.Fee.Minor).Add(t.Aggressor == OrderSide.Need ? "need" : "offer").Add(t.At.UtcTicks));
 
         await ContractStore.InsertAsync(c, tx, b.Contracts);
         await WriteNegotiationsAsync(c, tx, b);
@@ -789,7 +787,7 @@ internal sealed partial class MarketHost
         await RowInsert.ExecuteAsync(c, tx,
             "INSERT INTO idempotency (member_id, key, request_hash, status, response, created_at) VALUES (@Member, @Key, @Hash, @Status, @Response, @At)",
             IdempotencyParameters, b.Idempotency,
-            i => [i.Key.Member, i.Key.Key, i.Key.RequestHash, i.Result.Status, i.Result.Body is StoredJson json ? json.Json : Json.Write(i.Result.Body), b.AtTicks]);
+            (i, v) => v.Add(i.Key.Member).Add(i.Key.Key).Add(i.Key.RequestHash).Add(i.Result.Status).Add(i.Result.Body is StoredJson json ? json.Json : Json.Write(i.Result.Body)).Add(b.AtTicks));
 
         await c.ExecuteAsync(
             """

@@ -17,11 +17,11 @@ internal static class RowInsert
 {
     /// <summary>
     /// Executes <paramref name="sql"/> once per row of <paramref name="rows"/>; <paramref name="values"/>
-    /// gives a row's values for the parameters <c>@</c><paramref name="parameters"/>, in that order.
+    /// adds a row's values for the parameters <c>@</c><paramref name="parameters"/>, in that order.
     /// </summary>
     public static async Task ExecuteAsync<T>(
         DbConnection connection, DbTransaction transaction, string sql, IReadOnlyList<string> parameters,
-        IReadOnlyCollection<T> rows, Func<T, object?[]> values)
+        IReadOnlyCollection<T> rows, Action<T, RowValues> values)
     {
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentNullException.ThrowIfNull(parameters);
@@ -49,19 +49,20 @@ internal static class RowInsert
             command.Parameters.Add(bound[i]);
         }
 
+        var rowValues = new RowValues(bound.Length);
         foreach (var row in rows)
         {
-            var rowValues = Values(values, row, bound.Length, sql);
+            Fill(values, row, rowValues, sql);
             for (var i = 0; i < bound.Length; i++)
             {
-                bound[i].Value = rowValues[i] ?? DBNull.Value;
+                bound[i].Value = rowValues.Boxed(i) ?? DBNull.Value;
             }
 
             await command.ExecuteNonQueryAsync();
         }
     }
 
-    private static void ExecuteNative<T>(sqlite3 database, string sql, IReadOnlyList<string> parameters, IReadOnlyCollection<T> rows, Func<T, object?[]> values)
+    private static void ExecuteNative<T>(sqlite3 database, string sql, IReadOnlyList<string> parameters, IReadOnlyCollection<T> rows, Action<T, RowValues> values)
     {
         Check(database, raw.sqlite3_prepare_v2(database, sql, out var statement));
         using (statement)
@@ -86,13 +87,14 @@ internal static class RowInsert
             {
                 var handle = statement.DangerousGetHandle();
                 var text = TextBuffer;
+                var rowValues = new RowValues(positions.Length);
                 foreach (var row in rows)
                 {
-                    var rowValues = Values(values, row, positions.Length, sql);
+                    Fill(values, row, rowValues, sql);
                     var needed = 0;
-                    foreach (var value in rowValues)
+                    for (var i = 0; i < positions.Length; i++)
                     {
-                        needed += value is string s ? Encoding.UTF8.GetMaxByteCount(s.Length) : 0;
+                        needed += rowValues.Text(i) is { } s ? Encoding.UTF8.GetMaxByteCount(s.Length) : 0;
                     }
 
                     if (needed > text.Length)
@@ -104,30 +106,22 @@ internal static class RowInsert
                     for (var i = 0; i < positions.Length; i++)
                     {
                         int code;
-                        switch (rowValues[i])
+                        switch (rowValues.KindOf(i))
                         {
-                            case null:
-                                code = Native.BindNull(handle, positions[i]);
+                            case RowValues.Kind.Number:
+                                code = Native.BindInt64(handle, positions[i], rowValues.Number(i));
                                 break;
-                            case long v:
-                                code = Native.BindInt64(handle, positions[i], v);
+                            case RowValues.Kind.Real:
+                                code = Native.BindDouble(handle, positions[i], rowValues.Real(i));
                                 break;
-                            case int v:
-                                code = Native.BindInt64(handle, positions[i], v);
-                                break;
-                            case bool v:
-                                code = Native.BindInt64(handle, positions[i], v ? 1 : 0);
-                                break;
-                            case double v:
-                                code = Native.BindDouble(handle, positions[i], v);
-                                break;
-                            case string v:
-                                var length = Encoding.UTF8.GetBytes(v, text.AsSpan(used));
+                            case RowValues.Kind.Text:
+                                var length = Encoding.UTF8.GetBytes(rowValues.Text(i), text.AsSpan(used));
                                 code = Native.BindText(handle, positions[i], Marshal.UnsafeAddrOfPinnedArrayElement(text, used), length, Native.Static);
                                 used += length;
                                 break;
-                            case var other:
-                                throw new ArgumentException($"a value of type {other.GetType().Name} for @{parameters[i]} cannot be written", nameof(values));
+                            default:
+                                code = Native.BindNull(handle, positions[i]);
+                                break;
                         }
 
                         Check(database, code);
@@ -204,15 +198,14 @@ internal static class RowInsert
         public static extern int ClearBindings(IntPtr statement);
     }
 
-    private static object?[] Values<T>(Func<T, object?[]> values, T row, int count, string sql)
+    private static void Fill<T>(Action<T, RowValues> values, T row, RowValues rowValues, string sql)
     {
-        var rowValues = values(row);
-        if (rowValues.Length != count)
+        rowValues.Clear();
+        values(row, rowValues);
+        if (!rowValues.Full)
         {
-            throw new ArgumentException($"{rowValues.Length} values for the {count} parameters of: {sql}", nameof(values));
+            throw new ArgumentException($"{rowValues.Count} values for the {rowValues.Capacity} parameters of: {sql}", nameof(values));
         }
-
-        return rowValues;
     }
 
     /// <summary>Turns a failed native call into the provider's own exception, which the engine loop handles as a failed write.</summary>
@@ -222,5 +215,113 @@ internal static class RowInsert
         {
             throw new SqliteException(raw.sqlite3_errmsg(database).utf8_to_string(), code, raw.sqlite3_extended_errcode(database));
         }
+    }
+}
+
+/// <summary>
+/// One row's values for <see cref="RowInsert"/>, in the order of the statement's parameters, kept
+/// as numbers and texts rather than boxed objects: the writer stores about ten rows per order, and
+/// an array of boxes per row was a tenth of what the exchange allocated.
+/// </summary>
+internal sealed class RowValues
+{
+    private readonly Kind[] kinds;
+    private readonly long[] numbers;
+    private readonly double[] reals;
+    private readonly string?[] texts;
+
+    public RowValues(int capacity)
+    {
+        kinds = new Kind[capacity];
+        numbers = new long[capacity];
+        reals = new double[capacity];
+        texts = new string?[capacity];
+    }
+
+    /// <summary>What a value is: SQL's NULL, an integer, a floating-point number or a text.</summary>
+    internal enum Kind : byte
+    {
+        Null,
+        Number,
+        Real,
+        Text,
+    }
+
+    /// <summary>The values added so far.</summary>
+    public int Count { get; private set; }
+
+    /// <summary>The values a row has: one per parameter.</summary>
+    public int Capacity => kinds.Length;
+
+    internal bool Full => Count == kinds.Length;
+
+    public RowValues Add(long value)
+    {
+        numbers[Next(Kind.Number)] = value;
+        return this;
+    }
+
+    public RowValues Add(long? value) => value is { } v ? Add(v) : AddNull();
+
+    public RowValues Add(int value) => Add((long)value);
+
+    /// <summary>A flag, stored as 1 or 0.</summary>
+    public RowValues Add(bool value) => Add(value ? 1L : 0L);
+
+    public RowValues Add(double value)
+    {
+        reals[Next(Kind.Real)] = value;
+        return this;
+    }
+
+    public RowValues Add(string? value)
+    {
+        if (value is null)
+        {
+            return AddNull();
+        }
+
+        texts[Next(Kind.Text)] = value;
+        return this;
+    }
+
+    public RowValues AddNull()
+    {
+        Next(Kind.Null);
+        return this;
+    }
+
+    internal Kind KindOf(int index) => kinds[index];
+
+    internal long Number(int index) => numbers[index];
+
+    internal double Real(int index) => reals[index];
+
+    internal string? Text(int index) => kinds[index] == Kind.Text ? texts[index] : null;
+
+    /// <summary>The value as an object, for a provider's parameter.</summary>
+    internal object? Boxed(int index) => kinds[index] switch
+    {
+        Kind.Number => numbers[index],
+        Kind.Real => reals[index],
+        Kind.Text => texts[index],
+        _ => null,
+    };
+
+    internal void Clear()
+    {
+        Array.Clear(texts);
+        Count = 0;
+    }
+
+    private int Next(Kind kind)
+    {
+        if (Count == kinds.Length)
+        {
+            throw new ArgumentException($"more than the {kinds.Length} values the statement has parameters for");
+        }
+
+        kinds[Count] = kind;
+        return Count++;
     }
 }

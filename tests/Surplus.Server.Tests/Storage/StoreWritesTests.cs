@@ -57,7 +57,7 @@ public sealed class StoreWritesTests : IDisposable
             {
                 await using var tx = await c.BeginTransactionAsync();
                 await RowInsert.ExecuteAsync(c, tx, "INSERT INTO signals (member_id, seq, type, at, data) VALUES (@Member, @Seq, @Type, @At, @Data)",
-                    ["Member", "Seq", "Type", "At", "Data"], part, r => [r.Member, r.Seq, r.Type, r.At, r.Data]);
+                    ["Member", "Seq", "Type", "At", "Data"], part, (r, v) => v.Add(r.Member).Add(r.Seq).Add(r.Type).Add(r.At).Add(r.Data));
                 await tx.CommitAsync();
             }
         }
@@ -81,7 +81,7 @@ public sealed class StoreWritesTests : IDisposable
         {
             await RowInsert.ExecuteAsync(c, tx, "INSERT INTO sample (a, b, c, d, e) VALUES (@A, @B, @C, @D, @E)", ["A", "B", "C", "D", "E"],
                 [(1L, 2, 0.5, (string?)null, true), (-9L, int.MinValue, -1e300, "x", false)],
-                r => [r.Item1, r.Item2, r.Item3, r.Item4, r.Item5]);
+                (r, v) => v.Add(r.Item1).Add(r.Item2).Add(r.Item3).Add(r.Item4).Add(r.Item5));
             await tx.CommitAsync();
         }
 
@@ -95,9 +95,33 @@ public sealed class StoreWritesTests : IDisposable
         await using var c = await database.OpenAsync();
         await using var tx = await c.BeginTransactionAsync();
         var insert = () => RowInsert.ExecuteAsync(c, tx, "INSERT INTO signals (member_id, seq, type, at, data) VALUES (@Member, @Seq, @Type, @At, @Data)",
-            ["Member", "Seq", "Type", "At", "Data"], [new Row(1, 1, "a", 0, "x"), new Row(1, 1, "b", 0, "y")], r => [r.Member, r.Seq, r.Type, r.At, r.Data]);
+            ["Member", "Seq", "Type", "At", "Data"], [new Row(1, 1, "a", 0, "x"), new Row(1, 1, "b", 0, "y")], (r, v) => v.Add(r.Member).Add(r.Seq).Add(r.Type).Add(r.At).Add(r.Data));
         var refused = await Assert.ThrowsAsync<Microsoft.Data.Sqlite.SqliteException>(insert);
         Assert.Contains("UNIQUE", refused.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(4)]
+    [InlineData(6)]
+    public async Task ExecuteAsync_ARowWithTooFewOrTooManyValues_IsRefusedBeforeAnythingIsWritten(int count)
+    {
+        // A value missing or left over would bind the others to the wrong columns.
+        await using var c = await database.OpenAsync();
+        await using (var tx = await c.BeginTransactionAsync())
+        {
+            var insert = () => RowInsert.ExecuteAsync(c, tx, "INSERT INTO signals (member_id, seq, type, at, data) VALUES (@Member, @Seq, @Type, @At, @Data)",
+                ["Member", "Seq", "Type", "At", "Data"], [new Row(1, 1, "a", 0, "x")], (r, v) =>
+                {
+                    for (var i = 0; i < count; i++)
+                    {
+                        v.Add(r.Seq + i);
+                    }
+                });
+            var refused = await Assert.ThrowsAsync<ArgumentException>(insert);
+            Assert.Contains("5", refused.Message, StringComparison.Ordinal);
+        }
+
+        Assert.Equal(0, await c.ExecuteScalarAsync<long>("SELECT count(*) FROM signals"));
     }
 
     [Theory]
