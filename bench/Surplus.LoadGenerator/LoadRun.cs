@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Diagnostics;
 using System.Net;
 
@@ -167,22 +168,30 @@ internal static class LoadRun
         request.Headers.TryAddWithoutValidation("Idempotency-Key", order.IdempotencyKey);
         try
         {
-            using var response = await client.SendAsync(request, cancellationToken);
-            var body = await response.Content.ReadAsByteArrayAsync(cancellationToken);
-            if (response.StatusCode == HttpStatusCode.Created)
+            using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+            var (buffer, length) = await ReadAsync(response.Content, cancellationToken);
+            try
             {
-                result.Outcomes[order.First] = body.AsSpan().IndexOf(TradedMarker) >= 0 ? Outcome.AckedTraded : Outcome.Acked;
-                return;
-            }
+                var body = buffer.AsMemory(0, length);
+                if (response.StatusCode == HttpStatusCode.Created)
+                {
+                    result.Outcomes[order.First] = body.Span.IndexOf(TradedMarker) >= 0 ? Outcome.AckedTraded : Outcome.Acked;
+                    return;
+                }
 
-            if (response.StatusCode == HttpStatusCode.OK && order.Items > 1)
+                if (response.StatusCode == HttpStatusCode.OK && order.Items > 1)
+                {
+                    Batch(body, result, order);
+                    return;
+                }
+
+                Sample(result, $"{(int)response.StatusCode} {System.Text.Encoding.UTF8.GetString(body.Span)}");
+                result.Outcomes.AsSpan(order.First, order.Items).Fill((int)response.StatusCode is >= 400 and < 500 ? Outcome.Refused : Outcome.Failed);
+            }
+            finally
             {
-                Batch(body, result, order);
-                return;
+                ArrayPool<byte>.Shared.Return(buffer);
             }
-
-            Sample(result, $"{(int)response.StatusCode} {System.Text.Encoding.UTF8.GetString(body)}");
-            result.Outcomes.AsSpan(order.First, order.Items).Fill((int)response.StatusCode is >= 400 and < 500 ? Outcome.Refused : Outcome.Failed);
         }
         catch (Exception e) when (e is HttpRequestException or OperationCanceledException)
         {
@@ -191,8 +200,34 @@ internal static class LoadRun
         }
     }
 
+    /// <summary>
+    /// The answer's body in a pooled buffer (to be returned): a batch's answer often exceeds 85,000
+    /// bytes, and an array of its own per answer would go to the large object heap of the process
+    /// the exchange runs in too.
+    /// </summary>
+    private static async Task<(byte[] Buffer, int Length)> ReadAsync(HttpContent content, CancellationToken cancellationToken)
+    {
+        await using var stream = await content.ReadAsStreamAsync(cancellationToken);
+        var buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
+        var length = 0;
+        int read;
+        while ((read = await stream.ReadAsync(buffer.AsMemory(length), cancellationToken)) > 0)
+        {
+            length += read;
+            if (length == buffer.Length)
+            {
+                var larger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
+                buffer.AsSpan(0, length).CopyTo(larger);
+                ArrayPool<byte>.Shared.Return(buffer);
+                buffer = larger;
+            }
+        }
+
+        return (buffer, length);
+    }
+
     /// <summary>The outcome of each order of a batch, from its result in the answer.</summary>
-    private static void Batch(byte[] body, RunResult result, Order order)
+    private static void Batch(ReadOnlyMemory<byte> body, RunResult result, Order order)
     {
         using var answer = System.Text.Json.JsonDocument.Parse(body);
         var i = order.First;

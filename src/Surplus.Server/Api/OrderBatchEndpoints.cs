@@ -65,7 +65,17 @@ internal static class OrderBatchEndpoints
                 http.Response.Headers["Idempotent-Replayed"] = "true";
             }
 
-            return Results.Bytes(Write(orders, results), "application/json");
+            // Written straight into the response's pooled buffers: a batch's answer is often larger
+            // than 85,000 bytes, and a buffer of its own would go to the large object heap each time.
+            http.Response.StatusCode = StatusCodes.Status200OK;
+            http.Response.ContentType = "application/json";
+            await using (var json = new Utf8JsonWriter(http.Response.BodyWriter))
+            {
+                Write(json, orders, results);
+            }
+
+            await http.Response.BodyWriter.FlushAsync(http.RequestAborted);
+            return Results.Empty;
         })
         .RequireAuthorization(ApiKeyHandler.ActiveMemberPolicy).WithTags("orders").Accepts<BatchOrdersRequest>("application/json")
         .Produces<BatchOrdersResponse>().ProducesProblem(400)
@@ -77,44 +87,38 @@ internal static class OrderBatchEndpoints
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{batchHash}#{index}")));
 
     /// <summary>The answer, with each placed order's JSON written as the engine serialized (and stored) it.</summary>
-    private static byte[] Write(IReadOnlyList<BatchOrderItem> orders, WorkResult[] results)
+    private static void Write(Utf8JsonWriter json, IReadOnlyList<BatchOrderItem> orders, WorkResult[] results)
     {
-        using var buffer = new MemoryStream();
-        using (var json = new Utf8JsonWriter(buffer))
+        json.WriteStartObject();
+        json.WriteStartArray("results");
+        for (var i = 0; i < results.Length; i++)
         {
+            var result = results[i];
             json.WriteStartObject();
-            json.WriteStartArray("results");
-            for (var i = 0; i < results.Length; i++)
+            json.WriteNumber("status", result.Status);
+            if (result.Error is { } error)
             {
-                var result = results[i];
-                json.WriteStartObject();
-                json.WriteNumber("status", result.Status);
-                if (result.Error is { } error)
+                json.WritePropertyName("problem");
+                JsonSerializer.Serialize(json, new ProblemDto(
+                    ApiError.TypeOf(error.Code), error.Title, error.Status, $"$.orders[{i}]: {error.Detail}"), Json.Options);
+            }
+            else
+            {
+                json.WritePropertyName(orders[i].Offer is null ? "need" : "offer");
+                if (result.Body is StoredJson stored)
                 {
-                    json.WritePropertyName("problem");
-                    JsonSerializer.Serialize(json, new ProblemDto(
-                        ApiError.TypeOf(error.Code), error.Title, error.Status, $"$.orders[{i}]: {error.Detail}"), Json.Options);
+                    json.WriteRawValue(stored.Json, skipInputValidation: true);
                 }
                 else
                 {
-                    json.WritePropertyName(orders[i].Offer is null ? "need" : "offer");
-                    if (result.Body is StoredJson stored)
-                    {
-                        json.WriteRawValue(stored.Json, skipInputValidation: true);
-                    }
-                    else
-                    {
-                        JsonSerializer.Serialize(json, result.Body, Json.Options);
-                    }
+                    JsonSerializer.Serialize(json, result.Body, Json.Options);
                 }
-
-                json.WriteEndObject();
             }
 
-            json.WriteEndArray();
             json.WriteEndObject();
         }
 
-        return buffer.ToArray();
+        json.WriteEndArray();
+        json.WriteEndObject();
     }
 }
