@@ -1,5 +1,7 @@
 using System.Net;
+using Microsoft.Extensions.DependencyInjection;
 using Surplus.Contracts;
+using Surplus.Server.Engine;
 using Surplus.Server.Tests.Infrastructure;
 using static Surplus.Server.Tests.Contracts.ContractScenario;
 
@@ -187,5 +189,45 @@ public sealed class ContractMonitorTests
         Assert.Contains("available", (await s.Signals(s.Buyer)).Single(x => x.Type == "failover.refused").Data.GetProperty("detail").GetString(), StringComparison.Ordinal);
         Assert.False(string.IsNullOrEmpty(refused.Failover!.Detail));
         Assert.Equal(16_667, (await s.Account(s.Buyer)).AvailableMinor);
+    }
+
+    [Theory]
+    [InlineData(Store.Sqlite)]
+    [InlineData(Store.Postgres)]
+    public async Task Monitor_TickWithNothingDue_LeavesTheWriteGateAlone_AndADueOneWaitsForIt(Store store)
+    {
+        // The write gate drains the engines' pipeline and holds every market: a tick with nothing
+        // due must not take it, and a tick with something due must (it changes the store).
+        await using var s = await Trade(store);
+        var exchange = s.Exchange.Services.GetRequiredService<Exchange>();
+        var inside = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var holder = exchange.WriteAsync(async (_, _) =>
+        {
+            inside.SetResult();
+            await release.Task;
+            return 0;
+        });
+        await inside.Task;
+
+        Task<int> dueTick;
+        try
+        {
+            // A tick that waited for the gate would never end while it is held.
+            Assert.Equal(0, await exchange.Contracts.WatchDueAsync().WaitAsync(TimeSpan.FromSeconds(30)));
+
+            s.AdvanceTo(NoShowAt);
+            dueTick = exchange.Contracts.WatchDueAsync();
+            await Task.Delay(TimeSpan.FromMilliseconds(300));
+            Assert.False(dueTick.IsCompleted, "a tick with a contract due changed the store without the write gate");
+        }
+        finally
+        {
+            release.SetResult();
+        }
+
+        await holder;
+        await dueTick;
+        Assert.Equal("no-show", (await s.Eventually("no-show")).Status);
     }
 }
