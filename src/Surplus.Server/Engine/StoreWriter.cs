@@ -254,16 +254,16 @@ internal sealed class StoreWriter
             checkpoints.Reader.TryRead(out _);
             try
             {
-                var result = await exchange.Database.CheckpointAsync();
-                if (result.LogPages >= CatchUpPages)
+                var logPages = await exchange.Database.CheckpointAsync();
+                if (logPages >= CatchUpPages)
                 {
                     // Each pass copies what was written during the last, a shorter time each pass,
                     // so that the writer is left only a few milliseconds of writes to copy.
                     for (var pass = 0; pass < MaxPasses; pass++)
                     {
-                        var last = result;
-                        result = await exchange.Database.CheckpointAsync();
-                        if (result.LogPages - last.LogPages < ShortTailPages)
+                        var before = logPages;
+                        logPages = await exchange.Database.CheckpointAsync();
+                        if (logPages - before < ShortTailPages)
                         {
                             break;
                         }

@@ -102,14 +102,14 @@ public sealed class Database : IDisposable
     /// for readers or the writer (a passive checkpoint), and syncs that file. Given no connection,
     /// it opens one of its own, so that the copying and the sync run beside the writer; given the
     /// writer's connection between two transactions, it copies the whole log, and the writer's next
-    /// transaction starts the log over from its beginning. Answers the log's length and how much of
-    /// it has been copied, in pages. PostgreSQL: nothing, and (0, 0).
+    /// transaction starts the log over from its beginning. Answers the log's length in pages as SQLite
+    /// reports it (-1 when it cannot tell). PostgreSQL: nothing, and 0.
     /// </summary>
-    public async Task<CheckpointResult> CheckpointAsync(DbConnection? connection = null, CancellationToken cancellationToken = default)
+    public async Task<long> CheckpointAsync(DbConnection? connection = null, CancellationToken cancellationToken = default)
     {
         if (postgres is not null)
         {
-            return new CheckpointResult(0, 0);
+            return 0;
         }
 
         var own = connection is null;
@@ -120,8 +120,8 @@ public sealed class Database : IDisposable
             command.CommandText = "PRAGMA wal_checkpoint(PASSIVE)";
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             return await reader.ReadAsync(cancellationToken)
-                ? new CheckpointResult(reader.GetInt64(1), reader.GetInt64(2))
-                : new CheckpointResult(0, 0);
+                ? reader.GetInt64(1)
+                : 0;
         }
         finally
         {
@@ -159,6 +159,3 @@ public sealed class Database : IDisposable
         return builder.ConnectionString;
     }
 }
-
-/// <summary>A checkpoint's outcome: the write-ahead log's length and how much of it is now in the database file, in pages.</summary>
-public readonly record struct CheckpointResult(long LogPages, long CopiedPages);
