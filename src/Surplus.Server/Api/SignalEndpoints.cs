@@ -2,6 +2,7 @@ using System.Text.Json;
 using Dapper;
 using Surplus.Contracts;
 using Surplus.Server.Engine;
+using Surplus.Server.Signals;
 
 namespace Surplus.Server.Api;
 
@@ -100,8 +101,7 @@ internal static class SignalEndpoints
     {
         await using var c = await exchange.Database.OpenAsync();
         var rows = await c.QueryAsync<(long Seq, string Type, long At, string Data)>(
-            "SELECT seq, type, at, data FROM signals WHERE member_id = @member AND seq > @after ORDER BY seq LIMIT @limit",
-            new { member, after, limit });
+SignalRows.After, new { member, after, limit });
         return [.. rows.Select(r =>
         {
             using var doc = JsonDocument.Parse(r.Data);

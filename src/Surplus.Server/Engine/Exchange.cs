@@ -295,13 +295,13 @@ internal sealed class Exchange : IDisposable
             """,
             AccountParameters, balances, (b, v) => v.Add(b.Key).Add(Accounts.MemberOf(b.Key)).Add(b.Value));
         await RowInsert.ExecuteAsync(c, tx,
-            "INSERT INTO signals (member_id, seq, type, at, data) VALUES (@Member, @Seq, @Type, @At, @Data)",
-            SignalParameters, signals, (s, v) => v.Add(s.Member).Add(s.Seq).Add(s.Type).Add(s.AtTicks).Add(s.Data));
+            "INSERT INTO signals (member_id, seq, type, at, data, contract_id) VALUES (@Member, @Seq, @Type, @At, @Data, @Contract)",
+            SignalParameters, signals, (s, v) => v.Add(s.Member).Add(s.Seq).Add(s.Type).Add(s.AtTicks).Add(s.Data).Add(s.Contract));
     }
 
     private static readonly string[] TransferParameters = ["Id", "At", "Debit", "Credit", "Amount", "Kind", "Reference"];
     private static readonly string[] AccountParameters = ["Account", "Member", "Balance"];
-    private static readonly string[] SignalParameters = ["Member", "Seq", "Type", "At", "Data"];
+    private static readonly string[] SignalParameters = ["Member", "Seq", "Type", "At", "Data", "Contract"];
 
 
     public async Task<JoinResponse> JoinAsync(JoinRequest request, IReadOnlyDictionary<string, string> attributes, IReadOnlyList<long> preferred)

@@ -644,13 +644,16 @@ internal sealed partial class MarketHost
         exchange.Ledger.Move(Accounts.Held(buyer), Accounts.Escrow(Definition.Id, t.Id.Value), t.Amount.Minor, "escrow", $"trade:{Definition.Id}:{t.Id.Value}", at);
         exchange.Ledger.Move(Accounts.Held(buyer), Accounts.Available(buyer), portion + topUp - t.Amount.Minor, "release", $"trade:{Definition.Id}:{t.Id.Value}", at);
         need.Held -= portion;
-        // One text for the contract's copy of the trade and both parties' signals: the same JSON each time.
-        var tradeJson = Json.Write(Json.Trade(t, showParties: true));
-        effects.Contracts.Add(exchange.Contracts.Open(t, tradeJson, need.Request.Job, Definition));
+        // Both parties' signals carry the trade as its contract keeps it, so their rows name the contract.
+        var contract = exchange.Contracts.Open(t, Json.Write(Json.Trade(t, showParties: true)), need.Request.Job, Definition);
+        effects.Contracts.Add(contract);
         Touch(OrderKey.Of(t.Need), effects, "open");
         Touch(OrderKey.Of(t.Offer), effects, "open");
-        SignalText(effects, buyer, "trade", tradeJson);
-        SignalText(effects, t.Seller.Value, "trade", tradeJson);
+        foreach (var party in (ReadOnlySpan<long>)[buyer, t.Seller.Value])
+        {
+            exchange.Signals.AddTrade(party, effects.AtTicks, contract.Id);
+            effects.Members.Add(party);
+        }
     }
 
     /// <summary>

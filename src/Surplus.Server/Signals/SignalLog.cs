@@ -1,7 +1,19 @@
 namespace Surplus.Server.Signals;
 
-/// <summary>A signal waiting to be written: member, number, type, instant and JSON payload.</summary>
-public sealed record PendingSignal(long Member, long Seq, string Type, long AtTicks, string Data);
+/// <summary>
+/// A signal waiting to be written: member, number, type, instant and JSON payload, or, for a
+/// payload that is a contract's copy of its trade, that contract's id and an empty payload.
+/// </summary>
+public sealed record PendingSignal(long Member, long Seq, string Type, long AtTicks, string Data, long? Contract = null);
+
+/// <summary>How signals are read back: a row that names a contract takes its payload from that contract's trade.</summary>
+public static class SignalRows
+{
+    /// <summary>A member's signals after a number, in order; parameters <c>@member</c>, <c>@after</c> and <c>@limit</c>.</summary>
+    public const string After =
+        "SELECT s.seq, s.type, s.at, CASE WHEN s.contract_id IS NULL THEN s.data ELSE c.trade END AS data FROM signals s "
+        + "LEFT JOIN contracts c ON c.id = s.contract_id WHERE s.member_id = @member AND s.seq > @after ORDER BY s.seq LIMIT @limit";
+}
 
 /// <summary>
 /// Numbers each member's signals in order. Numbers are taken inside the exchange's write gate and
@@ -29,13 +41,18 @@ public sealed class SignalLog
     }
 
     /// <summary>Adds a signal for a member and returns its number.</summary>
-    public long Add(long member, string type, long atTicks, string data)
+    public long Add(long member, string type, long atTicks, string data) => Add(member, type, atTicks, data, null);
+
+    /// <summary>Adds a signal whose payload is the trade that a contract keeps, and returns its number.</summary>
+    public long AddTrade(long member, long atTicks, long contract) => Add(member, "trade", atTicks, "", contract);
+
+    private long Add(long member, string type, long atTicks, string data, long? contract)
     {
         lock (sync)
         {
             var seq = last.GetValueOrDefault(member) + 1;
             last[member] = seq;
-            pending.Add(new PendingSignal(member, seq, type, atTicks, data));
+            pending.Add(new PendingSignal(member, seq, type, atTicks, data, contract));
             return seq;
         }
     }

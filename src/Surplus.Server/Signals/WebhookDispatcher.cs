@@ -139,8 +139,7 @@ internal sealed class WebhookDispatcher(Exchange exchange, IHttpClientFactory cl
             }
 
             signals = [.. await c.QueryAsync<(long, string, long, string)>(
-                "SELECT seq, type, at, data FROM signals WHERE member_id = @member AND seq > @cursor ORDER BY seq LIMIT @limit",
-                new { member, cursor = target.Cursor, limit = Batch })];
+SignalRows.After, new { member, after = target.Cursor, limit = Batch })];
         }
 
         if (signals.Count == 0)

@@ -1,6 +1,9 @@
 using System.Net;
 using System.Text.Json;
+using Dapper;
+using Microsoft.Extensions.DependencyInjection;
 using Surplus.Contracts;
+using Surplus.Server.Engine;
 using Surplus.Server.Tests.Infrastructure;
 
 namespace Surplus.Server.Tests.Signals;
@@ -90,7 +93,8 @@ public sealed class SignalDeliveryTests
         var offer = (await Place(exchange, seller, "/v1/offers", new PlaceOfferRequest("compute", 100, 10m, Tuesday.AddHours(12), Tuesday.AddHours(18))))
             .GetProperty("offer").GetProperty("id").GetInt64();
         var traded = await Place(exchange, buyer, "/v1/needs", new PlaceNeedRequest("compute", 40, Tuesday.AddHours(12), Tuesday.AddHours(14), 12m));
-        var trade = Assert.Single(traded.GetProperty("trades").EnumerateArray()).GetProperty("id").GetInt64();
+        var tradeAnswered = Assert.Single(traded.GetProperty("trades").EnumerateArray());
+        var trade = tradeAnswered.GetProperty("id").GetInt64();
         var filled = traded.GetProperty("need").GetProperty("id").GetInt64();
         var negotiating = (await Place(exchange, buyer, "/v1/needs", new PlaceNeedRequest("compute", 30, Tuesday.AddHours(15), Tuesday.AddHours(16), 8m)))
             .GetProperty("need").GetProperty("id").GetInt64();
@@ -123,6 +127,17 @@ public sealed class SignalDeliveryTests
             var signal = Assert.Single(signals[member], s => s.Type == "trade" && s.Data.GetProperty("id").GetInt64() == trade);
             Assert.Equal(buyerId, signal.Data.GetProperty("buyerId").GetInt64());
             Assert.Equal(sellerId, signal.Data.GetProperty("sellerId").GetInt64());
+            Assert.Equal(Canonical(tradeAnswered.GetRawText()), Canonical(signal.Data.GetRawText()));
+        }
+
+        // The store keeps the trade once, in its contract: the parties' signal rows name the contract and hold no copy.
+        await using (var c = await exchange.Services.GetRequiredService<Exchange>().Database.OpenAsync())
+        {
+            var rows = (await c.QueryAsync<(long Member, string Data, long? Contract)>(
+                "SELECT member_id, data, contract_id FROM signals WHERE type = 'trade' ORDER BY member_id")).ToList();
+            Assert.Equal(new[] { buyerId, sellerId }.Order(), rows.Select(r => r.Member));
+            var contract = await c.ExecuteScalarAsync<long>("SELECT id FROM contracts WHERE market = 'compute' AND trade_id = @trade", new { trade });
+            Assert.All(rows, r => Assert.Equal(("", contract), (r.Data, r.Contract)));
         }
 
         Assert.Equal(1, Count("buyer", "order.filled", d => Order(d, "need", filled)));
