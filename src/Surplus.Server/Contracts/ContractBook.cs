@@ -345,9 +345,7 @@ internal sealed class ContractBook(Exchange exchange)
             paidMinor = amounts?.PaidMinor, feeMinor = amounts?.FeeMinor, refundMinor = amounts?.RefundMinor, failover,
         };
         var type = "contract." + ContractText.Status(step.To);
-        var json = Json.Write(data);
-        exchange.Signals.Add(row.BuyerId, type, step.At.UtcTicks, json);
-        exchange.Signals.Add(row.SellerId, type, step.At.UtcTicks, json);
+        exchange.Signals.AddBoth(row.BuyerId, row.SellerId, type, step.At.UtcTicks, Json.Write(data));
     }
 
     private void Signal(long member, string type, object data, long atTicks) => exchange.Signals.Add(member, type, atTicks, Json.Write(data));

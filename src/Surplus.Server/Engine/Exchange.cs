@@ -295,13 +295,17 @@ internal sealed class Exchange : IDisposable
             """,
             AccountParameters, balances, (b, v) => v.Add(b.Key).Add(Accounts.MemberOf(b.Key)).Add(b.Value));
         await RowInsert.ExecuteAsync(c, tx,
-            "INSERT INTO signals (member_id, seq, type, at, data, contract_id) VALUES (@Member, @Seq, @Type, @At, @Data, @Contract)",
-            SignalParameters, signals, (s, v) => v.Add(s.Member).Add(s.Seq).Add(s.Type).Add(s.AtTicks).Add(s.Data).Add(s.Contract));
+            """
+            INSERT INTO signals (member_id, seq, type, at, data, contract_id, same_member, same_seq)
+            VALUES (@Member, @Seq, @Type, @At, @Data, @Contract, @SameMember, @SameSeq)
+            """,
+            SignalParameters, signals,
+            (s, v) => v.Add(s.Member).Add(s.Seq).Add(s.Type).Add(s.AtTicks).Add(s.Data).Add(s.Contract).Add(s.SameAs?.Member).Add(s.SameAs?.Seq));
     }
 
     private static readonly string[] TransferParameters = ["Id", "At", "Debit", "Credit", "Amount", "Kind", "Reference"];
     private static readonly string[] AccountParameters = ["Account", "Member", "Balance"];
-    private static readonly string[] SignalParameters = ["Member", "Seq", "Type", "At", "Data", "Contract"];
+    private static readonly string[] SignalParameters = ["Member", "Seq", "Type", "At", "Data", "Contract", "SameMember", "SameSeq"];
 
 
     public async Task<JoinResponse> JoinAsync(JoinRequest request, IReadOnlyDictionary<string, string> attributes, IReadOnlyList<long> preferred)

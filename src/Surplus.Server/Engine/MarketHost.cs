@@ -649,11 +649,9 @@ internal sealed partial class MarketHost
         effects.Contracts.Add(contract);
         Touch(OrderKey.Of(t.Need), effects, "open");
         Touch(OrderKey.Of(t.Offer), effects, "open");
-        foreach (var party in (ReadOnlySpan<long>)[buyer, t.Seller.Value])
-        {
-            exchange.Signals.AddTrade(party, effects.AtTicks, contract.Id);
-            effects.Members.Add(party);
-        }
+        exchange.Signals.AddTrade(buyer, t.Seller.Value, effects.AtTicks, contract.Id);
+        effects.Members.Add(buyer);
+        effects.Members.Add(t.Seller.Value);
     }
 
     /// <summary>

@@ -1,18 +1,24 @@
 namespace Surplus.Server.Signals;
 
 /// <summary>
-/// A signal waiting to be written: member, number, type, instant and JSON payload, or, for a
-/// payload that is a contract's copy of its trade, that contract's id and an empty payload.
+/// A signal waiting to be written: member, number, type, instant and JSON payload; or, with an empty
+/// payload, where the payload is kept: the trade of a contract (<paramref name="Contract"/>), or the
+/// payload of another member's signal (<paramref name="SameAs"/>, the other party's copy of a
+/// signal told to both parties of a contract).
 /// </summary>
-public sealed record PendingSignal(long Member, long Seq, string Type, long AtTicks, string Data, long? Contract = null);
+public sealed record PendingSignal(long Member, long Seq, string Type, long AtTicks, string Data, long? Contract = null, SignalId? SameAs = null);
 
-/// <summary>How signals are read back: a row that names a contract takes its payload from that contract's trade.</summary>
+/// <summary>A signal's identity: its member and that member's number for it.</summary>
+public readonly record struct SignalId(long Member, long Seq);
+
+/// <summary>How signals are read back: a row with an empty payload takes it from where the row names.</summary>
 public static class SignalRows
 {
     /// <summary>A member's signals after a number, in order; parameters <c>@member</c>, <c>@after</c> and <c>@limit</c>.</summary>
     public const string After =
-        "SELECT s.seq, s.type, s.at, CASE WHEN s.contract_id IS NULL THEN s.data ELSE c.trade END AS data FROM signals s "
-        + "LEFT JOIN contracts c ON c.id = s.contract_id WHERE s.member_id = @member AND s.seq > @after ORDER BY s.seq LIMIT @limit";
+        "SELECT s.seq, s.type, s.at, CASE WHEN s.contract_id IS NOT NULL THEN c.trade WHEN s.same_seq IS NOT NULL THEN f.data ELSE s.data END AS data "
+        + "FROM signals s LEFT JOIN contracts c ON c.id = s.contract_id LEFT JOIN signals f ON f.member_id = s.same_member AND f.seq = s.same_seq "
+        + "WHERE s.member_id = @member AND s.seq > @after ORDER BY s.seq LIMIT @limit";
 }
 
 /// <summary>
@@ -41,18 +47,29 @@ public sealed class SignalLog
     }
 
     /// <summary>Adds a signal for a member and returns its number.</summary>
-    public long Add(long member, string type, long atTicks, string data) => Add(member, type, atTicks, data, null);
+    public long Add(long member, string type, long atTicks, string data) => Add(member, type, atTicks, data, null, null);
 
-    /// <summary>Adds a signal whose payload is the trade that a contract keeps, and returns its number.</summary>
-    public long AddTrade(long member, long atTicks, long contract) => Add(member, "trade", atTicks, "", contract);
+    /// <summary>Tells both parties of a trade, their signals' payload the trade that its contract keeps.</summary>
+    public void AddTrade(long buyer, long seller, long atTicks, long contract)
+    {
+        Add(buyer, "trade", atTicks, "", contract, null);
+        Add(seller, "trade", atTicks, "", contract, null);
+    }
 
-    private long Add(long member, string type, long atTicks, string data, long? contract)
+    /// <summary>Tells both parties the same thing: the payload is kept once, with the first party's signal.</summary>
+    public void AddBoth(long first, long second, string type, long atTicks, string data)
+    {
+        var seq = Add(first, type, atTicks, data, null, null);
+        Add(second, type, atTicks, "", null, new SignalId(first, seq));
+    }
+
+    private long Add(long member, string type, long atTicks, string data, long? contract, SignalId? sameAs)
     {
         lock (sync)
         {
             var seq = last.GetValueOrDefault(member) + 1;
             last[member] = seq;
-            pending.Add(new PendingSignal(member, seq, type, atTicks, data, contract));
+            pending.Add(new PendingSignal(member, seq, type, atTicks, data, contract, sameAs));
             return seq;
         }
     }

@@ -3,11 +3,13 @@ using FluentMigrator;
 namespace Surplus.Server.Storage;
 
 /// <summary>
-/// A trade's signal to each party carries the trade exactly as the trade's contract keeps it, so
-/// the signal's row now names that contract, its own text left empty, instead of holding a third copy of the same text
-/// (about a quarter of every signal byte the store wrote). Readers take the payload from the
-/// contract when the row names one. Contracts by status were indexed but never looked up that way:
-/// a member's listing goes through the buyer and seller indexes, the operator's through the ids,
+/// Each payload stored once. A trade's signal to each party carries the trade exactly as the
+/// trade's contract keeps it, so the signal's row names that contract (<c>contract_id</c>); a
+/// contract's step is told to both parties in the same words, so the second party's row names the
+/// first's (<c>same_member</c>, <c>same_seq</c>). Such rows keep an empty text, and readers take
+/// the payload from where the row names: before, these copies were about half of every signal
+/// byte the store wrote. Contracts by status were indexed but never looked up that way (a
+/// member's listing goes through the buyer and seller indexes, the operator's through the ids),
 /// and every change of a contract's status rewrote that index entry. The same on SQLite and
 /// PostgreSQL.
 /// </summary>
@@ -18,6 +20,8 @@ public sealed class SignalReferencesMigration : Migration
     public override void Up()
     {
         Alter.Table("signals").AddColumn("contract_id").AsInt64().Nullable();
+        Alter.Table("signals").AddColumn("same_member").AsInt64().Nullable();
+        Alter.Table("signals").AddColumn("same_seq").AsInt64().Nullable();
         Delete.Index("ix_contracts_status").OnTable("contracts");
     }
 
@@ -26,6 +30,9 @@ public sealed class SignalReferencesMigration : Migration
     {
         Create.Index("ix_contracts_status").OnTable("contracts").OnColumn("status").Ascending().OnColumn("id").Descending();
         Execute.Sql("UPDATE signals SET data = (SELECT trade FROM contracts c WHERE c.id = signals.contract_id) WHERE contract_id IS NOT NULL");
+        Execute.Sql("UPDATE signals SET data = (SELECT f.data FROM signals f WHERE f.member_id = signals.same_member AND f.seq = signals.same_seq) WHERE same_seq IS NOT NULL");
+        Delete.Column("same_seq").FromTable("signals");
+        Delete.Column("same_member").FromTable("signals");
         Delete.Column("contract_id").FromTable("signals");
     }
 }

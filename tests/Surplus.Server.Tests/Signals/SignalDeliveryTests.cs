@@ -138,7 +138,18 @@ public sealed class SignalDeliveryTests
             Assert.Equal(new[] { buyerId, sellerId }.Order(), rows.Select(r => r.Member));
             var contract = await c.ExecuteScalarAsync<long>("SELECT id FROM contracts WHERE market = 'compute' AND trade_id = @trade", new { trade });
             Assert.All(rows, r => Assert.Equal(("", contract), (r.Data, r.Contract)));
+
+            // A contract's step is told to both in the same words, kept with the buyer's signal; the seller's names it.
+            var matched = (await c.QueryAsync<(long Member, long Seq, string Data, long? SameMember, long? SameSeq)>(
+                "SELECT member_id, seq, data, same_member, same_seq FROM signals WHERE type = 'contract.matched'")).ToDictionary(r => r.Member);
+            Assert.Equal((null, null), (matched[buyerId].SameMember, matched[buyerId].SameSeq));
+            Assert.Equal(("", buyerId, matched[buyerId].Seq), (matched[sellerId].Data, matched[sellerId].SameMember, matched[sellerId].SameSeq));
         }
+
+        var told = signals["buyer"].Concat(signals["seller"]).Where(s => s.Type == "contract.matched").Select(s => Canonical(s.Data.GetRawText())).ToList();
+        Assert.Equal(2, told.Count);
+        Assert.Equal(told[0], told[1]);
+        Assert.Contains($"\"tradeId\":{trade}", told[0], StringComparison.Ordinal);
 
         Assert.Equal(1, Count("buyer", "order.filled", d => Order(d, "need", filled)));
         Assert.Equal(1, Count("seller", "order.rested", d => Order(d, "offer", offer)));
