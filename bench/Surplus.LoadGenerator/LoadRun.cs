@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Diagnostics;
 using System.Net;
+using System.Text.Json;
 
 namespace Surplus.LoadGenerator;
 
@@ -226,21 +227,47 @@ internal static class LoadRun
         return (buffer, length);
     }
 
-    /// <summary>The outcome of each order of a batch, from its result in the answer.</summary>
+    /// <summary>
+    /// The outcome of each order of a batch, from its result in the answer: its status, and whether
+    /// its <c>trades</c> are empty. A reader over the bytes rather than a parsed document, since the
+    /// load generator shares the exchange's two cores (a document per answer was 2 % of the process).
+    /// </summary>
     private static void Batch(ReadOnlyMemory<byte> body, RunResult result, Order order)
     {
-        using var answer = System.Text.Json.JsonDocument.Parse(body);
+        // Depths: the answer 0, its results 1, each result 2, the placed order's answer 3, its own fields 4.
+        var reader = new Utf8JsonReader(body.Span);
         var i = order.First;
-        foreach (var item in answer.RootElement.GetProperty("results").EnumerateArray())
+        while (reader.Read())
         {
-            if (item.GetProperty("status").GetInt32() == 201)
+            if (reader.TokenType != JsonTokenType.StartObject || reader.CurrentDepth != 2)
             {
-                var placed = item.TryGetProperty("need", out var need) ? need : item.GetProperty("offer");
-                result.Outcomes[i] = placed.GetProperty("trades").GetArrayLength() > 0 ? Outcome.AckedTraded : Outcome.Acked;
+                continue;
+            }
+
+            var start = (int)reader.TokenStartIndex;
+            var (status, traded) = (0, false);
+            while (reader.Read() && !(reader.TokenType == JsonTokenType.EndObject && reader.CurrentDepth == 2))
+            {
+                if (reader.TokenType == JsonTokenType.PropertyName && reader.CurrentDepth == 3 && reader.ValueTextEquals("status"u8))
+                {
+                    reader.Read();
+                    status = reader.GetInt32();
+                }
+                else if (reader.TokenType == JsonTokenType.PropertyName && reader.CurrentDepth == 4 && reader.ValueTextEquals("trades"u8))
+                {
+                    reader.Read();
+                    reader.Read();
+                    traded = reader.TokenType != JsonTokenType.EndArray;
+                }
+            }
+
+            if (status == 201)
+            {
+                result.Outcomes[i] = traded ? Outcome.AckedTraded : Outcome.Acked;
             }
             else
             {
-                Sample(result, item.GetRawText());
+                Sample(result, System.Text.Encoding.UTF8.GetString(body.Span[start..(int)reader.BytesConsumed]));
                 result.Outcomes[i] = Outcome.Refused;
             }
 
