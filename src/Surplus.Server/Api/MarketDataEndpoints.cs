@@ -87,8 +87,12 @@ internal static class MarketDataEndpoints
         await using var c = await exchange.Database.OpenAsync();
         var last = await c.QuerySingleOrDefaultAsync<(string Price, long At)?>(
             "SELECT price, at FROM trades WHERE market = @id ORDER BY id DESC LIMIT 1", new { id });
-        var day = (await c.QueryAsync<(long Rate, long WindowStart, long WindowEnd, long Amount)>(
-            "SELECT rate, window_start, window_end, amount FROM trades WHERE market = @id AND at >= @since", new { id, since })).ToList();
+        // Summed in the store, by window length (a handful of lengths), rather than a day of trades read into memory.
+        var day = (await c.QueryAsync<(long Span, long Rate, long Count, long Amount)>(
+            """
+            SELECT window_end - window_start, SUM(rate), COUNT(*), SUM(amount) FROM trades
+            WHERE market = @id AND at >= @since GROUP BY window_end - window_start
+            """, new { id, since })).ToList();
 
         var definition = market.Definition;
         return Results.Ok(new MarketSummaryDto(
@@ -96,7 +100,7 @@ internal static class MarketDataEndpoints
             depth.Offers.Count > 0 ? depth.Offers[0].Price.PerUnitHour : null, depth.Offers.Count > 0 ? depth.Offers[0].Rate : 0, depth.Offers.Sum(l => l.Rate),
             depth.Needs.Count > 0 ? depth.Needs[0].Price.PerUnitHour : null, depth.Needs.Count > 0 ? depth.Needs[0].Rate : 0, depth.Needs.Sum(l => l.Rate),
             last is { } l ? ParsePrice(l.Price) : null, last is { } t ? new DateTimeOffset(t.At, TimeSpan.Zero) : null,
-            day.Count, day.Sum(d => UnitHours(d.Rate, d.WindowStart, d.WindowEnd)), day.Sum(d => d.Amount)));
+            day.Sum(d => d.Count), day.Sum(d => UnitHours(d.Rate, 0, d.Span)), day.Sum(d => d.Amount)));
     }
 
     private static async Task<IResult> Candles(string id, string? interval, DateTimeOffset? start, DateTimeOffset? end, Exchange exchange)

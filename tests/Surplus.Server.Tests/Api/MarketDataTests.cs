@@ -30,17 +30,19 @@ public sealed class MarketDataTests(Exchanges exchanges)
         await cheap.PlaceOffer(Offer(market, 100, 10m, Tomorrow, 6));
         await dear.PlaceOffer(Offer(market, 50, 12m, Tomorrow, 6));
 
+        // Outside the summary's window and an hour long: the day's volume sums trades of every window length.
+        await buyer.PlaceNeed(Need(market, 10, 11m, Tomorrow.AddHours(3), 1));
         await buyer.PlaceNeed(Need(market, 30, 11m, Tomorrow, 2));
         await buyer.PlaceNeed(Need(market, 80, 12m, Tomorrow, 2));
         await buyer.PlaceNeed(Need(market, 20, 9m, Tomorrow, 2));
         var summary = await buyer.Client.Get<MarketSummaryDto>($"/v1/markets/{market}/summary?start={At(Tomorrow)}&end={At(Tomorrow.AddHours(2))}");
 
-        // 30 at 10, then 70 at 10 and 10 at 12; the bid at 9 rests.
+        // 10 at 10 for an hour; then 30 at 10, then 70 at 10 and 10 at 12 for two; the bid at 9 rests.
         Assert.Equal((Tomorrow, Tomorrow.AddHours(2)), (summary.Start, summary.End));
         Assert.Equal((12m, 40L, 40L), (summary.BestOffer!.Value, summary.BestOfferRate, summary.OfferRate));
         Assert.Equal((9m, 20L, 20L), (summary.BestNeed!.Value, summary.BestNeedRate, summary.NeedRate));
         Assert.Equal((12m, Now), (summary.LastPrice!.Value, summary.LastTradeAt!.Value));
-        Assert.Equal((3L, 220m, 2_240_00L), (summary.Trades24h, summary.Volume24h, summary.Amount24hMinor));
+        Assert.Equal((4L, 230m, 2_340_00L), (summary.Trades24h, summary.Volume24h, summary.Amount24hMinor));
         Assert.False(summary.Halted);
     }
 
