@@ -8,7 +8,12 @@ namespace Surplus.Server.Storage;
 public static class SchemaMigrator
 {
     /// <summary>Applies every migration not yet applied.</summary>
-    public static void Migrate(Database database)
+    public static void Migrate(Database database) => Run(database, runner => runner.MigrateUp());
+
+    /// <summary>Undoes the migrations after <paramref name="version"/>, newest first (a way back to an older server).</summary>
+    public static void MigrateDown(Database database, long version) => Run(database, runner => runner.MigrateDown(version));
+
+    private static void Run(Database database, Action<IMigrationRunner> migrate)
     {
         ArgumentNullException.ThrowIfNull(database);
         var services = new ServiceCollection()
@@ -28,7 +33,7 @@ public static class SchemaMigrator
             })
             .BuildServiceProvider(false);
         using var scope = services.CreateScope();
-        scope.ServiceProvider.GetRequiredService<IMigrationRunner>().MigrateUp();
+        migrate(scope.ServiceProvider.GetRequiredService<IMigrationRunner>());
     }
 }
 

@@ -31,8 +31,9 @@ public sealed class SignalReferencesMigration : Migration
         Create.Index("ix_contracts_status").OnTable("contracts").OnColumn("status").Ascending().OnColumn("id").Descending();
         Execute.Sql("UPDATE signals SET data = (SELECT trade FROM contracts c WHERE c.id = signals.contract_id) WHERE contract_id IS NOT NULL");
         Execute.Sql("UPDATE signals SET data = (SELECT f.data FROM signals f WHERE f.member_id = signals.same_member AND f.seq = signals.same_seq) WHERE same_seq IS NOT NULL");
-        Delete.Column("same_seq").FromTable("signals");
-        Delete.Column("same_member").FromTable("signals");
-        Delete.Column("contract_id").FromTable("signals");
+        // SQLite (since 3.35) and PostgreSQL both drop a column in place.
+        Execute.Sql("ALTER TABLE signals DROP COLUMN same_seq");
+        Execute.Sql("ALTER TABLE signals DROP COLUMN same_member");
+        Execute.Sql("ALTER TABLE signals DROP COLUMN contract_id");
     }
 }

@@ -1,0 +1,82 @@
+using Dapper;
+using Surplus.Server.Signals;
+using Surplus.Server.Storage;
+using Surplus.Server.Tests.Infrastructure;
+
+namespace Surplus.Server.Tests.Storage;
+
+/// <summary>
+/// Migration 8 stores each signal payload once; taken back to migration 7, every signal row holds
+/// its whole payload again, and the next start brings the references back.
+/// </summary>
+public sealed class SignalReferencesMigrationTests
+{
+    private const string Trade = """{"id":7,"market":"compute","buyerId":1,"sellerId":2}""";
+    private const string Matched = """{"contract":3,"status":"matched"}""";
+
+    [Theory]
+    [InlineData(Store.Sqlite)]
+    [InlineData(Store.Postgres)]
+    public async Task MigrateDown_PutsEveryPayloadBackInItsRow_AndUpAgainReadsTheSame(Store store)
+    {
+        var folder = Directory.CreateTempSubdirectory("surplus-migrate-").FullName;
+        try
+        {
+            using var database = Database.Open(store == Store.Postgres ? PostgresServer.NewDatabase() : null, folder, durable: true);
+            SchemaMigrator.Migrate(database);
+            await using (var c = await database.OpenAsync())
+            {
+                await c.ExecuteAsync(
+                    """
+                    INSERT INTO contracts (id, market, trade_id, need_id, offer_id, buyer_id, seller_id, status, trade, history, collateral, created_at, updated_at)
+                    VALUES (3, 'compute', 7, 11, 12, 1, 2, 'matched', @Trade, '[]', 0, 0, 0)
+                    """, new { Trade });
+                await c.ExecuteAsync(
+                    """
+                    INSERT INTO signals (member_id, seq, type, at, data, contract_id, same_member, same_seq) VALUES
+                      (1, 1, 'trade', 5, '', 3, NULL, NULL),
+                      (2, 1, 'trade', 5, '', 3, NULL, NULL),
+                      (1, 2, 'contract.matched', 5, @Matched, NULL, NULL, NULL),
+                      (2, 2, 'contract.matched', 5, '', NULL, 1, 2),
+                      (2, 3, 'order.filled', 6, '{"order":1}', NULL, NULL, NULL)
+                    """, new { Matched });
+            }
+
+            var expected = new[] { (1L, 1L, Trade), (1, 2, Matched), (2, 1, Trade), (2, 2, Matched), (2, 3, """{"order":1}""") };
+            Assert.Equal(expected, await ReadAsync(database));
+
+            SchemaMigrator.MigrateDown(database, 7);
+            await using (var c = await database.OpenAsync())
+            {
+                var rows = await c.QueryAsync<(long, long, string)>("SELECT member_id, seq, data FROM signals ORDER BY member_id, seq");
+                Assert.Equal(expected, rows);
+                var columns = store == Store.Postgres
+                    ? await c.QueryAsync<string>("SELECT column_name FROM information_schema.columns WHERE table_name = 'signals'")
+                    : await c.QueryAsync<string>("SELECT name FROM pragma_table_info('signals')");
+                Assert.DoesNotContain("contract_id", columns);
+                Assert.DoesNotContain("same_seq", columns);
+            }
+
+            SchemaMigrator.Migrate(database);
+            Assert.Equal(expected, await ReadAsync(database));
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    private static async Task<List<(long Member, long Seq, string Data)>> ReadAsync(Database database)
+    {
+        await using var c = await database.OpenAsync();
+        var all = new List<(long, long, string)>();
+        foreach (var member in new[] { 1L, 2L })
+        {
+            var rows = await c.QueryAsync<(long Seq, string Type, long At, string Data)>(SignalRows.After, new { member, after = 0, limit = 10 });
+            all.AddRange(rows.Select(r => (member, r.Seq, r.Data)));
+        }
+
+        return all;
+    }
+}
