@@ -138,8 +138,7 @@ internal sealed class WebhookDispatcher(Exchange exchange, IHttpClientFactory cl
                 return Outcome.Idle;
             }
 
-            signals = [.. await c.QueryAsync<(long, string, long, string)>(
-SignalRows.After, new { member, after = target.Cursor, limit = Batch })];
+            signals = [.. await c.QueryAsync<(long, string, long, string)>(SignalRows.After, new { member, after = target.Cursor, limit = Batch })];
         }
 
         if (signals.Count == 0)

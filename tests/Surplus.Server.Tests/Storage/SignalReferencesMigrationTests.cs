@@ -7,7 +7,7 @@ namespace Surplus.Server.Tests.Storage;
 
 /// <summary>
 /// Migration 8 stores each signal payload once; taken back to migration 7, every signal row holds
-/// its whole payload again, and the next start brings the references back.
+/// its whole payload again, and migrating up again reads the same.
 /// </summary>
 public sealed class SignalReferencesMigrationTests
 {
