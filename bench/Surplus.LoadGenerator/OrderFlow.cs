@@ -92,12 +92,15 @@ internal sealed class OrderFlow
             return orders;
         }
 
-        // A batch is one member's: a seller's offers or a buyer's needs, one batch in five of offers.
+        // A batch is one member's: a seller's offers or a buyer's needs, every fifth batch offers.
+        // In turn rather than drawn: drawn, the surplus of one side walked at random in steps of a
+        // whole batch, and about one run in eight ended with thousands of needs resting, which every
+        // order then had to pass (the engine at 94 µs per command instead of 20).
         var requests = new List<Order>();
         for (var i = 0; i < count; i += batch)
         {
             var size = Math.Min(batch, count - i);
-            var offers = random.Next(5) == 0;
+            var offers = i / batch % 5 == 0;
             var items = new BatchOrderItem[size];
             for (var j = 0; j < size; j++)
             {
