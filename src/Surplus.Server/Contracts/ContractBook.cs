@@ -86,12 +86,12 @@ internal sealed class ContractBook(Exchange exchange)
     }
 
     /// <summary>Opens the contract of a new trade; called by the engine loop, which writes the row in the batch's transaction.</summary>
-    public ContractRow Open(Trade trade, string tradeJson, JobDto? job, MarketDefinition market)
+    public ContractRow Open(Trade trade, JobDto? job, MarketDefinition market)
     {
         ArgumentNullException.ThrowIfNull(trade);
         ArgumentNullException.ThrowIfNull(market);
         var contract = new Contract(Interlocked.Increment(ref nextId), trade, trade.At);
-        var row = ContractRow.Create(contract, tradeJson, job, market.ContractTimings);
+        var row = ContractRow.Create(contract, job, market.ContractTimings);
 
         // The trade is made before the seller's balance is looked at, so the collateral is what
         // the seller has available, up to the market's percentage.

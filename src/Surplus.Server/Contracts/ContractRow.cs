@@ -107,14 +107,14 @@ internal sealed class ContractRow
 
     public FailoverDto? Failover => FailoverJson is null ? null : Json.Read<FailoverDto>(FailoverJson);
 
-    /// <summary>A new contract's row; <paramref name="tradeJson"/> is its trade as the API shows it to both parties.</summary>
-    public static ContractRow Create(Contract contract, string tradeJson, JobDto? job, ContractTimings timings)
+    /// <summary>A new contract's row, with its trade as the API shows it to both parties (their <c>trade</c> signals read it from here).</summary>
+    public static ContractRow Create(Contract contract, JobDto? job, ContractTimings timings)
     {
         var t = contract.Trade;
         var row = new ContractRow
         {
             Id = contract.Id, Market = t.Market, TradeId = t.Id.Value, NeedId = t.Need.Value, OfferId = t.Offer.Value,
-            BuyerId = t.Buyer.Value, SellerId = t.Seller.Value, TradeJson = tradeJson,
+            BuyerId = t.Buyer.Value, SellerId = t.Seller.Value, TradeJson = Json.Write(Engine.Json.Trade(t, showParties: true)),
             JobJson = job is null ? null : Json.Write(job), CreatedAt = contract.MatchedAt.UtcTicks,
         };
         row.Update(contract, timings, contract.MatchedAt.UtcTicks);

@@ -645,7 +645,7 @@ internal sealed partial class MarketHost
         exchange.Ledger.Move(Accounts.Held(buyer), Accounts.Available(buyer), portion + topUp - t.Amount.Minor, "release", $"trade:{Definition.Id}:{t.Id.Value}", at);
         need.Held -= portion;
         // Both parties' signals carry the trade as its contract keeps it, so their rows name the contract.
-        var contract = exchange.Contracts.Open(t, Json.Write(Json.Trade(t, showParties: true)), need.Request.Job, Definition);
+        var contract = exchange.Contracts.Open(t, need.Request.Job, Definition);
         effects.Contracts.Add(contract);
         Touch(OrderKey.Of(t.Need), effects, "open");
         Touch(OrderKey.Of(t.Offer), effects, "open");
@@ -725,11 +725,9 @@ internal sealed partial class MarketHost
         }
     }
 
-    private void Signal(BatchEffects effects, long member, string type, object data) => SignalText(effects, member, type, Json.Write(data));
-
-    private void SignalText(BatchEffects effects, long member, string type, string json)
+    private void Signal(BatchEffects effects, long member, string type, object data)
     {
-        exchange.Signals.Add(member, type, effects.AtTicks, json);
+        exchange.Signals.Add(member, type, effects.AtTicks, Json.Write(data));
         effects.Members.Add(member);
     }
 
