@@ -189,15 +189,15 @@ internal static class Runs
         text.AppendLine();
         text.AppendLine("Where the time went during each measured run (the whole process: server, client and runtime):");
         text.AppendLine();
-        text.AppendLine("| run | CPU per acknowledged order (µs) | CPU busy (of 2 cores) | allocated per order (KB) | GCs gen0/1/2 | GC pauses (ms) | longest GC pause (ms) | GC pauses over 10 ms | methods JIT-compiled | JIT time (ms) | engines applying (µs per command) | store writing and committing (ms per transaction) | store busy | transactions over 25.6 ms | written to disk per order (KB) |");
-        text.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        text.AppendLine("| run | CPU per acknowledged order (µs) | CPU busy (of 2 cores) | allocated per order (KB) | GCs gen0/1/2 | GC pauses (ms) | longest GC pause (ms) | GC pauses over 10 ms | methods JIT-compiled | JIT time (ms) | engines applying (µs per command) | store writing and committing (ms per transaction) | store busy | transactions over 25.6 ms | written to disk per order (KB) | writer on a core, per order (µs) | writer waiting for a core, per order (µs) |");
+        text.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var row in rows)
         {
             var c = row.Costs;
             var acked = Math.Max(1, row.Result.Acked);
             var longest = row.GcPauses.Count > 0 ? row.GcPauses.Max(p => p.Length.TotalMilliseconds) : 0;
             text.AppendLine(CultureInfo.InvariantCulture,
-                $"| {row.Name} | {c.Cpu.TotalMicroseconds / acked:N0} | {c.Cpu / row.Result.Elapsed / Environment.ProcessorCount:P0} | {c.Allocated / 1024.0 / acked:N1} | {c.Gen0}/{c.Gen1}/{c.Gen2} | {c.GcPause.TotalMilliseconds:N0} | {longest:N1} | {row.GcPauses.Count(p => p.Length.TotalMilliseconds > 10):N0} | {c.JitMethods:N0} | {c.JitTime.TotalMilliseconds:N0} | {row.Engine.ApplySeconds * 1e6 / Math.Max(1, row.Engine.Commands):N1} | {row.Engine.StoreSeconds * 1e3 / Math.Max(1, row.Engine.Stores):N2} | {row.Engine.StoreSeconds / row.Result.Elapsed.TotalSeconds:P0} | {row.Engine.SlowStores:N0} | {c.DiskWritten / 1024.0 / acked:N1} |");
+                $"| {row.Name} | {c.Cpu.TotalMicroseconds / acked:N0} | {c.Cpu / row.Result.Elapsed / Environment.ProcessorCount:P0} | {c.Allocated / 1024.0 / acked:N1} | {c.Gen0}/{c.Gen1}/{c.Gen2} | {c.GcPause.TotalMilliseconds:N0} | {longest:N1} | {row.GcPauses.Count(p => p.Length.TotalMilliseconds > 10):N0} | {c.JitMethods:N0} | {c.JitTime.TotalMilliseconds:N0} | {row.Engine.ApplySeconds * 1e6 / Math.Max(1, row.Engine.Commands):N1} | {row.Engine.StoreSeconds * 1e3 / Math.Max(1, row.Engine.Stores):N2} | {row.Engine.StoreSeconds / row.Result.Elapsed.TotalSeconds:P0} | {row.Engine.SlowStores:N0} | {c.DiskWritten / 1024.0 / acked:N1} | {c.WriterCpu.TotalMicroseconds / acked:N1} | {c.WriterWaiting.TotalMicroseconds / acked:N1} |");
         }
 
         foreach (var row in rows.Where(r => r.Open && r.Result.Acked / r.Result.Elapsed.TotalSeconds < 0.95 * settings.Rate))
