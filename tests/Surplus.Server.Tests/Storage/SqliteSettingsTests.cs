@@ -1,0 +1,33 @@
+using Dapper;
+using SQLitePCL;
+using Surplus.Server.Storage;
+
+namespace Surplus.Server.Tests.Storage;
+
+/// <summary>SQLite's process-wide settings are made before its first connection, or it ignores them.</summary>
+public sealed class SqliteSettingsTests
+{
+    [Fact]
+    public async Task TheStore_KeepsNoCountOfSqlitesMemory_SoItsAllocationsTakeNoLock()
+    {
+        var folder = Directory.CreateTempSubdirectory("surplus-settings-").FullName;
+        try
+        {
+            using var database = Database.Open(null, folder, durable: true);
+            SchemaMigrator.Migrate(database);
+            await using (var c = await database.OpenAsync())
+            {
+                await c.ExecuteAsync("INSERT INTO settings (key, value) VALUES ('probe', @value)", new { value = new string('x', 100_000) });
+                Assert.Equal(100_000, await c.ExecuteScalarAsync<long>("SELECT length(value) FROM settings WHERE key = 'probe'"));
+            }
+
+            // With the count on, SQLite would hold at least its page cache and that row.
+            Assert.Equal(0, raw.sqlite3_memory_used());
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+}
