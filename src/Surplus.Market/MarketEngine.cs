@@ -584,9 +584,10 @@ public sealed partial class MarketEngine
                 break;
             }
 
-            var fill = IsEligible(offer, need)
-                ? FillFor(need, need.Remaining, offer.Capacity.MinSpare(need.Window.StartTicks, need.Window.EndTicks))
-                : 0;
+            // Capacity first, as for an incoming need: the offer's own profile is at hand, while the
+            // attribute checks reach into each need's spec, and most resting needs want other hours.
+            var spare = offer.Capacity.MinSpare(need.Window.StartTicks, need.Window.EndTicks);
+            var fill = spare > 0 && IsEligible(offer, need) ? FillFor(need, need.Remaining, spare) : 0;
             if (fill == 0 || (need.Spec.Fill.Kind == FillKind.AllOrNone && fill < need.Remaining))
             {
                 i++;
