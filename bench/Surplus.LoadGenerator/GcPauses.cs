@@ -15,9 +15,13 @@ internal sealed class GcPauses : EventListener
     private const int GcStart = 1;
     private const int RestartEnd = 3;
     private const int SuspendBegin = 9;
+    private const int SuspendEnd = 8;
+    private const int HeapStats = 4;
 
     private readonly ConcurrentQueue<GcPause> pauses = new();
     private DateTime suspended;
+    private TimeSpan suspending;
+    private long promoted;
     private string collection = "";
 
     /// <summary>The pauses so far, oldest first.</summary>
@@ -37,13 +41,23 @@ internal sealed class GcPauses : EventListener
         {
             case SuspendBegin:
                 suspended = eventData.TimeStamp;
+                suspending = TimeSpan.Zero;
+                promoted = 0;
                 collection = "";
+                break;
+            case HeapStats when eventData.Payload is { Count: >= 4 } stats:
+                // What the collection kept: the bytes it promoted out of generations 0 and 1.
+                promoted = Convert.ToInt64(stats[1], System.Globalization.CultureInfo.InvariantCulture)
+                    + Convert.ToInt64(stats[3], System.Globalization.CultureInfo.InvariantCulture);
+                break;
+            case SuspendEnd when suspended != default:
+                suspending = eventData.TimeStamp - suspended;
                 break;
             case GcStart when eventData.Payload is { Count: >= 4 } payload:
                 collection = $"gen{payload[1]} {(GcType)Convert.ToInt32(payload[3], System.Globalization.CultureInfo.InvariantCulture)} ({(GcReason)Convert.ToInt32(payload[2], System.Globalization.CultureInfo.InvariantCulture)})";
                 break;
             case RestartEnd when suspended != default:
-                pauses.Enqueue(new GcPause(suspended, eventData.TimeStamp - suspended, collection.Length > 0 ? collection : "no collection"));
+                pauses.Enqueue(new GcPause(suspended, eventData.TimeStamp - suspended, suspending, promoted, collection.Length > 0 ? collection : "no collection"));
                 suspended = default;
                 break;
         }
@@ -75,5 +89,8 @@ internal sealed class GcPauses : EventListener
     }
 }
 
-/// <summary>One stop of the world: when it began, how long it lasted, what the collector did in it.</summary>
-internal sealed record GcPause(DateTime At, TimeSpan Length, string Collection);
+/// <summary>
+/// One stop of the world: when it began, how long it lasted (of which stopping the threads took
+/// <paramref name="Suspending"/>), the bytes it promoted, what the collector did in it.
+/// </summary>
+internal sealed record GcPause(DateTime At, TimeSpan Length, TimeSpan Suspending, long Promoted, string Collection);

@@ -152,7 +152,7 @@ internal static class Runs
             var row = new Row(durable, open, open ? $"{settings.Rate:N0}/s offered" : $"{settings.Concurrency} in flight", result, engine, spent, gc.Pauses);
             await Console.Error.WriteLineAsync($"[{name}] {result.Acked} acknowledged in {result.Elapsed.TotalSeconds:0.0} s"
                 + (result.Samples.Count > 0 ? $"; other answers, for example: {string.Join(" | ", result.Samples)}" : ""));
-            var worst = gc.Pauses.OrderByDescending(p => p.Length).Take(5).Select(p => $"{p.Length.TotalMilliseconds:0.0} ms {p.Collection}");
+            var worst = gc.Pauses.OrderByDescending(p => p.Length).Take(5).Select(p => $"{p.Length.TotalMilliseconds:0.0} ms {p.Collection}, {p.Suspending.TotalMilliseconds:0.0} ms of it stopping the threads, {p.Promoted / 1048576.0:0.0} MB promoted");
             await Console.Error.WriteLineAsync($"[{name}] longest GC pauses: {string.Join("; ", worst)}");
             return row;
         }
