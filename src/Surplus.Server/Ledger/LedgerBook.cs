@@ -32,7 +32,9 @@ public static class Accounts
 /// <summary>
 /// The balances of every account in memory, changed only by transfers. All changes happen inside
 /// the exchange's write gate and are written in the same transaction as their cause; reads take a
-/// lock. No account but <see cref="Accounts.External"/> may go below zero.
+/// lock. No account but <see cref="Accounts.External"/> may go below zero. An account at zero is not
+/// kept (its balance reads as zero all the same; the store keeps its row): each trade opens an escrow
+/// account that its settlement empties, and memory would otherwise grow with every trade ever made.
 /// </summary>
 public sealed class LedgerBook
 {
@@ -52,7 +54,10 @@ public sealed class LedgerBook
             pending.Clear();
             foreach (var (account, balance) in accounts)
             {
-                balances[account] = balance;
+                if (balance != 0)
+                {
+                    balances[account] = balance;
+                }
             }
 
             nextTransferId = lastTransferId + 1;
@@ -85,12 +90,24 @@ public sealed class LedgerBook
                 return false;
             }
 
-            balances[debit] = from - amount;
-            balances[credit] = balances.GetValueOrDefault(credit) + amount;
+            Set(debit, from - amount);
+            Set(credit, balances.GetValueOrDefault(credit) + amount);
             touched.Add(debit);
             touched.Add(credit);
             pending.Add(new Transfer(nextTransferId++, atTicks, debit, credit, amount, kind, reference));
             return true;
+        }
+    }
+
+    private void Set(string account, long balance)
+    {
+        if (balance == 0)
+        {
+            balances.Remove(account);
+        }
+        else
+        {
+            balances[account] = balance;
         }
     }
 
@@ -109,10 +126,22 @@ public sealed class LedgerBook
         lock (sync)
         {
             var transfers = pending.ToList();
-            var changed = touched.Select(a => new KeyValuePair<string, long>(a, balances[a])).ToList();
+            var changed = touched.Select(a => new KeyValuePair<string, long>(a, balances.GetValueOrDefault(a))).ToList();
             pending.Clear();
             touched.Clear();
             return (transfers, changed);
+        }
+    }
+
+    /// <summary>How many accounts memory holds: those whose balance is not zero.</summary>
+    public int AccountsInMemory
+    {
+        get
+        {
+            lock (sync)
+            {
+                return balances.Count;
+            }
         }
     }
 
