@@ -54,10 +54,7 @@ public sealed class LedgerBook
             pending.Clear();
             foreach (var (account, balance) in accounts)
             {
-                if (balance != 0)
-                {
-                    balances[account] = balance;
-                }
+                Set(account, balance);
             }
 
             nextTransferId = lastTransferId + 1;
@@ -99,6 +96,7 @@ public sealed class LedgerBook
         }
     }
 
+    /// <summary>An account's new balance; one at zero leaves memory. Under <see cref="sync"/>.</summary>
     private void Set(string account, long balance)
     {
         if (balance == 0)
