@@ -100,7 +100,7 @@ internal static class SignalEndpoints
     private static async Task<List<SignalDto>> ReadAsync(Exchange exchange, long member, long after, int limit)
     {
         await using var c = await exchange.Database.OpenAsync();
-        var rows = await c.QueryAsync<(long Seq, string Type, long At, string Data)>(SignalRows.After, new { member, after, limit });
+        var rows = await SignalBlocks.ReadAfterAsync(c, member, after, limit);
         return [.. rows.Select(r =>
         {
             using var doc = JsonDocument.Parse(r.Data);

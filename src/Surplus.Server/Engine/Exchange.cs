@@ -283,7 +283,7 @@ internal sealed class Exchange : IDisposable
 
     /// <summary>Writes ledger transfers and balances and signals taken from the ledger's and the signal log's pending changes.</summary>
     public static async Task WriteLedgerAndSignalsAsync(
-        DbConnection c, DbTransaction tx, IReadOnlyList<Transfer> transfers, IReadOnlyList<KeyValuePair<string, long>> balances, IReadOnlyList<PendingSignal> signals)
+        DbConnection c, DbTransaction tx, IReadOnlyList<Transfer> transfers, IReadOnlyList<KeyValuePair<string, long>> balances, IReadOnlyList<SignalBlock> signals)
     {
         await RowInsert.ExecuteAsync(c, tx,
             "INSERT INTO transfers (id, at, debit, credit, amount, kind, reference) VALUES (@Id, @At, @Debit, @Credit, @Amount, @Kind, @Reference)",
@@ -295,17 +295,13 @@ internal sealed class Exchange : IDisposable
             """,
             AccountParameters, balances, (b, v) => v.Add(b.Key).Add(Accounts.MemberOf(b.Key)).Add(b.Value));
         await RowInsert.ExecuteAsync(c, tx,
-            """
-            INSERT INTO signals (member_id, seq, type, at, data, contract_id, same_member, same_seq)
-            VALUES (@Member, @Seq, @Type, @At, @Data, @Contract, @SameMember, @SameSeq)
-            """,
-            SignalParameters, signals,
-            (s, v) => v.Add(s.Member).Add(s.Seq).Add(s.Type).Add(s.AtTicks).Add(s.Data).Add(s.Contract).Add(s.SameAs?.Member).Add(s.SameAs?.Seq));
+            "INSERT INTO signal_blocks (member_id, last_seq, first_seq, signals) VALUES (@Member, @Last, @First, @Signals)",
+            SignalParameters, signals, (s, v) => v.Add(s.Member).Add(s.LastSeq).Add(s.FirstSeq).Add(s.Signals));
     }
 
     private static readonly string[] TransferParameters = ["Id", "At", "Debit", "Credit", "Amount", "Kind", "Reference"];
     private static readonly string[] AccountParameters = ["Account", "Member", "Balance"];
-    private static readonly string[] SignalParameters = ["Member", "Seq", "Type", "At", "Data", "Contract", "SameMember", "SameSeq"];
+    private static readonly string[] SignalParameters = ["Member", "Last", "First", "Signals"];
 
 
     public async Task<JoinResponse> JoinAsync(JoinRequest request, IReadOnlyDictionary<string, string> attributes, IReadOnlyList<long> preferred)
@@ -500,7 +496,7 @@ internal sealed class Exchange : IDisposable
         var accounts = await c.QueryAsync<(string Account, long Balance)>("SELECT account, balance FROM accounts");
         var lastTransfer = await c.ExecuteScalarAsync<long>("SELECT COALESCE(MAX(id), 0) FROM transfers");
         Ledger.Load(accounts.Select(a => new KeyValuePair<string, long>(a.Account, a.Balance)), lastTransfer);
-        var signals = await c.QueryAsync<(long Member, long Seq)>("SELECT member_id, MAX(seq) FROM signals GROUP BY member_id");
+        var signals = await SignalBlocks.LastNumbersAsync(c);
         Signals.Load(signals.Select(s => new KeyValuePair<long, long>(s.Member, s.Seq)));
     }
 

@@ -812,7 +812,7 @@ internal sealed partial class MarketHost
     private sealed record StoredBatch(
         long AtTicks, List<OfferWrite> Offers, List<NeedWrite> Needs, List<Trade> Trades, List<ContractRow> Contracts,
         List<object> Negotiations, bool? Halted, MarketDefinition? Definition,
-        IReadOnlyList<Ledger.Transfer> Transfers, IReadOnlyList<KeyValuePair<string, long>> Balances, IReadOnlyList<Signals.PendingSignal> Signals,
+        IReadOnlyList<Ledger.Transfer> Transfers, IReadOnlyList<KeyValuePair<string, long>> Balances, IReadOnlyList<Signals.SignalBlock> Signals,
         List<(IdempotencyKey Key, WorkResult Result)> Idempotency, EngineStateRow Engine);
 
     /// <summary>Everything one batch changes, to be written in its transaction.</summary>

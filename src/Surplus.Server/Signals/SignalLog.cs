@@ -11,16 +11,6 @@ public sealed record PendingSignal(long Member, long Seq, string Type, long AtTi
 /// <summary>A signal's identity: its member and that member's number for it.</summary>
 public readonly record struct SignalId(long Member, long Seq);
 
-/// <summary>How signals are read back: a row with an empty payload takes it from where the row names.</summary>
-public static class SignalRows
-{
-    /// <summary>A member's signals after a number, in order; parameters <c>@member</c>, <c>@after</c> and <c>@limit</c>.</summary>
-    public const string After =
-        "SELECT s.seq, s.type, s.at, CASE WHEN s.contract_id IS NOT NULL THEN c.trade WHEN s.same_seq IS NOT NULL THEN f.data ELSE s.data END AS data "
-        + "FROM signals s LEFT JOIN contracts c ON c.id = s.contract_id LEFT JOIN signals f ON f.member_id = s.same_member AND f.seq = s.same_seq "
-        + "WHERE s.member_id = @member AND s.seq > @after ORDER BY s.seq LIMIT @limit";
-}
-
 /// <summary>
 /// Numbers each member's signals in order. Numbers are taken inside the exchange's write gate and
 /// written in the same transaction as the change they tell of, so a reader that has seen
@@ -83,12 +73,12 @@ public sealed class SignalLog
         }
     }
 
-    /// <summary>The signals added since the last call; clears them.</summary>
-    public IReadOnlyList<PendingSignal> TakePending()
+    /// <summary>The signals added since the last call, packed as they are stored; clears them.</summary>
+    public IReadOnlyList<SignalBlock> TakePending()
     {
         lock (sync)
         {
-            var taken = pending.ToList();
+            var taken = SignalBlocks.Pack(pending);
             pending.Clear();
             return taken;
         }

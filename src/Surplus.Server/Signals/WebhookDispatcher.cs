@@ -128,7 +128,7 @@ internal sealed class WebhookDispatcher(Exchange exchange, IHttpClientFactory cl
     private async Task<Outcome> DeliverAsync(long member, CancellationToken stop)
     {
         Target? target;
-        List<(long Seq, string Type, long At, string Data)> signals;
+        List<StoredSignal> signals;
         await using (var c = await exchange.Database.OpenAsync(stop))
         {
             target = await c.QuerySingleOrDefaultAsync<Target>(
@@ -138,7 +138,7 @@ internal sealed class WebhookDispatcher(Exchange exchange, IHttpClientFactory cl
                 return Outcome.Idle;
             }
 
-            signals = [.. await c.QueryAsync<(long, string, long, string)>(SignalRows.After, new { member, after = target.Cursor, limit = Batch })];
+            signals = await SignalBlocks.ReadAfterAsync(c, member, target.Cursor, Batch);
         }
 
         if (signals.Count == 0)

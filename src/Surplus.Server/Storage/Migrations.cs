@@ -10,6 +10,9 @@ public static class SchemaMigrator
     /// <summary>Applies every migration not yet applied.</summary>
     public static void Migrate(Database database) => Run(database, runner => runner.MigrateUp());
 
+    /// <summary>Applies the migrations up to <paramref name="version"/> and no further (a way to build an older store).</summary>
+    public static void MigrateUp(Database database, long version) => Run(database, runner => runner.MigrateUp(version));
+
     /// <summary>Undoes the migrations after <paramref name="version"/>, newest first (a way back to an older server).</summary>
     public static void MigrateDown(Database database, long version) => Run(database, runner => runner.MigrateDown(version));
 

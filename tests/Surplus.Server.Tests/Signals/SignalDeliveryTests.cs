@@ -130,20 +130,33 @@ public sealed class SignalDeliveryTests
             Assert.Equal(Canonical(tradeAnswered.GetRawText()), Canonical(signal.Data.GetRawText()));
         }
 
-        // The store keeps the trade once, in its contract: the parties' signal rows name the contract and hold no copy.
+        // The store keeps the trade once, in its contract: the parties' stored signals name the contract and hold no copy.
         await using (var c = await exchange.Services.GetRequiredService<Exchange>().Database.OpenAsync())
         {
-            var rows = (await c.QueryAsync<(long Member, string Data, long? Contract)>(
-                "SELECT member_id, data, contract_id FROM signals WHERE type = 'trade' ORDER BY member_id")).ToList();
-            Assert.Equal(new[] { buyerId, sellerId }.Order(), rows.Select(r => r.Member));
+            var stored = new List<(long Member, JsonElement Signal)>();
+            foreach (var (member, text) in await c.QueryAsync<(long, string)>("SELECT member_id, signals FROM signal_blocks ORDER BY member_id, last_seq"))
+            {
+                stored.AddRange(JsonDocument.Parse(text).RootElement.EnumerateArray().Select(e => (member, e)));
+            }
+
+            // Each member's signals are stored once each, numbered 1, 2, 3… without a gap.
+            foreach (var member in stored.GroupBy(s => s.Member))
+            {
+                Assert.Equal(Enumerable.Range(1, member.Count()).Select(i => (long)i), member.Select(s => s.Signal.GetProperty("seq").GetInt64()));
+            }
+
+            var trades = stored.Where(s => s.Signal.GetProperty("type").GetString() == "trade").ToList();
+            Assert.Equal(new[] { buyerId, sellerId }.Order(), trades.Select(r => r.Member));
             var contract = await c.ExecuteScalarAsync<long>("SELECT id FROM contracts WHERE market = 'compute' AND trade_id = @trade", new { trade });
-            Assert.All(rows, r => Assert.Equal(("", contract), (r.Data, r.Contract)));
+            Assert.All(trades, r => Assert.Equal(contract, r.Signal.GetProperty("contract").GetInt64()));
+            Assert.All(trades, r => Assert.False(r.Signal.TryGetProperty("data", out _)));
 
             // A contract's step is told to both in the same words, kept with the buyer's signal; the seller's names it.
-            var matched = (await c.QueryAsync<(long Member, long Seq, string Data, long? SameMember, long? SameSeq)>(
-                "SELECT member_id, seq, data, same_member, same_seq FROM signals WHERE type = 'contract.matched'")).ToDictionary(r => r.Member);
-            Assert.Equal((null, null), (matched[buyerId].SameMember, matched[buyerId].SameSeq));
-            Assert.Equal(("", buyerId, matched[buyerId].Seq), (matched[sellerId].Data, matched[sellerId].SameMember, matched[sellerId].SameSeq));
+            var matched = stored.Where(s => s.Signal.GetProperty("type").GetString() == "contract.matched").ToDictionary(r => r.Member, r => r.Signal);
+            Assert.True(matched[buyerId].TryGetProperty("data", out _));
+            Assert.False(matched[buyerId].TryGetProperty("same", out _));
+            Assert.False(matched[sellerId].TryGetProperty("data", out _));
+            Assert.Equal([buyerId, matched[buyerId].GetProperty("seq").GetInt64()], matched[sellerId].GetProperty("same").EnumerateArray().Select(e => e.GetInt64()));
         }
 
         var told = signals["buyer"].Concat(signals["seller"]).Where(s => s.Type == "contract.matched").Select(s => Canonical(s.Data.GetRawText())).ToList();

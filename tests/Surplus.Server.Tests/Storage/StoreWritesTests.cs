@@ -17,6 +17,8 @@ public sealed class StoreWritesTests : IDisposable
     {
         database = Database.Open(null, folder, durable: true);
         SchemaMigrator.Migrate(database);
+        using var c = database.OpenAsync().GetAwaiter().GetResult();
+        c.Execute("CREATE TABLE notes (member_id INTEGER NOT NULL, seq INTEGER NOT NULL, type TEXT NOT NULL, at INTEGER NOT NULL, data TEXT NOT NULL, PRIMARY KEY (member_id, seq))");
     }
 
     public void Dispose()
@@ -56,7 +58,7 @@ public sealed class StoreWritesTests : IDisposable
             foreach (var part in rows.Chunk(64))
             {
                 await using var tx = await c.BeginTransactionAsync();
-                await RowInsert.ExecuteAsync(c, tx, "INSERT INTO signals (member_id, seq, type, at, data) VALUES (@Member, @Seq, @Type, @At, @Data)",
+                await RowInsert.ExecuteAsync(c, tx, "INSERT INTO notes (member_id, seq, type, at, data) VALUES (@Member, @Seq, @Type, @At, @Data)",
                     ["Member", "Seq", "Type", "At", "Data"], part, (r, v) => v.Add(r.Member).Add(r.Seq).Add(r.Type).Add(r.At).Add(r.Data));
                 await tx.CommitAsync();
             }
@@ -64,7 +66,7 @@ public sealed class StoreWritesTests : IDisposable
 
         await using var read = await database.OpenAsync();
         var stored = (await read.QueryAsync<(long Member, long Seq, string Type, long At, string Data)>(
-            "SELECT member_id, seq, type, at, data FROM signals ORDER BY seq")).ToList();
+            "SELECT member_id, seq, type, at, data FROM notes ORDER BY seq")).ToList();
         Assert.Equal(rows.Count, stored.Count);
         for (var i = 0; i < rows.Count; i++)
         {
@@ -94,7 +96,7 @@ public sealed class StoreWritesTests : IDisposable
     {
         await using var c = await database.OpenAsync();
         await using var tx = await c.BeginTransactionAsync();
-        var insert = () => RowInsert.ExecuteAsync(c, tx, "INSERT INTO signals (member_id, seq, type, at, data) VALUES (@Member, @Seq, @Type, @At, @Data)",
+        var insert = () => RowInsert.ExecuteAsync(c, tx, "INSERT INTO notes (member_id, seq, type, at, data) VALUES (@Member, @Seq, @Type, @At, @Data)",
             ["Member", "Seq", "Type", "At", "Data"], [new Row(1, 1, "a", 0, "x"), new Row(1, 1, "b", 0, "y")], (r, v) => v.Add(r.Member).Add(r.Seq).Add(r.Type).Add(r.At).Add(r.Data));
         var refused = await Assert.ThrowsAsync<Microsoft.Data.Sqlite.SqliteException>(insert);
         Assert.Contains("UNIQUE", refused.Message, StringComparison.Ordinal);
@@ -109,7 +111,7 @@ public sealed class StoreWritesTests : IDisposable
         await using var c = await database.OpenAsync();
         await using (var tx = await c.BeginTransactionAsync())
         {
-            var insert = () => RowInsert.ExecuteAsync(c, tx, "INSERT INTO signals (member_id, seq, type, at, data) VALUES (@Member, @Seq, @Type, @At, @Data)",
+            var insert = () => RowInsert.ExecuteAsync(c, tx, "INSERT INTO notes (member_id, seq, type, at, data) VALUES (@Member, @Seq, @Type, @At, @Data)",
                 ["Member", "Seq", "Type", "At", "Data"], [new Row(1, 1, "a", 0, "x")], (r, v) =>
                 {
                     for (var i = 0; i < count; i++)
@@ -121,7 +123,7 @@ public sealed class StoreWritesTests : IDisposable
             Assert.Contains("5", refused.Message, StringComparison.Ordinal);
         }
 
-        Assert.Equal(0, await c.ExecuteScalarAsync<long>("SELECT count(*) FROM signals"));
+        Assert.Equal(0, await c.ExecuteScalarAsync<long>("SELECT count(*) FROM notes"));
     }
 
     [Theory]

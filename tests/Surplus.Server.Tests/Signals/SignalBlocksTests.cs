@@ -1,0 +1,101 @@
+using System.Text.Json;
+using Dapper;
+using Surplus.Server.Engine;
+using Surplus.Server.Signals;
+using Surplus.Server.Storage;
+using Surplus.Server.Tests.Infrastructure;
+
+namespace Surplus.Server.Tests.Signals;
+
+/// <summary>
+/// Signals stored a block per run of a member's numbers: packed in the order they were numbered,
+/// written as the store writer writes them, and read back from any number with their payloads,
+/// on a real SQLite file and a real PostgreSQL server.
+/// </summary>
+public sealed class SignalBlocksTests
+{
+    private const string Trade = """{"id":7,"market":"compute","price":"1.5"}""";
+
+    [Fact]
+    public void Pack_OneBlockPerRunOfAMembersConsecutiveNumbers_InTheOrderTheRunsBegan()
+    {
+        var blocks = SignalBlocks.Pack(
+        [
+            new(1, 1, "order.rested", 10, """{"order":1}"""),
+            new(2, 1, "trade", 11, "", Contract: 3),
+            new(1, 2, "trade", 11, "", Contract: 3),
+            new(1, 3, "contract.matched", 11, """{"contract":3}"""),
+            new(2, 2, "contract.matched", 11, "", SameAs: new SignalId(1, 3)),
+            new(1, 5, "order.filled", 12, """{"order":2}"""),
+        ]);
+
+        Assert.Equal([(1L, 1L, 3L), (2, 1, 2), (1, 5, 5)], blocks.Select(b => (b.Member, b.FirstSeq, b.LastSeq)));
+        Assert.Equal(
+            """[{"seq":1,"type":"order.rested","at":10,"data":{"order":1}},{"seq":2,"type":"trade","at":11,"contract":3},{"seq":3,"type":"contract.matched","at":11,"data":{"contract":3}}]""",
+            blocks[0].Signals);
+        Assert.Equal("""[{"seq":1,"type":"trade","at":11,"contract":3},{"seq":2,"type":"contract.matched","at":11,"same":[1,3]}]""", blocks[1].Signals);
+        Assert.Empty(SignalBlocks.Pack([]));
+    }
+
+    [Theory]
+    [InlineData(Store.Sqlite)]
+    [InlineData(Store.Postgres)]
+    public async Task ReadAfter_FromAnyNumber_GivesTheSignalsInOrderWithTheirPayloads(Store store)
+    {
+        var folder = Directory.CreateTempSubdirectory("surplus-blocks-").FullName;
+        try
+        {
+            using var database = Database.Open(store == Store.Postgres ? PostgresServer.NewDatabase() : null, folder, durable: true);
+            SchemaMigrator.Migrate(database);
+            var log = new SignalLog();
+            log.Add(1, "order.rested", 10, """{"order":1}""");
+            log.AddTrade(1, 2, 11, 3);
+            log.AddBoth(1, 2, "contract.matched", 11, """{"contract":3}""");
+            var firstBatch = log.TakePending();
+            log.Add(1, "order.filled", 12, """{"order":2}""");
+            log.Add(2, "deposit", 13, """{"amount":5}""");
+            var secondBatch = log.TakePending();
+            Assert.Empty(log.TakePending());
+
+            await using (var c = await database.OpenAsync())
+            {
+                await c.ExecuteAsync(
+                    """
+                    INSERT INTO contracts (id, market, trade_id, need_id, offer_id, buyer_id, seller_id, status, trade, history, collateral, created_at, updated_at)
+                    VALUES (3, 'compute', 7, 11, 12, 1, 2, 'matched', @Trade, '[]', 0, 0, 0)
+                    """, new { Trade });
+                foreach (var batch in new[] { firstBatch, secondBatch })
+                {
+                    await using var tx = await c.BeginTransactionAsync();
+                    await Exchange.WriteLedgerAndSignalsAsync(c, tx, [], [], batch);
+                    await tx.CommitAsync();
+                }
+
+                Assert.Equal(4, await c.ExecuteScalarAsync<long>("SELECT count(*) FROM signal_blocks"));
+                Assert.Equal([(1L, 4L), (2, 3)], (await SignalBlocks.LastNumbersAsync(c)).OrderBy(m => m.Member));
+
+                var buyer = new (long, string, long, string)[]
+                {
+                    (1, "order.rested", 10, """{"order":1}"""), (2, "trade", 11, Trade), (3, "contract.matched", 11, """{"contract":3}"""),
+                    (4, "order.filled", 12, """{"order":2}"""),
+                };
+                var seller = new (long, string, long, string)[] { (1, "trade", 11, Trade), (2, "contract.matched", 11, """{"contract":3}"""), (3, "deposit", 13, """{"amount":5}""") };
+                Assert.Equal(buyer, await ReadAsync(c, 1, 0, 100));
+                Assert.Equal(seller, await ReadAsync(c, 2, 0, 100));
+                Assert.Equal(buyer[2..4], await ReadAsync(c, 1, 2, 100));
+                Assert.Equal(buyer[1..3], await ReadAsync(c, 1, 1, 2));
+                Assert.Equal(seller[1..2], await ReadAsync(c, 2, 1, 1));
+                Assert.Empty(await ReadAsync(c, 1, 4, 100));
+                Assert.Empty(await ReadAsync(c, 9, 0, 100));
+            }
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    private static async Task<(long, string, long, string)[]> ReadAsync(System.Data.Common.DbConnection c, long member, long after, int limit) =>
+        [.. (await SignalBlocks.ReadAfterAsync(c, member, after, limit)).Select(s => (s.Seq, s.Type, s.At, s.Data))];
+}
