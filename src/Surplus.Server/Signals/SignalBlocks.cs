@@ -28,6 +28,13 @@ public readonly record struct StoredSignal(long Seq, string Type, long At, strin
 /// </summary>
 public static class SignalBlocks
 {
+    /// <summary>
+    /// The most characters of payload a block takes before the next block begins: a buyer's batch of
+    /// a hundred needs has about 100,000, and a string that long is a large object to the collector,
+    /// which only a full collection frees.
+    /// </summary>
+    internal const int MaxChars = 24_000;
+
     /// <summary>Packs signals, in the order they were numbered, into one block per run of a member's consecutive numbers.</summary>
     public static IReadOnlyList<SignalBlock> Pack(IReadOnlyList<PendingSignal> signals)
     {
@@ -37,18 +44,18 @@ public static class SignalBlocks
             return [];
         }
 
-        var runs = new Dictionary<long, List<PendingSignal>>();
+        var runs = new Dictionary<long, (List<PendingSignal> Signals, int Chars)>();
         var order = new List<List<PendingSignal>>();
         foreach (var signal in signals)
         {
-            if (!runs.TryGetValue(signal.Member, out var run) || run[^1].Seq + 1 != signal.Seq)
+            if (!runs.TryGetValue(signal.Member, out var run) || run.Signals[^1].Seq + 1 != signal.Seq || run.Chars >= MaxChars)
             {
-                run = [];
-                runs[signal.Member] = run;
-                order.Add(run);
+                run = ([], 0);
+                order.Add(run.Signals);
             }
 
-            run.Add(signal);
+            run.Signals.Add(signal);
+            runs[signal.Member] = (run.Signals, run.Chars + signal.Data.Length);
         }
 
         var buffer = new ArrayBufferWriter<byte>(1024);
