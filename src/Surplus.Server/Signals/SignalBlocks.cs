@@ -29,11 +29,14 @@ public readonly record struct StoredSignal(long Seq, string Type, long At, strin
 public static class SignalBlocks
 {
     /// <summary>
-    /// The most characters of payload a block takes before the next block begins: a buyer's batch of
+    /// The most characters a block takes before the next block begins: a buyer's batch of
     /// a hundred needs has about 100,000, and a string that long is a large object to the collector,
     /// which only a full collection frees.
     /// </summary>
     internal const int MaxChars = 24_000;
+
+    /// <summary>What an entry takes besides its payload, at most: its number, type, instant and reference.</summary>
+    private const int EntryChars = 120;
 
     /// <summary>Packs signals, in the order they were numbered, into one block per run of a member's consecutive numbers.</summary>
     public static IReadOnlyList<SignalBlock> Pack(IReadOnlyList<PendingSignal> signals)
@@ -55,7 +58,7 @@ public static class SignalBlocks
             }
 
             run.Signals.Add(signal);
-            runs[signal.Member] = (run.Signals, run.Chars + signal.Data.Length);
+            runs[signal.Member] = (run.Signals, run.Chars + signal.Data.Length + EntryChars);
         }
 
         var buffer = new ArrayBufferWriter<byte>(1024);

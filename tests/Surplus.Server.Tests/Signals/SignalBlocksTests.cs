@@ -37,21 +37,28 @@ public sealed class SignalBlocksTests
         Assert.Empty(SignalBlocks.Pack([]));
     }
 
-    [Fact]
-    public void Pack_ALongRun_IsSplitIntoBlocksOfBoundedLength_WithEverySignalOnceInOrder()
+    [Theory]
+    [InlineData(100, 1_000)]
+    [InlineData(2_000, 0)]
+    public void Pack_ALongRun_IsSplitIntoBlocksOfBoundedLength_WithEverySignalOnceInOrder(int count, int payloadLength)
     {
-        var payload = $$"""{"order":"{{new string('x', 1_000)}}"}""";
-        var signals = Enumerable.Range(1, 100).Select(seq => new PendingSignal(4, seq, "order.filled", seq, payload)).ToList();
+        // Long payloads, or many signals that only name their payload (a seller's trades).
+        var payload = $$"""{"order":"{{new string('x', payloadLength)}}"}""";
+        var signals = Enumerable.Range(1, count)
+            .Select(seq => payloadLength == 0
+                ? new PendingSignal(4, seq, "trade", 638_000_000_000_000_000 + seq, "", Contract: 1_000_000_000 + seq)
+                : new PendingSignal(4, seq, "order.filled", seq, payload))
+            .ToList();
 
         var blocks = SignalBlocks.Pack(signals);
 
-        Assert.True(blocks.Count > 1, "a run of 100,000 characters is more than one block");
+        Assert.True(blocks.Count > 1, "a run of 100,000 characters or more is more than one block");
         Assert.All(blocks, b => Assert.True(b.Signals.Length < 42_500, $"block {b.FirstSeq}-{b.LastSeq} has {b.Signals.Length} characters"));
         Assert.Equal(1, blocks[0].FirstSeq);
-        Assert.Equal(100, blocks[^1].LastSeq);
+        Assert.Equal(count, blocks[^1].LastSeq);
         Assert.All(blocks.Skip(1).Zip(blocks), p => Assert.Equal(p.Second.LastSeq + 1, p.First.FirstSeq));
         var numbers = blocks.SelectMany(b => JsonDocument.Parse(b.Signals).RootElement.EnumerateArray().Select(e => e.GetProperty("seq").GetInt64()));
-        Assert.Equal(Enumerable.Range(1, 100).Select(i => (long)i), numbers);
+        Assert.Equal(Enumerable.Range(1, count).Select(i => (long)i), numbers);
     }
 
     [Theory]
