@@ -110,6 +110,20 @@ public sealed class CapacityProfile
         return max;
     }
 
+    /// <summary>The first instant with spare capacity, or null when there is none.</summary>
+    public long? StartOfAvailability()
+    {
+        for (var i = 0; i < values.Count; i++)
+        {
+            if (values[i] > 0)
+            {
+                return starts[i];
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>The last instant with spare capacity ends here, or null when there is none.</summary>
     public long? EndOfAvailability()
     {

@@ -73,8 +73,7 @@ public sealed partial class MarketEngine
     {
         if (needIsResting)
         {
-            needBook.RemoveAt(IndexOf(needBook, need));
-            need.InBook = false;
+            TakeOutOfBook(need);
         }
 
         offer.Capacity.Subtract(need.Window.StartTicks, need.Window.EndTicks, rate);

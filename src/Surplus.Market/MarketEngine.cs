@@ -19,6 +19,12 @@ public sealed partial class MarketEngine
     // The same offers by the days they can sell in, so a need scans only those (docs/capacity.md).
     private readonly DayIndex<RestingOffer> offerDays = new(OfferOrder.Instance);
 
+    // The same needs by their window, each list in book order, so an offer meets only the needs
+    // whose window lies where it has spare; and the lists an offer is meeting, with its place in each.
+    private readonly Dictionary<(long Start, long End), List<RestingNeed>> needWindows = [];
+    private readonly List<(List<RestingNeed> Needs, int At)> meeting = [];
+    private readonly PriorityQueue<int, RestingNeed> meetingOrder = new(NeedOrder.Instance);
+
     // Pending expiries by (instant, sequence): deterministic order, stale entries skipped.
     private readonly PriorityQueue<OrderKey, (long Ticks, long Sequence)> expiries = new();
     private readonly List<(RestingOffer Offer, long Rate)> plan = [];
@@ -571,16 +577,15 @@ public sealed partial class MarketEngine
     /// </summary>
     private void MatchIncoming(RestingOffer offer, List<MarketEvent> events, bool returning = false, bool negotiate = true)
     {
-        for (var i = 0; i < needBook.Count;)
+        // The needs it may fill come from the window index, merged in book order: every other need
+        // wants an instant where the offer has nothing spare, which a scan of the book would pass by.
+        // So the fills are a scan's, and the negotiation starts, as a scan's would, at the first
+        // need of the book that bids below the ask.
+        MeetNeedsWithin(offer.Capacity.StartOfAvailability(), offer.Capacity.EndOfAvailability());
+        while (meetingOrder.TryDequeue(out var k, out var need))
         {
-            var need = needBook[i];
             if (need.Bid < offer.Ask)
             {
-                if (negotiate)
-                {
-                    NegotiateWithBestBid(offer, i, events);
-                }
-
                 break;
             }
 
@@ -590,7 +595,7 @@ public sealed partial class MarketEngine
             var fill = spare > 0 && IsEligible(offer, need) ? FillFor(need, need.Remaining, spare) : 0;
             if (fill == 0 || (need.Spec.Fill.Kind == FillKind.AllOrNone && fill < need.Remaining))
             {
-                i++;
+                NextInWindow(k, passed: true);
                 continue;
             }
 
@@ -602,17 +607,80 @@ public sealed partial class MarketEngine
             {
                 RemoveNeed(need);
                 events.Add(new OrderFilled(OrderKey.Of(need.Spec.Id), need.Buyer, Now));
+                NextInWindow(k, passed: false);
             }
             else
             {
-                i++;
+                NextInWindow(k, passed: true);
             }
 
             if (offer.Capacity.MaxSpare() == 0)
             {
-                break;
+                meetingOrder.Clear();
+                meeting.Clear();
+                return;
             }
         }
+
+        meetingOrder.Clear();
+        meeting.Clear();
+        var below = FirstBidBelow(offer.Ask);
+        if (negotiate && below < needBook.Count)
+        {
+            NegotiateWithBestBid(offer, below, events);
+        }
+    }
+
+    /// <summary>Lines up the window lists of the needs whose whole window lies in <c>[start, end)</c>, each by its first need.</summary>
+    private void MeetNeedsWithin(long? start, long? end)
+    {
+        meeting.Clear();
+        meetingOrder.Clear();
+        if (start is not { } from || end is not { } to)
+        {
+            return;
+        }
+
+        foreach (var (window, list) in needWindows)
+        {
+            if (window.Start >= from && window.End <= to)
+            {
+                meetingOrder.Enqueue(meeting.Count, list[0]);
+                meeting.Add((list, 0));
+            }
+        }
+    }
+
+    /// <summary>Moves past the need a window list led with (<paramref name="passed"/>), or to the need that took its place when it left the book.</summary>
+    private void NextInWindow(int k, bool passed)
+    {
+        var (list, at) = meeting[k];
+        at += passed ? 1 : 0;
+        meeting[k] = (list, at);
+        if (at < list.Count)
+        {
+            meetingOrder.Enqueue(k, list[at]);
+        }
+    }
+
+    /// <summary>The place in the book of the first need that bids below <paramref name="ask"/>; the book's length when none does.</summary>
+    private int FirstBidBelow(Price ask)
+    {
+        int lo = 0, hi = needBook.Count;
+        while (lo < hi)
+        {
+            var mid = (lo + hi) >>> 1;
+            if (needBook[mid].Bid < ask)
+            {
+                hi = mid;
+            }
+            else
+            {
+                lo = mid + 1;
+            }
+        }
+
+        return lo;
     }
 
     /// <summary>Step 342 less capacity: other member, attributes meet the constraints, each side's preferred list admits the other.</summary>
@@ -889,6 +957,15 @@ public sealed partial class MarketEngine
 
         needBook.Insert(lo, need);
         need.InBook = true;
+        var window = (need.Window.StartTicks, need.Window.EndTicks);
+        if (!needWindows.TryGetValue(window, out var list))
+        {
+            list = [];
+            needWindows.Add(window, list);
+        }
+
+        var at = list.BinarySearch(need, NeedOrder.Instance);
+        list.Insert(at < 0 ? ~at : at, need);
         expiries.Enqueue(OrderKey.Of(need.Spec.Id), (need.ExpiryTicks, need.Sequence));
     }
 
@@ -904,8 +981,21 @@ public sealed partial class MarketEngine
         needs.Remove(need.Id);
         if (need.InBook)
         {
-            needBook.RemoveAt(IndexOf(needBook, need));
-            need.InBook = false;
+            TakeOutOfBook(need);
+        }
+    }
+
+    /// <summary>Takes a need out of the book and its window's list; it stays an order (filled, cancelled or negotiating is the caller's business).</summary>
+    private void TakeOutOfBook(RestingNeed need)
+    {
+        needBook.RemoveAt(IndexOf(needBook, need));
+        need.InBook = false;
+        var window = (need.Window.StartTicks, need.Window.EndTicks);
+        var list = needWindows[window];
+        list.RemoveAt(list.BinarySearch(need, NeedOrder.Instance));
+        if (list.Count == 0)
+        {
+            needWindows.Remove(window);
         }
     }
 
@@ -960,6 +1050,20 @@ public sealed partial class MarketEngine
     }
 
     /// <summary>The offer book's order: ask ascending, then time of entry.</summary>
+    /// <summary>The need book's order: bid descending, then time.</summary>
+    private sealed class NeedOrder : IComparer<RestingNeed>
+    {
+        public static readonly NeedOrder Instance = new();
+
+        public int Compare(RestingNeed? x, RestingNeed? y)
+        {
+            ArgumentNullException.ThrowIfNull(x);
+            ArgumentNullException.ThrowIfNull(y);
+            var byBid = y.Bid.CompareTo(x.Bid);
+            return byBid != 0 ? byBid : x.Sequence.CompareTo(y.Sequence);
+        }
+    }
+
     private sealed class OfferOrder : IComparer<RestingOffer>
     {
         public static readonly OfferOrder Instance = new();

@@ -19,6 +19,7 @@ public sealed class CapacityProfileTests
         Assert.Equal(0, profile.MinSpare(0, 100));
         Assert.Equal(0, profile.MaxSpare());
         Assert.Null(profile.EndOfAvailability());
+        Assert.Null(profile.StartOfAvailability());
     }
 
     [Fact]
@@ -34,6 +35,20 @@ public sealed class CapacityProfileTests
         Assert.Equal(5, profile.SpareAt(19));
         Assert.Equal(0, profile.SpareAt(20));
         Assert.Equal(20, profile.EndOfAvailability());
+        Assert.Equal(10, profile.StartOfAvailability());
+    }
+
+    [Fact]
+    public void StartOfAvailability_SoldOutAtFirst_IsTheFirstInstantWithSpareLeft()
+    {
+        var profile = Profile((10, 5), (20, 8), (30, 0));
+
+        profile.Subtract(10, 20, 5);
+
+        Assert.Equal(20, profile.StartOfAvailability());
+        Assert.Equal(30, profile.EndOfAvailability());
+        profile.Subtract(20, 30, 8);
+        Assert.Null(profile.StartOfAvailability());
     }
 
     [Theory]
