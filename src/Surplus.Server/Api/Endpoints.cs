@@ -467,16 +467,16 @@ internal static class Endpoints
             var transfers = (await c.QueryAsync<(long Id, long At, string Debit, string Credit, long Amount, string Kind, string? Reference)>(
                 """
                 SELECT id, at, debit, credit, amount, kind, reference FROM transfers
-                WHERE (debit IN (@available, @held) OR credit IN (@available, @held)) AND id <= @through
+                WHERE member_id = @member AND id <= @through AND (debit IN (@available, @held) OR credit IN (@available, @held))
                 ORDER BY id DESC LIMIT @limit
                 """,
-                new { available, held, through = from.Transfer, limit = size + 1 }, snapshot)).ToList();
+                new { member, available, held, through = from.Transfer, limit = size + 1 }, snapshot)).ToList();
 
             // Running balances: start from today's balance and walk back through the page (newest first).
             var balance = new Dictionary<string, long>
             {
-                [available] = await Balance(c, snapshot, available) - await LaterSum(c, snapshot, available, transfers),
-                [held] = await Balance(c, snapshot, held) - await LaterSum(c, snapshot, held, transfers),
+                [available] = await Balance(c, snapshot, available) - await LaterSum(c, snapshot, member, available, transfers),
+                [held] = await Balance(c, snapshot, held) - await LaterSum(c, snapshot, member, held, transfers),
             };
             var lines = new List<(StatementPosition At, LedgerEntryDto Entry)>();
             foreach (var t in transfers)
@@ -507,7 +507,7 @@ internal static class Endpoints
     private static async Task<long> Balance(System.Data.Common.DbConnection c, System.Data.Common.DbTransaction tx, string account) =>
         await c.ExecuteScalarAsync<long?>("SELECT balance FROM accounts WHERE account = @account", new { account }, tx) ?? 0;
 
-    private static async Task<long> LaterSum(System.Data.Common.DbConnection c, System.Data.Common.DbTransaction tx, string account, List<(long Id, long At, string Debit, string Credit, long Amount, string Kind, string? Reference)> page)
+    private static async Task<long> LaterSum(System.Data.Common.DbConnection c, System.Data.Common.DbTransaction tx, long member, string account, List<(long Id, long At, string Debit, string Credit, long Amount, string Kind, string? Reference)> page)
     {
         if (page.Count == 0)
         {
@@ -515,8 +515,8 @@ internal static class Endpoints
         }
 
         return await c.ExecuteScalarAsync<long>(
-            "SELECT COALESCE(SUM(CASE WHEN credit = @account THEN amount ELSE -amount END), 0) FROM transfers WHERE (credit = @account OR debit = @account) AND id > @newest",
-            new { account, newest = page[0].Id }, tx);
+            "SELECT COALESCE(SUM(CASE WHEN credit = @account THEN amount ELSE -amount END), 0) FROM transfers WHERE member_id = @member AND id > @newest AND (credit = @account OR debit = @account)",
+            new { member, account, newest = page[0].Id }, tx);
     }
 }
 

@@ -286,8 +286,8 @@ internal sealed class Exchange : IDisposable
         DbConnection c, DbTransaction tx, IReadOnlyList<Transfer> transfers, IReadOnlyList<KeyValuePair<string, long>> balances, IReadOnlyList<SignalBlock> signals)
     {
         await RowInsert.ExecuteAsync(c, tx,
-            "INSERT INTO transfers (id, at, debit, credit, amount, kind, reference) VALUES (@Id, @At, @Debit, @Credit, @Amount, @Kind, @Reference)",
-            TransferParameters, transfers, (t, v) => v.Add(t.Id).Add(t.AtTicks).Add(t.Debit).Add(t.Credit).Add(t.Amount).Add(t.Kind).Add(t.Reference));
+            "INSERT INTO transfers (id, at, debit, credit, amount, kind, reference, member_id) VALUES (@Id, @At, @Debit, @Credit, @Amount, @Kind, @Reference, @Member)",
+            TransferParameters, transfers, (t, v) => v.Add(t.Id).Add(t.AtTicks).Add(t.Debit).Add(t.Credit).Add(t.Amount).Add(t.Kind).Add(t.Reference).Add(t.Member));
         await RowInsert.ExecuteAsync(c, tx,
             """
             INSERT INTO accounts (account, member_id, balance) VALUES (@Account, @Member, @Balance)
@@ -299,7 +299,7 @@ internal sealed class Exchange : IDisposable
             SignalParameters, signals, (s, v) => v.Add(s.Member).Add(s.LastSeq).Add(s.FirstSeq).Add(s.Signals));
     }
 
-    private static readonly string[] TransferParameters = ["Id", "At", "Debit", "Credit", "Amount", "Kind", "Reference"];
+    private static readonly string[] TransferParameters = ["Id", "At", "Debit", "Credit", "Amount", "Kind", "Reference", "Member"];
     private static readonly string[] AccountParameters = ["Account", "Member", "Balance"];
     private static readonly string[] SignalParameters = ["Member", "Last", "First", "Signals"];
 

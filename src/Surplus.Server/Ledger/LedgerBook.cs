@@ -1,7 +1,11 @@
 namespace Surplus.Server.Ledger;
 
 /// <summary>One immutable double-entry transfer: <c>Amount</c> minor units from <c>Debit</c> to <c>Credit</c>.</summary>
-public sealed record Transfer(long Id, long AtTicks, string Debit, string Credit, long Amount, string Kind, string? Reference);
+public sealed record Transfer(long Id, long AtTicks, string Debit, string Credit, long Amount, string Kind, string? Reference)
+{
+    /// <summary>The member whose account is on either side, if any: its statement lists the transfer.</summary>
+    public long? Member { get; } = Accounts.MemberOf(Debit) ?? Accounts.MemberOf(Credit);
+}
 
 /// <summary>Names of ledger accounts.</summary>
 public static class Accounts
@@ -77,6 +81,11 @@ public sealed class LedgerBook
         if (amount == 0)
         {
             return true;
+        }
+
+        if (Accounts.MemberOf(debit) is { } payer && Accounts.MemberOf(credit) is { } payee && payer != payee)
+        {
+            throw new InvalidOperationException($"money goes from one member to another through escrow, not from {debit} to {credit}");
         }
 
         lock (sync)

@@ -132,6 +132,10 @@ public sealed class StoreWritesTests : IDisposable
     [InlineData("SELECT id FROM contracts WHERE failover_state = 'pending' ORDER BY id", "ix_contracts_failover")]
     [InlineData("SELECT at, price, rate, window_start, window_end, amount FROM trades WHERE market = 'compute' AND at >= 5 AND at < 9 ORDER BY at, id", "ix_trades_market_at")]
     [InlineData("SELECT rate, window_start, window_end, amount FROM trades WHERE market = 'compute' AND at >= 5", "ix_trades_market_at")]
+    [InlineData("SELECT id, at, debit, credit, amount, kind, reference FROM transfers WHERE member_id = 3 AND id <= 99 AND (debit IN ('member:3:available', 'member:3:held') OR credit IN ('member:3:available', 'member:3:held')) ORDER BY id DESC LIMIT 51", "ix_transfers_member")]
+    [InlineData("SELECT COALESCE(SUM(CASE WHEN credit = 'member:3:held' THEN amount ELSE -amount END), 0) FROM transfers WHERE member_id = 3 AND id > 7 AND (credit = 'member:3:held' OR debit = 'member:3:held')", "ix_transfers_member")]
+    [InlineData("SELECT COALESCE(SUM(amount), 0) FROM transfers WHERE debit = 'external'", "ix_transfers_deposits")]
+    [InlineData("SELECT COALESCE(SUM(amount), 0) FROM transfers WHERE credit = 'external'", "ix_transfers_withdrawals")]
     public async Task Schema_QueriesTheExchangeRuns_UseTheirIndexes(string query, string index)
     {
         // The open-order and failover indexes hold only the rows these queries ask for, and the
