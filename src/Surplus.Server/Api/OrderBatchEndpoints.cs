@@ -47,7 +47,7 @@ internal static class OrderBatchEndpoints
             var answers = new Task<WorkResult>[orders.Count];
             for (var i = 0; i < orders.Count; i++)
             {
-                var itemKey = key.Length == 0 ? null : new IdempotencyKey(member, $"{key}#{i}", ItemHash(body.Value.Hash, i));
+                var itemKey = key.Length == 0 ? null : new IdempotencyKey(member, $"{key}#{i}", ItemHash(body.Value.Hash, i), key, i);
                 var work = orders[i] switch
                 {
                     { Offer: { } offer, Need: null } => Endpoints.PrepareOffer(exchange, offer, member, preferred, itemKey),

@@ -119,6 +119,7 @@ internal sealed class Exchange : IDisposable
         nextNeedId = await c.ExecuteScalarAsync<long>("SELECT COALESCE(MAX(id), 0) FROM needs");
         nextNegotiationId = await c.ExecuteScalarAsync<long>("SELECT COALESCE(MAX(id), 0) FROM negotiations");
         nextMemberId = await c.ExecuteScalarAsync<long>("SELECT COALESCE(MAX(id), 0) FROM members");
+        BatchAnswersInRows = await c.ExecuteScalarAsync<string?>($"SELECT value FROM settings WHERE key = '{IdempotencyBatchesMigration.RowsSetting}'") is not null;
         await LoadLedgerAndSignalsAsync(c);
         await Contracts.LoadAsync(c);
         foreach (var m in await c.QueryAsync<(long Id, string ApiKeyHash, bool Suspended, string Preferred)>("SELECT id, api_key_hash, suspended, preferred FROM members"))
@@ -239,6 +240,13 @@ internal sealed class Exchange : IDisposable
             return membersByKeyHash.GetValueOrDefault(Hash(key));
         }
     }
+
+    /// <summary>
+    /// True when the store kept answers to orders of request batches a row per order, under the
+    /// batch's key and the order's index, before it kept them by batch (migration 11): those are
+    /// looked up there too.
+    /// </summary>
+    public bool BatchAnswersInRows { get; private set; }
 
     public bool IsAdminKey(string key) => CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(Hash(key)), Encoding.ASCII.GetBytes(adminKeyHash));
 

@@ -1,4 +1,5 @@
 using System.Data.Common;
+using Dapper;
 using Surplus.Contracts;
 using Surplus.Server.Api;
 
@@ -6,13 +7,19 @@ namespace Surplus.Server.Engine;
 
 /// <summary>
 /// Finds the stored answers of earlier requests by their idempotency keys, within one batch's
-/// transaction: one prepared statement for the whole batch, its parameters set per key. Not thread-safe.
+/// transaction: one prepared statement for the whole batch, its parameters set per key. An order of
+/// a request batch is looked up among the rows of its batch (<see cref="IdempotencyBatches"/>), and,
+/// in a store that kept such answers a row per order before (<paramref name="batchAnswersInRows"/>),
+/// then under its own key. Not thread-safe.
 /// </summary>
-internal sealed class IdempotencyLookup(DbConnection connection, DbTransaction? transaction) : IAsyncDisposable
+internal sealed class IdempotencyLookup(DbConnection connection, DbTransaction? transaction, bool batchAnswersInRows = false) : IAsyncDisposable
 {
     private DbCommand? command;
     private DbParameter? member;
     private DbParameter? key;
+
+    // A batch's stored rows never change, so each is read once for all of its orders.
+    private readonly Dictionary<(long Member, string Batch, int First), Dictionary<int, (string Hash, int Status, string Response)>> rows = [];
 
     /// <summary>
     /// The first answer given under <paramref name="request"/>'s key; a 422 when that key came with
@@ -21,6 +28,20 @@ internal sealed class IdempotencyLookup(DbConnection connection, DbTransaction? 
     public async Task<WorkResult?> FindAsync(IdempotencyKey request)
     {
         ArgumentNullException.ThrowIfNull(request);
+        if (request.Batch is { } batch)
+        {
+            var kept = await FindInBatchAsync(request.Member, batch, request.Index);
+            if (kept is { } k)
+            {
+                return k.Hash == request.RequestHash ? IdempotentAnswer.Replay(k.Status, k.Response) : IdempotentAnswer.Reused(request);
+            }
+
+            if (!batchAnswersInRows)
+            {
+                return null;
+            }
+        }
+
         if (command is null)
         {
             command = connection.CreateCommand();
@@ -45,6 +66,31 @@ internal sealed class IdempotencyLookup(DbConnection connection, DbTransaction? 
         return reader.GetString(0) == request.RequestHash
             ? IdempotentAnswer.Replay(reader.GetInt32(1), reader.GetString(2))
             : IdempotentAnswer.Reused(request);
+    }
+
+    /// <summary>The answer kept for one order of a request batch: among the rows whose indexes span it (several when the batch went to several markets).</summary>
+    private async Task<(string Hash, int Status, string Response)?> FindInBatchAsync(long member, string batch, int index)
+    {
+        var firsts = await connection.QueryAsync<int>(
+            "SELECT first_index FROM idempotency_batches WHERE member_id = @member AND batch_key = @batch AND first_index <= @index AND last_index >= @index",
+            new { member, batch, index }, transaction);
+        foreach (var first in firsts)
+        {
+            if (!rows.TryGetValue((member, batch, first), out var items))
+            {
+                items = IdempotencyBatches.Read(await connection.QuerySingleAsync<string>(
+                    "SELECT items FROM idempotency_batches WHERE member_id = @member AND batch_key = @batch AND first_index = @first",
+                    new { member, batch, first }, transaction));
+                rows[(member, batch, first)] = items;
+            }
+
+            if (items.TryGetValue(index, out var found))
+            {
+                return found;
+            }
+        }
+
+        return null;
     }
 
     /// <inheritdoc />

@@ -16,8 +16,11 @@ internal sealed record WorkResult(int Status, object? Body, ApiError? Error)
     public static WorkResult Fail(ApiError error) => new(error.Status, null, error);
 }
 
-/// <summary>An idempotency key, with the hash of the request it came with.</summary>
-internal sealed record IdempotencyKey(long Member, string Key, string RequestHash);
+/// <summary>
+/// An idempotency key, with the hash of the request it came with; for an order of a request batch,
+/// also the batch's own key and the order's index in it (<see cref="Key"/> is then the two together).
+/// </summary>
+internal sealed record IdempotencyKey(long Member, string Key, string RequestHash, string? Batch = null, int Index = 0);
 
 /// <summary>One piece of work for a market's engine loop.</summary>
 internal abstract class Work
@@ -255,7 +258,7 @@ internal sealed partial class MarketHost
                     if (earlier is null)
                     {
                         connection ??= await exchange.Database.OpenAsync();
-                        earlierAnswers ??= new IdempotencyLookup(connection, null);
+                        earlierAnswers ??= new IdempotencyLookup(connection, null, exchange.BatchAnswersInRows);
                         earlier = await earlierAnswers.FindAsync(key);
                     }
 
@@ -749,6 +752,7 @@ internal sealed partial class MarketHost
     private static readonly string[] TradeParameters =
         ["Market", "Id", "NeedId", "OfferId", "BuyerId", "SellerId", "Rate", "Start", "End", "Price", "Amount", "Fee", "Aggressor", "At"];
     private static readonly string[] IdempotencyParameters = ["Member", "Key", "Hash", "Status", "Response", "At"];
+    private static readonly string[] IdempotencyBlockParameters = ["Member", "Batch", "First", "Last", "Items", "At"];
 
     private static async Task WriteAsync(DbConnection c, DbTransaction tx, StoredBatch b)
     {
@@ -786,7 +790,14 @@ internal sealed partial class MarketHost
         await RowInsert.ExecuteAsync(c, tx,
             "INSERT INTO idempotency (member_id, key, request_hash, status, response, created_at) VALUES (@Member, @Key, @Hash, @Status, @Response, @At)",
             IdempotencyParameters, b.Idempotency,
-            (i, v) => v.Add(i.Key.Member).Add(i.Key.Key).Add(i.Key.RequestHash).Add(i.Result.Status).Add(i.Result.Body is StoredJson json ? json.Json : Json.Write(i.Result.Body)).Add(b.AtTicks));
+            (i, v) => v.Add(i.Key.Member).Add(i.Key.Key).Add(i.Key.RequestHash).Add(i.Result.Status).Add(IdempotencyBatches.Response(i.Result)).Add(b.AtTicks));
+        await RowInsert.ExecuteAsync(c, tx,
+            """
+            INSERT INTO idempotency_batches (member_id, batch_key, first_index, last_index, items, created_at)
+            VALUES (@Member, @Batch, @First, @Last, @Items, @At)
+            """,
+            IdempotencyBlockParameters, b.IdempotencyBlocks,
+            (i, v) => v.Add(i.Member).Add(i.Batch).Add(i.FirstIndex).Add(i.LastIndex).Add(i.Items).Add(b.AtTicks));
 
         await c.ExecuteAsync(
             """
@@ -813,7 +824,7 @@ internal sealed partial class MarketHost
         long AtTicks, List<OfferWrite> Offers, List<NeedWrite> Needs, List<Trade> Trades, List<ContractRow> Contracts,
         List<object> Negotiations, bool? Halted, MarketDefinition? Definition,
         IReadOnlyList<Ledger.Transfer> Transfers, IReadOnlyList<KeyValuePair<string, long>> Balances, IReadOnlyList<Signals.SignalBlock> Signals,
-        List<(IdempotencyKey Key, WorkResult Result)> Idempotency, EngineStateRow Engine);
+        List<(IdempotencyKey Key, WorkResult Result)> Idempotency, IReadOnlyList<IdempotencyBlock> IdempotencyBlocks, EngineStateRow Engine);
 
     /// <summary>Everything one batch changes, to be written in its transaction.</summary>
     private sealed partial class BatchEffects(long atTicks)
@@ -855,7 +866,8 @@ internal sealed partial class MarketHost
                 [.. Offers.Values.Select(r => new OfferWrite(r, r.SpecJson, Json.Write(r.State), r.Status, r.UpdatedAt))],
                 [.. Needs.Values.Select(r => new NeedWrite(r, r.SpecJson, Json.Write(r.State), r.Status, r.Held, r.UpdatedAt))],
                 Trades, Contracts, FrozenNegotiations(), Halted, Definition,
-                transfers, balances, host.exchange.Signals.TakePending(), Idempotency,
+                transfers, balances, host.exchange.Signals.TakePending(),
+                [.. Idempotency.Where(i => i.Key.Batch is null)], IdempotencyBatches.Pack(Idempotency),
                 new EngineStateRow(host.Definition.Id, host.engine.Clock.UtcTicks, host.engine.NextSequence, host.engine.NextTradeId));
         }
     }
