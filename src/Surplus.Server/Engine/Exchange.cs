@@ -304,7 +304,7 @@ internal sealed class Exchange : IDisposable
             AccountParameters, balances, (b, v) => v.Add(b.Key).Add(Accounts.MemberOf(b.Key)).Add(b.Value));
         await RowInsert.ExecuteAsync(c, tx,
             "INSERT INTO signal_blocks (member_id, last_seq, first_seq, signals) VALUES (@Member, @Last, @First, @Signals)",
-            SignalParameters, signals, (s, v) => v.Add(s.Member).Add(s.LastSeq).Add(s.FirstSeq).Add(s.Signals));
+            SignalParameters, signals, (s, v) => v.Add(s.Member).Add(s.LastSeq).Add(s.FirstSeq).AddUtf8(s.Signals));
     }
 
     private static readonly string[] TransferParameters = ["Id", "At", "Debit", "Credit", "Amount", "Kind", "Reference", "Member"];

@@ -1,11 +1,10 @@
 using System.Buffers;
-using System.Text;
 using System.Text.Json;
 
 namespace Surplus.Server.Engine;
 
 /// <summary>Some of one request batch's kept answers, as stored: one row of <c>idempotency_batches</c>.</summary>
-internal sealed record IdempotencyBlock(long Member, string Batch, int FirstIndex, int LastIndex, string Items);
+internal sealed record IdempotencyBlock(long Member, string Batch, int FirstIndex, int LastIndex, byte[] Items);
 
 /// <summary>
 /// How the answers to the orders of <c>POST /v1/orders/batch</c> are kept for retries. Each order is
@@ -74,7 +73,7 @@ internal static class IdempotencyBatches
             writer.WriteEndArray();
             writer.Flush();
             blocks.Add(new IdempotencyBlock(
-                run[0].Key.Member, run[0].Key.Batch!, run.Min(i => i.Key.Index), run.Max(i => i.Key.Index), Encoding.UTF8.GetString(buffer.WrittenSpan)));
+                run[0].Key.Member, run[0].Key.Batch!, run.Min(i => i.Key.Index), run.Max(i => i.Key.Index), buffer.WrittenSpan.ToArray()));
         }
 
         return blocks;

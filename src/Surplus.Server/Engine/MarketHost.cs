@@ -797,7 +797,7 @@ internal sealed partial class MarketHost
             VALUES (@Member, @Batch, @First, @Last, @Items, @At)
             """,
             IdempotencyBlockParameters, b.IdempotencyBlocks,
-            (i, v) => v.Add(i.Member).Add(i.Batch).Add(i.FirstIndex).Add(i.LastIndex).Add(i.Items).Add(b.AtTicks));
+            (i, v) => v.Add(i.Member).Add(i.Batch).Add(i.FirstIndex).Add(i.LastIndex).AddUtf8(i.Items).Add(b.AtTicks));
 
         await c.ExecuteAsync(
             """

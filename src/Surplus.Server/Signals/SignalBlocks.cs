@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Data.Common;
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using Dapper;
 
@@ -9,9 +8,9 @@ namespace Surplus.Server.Signals;
 
 /// <summary>
 /// A run of one member's signals with consecutive numbers, stored as one row: the run's first and
-/// last numbers and its signals as a JSON array (<see cref="SignalBlocks"/> gives the form).
+/// last numbers and its signals as a JSON array, in UTF-8 (<see cref="SignalBlocks"/> gives the form).
 /// </summary>
-public sealed record SignalBlock(long Member, long FirstSeq, long LastSeq, string Signals);
+public sealed record SignalBlock(long Member, long FirstSeq, long LastSeq, byte[] Signals);
 
 /// <summary>A signal as a reader gets it: number, type, instant (UTC ticks) and JSON payload.</summary>
 public readonly record struct StoredSignal(long Seq, string Type, long At, string Data);
@@ -97,7 +96,7 @@ public static class SignalBlocks
 
             writer.WriteEndArray();
             writer.Flush();
-            blocks.Add(new SignalBlock(run[0].Member, run[0].Seq, run[^1].Seq, Encoding.UTF8.GetString(buffer.WrittenSpan)));
+            blocks.Add(new SignalBlock(run[0].Member, run[0].Seq, run[^1].Seq, buffer.WrittenSpan.ToArray()));
         }
 
         return blocks;

@@ -94,7 +94,7 @@ internal static class RowInsert
                     var needed = 0;
                     for (var i = 0; i < positions.Length; i++)
                     {
-                        needed += rowValues.Text(i) is { } s ? Encoding.UTF8.GetMaxByteCount(s.Length) : 0;
+                        needed += rowValues.Text(i) is { } s ? Encoding.UTF8.GetMaxByteCount(s.Length) : rowValues.Utf8(i) is { } u ? u.Length : 0;
                     }
 
                     if (needed > text.Length)
@@ -118,6 +118,12 @@ internal static class RowInsert
                                 var length = Encoding.UTF8.GetBytes(rowValues.Text(i), text.AsSpan(used));
                                 code = Native.BindText(handle, positions[i], Marshal.UnsafeAddrOfPinnedArrayElement(text, used), length, Native.Static);
                                 used += length;
+                                break;
+                            case RowValues.Kind.Utf8:
+                                var utf8 = rowValues.Utf8(i)!;
+                                utf8.CopyTo(text.AsSpan(used));
+                                code = Native.BindText(handle, positions[i], Marshal.UnsafeAddrOfPinnedArrayElement(text, used), utf8.Length, Native.Static);
+                                used += utf8.Length;
                                 break;
                             default:
                                 code = Native.BindNull(handle, positions[i]);
@@ -229,6 +235,7 @@ internal sealed class RowValues
     private readonly long[] numbers;
     private readonly double[] reals;
     private readonly string?[] texts;
+    private readonly byte[]?[] utf8Texts;
 
     public RowValues(int capacity)
     {
@@ -236,6 +243,7 @@ internal sealed class RowValues
         numbers = new long[capacity];
         reals = new double[capacity];
         texts = new string?[capacity];
+        utf8Texts = new byte[]?[capacity];
     }
 
     /// <summary>What a value is: SQL's NULL, an integer, a floating-point number or a text.</summary>
@@ -245,6 +253,9 @@ internal sealed class RowValues
         Number,
         Real,
         Text,
+
+        /// <summary>A text already encoded as UTF-8 (a packed block's JSON), bound as it is.</summary>
+        Utf8,
     }
 
     /// <summary>The values added so far.</summary>
@@ -285,6 +296,14 @@ internal sealed class RowValues
         return this;
     }
 
+    /// <summary>A text given as its UTF-8 bytes.</summary>
+    public RowValues AddUtf8(byte[] value)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        utf8Texts[Next(Kind.Utf8)] = value;
+        return this;
+    }
+
     public RowValues AddNull()
     {
         Next(Kind.Null);
@@ -299,18 +318,22 @@ internal sealed class RowValues
 
     internal string? Text(int index) => kinds[index] == Kind.Text ? texts[index] : null;
 
+    internal byte[]? Utf8(int index) => kinds[index] == Kind.Utf8 ? utf8Texts[index] : null;
+
     /// <summary>The value as an object, for a provider's parameter.</summary>
     internal object? Boxed(int index) => kinds[index] switch
     {
         Kind.Number => numbers[index],
         Kind.Real => reals[index],
         Kind.Text => texts[index],
+        Kind.Utf8 => Encoding.UTF8.GetString(utf8Texts[index]!),
         _ => null,
     };
 
     internal void Clear()
     {
         Array.Clear(texts);
+        Array.Clear(utf8Texts);
         Count = 0;
     }
 

@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json;
 using Dapper;
 using Surplus.Server.Engine;
@@ -32,8 +33,8 @@ public sealed class SignalBlocksTests
         Assert.Equal([(1L, 1L, 3L), (2, 1, 2), (1, 5, 5)], blocks.Select(b => (b.Member, b.FirstSeq, b.LastSeq)));
         Assert.Equal(
             """[{"seq":1,"type":"order.rested","at":10,"data":{"order":1}},{"seq":2,"type":"trade","at":11,"contract":3},{"seq":3,"type":"contract.matched","at":11,"data":{"contract":3}}]""",
-            blocks[0].Signals);
-        Assert.Equal("""[{"seq":1,"type":"trade","at":11,"contract":3},{"seq":2,"type":"contract.matched","at":11,"same":[1,3]}]""", blocks[1].Signals);
+            Encoding.UTF8.GetString(blocks[0].Signals));
+        Assert.Equal("""[{"seq":1,"type":"trade","at":11,"contract":3},{"seq":2,"type":"contract.matched","at":11,"same":[1,3]}]""", Encoding.UTF8.GetString(blocks[1].Signals));
         Assert.Empty(SignalBlocks.Pack([]));
     }
 
@@ -53,7 +54,7 @@ public sealed class SignalBlocksTests
         var blocks = SignalBlocks.Pack(signals);
 
         Assert.True(blocks.Count > 1, "a run of 100,000 characters or more is more than one block");
-        Assert.All(blocks, b => Assert.True(b.Signals.Length < 42_500, $"block {b.FirstSeq}-{b.LastSeq} has {b.Signals.Length} characters"));
+        Assert.All(blocks, b => Assert.True(b.Signals.Length < 40_000, $"block {b.FirstSeq}-{b.LastSeq} has {b.Signals.Length} bytes"));
         Assert.Equal(1, blocks[0].FirstSeq);
         Assert.Equal(count, blocks[^1].LastSeq);
         Assert.All(blocks.Skip(1).Zip(blocks), p => Assert.Equal(p.Second.LastSeq + 1, p.First.FirstSeq));

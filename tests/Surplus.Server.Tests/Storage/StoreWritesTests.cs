@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Text;
 using Dapper;
 using Surplus.Server.Storage;
 
@@ -72,6 +73,25 @@ public sealed class StoreWritesTests : IDisposable
         {
             Assert.Equal((rows[i].Member, rows[i].Seq, rows[i].Type, rows[i].At, rows[i].Data), stored[i]);
         }
+    }
+
+    [Fact]
+    public async Task ExecuteAsync_TextsGivenAsUtf8_AmongOthers_ReadBackExactly()
+    {
+        // A UTF-8 text shares the row's buffer with the texts encoded beside it, and rows reuse it.
+        var rows = Enumerable.Range(0, 40).Select(i => new Row(i % 3, i, $"type-é-{i}", i, string.Concat(Enumerable.Repeat("€中x\"", i * 300)))).ToList();
+        await using (var c = await database.OpenAsync())
+        {
+            await using var tx = await c.BeginTransactionAsync();
+            await RowInsert.ExecuteAsync(c, tx, "INSERT INTO notes (member_id, seq, type, at, data) VALUES (@Member, @Seq, @Type, @At, @Data)",
+                ["Member", "Seq", "Type", "At", "Data"], rows, (r, v) => v.Add(r.Member).Add(r.Seq).Add(r.Type).Add(r.At).AddUtf8(Encoding.UTF8.GetBytes(r.Data)));
+            await tx.CommitAsync();
+        }
+
+        await using var read = await database.OpenAsync();
+        var stored = (await read.QueryAsync<(long Member, long Seq, string Type, long At, string Data)>(
+            "SELECT member_id, seq, type, at, data FROM notes ORDER BY seq")).ToList();
+        Assert.Equal(rows.Select(r => (r.Member, r.Seq, r.Type, r.At, r.Data)), stored);
     }
 
     [Fact]
