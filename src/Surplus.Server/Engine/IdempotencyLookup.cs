@@ -17,6 +17,7 @@ internal sealed class IdempotencyLookup(DbConnection connection, DbTransaction? 
     private DbCommand? command;
     private DbParameter? member;
     private DbParameter? key;
+    private DbCommand? batchCommand;
 
     // A batch's stored rows never change, so each is read once for all of its orders.
     private readonly Dictionary<(long Member, string Batch, int First), Dictionary<int, (string Hash, int Status, string Response)>> rows = [];
@@ -71,9 +72,32 @@ internal sealed class IdempotencyLookup(DbConnection connection, DbTransaction? 
     /// <summary>The answer kept for one order of a request batch: among the rows whose indexes span it (several when the batch went to several markets).</summary>
     private async Task<(string Hash, int Status, string Response)?> FindInBatchAsync(long member, string batch, int index)
     {
-        var firsts = await connection.QueryAsync<int>(
-            "SELECT first_index FROM idempotency_batches WHERE member_id = @member AND batch_key = @batch AND first_index <= @index AND last_index >= @index",
-            new { member, batch, index }, transaction);
+        if (batchCommand is null)
+        {
+            batchCommand = connection.CreateCommand();
+            batchCommand.Transaction = transaction;
+            batchCommand.CommandText =
+                "SELECT first_index FROM idempotency_batches WHERE member_id = @member AND batch_key = @batch AND first_index <= @index AND last_index >= @index";
+            foreach (var name in new[] { "@member", "@batch", "@index" })
+            {
+                var parameter = batchCommand.CreateParameter();
+                parameter.ParameterName = name;
+                batchCommand.Parameters.Add(parameter);
+            }
+        }
+
+        batchCommand.Parameters[0].Value = member;
+        batchCommand.Parameters[1].Value = batch;
+        batchCommand.Parameters[2].Value = index;
+        var firsts = new List<int>();
+        await using (var reader = await batchCommand.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                firsts.Add(reader.GetInt32(0));
+            }
+        }
+
         foreach (var first in firsts)
         {
             if (!rows.TryGetValue((member, batch, first), out var items))
@@ -94,7 +118,18 @@ internal sealed class IdempotencyLookup(DbConnection connection, DbTransaction? 
     }
 
     /// <inheritdoc />
-    public ValueTask DisposeAsync() => command?.DisposeAsync() ?? ValueTask.CompletedTask;
+    public async ValueTask DisposeAsync()
+    {
+        if (command is not null)
+        {
+            await command.DisposeAsync();
+        }
+
+        if (batchCommand is not null)
+        {
+            await batchCommand.DisposeAsync();
+        }
+    }
 }
 
 /// <summary>
