@@ -1,5 +1,5 @@
-using System.Buffers;
 using System.Text.Json;
+using Surplus.Server.Storage;
 
 namespace Surplus.Server.Engine;
 
@@ -11,69 +11,36 @@ internal sealed record IdempotencyBlock(long Member, string Batch, int FirstInde
 /// still answered and replayed on its own (by the batch's key and its index), but the answers that
 /// one engine batch gives to one request batch are stored as one row, keyed by member, batch key and
 /// first index, their items a JSON array of <c>{"index","hash","status","response"}</c>: a row per
-/// order was as many rows and key entries as orders. A long run is split so that no row's text is a
-/// large object to the collector.
+/// order was as many rows and key entries as orders. A long run is split (<see cref="PackedRows"/>).
 /// </summary>
 internal static class IdempotencyBatches
 {
-    /// <summary>The most characters a row takes before the next row begins.</summary>
-    internal const int MaxChars = 24_000;
-
-    /// <summary>What an item takes besides its answer, at most: its index, status and request hash.</summary>
-    private const int ItemChars = 120;
-
     /// <summary>Packs the kept answers of batch orders (keys with a batch), in the order given, by member and batch.</summary>
     public static IReadOnlyList<IdempotencyBlock> Pack(IReadOnlyList<(IdempotencyKey Key, WorkResult Result)> kept)
     {
         ArgumentNullException.ThrowIfNull(kept);
-        var runs = new Dictionary<(long Member, string Batch), (List<(IdempotencyKey Key, string Response, int Status)> Items, int Chars)>();
-        var order = new List<List<(IdempotencyKey Key, string Response, int Status)>>();
-        foreach (var (key, result) in kept)
-        {
-            if (key.Batch is not { } batch)
-            {
-                continue;
-            }
-
-            var response = Response(result);
-            if (!runs.TryGetValue((key.Member, batch), out var run) || run.Chars >= MaxChars)
-            {
-                run = ([], 0);
-                order.Add(run.Items);
-            }
-
-            run.Items.Add((key, response, result.Status));
-            runs[(key.Member, batch)] = (run.Items, run.Chars + response.Length + ItemChars);
-        }
-
-        if (order.Count == 0)
+        var answers = kept.Where(k => k.Key.Batch is not null).Select(k => (k.Key, Response: Response(k.Result), k.Result.Status)).ToList();
+        if (answers.Count == 0)
         {
             return [];
         }
 
-        var buffer = new ArrayBufferWriter<byte>(4096);
-        using var writer = new Utf8JsonWriter(buffer);
-        var blocks = new List<IdempotencyBlock>(order.Count);
-        foreach (var run in order)
+        var runs = PackedRows.Runs(answers, a => (a.Key.Member, a.Key.Batch!), a => a.Response.Length, (_, _) => true);
+        var arrays = PackedRows.Arrays<(IdempotencyKey Key, string Response, int Status)>(runs, static (writer, a) =>
         {
-            buffer.ResetWrittenCount();
-            writer.Reset(buffer);
-            writer.WriteStartArray();
-            foreach (var (key, response, status) in run)
-            {
-                writer.WriteStartObject();
-                writer.WriteNumber("index", key.Index);
-                writer.WriteString("hash", key.RequestHash);
-                writer.WriteNumber("status", status);
-                writer.WritePropertyName("response");
-                writer.WriteRawValue(response, skipInputValidation: true);
-                writer.WriteEndObject();
-            }
-
-            writer.WriteEndArray();
-            writer.Flush();
-            blocks.Add(new IdempotencyBlock(
-                run[0].Key.Member, run[0].Key.Batch!, run.Min(i => i.Key.Index), run.Max(i => i.Key.Index), buffer.WrittenSpan.ToArray()));
+            writer.WriteStartObject();
+            writer.WriteNumber("index", a.Key.Index);
+            writer.WriteString("hash", a.Key.RequestHash);
+            writer.WriteNumber("status", a.Status);
+            writer.WritePropertyName("response");
+            writer.WriteRawValue(a.Response, skipInputValidation: true);
+            writer.WriteEndObject();
+        });
+        var blocks = new List<IdempotencyBlock>(runs.Count);
+        for (var i = 0; i < runs.Count; i++)
+        {
+            var run = runs[i];
+            blocks.Add(new IdempotencyBlock(run[0].Key.Member, run[0].Key.Batch!, run.Min(a => a.Key.Index), run.Max(a => a.Key.Index), arrays[i]));
         }
 
         return blocks;

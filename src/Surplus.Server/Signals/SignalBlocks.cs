@@ -1,8 +1,8 @@
-using System.Buffers;
 using System.Data.Common;
 using System.Globalization;
 using System.Text.Json;
 using Dapper;
+using Surplus.Server.Storage;
 
 namespace Surplus.Server.Signals;
 
@@ -23,20 +23,11 @@ public readonly record struct StoredSignal(long Seq, string Type, long At, strin
 /// the payload itself; <c>"contract"</c>, the id of the contract whose trade is the payload (a
 /// <c>trade</c> signal carries the trade exactly as its contract keeps it); or <c>"same"</c>,
 /// <c>[member, seq]</c> of another member's signal whose payload this one shares (a contract's step
-/// is told to both parties in the same words). Each payload is stored once.
+/// is told to both parties in the same words). Each payload is stored once. A long run is split
+/// (<see cref="PackedRows"/>).
 /// </summary>
 public static class SignalBlocks
 {
-    /// <summary>
-    /// The most characters a block takes before the next block begins: a buyer's batch of
-    /// a hundred needs has about 100,000, and a string that long is a large object to the collector,
-    /// which only a full collection frees.
-    /// </summary>
-    internal const int MaxChars = 24_000;
-
-    /// <summary>What an entry takes besides its payload, at most: its number, type, instant and reference.</summary>
-    private const int EntryChars = 120;
-
     /// <summary>Packs signals, in the order they were numbered, into one block per run of a member's consecutive numbers.</summary>
     public static IReadOnlyList<SignalBlock> Pack(IReadOnlyList<PendingSignal> signals)
     {
@@ -46,57 +37,36 @@ public static class SignalBlocks
             return [];
         }
 
-        var runs = new Dictionary<long, (List<PendingSignal> Signals, int Chars)>();
-        var order = new List<List<PendingSignal>>();
-        foreach (var signal in signals)
+        var runs = PackedRows.Runs(signals, s => s.Member, s => s.Data.Length, (last, next) => last.Seq + 1 == next.Seq);
+        var arrays = PackedRows.Arrays<PendingSignal>(runs, static (writer, s) =>
         {
-            if (!runs.TryGetValue(signal.Member, out var run) || run.Signals[^1].Seq + 1 != signal.Seq || run.Chars >= MaxChars)
+            writer.WriteStartObject();
+            writer.WriteNumber("seq", s.Seq);
+            writer.WriteString("type", s.Type);
+            writer.WriteNumber("at", s.AtTicks);
+            if (s.Contract is { } contract)
             {
-                run = ([], 0);
-                order.Add(run.Signals);
+                writer.WriteNumber("contract", contract);
+            }
+            else if (s.SameAs is { } same)
+            {
+                writer.WriteStartArray("same");
+                writer.WriteNumberValue(same.Member);
+                writer.WriteNumberValue(same.Seq);
+                writer.WriteEndArray();
+            }
+            else
+            {
+                writer.WritePropertyName("data");
+                writer.WriteRawValue(s.Data, skipInputValidation: true);
             }
 
-            run.Signals.Add(signal);
-            runs[signal.Member] = (run.Signals, run.Chars + signal.Data.Length + EntryChars);
-        }
-
-        var buffer = new ArrayBufferWriter<byte>(1024);
-        using var writer = new Utf8JsonWriter(buffer);
-        var blocks = new List<SignalBlock>(order.Count);
-        foreach (var run in order)
+            writer.WriteEndObject();
+        });
+        var blocks = new List<SignalBlock>(runs.Count);
+        for (var i = 0; i < runs.Count; i++)
         {
-            buffer.ResetWrittenCount();
-            writer.Reset(buffer);
-            writer.WriteStartArray();
-            foreach (var s in run)
-            {
-                writer.WriteStartObject();
-                writer.WriteNumber("seq", s.Seq);
-                writer.WriteString("type", s.Type);
-                writer.WriteNumber("at", s.AtTicks);
-                if (s.Contract is { } contract)
-                {
-                    writer.WriteNumber("contract", contract);
-                }
-                else if (s.SameAs is { } same)
-                {
-                    writer.WriteStartArray("same");
-                    writer.WriteNumberValue(same.Member);
-                    writer.WriteNumberValue(same.Seq);
-                    writer.WriteEndArray();
-                }
-                else
-                {
-                    writer.WritePropertyName("data");
-                    writer.WriteRawValue(s.Data, skipInputValidation: true);
-                }
-
-                writer.WriteEndObject();
-            }
-
-            writer.WriteEndArray();
-            writer.Flush();
-            blocks.Add(new SignalBlock(run[0].Member, run[0].Seq, run[^1].Seq, buffer.WrittenSpan.ToArray()));
+            blocks.Add(new SignalBlock(runs[i][0].Member, runs[i][0].Seq, runs[i][^1].Seq, arrays[i]));
         }
 
         return blocks;

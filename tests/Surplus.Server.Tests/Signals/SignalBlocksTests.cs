@@ -67,57 +67,48 @@ public sealed class SignalBlocksTests
     [InlineData(Store.Postgres)]
     public async Task ReadAfter_FromAnyNumber_GivesTheSignalsInOrderWithTheirPayloads(Store store)
     {
-        var folder = Directory.CreateTempSubdirectory("surplus-blocks-").FullName;
-        try
-        {
-            using var database = Database.Open(store == Store.Postgres ? PostgresServer.NewDatabase() : null, folder, durable: true);
-            SchemaMigrator.Migrate(database);
-            var log = new SignalLog();
-            log.Add(1, "order.rested", 10, """{"order":1}""");
-            log.AddTrade(1, 2, 11, 3);
-            log.AddBoth(1, 2, "contract.matched", 11, """{"contract":3}""");
-            var firstBatch = log.TakePending();
-            log.Add(1, "order.filled", 12, """{"order":2}""");
-            log.Add(2, "deposit", 13, """{"amount":5}""");
-            var secondBatch = log.TakePending();
-            Assert.Empty(log.TakePending());
+        using var scratch = new ScratchStore(store);
+        var database = scratch.Database;
+        var log = new SignalLog();
+        log.Add(1, "order.rested", 10, """{"order":1}""");
+        log.AddTrade(1, 2, 11, 3);
+        log.AddBoth(1, 2, "contract.matched", 11, """{"contract":3}""");
+        var firstBatch = log.TakePending();
+        log.Add(1, "order.filled", 12, """{"order":2}""");
+        log.Add(2, "deposit", 13, """{"amount":5}""");
+        var secondBatch = log.TakePending();
+        Assert.Empty(log.TakePending());
 
-            await using (var c = await database.OpenAsync())
+        await using (var c = await database.OpenAsync())
+        {
+            await c.ExecuteAsync(
+                """
+                INSERT INTO contracts (id, market, trade_id, need_id, offer_id, buyer_id, seller_id, status, trade, history, collateral, created_at, updated_at)
+                VALUES (3, 'compute', 7, 11, 12, 1, 2, 'matched', @Trade, '[]', 0, 0, 0)
+                """, new { Trade });
+            foreach (var batch in new[] { firstBatch, secondBatch })
             {
-                await c.ExecuteAsync(
-                    """
-                    INSERT INTO contracts (id, market, trade_id, need_id, offer_id, buyer_id, seller_id, status, trade, history, collateral, created_at, updated_at)
-                    VALUES (3, 'compute', 7, 11, 12, 1, 2, 'matched', @Trade, '[]', 0, 0, 0)
-                    """, new { Trade });
-                foreach (var batch in new[] { firstBatch, secondBatch })
-                {
-                    await using var tx = await c.BeginTransactionAsync();
-                    await Exchange.WriteLedgerAndSignalsAsync(c, tx, [], [], batch);
-                    await tx.CommitAsync();
-                }
-
-                Assert.Equal(4, await c.ExecuteScalarAsync<long>("SELECT count(*) FROM signal_blocks"));
-                Assert.Equal([(1L, 4L), (2, 3)], (await SignalBlocks.LastNumbersAsync(c)).OrderBy(m => m.Member));
-
-                var buyer = new (long, string, long, string)[]
-                {
-                    (1, "order.rested", 10, """{"order":1}"""), (2, "trade", 11, Trade), (3, "contract.matched", 11, """{"contract":3}"""),
-                    (4, "order.filled", 12, """{"order":2}"""),
-                };
-                var seller = new (long, string, long, string)[] { (1, "trade", 11, Trade), (2, "contract.matched", 11, """{"contract":3}"""), (3, "deposit", 13, """{"amount":5}""") };
-                Assert.Equal(buyer, await ReadAsync(c, 1, 0, 100));
-                Assert.Equal(seller, await ReadAsync(c, 2, 0, 100));
-                Assert.Equal(buyer[2..4], await ReadAsync(c, 1, 2, 100));
-                Assert.Equal(buyer[1..3], await ReadAsync(c, 1, 1, 2));
-                Assert.Equal(seller[1..2], await ReadAsync(c, 2, 1, 1));
-                Assert.Empty(await ReadAsync(c, 1, 4, 100));
-                Assert.Empty(await ReadAsync(c, 9, 0, 100));
+                await using var tx = await c.BeginTransactionAsync();
+                await Exchange.WriteLedgerAndSignalsAsync(c, tx, [], [], batch);
+                await tx.CommitAsync();
             }
-        }
-        finally
-        {
-            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-            Directory.Delete(folder, recursive: true);
+
+            Assert.Equal(4, await c.ExecuteScalarAsync<long>("SELECT count(*) FROM signal_blocks"));
+            Assert.Equal([(1L, 4L), (2, 3)], (await SignalBlocks.LastNumbersAsync(c)).OrderBy(m => m.Member));
+
+            var buyer = new (long, string, long, string)[]
+            {
+                (1, "order.rested", 10, """{"order":1}"""), (2, "trade", 11, Trade), (3, "contract.matched", 11, """{"contract":3}"""),
+                (4, "order.filled", 12, """{"order":2}"""),
+            };
+            var seller = new (long, string, long, string)[] { (1, "trade", 11, Trade), (2, "contract.matched", 11, """{"contract":3}"""), (3, "deposit", 13, """{"amount":5}""") };
+            Assert.Equal(buyer, await ReadAsync(c, 1, 0, 100));
+            Assert.Equal(seller, await ReadAsync(c, 2, 0, 100));
+            Assert.Equal(buyer[2..4], await ReadAsync(c, 1, 2, 100));
+            Assert.Equal(buyer[1..3], await ReadAsync(c, 1, 1, 2));
+            Assert.Equal(seller[1..2], await ReadAsync(c, 2, 1, 1));
+            Assert.Empty(await ReadAsync(c, 1, 4, 100));
+            Assert.Empty(await ReadAsync(c, 9, 0, 100));
         }
     }
 

@@ -20,57 +20,48 @@ public sealed class SignalReferencesMigrationTests
     [InlineData(Store.Postgres)]
     public async Task SignalsOfMigration8_ReadTheSameInBlocks_AndDownAgainEachRowHoldsItsPayload(Store store)
     {
-        var folder = Directory.CreateTempSubdirectory("surplus-migrate-").FullName;
-        try
+        using var scratch = new ScratchStore(store, 8);
+        var database = scratch.Database;
+        await using (var c = await database.OpenAsync())
         {
-            using var database = Database.Open(store == Store.Postgres ? PostgresServer.NewDatabase() : null, folder, durable: true);
-            SchemaMigrator.MigrateUp(database, 8);
-            await using (var c = await database.OpenAsync())
-            {
-                await c.ExecuteAsync(
-                    """
-                    INSERT INTO contracts (id, market, trade_id, need_id, offer_id, buyer_id, seller_id, status, trade, history, collateral, created_at, updated_at)
-                    VALUES (3, 'compute', 7, 11, 12, 1, 2, 'matched', @Trade, '[]', 0, 0, 0)
-                    """, new { Trade });
-                await c.ExecuteAsync(
-                    """
-                    INSERT INTO signals (member_id, seq, type, at, data, contract_id, same_member, same_seq) VALUES
-                      (1, 1, 'trade', 5, '', 3, NULL, NULL),
-                      (2, 1, 'trade', 5, '', 3, NULL, NULL),
-                      (1, 2, 'contract.matched', 5, @Matched, NULL, NULL, NULL),
-                      (2, 2, 'contract.matched', 5, '', NULL, 1, 2),
-                      (2, 3, 'order.filled', 6, '{"order":1}', NULL, NULL, NULL)
-                    """, new { Matched });
-            }
-
-            var expected = new[] { (1L, 1L, Trade), (1, 2, Matched), (2, 1, Trade), (2, 2, Matched), (2, 3, """{"order":1}""") };
-            SchemaMigrator.Migrate(database);
-            Assert.Equal(expected, await ReadAsync(database));
-            await using (var c = await database.OpenAsync())
-            {
-                Assert.Equal(5, await c.ExecuteScalarAsync<long>("SELECT count(*) FROM signal_blocks"));
-            }
-
-            SchemaMigrator.MigrateDown(database, 7);
-            await using (var c = await database.OpenAsync())
-            {
-                var rows = await c.QueryAsync<(long, long, string)>("SELECT member_id, seq, data FROM signals ORDER BY member_id, seq");
-                Assert.Equal(expected, rows);
-                var columns = store == Store.Postgres
-                    ? await c.QueryAsync<string>("SELECT column_name FROM information_schema.columns WHERE table_name = 'signals'")
-                    : await c.QueryAsync<string>("SELECT name FROM pragma_table_info('signals')");
-                Assert.DoesNotContain("contract_id", columns);
-                Assert.DoesNotContain("same_seq", columns);
-            }
-
-            SchemaMigrator.Migrate(database);
-            Assert.Equal(expected, await ReadAsync(database));
+            await c.ExecuteAsync(
+                """
+                INSERT INTO contracts (id, market, trade_id, need_id, offer_id, buyer_id, seller_id, status, trade, history, collateral, created_at, updated_at)
+                VALUES (3, 'compute', 7, 11, 12, 1, 2, 'matched', @Trade, '[]', 0, 0, 0)
+                """, new { Trade });
+            await c.ExecuteAsync(
+                """
+                INSERT INTO signals (member_id, seq, type, at, data, contract_id, same_member, same_seq) VALUES
+                  (1, 1, 'trade', 5, '', 3, NULL, NULL),
+                  (2, 1, 'trade', 5, '', 3, NULL, NULL),
+                  (1, 2, 'contract.matched', 5, @Matched, NULL, NULL, NULL),
+                  (2, 2, 'contract.matched', 5, '', NULL, 1, 2),
+                  (2, 3, 'order.filled', 6, '{"order":1}', NULL, NULL, NULL)
+                """, new { Matched });
         }
-        finally
+
+        var expected = new[] { (1L, 1L, Trade), (1, 2, Matched), (2, 1, Trade), (2, 2, Matched), (2, 3, """{"order":1}""") };
+        SchemaMigrator.Migrate(database);
+        Assert.Equal(expected, await ReadAsync(database));
+        await using (var c = await database.OpenAsync())
         {
-            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-            Directory.Delete(folder, recursive: true);
+            Assert.Equal(5, await c.ExecuteScalarAsync<long>("SELECT count(*) FROM signal_blocks"));
         }
+
+        SchemaMigrator.MigrateDown(database, 7);
+        await using (var c = await database.OpenAsync())
+        {
+            var rows = await c.QueryAsync<(long, long, string)>("SELECT member_id, seq, data FROM signals ORDER BY member_id, seq");
+            Assert.Equal(expected, rows);
+            var columns = store == Store.Postgres
+                ? await c.QueryAsync<string>("SELECT column_name FROM information_schema.columns WHERE table_name = 'signals'")
+                : await c.QueryAsync<string>("SELECT name FROM pragma_table_info('signals')");
+            Assert.DoesNotContain("contract_id", columns);
+            Assert.DoesNotContain("same_seq", columns);
+        }
+
+        SchemaMigrator.Migrate(database);
+        Assert.Equal(expected, await ReadAsync(database));
     }
 
     private static async Task<List<(long Member, long Seq, string Data)>> ReadAsync(Database database)

@@ -17,48 +17,39 @@ public sealed class TransfersByMemberMigrationTests
     [InlineData(Store.Postgres)]
     public async Task TransfersOfMigration9_GetTheirMember_AndDownAgainTheColumnGoes(Store store)
     {
-        var folder = Directory.CreateTempSubdirectory("surplus-migrate-").FullName;
-        try
+        using var scratch = new ScratchStore(store, 9);
+        var database = scratch.Database;
+        await using (var c = await database.OpenAsync())
         {
-            using var database = Database.Open(store == Store.Postgres ? PostgresServer.NewDatabase() : null, folder, durable: true);
-            SchemaMigrator.MigrateUp(database, 9);
-            await using (var c = await database.OpenAsync())
-            {
-                await c.ExecuteAsync(
-                    """
-                    INSERT INTO transfers (id, at, debit, credit, amount, kind, reference) VALUES
-                      (1, 0, 'external', 'member:12:available', 500, 'deposit', NULL),
-                      (2, 0, 'member:12:available', 'member:12:held', 300, 'hold', 'need:compute:1'),
-                      (3, 0, 'member:12:held', 'escrow:compute:1', 200, 'escrow', 'trade:compute:1'),
-                      (4, 0, 'escrow:compute:1', 'member:7:available', 190, 'settlement', 'contract:1'),
-                      (5, 0, 'escrow:compute:1', 'exchange:fees', 10, 'fee', 'contract:1')
-                    """);
-            }
-
-            SchemaMigrator.Migrate(database);
-            await using (var c = await database.OpenAsync())
-            {
-                var members = (await c.QueryAsync<(long Id, long? Member)>("SELECT id, member_id FROM transfers ORDER BY id")).ToList();
-                Assert.Equal([(1L, 12L), (2, 12), (3, 12), (4, 7), (5, null)], members.Select(m => (m.Id, m.Member)));
-            }
-
-            SchemaMigrator.MigrateDown(database, 9);
-            await using (var c = await database.OpenAsync())
-            {
-                var columns = store == Store.Postgres
-                    ? await c.QueryAsync<string>("SELECT column_name FROM information_schema.columns WHERE table_name = 'transfers'")
-                    : await c.QueryAsync<string>("SELECT name FROM pragma_table_info('transfers')");
-                Assert.DoesNotContain("member_id", columns);
-                Assert.Equal(5, await c.ExecuteScalarAsync<long>("SELECT count(*) FROM transfers"));
-            }
-
-            SchemaMigrator.Migrate(database);
+            await c.ExecuteAsync(
+                """
+                INSERT INTO transfers (id, at, debit, credit, amount, kind, reference) VALUES
+                  (1, 0, 'external', 'member:12:available', 500, 'deposit', NULL),
+                  (2, 0, 'member:12:available', 'member:12:held', 300, 'hold', 'need:compute:1'),
+                  (3, 0, 'member:12:held', 'escrow:compute:1', 200, 'escrow', 'trade:compute:1'),
+                  (4, 0, 'escrow:compute:1', 'member:7:available', 190, 'settlement', 'contract:1'),
+                  (5, 0, 'escrow:compute:1', 'exchange:fees', 10, 'fee', 'contract:1')
+                """);
         }
-        finally
+
+        SchemaMigrator.Migrate(database);
+        await using (var c = await database.OpenAsync())
         {
-            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-            Directory.Delete(folder, recursive: true);
+            var members = (await c.QueryAsync<(long Id, long? Member)>("SELECT id, member_id FROM transfers ORDER BY id")).ToList();
+            Assert.Equal([(1L, 12L), (2, 12), (3, 12), (4, 7), (5, null)], members.Select(m => (m.Id, m.Member)));
         }
+
+        SchemaMigrator.MigrateDown(database, 9);
+        await using (var c = await database.OpenAsync())
+        {
+            var columns = store == Store.Postgres
+                ? await c.QueryAsync<string>("SELECT column_name FROM information_schema.columns WHERE table_name = 'transfers'")
+                : await c.QueryAsync<string>("SELECT name FROM pragma_table_info('transfers')");
+            Assert.DoesNotContain("member_id", columns);
+            Assert.Equal(5, await c.ExecuteScalarAsync<long>("SELECT count(*) FROM transfers"));
+        }
+
+        SchemaMigrator.Migrate(database);
     }
 
     [Fact]
