@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using Surplus.Contracts;
 using Surplus.Server.Tests.Infrastructure;
@@ -86,11 +87,13 @@ public sealed class RateLimitTests(SlowExchanges exchanges) : IClassFixture<Slow
         var (_, busy, _) = await exchange.Join("busy");
         var (_, quiet, _) = await exchange.Join("quiet");
 
+        var sent = Stopwatch.StartNew();
         var responses = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => busy.GetAsync("/v1/account")));
+        var mostLetThrough = MostLetThrough(sent.Elapsed);
         var quietResponse = await quiet.GetAsync("/v1/account");
 
         var limited = responses.Where(r => r.StatusCode == HttpStatusCode.TooManyRequests).ToList();
-        Assert.InRange(limited.Count, 20 - 9, 20 - 1);
+        Assert.InRange(limited.Count, 20 - mostLetThrough, 20 - 1);
         Assert.All(responses.Where(r => r.StatusCode != HttpStatusCode.TooManyRequests), r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
         foreach (var response in limited)
         {
@@ -107,10 +110,20 @@ public sealed class RateLimitTests(SlowExchanges exchanges) : IClassFixture<Slow
     {
         var exchange = exchanges.For(Store.Sqlite);
 
-        var responses = await Task.WhenAll(Enumerable.Range(0, 20).Select(i => exchange.CreateClient($"sk_made_up_{i}").GetAsync("/v1/account")));
+        var clients = Enumerable.Range(0, 20).Select(i => exchange.CreateClient($"sk_made_up_{i}")).ToList();
+        var sent = Stopwatch.StartNew();
+        var responses = await Task.WhenAll(clients.Select(c => c.GetAsync("/v1/account")));
+        var mostLetThrough = MostLetThrough(sent.Elapsed);
 
         // Unknown keys are 401 while the caller's bucket lasts, then 429: a new key each time buys nothing.
         Assert.All(responses, r => Assert.Contains(r.StatusCode, new[] { HttpStatusCode.Unauthorized, HttpStatusCode.TooManyRequests }));
-        Assert.InRange(responses.Count(r => r.StatusCode == HttpStatusCode.TooManyRequests), 20 - 9, 20 - 1);
+        Assert.InRange(responses.Count(r => r.StatusCode == HttpStatusCode.TooManyRequests), 20 - mostLetThrough, 20 - 1);
     }
+
+    /// <summary>
+    /// The most requests a key's bucket lets through in <paramref name="elapsed"/>: its six tokens
+    /// (twice the three a second), and three more each time the second-long period turns, which it
+    /// may do once at once. On a busy machine twenty requests may take more than a second.
+    /// </summary>
+    private static int MostLetThrough(TimeSpan elapsed) => 6 + (3 * ((int)elapsed.TotalSeconds + 1));
 }
