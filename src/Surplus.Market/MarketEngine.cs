@@ -616,9 +616,8 @@ public sealed partial class MarketEngine
 
             if (offer.Capacity.MaxSpare() == 0)
             {
-                meetingOrder.Clear();
-                meeting.Clear();
-                return;
+                negotiate = false;
+                break;
             }
         }
 
@@ -940,22 +939,7 @@ public sealed partial class MarketEngine
 
     private void Insert(RestingNeed need)
     {
-        int lo = 0, hi = needBook.Count;
-        while (lo < hi)
-        {
-            var mid = (lo + hi) >>> 1;
-            var other = needBook[mid];
-            if (other.Bid > need.Bid || (other.Bid == need.Bid && other.Sequence < need.Sequence))
-            {
-                lo = mid + 1;
-            }
-            else
-            {
-                hi = mid;
-            }
-        }
-
-        needBook.Insert(lo, need);
+        InOrder(needBook, need);
         need.InBook = true;
         var window = (need.Window.StartTicks, need.Window.EndTicks);
         if (!needWindows.TryGetValue(window, out var list))
@@ -964,8 +948,7 @@ public sealed partial class MarketEngine
             needWindows.Add(window, list);
         }
 
-        var at = list.BinarySearch(need, NeedOrder.Instance);
-        list.Insert(at < 0 ? ~at : at, need);
+        InOrder(list, need);
         expiries.Enqueue(OrderKey.Of(need.Spec.Id), (need.ExpiryTicks, need.Sequence));
     }
 
@@ -985,6 +968,10 @@ public sealed partial class MarketEngine
         }
     }
 
+    /// <summary>Puts a need into a list kept in book order (sequences are unique, so it has one place).</summary>
+    private static void InOrder(List<RestingNeed> needsInOrder, RestingNeed need) =>
+        needsInOrder.Insert(~needsInOrder.BinarySearch(need, NeedOrder.Instance), need);
+
     /// <summary>Takes a need out of the book and its window's list; it stays an order (filled, cancelled or negotiating is the caller's business).</summary>
     private void TakeOutOfBook(RestingNeed need)
     {
@@ -992,7 +979,7 @@ public sealed partial class MarketEngine
         need.InBook = false;
         var window = (need.Window.StartTicks, need.Window.EndTicks);
         var list = needWindows[window];
-        list.RemoveAt(list.BinarySearch(need, NeedOrder.Instance));
+        list.RemoveAt(IndexOf(list, need));
         if (list.Count == 0)
         {
             needWindows.Remove(window);
@@ -1024,33 +1011,13 @@ public sealed partial class MarketEngine
         throw new InvalidOperationException($"offer {offer.Id} is not in the book");
     }
 
-    private static int IndexOf(List<RestingNeed> book, RestingNeed need)
+    private static int IndexOf(List<RestingNeed> needsInOrder, RestingNeed need)
     {
-        int lo = 0, hi = book.Count - 1;
-        while (lo <= hi)
-        {
-            var mid = (lo + hi) >>> 1;
-            var other = book[mid];
-            if (ReferenceEquals(other, need))
-            {
-                return mid;
-            }
-
-            if (other.Bid > need.Bid || (other.Bid == need.Bid && other.Sequence < need.Sequence))
-            {
-                lo = mid + 1;
-            }
-            else
-            {
-                hi = mid - 1;
-            }
-        }
-
-        throw new InvalidOperationException($"need {need.Id} is not in the book");
+        var at = needsInOrder.BinarySearch(need, NeedOrder.Instance);
+        return at >= 0 ? at : throw new InvalidOperationException($"need {need.Id} is not in the book");
     }
 
-    /// <summary>The offer book's order: ask ascending, then time of entry.</summary>
-    /// <summary>The need book's order: bid descending, then time.</summary>
+    /// <summary>The need book's order: bid descending, then time of entry.</summary>
     private sealed class NeedOrder : IComparer<RestingNeed>
     {
         public static readonly NeedOrder Instance = new();
@@ -1064,6 +1031,7 @@ public sealed partial class MarketEngine
         }
     }
 
+    /// <summary>The offer book's order: ask ascending, then time of entry.</summary>
     private sealed class OfferOrder : IComparer<RestingOffer>
     {
         public static readonly OfferOrder Instance = new();
