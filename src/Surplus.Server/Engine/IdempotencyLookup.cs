@@ -1,5 +1,4 @@
 using System.Data.Common;
-using Dapper;
 using Surplus.Contracts;
 using Surplus.Server.Api;
 
@@ -77,7 +76,7 @@ internal sealed class IdempotencyLookup(DbConnection connection, DbTransaction? 
             batchCommand = connection.CreateCommand();
             batchCommand.Transaction = transaction;
             batchCommand.CommandText =
-                "SELECT first_index FROM idempotency_batches WHERE member_id = @member AND batch_key = @batch AND first_index <= @index AND last_index >= @index";
+                "SELECT first_index, items FROM idempotency_batches WHERE member_id = @member AND batch_key = @batch AND first_index <= @index AND last_index >= @index";
             foreach (var name in new[] { "@member", "@batch", "@index" })
             {
                 var parameter = batchCommand.CreateParameter();
@@ -89,23 +88,14 @@ internal sealed class IdempotencyLookup(DbConnection connection, DbTransaction? 
         batchCommand.Parameters[0].Value = member;
         batchCommand.Parameters[1].Value = batch;
         batchCommand.Parameters[2].Value = index;
-        var firsts = new List<int>();
-        await using (var reader = await batchCommand.ExecuteReaderAsync())
+        await using var reader = await batchCommand.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
         {
-            while (await reader.ReadAsync())
+            var row = (member, batch, reader.GetInt32(0));
+            if (!rows.TryGetValue(row, out var items))
             {
-                firsts.Add(reader.GetInt32(0));
-            }
-        }
-
-        foreach (var first in firsts)
-        {
-            if (!rows.TryGetValue((member, batch, first), out var items))
-            {
-                items = IdempotencyBatches.Read(await connection.QuerySingleAsync<string>(
-                    "SELECT items FROM idempotency_batches WHERE member_id = @member AND batch_key = @batch AND first_index = @first",
-                    new { member, batch, first }, transaction));
-                rows[(member, batch, first)] = items;
+                items = IdempotencyBatches.Read(reader.GetString(1));
+                rows[row] = items;
             }
 
             if (items.TryGetValue(index, out var found))

@@ -88,18 +88,11 @@ public static class SignalBlocks
         foreach (var row in rows)
         {
             using var block = JsonDocument.Parse(row);
-            foreach (var element in block.RootElement.EnumerateArray())
+            read.AddRange(block.RootElement.EnumerateArray()
+                .Where(element => element.GetProperty("seq").GetInt64() > after).Take(limit - read.Count).Select(Entry));
+            if (read.Count == limit)
             {
-                if (read.Count == limit)
-                {
-                    break;
-                }
-
-                var seq = element.GetProperty("seq").GetInt64();
-                if (seq > after)
-                {
-                    read.Add(Entry(element));
-                }
+                break;
             }
         }
 
