@@ -107,7 +107,7 @@ internal static class OrderBatchEndpoints
                 json.WritePropertyName(orders[i].Offer is null ? "need" : "offer");
                 if (result.Body is StoredJson stored)
                 {
-                    json.WriteRawValue(stored.Json, skipInputValidation: true);
+                    json.WriteRawValue(stored.Utf8, skipInputValidation: true);
                 }
                 else
                 {

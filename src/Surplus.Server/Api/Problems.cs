@@ -41,7 +41,7 @@ internal static partial class Problems
 
         if (result.Body is StoredJson stored)
         {
-            return Results.Content(stored.Json, "application/json", System.Text.Encoding.UTF8, result.Status);
+            return new Utf8Json(stored.Utf8, result.Status);
         }
 
         return Results.Json(result.Body, Json.Options, statusCode: result.Status);
@@ -218,4 +218,21 @@ internal static partial class Problems
         "createmarket" => "market",
         var other => other,
     };
+
+    /// <summary>A JSON body already in UTF-8, sent as it is with its status.</summary>
+    private sealed class Utf8Json(byte[] body, int status) : IResult, IStatusCodeHttpResult, IContentTypeHttpResult
+    {
+        public int? StatusCode => status;
+
+        public string ContentType => "application/json; charset=utf-8";
+
+        public Task ExecuteAsync(HttpContext httpContext)
+        {
+            ArgumentNullException.ThrowIfNull(httpContext);
+            httpContext.Response.StatusCode = status;
+            httpContext.Response.ContentType = ContentType;
+            httpContext.Response.ContentLength = body.Length;
+            return httpContext.Response.Body.WriteAsync(body).AsTask();
+        }
+    }
 }

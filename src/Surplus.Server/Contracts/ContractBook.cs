@@ -498,7 +498,7 @@ internal sealed class ContractBook(Exchange exchange)
         var placed = result.Body switch
         {
             NeedResultDto dto => dto,
-            StoredJson stored => Json.Read<NeedResultDto>(stored.Json),
+            StoredJson stored => Json.Read<NeedResultDto>(stored.Utf8),
             _ => throw new InvalidOperationException("placing a need answered without the need"),
         };
         return new Placement(new FailoverDto("placed", placed.Need.Id, null), request, placed.Trades.Count);
@@ -531,6 +531,6 @@ internal static class Idempotency
         var kept = IdempotentAnswer.Kept(answer);
         await c.ExecuteAsync(
             "INSERT INTO idempotency (member_id, key, request_hash, status, response, created_at) VALUES (@Member, @Key, @RequestHash, @status, @response, @at)",
-            new { key.Member, key.Key, key.RequestHash, status = kept.Status, response = ((StoredJson)kept.Body!).Json, at = atTicks }, tx);
+            new { key.Member, key.Key, key.RequestHash, status = kept.Status, response = System.Text.Encoding.UTF8.GetString(((StoredJson)kept.Body!).Utf8), at = atTicks }, tx);
     }
 }

@@ -26,7 +26,7 @@ internal static class IdempotencyBatches
         }
 
         var runs = PackedRows.Runs(answers, a => (a.Key.Member, a.Key.Batch!), a => a.Response.Length, (_, _) => true);
-        var arrays = PackedRows.Arrays<(IdempotencyKey Key, string Response, int Status)>(runs, static (writer, a) =>
+        var arrays = PackedRows.Arrays<(IdempotencyKey Key, byte[] Response, int Status)>(runs, static (writer, a) =>
         {
             writer.WriteStartObject();
             writer.WriteNumber("index", a.Key.Index);
@@ -61,10 +61,10 @@ internal static class IdempotencyBatches
         return answers;
     }
 
-    /// <summary>The answer's JSON text, as it is sent and stored.</summary>
-    public static string Response(WorkResult result)
+    /// <summary>The answer's JSON in UTF-8, as it is sent and stored.</summary>
+    public static byte[] Response(WorkResult result)
     {
         ArgumentNullException.ThrowIfNull(result);
-        return result.Body is StoredJson json ? json.Json : Json.Write(result.Body);
+        return result.Body is StoredJson json ? json.Utf8 : Json.WriteUtf8(result.Body);
     }
 }

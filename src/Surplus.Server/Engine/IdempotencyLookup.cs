@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Text;
 using Surplus.Contracts;
 using Surplus.Server.Api;
 
@@ -145,7 +146,7 @@ internal static class IdempotentAnswer
     public static WorkResult Kept(WorkResult result)
     {
         ArgumentNullException.ThrowIfNull(result);
-        var body = result.Error is { } e ? Json.Write(new ProblemDto(ApiError.TypeOf(e.Code), e.Title, e.Status, e.Detail)) : Json.Write(result.Body);
+        var body = result.Error is { } e ? Json.WriteUtf8(new ProblemDto(ApiError.TypeOf(e.Code), e.Title, e.Status, e.Detail)) : Json.WriteUtf8(result.Body);
         return result with { Body = new StoredJson(body, Replayed: false) };
     }
 
@@ -155,12 +156,12 @@ internal static class IdempotentAnswer
         ArgumentNullException.ThrowIfNull(response);
         if (status < 400)
         {
-            return new WorkResult(status, new StoredJson(response), null);
+            return new WorkResult(status, new StoredJson(Encoding.UTF8.GetBytes(response)), null);
         }
 
         var problem = Json.Read<ProblemDto>(response);
         var code = problem.Type.StartsWith(ApiError.TypeOf(""), StringComparison.Ordinal) ? problem.Type[ApiError.TypeOf("").Length..] : problem.Type;
-        return new WorkResult(status, new StoredJson(response), new ApiError(status, code, problem.Title, problem.Detail));
+        return new WorkResult(status, new StoredJson(Encoding.UTF8.GetBytes(response)), new ApiError(status, code, problem.Title, problem.Detail));
     }
 
     /// <summary>The answer to a key that came before with another request.</summary>

@@ -134,10 +134,17 @@ internal static class Json
 
     public static string Write<T>(T value) => JsonSerializer.Serialize(value, Options);
 
-    /// <summary>An order's request as stored (<see cref="Stored"/>); <see cref="Read{T}"/> reads it back.</summary>
+    /// <summary>As <see cref="Write{T}"/>, in UTF-8.</summary>
+    public static byte[] WriteUtf8<T>(T value) => JsonSerializer.SerializeToUtf8Bytes(value, Options);
+
+    /// <summary>An order's request as stored (<see cref="Stored"/>); <see cref="Read{T}(string)"/> reads it back.</summary>
     public static string WriteStored<T>(T value) => JsonSerializer.Serialize(value, Stored);
 
     public static T Read<T>(string json) => JsonSerializer.Deserialize<T>(json, Options)
+        ?? throw new InvalidDataException($"stored JSON is empty where a {typeof(T).Name} was expected");
+
+    /// <summary>As <see cref="Read{T}(string)"/>, from UTF-8.</summary>
+    public static T Read<T>(byte[] utf8) => JsonSerializer.Deserialize<T>(utf8, Options)
         ?? throw new InvalidDataException($"stored JSON is empty where a {typeof(T).Name} was expected");
 
     public static TradeDto Trade(Trade t, bool showParties) => new(
