@@ -38,6 +38,19 @@ public sealed class ServeCommandTests : IDisposable
         Assert.Equal(0, await second.WaitForExitAsync(TimeSpan.FromSeconds(20)));
     }
 
+    [Fact]
+    public void Serve_RuntimeConfig_RunsTheServerGcWithGen0Capped()
+    {
+        // `surplus serve` runs with the settings of src/Surplus.Server/ServerGc.props (docs/architecture.md,
+        // "The collector"): without them every request waits out pauses of twice the length.
+        var config = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "surplus.runtimeconfig.json")))!;
+        var properties = config["runtimeOptions"]!["configProperties"]!;
+
+        Assert.True(properties["System.GC.Server"]!.GetValue<bool>());
+        Assert.Equal(0, properties["System.GC.DynamicAdaptationMode"]!.GetValue<int>());
+        Assert.Equal(64L * 1024 * 1024, properties["System.GC.Gen0MaxBudget"]!.GetValue<long>());
+    }
+
     [Theory]
     [InlineData("serve", "--bogus")]
     [InlineData("serve", "--urls", "ftp://127.0.0.1:1")]
