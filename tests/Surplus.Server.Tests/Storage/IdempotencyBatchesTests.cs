@@ -16,6 +16,31 @@ namespace Surplus.Server.Tests.Storage;
 /// </summary>
 public sealed class IdempotencyBatchesTests
 {
+    /// <summary>
+    /// An order's hash is kept with its answer and compared on a retry, including a retry that reaches
+    /// a newer exchange: it stays the SHA-256 of the batch's hash, <c>#</c> and the index, in UTF-8.
+    /// </summary>
+    [Theory]
+    [InlineData("3f2a", 0)]
+    [InlineData("9b1c0e7d5a2f44e0b6c1d8e3f7a90b2c4d5e6f708192a3b4c5d6e7f8091a2b3c", 7)]
+    [InlineData("9b1c0e7d5a2f44e0b6c1d8e3f7a90b2c4d5e6f708192a3b4c5d6e7f8091a2b3c", 999)]
+    [InlineData("", int.MaxValue)]
+    public void ItemHash_IsTheSha256OfTheBatchHashAndIndex(string batchHash, int index)
+    {
+        var text = System.Text.Encoding.UTF8.GetBytes(batchHash + "#" + index.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+        Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(text)), Surplus.Server.Api.OrderBatchEndpoints.ItemHash(batchHash, index));
+    }
+
+    [Fact]
+    public void ItemHash_OfALongBatchHash_IsTheSha256OfAllOfIt()
+    {
+        var batchHash = string.Concat(Enumerable.Repeat("é0", 200));
+        var text = System.Text.Encoding.UTF8.GetBytes(batchHash + "#12");
+
+        Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(text)), Surplus.Server.Api.OrderBatchEndpoints.ItemHash(batchHash, 12));
+    }
+
     [Theory]
     [InlineData(Store.Sqlite)]
     [InlineData(Store.Postgres)]
