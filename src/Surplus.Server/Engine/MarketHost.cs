@@ -538,24 +538,24 @@ internal sealed partial class MarketHost
                     break;
                 case OrderRested r:
                     Touch(r.Order, effects, "open");
-                    Signal(effects, r.Owner.Value, "order.rested", new { order = Describe(r.Order), remaining = r.Remaining.Value });
+                    Signal(effects, r.Owner.Value, "order.rested", new OrderRemainingSignal(SignalledOrder.Of(r.Order), r.Remaining.Value));
                     break;
                 case OrderAmended a:
                     KeepAmendment(a);
                     Touch(a.Order, effects, "open");
-                    Signal(effects, a.Owner.Value, "order.amended", new { order = Describe(a.Order), price = a.Price.PerUnitHour, rate = a.Rate.Value, lostPriority = a.LostPriority });
+                    Signal(effects, a.Owner.Value, "order.amended", new OrderAmendedSignal(SignalledOrder.Of(a.Order), a.Price.PerUnitHour, a.Rate.Value, a.LostPriority));
                     break;
                 case OrderFilled f:
                     Close(f.Order, "filled", 0, effects);
-                    Signal(effects, f.Owner.Value, "order.filled", new { order = Describe(f.Order) });
+                    Signal(effects, f.Owner.Value, "order.filled", new OrderFilledSignal(SignalledOrder.Of(f.Order)));
                     break;
                 case OrderCancelled c:
                     Close(c.Order, "cancelled", c.Remaining.Value, effects);
-                    Signal(effects, c.Owner.Value, "order.cancelled", new { order = Describe(c.Order), remaining = c.Remaining.Value, reason = c.Reason == CancelReason.ByOwner ? "by-owner" : "spot-remainder" });
+                    Signal(effects, c.Owner.Value, "order.cancelled", new OrderCancelledSignal(SignalledOrder.Of(c.Order), c.Remaining.Value, c.Reason == CancelReason.ByOwner ? "by-owner" : "spot-remainder"));
                     break;
                 case OrderExpired x:
                     Close(x.Order, "expired", x.Remaining.Value, effects);
-                    Signal(effects, x.Owner.Value, "order.expired", new { order = Describe(x.Order), remaining = x.Remaining.Value });
+                    Signal(effects, x.Owner.Value, "order.expired", new OrderRemainingSignal(SignalledOrder.Of(x.Order), x.Remaining.Value));
                     break;
                 case NegotiationOpened o:
                     OnNegotiationOpened(o, pendingNeeded, effects);
@@ -633,8 +633,6 @@ internal sealed partial class MarketHost
         AcceptPrice a => a.Negotiation,
         _ => null,
     };
-
-    private static object Describe(OrderKey key) => new { side = key.Side == OrderSide.Need ? "need" : "offer", id = key.Id };
 
     private void OnTrade(Trade t, BatchEffects effects)
     {
@@ -728,7 +726,7 @@ internal sealed partial class MarketHost
         }
     }
 
-    private void Signal(BatchEffects effects, long member, string type, object data)
+    private void Signal<T>(BatchEffects effects, long member, string type, T data)
     {
         exchange.Signals.Add(member, type, effects.AtTicks, Json.Write(data));
         effects.Members.Add(member);

@@ -112,6 +112,10 @@ internal sealed class NeedRow
 [JsonSerializable(typeof(ProblemDto))]
 [JsonSerializable(typeof(JobDto))]
 [JsonSerializable(typeof(List<ContractStepDto>))]
+[JsonSerializable(typeof(OrderRemainingSignal))]
+[JsonSerializable(typeof(OrderFilledSignal))]
+[JsonSerializable(typeof(OrderCancelledSignal))]
+[JsonSerializable(typeof(OrderAmendedSignal))]
 internal sealed partial class HotPathJson : JsonSerializerContext;
 
 /// <summary>The JSON settings of everything stored or sent.</summary>
