@@ -7,7 +7,7 @@ namespace Surplus.Server.Tests.Signals;
 /// The <c>order.*</c> signals' payloads are part of the API (docs/api.md, "Signals"): their JSON keeps
 /// the names and order that members' clients read.
 /// </summary>
-public sealed class OrderSignalsTests
+public sealed class SignalPayloadTests
 {
     [Fact]
     public void OrderSignals_AreWrittenInTheApisShape()
