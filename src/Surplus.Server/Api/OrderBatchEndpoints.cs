@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
@@ -90,25 +89,15 @@ internal static class OrderBatchEndpoints
     /// </summary>
     internal static string ItemHash(string batchHash, int index)
     {
+        // The batch's hash is 64 hex digits, so the text fits on the stack; anything longer still hashes right.
         var length = Encoding.UTF8.GetByteCount(batchHash) + 1 + 11;
-        var rented = length > 256 ? ArrayPool<byte>.Shared.Rent(length) : null;
-        try
-        {
-            var text = rented is null ? stackalloc byte[length] : rented.AsSpan(0, length);
-            var written = Encoding.UTF8.GetBytes(batchHash, text);
-            text[written++] = (byte)'#';
-            index.TryFormat(text[written..], out var digits, provider: CultureInfo.InvariantCulture);
-            Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
-            SHA256.HashData(text[..(written + digits)], hash);
-            return Convert.ToHexStringLower(hash);
-        }
-        finally
-        {
-            if (rented is not null)
-            {
-                ArrayPool<byte>.Shared.Return(rented);
-            }
-        }
+        var text = length <= 256 ? stackalloc byte[length] : new byte[length];
+        var written = Encoding.UTF8.GetBytes(batchHash, text);
+        text[written++] = (byte)'#';
+        index.TryFormat(text[written..], out var digits, provider: CultureInfo.InvariantCulture);
+        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+        SHA256.HashData(text[..(written + digits)], hash);
+        return Convert.ToHexStringLower(hash);
     }
 
     /// <summary>The answer, with each placed order's JSON written as the engine serialized (and stored) it.</summary>
