@@ -48,7 +48,7 @@ public sealed class ServeCommandTests : IDisposable
 
         Assert.True(properties["System.GC.Server"]!.GetValue<bool>());
         Assert.Equal(0, properties["System.GC.DynamicAdaptationMode"]!.GetValue<int>());
-        Assert.Equal(64L * 1024 * 1024, properties["System.GC.Gen0MaxBudget"]!.GetValue<long>());
+        Assert.Equal(128L * 1024 * 1024, properties["System.GC.Gen0MaxBudget"]!.GetValue<long>());
     }
 
     [Theory]
