@@ -8,11 +8,15 @@ cd "$(dirname "$0")"
 CLANG=${CLANG:-clang-14}
 command -v "$CLANG" >/dev/null || { echo "programs/build.sh: $CLANG is missing; install clang-14 lld-14 wasi-libc libclang-rt-14-dev-wasm32" >&2; exit 1; }
 mkdir -p bin
+# Four projects run this script, and a parallel build runs them at once: one at a time, so that none
+# moves or reads a module another is writing (the later ones find everything built).
+exec 9>bin/.build.lock
+flock 9
 for src in samples/*.c hostile/*.c; do
   out="bin/$(basename "${src%.c}").wasm"
   if [ ! -f "$out" ] || [ "$src" -nt "$out" ] || [ "$0" -nt "$out" ]; then
-    "$CLANG" --target=wasm32-wasi -O2 -fuse-ld=lld -o "$out.tmp" "$src"
-    mv "$out.tmp" "$out"
+    "$CLANG" --target=wasm32-wasi -O2 -fuse-ld=lld -o "$out.$$.tmp" "$src"
+    mv "$out.$$.tmp" "$out"
     echo "built $out"
   fi
 done
