@@ -75,28 +75,10 @@ public static class ServerApp
             .AddPolicy(ApiKeyHandler.MemberPolicy, p => p.RequireRole("member"))
             .AddPolicy(ApiKeyHandler.ActiveMemberPolicy, p => p.RequireRole("member").RequireClaim("active", "true"))
             .AddPolicy(ApiKeyHandler.AdminPolicy, p => p.RequireRole("admin"));
-        services.AddRateLimiter(limiter =>
-        {
-            limiter.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(http =>
-                RateLimitPartition.GetTokenBucketLimiter(
-                    Partition(http),
-                    _ => new TokenBucketRateLimiterOptions
-                    {
-                        TokenLimit = Math.Max(1, options.RateLimitPerSecond * 2),
-                        TokensPerPeriod = Math.Max(1, options.RateLimitPerSecond),
-                        ReplenishmentPeriod = TimeSpan.FromSeconds(1),
-                        QueueLimit = 0,
-                        AutoReplenishment = true,
-                    }));
-            limiter.OnRejected = async (context, _) =>
-            {
-                context.HttpContext.Response.Headers.RetryAfter = "1";
-                await Problems.WriteAsync(context.HttpContext, new ApiError(429, "rate-limited", "Too many requests",
-                    $"this key may make {options.RateLimitPerSecond} requests a second; wait a moment and retry"));
-            };
-        });
 
         var app = builder.Build();
+        var limiter = RateLimiter(options);
+        app.Lifetime.ApplicationStopped.Register(limiter.Dispose);
         app.UseExceptionHandler(error => error.Run(async http =>
         {
             var exception = http.Features.Get<IExceptionHandlerFeature>()?.Error;
@@ -124,7 +106,19 @@ public static class ServerApp
             _ => Task.CompletedTask,
         });
         app.UseAuthentication();
-        app.UseRateLimiter();
+        app.Use(async (http, next) =>
+        {
+            using var lease = limiter.AttemptAcquire(http);
+            if (lease.IsAcquired)
+            {
+                await next(http);
+                return;
+            }
+
+            http.Response.Headers.RetryAfter = "1";
+            await Problems.WriteAsync(http, new ApiError(429, "rate-limited", "Too many requests",
+                $"this key may make {options.RateLimitPerSecond} requests a second; wait a moment and retry"));
+        });
         app.UseAuthorization();
         Endpoints.Map(app);
         ContractEndpoints.Map(app);
@@ -140,6 +134,26 @@ public static class ServerApp
     /// is authenticated; otherwise the caller's address, so that unknown or made-up keys cannot
     /// each get a bucket of their own.
     /// </summary>
+    /// <summary>
+    /// A token bucket per key (per member, the admin, or the address of a caller without a key). It is
+    /// applied by the server's own middleware, not ASP.NET Core's <c>UseRateLimiter</c>: that one makes
+    /// a limiter of its own for endpoint policies, whose replenishing timer is never stopped and kept a
+    /// stopped server, with its exchange and books, alive for as long as the process ran. This one is
+    /// disposed when the server stops.
+    /// </summary>
+    private static PartitionedRateLimiter<HttpContext> RateLimiter(ServerOptions options) =>
+        PartitionedRateLimiter.Create<HttpContext, string>(http =>
+            RateLimitPartition.GetTokenBucketLimiter(
+                Partition(http),
+                _ => new TokenBucketRateLimiterOptions
+                {
+                    TokenLimit = Math.Max(1, options.RateLimitPerSecond * 2),
+                    TokensPerPeriod = Math.Max(1, options.RateLimitPerSecond),
+                    ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+                    QueueLimit = 0,
+                    AutoReplenishment = true,
+                }));
+
     private static string Partition(HttpContext http) =>
         http.User.FindFirst(System.Security.Claims.ClaimTypes.NameIdentifier)?.Value is { } member ? "member:" + member
         : http.User.IsInRole("admin") ? "admin"

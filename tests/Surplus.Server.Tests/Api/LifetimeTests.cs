@@ -1,0 +1,51 @@
+using System.Net;
+using System.Runtime.CompilerServices;
+
+namespace Surplus.Server.Tests.Api;
+
+/// <summary>
+/// A server that has stopped and been disposed is let go: nothing the process keeps running (a rate
+/// limiter's replenishing timer among them) still holds it, its exchange and its books.
+/// </summary>
+public sealed class LifetimeTests
+{
+    [Fact]
+    public async Task StoppedServer_AfterServingRequests_IsCollected()
+    {
+        var folder = Directory.CreateTempSubdirectory("surplus-lifetime-").FullName;
+        try
+        {
+            var server = await RunAndStopAsync(folder);
+            for (var i = 0; i < 20 && server.IsAlive; i++)
+            {
+                GC.Collect();
+                GC.WaitForPendingFinalizers();
+                await Task.Delay(50);
+            }
+
+            Assert.False(server.IsAlive, "the stopped server is still reachable from a root of the process");
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    /// <summary>Starts a server, sends it requests through the rate limiter, stops and disposes it; only a weak reference is left.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static async Task<WeakReference> RunAndStopAsync(string folder)
+    {
+        var app = ServerApp.Build(["--urls", "http://127.0.0.1:0", "--data", folder, "--Logging:LogLevel:Default=Warning"]);
+        await app.StartAsync();
+        using (var http = new HttpClient { BaseAddress = new Uri(app.Urls.First()) })
+        {
+            Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(new Uri("/v1/markets", UriKind.Relative))).StatusCode);
+            Assert.Equal(HttpStatusCode.Unauthorized, (await http.GetAsync(new Uri("/v1/account", UriKind.Relative))).StatusCode);
+        }
+
+        await app.StopAsync();
+        await app.DisposeAsync();
+        return new WeakReference(app);
+    }
+}
