@@ -1,5 +1,6 @@
 using System.Net;
 using System.Runtime.CompilerServices;
+using Surplus.Server.Tests.Infrastructure;
 
 namespace Surplus.Server.Tests.Api;
 
@@ -12,24 +13,16 @@ public sealed class LifetimeTests
     [Fact]
     public async Task StoppedServer_AfterServingRequests_IsCollected()
     {
-        var folder = Directory.CreateTempSubdirectory("surplus-lifetime-").FullName;
-        try
+        using var folder = new ScratchFolder("surplus-lifetime-");
+        var server = await RunAndStopAsync(folder.Path);
+        for (var i = 0; i < 20 && server.IsAlive; i++)
         {
-            var server = await RunAndStopAsync(folder);
-            for (var i = 0; i < 20 && server.IsAlive; i++)
-            {
-                GC.Collect();
-                GC.WaitForPendingFinalizers();
-                await Task.Delay(50);
-            }
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            await Task.Delay(50);
+        }
 
-            Assert.False(server.IsAlive, "the stopped server is still reachable from a root of the process");
-        }
-        finally
-        {
-            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-            Directory.Delete(folder, recursive: true);
-        }
+        Assert.False(server.IsAlive, "the stopped server is still reachable from a root of the process");
     }
 
     /// <summary>Starts a server, sends it requests through the rate limiter, stops and disposes it; only a weak reference is left.</summary>

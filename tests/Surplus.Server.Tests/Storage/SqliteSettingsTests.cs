@@ -1,6 +1,7 @@
 using Dapper;
 using SQLitePCL;
 using Surplus.Server.Storage;
+using Surplus.Server.Tests.Infrastructure;
 
 namespace Surplus.Server.Tests.Storage;
 
@@ -10,24 +11,16 @@ public sealed class SqliteSettingsTests
     [Fact]
     public async Task TheStore_KeepsNoCountOfSqlitesMemory_SoItsAllocationsTakeNoLock()
     {
-        var folder = Directory.CreateTempSubdirectory("surplus-settings-").FullName;
-        try
+        using var folder = new ScratchFolder("surplus-settings-");
+        using var database = Database.Open(null, folder.Path, durable: true);
+        SchemaMigrator.Migrate(database);
+        await using (var c = await database.OpenAsync())
         {
-            using var database = Database.Open(null, folder, durable: true);
-            SchemaMigrator.Migrate(database);
-            await using (var c = await database.OpenAsync())
-            {
-                await c.ExecuteAsync("INSERT INTO settings (key, value) VALUES ('probe', @value)", new { value = new string('x', 100_000) });
-                Assert.Equal(100_000, await c.ExecuteScalarAsync<long>("SELECT length(value) FROM settings WHERE key = 'probe'"));
-            }
+            await c.ExecuteAsync("INSERT INTO settings (key, value) VALUES ('probe', @value)", new { value = new string('x', 100_000) });
+            Assert.Equal(100_000, await c.ExecuteScalarAsync<long>("SELECT length(value) FROM settings WHERE key = 'probe'"));
+        }
 
-            // With the count on, SQLite would hold at least its page cache and that row.
-            Assert.Equal(0, raw.sqlite3_memory_used());
-        }
-        finally
-        {
-            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-            Directory.Delete(folder, recursive: true);
-        }
+        // With the count on, SQLite would hold at least its page cache and that row.
+        Assert.Equal(0, raw.sqlite3_memory_used());
     }
 }
