@@ -130,11 +130,6 @@ public static class ServerApp
     }
 
     /// <summary>
-    /// Whose requests share a token bucket: a member's (by its id) or the operator's, once the key
-    /// is authenticated; otherwise the caller's address, so that unknown or made-up keys cannot
-    /// each get a bucket of their own.
-    /// </summary>
-    /// <summary>
     /// A token bucket per key (per member, the admin, or the address of a caller without a key). It is
     /// applied by the server's own middleware, not ASP.NET Core's <c>UseRateLimiter</c>: that one makes
     /// a limiter of its own for endpoint policies, whose replenishing timer is never stopped and kept a
@@ -154,6 +149,11 @@ public static class ServerApp
                     AutoReplenishment = true,
                 }));
 
+    /// <summary>
+    /// Whose requests share a token bucket: a member's (by its id) or the operator's, once the key
+    /// is authenticated; otherwise the caller's address, so that unknown or made-up keys cannot
+    /// each get a bucket of their own.
+    /// </summary>
     private static string Partition(HttpContext http) =>
         http.User.FindFirst(System.Security.Claims.ClaimTypes.NameIdentifier)?.Value is { } member ? "member:" + member
         : http.User.IsInRole("admin") ? "admin"
