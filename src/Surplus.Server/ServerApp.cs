@@ -75,10 +75,10 @@ public static class ServerApp
             .AddPolicy(ApiKeyHandler.MemberPolicy, p => p.RequireRole("member"))
             .AddPolicy(ApiKeyHandler.ActiveMemberPolicy, p => p.RequireRole("member").RequireClaim("active", "true"))
             .AddPolicy(ApiKeyHandler.AdminPolicy, p => p.RequireRole("admin"));
+        services.AddSingleton(_ => RateLimiter(options));
 
         var app = builder.Build();
-        var limiter = RateLimiter(options);
-        app.Lifetime.ApplicationStopped.Register(limiter.Dispose);
+        var limiter = app.Services.GetRequiredService<PartitionedRateLimiter<HttpContext>>();
         app.UseExceptionHandler(error => error.Run(async http =>
         {
             var exception = http.Features.Get<IExceptionHandlerFeature>()?.Error;
@@ -133,8 +133,8 @@ public static class ServerApp
     /// A token bucket per key (per member, the admin, or the address of a caller without a key). It is
     /// applied by the server's own middleware, not ASP.NET Core's <c>UseRateLimiter</c>: that one makes
     /// a limiter of its own for endpoint policies, whose replenishing timer is never stopped and kept a
-    /// stopped server, with its exchange and books, alive for as long as the process ran. This one is
-    /// disposed when the server stops.
+    /// stopped server, with its exchange and books, alive for as long as the process ran. This one belongs
+    /// to the server's services, which dispose it with the server.
     /// </summary>
     private static PartitionedRateLimiter<HttpContext> RateLimiter(ServerOptions options) =>
         PartitionedRateLimiter.Create<HttpContext, string>(http =>

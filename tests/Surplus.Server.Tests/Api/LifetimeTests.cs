@@ -1,5 +1,8 @@
 using System.Net;
 using System.Runtime.CompilerServices;
+using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 using Surplus.Server.Tests.Infrastructure;
 
 namespace Surplus.Server.Tests.Api;
@@ -23,6 +26,22 @@ public sealed class LifetimeTests
         }
 
         Assert.False(server.IsAlive, "the stopped server is still reachable from a root of the process");
+    }
+
+    [Fact]
+    public async Task DisposedServer_StopsItsRateLimiter_EvenIfItNeverStarted()
+    {
+        using var folder = new ScratchFolder("surplus-lifetime-");
+        var app = ServerApp.Build(["--urls", "http://127.0.0.1:0", "--data", folder.Path, "--Logging:LogLevel:Default=Warning"]);
+        var limiter = app.Services.GetRequiredService<PartitionedRateLimiter<HttpContext>>();
+        using (limiter.AttemptAcquire(new DefaultHttpContext()))
+        {
+        }
+
+        await app.DisposeAsync();
+
+        // Disposed, its replenishing timer has stopped.
+        Assert.Throws<ObjectDisposedException>(() => limiter.AttemptAcquire(new DefaultHttpContext()));
     }
 
     /// <summary>Starts a server, sends it requests through the rate limiter, stops and disposes it; only a weak reference is left.</summary>

@@ -9,11 +9,11 @@ namespace Surplus.Server.Tests.Infrastructure;
 /// </summary>
 public sealed class ScratchStore : IDisposable
 {
-    private readonly string folder = Directory.CreateTempSubdirectory("surplus-scratch-").FullName;
+    private readonly ScratchFolder folder = new("surplus-scratch-");
 
     public ScratchStore(Store store, long? version = null)
     {
-        Database = Database.Open(store == Store.Postgres ? PostgresServer.NewDatabase() : null, folder, durable: true);
+        Database = Database.Open(store == Store.Postgres ? PostgresServer.NewDatabase() : null, folder.Path, durable: true);
         if (version is { } v)
         {
             SchemaMigrator.MigrateUp(Database, v);
@@ -29,7 +29,6 @@ public sealed class ScratchStore : IDisposable
     public void Dispose()
     {
         Database.Dispose();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        Directory.Delete(folder, recursive: true);
+        folder.Dispose();
     }
 }

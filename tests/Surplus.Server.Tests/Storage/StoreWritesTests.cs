@@ -2,6 +2,7 @@ using System.Data.Common;
 using System.Text;
 using Dapper;
 using Surplus.Server.Storage;
+using Surplus.Server.Tests.Infrastructure;
 
 namespace Surplus.Server.Tests.Storage;
 
@@ -11,12 +12,12 @@ namespace Surplus.Server.Tests.Storage;
 /// </summary>
 public sealed class StoreWritesTests : IDisposable
 {
-    private readonly string folder = Directory.CreateTempSubdirectory("surplus-store-").FullName;
+    private readonly ScratchFolder folder = new("surplus-store-");
     private readonly Database database;
 
     public StoreWritesTests()
     {
-        database = Database.Open(null, folder, durable: true);
+        database = Database.Open(null, folder.Path, durable: true);
         SchemaMigrator.Migrate(database);
         using var c = database.OpenAsync().GetAwaiter().GetResult();
         c.Execute("CREATE TABLE notes (member_id INTEGER NOT NULL, seq INTEGER NOT NULL, type TEXT NOT NULL, at INTEGER NOT NULL, data TEXT NOT NULL, PRIMARY KEY (member_id, seq))");
@@ -25,8 +26,7 @@ public sealed class StoreWritesTests : IDisposable
     public void Dispose()
     {
         database.Dispose();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        Directory.Delete(folder, recursive: true);
+        folder.Dispose();
     }
 
     private sealed record Row(long Member, long Seq, string Type, long At, string Data);
