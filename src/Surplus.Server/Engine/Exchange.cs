@@ -272,7 +272,8 @@ internal sealed class Exchange : IDisposable
             }
 
             var (transfers, balances) = Ledger.TakePending();
-            await WriteLedgerAndSignalsAsync(c, tx, transfers, balances, Signals.TakePending());
+            using var signals = Signals.TakePending();
+            await WriteLedgerAndSignalsAsync(c, tx, transfers, balances, signals);
             await tx.CommitAsync();
             return result;
         }

@@ -4,7 +4,7 @@ using Surplus.Server.Storage;
 namespace Surplus.Server.Engine;
 
 /// <summary>Some of one request batch's kept answers, as stored: one row of <c>idempotency_batches</c>.</summary>
-internal sealed record IdempotencyBlock(long Member, string Batch, int FirstIndex, int LastIndex, byte[] Items);
+internal sealed record IdempotencyBlock(long Member, string Batch, int FirstIndex, int LastIndex, ReadOnlyMemory<byte> Items);
 
 /// <summary>
 /// How the answers to the orders of <c>POST /v1/orders/batch</c> are kept for retries. Each order is
@@ -16,17 +16,12 @@ internal sealed record IdempotencyBlock(long Member, string Batch, int FirstInde
 internal static class IdempotencyBatches
 {
     /// <summary>Packs the kept answers of batch orders (keys with a batch), in the order given, by member and batch.</summary>
-    public static IReadOnlyList<IdempotencyBlock> Pack(IReadOnlyList<(IdempotencyKey Key, WorkResult Result)> kept)
+    public static PackedBlocks<IdempotencyBlock> Pack(IReadOnlyList<(IdempotencyKey Key, WorkResult Result)> kept)
     {
         ArgumentNullException.ThrowIfNull(kept);
         var answers = kept.Where(k => k.Key.Batch is not null).Select(k => (k.Key, Response: Response(k.Result), k.Result.Status)).ToList();
-        if (answers.Count == 0)
-        {
-            return [];
-        }
-
         var runs = PackedRows.Runs(answers, a => (a.Key.Member, a.Key.Batch!), a => a.Response.Length, (_, _) => true);
-        var arrays = PackedRows.Arrays<(IdempotencyKey Key, byte[] Response, int Status)>(runs, static (writer, a) =>
+        return PackedRows.Blocks<(IdempotencyKey Key, byte[] Response, int Status), IdempotencyBlock>(runs, static (writer, a) =>
         {
             writer.WriteStartObject();
             writer.WriteNumber("index", a.Key.Index);
@@ -35,15 +30,7 @@ internal static class IdempotencyBatches
             writer.WritePropertyName("response");
             writer.WriteRawValue(a.Response, skipInputValidation: true);
             writer.WriteEndObject();
-        });
-        var blocks = new List<IdempotencyBlock>(runs.Count);
-        for (var i = 0; i < runs.Count; i++)
-        {
-            var run = runs[i];
-            blocks.Add(new IdempotencyBlock(run[0].Key.Member, run[0].Key.Batch!, run.Min(a => a.Key.Index), run.Max(a => a.Key.Index), arrays[i]));
-        }
-
-        return blocks;
+        }, static (run, items) => new IdempotencyBlock(run[0].Key.Member, run[0].Key.Batch!, run.Min(a => a.Key.Index), run.Max(a => a.Key.Index), items));
     }
 
     /// <summary>The answers a row keeps, by the orders' indexes.</summary>

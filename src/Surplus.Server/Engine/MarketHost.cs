@@ -158,15 +158,17 @@ internal sealed partial class MarketHost
 
     public void Complete() => channel.Writer.TryComplete();
 
-    /// <summary>Queues work and waits for its committed answer.</summary>
-    public async Task<WorkResult> SubmitAsync(Work work)
+    /// <summary>
+    /// Queues work; the task is its committed answer. The work's own task, not a wait on it: a
+    /// batch of a hundred orders would otherwise make a hundred more tasks and wake a hundred more
+    /// continuations when it is answered.
+    /// </summary>
+    public Task<WorkResult> SubmitAsync(Work work)
     {
-        if (!channel.Writer.TryWrite(work))
-        {
-            return WorkResult.Fail(new ApiError(503, "shutting-down", "The exchange is stopping", "the exchange is stopping; try again in a moment"));
-        }
-
-        return await work.Done.Task;
+        ArgumentNullException.ThrowIfNull(work);
+        return channel.Writer.TryWrite(work)
+            ? work.Done.Task
+            : Task.FromResult(WorkResult.Fail(new ApiError(503, "shutting-down", "The exchange is stopping", "the exchange is stopping; try again in a moment")));
     }
 
     private async Task RunAsync()
@@ -302,11 +304,13 @@ internal sealed partial class MarketHost
             exchange.Epoch, batch.Count, (c, tx) => WriteAsync(c, tx, stored),
             Committed: () =>
             {
+                stored.Release();
                 exchange.KeysInFlight(keys, add: false);
                 Finish(batch, null, effects.Members);
             },
             Failed: e =>
             {
+                stored.Release();
                 exchange.KeysInFlight(keys, add: false);
                 Finish(batch, Failure(e), []);
             });
@@ -763,7 +767,7 @@ internal sealed partial class MarketHost
             ON CONFLICT (id) DO UPDATE SET status = excluded.status, state = excluded.state, updated_at = excluded.updated_at
             """,
             OfferParameters, b.Offers,
-            (o, v) => v.Add(o.Row.Id).Add(o.Row.Market).Add(o.Row.Member).Add(o.Status).Add(o.Spec).Add(o.State).Add(o.Row.CreatedAt).Add(o.UpdatedAt));
+            (o, v) => v.Add(o.Row.Id).Add(o.Row.Market).Add(o.Row.Member).Add(o.Status).Add(o.Spec).AddUtf8(o.State).Add(o.Row.CreatedAt).Add(o.UpdatedAt));
         await RowInsert.ExecuteAsync(c, tx,
             """
             INSERT INTO needs (id, market, member_id, status, spec, state, held, created_at, updated_at)
@@ -771,7 +775,7 @@ internal sealed partial class MarketHost
             ON CONFLICT (id) DO UPDATE SET status = excluded.status, state = excluded.state, held = excluded.held, updated_at = excluded.updated_at
             """,
             NeedParameters, b.Needs,
-            (n, v) => v.Add(n.Row.Id).Add(n.Row.Market).Add(n.Row.Member).Add(n.Status).Add(n.Spec).Add(n.State).Add(n.Held).Add(n.Row.CreatedAt).Add(n.UpdatedAt));
+            (n, v) => v.Add(n.Row.Id).Add(n.Row.Market).Add(n.Row.Member).Add(n.Status).Add(n.Spec).AddUtf8(n.State).Add(n.Held).Add(n.Row.CreatedAt).Add(n.UpdatedAt));
         await RowInsert.ExecuteAsync(c, tx,
             """
             INSERT INTO trades (market, id, need_id, offer_id, buyer_id, seller_id, rate, window_start, window_end, price, amount, fee, aggressor, at)
@@ -805,11 +809,15 @@ internal sealed partial class MarketHost
             b.Engine, tx);
     }
 
-    /// <summary>An offer's row as it stood when its batch was applied, its JSON written by the engine loop (the writer is the busier).</summary>
-    private readonly record struct OfferWrite(OfferRow Row, string Spec, string State, string Status, long UpdatedAt);
+    /// <summary>
+    /// An offer's row as it stood when its batch was applied, its state's JSON written by the engine
+    /// loop (the writer is the busier) in UTF-8, as the store takes it: as a string it was twice the
+    /// bytes, kept until the batch was stored, and the writer transcoded it.
+    /// </summary>
+    private readonly record struct OfferWrite(OfferRow Row, string Spec, byte[] State, string Status, long UpdatedAt);
 
-    /// <summary>A need's row as it stood when its batch was applied, its JSON written by the engine loop.</summary>
-    private readonly record struct NeedWrite(NeedRow Row, string Spec, string State, string Status, long Held, long UpdatedAt);
+    /// <summary>A need's row as it stood when its batch was applied, its state's JSON written by the engine loop in UTF-8.</summary>
+    private readonly record struct NeedWrite(NeedRow Row, string Spec, byte[] State, string Status, long Held, long UpdatedAt);
 
     /// <summary>The engine's counters as a batch left them.</summary>
     private sealed record EngineStateRow(string Market, long Clock, long NextSequence, long NextTradeId);
@@ -821,8 +829,16 @@ internal sealed partial class MarketHost
     private sealed record StoredBatch(
         long AtTicks, List<OfferWrite> Offers, List<NeedWrite> Needs, List<Trade> Trades, List<ContractRow> Contracts,
         List<object> Negotiations, bool? Halted, MarketDefinition? Definition,
-        IReadOnlyList<Ledger.Transfer> Transfers, IReadOnlyList<KeyValuePair<string, long>> Balances, IReadOnlyList<Signals.SignalBlock> Signals,
-        List<(IdempotencyKey Key, WorkResult Result)> Idempotency, IReadOnlyList<IdempotencyBlock> IdempotencyBlocks, EngineStateRow Engine);
+        IReadOnlyList<Ledger.Transfer> Transfers, IReadOnlyList<KeyValuePair<string, long>> Balances, PackedBlocks<Signals.SignalBlock> Signals,
+        List<(IdempotencyKey Key, WorkResult Result)> Idempotency, PackedBlocks<IdempotencyBlock> IdempotencyBlocks, EngineStateRow Engine)
+    {
+        /// <summary>Gives the packed blocks' buffers back: the batch is stored, or never will be.</summary>
+        public void Release()
+        {
+            Signals.Dispose();
+            IdempotencyBlocks.Dispose();
+        }
+    }
 
     /// <summary>Everything one batch changes, to be written in its transaction.</summary>
     private sealed partial class BatchEffects(long atTicks)
@@ -861,8 +877,8 @@ internal sealed partial class MarketHost
             var (transfers, balances) = host.exchange.Ledger.TakePending();
             return new StoredBatch(
                 AtTicks,
-                [.. Offers.Values.Select(r => new OfferWrite(r, r.SpecJson, Json.Write(r.State), r.Status, r.UpdatedAt))],
-                [.. Needs.Values.Select(r => new NeedWrite(r, r.SpecJson, Json.Write(r.State), r.Status, r.Held, r.UpdatedAt))],
+                [.. Offers.Values.Select(r => new OfferWrite(r, r.SpecJson, Json.WriteUtf8(r.State), r.Status, r.UpdatedAt))],
+                [.. Needs.Values.Select(r => new NeedWrite(r, r.SpecJson, Json.WriteUtf8(r.State), r.Status, r.Held, r.UpdatedAt))],
                 Trades, Contracts, FrozenNegotiations(), Halted, Definition,
                 transfers, balances, host.exchange.Signals.TakePending(),
                 [.. Idempotency.Where(i => i.Key.Batch is null)], IdempotencyBatches.Pack(Idempotency),

@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+
 namespace Surplus.Server.Ledger;
 
 /// <summary>One immutable double-entry transfer: <c>Amount</c> minor units from <c>Debit</c> to <c>Credit</c>.</summary>
@@ -13,11 +15,15 @@ public static class Accounts
     /// <summary>Where deposits come from and withdrawals go: the only account that may be negative.</summary>
     public const string External = "external";
 
+    // A member's two names, made once: every need placed, filled or closed moves money between them.
+    private static readonly ConcurrentDictionary<long, string> AvailableNames = new();
+    private static readonly ConcurrentDictionary<long, string> HeldNames = new();
+
     /// <summary>A member's spendable balance.</summary>
-    public static string Available(long member) => $"member:{member}:available";
+    public static string Available(long member) => AvailableNames.GetOrAdd(member, static m => $"member:{m}:available");
 
     /// <summary>A member's balance held for open needs.</summary>
-    public static string Held(long member) => $"member:{member}:held";
+    public static string Held(long member) => HeldNames.GetOrAdd(member, static m => $"member:{m}:held");
 
     /// <summary>The escrow of one trade.</summary>
     public static string Escrow(string market, long trade) => $"escrow:{market}:{trade}";

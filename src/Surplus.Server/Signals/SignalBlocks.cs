@@ -10,7 +10,7 @@ namespace Surplus.Server.Signals;
 /// A run of one member's signals with consecutive numbers, stored as one row: the run's first and
 /// last numbers and its signals as a JSON array, in UTF-8 (<see cref="SignalBlocks"/> gives the form).
 /// </summary>
-public sealed record SignalBlock(long Member, long FirstSeq, long LastSeq, byte[] Signals);
+public sealed record SignalBlock(long Member, long FirstSeq, long LastSeq, ReadOnlyMemory<byte> Signals);
 
 /// <summary>A signal as a reader gets it: number, type, instant (UTC ticks) and JSON payload.</summary>
 public readonly record struct StoredSignal(long Seq, string Type, long At, string Data);
@@ -28,17 +28,15 @@ public readonly record struct StoredSignal(long Seq, string Type, long At, strin
 /// </summary>
 public static class SignalBlocks
 {
-    /// <summary>Packs signals, in the order they were numbered, into one block per run of a member's consecutive numbers.</summary>
-    public static IReadOnlyList<SignalBlock> Pack(IReadOnlyList<PendingSignal> signals)
+    /// <summary>
+    /// Packs signals, in the order they were numbered, into one block per run of a member's
+    /// consecutive numbers; disposing the blocks gives their buffer back.
+    /// </summary>
+    public static PackedBlocks<SignalBlock> Pack(IReadOnlyList<PendingSignal> signals)
     {
         ArgumentNullException.ThrowIfNull(signals);
-        if (signals.Count == 0)
-        {
-            return [];
-        }
-
         var runs = PackedRows.Runs(signals, s => s.Member, s => s.Data.Length, (last, next) => last.Seq + 1 == next.Seq);
-        var arrays = PackedRows.Arrays<PendingSignal>(runs, static (writer, s) =>
+        return PackedRows.Blocks<PendingSignal, SignalBlock>(runs, static (writer, s) =>
         {
             writer.WriteStartObject();
             writer.WriteNumber("seq", s.Seq);
@@ -62,14 +60,7 @@ public static class SignalBlocks
             }
 
             writer.WriteEndObject();
-        });
-        var blocks = new List<SignalBlock>(runs.Count);
-        for (var i = 0; i < runs.Count; i++)
-        {
-            blocks.Add(new SignalBlock(runs[i][0].Member, runs[i][0].Seq, runs[i][^1].Seq, arrays[i]));
-        }
-
-        return blocks;
+        }, static (run, signals) => new SignalBlock(run[0].Member, run[0].Seq, run[^1].Seq, signals));
     }
 
     /// <summary>Each member's last signal number in the store.</summary>

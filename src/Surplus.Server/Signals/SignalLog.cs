@@ -1,3 +1,4 @@
+using Surplus.Server.Storage;
 namespace Surplus.Server.Signals;
 
 /// <summary>
@@ -73,8 +74,11 @@ public sealed class SignalLog
         }
     }
 
-    /// <summary>The signals added since the last call, packed as they are stored; clears them.</summary>
-    public IReadOnlyList<SignalBlock> TakePending()
+    /// <summary>
+    /// The signals added since the last call, packed as they are stored; clears them. The caller
+    /// disposes the blocks once they are written (or their transaction failed).
+    /// </summary>
+    public PackedBlocks<SignalBlock> TakePending()
     {
         lock (sync)
         {

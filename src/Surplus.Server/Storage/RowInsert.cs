@@ -120,7 +120,7 @@ internal static class RowInsert
                                 used += length;
                                 break;
                             case RowValues.Kind.Utf8:
-                                var utf8 = rowValues.Utf8(i)!;
+                                var utf8 = rowValues.Utf8(i)!.Value.Span;
                                 utf8.CopyTo(text.AsSpan(used));
                                 code = Native.BindText(handle, positions[i], Marshal.UnsafeAddrOfPinnedArrayElement(text, used), utf8.Length, Native.Static);
                                 used += utf8.Length;
@@ -235,7 +235,7 @@ internal sealed class RowValues
     private readonly long[] numbers;
     private readonly double[] reals;
     private readonly string?[] texts;
-    private readonly byte[]?[] utf8Texts;
+    private readonly ReadOnlyMemory<byte>[] utf8Texts;
 
     public RowValues(int capacity)
     {
@@ -243,7 +243,7 @@ internal sealed class RowValues
         numbers = new long[capacity];
         reals = new double[capacity];
         texts = new string?[capacity];
-        utf8Texts = new byte[]?[capacity];
+        utf8Texts = new ReadOnlyMemory<byte>[capacity];
     }
 
     /// <summary>What a value is: SQL's NULL, an integer, a floating-point number or a text.</summary>
@@ -300,6 +300,12 @@ internal sealed class RowValues
     public RowValues AddUtf8(byte[] value)
     {
         ArgumentNullException.ThrowIfNull(value);
+        return AddUtf8(value.AsMemory());
+    }
+
+    /// <summary>A text given as its UTF-8 bytes, a part of a larger buffer.</summary>
+    public RowValues AddUtf8(ReadOnlyMemory<byte> value)
+    {
         utf8Texts[Next(Kind.Utf8)] = value;
         return this;
     }
@@ -318,7 +324,7 @@ internal sealed class RowValues
 
     internal string? Text(int index) => kinds[index] == Kind.Text ? texts[index] : null;
 
-    internal byte[]? Utf8(int index) => kinds[index] == Kind.Utf8 ? utf8Texts[index] : null;
+    internal ReadOnlyMemory<byte>? Utf8(int index) => kinds[index] == Kind.Utf8 ? utf8Texts[index] : null;
 
     /// <summary>The value as an object, for a provider's parameter.</summary>
     internal object? Boxed(int index) => kinds[index] switch
@@ -326,7 +332,7 @@ internal sealed class RowValues
         Kind.Number => numbers[index],
         Kind.Real => reals[index],
         Kind.Text => texts[index],
-        Kind.Utf8 => Encoding.UTF8.GetString(utf8Texts[index]!),
+        Kind.Utf8 => Encoding.UTF8.GetString(utf8Texts[index].Span),
         _ => null,
     };
 

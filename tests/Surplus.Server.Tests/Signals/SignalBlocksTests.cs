@@ -33,8 +33,8 @@ public sealed class SignalBlocksTests
         Assert.Equal([(1L, 1L, 3L), (2, 1, 2), (1, 5, 5)], blocks.Select(b => (b.Member, b.FirstSeq, b.LastSeq)));
         Assert.Equal(
             """[{"seq":1,"type":"order.rested","at":10,"data":{"order":1}},{"seq":2,"type":"trade","at":11,"contract":3},{"seq":3,"type":"contract.matched","at":11,"data":{"contract":3}}]""",
-            Encoding.UTF8.GetString(blocks[0].Signals));
-        Assert.Equal("""[{"seq":1,"type":"trade","at":11,"contract":3},{"seq":2,"type":"contract.matched","at":11,"same":[1,3]}]""", Encoding.UTF8.GetString(blocks[1].Signals));
+            Encoding.UTF8.GetString(blocks[0].Signals.Span));
+        Assert.Equal("""[{"seq":1,"type":"trade","at":11,"contract":3},{"seq":2,"type":"contract.matched","at":11,"same":[1,3]}]""", Encoding.UTF8.GetString(blocks[1].Signals.Span));
         Assert.Empty(SignalBlocks.Pack([]));
     }
 
