@@ -32,6 +32,9 @@ internal sealed class Exchange : IDisposable
     private long nextMemberId;
     private string adminKeyHash = "";
     private readonly Dictionary<(long Member, string Key), (string Hash, WorkResult Result)> keysInFlight = [];
+
+    // Orders in flight per member and request batch key, under the lock of keysInFlight.
+    private readonly Dictionary<(long Member, string Batch), int> batchesInFlight = [];
     private volatile bool inconsistent;
 
     public Exchange(IOptions<ServerOptions> options, TimeProvider time, ILogger<Exchange> log, ExchangeMetrics metrics)
@@ -198,6 +201,18 @@ internal sealed class Exchange : IDisposable
         }
     }
 
+    /// <summary>
+    /// True when some order of a member's request batch (by the batch's own key) is applied and not
+    /// yet stored: until it is decided, the batch's rows in the store may still grow.
+    /// </summary>
+    public bool BatchInFlight(long member, string batch)
+    {
+        lock (keysInFlight)
+        {
+            return batchesInFlight.ContainsKey((member, batch));
+        }
+    }
+
     /// <summary>Notes the keys of a batch handed to the writer (<paramref name="add"/>) or decided (not).</summary>
     public void KeysInFlight(IReadOnlyList<(IdempotencyKey Key, WorkResult Result)> keys, bool add)
     {
@@ -212,6 +227,19 @@ internal sealed class Exchange : IDisposable
                 else
                 {
                     keysInFlight.Remove((key.Member, key.Key));
+                }
+
+                if (key.Batch is { } batch)
+                {
+                    var orders = batchesInFlight.GetValueOrDefault((key.Member, batch)) + (add ? 1 : -1);
+                    if (orders > 0)
+                    {
+                        batchesInFlight[(key.Member, batch)] = orders;
+                    }
+                    else
+                    {
+                        batchesInFlight.Remove((key.Member, batch));
+                    }
                 }
             }
         }

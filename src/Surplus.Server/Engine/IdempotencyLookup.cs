@@ -11,13 +11,26 @@ namespace Surplus.Server.Engine;
 /// a request batch is looked up among the rows of its batch (<see cref="IdempotencyBatches"/>), and,
 /// in a store that kept such answers a row per order before (<paramref name="batchAnswersInRows"/>),
 /// then under its own key. Not thread-safe.
+/// <para>
+/// <paramref name="settled"/> tells whether a member's request batch has no order applied and not yet
+/// stored. The engine loop that asks holds the exchange's write gate, so no other order is applied
+/// while this lookup lives: the rows of a batch that was settled when first asked about are then all
+/// the rows it will have, and they are read once for all its orders. A hundred orders of a new batch
+/// were a hundred queries in the engine loop, each finding nothing. A batch with orders in flight is
+/// looked up order by order, as each of them may be stored meanwhile.
+/// </para>
 /// </summary>
-internal sealed class IdempotencyLookup(DbConnection connection, DbTransaction? transaction, bool batchAnswersInRows = false) : IAsyncDisposable
+internal sealed class IdempotencyLookup(
+    DbConnection connection, DbTransaction? transaction, bool batchAnswersInRows = false, Func<long, string, bool>? settled = null) : IAsyncDisposable
 {
     private DbCommand? command;
     private DbParameter? member;
     private DbParameter? key;
     private DbCommand? batchCommand;
+    private DbCommand? wholeBatchCommand;
+
+    // The answers of settled batches, read whole, by member and batch key.
+    private readonly Dictionary<(long Member, string Batch), Dictionary<int, (string Hash, int Status, string Response)>> settledBatches = [];
 
     // A batch's stored rows never change, so each is read once for all of its orders.
     private readonly Dictionary<(long Member, string Batch, int First), Dictionary<int, (string Hash, int Status, string Response)>> rows = [];
@@ -72,6 +85,17 @@ internal sealed class IdempotencyLookup(DbConnection connection, DbTransaction? 
     /// <summary>The answer kept for one order of a request batch: among the rows whose indexes span it (several when the batch went to several markets).</summary>
     private async Task<(string Hash, int Status, string Response)?> FindInBatchAsync(long member, string batch, int index)
     {
+        if (settledBatches.TryGetValue((member, batch), out var whole) || (settled is not null && settled(member, batch)))
+        {
+            if (whole is null)
+            {
+                whole = await ReadWholeBatchAsync(member, batch);
+                settledBatches[(member, batch)] = whole;
+            }
+
+            return whole.TryGetValue(index, out var kept) ? kept : null;
+        }
+
         if (batchCommand is null)
         {
             batchCommand = connection.CreateCommand();
@@ -108,9 +132,45 @@ internal sealed class IdempotencyLookup(DbConnection connection, DbTransaction? 
         return null;
     }
 
+    /// <summary>Every answer stored for a member's request batch, from all of its rows.</summary>
+    private async Task<Dictionary<int, (string Hash, int Status, string Response)>> ReadWholeBatchAsync(long member, string batch)
+    {
+        if (wholeBatchCommand is null)
+        {
+            wholeBatchCommand = connection.CreateCommand();
+            wholeBatchCommand.Transaction = transaction;
+            wholeBatchCommand.CommandText = "SELECT items FROM idempotency_batches WHERE member_id = @member AND batch_key = @batch";
+            foreach (var name in new[] { "@member", "@batch" })
+            {
+                var parameter = wholeBatchCommand.CreateParameter();
+                parameter.ParameterName = name;
+                wholeBatchCommand.Parameters.Add(parameter);
+            }
+        }
+
+        wholeBatchCommand.Parameters[0].Value = member;
+        wholeBatchCommand.Parameters[1].Value = batch;
+        var answers = new Dictionary<int, (string Hash, int Status, string Response)>();
+        await using var reader = await wholeBatchCommand.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            foreach (var (index, answer) in IdempotencyBatches.Read(reader.GetString(0)))
+            {
+                answers[index] = answer;
+            }
+        }
+
+        return answers;
+    }
+
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
+        if (wholeBatchCommand is not null)
+        {
+            await wholeBatchCommand.DisposeAsync();
+        }
+
         if (command is not null)
         {
             await command.DisposeAsync();

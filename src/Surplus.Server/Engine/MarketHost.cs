@@ -260,7 +260,7 @@ internal sealed partial class MarketHost
                     if (earlier is null)
                     {
                         connection ??= await exchange.Database.OpenAsync();
-                        earlierAnswers ??= new IdempotencyLookup(connection, null, exchange.BatchAnswersInRows);
+                        earlierAnswers ??= new IdempotencyLookup(connection, null, exchange.BatchAnswersInRows, (member, key) => !exchange.BatchInFlight(member, key));
                         earlier = await earlierAnswers.FindAsync(key);
                     }
 
