@@ -767,7 +767,7 @@ internal sealed partial class MarketHost
             ON CONFLICT (id) DO UPDATE SET status = excluded.status, state = excluded.state, updated_at = excluded.updated_at
             """,
             OfferParameters, b.Offers,
-            (o, v) => v.Add(o.Row.Id).Add(o.Row.Market).Add(o.Row.Member).Add(o.Status).Add(o.Spec).AddUtf8(o.State).Add(o.Row.CreatedAt).Add(o.UpdatedAt));
+            (o, v) => v.Add(o.Row.Id).Add(o.Row.Market).Add(o.Row.Member).Add(o.Status).AddUtf8(o.Spec).AddUtf8(o.State).Add(o.Row.CreatedAt).Add(o.UpdatedAt));
         await RowInsert.ExecuteAsync(c, tx,
             """
             INSERT INTO needs (id, market, member_id, status, spec, state, held, created_at, updated_at)
@@ -775,7 +775,7 @@ internal sealed partial class MarketHost
             ON CONFLICT (id) DO UPDATE SET status = excluded.status, state = excluded.state, held = excluded.held, updated_at = excluded.updated_at
             """,
             NeedParameters, b.Needs,
-            (n, v) => v.Add(n.Row.Id).Add(n.Row.Market).Add(n.Row.Member).Add(n.Status).Add(n.Spec).AddUtf8(n.State).Add(n.Held).Add(n.Row.CreatedAt).Add(n.UpdatedAt));
+            (n, v) => v.Add(n.Row.Id).Add(n.Row.Market).Add(n.Row.Member).Add(n.Status).AddUtf8(n.Spec).AddUtf8(n.State).Add(n.Held).Add(n.Row.CreatedAt).Add(n.UpdatedAt));
         await RowInsert.ExecuteAsync(c, tx,
             """
             INSERT INTO trades (market, id, need_id, offer_id, buyer_id, seller_id, rate, window_start, window_end, price, amount, fee, aggressor, at)
@@ -810,14 +810,14 @@ internal sealed partial class MarketHost
     }
 
     /// <summary>
-    /// An offer's row as it stood when its batch was applied, its state's JSON written by the engine
-    /// loop (the writer is the busier) in UTF-8, as the store takes it: as a string it was twice the
-    /// bytes, kept until the batch was stored, and the writer transcoded it.
+    /// An offer's row as it stood when its batch was applied, its request's and state's JSON written
+    /// by the engine loop (the writer is the busier) in UTF-8, as the store takes it: as strings they
+    /// were twice the bytes, and the writer transcoded them.
     /// </summary>
-    private readonly record struct OfferWrite(OfferRow Row, string Spec, byte[] State, string Status, long UpdatedAt);
+    private readonly record struct OfferWrite(OfferRow Row, byte[] Spec, byte[] State, string Status, long UpdatedAt);
 
-    /// <summary>A need's row as it stood when its batch was applied, its state's JSON written by the engine loop in UTF-8.</summary>
-    private readonly record struct NeedWrite(NeedRow Row, string Spec, byte[] State, string Status, long Held, long UpdatedAt);
+    /// <summary>A need's row as it stood when its batch was applied, its request's and state's JSON written by the engine loop in UTF-8.</summary>
+    private readonly record struct NeedWrite(NeedRow Row, byte[] Spec, byte[] State, string Status, long Held, long UpdatedAt);
 
     /// <summary>The engine's counters as a batch left them.</summary>
     private sealed record EngineStateRow(string Market, long Clock, long NextSequence, long NextTradeId);

@@ -29,7 +29,7 @@ internal sealed record NeedStateJson(long Sequence, decimal Bid, long Remaining)
 /// <summary>An offer as stored: request, engine state, status.</summary>
 internal sealed class OfferRow
 {
-    private string? specJson;
+    private byte[]? specJson;
 
     public required long Id { get; init; }
 
@@ -39,8 +39,11 @@ internal sealed class OfferRow
 
     public required PlaceOfferRequest Request { get; init; }
 
-    /// <summary>The request as stored JSON, made once: an order's request never changes after it is placed.</summary>
-    public string SpecJson => specJson ??= Json.WriteStored(Request);
+    /// <summary>
+    /// The request as stored JSON in UTF-8, made once: an order's request never changes after it is
+    /// placed, and the row, with this, lives as long as the order rests.
+    /// </summary>
+    public byte[] SpecJson => specJson ??= Json.WriteStoredUtf8(Request);
 
     public required OfferStateJson State { get; set; }
 
@@ -60,7 +63,7 @@ internal sealed class OfferRow
 /// <summary>A need as stored: request, engine state, status, money held for it.</summary>
 internal sealed class NeedRow
 {
-    private string? specJson;
+    private byte[]? specJson;
 
     public required long Id { get; init; }
 
@@ -70,8 +73,11 @@ internal sealed class NeedRow
 
     public required PlaceNeedRequest Request { get; init; }
 
-    /// <summary>The request as stored JSON, made once: an order's request never changes after it is placed.</summary>
-    public string SpecJson => specJson ??= Json.WriteStored(Request);
+    /// <summary>
+    /// The request as stored JSON in UTF-8, made once: an order's request never changes after it is
+    /// placed, and the row, with this, lives as long as the order rests.
+    /// </summary>
+    public byte[] SpecJson => specJson ??= Json.WriteStoredUtf8(Request);
 
     public required NeedStateJson State { get; set; }
 
@@ -141,8 +147,8 @@ internal static class Json
     /// <summary>As <see cref="Write{T}"/>, in UTF-8.</summary>
     public static byte[] WriteUtf8<T>(T value) => JsonSerializer.SerializeToUtf8Bytes(value, Options);
 
-    /// <summary>An order's request as stored (<see cref="Stored"/>); <see cref="Read{T}(string)"/> reads it back.</summary>
-    public static string WriteStored<T>(T value) => JsonSerializer.Serialize(value, Stored);
+    /// <summary>An order's request as stored (<see cref="Stored"/>), in UTF-8; <see cref="Read{T}(string)"/> reads it back.</summary>
+    public static byte[] WriteStoredUtf8<T>(T value) => JsonSerializer.SerializeToUtf8Bytes(value, Stored);
 
     public static T Read<T>(string json) => JsonSerializer.Deserialize<T>(json, Options)
         ?? throw new InvalidDataException($"stored JSON is empty where a {typeof(T).Name} was expected");

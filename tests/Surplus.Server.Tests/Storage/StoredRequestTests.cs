@@ -13,11 +13,12 @@ public sealed class StoredRequestTests
     {
         var request = new PlaceNeedRequest("compute", 10, Start, Start.AddHours(1), 12.5m);
 
-        var stored = Json.WriteStored(request);
+        var stored = Json.WriteStoredUtf8(request);
+        var text = System.Text.Encoding.UTF8.GetString(stored);
 
-        Assert.DoesNotContain("null", stored, StringComparison.Ordinal);
+        Assert.DoesNotContain("null", text, StringComparison.Ordinal);
         Assert.Equal(request, Json.Read<PlaceNeedRequest>(stored));
-        Assert.True(stored.Length < Json.Write(request).Length * 2 / 3, stored);
+        Assert.True(stored.Length < Json.WriteUtf8(request).Length * 2 / 3, text);
     }
 
     [Fact]
@@ -28,7 +29,7 @@ public sealed class StoredRequestTests
         var request = new PlaceNeedRequest("compute", 10, Start, Start.AddHours(1), 12.5m, 14m, "spot", "all-or-none", 10, Start.AddMinutes(-5),
             ["gpu"], [4, 5], job);
 
-        var read = Json.Read<PlaceNeedRequest>(Json.WriteStored(request));
+        var read = Json.Read<PlaceNeedRequest>(Json.WriteStoredUtf8(request));
 
         Assert.Equal(Json.Write(request), Json.Write(read));
     }
@@ -38,9 +39,9 @@ public sealed class StoredRequestTests
     {
         var request = new PlaceOfferRequest("compute", 30, 10m, Start, Start.AddHours(1));
 
-        var stored = Json.WriteStored(request);
+        var stored = Json.WriteStoredUtf8(request);
 
-        Assert.DoesNotContain("null", stored, StringComparison.Ordinal);
+        Assert.DoesNotContain("null", System.Text.Encoding.UTF8.GetString(stored), StringComparison.Ordinal);
         Assert.Equal(request, Json.Read<PlaceOfferRequest>(stored));
     }
 }
