@@ -96,9 +96,9 @@ internal static class PackedRows
 
 /// <summary>
 /// Blocks of packed rows over one buffer taken from the shared pool: the blocks of every engine batch,
-/// about a fifth of the bytes the exchange allocated, are written once and dropped once stored. Disposing
-/// gives the buffer back, so nothing may read the blocks after that: the store writer disposes them
-/// once their transaction is committed or has failed.
+/// an eighth of the bytes the exchange allocated, are written once and dropped once stored. Disposing
+/// gives the buffer back, so nothing may read the blocks after that: they are disposed once their
+/// transaction is committed or has failed.
 /// </summary>
 /// <typeparam name="T">A block.</typeparam>
 public sealed class PackedBlocks<T> : IReadOnlyList<T>, IDisposable
