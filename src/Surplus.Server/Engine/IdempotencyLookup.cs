@@ -24,8 +24,6 @@ internal sealed class IdempotencyLookup(
     DbConnection connection, DbTransaction? transaction, bool batchAnswersInRows = false, Func<long, string, bool>? settled = null) : IAsyncDisposable
 {
     private DbCommand? command;
-    private DbParameter? member;
-    private DbParameter? key;
     private DbCommand? batchCommand;
     private DbCommand? wholeBatchCommand;
 
@@ -56,21 +54,9 @@ internal sealed class IdempotencyLookup(
             }
         }
 
-        if (command is null)
-        {
-            command = connection.CreateCommand();
-            command.Transaction = transaction;
-            command.CommandText = "SELECT request_hash, status, response FROM idempotency WHERE member_id = @member AND key = @key";
-            member = command.CreateParameter();
-            member.ParameterName = "@member";
-            key = command.CreateParameter();
-            key.ParameterName = "@key";
-            command.Parameters.Add(member);
-            command.Parameters.Add(key);
-        }
-
-        member!.Value = request.Member;
-        key!.Value = request.Key;
+        command ??= Prepare("SELECT request_hash, status, response FROM idempotency WHERE member_id = @member AND key = @key", "@member", "@key");
+        command.Parameters[0].Value = request.Member;
+        command.Parameters[1].Value = request.Key;
         await using var reader = await command.ExecuteReaderAsync();
         if (!await reader.ReadAsync())
         {
@@ -96,19 +82,9 @@ internal sealed class IdempotencyLookup(
             return whole.TryGetValue(index, out var kept) ? kept : null;
         }
 
-        if (batchCommand is null)
-        {
-            batchCommand = connection.CreateCommand();
-            batchCommand.Transaction = transaction;
-            batchCommand.CommandText =
-                "SELECT first_index, items FROM idempotency_batches WHERE member_id = @member AND batch_key = @batch AND first_index <= @index AND last_index >= @index";
-            foreach (var name in new[] { "@member", "@batch", "@index" })
-            {
-                var parameter = batchCommand.CreateParameter();
-                parameter.ParameterName = name;
-                batchCommand.Parameters.Add(parameter);
-            }
-        }
+        batchCommand ??= Prepare(
+            "SELECT first_index, items FROM idempotency_batches WHERE member_id = @member AND batch_key = @batch AND first_index <= @index AND last_index >= @index",
+            "@member", "@batch", "@index");
 
         batchCommand.Parameters[0].Value = member;
         batchCommand.Parameters[1].Value = batch;
@@ -135,18 +111,7 @@ internal sealed class IdempotencyLookup(
     /// <summary>Every answer stored for a member's request batch, from all of its rows.</summary>
     private async Task<Dictionary<int, (string Hash, int Status, string Response)>> ReadWholeBatchAsync(long member, string batch)
     {
-        if (wholeBatchCommand is null)
-        {
-            wholeBatchCommand = connection.CreateCommand();
-            wholeBatchCommand.Transaction = transaction;
-            wholeBatchCommand.CommandText = "SELECT items FROM idempotency_batches WHERE member_id = @member AND batch_key = @batch";
-            foreach (var name in new[] { "@member", "@batch" })
-            {
-                var parameter = wholeBatchCommand.CreateParameter();
-                parameter.ParameterName = name;
-                wholeBatchCommand.Parameters.Add(parameter);
-            }
-        }
+        wholeBatchCommand ??= Prepare("SELECT items FROM idempotency_batches WHERE member_id = @member AND batch_key = @batch", "@member", "@batch");
 
         wholeBatchCommand.Parameters[0].Value = member;
         wholeBatchCommand.Parameters[1].Value = batch;
@@ -163,22 +128,31 @@ internal sealed class IdempotencyLookup(
         return answers;
     }
 
+    /// <summary>A command of this lookup's transaction, made once and run with new values for <paramref name="parameters"/>, in that order.</summary>
+    private DbCommand Prepare(string sql, params string[] parameters)
+    {
+        var prepared = connection.CreateCommand();
+        prepared.Transaction = transaction;
+        prepared.CommandText = sql;
+        foreach (var name in parameters)
+        {
+            var parameter = prepared.CreateParameter();
+            parameter.ParameterName = name;
+            prepared.Parameters.Add(parameter);
+        }
+
+        return prepared;
+    }
+
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
-        if (wholeBatchCommand is not null)
+        foreach (var prepared in new[] { command, batchCommand, wholeBatchCommand })
         {
-            await wholeBatchCommand.DisposeAsync();
-        }
-
-        if (command is not null)
-        {
-            await command.DisposeAsync();
-        }
-
-        if (batchCommand is not null)
-        {
-            await batchCommand.DisposeAsync();
+            if (prepared is not null)
+            {
+                await prepared.DisposeAsync();
+            }
         }
     }
 }

@@ -1,4 +1,5 @@
 using Surplus.Server.Storage;
+
 namespace Surplus.Server.Signals;
 
 /// <summary>
