@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Globalization;
 
 namespace Surplus.Server.Ledger;
 
@@ -45,11 +46,17 @@ public static class Accounts
 /// lock. No account but <see cref="Accounts.External"/> may go below zero. An account at zero is not
 /// kept (its balance reads as zero all the same; the store keeps its row): each trade opens an escrow
 /// account that its settlement empties, and memory would otherwise grow with every trade ever made.
+/// An open escrow or collateral is kept by its market and trade (<see cref="AccountKey"/>), not by its
+/// name: there is one per trade until it settles, and a name each was the largest part of what the
+/// collector had to keep and copy under load.
 /// </summary>
 public sealed class LedgerBook
 {
     private readonly Lock sync = new();
-    private readonly Dictionary<string, long> balances = new(StringComparer.Ordinal);
+    private readonly Dictionary<AccountKey, long> balances = [];
+
+    /// <summary>The part of each trade account's name before its trade ("escrow:compute"), one string each. Under <see cref="sync"/>.</summary>
+    private readonly Dictionary<string, string> prefixes = new(StringComparer.Ordinal);
     private readonly HashSet<string> touched = new(StringComparer.Ordinal);
     private readonly List<Transfer> pending = [];
     private long nextTransferId = 1;
@@ -60,6 +67,7 @@ public sealed class LedgerBook
         lock (sync)
         {
             balances.Clear();
+            prefixes.Clear();
             touched.Clear();
             pending.Clear();
             foreach (var (account, balance) in accounts)
@@ -76,7 +84,7 @@ public sealed class LedgerBook
     {
         lock (sync)
         {
-            return balances.GetValueOrDefault(account);
+            return balances.GetValueOrDefault(KeyOf(account));
         }
     }
 
@@ -96,14 +104,14 @@ public sealed class LedgerBook
 
         lock (sync)
         {
-            var from = balances.GetValueOrDefault(debit);
+            var from = balances.GetValueOrDefault(KeyOf(debit));
             if (debit != Accounts.External && from < amount)
             {
                 return false;
             }
 
             Set(debit, from - amount);
-            Set(credit, balances.GetValueOrDefault(credit) + amount);
+            Set(credit, balances.GetValueOrDefault(KeyOf(credit)) + amount);
             touched.Add(debit);
             touched.Add(credit);
             pending.Add(new Transfer(nextTransferId++, atTicks, debit, credit, amount, kind, reference));
@@ -114,14 +122,49 @@ public sealed class LedgerBook
     /// <summary>An account's new balance; one at zero leaves memory. Under <see cref="sync"/>.</summary>
     private void Set(string account, long balance)
     {
+        var key = KeyOf(account);
         if (balance == 0)
         {
-            balances.Remove(account);
+            balances.Remove(key);
         }
         else
         {
-            balances[account] = balance;
+            balances[key] = balance;
         }
+    }
+
+    /// <summary>
+    /// How memory keys an account: a trade's escrow or collateral ("escrow:compute:17") by its
+    /// prefix, kept once, and its trade; any other account by its name, as is a trade id written in
+    /// another way than the ledger writes it ("escrow:compute:07"). Under <see cref="sync"/>.
+    /// </summary>
+    private AccountKey KeyOf(string account)
+    {
+        var colon = account.LastIndexOf(':');
+        if (colon <= 0 || colon == account.Length - 1
+            || !(account.StartsWith("escrow:", StringComparison.Ordinal) || account.StartsWith("collateral:", StringComparison.Ordinal))
+            || (account[colon + 1] == '0' && account.Length > colon + 2)
+            || !long.TryParse(account.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var trade))
+        {
+            return new AccountKey(account, AccountKey.NoTrade);
+        }
+
+        var lookup = prefixes.GetAlternateLookup<ReadOnlySpan<char>>();
+        if (!lookup.TryGetValue(account.AsSpan(0, colon), out var prefix))
+        {
+            prefix = account[..colon];
+            prefixes.Add(prefix, prefix);
+        }
+
+        return new AccountKey(prefix, trade);
+    }
+
+    /// <summary>An account in memory: a name and, for a trade's escrow or collateral, the trade (the name then its prefix).</summary>
+    private readonly record struct AccountKey(string Name, long Trade)
+    {
+        public const long NoTrade = -1;
+
+        public static readonly AccountKey External = new(Accounts.External, NoTrade);
     }
 
     /// <summary>Moves money that must be there; a shortfall is a bug.</summary>
@@ -139,7 +182,7 @@ public sealed class LedgerBook
         lock (sync)
         {
             var transfers = pending.ToList();
-            var changed = touched.Select(a => new KeyValuePair<string, long>(a, balances.GetValueOrDefault(a))).ToList();
+            var changed = touched.Select(a => new KeyValuePair<string, long>(a, balances.GetValueOrDefault(KeyOf(a)))).ToList();
             pending.Clear();
             touched.Clear();
             return (transfers, changed);
@@ -163,7 +206,7 @@ public sealed class LedgerBook
     {
         lock (sync)
         {
-            return balances.Where(kv => kv.Key != Accounts.External).Sum(kv => kv.Value);
+            return balances.Where(kv => kv.Key != AccountKey.External).Sum(kv => kv.Value);
         }
     }
 }
