@@ -27,10 +27,17 @@ public static class Accounts
     public static string Held(long member) => HeldNames.GetOrAdd(member, static m => $"member:{m}:held");
 
     /// <summary>The escrow of one trade.</summary>
-    public static string Escrow(string market, long trade) => $"escrow:{market}:{trade}";
+    public static string Escrow(string market, long trade) => $"{EscrowKind}{market}:{trade}";
 
     /// <summary>The seller's collateral for one trade, where the market asks for it.</summary>
-    public static string Collateral(string market, long trade) => $"collateral:{market}:{trade}";
+    public static string Collateral(string market, long trade) => $"{CollateralKind}{market}:{trade}";
+
+    private const string EscrowKind = "escrow:";
+    private const string CollateralKind = "collateral:";
+
+    /// <summary>Whether a name is of the form of a trade's escrow or collateral (its market and trade then follow).</summary>
+    public static bool IsOfTrade(string account) =>
+        account.StartsWith(EscrowKind, StringComparison.Ordinal) || account.StartsWith(CollateralKind, StringComparison.Ordinal);
 
     /// <summary>The exchange's fees, taken from escrow when a contract settles.</summary>
     public const string Fees = "exchange:fees";
@@ -142,7 +149,7 @@ public sealed class LedgerBook
     {
         var colon = account.LastIndexOf(':');
         if (colon <= 0 || colon == account.Length - 1
-            || !(account.StartsWith("escrow:", StringComparison.Ordinal) || account.StartsWith("collateral:", StringComparison.Ordinal))
+            || !Accounts.IsOfTrade(account)
             || (account[colon + 1] == '0' && account.Length > colon + 2)
             || !long.TryParse(account.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var trade))
         {
