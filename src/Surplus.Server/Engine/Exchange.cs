@@ -491,8 +491,8 @@ internal sealed class Exchange : IDisposable
         var inside = balances.Where(b => b.Account != Accounts.External).Sum(b => b.Balance);
         var negative = balances.Where(b => b.Account != Accounts.External && b.Balance < 0).Select(b => b.Account).ToList();
         long Sum(string prefix, string suffix) => balances.Where(b => b.Account.StartsWith(prefix, StringComparison.Ordinal) && b.Account.EndsWith(suffix, StringComparison.Ordinal)).Sum(b => b.Balance);
-        return new LedgerCheckDto(deposits, withdrawals, inside, Sum("member:", ":available"), Sum("member:", ":held"), Sum("escrow:", ""),
-            inside == deposits - withdrawals && negative.Count == 0, negative, balances.Where(b => b.Account == Accounts.Fees).Sum(b => b.Balance), Sum("collateral:", ""));
+        return new LedgerCheckDto(deposits, withdrawals, inside, Sum("member:", ":available"), Sum("member:", ":held"), Sum(Accounts.EscrowKind, ""),
+            inside == deposits - withdrawals && negative.Count == 0, negative, balances.Where(b => b.Account == Accounts.Fees).Sum(b => b.Balance), Sum(Accounts.CollateralKind, ""));
     }
 
     public async Task<Checked<MarketHost>> CreateMarketAsync(MarketDefinition definition)

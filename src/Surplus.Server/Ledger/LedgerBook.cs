@@ -32,8 +32,11 @@ public static class Accounts
     /// <summary>The seller's collateral for one trade, where the market asks for it.</summary>
     public static string Collateral(string market, long trade) => $"{CollateralKind}{market}:{trade}";
 
-    private const string EscrowKind = "escrow:";
-    private const string CollateralKind = "collateral:";
+    /// <summary>How every trade's escrow account name begins.</summary>
+    public const string EscrowKind = "escrow:";
+
+    /// <summary>How every trade's collateral account name begins.</summary>
+    public const string CollateralKind = "collateral:";
 
     /// <summary>Whether a name is of the form of a trade's escrow or collateral (its market and trade then follow).</summary>
     public static bool IsOfTrade(string account) =>
@@ -79,7 +82,7 @@ public sealed class LedgerBook
             pending.Clear();
             foreach (var (account, balance) in accounts)
             {
-                Set(account, balance);
+                Set(KeyOf(account), balance);
             }
 
             nextTransferId = lastTransferId + 1;
@@ -111,14 +114,15 @@ public sealed class LedgerBook
 
         lock (sync)
         {
-            var from = balances.GetValueOrDefault(KeyOf(debit));
-            if (debit != Accounts.External && from < amount)
+            var (from, to) = (KeyOf(debit), KeyOf(credit));
+            var fromBalance = balances.GetValueOrDefault(from);
+            if (from != AccountKey.External && fromBalance < amount)
             {
                 return false;
             }
 
-            Set(debit, from - amount);
-            Set(credit, balances.GetValueOrDefault(KeyOf(credit)) + amount);
+            Set(from, fromBalance - amount);
+            Set(to, balances.GetValueOrDefault(to) + amount);
             touched.Add(debit);
             touched.Add(credit);
             pending.Add(new Transfer(nextTransferId++, atTicks, debit, credit, amount, kind, reference));
@@ -127,9 +131,8 @@ public sealed class LedgerBook
     }
 
     /// <summary>An account's new balance; one at zero leaves memory. Under <see cref="sync"/>.</summary>
-    private void Set(string account, long balance)
+    private void Set(AccountKey key, long balance)
     {
-        var key = KeyOf(account);
         if (balance == 0)
         {
             balances.Remove(key);

@@ -90,7 +90,6 @@ public sealed class LedgerBookTests
         ledger.Move(new string("escrow:compute:7".ToCharArray()), Accounts.Available(2), 100, "settle", null, At);
         Assert.Equal(0, ledger.Balance(Accounts.Escrow("compute", 7)));
         Assert.Equal(8, ledger.AccountsInMemory); // the escrow left, member 2's balance came
-
     }
 
     [Fact]
