@@ -205,7 +205,9 @@ public sealed class ClientLifecycleTests : IAsyncLifetime
         exchange.Time.SetUtcNow(Start);
         await seller.StartContractAsync(contract.Id);
         await seller.HeartbeatAsync(contract.Id);
-        await seller.DeliverAsync(contract.Id, new DeliveryDto("blob:" + new string('a', 64), new string('a', 64), 0, 1234));
+        using var archive = new MemoryStream("results"u8.ToArray());
+        var results = await seller.PutBlobAsync(archive);
+        await seller.DeliverAsync(contract.Id, new DeliveryDto(results.Location, results.Sha256, 0, 1234));
         var confirmed = await buyer.ConfirmContractAsync(contract.Id);
 
         Assert.Contains(confirmed.Status, new[] { "completed", "settled" });

@@ -13,7 +13,7 @@ namespace Surplus.Server.Api;
 /// <c>GET /v1/blobs/{sha256}</c> reads it back. Files live in <c>blobs/</c> in the data folder
 /// (on either store); the database keeps who uploaded what. A blob may be read by a member that
 /// uploaded it and by both parties of a contract whose job or delivery names it
-/// (<c>blob:&lt;sha256&gt;</c>); anyone else gets 404, as for a blob that does not exist.
+/// (<c>blob:&lt;sha256&gt;</c>; see <see cref="BlobAccess"/>); anyone else gets 404, as for a blob that does not exist.
 /// </summary>
 internal static class BlobEndpoints
 {
@@ -144,7 +144,7 @@ internal static class BlobEndpoints
         await using (var c = await exchange.Database.OpenAsync(http.RequestAborted))
         {
             size = await c.QuerySingleOrDefaultAsync<long?>("SELECT size FROM blobs WHERE sha256 = @sha", new { sha });
-            if (size is null || !await MayReadAsync(c, sha, member))
+            if (size is null || !await BlobAccess.MayReadAsync(c, sha, member))
             {
                 return Problems.Result(ApiError.NotFound($"blob {sha}"));
             }
@@ -159,62 +159,5 @@ internal static class BlobEndpoints
 
         return TypedResults.PhysicalFile(path, "application/octet-stream",
             entityTag: new EntityTagHeaderValue($"\"{sha}\""), enableRangeProcessing: true);
-    }
-
-    /// <summary>The uploader, or a party of a contract whose program, inputs, results location or delivered results name the blob.</summary>
-    private static async Task<bool> MayReadAsync(DbConnection c, string sha, long member)
-    {
-        if (await c.ExecuteScalarAsync<long?>("SELECT member_id FROM blob_uploads WHERE sha256 = @sha AND member_id = @member", new { sha, member }) is not null)
-        {
-            return true;
-        }
-
-        // Narrowed by the hash's text, then checked field by field: only locations count, not any mention.
-        var rows = await c.QueryAsync<(string? Job, string? Delivery)>(
-            """
-            SELECT job, delivery FROM contracts
-            WHERE (buyer_id = @member OR seller_id = @member) AND (LOWER(job) LIKE @pattern OR LOWER(delivery) LIKE @pattern)
-            """,
-            new { member, pattern = "%" + sha + "%" });
-        foreach (var (jobJson, deliveryJson) in rows)
-        {
-            var locations = new List<string?>();
-            if (jobJson is not null && Json.Read<JobDto>(jobJson) is { } job)
-            {
-                locations.Add(job.Program);
-                locations.Add(job.Results);
-                locations.AddRange((job.Inputs ?? []).Select(i => i.Location));
-            }
-
-            if (deliveryJson is not null && Json.Read<DeliveryDto>(deliveryJson) is { } delivery)
-            {
-                locations.Add(delivery.ResultsLocation);
-            }
-
-            if (locations.Any(l => Names(l, sha)))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
-
-    /// <summary>True when a location is this blob: <c>blob:&lt;sha256&gt;</c>, or a URL of <c>/v1/blobs/&lt;sha256&gt;</c>.</summary>
-    private static bool Names(string? location, string sha)
-    {
-        if (location is null)
-        {
-            return false;
-        }
-
-        var trimmed = location.Trim();
-        if (BlobLocation.TryParse(trimmed.ToLowerInvariant(), out var named))
-        {
-            return named == sha;
-        }
-
-        return Uri.TryCreate(trimmed, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"
-            && uri.AbsolutePath.TrimEnd('/').EndsWith("/v1/blobs/" + sha, StringComparison.OrdinalIgnoreCase);
     }
 }

@@ -60,6 +60,11 @@ internal static class ContractEndpoints
                 return Problems.Result(bad);
             }
 
+            if (await BlobAccess.DeliveryProblemAsync(exchange, body.Value.Value, http.User.MemberId(), http.RequestAborted) is { } notYours)
+            {
+                return Problems.Result(notYours);
+            }
+
             var delivery = ContractText.Delivery(body.Value.Value with { ResultsSha256 = body.Value.Value.ResultsSha256.ToLowerInvariant() });
             return await Act(http, exchange, id, http.User.MemberId(),
                 new ContractAction("deliver", ContractParty.Seller, (c, at) => c.Deliver(delivery, at)), body.Value.Hash);

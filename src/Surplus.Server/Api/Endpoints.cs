@@ -218,11 +218,16 @@ internal static class Endpoints
             }
 
             var member = http.User.MemberId();
+            if (await BlobAccess.JobProblemAsync(exchange, body.Value.Value.Job, member, http.RequestAborted) is { } notYours)
+            {
+                return Problems.Result(notYours);
+            }
+
             var work = PrepareNeed(exchange, body.Value.Value, member, Preferred(http, exchange), Key(http, member, body.Value.Hash));
             return work.IsOk ? await Answer(http, work.Value.Market, work.Value.Work) : Problems.Result(work.Error!);
         })
         .RequireAuthorization(ApiKeyHandler.ActiveMemberPolicy).WithTags("orders").Accepts<PlaceNeedRequest>("application/json")
-        .Produces<NeedResultDto>(201).ProducesProblem(400).ProducesProblem(402).ProducesProblem(422)
+        .Produces<NeedResultDto>(201).ProducesProblem(400).ProducesProblem(402).ProducesProblem(403).ProducesProblem(422)
         .WithSummary("Place a need (a bid) with its job; the buyer's balance holds rate × hours × bid");
 
         OrderBatchEndpoints.Map(v1);

@@ -45,12 +45,21 @@ internal static class OrderBatchEndpoints
 
             var member = http.User.MemberId();
             var preferred = Endpoints.Preferred(http, exchange);
+
+            // Looked up before any order is queued, so each market's engine still takes the batch's orders in their order.
+            var notYours = new ApiError?[orders.Count];
+            for (var i = 0; i < orders.Count; i++)
+            {
+                notYours[i] = await BlobAccess.JobProblemAsync(exchange, orders[i].Need?.Job, member, http.RequestAborted);
+            }
+
             var answers = new Task<WorkResult>[orders.Count];
             for (var i = 0; i < orders.Count; i++)
             {
                 var itemKey = key.Length == 0 ? null : new IdempotencyKey(member, $"{key}#{i}", ItemHash(body.Value.Hash, i), key, i);
                 var work = orders[i] switch
                 {
+                    _ when notYours[i] is { } problem => problem,
                     { Offer: { } offer, Need: null } => Endpoints.PrepareOffer(exchange, offer, member, preferred, itemKey),
                     { Offer: null, Need: { } need } => Endpoints.PrepareNeed(exchange, need, member, preferred, itemKey),
                     _ => ApiError.Invalid("batch-item-invalid", "give exactly one of offer and need"),

@@ -118,6 +118,125 @@ public sealed class BlobTests(Exchanges exchanges)
 
     [Theory]
     [InlineData(Store.Sqlite)]
+    [InlineData(Store.Postgres)]
+    public async Task PlaceNeed_NamingAnotherMembersBlob_Is403AndTheBlobStaysUnreadable(Store store)
+    {
+        var exchange = exchanges.For(store);
+        var market = await exchange.NewMarket();
+        var owner = await exchange.Trader("blob-victim");
+        var thief = await exchange.Trader("blob-thief", 1_000_000);
+        var accomplice = await exchange.Trader("blob-accomplice");
+        var secret = await (await Put(owner.Client, Content("the victim's program "))).Read<BlobDto>(HttpStatusCode.Created);
+        var own = await (await Put(thief.Client, Content("the thief's own program "))).Read<BlobDto>(HttpStatusCode.Created);
+        var missing = new string('7', 64);
+        await accomplice.PlaceOffer(Offer(market, 10, 5m, Now, 1));
+        var before = await thief.Snapshot();
+
+        var jobs = new (JobDto Job, string Field, string Sha)[]
+        {
+            (new JobDto(secret.Location, "blob:"), "job.program", secret.Sha256),
+            (new JobDto("BLOB:" + secret.Sha256.ToUpperInvariant(), "blob:"), "job.program", secret.Sha256),
+            (new JobDto($"https://elsewhere.example/v1/blobs/{secret.Sha256}", "blob:"), "job.program", secret.Sha256),
+            (new JobDto(own.Location, "blob:", Inputs: [new JobInputDto(own.Location), new JobInputDto(secret.Location)]), "job.inputs[1].location", secret.Sha256),
+            (new JobDto(own.Location, secret.Location), "job.results", secret.Sha256),
+            (new JobDto("blob:" + missing, "blob:"), "job.program", missing),
+        };
+        foreach (var (job, field, sha) in jobs)
+        {
+            var detail = await (await thief.Client.Post("/v1/needs", Need(market, 10, 5m, Now, 1) with { Job = job }))
+                .Problem(HttpStatusCode.Forbidden, "blob-not-readable");
+            Assert.Contains($"{field} names blob:{sha}", detail, StringComparison.Ordinal);
+        }
+
+        Assert.Equal(before, await thief.Snapshot());
+        Assert.Empty((await accomplice.Client.Get<PageDto<ContractDto>>("/v1/contracts")).Items);
+        await (await thief.Client.GetAsync($"/v1/blobs/{secret.Sha256}")).Problem(HttpStatusCode.NotFound, "not-found");
+        await (await accomplice.Client.GetAsync($"/v1/blobs/{secret.Sha256}")).Problem(HttpStatusCode.NotFound, "not-found");
+
+        // Its own blobs it may name, and the need trades as before.
+        var placed = await thief.PlaceNeed(Need(market, 10, 5m, Now, 1) with { Job = new JobDto(own.Location, "blob:", Inputs: [new JobInputDto(own.Location)]) });
+        Assert.Single(placed.Trades);
+    }
+
+    [Theory]
+    [InlineData(Store.Sqlite)]
+    [InlineData(Store.Postgres)]
+    public async Task PlaceNeed_BlobAContractHandedToTheBuyer_MayBeNamedAgain(Store store)
+    {
+        var exchange = exchanges.For(store);
+        var market = await exchange.NewMarket();
+        var first = await exchange.Trader("blob-first-buyer", 1_000_000);
+        var middle = await exchange.Trader("blob-seller-then-buyer", 1_000_000);
+        var last = await exchange.Trader("blob-last-seller");
+        var program = await (await Put(first.Client, Content("passed on "))).Read<BlobDto>(HttpStatusCode.Created);
+        await middle.PlaceOffer(Offer(market, 10, 5m, Now, 1));
+        await first.PlaceNeed(Need(market, 10, 5m, Now, 1) with { Job = new JobDto(program.Location, "blob:") });
+        await last.PlaceOffer(Offer(market, 10, 5m, Now.AddHours(1), 1));
+
+        // The seller of the first contract may read its program, so it may pass it on in a job of its own.
+        var placed = await middle.PlaceNeed(Need(market, 10, 5m, Now.AddHours(1), 1) with { Job = new JobDto(program.Location, "blob:") });
+
+        Assert.Single(placed.Trades);
+        Assert.Equal(HttpStatusCode.OK, (await last.Client.GetAsync($"/v1/blobs/{program.Sha256}")).StatusCode);
+    }
+
+    [Theory]
+    [InlineData(Store.Sqlite)]
+    [InlineData(Store.Postgres)]
+    public async Task PlaceBatch_NeedNamingAnotherMembersBlob_IsRefusedAloneAndTheOthersArePlaced(Store store)
+    {
+        var exchange = exchanges.For(store);
+        var market = await exchange.NewMarket();
+        var owner = await exchange.Trader("blob-batch-victim");
+        var thief = await exchange.Trader("blob-batch-thief", 1_000_000);
+        var secret = await (await Put(owner.Client, Content("batch secret "))).Read<BlobDto>(HttpStatusCode.Created);
+        var own = await (await Put(thief.Client, Content("batch own "))).Read<BlobDto>(HttpStatusCode.Created);
+
+        var batch = new BatchOrdersRequest(
+        [
+            new(Need: Need(market, 10, 5m, Tomorrow, 1) with { Job = new JobDto(own.Location, "blob:") }),
+            new(Need: Need(market, 10, 5m, Tomorrow, 1) with { Job = new JobDto(secret.Location, "blob:") }),
+            new(Need: Need(market, 10, 5m, Tomorrow, 1)),
+        ]);
+        var answer = await (await thief.Client.Post("/v1/orders/batch", batch)).Read<BatchOrdersResponse>(HttpStatusCode.OK);
+
+        Assert.Equal([201, 403, 201], answer.Results.Select(r => r.Status));
+        Assert.Equal(ApiErrorType("blob-not-readable"), answer.Results[1].Problem?.Type);
+        Assert.Contains("$.orders[1]: job.program names", answer.Results[1].Problem?.Detail, StringComparison.Ordinal);
+        Assert.Equal(2, (await thief.Client.Get<PageDto<NeedDto>>("/v1/needs")).Items.Count);
+    }
+
+    [Theory]
+    [InlineData(Store.Sqlite)]
+    [InlineData(Store.Postgres)]
+    public async Task Deliver_ResultsNamingAnotherMembersBlob_Is403AndTheBuyerStillCannotReadIt(Store store)
+    {
+        var exchange = exchanges.For(store);
+        var market = await exchange.NewMarket();
+        var owner = await exchange.Trader("blob-deliver-victim");
+        var buyer = await exchange.Trader("blob-deliver-buyer", 1_000_000);
+        var seller = await exchange.Trader("blob-deliver-seller");
+        var secret = await (await Put(owner.Client, Content("deliver secret "))).Read<BlobDto>(HttpStatusCode.Created);
+        await seller.PlaceOffer(Offer(market, 10, 5m, Now, 1));
+        await buyer.PlaceNeed(Need(market, 10, 5m, Now, 1) with { Job = new JobDto("https://example.com/p.wasm", "blob:") });
+        var contract = Assert.Single((await seller.Client.Get<PageDto<ContractDto>>("/v1/contracts?role=seller")).Items);
+        foreach (var step in new[] { "accept", "stage", "start" })
+        {
+            (await seller.Client.PostAsync($"/v1/contracts/{contract.Id}/{step}", null)).EnsureSuccessStatusCode();
+        }
+
+        var detail = await (await seller.Client.Post($"/v1/contracts/{contract.Id}/deliver", new DeliveryDto(secret.Location, secret.Sha256, 0, 10)))
+            .Problem(HttpStatusCode.Forbidden, "blob-not-readable");
+
+        Assert.Contains("resultsLocation names", detail, StringComparison.Ordinal);
+        Assert.Equal("running", (await seller.Client.Get<ContractDto>($"/v1/contracts/{contract.Id}")).Status);
+        await (await buyer.Client.GetAsync($"/v1/blobs/{secret.Sha256}")).Problem(HttpStatusCode.NotFound, "not-found");
+    }
+
+    private static string ApiErrorType(string code) => "urn:surplus:problem:" + code;
+
+    [Theory]
+    [InlineData(Store.Sqlite)]
     public async Task GetBlob_Range_AnswersThePart(Store store)
     {
         var exchange = exchanges.For(store);
