@@ -39,6 +39,29 @@ public sealed class ServeCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Serve_SurplusSettingsOnTheCommandLine_TakeEffect()
+    {
+        var port = CliProcess.FreePort();
+        var url = $"http://127.0.0.1:{port}";
+        const string adminKey = "ak_chosen_on_the_command_line";
+
+        // Both forms the configuration takes: --Surplus:Name=value and --Surplus:Name value.
+        using var server = CliProcess.Start(temp.FullName, "serve", "--urls", url, "--data", Path.Combine(temp.FullName, "data"), $"--Surplus:AdminKey={adminKey}", "--surplus:maxpagesize", "3");
+        Assert.True(await server.WaitUntilHealthyAsync(new Uri($"{url}/healthz"), TimeSpan.FromSeconds(30)), $"no answer on /healthz:\n{server.Output}\n{server.Error}");
+
+        using var http = new HttpClient { BaseAddress = new Uri(url) };
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", adminKey);
+        var withinLimit = await http.GetAsync(new Uri("/v1/admin/members?limit=3", UriKind.Relative));
+        var pastLimit = await http.GetAsync(new Uri("/v1/admin/members?limit=4", UriKind.Relative));
+
+        Assert.Equal(System.Net.HttpStatusCode.OK, withinLimit.StatusCode);
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, pastLimit.StatusCode);
+        Assert.Contains("between 1 and 3", await pastLimit.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        server.Terminate();
+        Assert.Equal(0, await server.WaitForExitAsync(TimeSpan.FromSeconds(20)));
+    }
+
+    [Fact]
     public void Serve_RuntimeConfig_RunsTheServerGcWithGen0Capped()
     {
         // `surplus serve` runs with the settings of src/Surplus.Server/ServerGc.props (docs/architecture.md,
@@ -53,6 +76,9 @@ public sealed class ServeCommandTests : IDisposable
 
     [Theory]
     [InlineData("serve", "--bogus")]
+    [InlineData("serve", "--Surplus:NoSuchSetting=1")]
+    [InlineData("serve", "--Surplus:MaxPageSize")]
+    [InlineData("serve", "--Surplus:MaxPageSize=many")]
     [InlineData("serve", "--urls", "ftp://127.0.0.1:1")]
     [InlineData("serve", "--urls")]
     [InlineData("frobnicate")]
