@@ -113,9 +113,9 @@ public sealed record AgentConfig
             }
         }
 
-        if (Limits.MemoryMegabytes is <= 0 or > 65_536 || Limits.OutputBytes <= 0 || Limits.FuelPerSecond < 0 || Limits.MaxJobs <= 0)
+        if (Limits.Validate() is { } limits)
         {
-            return "limits: memoryMegabytes (1 to 65536), outputBytes and maxJobs must be positive; fuelPerSecond zero (measure) or positive";
+            return limits;
         }
 
         if (Fetch.MaxBytes <= 0)
@@ -189,6 +189,68 @@ public sealed record AgentLimits
 
     /// <summary>The most jobs run at once (default 4).</summary>
     public int MaxJobs { get; init; } = 4;
+
+    /// <summary>The most bytes a job may keep in the folders it writes (wasm: <c>/out</c>; process: <c>out/</c> and its <c>tmp/</c>), files counted by their length (default 1 GiB).</summary>
+    public long DiskQuotaBytes { get; init; } = 1L << 30;
+
+    /// <summary>The most files and folders a job may hold open at once (default 256).</summary>
+    public int MaxDescriptors { get; init; } = 256;
+
+    /// <summary>The bounds of packing a job's output folder.</summary>
+    public AgentPacking Packing { get; init; } = new();
+
+    /// <summary>The process runtime's operating-system limits.</summary>
+    public AgentProcessLimits Process { get; init; } = new();
+
+    /// <summary>The first problem of these limits, or null.</summary>
+    public string? Validate()
+    {
+        if (MemoryMegabytes is <= 0 or > 65_536 || OutputBytes <= 0 || FuelPerSecond < 0 || MaxJobs <= 0)
+        {
+            return "limits: memoryMegabytes (1 to 65536), outputBytes and maxJobs must be positive; fuelPerSecond zero (measure) or positive";
+        }
+
+        if (DiskQuotaBytes <= 0 || MaxDescriptors is < 8 or > 65_536)
+        {
+            return "limits: diskQuotaBytes must be positive and maxDescriptors 8 to 65536";
+        }
+
+        if (Packing.MaxEntries <= 0 || Packing.MaxDepth is <= 0 or > 1024 || Packing.MaxBytes <= 0 || Packing.MaxSeconds <= 0)
+        {
+            return "limits.packing: maxEntries, maxBytes and maxSeconds must be positive, maxDepth 1 to 1024";
+        }
+
+        return Process.MaxProcesses <= 0 ? "limits.process.maxProcesses must be positive" : null;
+    }
+}
+
+/// <summary>The bounds of packing a job's output folder into its results; what passes a bound is left out and named in <c>metering.json</c>.</summary>
+public sealed record AgentPacking
+{
+    /// <summary>The most entries (files, folders, links) packed (default 100,000).</summary>
+    public int MaxEntries { get; init; } = 100_000;
+
+    /// <summary>The deepest folder level packed (default 64).</summary>
+    public int MaxDepth { get; init; } = 64;
+
+    /// <summary>The most file bytes packed, each file counted by its length (default 1 GiB).</summary>
+    public long MaxBytes { get; init; } = 1L << 30;
+
+    /// <summary>The longest packing may take, in seconds (default 120).</summary>
+    public int MaxSeconds { get; init; } = 120;
+
+    /// <summary>The packer's limits.</summary>
+    public PackingLimits ToLimits() => new(MaxEntries, MaxDepth, MaxBytes, TimeSpan.FromSeconds(MaxSeconds));
+}
+
+/// <summary>What the process runtime asks of the operating system beyond the common limits.</summary>
+public sealed record AgentProcessLimits
+{
+    /// <summary>Run jobs as this user (name or uid) instead of the agent's; only when the agent runs as root (default: none).</summary>
+    public string? User { get; init; }
+
+    /// <summary>The most processes the job's user may have (RLIMIT_NPROC), applied only with <see cref="User"/>, since the limit counts every process of the user (default 64).</summary>
+    public int MaxProcesses { get; init; } = 64;
 }
 
 /// <summary>Where jobs may be fetched from and results stored to.</summary>

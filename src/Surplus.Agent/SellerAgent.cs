@@ -235,7 +235,7 @@ public sealed class SellerAgent : IDisposable
             }
 
             var archive = Path.Combine(folder, "results.tar.gz");
-            var sha = await ResultPackage.CreateAsync(archive, paths.Out, paths.Stdout, paths.Stderr, metering, CancellationToken.None);
+            var sha = await ResultPackage.CreateAsync(archive, paths.Out, paths.Stdout, paths.Stderr, metering, _config.Limits.Packing.ToLimits(), _time, CancellationToken.None);
             var location = await StoreResultsAsync(c, job, archive);
             var delivery = new DeliveryDto(location, sha, result.ExitCode, (long)result.Wall.TotalMilliseconds, result.FuelUsed, result.PeakMemoryBytes);
             c = await _keys.SendAsync(Key(c, "deliver"), key => _client.DeliverAsync(c.Id, delivery, key, CancellationToken.None));

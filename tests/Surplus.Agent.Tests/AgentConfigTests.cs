@@ -1,8 +1,3 @@
-using System.Formats.Tar;
-using System.IO.Compression;
-using System.Security.Cryptography;
-using Surplus.Agent.Sandbox;
-
 namespace Surplus.Agent.Tests;
 
 public sealed class AgentConfigTests : IDisposable
@@ -70,34 +65,6 @@ public sealed class AgentConfigTests : IDisposable
     [InlineData("blob:0000000000000000000000000000000000000000000000000000000000000000", 1, "blob:0000000000000000000000000000000000000000000000000000000000000000", "input-1")]
     public void InputName_NamesTheFileInIn(string location, int index, string expectedLocation, string expectedName) =>
         Assert.Equal((expectedLocation, expectedName), SellerAgent.InputName(location, index));
-
-    [Fact]
-    public async Task ResultPackage_ArchivesOutStdoutStderrAndMetering_WithoutLinks()
-    {
-        var output = _temp.Sub("out");
-        Directory.CreateDirectory(Path.Combine(output, "sub"));
-        await File.WriteAllTextAsync(Path.Combine(output, "sub", "r.txt"), "result");
-        File.CreateSymbolicLink(Path.Combine(output, "secret"), "/etc/hostname");
-        var stdout = Path.Combine(_temp.Path, "stdout");
-        var stderr = Path.Combine(_temp.Path, "stderr");
-        await File.WriteAllTextAsync(stdout, "hello\n");
-        await File.WriteAllTextAsync(stderr, "");
-        var archive = Path.Combine(_temp.Path, "results.tar.gz");
-
-        var sha = await ResultPackage.CreateAsync(archive, output, stdout, stderr,
-            new MeteringRecord(7, "wasm", 0, ResultPackage.Name(StopReason.Exit), null, 12, 34, 100, 65536, 1 << 20), CancellationToken.None);
-
-        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(await File.ReadAllBytesAsync(archive))), sha);
-        var names = new List<string>();
-        await using var gzip = new GZipStream(File.OpenRead(archive), CompressionMode.Decompress);
-        using var tar = new TarReader(gzip);
-        while (await tar.GetNextEntryAsync() is { } entry)
-        {
-            names.Add(entry.Name);
-        }
-
-        Assert.Equal(["out/", "out/sub/", "out/sub/r.txt", "stdout", "stderr", "metering.json"], names);
-    }
 
     public void Dispose() => _temp.Dispose();
 }

@@ -18,6 +18,9 @@ public enum StopReason
     /// <summary>The program wrote more than the output cap to stdout or stderr.</summary>
     OutputLimit,
 
+    /// <summary>The program's folder grew past its disk quota (the process runtime's watcher; a wasm job is refused the write instead).</summary>
+    DiskQuota,
+
     /// <summary>The program trapped (a fault in the module: unreachable, out-of-bounds access, ...).</summary>
     Trap,
 
@@ -75,6 +78,7 @@ public static class StoppedExitCodes
         StopReason.Deadline => 128 + 14,    // as SIGALRM
         StopReason.Memory => 128 + 6,       // as SIGABRT after a failed allocation
         StopReason.OutputLimit => 128 + 25, // as SIGXFSZ: file size limit exceeded
+        StopReason.DiskQuota => 128 + 25,   // as SIGXFSZ too
         StopReason.Trap => 128 + 4,         // as SIGILL
         StopReason.Cancelled => 128 + 15,   // as SIGTERM
         _ => 0,

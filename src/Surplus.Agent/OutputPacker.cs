@@ -1,0 +1,394 @@
+using System.Formats.Tar;
+using System.Globalization;
+using System.Text;
+using Microsoft.Win32.SafeHandles;
+
+namespace Surplus.Agent;
+
+/// <summary>
+/// Walks a job's output folder into a tar archive as the job left it, assuming the job is
+/// hostile. Nothing is reached through a link: each folder is opened relative to its parent with
+/// <c>O_NOFOLLOW</c> and listed through its own descriptor, and each file is opened the same way
+/// and checked to be the very regular file that was listed, so swapping a name for a link between
+/// the listing and the read gains nothing. Links are stored as links (their target text, which
+/// the job wrote itself); named pipes, sockets and devices are left out; a file with hard links
+/// outside the folder is left out (its content is not the job's to ship); a second name of a file
+/// inside the folder is stored as a hard link to the first. The walk is bounded in entries, depth,
+/// bytes (a file counts by its length, so a sparse file counts whole and is never read past the
+/// budget) and time, and every file is read for at most the length it had when opened. What was
+/// left out, and why, is in the report.
+/// </summary>
+internal sealed class OutputPacker
+{
+    /// <summary>The most notes kept of what was left out; the count covers the rest.</summary>
+    public const int MaxNotes = 20;
+
+    private readonly TarWriter _tar;
+    private readonly PackingLimits _limits;
+    private readonly TimeProvider _time;
+    private readonly long _started;
+    private readonly List<string> _notes = [];
+    private readonly Dictionary<(ulong, ulong), int> _namesInside = [];
+    private readonly Dictionary<(ulong, ulong), string> _firstName = [];
+    private int _seen;
+    private int _entries;
+    private long _bytes;
+    private int _skipped;
+    private string? _stopped;
+
+    public OutputPacker(TarWriter tar, PackingLimits limits, TimeProvider time)
+    {
+        _tar = tar;
+        _limits = limits;
+        _time = time;
+        _started = time.GetTimestamp();
+    }
+
+    /// <summary>Writes <c>out/</c> and everything under it that may be shipped; returns what was done.</summary>
+    public async Task<PackingReport> PackAsync(string outputFolder, CancellationToken cancellationToken)
+    {
+        await _tar.WriteEntryAsync(new PaxTarEntry(TarEntryType.Directory, "out/") { Mode = DirectoryMode }, cancellationToken);
+        using var root = UnixFiles.OpenDirectory(outputFolder);
+        if (root is null)
+        {
+            Skip("out/", "the output folder is not a folder (a link or gone); nothing of it is packed");
+        }
+        else
+        {
+            // First count each multiply-linked file's names inside the folder, then pack.
+            await WalkAsync(root, "out/", 1, census: true, cancellationToken);
+            _seen = 0;
+            _stopped = null;
+            await WalkAsync(root, "out/", 1, census: false, cancellationToken);
+        }
+
+        return new PackingReport(_entries, _bytes, _stopped, [.. _notes], _skipped);
+    }
+
+    /// <summary>Writes one of the agent's own files (stdout, stderr) under <paramref name="name"/>, refusing a link in its place.</summary>
+    public static async Task WriteLoneFileAsync(TarWriter tar, string path, string name, CancellationToken cancellationToken)
+    {
+        using var handle = UnixFiles.OpenFile(path);
+        var status = handle is null ? null : UnixFiles.Status(handle);
+        if (handle is null || status is not { IsRegular: true } s)
+        {
+            await tar.WriteEntryAsync(new PaxTarEntry(TarEntryType.RegularFile, name) { DataStream = new MemoryStream() }, cancellationToken);
+            return;
+        }
+
+        await using var data = new FileSlice(handle, s.Size, null);
+        await tar.WriteEntryAsync(new PaxTarEntry(TarEntryType.RegularFile, name) { DataStream = data, Mode = FileMode(s), ModificationTime = Modified(s) }, cancellationToken);
+    }
+
+    private const UnixFileMode DirectoryMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
+        | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute;
+
+    private const UnixFileMode PlainMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
+
+    private static UnixFileMode FileMode(FileStatus s) => s.IsExecutable ? DirectoryMode : PlainMode;
+
+    private static DateTimeOffset Modified(FileStatus s) =>
+        DateTimeOffset.FromUnixTimeSeconds(Math.Clamp(s.ModifiedSeconds, 0, 253_402_300_799));
+
+    private bool OutOfTime => _time.GetElapsedTime(_started) >= _limits.MaxTime;
+
+    private async Task WalkAsync(SafeFileHandle folder, string prefix, int depth, bool census, CancellationToken cancellationToken)
+    {
+        var budget = _limits.MaxEntries - _seen;
+        List<string> names;
+        try
+        {
+            names = [.. Directory.EnumerateFileSystemEntries(UnixFiles.ListingPath(folder), "*", Listing).Select(p => Path.GetFileName(p)).Take(budget + 1)];
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            if (!census)
+            {
+                Skip(prefix, $"could not be listed ({e.Message}); its content is not packed");
+            }
+
+            return;
+        }
+
+        names.Sort(StringComparer.Ordinal);
+        foreach (var name in names)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (_stopped is not null)
+            {
+                return;
+            }
+
+            if (_seen >= _limits.MaxEntries)
+            {
+                _stopped = $"stopped at the limit of {_limits.MaxEntries} entries (limits.packing.maxEntries); the rest of the output folder is not packed";
+                return;
+            }
+
+            if (OutOfTime)
+            {
+                _stopped = $"stopped at the packing time limit of {_limits.MaxTime.TotalSeconds:0} s (limits.packing.maxSeconds); the rest of the output folder is not packed";
+                return;
+            }
+
+            _seen++;
+            var entry = prefix + ArchiveName(name);
+            if (!census && entry.Length != prefix.Length + name.Length)
+            {
+                Note(entry, "is stored under this name: each control character of its name is written as %XX");
+            }
+
+            if (UnixFiles.Status(folder, name) is not { } status)
+            {
+                if (!census)
+                {
+                    Skip(entry, "vanished, or its name is not valid UTF-8; not packed");
+                }
+
+                continue;
+            }
+
+            if (status.IsDirectory)
+            {
+                await DirectoryAsync(folder, name, entry, status, depth, census, cancellationToken);
+            }
+            else if (census)
+            {
+                if (status is { IsRegular: true, Links: > 1 })
+                {
+                    _namesInside[(status.Device, status.Inode)] = _namesInside.GetValueOrDefault((status.Device, status.Inode)) + 1;
+                }
+            }
+            else if (status.IsLink)
+            {
+                await LinkAsync(folder, name, entry, status, cancellationToken);
+            }
+            else if (status.IsRegular)
+            {
+                await FileAsync(folder, name, entry, status, cancellationToken);
+            }
+            else
+            {
+                Skip(entry, $"is {status.Kind}; not packed");
+            }
+        }
+    }
+
+    private static readonly EnumerationOptions Listing = new()
+    {
+        AttributesToSkip = 0,
+        IgnoreInaccessible = false,
+        RecurseSubdirectories = false,
+        ReturnSpecialDirectories = false,
+        MatchType = MatchType.Simple,
+    };
+
+    private async Task DirectoryAsync(SafeFileHandle parent, string name, string entry, FileStatus status, int depth, bool census, CancellationToken cancellationToken)
+    {
+        if (depth >= _limits.MaxDepth)
+        {
+            if (!census)
+            {
+                Skip(entry + "/", $"lies deeper than {_limits.MaxDepth} levels (limits.packing.maxDepth); not packed");
+            }
+
+            return;
+        }
+
+        using var folder = UnixFiles.OpenDirectory(parent, name);
+        if (folder is null || UnixFiles.Status(folder) is not { } opened || !opened.SameFile(status))
+        {
+            if (!census)
+            {
+                Skip(entry + "/", "changed while being packed; not packed");
+            }
+
+            return;
+        }
+
+        if (!census)
+        {
+            await _tar.WriteEntryAsync(new PaxTarEntry(TarEntryType.Directory, entry + "/") { Mode = DirectoryMode, ModificationTime = Modified(status) }, cancellationToken);
+            _entries++;
+        }
+
+        await WalkAsync(folder, entry + "/", depth + 1, census, cancellationToken);
+    }
+
+    private async Task LinkAsync(SafeFileHandle folder, string name, string entry, FileStatus status, CancellationToken cancellationToken)
+    {
+        if (UnixFiles.ReadLink(folder, name) is not { } target)
+        {
+            Skip(entry, "changed while being packed; not packed");
+            return;
+        }
+
+        await _tar.WriteEntryAsync(new PaxTarEntry(TarEntryType.SymbolicLink, entry) { LinkName = ArchiveName(target), ModificationTime = Modified(status) }, cancellationToken);
+        _entries++;
+    }
+
+    private async Task FileAsync(SafeFileHandle folder, string name, string entry, FileStatus status, CancellationToken cancellationToken)
+    {
+        var key = (status.Device, status.Inode);
+        if (status.Links > 1)
+        {
+            var inside = _namesInside.GetValueOrDefault(key);
+            if (inside < status.Links)
+            {
+                Skip(entry, $"has {status.Links} names and only {inside} of them in the output folder; its content is not packed");
+                return;
+            }
+
+            if (_firstName.TryGetValue(key, out var first))
+            {
+                await _tar.WriteEntryAsync(new PaxTarEntry(TarEntryType.HardLink, entry) { LinkName = first, ModificationTime = Modified(status) }, cancellationToken);
+                _entries++;
+                return;
+            }
+        }
+
+        var left = _limits.MaxBytes - _bytes;
+        if (status.Size > left)
+        {
+            Skip(entry, $"is {status.Size} bytes long, more than the {left} bytes left of limits.packing.maxBytes; not packed");
+            return;
+        }
+
+        using var handle = UnixFiles.OpenFile(folder, name);
+        if (handle is null || UnixFiles.Status(handle) is not { IsRegular: true } opened || !opened.SameFile(status) || opened.Links != status.Links)
+        {
+            Skip(entry, "changed while being packed; not packed");
+            return;
+        }
+
+        var length = Math.Min(opened.Size, left);
+        await using var data = new FileSlice(handle, length, () => OutOfTime);
+        await _tar.WriteEntryAsync(new PaxTarEntry(TarEntryType.RegularFile, entry) { DataStream = data, Mode = FileMode(opened), ModificationTime = Modified(opened) }, cancellationToken);
+        _entries++;
+        _bytes += length;
+        if (opened.Links > 1)
+        {
+            _firstName[key] = entry;
+        }
+
+        if (data.Cut is { } cut)
+        {
+            Note(entry, cut); // packed, but not whole
+        }
+    }
+
+    private void Skip(string entry, string why)
+    {
+        _skipped++;
+        Note(entry, why);
+    }
+
+    private void Note(string entry, string why)
+    {
+        if (_notes.Count < MaxNotes)
+        {
+            _notes.Add($"{entry} {why}");
+        }
+    }
+
+    /// <summary>
+    /// A name as stored in the archive: each control character as <c>%XX</c> (its code in hex).
+    /// Tar readers differ on a line break inside a name (some refuse the whole archive), and an
+    /// escape sequence in a name would reach the buyer's terminal.
+    /// </summary>
+    internal static string ArchiveName(string name)
+    {
+        if (!name.Any(char.IsControl))
+        {
+            return name;
+        }
+
+        var text = new StringBuilder(name.Length + 16);
+        foreach (var c in name)
+        {
+            text.Append(char.IsControl(c) ? string.Create(CultureInfo.InvariantCulture, $"%{(int)c:X2}") : c.ToString());
+        }
+
+        return text.ToString();
+    }
+
+    /// <summary>
+    /// Exactly <c>length</c> bytes of an open file from its start, read at explicit offsets: a file
+    /// that grew is cut at the length it had when opened, one that shrank or whose packing time ran
+    /// out is filled with zeros to that length (so the archive stays whole), and <see cref="Cut"/> says so.
+    /// </summary>
+    private sealed class FileSlice(SafeFileHandle file, long length, Func<bool>? outOfTime) : Stream
+    {
+        private long _position;
+
+        public string? Cut { get; private set; }
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => true;
+
+        public override bool CanWrite => false;
+
+        public override long Length => length;
+
+        public override long Position
+        {
+            get => _position;
+            set => _position = Math.Clamp(value, 0, length);
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+        public override int Read(Span<byte> buffer)
+        {
+            var want = (int)Math.Min(buffer.Length, length - _position);
+            if (want <= 0)
+            {
+                return 0;
+            }
+
+            var read = 0;
+            if (Cut is null && outOfTime?.Invoke() == true)
+            {
+                Cut = $"was cut at byte {_position} of {length} when the packing time ran out (limits.packing.maxSeconds); the rest is zeros";
+            }
+
+            if (Cut is null)
+            {
+                read = RandomAccess.Read(file, buffer[..want], _position);
+                if (read == 0)
+                {
+                    Cut = $"shrank to {_position} bytes while being packed; the rest up to {length} is zeros";
+                }
+            }
+
+            if (read == 0)
+            {
+                buffer[..want].Clear();
+                read = want;
+            }
+
+            _position += read;
+            return read;
+        }
+
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => ValueTask.FromResult(Read(buffer.Span));
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => Task.FromResult(Read(buffer.AsSpan(offset, count)));
+
+        public override long Seek(long offset, SeekOrigin origin) => Position = origin switch
+        {
+            SeekOrigin.Begin => offset,
+            SeekOrigin.Current => _position + offset,
+            _ => length + offset,
+        };
+
+        public override void Flush()
+        {
+        }
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+}
