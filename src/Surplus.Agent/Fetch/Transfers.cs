@@ -23,7 +23,7 @@ public sealed class TransferRefusedException(string message) : Exception(message
 /// Fetches job files and stores results: https and http (public addresses only unless allowed —
 /// every address a name resolves to is checked and the connection goes to the checked address, so
 /// a name cannot be re-resolved to an inside address in between), the exchange's blob store, and
-/// <c>file:</c> only under the configured folders. Every fetch stops reading at the size limit and
+/// <c>file:</c> only under the configured folders (after following every link in the path; see <see cref="LocalFiles"/>). Every fetch stops reading at the size limit and
 /// checks the SHA-256 when one is given. Thread-safe.
 /// </summary>
 public sealed class Transfers : IDisposable
@@ -32,12 +32,19 @@ public sealed class Transfers : IDisposable
     private readonly TransferPolicy _policy;
     private readonly IBlobStore? _blobs;
     private readonly HttpClient _http;
+    private readonly LocalFiles _files;
 
     /// <summary>Creates the transfers with their policy and, when the exchange is reachable, its blob store.</summary>
     public Transfers(TransferPolicy policy, IBlobStore? blobs)
+        : this(policy, blobs, new LocalFiles(policy.FileRoots))
+    {
+    }
+
+    internal Transfers(TransferPolicy policy, IBlobStore? blobs, LocalFiles files)
     {
         _policy = policy;
         _blobs = blobs;
+        _files = files;
         var handler = new SocketsHttpHandler
         {
             ConnectCallback = ConnectCheckedAsync,
@@ -82,7 +89,7 @@ public sealed class Transfers : IDisposable
             File.Move(partial, destination, overwrite: true);
             return actual;
         }
-        catch (Exception e) when (e is HttpRequestException or IOException or InvalidDataException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+        catch (Exception e) when (e is HttpRequestException or IOException or UnauthorizedAccessException or InvalidDataException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
         {
             throw new TransferRefusedException($"could not fetch {location}: {Inner(e)}");
         }
@@ -110,9 +117,7 @@ public sealed class Transfers : IDisposable
             var uri = Parse(location);
             if (uri.IsFile)
             {
-                var target = AllowedFile(uri);
-                Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-                File.Copy(path, target, overwrite: true);
+                await _files.StoreAsync(path, uri, cancellationToken);
                 return location;
             }
 
@@ -146,7 +151,7 @@ public sealed class Transfers : IDisposable
         var uri = Parse(location);
         if (uri.IsFile)
         {
-            await using var file = new FileStream(AllowedFile(uri), FileMode.Open, FileAccess.Read, FileShare.Read, BufferSize, useAsync: true);
+            await using var file = _files.OpenRead(uri);
             await file.CopyToAsync(to, cancellationToken);
             return;
         }
@@ -181,28 +186,6 @@ public sealed class Transfers : IDisposable
             "file" => uri,
             _ => throw new TransferRefusedException($"{location}: the scheme '{uri.Scheme}' is not supported; use https, http, blob or file"),
         };
-    }
-
-    private string AllowedFile(Uri uri)
-    {
-        var path = Path.GetFullPath(uri.LocalPath);
-        foreach (var root in _policy.FileRoots)
-        {
-            var full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(root)) + Path.DirectorySeparatorChar;
-            if (path.StartsWith(full, StringComparison.Ordinal))
-            {
-                // A symbolic link could point outside the root; resolve it and check again.
-                var real = File.Exists(path) ? new FileInfo(path).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? path : path;
-                if (real.StartsWith(full, StringComparison.Ordinal))
-                {
-                    return path;
-                }
-            }
-        }
-
-        throw new TransferRefusedException(_policy.FileRoots.Count == 0
-            ? $"{uri}: this agent does not use file: locations (allow folders with fetch.fileRoots)"
-            : $"{uri}: outside the folders this agent allows for file: locations");
     }
 
     private ValueTask<Stream> ConnectCheckedAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken) =>

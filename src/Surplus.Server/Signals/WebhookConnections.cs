@@ -1,4 +1,3 @@
-using System.Net;
 using Surplus.Contracts;
 
 namespace Surplus.Server.Signals;
@@ -20,8 +19,7 @@ internal static class WebhookConnections
             return null;
         }
 
-        var inside = url.IsLoopback || (IPAddress.TryParse(url.IdnHost, out var address) && AddressRules.IsPrivate(address));
-        return inside
+        return AddressRules.IsPrivateHost(url)
             ? $"the webhook '{url}' points at a private, loopback or link-local address; the exchange posts only to public addresses (the operator may allow others with Surplus:WebhookPrivateAddresses)"
             : null;
     }

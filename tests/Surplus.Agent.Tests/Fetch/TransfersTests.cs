@@ -1,8 +1,6 @@
-using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using Surplus.Agent.Fetch;
-using Surplus.Contracts;
 
 namespace Surplus.Agent.Tests.Fetch;
 
@@ -126,24 +124,6 @@ public sealed class TransfersTests : IDisposable
         Assert.Equal(_server.Url + "results/7.tar.gz", where);
         Assert.Equal(Payroll, _server.Put["/results/7.tar.gz"]);
     }
-
-    [Theory]
-    [InlineData("127.0.0.1", true)]
-    [InlineData("10.1.2.3", true)]
-    [InlineData("172.16.0.1", true)]
-    [InlineData("172.32.0.1", false)]
-    [InlineData("192.168.1.1", true)]
-    [InlineData("169.254.169.254", true)]
-    [InlineData("100.64.0.1", true)]
-    [InlineData("0.0.0.0", true)]
-    [InlineData("8.8.8.8", false)]
-    [InlineData("::1", true)]
-    [InlineData("fe80::1", true)]
-    [InlineData("fd00::1", true)]
-    [InlineData("::ffff:10.0.0.1", true)]
-    [InlineData("2001:4860:4860::8888", false)]
-    public void IsPrivate_Address_IsClassified(string address, bool expected) =>
-        Assert.Equal(expected, AddressRules.IsPrivate(IPAddress.Parse(address)));
 
     public void Dispose()
     {

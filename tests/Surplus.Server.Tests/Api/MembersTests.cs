@@ -210,6 +210,28 @@ public sealed class MembersTests(Exchanges exchanges)
     }
 
     [Theory]
+    [InlineData(Store.Sqlite, "http://2130706433/hook")]
+    [InlineData(Store.Sqlite, "https://[::ffff:0:a00:1]/hook")]
+    [InlineData(Store.Sqlite, "https://[64:ff9b::a9fe:a9fe]/latest/meta-data")]
+    [InlineData(Store.Sqlite, "https://[2002:c0a8:101::1]/hook")]
+    [InlineData(Store.Postgres, "http://0x7f.1/hook")]
+    [InlineData(Store.Postgres, "https://[::7f00:1]/hook")]
+    [InlineData(Store.Postgres, "https://[2001:0:4136:e378:8000:63bf:80ff:fffe]/hook")]
+    [InlineData(Store.Postgres, "https://printer.localhost/hook")]
+    public async Task PatchMe_WebhookAtAnInsideAddress_Is400AndChangesNothing(Store store, string url)
+    {
+        var exchange = exchanges.For(store);
+        var trader = await exchange.Trader("webhook-inside");
+        var before = await trader.Snapshot();
+
+        var detail = await (await trader.Client.Patch("/v1/members/me", new UpdateMemberRequest(Preferences: new PreferencesDto(WebhookUrl: url))))
+            .Problem(HttpStatusCode.BadRequest, "webhook-invalid");
+
+        Assert.Contains("public addresses", detail, StringComparison.Ordinal);
+        Assert.Equal(before, await trader.Snapshot());
+    }
+
+    [Theory]
     [InlineData(Store.Sqlite)]
     [InlineData(Store.Postgres)]
     public async Task Join_WebhookNotHttp_Is400AndNoMemberIsMade(Store store)
