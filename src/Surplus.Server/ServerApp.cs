@@ -84,10 +84,16 @@ public static class ServerApp
             var exception = http.Features.Get<IExceptionHandlerFeature>()?.Error;
             var problem = exception switch
             {
-                BadHttpRequestException { StatusCode: 413 } e => new ApiError(413, "body-too-large", "The request body is too large", e.Message),
+                BadHttpRequestException { StatusCode: 413 } => HostProblems.TooLarge(http),
                 BadHttpRequestException e => ApiError.Invalid("request-invalid", Problems.Explain(e)),
                 _ => new ApiError(500, "internal", "Internal error", "the exchange failed to handle this request; it has been logged"),
             };
+            if (exception is BadHttpRequestException)
+            {
+                // What is left of a body the server could not read cannot be told from the next request.
+                HostProblems.CloseAfterAnswer(http);
+            }
+
             if (problem.Status == 500)
             {
                 app.Logger.LogError(exception, "unhandled error on {Path}", http.Request.Path);
@@ -96,15 +102,10 @@ public static class ServerApp
             await Problems.WriteAsync(http, problem);
         }));
 
-        // Paths and methods the API does not have answer in problem+json like every other error.
-        app.UseStatusCodePages(context => context.HttpContext.Response.StatusCode switch
-        {
-            404 => Problems.WriteAsync(context.HttpContext, new ApiError(404, "not-found", "Not found",
-                $"there is nothing at {context.HttpContext.Request.Path}; /openapi/v1.json lists the API's paths")),
-            405 => Problems.WriteAsync(context.HttpContext, new ApiError(405, "method-not-allowed", "Method not allowed",
-                $"{context.HttpContext.Request.Method} is not allowed on {context.HttpContext.Request.Path}; /openapi/v1.json lists the methods of each path")),
-            _ => Task.CompletedTask,
-        });
+        // Paths and methods the API does not have, bodies of a type a route does not take, and every
+        // other error the host answers without a body: problem+json like every other error.
+        app.UseStatusCodePages(HostProblems.WriteStatusPageAsync);
+        app.Use(HostProblems.CloseOnRefusedLargeBody);
         app.UseAuthentication();
         app.Use(async (http, next) =>
         {

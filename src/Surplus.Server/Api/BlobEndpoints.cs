@@ -23,7 +23,7 @@ internal static class BlobEndpoints
     {
         v1.MapPut("/blobs", PutAsync)
             .RequireAuthorization(ApiKeyHandler.ActiveMemberPolicy).WithTags("blobs")
-            .Accepts<Stream>("application/octet-stream").Produces<BlobDto>(201).Produces<BlobDto>().ProducesProblem(400).ProducesProblem(413)
+            .Accepts<Stream>("application/octet-stream", "*/*").Produces<BlobDto>(201).Produces<BlobDto>().ProducesProblem(400).ProducesProblem(413)
             .WithSummary("Store the raw body as a blob named by its SHA-256; the same content again answers the same blob (200)");
 
         v1.MapGet("/blobs/{sha256}", GetAsync)
@@ -42,6 +42,7 @@ internal static class BlobEndpoints
             $"a blob may have at most {limit} bytes (the setting Surplus:MaxBlobBytes); send a smaller one or split it");
         if (http.Request.ContentLength > limit)
         {
+            HostProblems.CloseAfterAnswer(http);
             return Problems.Result(tooLarge);
         }
 
@@ -69,6 +70,7 @@ internal static class BlobEndpoints
                     size += read;
                     if (size > limit)
                     {
+                        HostProblems.CloseAfterAnswer(http);
                         return Problems.Result(tooLarge);
                     }
 
@@ -98,6 +100,7 @@ internal static class BlobEndpoints
         }
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
+            HostProblems.CloseAfterAnswer(http);
             return Problems.Result(tooLarge);
         }
         finally
@@ -157,7 +160,38 @@ internal static class BlobEndpoints
             return Problems.Result(ApiError.NotFound($"blob {sha}"));
         }
 
+        if (UnsatisfiableRange(http.Request, sha, size.Value))
+        {
+            http.Response.Headers.ContentRange = new ContentRangeHeaderValue(size.Value).ToString();
+            return Problems.Result(new ApiError(416, "range-not-satisfiable", "Range not satisfiable",
+                $"the Range header asks for bytes past the end of this blob of {size.Value} bytes; ask for bytes 0 to {size.Value - 1}"));
+        }
+
         return TypedResults.PhysicalFile(path, "application/octet-stream",
             entityTag: new EntityTagHeaderValue($"\"{sha}\""), enableRangeProcessing: true);
+    }
+
+    /// <summary>
+    /// Whether the file result would answer 416 (with an empty body): one byte range, none of it
+    /// inside the blob, and no precondition that would answer otherwise or ignore the range — the
+    /// rules of the framework's own range handling, checked first so the refusal says what to fix.
+    /// </summary>
+    private static bool UnsatisfiableRange(HttpRequest request, string sha, long size)
+    {
+        var headers = request.Headers;
+        if (headers.IfMatch.Count > 0 || headers.IfNoneMatch.Count > 0 || headers.IfModifiedSince.Count > 0 || headers.IfUnmodifiedSince.Count > 0
+            || (headers.IfRange.Count > 0 && headers.IfRange.ToString() != $"\"{sha}\""))
+        {
+            return false;
+        }
+
+        if (!RangeHeaderValue.TryParse(headers.Range.ToString(), out var range)
+            || !string.Equals(range.Unit.Value, "bytes", StringComparison.OrdinalIgnoreCase) || range.Ranges.Count != 1)
+        {
+            return false;
+        }
+
+        var only = range.Ranges.First();
+        return only.From is { } from ? from >= size : only.To is 0 || size == 0;
     }
 }

@@ -53,11 +53,9 @@ internal static partial class Problems
     {
         // Kestrel enforces the limit too, but not every host does (the in-process test server does not), so the reader does.
         var limit = request.HttpContext.RequestServices.GetRequiredService<IOptions<ServerOptions>>().Value.MaxRequestBodyBytes;
-        var tooLarge = new ApiError(413, "body-too-large", "The request body is too large",
-            $"the body may have at most {limit} bytes (the setting Surplus:MaxRequestBodyBytes); send a smaller one");
         if (request.ContentLength > limit)
         {
-            return tooLarge;
+            return HostProblems.TooLarge(request.HttpContext);
         }
 
         var buffer = ArrayPool<byte>.Shared.Rent(4096);
@@ -72,7 +70,7 @@ internal static partial class Problems
                     length += read;
                     if (length > limit)
                     {
-                        return tooLarge;
+                        return HostProblems.TooLarge(request.HttpContext);
                     }
 
                     if (length == buffer.Length)
@@ -86,7 +84,7 @@ internal static partial class Problems
             }
             catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
             {
-                return tooLarge;
+                return HostProblems.TooLarge(request.HttpContext);
             }
 
             return Bind<T>(request, buffer.AsSpan(0, length));

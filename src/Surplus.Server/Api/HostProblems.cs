@@ -1,0 +1,104 @@
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Options;
+
+namespace Surplus.Server.Api;
+
+/// <summary>
+/// The errors the host produces before or around a handler — an unknown path or method, a body of a
+/// type the route does not take, a range past a blob's end — answered in problem+json like every
+/// refusal of the API, and a connection that is closed after an answer says so.
+/// </summary>
+internal static class HostProblems
+{
+    /// <summary>
+    /// The problem for an error status that left the response without a body: the status-code
+    /// page of every route, so no error is ever an empty body.
+    /// </summary>
+    public static Task WriteStatusPageAsync(StatusCodeContext context)
+    {
+        var http = context.HttpContext;
+        var path = http.Request.Path;
+        var error = http.Response.StatusCode switch
+        {
+            StatusCodes.Status400BadRequest => ApiError.Invalid("request-invalid", "the request could not be read; send a well-formed HTTP request to a path /openapi/v1.json lists"),
+            StatusCodes.Status404NotFound => new ApiError(404, "not-found", "Not found",
+                $"there is nothing at {path}; /openapi/v1.json lists the API's paths"),
+            StatusCodes.Status405MethodNotAllowed => new ApiError(405, "method-not-allowed", "Method not allowed",
+                $"{http.Request.Method} is not allowed on {path}; /openapi/v1.json lists the methods of each path"),
+            StatusCodes.Status413PayloadTooLarge => TooLarge(http),
+            StatusCodes.Status415UnsupportedMediaType => UnsupportedMediaType(http),
+            StatusCodes.Status416RangeNotSatisfiable => new ApiError(416, "range-not-satisfiable", "Range not satisfiable",
+                "the Range header asks for bytes past the end; the Content-Range header gives the size"),
+            var status => new ApiError(status, status >= 500 ? "internal" : "request-invalid", ReasonPhrases(status),
+                status >= 500 ? "the exchange failed to handle this request; it has been logged" : $"the request to {path} was refused ({status}); /openapi/v1.json describes what each path takes"),
+        };
+        return Problems.WriteAsync(http, error);
+    }
+
+    /// <summary>415: the route takes JSON (or, for blobs, anything); this says which.</summary>
+    public static ApiError UnsupportedMediaType(HttpContext http)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        var given = http.Request.ContentType is { Length: > 0 } type ? $"'{type}'" : "no Content-Type";
+        return new ApiError(415, "unsupported-media-type", "Unsupported media type",
+            $"{http.Request.Method} {http.Request.Path} takes a JSON body, and {given} is not JSON: send it with Content-Type: application/json");
+    }
+
+    /// <summary>
+    /// 413 for a body over the request's limit, and the connection is closed after it: the rest of
+    /// the body is not read, so the next request could not be found on the same connection.
+    /// </summary>
+    public static ApiError TooLarge(HttpContext http)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        CloseAfterAnswer(http);
+        var limit = http.RequestServices.GetRequiredService<IOptions<ServerOptions>>().Value.MaxRequestBodyBytes;
+        return new ApiError(413, "body-too-large", "The request body is too large",
+            $"the body may have at most {limit} bytes (the setting Surplus:MaxRequestBodyBytes); send a smaller one");
+    }
+
+    /// <summary>
+    /// Says <c>Connection: close</c> on this answer, for a request whose body is left unread; without
+    /// it the server would read the rest as the next request, or, past the body limit, close the
+    /// connection under a keep-alive client that expects to send another request on it.
+    /// </summary>
+    public static void CloseAfterAnswer(HttpContext http)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        if (!http.Response.HasStarted)
+        {
+            http.Response.Headers.Connection = "close";
+        }
+    }
+
+    /// <summary>
+    /// A refusal before the handler reads a body larger than the route's limit (a bad key, an unknown
+    /// path, a rate limit) would leave that body unread: its answer closes the connection too. Only
+    /// requests that declare such a body pay for the check.
+    /// </summary>
+    public static Task CloseOnRefusedLargeBody(HttpContext http, RequestDelegate next)
+    {
+        if (http.Request.ContentLength is { } length
+            && http.Features.Get<IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize is { } limit
+            && length > limit)
+        {
+            http.Response.OnStarting(static state =>
+            {
+                var context = (HttpContext)state;
+                if (context.Response.StatusCode >= 400
+                    && context.Request.ContentLength > context.Features.Get<IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize)
+                {
+                    context.Response.Headers.Connection = "close";
+                }
+
+                return Task.CompletedTask;
+            }, http);
+        }
+
+        return next(http);
+    }
+
+    private static string ReasonPhrases(int status) =>
+        Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status) is { Length: > 0 } phrase ? phrase : "Error";
+}
