@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Compiles the sample and hostile C programs to WASI modules (bin/*.wasm) and, with --native,
-# the samples to native executables too (bin/native/*) for the sandbox-cost benchmark.
+# to native executables too (bin/native/*), for the sandbox-cost benchmark and the process runtime's tests.
 # Needs clang-14, lld-14, wasi-libc and libclang-rt-14-dev-wasm32 (Debian 12 packages).
 # Only what is missing or older than its source is rebuilt.
 set -euo pipefail
@@ -22,10 +22,10 @@ for src in samples/*.c hostile/*.c; do
 done
 if [ "${1:-}" = "--native" ]; then
   mkdir -p bin/native
-  for src in samples/*.c; do
+  for src in samples/*.c hostile/*.c; do
     out="bin/native/$(basename "${src%.c}")"
     if [ ! -f "$out" ] || [ "$src" -nt "$out" ]; then
-      "$CLANG" -O2 -o "$out" "$src"
+      "$CLANG" -O2 -o "$out.$$.tmp" "$src" && mv "$out.$$.tmp" "$out"
       echo "built $out"
     fi
   done

@@ -336,7 +336,7 @@ public sealed class SellerAgent : IDisposable
         var share = Math.Min(1.0, (double)c.Rate / Math.Max(1, _config.CapacityOf(c.Market)));
         var fuel = (ulong)Math.Max(1_000_000, _fuelPerSecond * seconds * share);
         var memory = (long)_config.Limits.MemoryMegabytes << 20;
-        var limits = new SandboxLimits(fuel, memory, c.End, _config.Limits.OutputBytes);
+        var limits = new SandboxLimits(fuel, memory, c.End, _config.Limits.OutputBytes, _config.Limits.DiskQuotaBytes, _config.Limits.MaxDescriptors);
         var request = new SandboxRequest(program, Path.Combine(folder, "in"), output, Path.Combine(folder, "stdout"), Path.Combine(folder, "stderr"), [],
             new Dictionary<string, string> { ["SURPLUS_CONTRACT"] = c.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) });
         if (runtime == "process" && !OperatingSystem.IsWindows())
@@ -366,7 +366,7 @@ public sealed class SellerAgent : IDisposable
 
         var result = await run;
         var metering = new MeteringRecord(c.Id, runtime, result.ExitCode, ResultPackage.Name(result.Reason), result.Detail, (long)result.Wall.TotalMilliseconds,
-            result.FuelUsed, runtime == "wasm" ? fuel : null, result.PeakMemoryBytes, runtime == "wasm" ? memory : null);
+            result.FuelUsed, runtime == "wasm" ? fuel : null, result.PeakMemoryBytes, runtime == "wasm" ? memory : null, result.Limits);
         return (result, metering, (output, request.StdoutPath, request.StderrPath));
     }
 

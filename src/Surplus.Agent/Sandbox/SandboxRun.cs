@@ -33,7 +33,9 @@ public enum StopReason
 /// <param name="MemoryBytes">The most linear memory a wasm module may grow to; ignored by the process runtime.</param>
 /// <param name="Deadline">The instant the run is stopped (the window's end).</param>
 /// <param name="OutputBytes">The most bytes kept of stdout and of stderr each; a program writing more is stopped.</param>
-public sealed record SandboxLimits(ulong Fuel, long MemoryBytes, DateTimeOffset Deadline, long OutputBytes);
+/// <param name="DiskQuotaBytes">The most room the folders the program writes may take (wasm: a write past it fails with ENOSPC; process: RLIMIT_FSIZE and a watcher that stops it).</param>
+/// <param name="MaxDescriptors">The most files the program may hold open (wasm: EMFILE past it; process: RLIMIT_NOFILE).</param>
+public sealed record SandboxLimits(ulong Fuel, long MemoryBytes, DateTimeOffset Deadline, long OutputBytes, long DiskQuotaBytes = 1L << 30, int MaxDescriptors = 256);
 
 /// <summary>One program to run: the module or command, its folders and its arguments.</summary>
 /// <param name="Program">The wasm module's path (wasm), or the executable (process).</param>
@@ -59,7 +61,8 @@ public sealed record SandboxRequest(
 /// <param name="FuelUsed">Fuel used (wasm only).</param>
 /// <param name="PeakMemoryBytes">The linear memory's size at the end, which is its peak (wasm memory only grows); the process's peak working set for the process runtime when known.</param>
 /// <param name="Detail">A one-line explanation for anything but a plain exit.</param>
-public sealed record SandboxResult(int ExitCode, StopReason Reason, TimeSpan Wall, long? FuelUsed, long? PeakMemoryBytes, string? Detail);
+/// <param name="Limits">The limits the program ran into without being stopped for them (refused writes past the disk quota, refused opens), one line each.</param>
+public sealed record SandboxResult(int ExitCode, StopReason Reason, TimeSpan Wall, long? FuelUsed, long? PeakMemoryBytes, string? Detail, IReadOnlyList<string>? Limits = null);
 
 /// <summary>A runtime that runs a buyer's program within limits.</summary>
 public interface ISandbox

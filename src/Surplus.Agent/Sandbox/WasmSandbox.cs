@@ -14,6 +14,7 @@ public sealed class WasmSandbox : ISandbox, IDisposable
     public static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(50);
 
     private readonly Engine _engine;
+    private readonly Module _relay;
     private readonly TimeProvider _time;
 
     /// <summary>Creates the sandbox with its engine.</summary>
@@ -22,6 +23,7 @@ public sealed class WasmSandbox : ISandbox, IDisposable
         _time = time;
         using var config = new Config().WithFuelConsumption(true).WithEpochInterruption(true);
         _engine = new Engine(config);
+        _relay = Module.FromText(_engine, "wasi-guard", WasiGuard.RelayText);
     }
 
     /// <inheritdoc/>
@@ -78,7 +80,7 @@ public sealed class WasmSandbox : ISandbox, IDisposable
     private SandboxResult Run(SandboxRequest request, SandboxLimits limits, CancellationToken cancellationToken)
     {
         var started = _time.GetTimestamp();
-        var stop = new StopFlag();
+        using var stop = new StopFlag();
         if (_time.GetUtcNow() >= limits.Deadline)
         {
             return new SandboxResult(StoppedExitCodes.For(StopReason.Deadline), StopReason.Deadline, TimeSpan.Zero, 0, 0, "the deadline had passed before the run could start");
@@ -101,7 +103,7 @@ public sealed class WasmSandbox : ISandbox, IDisposable
         using var linker = new Linker(_engine);
         linker.DefineWasi();
         using var store = new Store(_engine);
-        store.SetLimits(memorySize: limits.MemoryBytes, tableElements: 100_000, instances: 1, tables: 4, memories: 1);
+        store.SetLimits(memorySize: limits.MemoryBytes, tableElements: 100_000, instances: 2, tables: 4, memories: 1);
         store.Fuel = limits.Fuel;
         store.SetWasiConfiguration(new WasiConfiguration()
             .WithArgs([Path.GetFileName(request.Program), .. request.Arguments])
@@ -122,6 +124,8 @@ public sealed class WasmSandbox : ISandbox, IDisposable
             })
             .WithPreopenedDirectory(request.InputFolder, "/in", false)
             .WithPreopenedDirectory(request.OutputFolder, "/out", true));
+        var guard = new WasiGuard(request.OutputFolder, limits.DiskQuotaBytes, limits.MaxDescriptors, limits.Deadline, _time, stop.Signal, r => stop.Set(r, _engine));
+        guard.Define(linker, store, _relay);
 
         // The epoch ticks while the run lasts; at each tick the store checks for a stop and the deadline.
         store.SetEpochDeadline(1);
@@ -157,6 +161,11 @@ public sealed class WasmSandbox : ISandbox, IDisposable
         {
             exitCode = code;
         }
+        catch (WasmtimeException e) when (stop.Reason is not null)
+        {
+            // The sandbox ended the run (the epoch callback or a guarded host call); the reason was recorded when the stop was asked for.
+            _ = e;
+        }
         catch (TrapException e) when (e.Type == TrapCode.OutOfFuel)
         {
             trapped = StopReason.OutOfFuel;
@@ -165,11 +174,6 @@ public sealed class WasmSandbox : ISandbox, IDisposable
         {
             trapped = StopReason.Trap;
             detail = $"trap: {FirstLine(e.Message)}";
-        }
-        catch (WasmtimeException e) when (stop.Reason is not null)
-        {
-            // The epoch callback ended the run; the reason was recorded when the stop was asked for.
-            _ = e;
         }
         catch (WasmtimeException e)
         {
@@ -207,27 +211,37 @@ public sealed class WasmSandbox : ISandbox, IDisposable
             };
         }
 
-        return new SandboxResult(exitCode, reason, wall, fuelUsed, peak, detail);
+        return new SandboxResult(exitCode, reason, wall, fuelUsed, peak, detail, guard.Notes);
     }
 
     private static string FirstLine(string text) => text.Split('\n', 2)[0].Trim();
 
     /// <inheritdoc/>
-    public void Dispose() => _engine.Dispose();
-
-    /// <summary>The first reason to stop, set from any thread.</summary>
-    private sealed class StopFlag
+    public void Dispose()
     {
+        _relay.Dispose();
+        _engine.Dispose();
+    }
+
+    /// <summary>The first reason to stop, set from any thread; <see cref="Signal"/> wakes a guarded host call that waits.</summary>
+    private sealed class StopFlag : IDisposable
+    {
+        private readonly ManualResetEvent _signal = new(false);
         private int _reason = -1;
 
         public StopReason? Reason => Volatile.Read(ref _reason) is var r and >= 0 ? (StopReason)r : null;
+
+        public WaitHandle Signal => _signal;
 
         public void Set(StopReason reason, Engine? engine)
         {
             if (Interlocked.CompareExchange(ref _reason, (int)reason, -1) == -1)
             {
+                _signal.Set();
                 engine?.IncrementEpoch();
             }
         }
+
+        public void Dispose() => _signal.Dispose();
     }
 }

@@ -17,8 +17,8 @@ public sealed class WasmSandboxTests : IDisposable
             new Dictionary<string, string>()), input, output);
     }
 
-    private static SandboxLimits Limits(TimeSpan? deadline = null, ulong fuel = Fuel, long memory = Memory, long output = 1 << 20) =>
-        new(fuel, memory, DateTimeOffset.UtcNow + (deadline ?? TimeSpan.FromSeconds(60)), output);
+    private static SandboxLimits Limits(TimeSpan? deadline = null, ulong fuel = Fuel, long memory = Memory, long output = 1 << 20, long quota = 1L << 30, int descriptors = 256) =>
+        new(fuel, memory, DateTimeOffset.UtcNow + (deadline ?? TimeSpan.FromSeconds(60)), output, quota, descriptors);
 
     [Fact]
     public async Task RunAsync_Payroll_SumsTheCsvIntoOut()
@@ -167,6 +167,77 @@ public sealed class WasmSandboxTests : IDisposable
         Assert.Equal([StopReason.Deadline, StopReason.Memory, StopReason.OutputLimit, StopReason.Exit], results.Select(r => r.Reason));
         var (again, _, _) = Request("pi", "1000");
         Assert.Equal(0, (await _sandbox.RunAsync(again, Limits(), CancellationToken.None)).ExitCode);
+    }
+
+    [Theory]
+    [InlineData("nanosleep")]
+    [InlineData("select")]
+    public async Task RunAsync_SleepingAnHour_StopsAtTheDeadline(string how)
+    {
+        var (request, _, output) = Request("sleep", how);
+
+        var result = await _sandbox.RunAsync(request, Limits(deadline: TimeSpan.FromSeconds(1)), CancellationToken.None);
+
+        Assert.Equal(StopReason.Deadline, result.Reason);
+        Assert.Equal(128 + 14, result.ExitCode);
+        Assert.InRange(result.Wall, TimeSpan.FromSeconds(0.9), TimeSpan.FromSeconds(10));
+        Assert.Equal("sleeping\n", await File.ReadAllTextAsync(request.StdoutPath));
+        Assert.False(File.Exists(Path.Combine(output, "woke.txt")));
+    }
+
+    [Fact]
+    public async Task RunAsync_SleepingAnHour_IsCancelledAtOnce()
+    {
+        var (request, _, _) = Request("sleep");
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(500));
+
+        var result = await _sandbox.RunAsync(request, Limits(deadline: TimeSpan.FromHours(1)), cancel.Token);
+
+        Assert.Equal(StopReason.Cancelled, result.Reason);
+        Assert.InRange(result.Wall, TimeSpan.Zero, TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public async Task RunAsync_WritingTenGigabytes_GetsEnospcAtTheQuotaAndGoesOn()
+    {
+        var (request, _, output) = Request("diskfill");
+        const long Quota = 8L << 20;
+
+        var result = await _sandbox.RunAsync(request, Limits(quota: Quota), CancellationToken.None);
+
+        Assert.Equal(StopReason.Exit, result.Reason);
+        var lines = await File.ReadAllLinesAsync(request.StdoutPath);
+        var wrote = long.Parse(lines[0].Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(wrote, Quota - (2 << 20), Quota);
+        Assert.EndsWith("then errno 51", lines[0], StringComparison.Ordinal);
+        Assert.Equal(["pwrite at 8 GiB: refused 51", "write after seek to 8 GiB: refused 51", "truncate to 8 GiB: refused 51", "after: written"], lines[1..]);
+        Assert.Equal(["after.txt", "sparse"], Directory.GetFiles(output).Select(Path.GetFileName).Order());
+        Assert.Equal(0, new FileInfo(Path.Combine(output, "sparse")).Length);
+        Assert.Contains(result.Limits!, l => l.StartsWith("disk-quota: ", StringComparison.Ordinal) && l.Contains($"{Quota} bytes", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task RunAsync_RewritingOneFile_StaysWithinTheQuota()
+    {
+        var (request, _, output) = Request("churn");
+
+        var result = await _sandbox.RunAsync(request, Limits(quota: 4L << 20), CancellationToken.None);
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal("rewrote 100\n", await File.ReadAllTextAsync(request.StdoutPath));
+        Assert.Empty(result.Limits!);
+    }
+
+    [Fact]
+    public async Task RunAsync_OpeningThousandsOfFiles_IsRefusedPastTheCap()
+    {
+        var (request, _, _) = Request("fds");
+
+        var result = await _sandbox.RunAsync(request, Limits(descriptors: 64), CancellationToken.None);
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal("opened 64 then errno 33\nafter closing: opened\n", await File.ReadAllTextAsync(request.StdoutPath));
+        Assert.Contains(result.Limits!, l => l.StartsWith("descriptors: ", StringComparison.Ordinal));
     }
 
     public void Dispose()

@@ -1,0 +1,81 @@
+using Microsoft.Win32.SafeHandles;
+
+namespace Surplus.Agent;
+
+/// <summary>
+/// How much room a job's folder takes, as the disk quota counts it: every entry at least one
+/// block (<see cref="Block"/>), a file by its length rounded up to whole blocks, so a sparse file
+/// counts whole and a million empty files count too. Links are counted, never followed, and the
+/// walk (like the packer's) reads nothing outside the folder.
+/// </summary>
+internal static class FolderUsage
+{
+    /// <summary>The least an entry counts.</summary>
+    public const long Block = 4096;
+
+    /// <summary>The cost of <paramref name="length"/> bytes of one file.</summary>
+    public static long Of(long length) => length <= Block ? Block : length >= long.MaxValue - Block ? long.MaxValue : (length + Block - 1) / Block * Block;
+
+    /// <summary>
+    /// The folders' usage in bytes; null when a folder could not be measured within
+    /// <paramref name="maxEntries"/> entries and <paramref name="maxDepth"/> levels (the caller keeps
+    /// its own, higher estimate then). A missing folder counts nothing.
+    /// </summary>
+    public static long? Measure(IEnumerable<string> folders, int maxEntries = 1_000_000, int maxDepth = 256)
+    {
+        long total = 0;
+        var seen = 0;
+        try
+        {
+            foreach (var path in folders)
+            {
+                using var root = UnixFiles.OpenDirectory(path);
+                if (root is not null && !Walk(root, 1, maxEntries, maxDepth, ref seen, ref total))
+                {
+                    return null;
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null; // a folder that changed under the walk: no measure this time
+        }
+
+        return total;
+    }
+
+    private static bool Walk(SafeFileHandle folder, int depth, int maxEntries, int maxDepth, ref int seen, ref long total)
+    {
+        foreach (var path in Directory.EnumerateFileSystemEntries(UnixFiles.ListingPath(folder)))
+        {
+            if (++seen > maxEntries)
+            {
+                return false;
+            }
+
+            var name = Path.GetFileName(path);
+            if (UnixFiles.Status(folder, name) is not { } status)
+            {
+                total = Math.Min(long.MaxValue / 2, total + Block); // gone, or a name that is not UTF-8: still an entry
+                continue;
+            }
+
+            total = Math.Min(long.MaxValue / 2, total + (status.IsRegular ? Of(status.Size) : Block));
+            if (status.IsDirectory)
+            {
+                if (depth >= maxDepth)
+                {
+                    return false;
+                }
+
+                using var sub = UnixFiles.OpenDirectory(folder, name);
+                if (sub is not null && !Walk(sub, depth + 1, maxEntries, maxDepth, ref seen, ref total))
+                {
+                    return false;
+                }
+            }
+        }
+
+        return true;
+    }
+}
