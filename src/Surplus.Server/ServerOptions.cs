@@ -24,6 +24,22 @@ public sealed class ServerOptions
     /// <summary>False turns SQLite's synchronous=FULL off (benchmarks only: acknowledged orders may be lost on power loss).</summary>
     public bool Durable { get; set; } = true;
 
+    /// <summary>
+    /// The largest amount of money one deposit may bring, and one need may hold (rate × hours × its
+    /// highest price), in minor units (default 10^15: ten trillion of a currency with cents).
+    /// </summary>
+    public long MaxAmountMinor { get; set; } = 1_000_000_000_000_000;
+
+    /// <summary>The largest balance, available and held together, a deposit may bring one member to, in minor units (default 10^15).</summary>
+    public long MaxBalanceMinor { get; set; } = 1_000_000_000_000_000;
+
+    /// <summary>
+    /// The most money every account inside the exchange may hold together, in minor units (default
+    /// 10^18). Only deposits bring money in, so no balance and no sum over balances can pass it,
+    /// and it stays below the 9.2 × 10^18 a 64-bit whole number counts.
+    /// </summary>
+    public long MaxLedgerTotalMinor { get; set; } = 1_000_000_000_000_000_000;
+
     /// <summary>The largest page a list may ask for.</summary>
     public int MaxPageSize { get; set; } = 500;
 

@@ -52,6 +52,12 @@ internal static class AdminEndpoints
                 return Problems.Result(ApiError.Invalid("amount-invalid", "amountMinor must be a positive number of minor units (cents)"));
             }
 
+            if (body.Value.Value.AmountMinor > exchange.Options.MaxAmountMinor)
+            {
+                return Problems.Result(ApiError.Invalid("amount-too-large",
+                    $"amountMinor may be at most {exchange.Options.MaxAmountMinor} (the setting Surplus:MaxAmountMinor); deposit in several parts or raise the setting"));
+            }
+
             if (body.Value.Value.Reference is { Length: > 200 })
             {
                 return Problems.Result(ApiError.Invalid("reference-invalid", "the reference may have at most 200 characters"));

@@ -109,6 +109,11 @@ internal static class JsonShape
 
                 foreach (var entry in value.EnumerateObject())
                 {
+                    if (Name(entry) is null)
+                    {
+                        return $"{path} has a name with a lone UTF-16 surrogate; send valid Unicode text";
+                    }
+
                     if (entry.Value.ValueKind == JsonValueKind.Null
                         || Check(entry.Value, options.GetTypeInfo(info.ElementType!), $"{path}.{entry.Name}", options) is not null)
                     {
@@ -136,6 +141,11 @@ internal static class JsonShape
 
                 return null;
             default:
+                if (value.ValueKind == JsonValueKind.String && Text(value) is null)
+                {
+                    return $"{path} holds a lone UTF-16 surrogate (an escape from \\ud800 to \\udfff without its pair); send valid Unicode text";
+                }
+
                 return Fits(value, info.Type, options) ? null : $"{path} must be {Describe(info.Type, options)}";
         }
     }
@@ -151,12 +161,17 @@ internal static class JsonShape
         var comparison = options.PropertyNameCaseInsensitive ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
         foreach (var field in value.EnumerateObject())
         {
-            var property = info.Properties.FirstOrDefault(p => string.Equals(p.Name, field.Name, comparison));
+            if (Name(field) is not { } name)
+            {
+                return $"{path} has a field name with a lone UTF-16 surrogate; send valid Unicode text";
+            }
+
+            var property = info.Properties.FirstOrDefault(p => string.Equals(p.Name, name, comparison));
             if (property is null)
             {
                 if (options.UnmappedMemberHandling == JsonUnmappedMemberHandling.Disallow)
                 {
-                    return $"{path}.{field.Name} is not a known field; the fields here are {Fields(info)}";
+                    return $"{path}.{name} is not a known field; the fields here are {Fields(info)}";
                 }
 
                 continue;
@@ -208,7 +223,7 @@ internal static class JsonShape
             return value.ValueKind switch
             {
                 JsonValueKind.Number => type == typeof(int) ? value.TryGetInt32(out _) : value.TryGetInt64(out _),
-                JsonValueKind.String => numbersInStrings && long.TryParse(value.GetString(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _),
+                JsonValueKind.String => numbersInStrings && long.TryParse(Text(value), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _),
                 _ => false,
             };
         }
@@ -218,7 +233,7 @@ internal static class JsonShape
             return value.ValueKind switch
             {
                 JsonValueKind.Number => type != typeof(decimal) || value.TryGetDecimal(out _),
-                JsonValueKind.String => numbersInStrings && decimal.TryParse(value.GetString(), NumberStyles.Float, CultureInfo.InvariantCulture, out _),
+                JsonValueKind.String => numbersInStrings && decimal.TryParse(Text(value), NumberStyles.Float, CultureInfo.InvariantCulture, out _),
                 _ => false,
             };
         }
@@ -235,16 +250,45 @@ internal static class JsonShape
 
         if (type == typeof(DateOnly))
         {
-            return value.ValueKind == JsonValueKind.String && DateOnly.TryParseExact(value.GetString(), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out _);
+            return value.ValueKind == JsonValueKind.String && DateOnly.TryParseExact(Text(value), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out _);
         }
 
         if (type == typeof(TimeOnly))
         {
-            return value.ValueKind == JsonValueKind.String && TimeOnly.TryParse(value.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.None, out _);
+            return value.ValueKind == JsonValueKind.String && TimeOnly.TryParse(Text(value), CultureInfo.InvariantCulture, DateTimeStyles.None, out _);
         }
 
         // Strings and anything else the serializer reads from a string; the serializer has the last word.
         return type != typeof(string) || value.ValueKind == JsonValueKind.String;
+    }
+
+    /// <summary>
+    /// The text of a JSON string, or null when it is not valid UTF-16: JSON lets an escape name a
+    /// lone surrogate (<c>"\ud800"</c>), which the reader refuses to turn into a string.
+    /// </summary>
+    private static string? Text(JsonElement value)
+    {
+        try
+        {
+            return value.GetString();
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>A property's name, or null when it is not valid UTF-16 (see <see cref="Text(JsonElement)"/>).</summary>
+    private static string? Name(JsonProperty property)
+    {
+        try
+        {
+            return property.Name;
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
+        }
     }
 
     private static bool IsWhole(Type type) =>

@@ -111,8 +111,9 @@ internal static partial class Problems
         {
             value = JsonSerializer.Deserialize<T>(body, Json.Options);
         }
-        catch (JsonException)
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
         {
+            // The reader throws InvalidOperationException for a string it cannot turn into text (a lone surrogate).
             return Explain<T>(body);
         }
 
@@ -164,6 +165,10 @@ internal static partial class Problems
         try
         {
             _ = document.Deserialize<T>(Json.Options);
+        }
+        catch (InvalidOperationException)
+        {
+            return ApiError.Invalid("json-invalid", $"the body holds text that is not valid Unicode; send a valid {Describe<T>()}");
         }
         catch (JsonException e)
         {

@@ -472,6 +472,13 @@ internal sealed class Exchange : IDisposable
             return unknown;
         }
 
+        if (DepositProblem(member, amount) is { } tooMuch)
+        {
+            var refused = WorkResult.Fail(tooMuch);
+            await Idempotency.KeepAsync(c, tx, key, refused, at);
+            return refused;
+        }
+
         Ledger.Move(Accounts.External, Accounts.Available(member), amount, "deposit", reference, at);
         Signals.Add(member, "account.deposit", at, Json.Write(new { amountMinor = amount, reference }));
         var answer = new AccountDto(Options.Currency, Options.MinorUnitDigits, Ledger.Balance(Accounts.Available(member)), Ledger.Balance(Accounts.Held(member)));
@@ -480,19 +487,48 @@ internal sealed class Exchange : IDisposable
         return result;
     });
 
+    /// <summary>
+    /// Why a deposit may not be made now, or null: the member's balance or the money inside the
+    /// exchange would pass its bound. Inside the write gate, so no other change slips between the
+    /// check and the move.
+    /// </summary>
+    private ApiError? DepositProblem(long member, long amount)
+    {
+        Int128 balance = Ledger.Balance(Accounts.Available(member)) + (Int128)Ledger.Balance(Accounts.Held(member));
+        if (balance + amount > Options.MaxBalanceMinor)
+        {
+            return ApiError.Invalid("balance-too-large",
+                $"the deposit would bring member {member}'s balance to {balance + amount}, above {Options.MaxBalanceMinor} (the setting Surplus:MaxBalanceMinor); deposit at most {Int128.Max(0, Options.MaxBalanceMinor - balance)}");
+        }
+
+        // The external account is the negative of everything inside.
+        Int128 inside = -(Int128)Ledger.Balance(Accounts.External);
+        if (inside + amount > Options.MaxLedgerTotalMinor)
+        {
+            return ApiError.Invalid("ledger-total-too-large",
+                $"the deposit would bring the money inside the exchange to {inside + amount}, above {Options.MaxLedgerTotalMinor} (the setting Surplus:MaxLedgerTotalMinor); deposit at most {Int128.Max(0, Options.MaxLedgerTotalMinor - inside)}");
+        }
+
+        return null;
+    }
+
     /// <summary>The ledger's totals and whether money is conserved: every balance but the external one adds up to what came in from outside.</summary>
     public async Task<LedgerCheckDto> CheckLedgerAsync()
     {
         await using var c = await Database.OpenAsync();
         await using var tx = await c.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead);
         var balances = (await c.QueryAsync<(string Account, long Balance)>("SELECT account, balance FROM accounts", transaction: tx)).ToList();
-        var deposits = await c.ExecuteScalarAsync<long>("SELECT COALESCE(SUM(amount), 0) FROM transfers WHERE debit = 'external'", transaction: tx);
-        var withdrawals = await c.ExecuteScalarAsync<long>("SELECT COALESCE(SUM(amount), 0) FROM transfers WHERE credit = 'external'", transaction: tx);
-        var inside = balances.Where(b => b.Account != Accounts.External).Sum(b => b.Balance);
+        var deposits = await WideSum.OfAsync(c, tx, "amount", "transfers WHERE debit = 'external'");
+        var withdrawals = await WideSum.OfAsync(c, tx, "amount", "transfers WHERE credit = 'external'");
+
+        // Summed wide: the bounds keep every total inside 64 bits, but the check must answer for any store, a damaged one most of all.
+        Int128 Sum(Func<string, bool> which) => balances.Where(b => which(b.Account)).Aggregate(Int128.Zero, (sum, b) => sum + b.Balance);
+        var inside = Sum(a => a != Accounts.External);
         var negative = balances.Where(b => b.Account != Accounts.External && b.Balance < 0).Select(b => b.Account).ToList();
-        long Sum(string prefix, string suffix) => balances.Where(b => b.Account.StartsWith(prefix, StringComparison.Ordinal) && b.Account.EndsWith(suffix, StringComparison.Ordinal)).Sum(b => b.Balance);
-        return new LedgerCheckDto(deposits, withdrawals, inside, Sum("member:", ":available"), Sum("member:", ":held"), Sum(Accounts.EscrowKind, ""),
-            inside == deposits - withdrawals && negative.Count == 0, negative, balances.Where(b => b.Account == Accounts.Fees).Sum(b => b.Balance), Sum(Accounts.CollateralKind, ""));
+        Int128 Kind(string prefix, string suffix) => Sum(a => a.StartsWith(prefix, StringComparison.Ordinal) && a.EndsWith(suffix, StringComparison.Ordinal));
+        return new LedgerCheckDto(WideSum.Clamp(deposits), WideSum.Clamp(withdrawals), WideSum.Clamp(inside),
+            WideSum.Clamp(Kind("member:", ":available")), WideSum.Clamp(Kind("member:", ":held")), WideSum.Clamp(Kind(Accounts.EscrowKind, "")),
+            inside == deposits - withdrawals && negative.Count == 0, negative, WideSum.Clamp(Sum(a => a == Accounts.Fees)), WideSum.Clamp(Kind(Accounts.CollateralKind, "")));
     }
 
     public async Task<Checked<MarketHost>> CreateMarketAsync(MarketDefinition definition)

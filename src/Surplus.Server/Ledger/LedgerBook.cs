@@ -121,8 +121,10 @@ public sealed class LedgerBook
                 return false;
             }
 
-            Set(from, fromBalance - amount);
-            Set(to, balances.GetValueOrDefault(to) + amount);
+            // Checked: the deposit bounds keep every balance far from the ends of a long, so an overflow here is a bug, never a wrapped balance.
+            var toBalance = checked(balances.GetValueOrDefault(to) + amount);
+            Set(from, checked(fromBalance - amount));
+            Set(to, toBalance);
             touched.Add(debit);
             touched.Add(credit);
             pending.Add(new Transfer(nextTransferId++, atTicks, debit, credit, amount, kind, reference));

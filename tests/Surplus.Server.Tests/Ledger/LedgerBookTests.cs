@@ -104,4 +104,18 @@ public sealed class LedgerBookTests
         Assert.Equal(3, ledger.AccountsInMemory); // external, the collateral, member 4's balance
         Assert.Equal(150, ledger.TotalInside());
     }
+
+    [Fact]
+    public void Move_PastTheLargestBalance_ThrowsAndChangesNothing()
+    {
+        var ledger = new LedgerBook();
+        ledger.Move(Accounts.External, Accounts.Available(1), 100, "deposit", null, At);
+        ledger.TakePending();
+
+        Assert.Throws<OverflowException>(() => ledger.Move(Accounts.External, Accounts.Available(1), long.MaxValue, "deposit", null, At));
+
+        Assert.Equal(100, ledger.Balance(Accounts.Available(1)));
+        Assert.Equal(-100, ledger.Balance(Accounts.External));
+        Assert.Empty(ledger.TakePending().Transfers);
+    }
 }
