@@ -64,12 +64,7 @@ public static class ServerApp
         services.Configure<JsonOptions>(o => o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase);
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.AddProblemDetails();
-        services.AddOpenApi("v1", o => o.AddDocumentTransformer((doc, _, _) =>
-        {
-            doc.Info.Title = "Surplus exchange API";
-            doc.Info.Description = "A marketplace for spare computing capacity: members, markets, offers, needs, trades, account and signals. Errors are RFC 9457 problem+json with a stable type per error.";
-            return Task.CompletedTask;
-        }));
+        services.AddOpenApi("v1", ApiDocument.Configure);
         services.AddAuthentication(ApiKeyHandler.SchemeName).AddScheme<AuthenticationSchemeOptions, ApiKeyHandler>(ApiKeyHandler.SchemeName, null);
         services.AddAuthorizationBuilder()
             .AddPolicy(ApiKeyHandler.MemberPolicy, p => p.RequireRole("member"))

@@ -37,7 +37,7 @@ internal static class AdminEndpoints
 
         admin.MapPost("/members/{id:long}/resume", async (long id, Exchange exchange) =>
             await exchange.SetSuspendedAsync(id, false) ? Results.Ok(await exchange.GetMemberAsync(id)) : Problems.Result(ApiError.NotFound($"member {id}")))
-            .Produces<MemberDto>().ProducesProblem(404);
+            .Produces<MemberDto>().ProducesProblem(404).WithSummary("Resume a suspended member");
 
         admin.MapPost("/members/{id:long}/deposit", async (HttpContext http, long id, Exchange exchange) =>
         {
@@ -73,7 +73,7 @@ internal static class AdminEndpoints
                 key.Length == 0 ? null : new IdempotencyKey(-1, key, body.Value.Hash));
             return Problems.Answer(http, result);
         })
-        .Accepts<DepositRequest>("application/json").Produces<AccountDto>().ProducesProblem(400).ProducesProblem(404)
+        .Accepts<DepositRequest>("application/json").Produces<AccountDto>().ProducesProblem(400).ProducesProblem(404).Idempotent()
         .WithSummary("Credit a member's available balance, in minor units");
 
         admin.MapPost("/markets", async (HttpContext http, Exchange exchange) =>

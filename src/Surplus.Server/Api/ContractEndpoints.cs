@@ -91,7 +91,7 @@ internal static class ContractEndpoints
                 ? Results.Json(row.ToDto(null), Json.Options)
                 : Problems.Result(ApiError.NotFound($"contract {id}"));
         })
-        .Produces<ContractDto>().ProducesProblem(404);
+        .Produces<ContractDto>().ProducesProblem(404).WithSummary("Any contract with its full history");
         admin.MapPost("/{id:long}/resolve", async (HttpContext http, long id, Exchange exchange) =>
         {
             var body = await Problems.ReadAsync<ResolveDisputeRequest>(http.Request);
@@ -125,7 +125,7 @@ internal static class ContractEndpoints
             var hash = Hash(http.Request, []);
             return await Act(http, exchange, id, party == ContractParty.Operator ? null : http.User.MemberId(), new ContractAction(name, party, apply(null)), hash);
         })
-        .Produces<ContractDto>().ProducesProblem(403).ProducesProblem(404).ProducesProblem(409).WithSummary(summary));
+        .Produces<ContractDto>().ProducesProblem(403).ProducesProblem(404).ProducesProblem(409).WithSummary(summary).Idempotent());
 
     /// <summary>A move with an optional reason.</summary>
     private static void MoveWithReason(RouteGroupBuilder group, string name, string summary, Func<ContractReasonRequest?, Func<Contract, DateTimeOffset, Rejection?>> apply, ContractParty party) =>
@@ -146,7 +146,7 @@ internal static class ContractEndpoints
                 new ContractAction(name, party, apply(body.Value.Value)), body.Value.Hash);
         })
         .Accepts<ContractReasonRequest>("application/json").Produces<ContractDto>().ProducesProblem(400).ProducesProblem(403).ProducesProblem(404).ProducesProblem(409)
-        .WithSummary(summary));
+        .WithSummary(summary).Idempotent());
 
     /// <summary>A member's move changes the contract, so a suspended member (who may only read) is refused with 403 member-suspended.</summary>
     private static void ForParty(ContractParty party, RouteHandlerBuilder route)

@@ -22,7 +22,7 @@ internal static class Endpoints
         SignalEndpoints.Map(v1);
         AdminEndpoints.Map(v1);
         BlobEndpoints.Map(v1);
-        app.MapGet("/healthz", () => TypedResults.Ok(new { status = "ok" })).WithTags("operations");
+        app.MapGet("/healthz", () => TypedResults.Ok(new { status = "ok" })).WithTags("operations").WithSummary("Whether the server is up");
     }
 
     private static void MapMembers(RouteGroupBuilder v1)
@@ -50,7 +50,8 @@ internal static class Endpoints
 
         v1.MapGet("/members/me", async (HttpContext http, Exchange exchange) =>
             await exchange.GetMemberAsync(http.User.MemberId()) is { } m ? Results.Ok(m) : Problems.Result(ApiError.NotFound("member")))
-            .RequireAuthorization(ApiKeyHandler.MemberPolicy).WithTags("members").Produces<MemberDto>().ProducesProblem(401);
+            .RequireAuthorization(ApiKeyHandler.MemberPolicy).WithTags("members").Produces<MemberDto>().ProducesProblem(401)
+            .WithSummary("Your profile: name, address, attributes and preferences");
 
         v1.MapPatch("/members/me", async (HttpContext http, Exchange exchange) =>
         {
@@ -70,7 +71,8 @@ internal static class Endpoints
             return member is null ? Problems.Result(ApiError.NotFound("member")) : Results.Ok(member);
         })
         .RequireAuthorization(ApiKeyHandler.ActiveMemberPolicy).WithTags("members")
-        .Accepts<UpdateMemberRequest>("application/json").Produces<MemberDto>().ProducesProblem(400);
+        .Accepts<UpdateMemberRequest>("application/json").Produces<MemberDto>().ProducesProblem(400)
+        .WithSummary("Change your profile; a field left out or null is unchanged, an empty value clears it");
     }
 
     private static ApiError? CheckProfile(
@@ -125,11 +127,11 @@ internal static class Endpoints
     private static void MapMarkets(RouteGroupBuilder v1)
     {
         v1.MapGet("/markets", (Exchange exchange) => TypedResults.Ok(exchange.Markets().Select(Dto).ToList()))
-            .AllowAnonymous().WithTags("markets");
+            .AllowAnonymous().WithTags("markets").WithSummary("The markets with their unit, slot, tick, currency, fee and clearing mode");
 
         v1.MapGet("/markets/{id}", (string id, Exchange exchange) =>
             exchange.Market(id) is { } m ? Results.Ok(Dto(m)) : Problems.Result(ApiError.NotFound($"market '{id}'")))
-            .AllowAnonymous().WithTags("markets").Produces<MarketDto>().ProducesProblem(404);
+            .AllowAnonymous().WithTags("markets").Produces<MarketDto>().ProducesProblem(404).WithSummary("One market");
 
         v1.MapGet("/markets/{id}/book", async (string id, DateTimeOffset? start, DateTimeOffset? end, Exchange exchange) =>
         {
@@ -201,7 +203,7 @@ internal static class Endpoints
             return work.IsOk ? await Answer(http, work.Value.Market, work.Value.Work) : Problems.Result(work.Error!);
         })
         .RequireAuthorization(ApiKeyHandler.ActiveMemberPolicy).WithTags("orders").Accepts<PlaceOfferRequest>("application/json")
-        .Produces<OfferResultDto>(201).ProducesProblem(400).ProducesProblem(422)
+        .Produces<OfferResultDto>(201).ProducesProblem(400).ProducesProblem(409).ProducesProblem(422).Idempotent()
         .WithSummary("Place an offer (an ask); the answer carries its state and its trades");
 
         v1.MapPost("/needs", async (HttpContext http, Exchange exchange) =>
@@ -227,7 +229,7 @@ internal static class Endpoints
             return work.IsOk ? await Answer(http, work.Value.Market, work.Value.Work) : Problems.Result(work.Error!);
         })
         .RequireAuthorization(ApiKeyHandler.ActiveMemberPolicy).WithTags("orders").Accepts<PlaceNeedRequest>("application/json")
-        .Produces<NeedResultDto>(201).ProducesProblem(400).ProducesProblem(402).ProducesProblem(403).ProducesProblem(422)
+        .Produces<NeedResultDto>(201).ProducesProblem(400).ProducesProblem(402).ProducesProblem(403).ProducesProblem(409).ProducesProblem(422).Idempotent()
         .WithSummary("Place a need (a bid) with its job; the buyer's balance holds rate × hours × bid");
 
         OrderBatchEndpoints.Map(v1);
@@ -331,7 +333,8 @@ internal static class Endpoints
                 $"SELECT {OrderRecord.Columns(table)} FROM {table} WHERE id = @id AND member_id = @member", new { id, member = http.User.MemberId() });
             return row is null ? Problems.Result(ApiError.NotFound($"{side.ToString().ToLowerInvariant()} {id}")) : Results.Ok((TDto)row.ToDto(side));
         })
-        .RequireAuthorization(ApiKeyHandler.MemberPolicy).WithTags("orders").Produces<TDto>().ProducesProblem(404);
+        .RequireAuthorization(ApiKeyHandler.MemberPolicy).WithTags("orders").Produces<TDto>().ProducesProblem(404)
+        .WithSummary($"One of your own {table} with its state");
 
         v1.MapPatch($"/{table}/{{id:long}}", async (HttpContext http, long id, Exchange exchange) =>
         {
@@ -362,7 +365,7 @@ internal static class Endpoints
                 amend.Price is { } p ? new Price(p) : null, amend.Rate is { } r ? new Rate(r) : null));
         })
         .RequireAuthorization(ApiKeyHandler.ActiveMemberPolicy).WithTags("orders").Accepts<AmendOrderRequest>("application/json")
-        .ProducesProblem(400).ProducesProblem(404).ProducesProblem(409)
+        .Produces(200, side == OrderSide.Offer ? typeof(OfferResultDto) : typeof(NeedResultDto)).ProducesProblem(400).ProducesProblem(402).ProducesProblem(404).ProducesProblem(409).ProducesProblem(422)
         .WithSummary("Reprice (loses time priority and matches again) or reduce an open order");
 
         v1.MapDelete($"/{table}/{{id:long}}", async (HttpContext http, long id, Exchange exchange) =>

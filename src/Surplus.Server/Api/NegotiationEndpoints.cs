@@ -11,7 +11,7 @@ namespace Surplus.Server.Api;
 /// </summary>
 internal static class NegotiationEndpoints
 {
-    private static readonly string[] Statuses = ["open", "agreed", "declined", "expired", "withdrawn"];
+    internal static readonly string[] Statuses = ["open", "agreed", "declined", "expired", "withdrawn"];
 
     public static void Map(RouteGroupBuilder v1)
     {
@@ -69,7 +69,7 @@ internal static class NegotiationEndpoints
             return await Act(http, exchange, id, NegotiationAction.Counter, new Price(body.Value.Value.Price), body.Value.Value.Version, body.Value.Hash);
         })
         .RequireAuthorization(ApiKeyHandler.ActiveMemberPolicy).WithTags("negotiations").Accepts<CounterRequest>("application/json")
-        .Produces<NegotiationResultDto>().ProducesProblem(400).ProducesProblem(402).ProducesProblem(404).ProducesProblem(409).ProducesProblem(422)
+        .Produces<NegotiationResultDto>().ProducesProblem(400).ProducesProblem(402).ProducesProblem(404).ProducesProblem(409).ProducesProblem(422).Idempotent()
         .WithSummary("Put forward a new price at the version you last saw; a price that crosses the other side's trades at theirs");
 
         v1.MapPost("/negotiations/{id:long}/accept", async (HttpContext http, long id, Exchange exchange) =>
@@ -83,14 +83,14 @@ internal static class NegotiationEndpoints
             return await Act(http, exchange, id, NegotiationAction.Accept, null, body.Value.Value.Version, body.Value.Hash);
         })
         .RequireAuthorization(ApiKeyHandler.ActiveMemberPolicy).WithTags("negotiations").Accepts<AcceptRequest>("application/json")
-        .Produces<NegotiationResultDto>().ProducesProblem(400).ProducesProblem(402).ProducesProblem(404).ProducesProblem(409)
+        .Produces<NegotiationResultDto>().ProducesProblem(400).ProducesProblem(402).ProducesProblem(404).ProducesProblem(409).Idempotent()
         .WithSummary("Accept the other side's last price at the version you last saw: a trade");
 
         v1.MapPost("/negotiations/{id:long}/decline", (HttpContext http, long id, Exchange exchange) =>
             Act(http, exchange, id, NegotiationAction.Decline, null, 0,
                 Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"{http.Request.Method} {http.Request.Path}\n")))))
         .RequireAuthorization(ApiKeyHandler.ActiveMemberPolicy).WithTags("negotiations")
-        .Produces<NegotiationResultDto>().ProducesProblem(403).ProducesProblem(404).ProducesProblem(409)
+        .Produces<NegotiationResultDto>().ProducesProblem(403).ProducesProblem(404).ProducesProblem(409).Idempotent()
         .WithSummary("Walk away: the locks are released and the need rests again (standing) or is cancelled (spot)");
     }
 

@@ -88,7 +88,7 @@ internal static class OrderBatchEndpoints
             return Results.Empty;
         })
         .RequireAuthorization(ApiKeyHandler.ActiveMemberPolicy).WithTags("orders").Accepts<BatchOrdersRequest>("application/json")
-        .Produces<BatchOrdersResponse>().ProducesProblem(400)
+        .Produces<BatchOrdersResponse>().ProducesProblem(400).ProducesProblem(422).Idempotent()
         .WithSummary("Place several offers and needs in one request; each is answered as it would be on its own");
     }
 

@@ -44,7 +44,29 @@ internal static class SignalEndpoints
             return Results.Empty;
         })
         .RequireAuthorization(ApiKeyHandler.MemberPolicy).WithTags("signals").Produces<PageDto<SignalDto>>().ProducesProblem(400)
+        .AddOpenApiOperationTransformer(DescribeStream)
         .WithSummary("Your signals: SSE (Accept: text/event-stream, resume with Last-Event-ID) or JSON after=N");
+    }
+
+    /// <summary>The same route answers a stream of events to a client that accepts one, and reads where to resume from a header.</summary>
+    private static Task DescribeStream(Microsoft.OpenApi.OpenApiOperation operation, Microsoft.AspNetCore.OpenApi.OpenApiOperationTransformerContext context, CancellationToken cancellationToken)
+    {
+        if (operation.Responses?.TryGetValue("200", out var ok) == true && ok is Microsoft.OpenApi.OpenApiResponse response)
+        {
+            response.Description = "A page of signals as JSON, or (with Accept: text/event-stream) an endless stream of events: 'id: <signal id>', 'event: <type>', 'data: <signal as JSON>'";
+            response.Content ??= new Dictionary<string, Microsoft.OpenApi.OpenApiMediaType>();
+            response.Content["text/event-stream"] = new() { Schema = new Microsoft.OpenApi.OpenApiSchema { Type = Microsoft.OpenApi.JsonSchemaType.String } };
+        }
+
+        operation.Parameters ??= [];
+        operation.Parameters.Add(new Microsoft.OpenApi.OpenApiParameter
+        {
+            Name = "Last-Event-ID",
+            In = Microsoft.OpenApi.ParameterLocation.Header,
+            Description = "Resume a stream after this signal id (as the browser's EventSource sends it)",
+            Schema = new Microsoft.OpenApi.OpenApiSchema { Type = Microsoft.OpenApi.JsonSchemaType.String },
+        });
+        return Task.CompletedTask;
     }
 
     private static async Task StreamAsync(HttpContext http, Exchange exchange, long member, long after)
