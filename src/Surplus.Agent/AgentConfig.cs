@@ -220,6 +220,11 @@ public sealed record AgentLimits
             return "limits.packing: maxEntries, maxBytes and maxSeconds must be positive, maxDepth 1 to 1024";
         }
 
+        if (Process.User is not null && !Environment.IsPrivilegedProcess)
+        {
+            return "limits.process.user: running jobs as another user needs the agent to run as root; remove it or start the agent as root";
+        }
+
         return Process.MaxProcesses <= 0 ? "limits.process.maxProcesses must be positive" : null;
     }
 }

@@ -17,14 +17,15 @@ internal static class FolderUsage
     public static long Of(long length) => length <= Block ? Block : length >= long.MaxValue - Block ? long.MaxValue : (length + Block - 1) / Block * Block;
 
     /// <summary>
-    /// The folders' usage in bytes; null when a folder could not be measured within
-    /// <paramref name="maxEntries"/> entries and <paramref name="maxDepth"/> levels (the caller keeps
-    /// its own, higher estimate then). A missing folder counts nothing.
+    /// The folders' usage in bytes, and whether it is all of it: a walk stopped at
+    /// <paramref name="maxEntries"/> entries or <paramref name="maxDepth"/> levels, or by a folder
+    /// that changed under it, gives what it counted so far (at least that much is used). A missing
+    /// folder counts nothing.
     /// </summary>
-    public static long? Measure(IEnumerable<string> folders, int maxEntries = 1_000_000, int maxDepth = 256)
+    public static (long Bytes, bool Complete) Measure(IEnumerable<string> folders, long maxEntries = 1_000_000, int maxDepth = 256)
     {
         long total = 0;
-        var seen = 0;
+        long seen = 0;
         try
         {
             foreach (var path in folders)
@@ -32,19 +33,19 @@ internal static class FolderUsage
                 using var root = UnixFiles.OpenDirectory(path);
                 if (root is not null && !Walk(root, 1, maxEntries, maxDepth, ref seen, ref total))
                 {
-                    return null;
+                    return (total, false);
                 }
             }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            return null; // a folder that changed under the walk: no measure this time
+            return (total, false);
         }
 
-        return total;
+        return (total, true);
     }
 
-    private static bool Walk(SafeFileHandle folder, int depth, int maxEntries, int maxDepth, ref int seen, ref long total)
+    private static bool Walk(SafeFileHandle folder, int depth, long maxEntries, int maxDepth, ref long seen, ref long total)
     {
         foreach (var path in Directory.EnumerateFileSystemEntries(UnixFiles.ListingPath(folder)))
         {

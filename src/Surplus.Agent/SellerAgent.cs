@@ -40,7 +40,7 @@ public sealed class SellerAgent : IDisposable
         _time = time;
         _log = log;
         _wasm = new WasmSandbox(time);
-        _process = new ProcessSandbox(time);
+        _process = new ProcessSandbox(time, config.Limits.Process.User, config.Limits.Process.MaxProcesses);
         _transfers = new Transfers(config.Fetch.ToPolicy(), new ClientBlobStore(client));
     }
 

@@ -65,7 +65,7 @@ internal sealed class WasiGuard
         _time = time;
         _stopped = stopped;
         _stop = stop;
-        _used = FolderUsage.Measure([folder]) ?? 0;
+        _used = FolderUsage.Measure([folder], Entries(quota)).Bytes;
     }
 
     /// <summary>The limits the job ran into without being stopped, one line each.</summary>
@@ -203,13 +203,14 @@ internal sealed class WasiGuard
             return true;
         }
 
-        if (FolderUsage.Measure([_folder]) is { } measured)
-        {
-            _used = measured;
-        }
+        var (measured, complete) = FolderUsage.Measure([_folder], Entries(_quota));
+        _used = complete ? measured : Math.Max(_used, measured);
 
         return _used <= _quota - bytes;
     }
+
+    /// <summary>The most entries worth walking: past it the quota is passed anyway.</summary>
+    internal static long Entries(long quota) => (quota / FolderUsage.Block) + 2;
 
     private void Charge(long bytes) => _used = Math.Min(long.MaxValue / 2, _used + Math.Max(0, bytes));
 
