@@ -63,7 +63,7 @@ internal sealed class Exchange : IAsyncDisposable
     }
 
     /// <summary>Writes an agent configuration and starts the agent.</summary>
-    public async Task<SurplusProcess> StartAgentAsync(string name, string key, string offersJson, string extra = "")
+    public async Task<SurplusProcess> StartAgentAsync(string name, string key, string offersJson, string extra = "", string limits = "")
     {
         var folder = Directory.CreateDirectory(Path.Combine(Folder, name)).FullName;
         var config = Path.Combine(folder, "agent.json");
@@ -74,7 +74,7 @@ internal sealed class Exchange : IAsyncDisposable
               "workFolder": "work",
               "heartbeatSeconds": 2,
               "shutdownGraceSeconds": 5,
-              "limits": { "memoryMegabytes": 64, "outputBytes": 65536, "fuelPerSecond": 100000000 },
+              "limits": { "memoryMegabytes": 64, "outputBytes": 65536, "fuelPerSecond": 100000000{{limits}} },
               {{extra}}
               "offers": {{offersJson}}
             }
