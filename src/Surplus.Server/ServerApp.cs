@@ -81,12 +81,22 @@ public static class ServerApp
             {
                 BadHttpRequestException { StatusCode: 413 } => HostProblems.TooLarge(http),
                 BadHttpRequestException e => ApiError.Invalid("request-invalid", Problems.Explain(e)),
+                { } e when Storage.StoreHealth.IsRefusal(e) => ApiError.StoreUnavailable("the store could not take this change; nothing was changed; send the same request again in a moment"),
                 _ => new ApiError(500, "internal", "Internal error", "the exchange failed to handle this request; it has been logged"),
             };
             if (exception is BadHttpRequestException)
             {
                 // What is left of a body the server could not read cannot be told from the next request.
                 HostProblems.CloseAfterAnswer(http);
+            }
+
+            if (problem.Code == "store-unavailable")
+            {
+                http.RequestServices.GetRequiredService<Exchange>().Health.Refused();
+                if (!http.RequestAborted.IsCancellationRequested)
+                {
+                    app.Logger.LogError(exception, "the store refused a change on {Method} {Path}", http.Request.Method, http.Request.Path);
+                }
             }
 
             if (problem.Status == 500)

@@ -17,6 +17,13 @@ public sealed record ApiError(int Status, string Code, string Title, string Deta
     /// <summary>409: the thing is not in a state that allows this.</summary>
     public static ApiError Conflict(string code, string detail) => new(409, code, "Conflict", detail);
 
+    /// <summary>
+    /// 503: the store refused or could not take the change (a full disk, a read-only file, a lock,
+    /// a database that is down); nothing was changed and the same request may be sent again. Its
+    /// answer carries <c>Retry-After</c> (see <see cref="Problems.RetryAfterSeconds"/>).
+    /// </summary>
+    public static ApiError StoreUnavailable(string detail) => new(503, "store-unavailable", "The store refused the write", detail);
+
     /// <summary>The answer to a command the engine refused.</summary>
     public static ApiError From(Rejection rejection)
     {

@@ -127,8 +127,8 @@ internal static class BlobEndpoints
         catch (DbException e)
         {
             exchange.Log.LogError(e, "blob {Sha}: the metadata could not be stored", sha);
-            return Problems.Result(new ApiError(503, "store-unavailable", "The store refused the write",
-                "the exchange could not record this blob; send it again"));
+            exchange.Health.Refused();
+            return Problems.Result(http, ApiError.StoreUnavailable("the exchange could not record this blob; send it again"));
         }
 
         var blob = new BlobDto(sha, size, BlobLocation.For(sha));

@@ -170,11 +170,11 @@ internal static class ContractEndpoints
         {
             result = await exchange.Contracts.ActAsync(id, member, action, key.Length == 0 ? null : new IdempotencyKey(member ?? -1, key, hash));
         }
-        catch (Exception e) when (e is DbException or IOException or TimeoutException)
+        catch (Exception e) when (Storage.StoreHealth.IsRefusal(e))
         {
             exchange.Log.LogError(e, "contract {Contract}: {Action} failed to commit", id, action.Name);
-            return Problems.Result(new ApiError(503, "store-unavailable", "The store refused the write",
-                "the exchange could not store this change; nothing was changed; try again"));
+            exchange.Health.Refused();
+            return Problems.Result(http, ApiError.StoreUnavailable("the exchange could not store this change; nothing was changed; try again"));
         }
 
         return Problems.Answer(http, result);

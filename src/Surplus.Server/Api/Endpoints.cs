@@ -1,5 +1,6 @@
 using System.Globalization;
 using Dapper;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Surplus.Contracts;
 using Surplus.Market;
 using Surplus.Server.Engine;
@@ -22,8 +23,24 @@ internal static class Endpoints
         SignalEndpoints.Map(v1);
         AdminEndpoints.Map(v1);
         BlobEndpoints.Map(v1);
-        app.MapGet("/healthz", () => TypedResults.Ok(new { status = "ok" })).WithTags("operations").WithSummary("Whether the server is up");
+        app.MapGet("/healthz", Ready).WithTags("operations")
+            .WithSummary("Readiness: 200 when the exchange takes changes; 503 store-unavailable, naming what failed, when its store refuses writes");
+        app.MapGet("/healthz/live", () => TypedResults.Ok(new HealthDto("ok"))).WithTags("operations")
+            .WithSummary("Liveness: 200 while the process serves requests, whatever its store does");
     }
+
+    private static async Task<Results<Ok<HealthDto>, ProblemHttpResult>> Ready(HttpContext http, Exchange exchange)
+    {
+        if (await exchange.Health.CheckAsync() is { } failed)
+        {
+            return Problems.Result(http, ApiError.StoreUnavailable($"not ready: {failed}"));
+        }
+
+        return TypedResults.Ok(new HealthDto("ok"));
+    }
+
+    /// <summary>The answer of the health checks while they pass.</summary>
+    internal sealed record HealthDto(string Status);
 
     private static void MapMembers(RouteGroupBuilder v1)
     {

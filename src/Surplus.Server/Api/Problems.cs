@@ -10,11 +10,34 @@ namespace Surplus.Server.Api;
 /// <summary>Writing errors as RFC 9457 problem+json, and reading request bodies with errors that say what to fix.</summary>
 internal static partial class Problems
 {
+    /// <summary>The <c>Retry-After</c> of a 503: a refused store is often back within seconds (a lock released, a failover done).</summary>
+    public const string RetryAfterSeconds = "1";
+
     public static ProblemHttpResult Result(ApiError error) =>
         TypedResults.Problem(error.Detail, statusCode: error.Status, title: error.Title, type: ApiError.TypeOf(error.Code));
 
+    /// <summary>The problem for <paramref name="error"/>, with <c>Retry-After</c> when it is a 503.</summary>
+    public static ProblemHttpResult Result(HttpContext http, ApiError error)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        ArgumentNullException.ThrowIfNull(error);
+        if (error.Status == StatusCodes.Status503ServiceUnavailable)
+        {
+            http.Response.Headers.RetryAfter = RetryAfterSeconds;
+        }
+
+        return Result(error);
+    }
+
     public static Task WriteAsync(HttpContext context, ApiError error)
     {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(error);
+        if (error.Status == StatusCodes.Status503ServiceUnavailable)
+        {
+            context.Response.Headers.RetryAfter = RetryAfterSeconds;
+        }
+
         context.Response.StatusCode = error.Status;
         return context.Response.WriteAsJsonAsync(
             new { type = ApiError.TypeOf(error.Code), title = error.Title, status = error.Status, detail = error.Detail },
@@ -36,7 +59,7 @@ internal static partial class Problems
 
         if (result.Error is not null)
         {
-            return Result(result.Error);
+            return Result(http, result.Error);
         }
 
         if (result.Body is StoredJson stored)

@@ -47,7 +47,11 @@ internal sealed class Exchange : IDisposable
         Database = Database.Open(Options.Database, Options.DataDirectory, Options.Durable);
         Contracts = new ContractBook(this);
         Writer = new StoreWriter(this);
+        Health = new StoreHealth(Database, time);
     }
+
+    /// <summary>Whether the store takes writes (readiness).</summary>
+    public StoreHealth Health { get; }
 
     public ServerOptions Options { get; }
 
@@ -163,7 +167,11 @@ internal sealed class Exchange : IDisposable
     }
 
     /// <summary>A write failed or a batch failed half-applied: memory must be read back from the store before the next change.</summary>
-    public void StoreFailed() => inconsistent = true;
+    public void StoreFailed()
+    {
+        inconsistent = true;
+        Health.Refused();
+    }
 
     /// <summary>
     /// Called inside the write gate before any change: after a failed write, waits until every batch
@@ -307,8 +315,20 @@ internal sealed class Exchange : IDisposable
         }
         catch
         {
-            await using var c = await Database.OpenAsync();
-            await LoadLedgerAndSignalsAsync(c);
+            // The change's ledger moves and signals are in memory only: they are read back from the
+            // store now, or, if the store cannot be read either, before the next change.
+            StoreFailed();
+            try
+            {
+                await using var c = await Database.OpenAsync();
+                await LoadLedgerAndSignalsAsync(c);
+                inconsistent = false;
+            }
+            catch (Exception e) when (StoreHealth.IsRefusal(e))
+            {
+                Log.LogWarning(e, "the ledger could not be read back after a refused write; it is read back before the next change");
+            }
+
             throw;
         }
         finally

@@ -212,8 +212,8 @@ internal sealed partial class MarketHost
     /// <summary>Marks the market to be read back from the store before its next batch.</summary>
     public void MarkStale() => stale = true;
 
-    private static ApiError Failure(Exception e) => e is DbException or IOException or TimeoutException or StoreWriteException
-        ? new ApiError(503, "store-unavailable", "The store refused the write", "the exchange could not store this change; nothing was changed; try again")
+    private static ApiError Failure(Exception e) => StoreHealth.IsRefusal(e)
+        ? ApiError.StoreUnavailable("the exchange could not store this change; nothing was changed; try again")
         : new ApiError(500, "internal", "Internal error", "the exchange failed to apply this change; nothing was changed; it has been logged");
 
     /// <summary>Hands out a batch's answers (or its failure) and wakes the members it signalled.</summary>

@@ -11,7 +11,7 @@ public sealed class ApiDocumentTests(Exchanges exchanges)
     private static readonly HashSet<string> Open =
     [
         "POST /v1/members", "GET /v1/markets", "GET /v1/markets/{id}", "GET /v1/markets/{id}/book", "GET /v1/markets/{id}/trades",
-        "GET /v1/markets/{id}/summary", "GET /v1/markets/{id}/candles", "GET /v1/markets/{id}/capacity", "GET /healthz",
+        "GET /v1/markets/{id}/summary", "GET /v1/markets/{id}/candles", "GET /v1/markets/{id}/capacity", "GET /healthz", "GET /healthz/live",
     ];
 
     [Fact]
