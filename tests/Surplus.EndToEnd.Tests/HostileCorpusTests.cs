@@ -102,6 +102,7 @@ public sealed class HostileCorpusTests(HostileCorpus corpus) : IClassFixture<Hos
         var stdout = files.Single(f => f.Name == "stdout").Text!;
         Assert.Contains("refused /out/passwd", stdout, StringComparison.Ordinal);
         Assert.Contains("refused /out/program", stdout, StringComparison.Ordinal);
+        Assert.Contains("refused /out/input", stdout, StringComparison.Ordinal);
         Assert.DoesNotContain(files, f => f.Name is "out/passwd" or "out/program");
         HostileCorpus.AssertNoSellerSecrets(files);
     }
@@ -151,6 +152,31 @@ public sealed class HostileCorpusTests(HostileCorpus corpus) : IClassFixture<Hos
 
         Assert.Equal(0, contract.Delivery!.ExitCode);
         Assert.Equal("opened 61 then errno 24\nafter closing: opened\n", files.Single(f => f.Name == "stdout").Text);
+    }
+
+    [Fact]
+    public async Task ProcessLinks_AreShippedAsLinksAndNothingBehindThem()
+    {
+        var (contract, files) = await corpus.DeliveredAsync("process-links");
+
+        Assert.Equal(0, contract.Delivery!.ExitCode);
+        Assert.Equal((TarEntryType.SymbolicLink, "/etc/passwd"), files.Where(f => f.Name == "out/passwd").Select(f => (f.Type, f.LinkName)).Single());
+        Assert.DoesNotContain(files, f => f.Name.StartsWith("out/abs_etc/", StringComparison.Ordinal) || f.Name.StartsWith("out/up1/", StringComparison.Ordinal));
+        HostileCorpus.AssertNoSellerSecrets(files);
+    }
+
+    [Fact]
+    public async Task ProcessHardLinks_ToFilesOutsideTheFolder_AreNotPacked()
+    {
+        var (contract, files) = await corpus.DeliveredAsync("process-hardlinks");
+
+        Assert.Equal(0, contract.Delivery!.ExitCode);
+        Assert.Equal((TarEntryType.HardLink, "out/a.txt"), files.Where(f => f.Name == "out/b.txt").Select(f => (f.Type, f.LinkName)).Single());
+        Assert.DoesNotContain(files, f => f.Name is "out/passwd" or "out/program" or "out/input");
+        var notes = HostileCorpus.Metering(files).GetProperty("packing").GetProperty("notes").EnumerateArray().Select(n => n.GetString()!).ToList();
+        Assert.All(files.Single(f => f.Name == "stdout").Text!.Split('\n').Where(l => l.StartsWith("linked /out/", StringComparison.Ordinal) && l != "linked /out/b.txt (0)"),
+            l => Assert.Contains(notes, n => n.StartsWith("out/" + l.Split(' ')[1][5..] + " has 2 names", StringComparison.Ordinal)));
+        HostileCorpus.AssertNoSellerSecrets(files);
     }
 
     [Fact]
@@ -238,7 +264,7 @@ public sealed class HostileCorpus : IAsyncLifetime
             await PlaceAsync(name, Path.Combine(Exchange.Programs, name + ".wasm"), "wasm", smallMember.Id, start, input);
         }
 
-        foreach (var name in new[] { "diskfill", "sleep", "fds" })
+        foreach (var name in new[] { "diskfill", "sleep", "fds", "links", "hardlinks" })
         {
             await PlaceAsync("process-" + name, Path.Combine(Exchange.Programs, "native", name), "process", smallMember.Id, start, input);
         }

@@ -271,28 +271,39 @@ public sealed partial class ProcessSandbox(TimeProvider time, string? user = nul
     private static string? Tool(string name) =>
         DefaultPath.Split(':').Concat(["/usr/sbin", "/sbin"]).Select(d => Path.Combine(d, name)).FirstOrDefault(File.Exists);
 
-    private static int _inheritedClosed;
+    private static readonly Lock InheritedGate = new();
+    private static bool _inheritedClosed;
 
     /// <summary>
     /// Marks every descriptor this process inherited (the ones .NET did not open itself, which it
     /// opens close-on-exec) close-on-exec too, once: a job must not get a pipe or socket of
-    /// whoever started the agent.
+    /// whoever started the agent. Runs that start together wait for the first to finish marking.
     /// </summary>
     private static void CloseInheritedOnExec()
     {
         const int SetFlags = 2;
         const int CloseOnExec = 1;
-        if (!OperatingSystem.IsLinux() || Interlocked.Exchange(ref _inheritedClosed, 1) == 1)
+        if (!OperatingSystem.IsLinux())
         {
             return;
         }
 
-        foreach (var entry in Directory.EnumerateFileSystemEntries("/proc/self/fd"))
+        lock (InheritedGate)
         {
-            if (int.TryParse(Path.GetFileName(entry), NumberStyles.None, CultureInfo.InvariantCulture, out var fd) && fd > 2)
+            if (_inheritedClosed)
             {
-                _ = Fcntl(fd, SetFlags, CloseOnExec);
+                return;
             }
+
+            foreach (var entry in Directory.EnumerateFileSystemEntries("/proc/self/fd"))
+            {
+                if (int.TryParse(Path.GetFileName(entry), NumberStyles.None, CultureInfo.InvariantCulture, out var fd) && fd > 2)
+                {
+                    _ = Fcntl(fd, SetFlags, CloseOnExec);
+                }
+            }
+
+            _inheritedClosed = true;
         }
     }
 

@@ -124,6 +124,21 @@ public sealed class ProcessSandboxTests : IDisposable
     }
 
     [Fact]
+    public async Task RunAsync_Cancelled_KillsTheWholeGroupAtOnce()
+    {
+        var request = Request("/bin/sh", ["-c", "sleep 300 & echo $!; sleep 300"]);
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(500));
+
+        var result = await _sandbox.RunAsync(request, Limits(deadline: TimeSpan.FromMinutes(5)), cancel.Token);
+
+        Assert.Equal(StopReason.Cancelled, result.Reason);
+        Assert.InRange(result.Wall, TimeSpan.Zero, TimeSpan.FromSeconds(30));
+        var child = int.Parse((await File.ReadAllTextAsync(request.StdoutPath)).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        await Task.Delay(200);
+        Assert.False(IsAlive(child), "the child outlived the stop");
+    }
+
+    [Fact]
     public async Task RunAsync_ChildLeftRunning_IsKilledWhenTheCommandEnds()
     {
         var request = Request("/bin/sh", ["-c", "sleep 300 & echo $!"]);
