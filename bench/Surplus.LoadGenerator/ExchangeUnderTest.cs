@@ -35,6 +35,7 @@ internal sealed class ExchangeUnderTest : IAsyncDisposable
             "--data", data,
             "--Surplus:Durable=" + (durable ? "true" : "false"),
             "--Surplus:RateLimitPerSecond=100000000",
+            "--Surplus:JoinsPerAddressPerHour=100000",
             "--Surplus:AdminKey=" + AdminKey,
             "--Logging:LogLevel:Default=Warning",
         ]);

@@ -13,6 +13,7 @@ internal static class AdminCommand
         var admin = new Command("admin", "The operator: members, deposits, markets, contracts and disputes, the ledger check (needs the admin key: 'surplus login --admin-key').")
         {
             Members(), Member("suspend", "Suspend a member: it may only read until resumed."), Member("resume", "Resume a suspended member."),
+            Member("approve", "Approve a pending member (when the exchange requires approval): it may trade from then on."),
             Deposit(), Markets(), Contracts(), Disputes(), Ledger(),
         };
         return admin;
@@ -38,7 +39,12 @@ internal static class AdminCommand
         var id = Opt.Id("member");
         var command = new Command(name, description) { id };
         Cli.Act(command, async c => c.Print(
-            name == "suspend" ? await c.Admin.AdminSuspendAsync(c.Value(id), c.Cancel) : await c.Admin.AdminResumeAsync(c.Value(id), c.Cancel),
+            name switch
+            {
+                "suspend" => await c.Admin.AdminSuspendAsync(c.Value(id), c.Cancel),
+                "approve" => await c.Admin.AdminApproveAsync(c.Value(id), c.Cancel),
+                _ => await c.Admin.AdminResumeAsync(c.Value(id), c.Cancel),
+            },
             m => Render.Members(c.Out, [m])));
         return command;
     }

@@ -32,7 +32,7 @@ internal static class Render
     public static void Member(IAnsiConsole o, MemberDto m)
     {
         var grid = new Grid().AddColumn().AddColumn();
-        grid.AddRow("[bold]member[/]", $"{m.Id} {Esc(m.Name)}{(m.Suspended ? " [red](suspended)[/]" : "")}");
+        grid.AddRow("[bold]member[/]", $"{m.Id} {Esc(m.Name)}{(m.Suspended ? " [red](suspended)[/]" : "")}{(m.Pending ? " [yellow](pending approval)[/]" : "")}");
         grid.AddRow("address", Esc(m.Address));
         grid.AddRow("attributes", Esc(string.Join(", ", m.Attributes.Select(kv => $"{kv.Key}={kv.Value}"))));
         grid.AddRow("trades with", m.PreferredCounterparties.Count == 0 ? "everyone" : Esc(string.Join(", ", m.PreferredCounterparties)));
@@ -47,7 +47,7 @@ internal static class Render
         var t = Table("id", "name", "address", "suspended", "completed", "failed", "joined");
         foreach (var m in members)
         {
-            t.AddRow($"{m.Id}", Esc(m.Name), Esc(m.Address), m.Suspended ? "[red]yes[/]" : "no", $"{m.CompletedContracts}", $"{m.FailedContracts}", Esc(TimeInput.Show(m.JoinedAt)));
+            t.AddRow($"{m.Id}", Esc(m.Name), Esc(m.Address), m.Suspended ? "[red]yes[/]" : m.Pending ? "[yellow]pending[/]" : "no", $"{m.CompletedContracts}", $"{m.FailedContracts}", Esc(TimeInput.Show(m.JoinedAt)));
         }
 
         o.Write(t);

@@ -13,6 +13,10 @@ public sealed partial class SurplusClient
     public Task<MemberDto> AdminSuspendAsync(long member, CancellationToken cancellationToken = default) =>
         SendAsync<MemberDto>(HttpMethod.Post, $"/v1/admin/members/{member}/suspend", null, Retry.Always, null, cancellationToken);
 
+    /// <summary>Approves a pending member, which may trade from then on. Repeating it changes nothing.</summary>
+    public Task<MemberDto> AdminApproveAsync(long member, CancellationToken cancellationToken = default) =>
+        SendAsync<MemberDto>(HttpMethod.Post, $"/v1/admin/members/{member}/approve", null, Retry.Always, null, cancellationToken);
+
     /// <summary>Resumes a suspended member. Repeating it changes nothing.</summary>
     public Task<MemberDto> AdminResumeAsync(long member, CancellationToken cancellationToken = default) =>
         SendAsync<MemberDto>(HttpMethod.Post, $"/v1/admin/members/{member}/resume", null, Retry.Always, null, cancellationToken);

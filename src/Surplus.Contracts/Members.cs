@@ -35,6 +35,7 @@ public sealed record JoinResponse(MemberDto Member, string ApiKey);
 /// <param name="CompletedContracts">Contracts it sold and was paid for.</param>
 /// <param name="FailedContracts">Contracts it sold and did not serve (no-show or failed).</param>
 /// <param name="Reliability">Completed ÷ (completed + failed), rounded down to four digits; null with no record yet.</param>
+/// <param name="Pending">Waiting for the operator's approval (where the exchange requires it): it may read, not trade.</param>
 public sealed record MemberDto(
     long Id,
     string Name,
@@ -46,7 +47,8 @@ public sealed record MemberDto(
     DateTimeOffset JoinedAt,
     long CompletedContracts = 0,
     long FailedContracts = 0,
-    decimal? Reliability = null);
+    decimal? Reliability = null,
+    bool Pending = false);
 
 /// <summary>A change to one's own profile; fields left null stay as they are.</summary>
 public sealed record UpdateMemberRequest(

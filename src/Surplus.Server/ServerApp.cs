@@ -71,6 +71,7 @@ public static class ServerApp
             .AddPolicy(ApiKeyHandler.ActiveMemberPolicy, p => p.RequireRole("member").RequireClaim("active", "true"))
             .AddPolicy(ApiKeyHandler.AdminPolicy, p => p.RequireRole("admin"));
         services.AddSingleton(_ => RateLimiter(options));
+        services.AddSingleton<FairUse>();
 
         var app = builder.Build();
         var limiter = app.Services.GetRequiredService<PartitionedRateLimiter<HttpContext>>();

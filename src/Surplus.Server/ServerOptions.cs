@@ -64,6 +64,30 @@ public sealed class ServerOptions
     /// <summary>True lets webhooks go to private, loopback and link-local addresses (a closed network's own receivers; tests).</summary>
     public bool WebhookPrivateAddresses { get; set; }
 
+    /// <summary>The most orders one member may have open in one market (offers and needs together).</summary>
+    public int MaxOpenOrdersPerMember { get; set; } = 10_000;
+
+    /// <summary>The most recurring offers one member may have open in one market.</summary>
+    public int MaxRecurringOffersPerMember { get; set; } = 100;
+
+    /// <summary>The most negotiations one member may have open as the buyer in one market; at the limit its needs there are refused.</summary>
+    public int MaxOpenNegotiationsPerMember { get; set; } = 100;
+
+    /// <summary>The most <c>GET /v1/events</c> streams (server-sent events) one member may hold open at once.</summary>
+    public int MaxEventStreamsPerMember { get; set; } = 4;
+
+    /// <summary>The most bytes of blobs one member may have uploaded (default 10 GiB).</summary>
+    public long MaxBlobBytesPerMember { get; set; } = 10_737_418_240;
+
+    /// <summary>The most blobs one member may have uploaded.</summary>
+    public int MaxBlobsPerMember { get; set; } = 10_000;
+
+    /// <summary>How many members one remote address may join an hour (a token bucket that holds as many).</summary>
+    public int JoinsPerAddressPerHour { get; set; } = 30;
+
+    /// <summary>True makes a new member pending until the operator approves it: it may read, but not trade or change anything.</summary>
+    public bool RequireApproval { get; set; }
+
     /// <summary>How many times a webhook post is tried before it waits for the next signal.</summary>
     public int WebhookAttempts { get; set; } = 5;
 }

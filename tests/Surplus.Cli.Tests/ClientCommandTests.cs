@@ -173,6 +173,18 @@ public sealed class ClientCommandTests(ServerProcess server) : IDisposable
     }
 
     [Fact]
+    public async Task AdminApprove_AMember_AnswersItApproved()
+    {
+        var member = await Join("approvable");
+
+        var approved = await RunJson<MemberDto>(Env(), "admin", "approve", $"{member.Member.Id}");
+
+        Assert.Equal(member.Member.Id, approved.Id);
+        Assert.False(approved.Pending);
+        Assert.False(approved.Suspended);
+    }
+
+    [Fact]
     public async Task Events_Follow_PrintsANewSignalLiveAsOneJsonLine()
     {
         var member = await Join("follower");

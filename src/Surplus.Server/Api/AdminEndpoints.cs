@@ -35,6 +35,11 @@ internal static class AdminEndpoints
             await exchange.SetSuspendedAsync(id, true) ? Results.Ok(await exchange.GetMemberAsync(id)) : Problems.Result(ApiError.NotFound($"member {id}")))
             .Produces<MemberDto>().ProducesProblem(404).WithSummary("Suspend a member: it may only read until resumed");
 
+        admin.MapPost("/members/{id:long}/approve", async (long id, Exchange exchange) =>
+            await exchange.ApproveAsync(id) ? Results.Ok(await exchange.GetMemberAsync(id)) : Problems.Result(ApiError.NotFound($"member {id}")))
+            .Produces<MemberDto>().ProducesProblem(404)
+            .WithSummary("Approve a pending member (Surplus:RequireApproval): from now on it may trade; approving again changes nothing");
+
         admin.MapPost("/members/{id:long}/resume", async (long id, Exchange exchange) =>
             await exchange.SetSuspendedAsync(id, false) ? Results.Ok(await exchange.GetMemberAsync(id)) : Problems.Result(ApiError.NotFound($"member {id}")))
             .Produces<MemberDto>().ProducesProblem(404).WithSummary("Resume a suspended member");

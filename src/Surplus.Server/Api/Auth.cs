@@ -40,9 +40,14 @@ internal sealed class ApiKeyHandler(
         else if (exchange.MemberByKey(key) is { } member)
         {
             claims = [new Claim(ClaimTypes.NameIdentifier, member.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)), new Claim(ClaimTypes.Role, "member")];
-            if (!member.Suspended)
+            if (!member.Suspended && !member.Pending)
             {
                 claims.Add(new Claim("active", "true"));
+            }
+
+            if (member.Pending)
+            {
+                claims.Add(new Claim("pending", "true"));
             }
         }
         else
@@ -59,7 +64,10 @@ internal sealed class ApiKeyHandler(
             "send your API key as 'Authorization: Bearer <key>'; join with POST /v1/members to get one"));
 
     protected override Task HandleForbiddenAsync(AuthenticationProperties properties) =>
-        Problems.WriteAsync(Context, Context.User.IsInRole("member") && !Context.User.HasClaim("active", "true")
+        Problems.WriteAsync(Context, Context.User.HasClaim("pending", "true")
+            ? new ApiError(403, "member-pending", "Waiting for approval",
+                "this member waits for the operator's approval (the exchange requires it of new members) and may only read until then; ask the operator to approve it")
+            : Context.User.IsInRole("member") && !Context.User.HasClaim("active", "true")
             ? new ApiError(403, "member-suspended", "Suspended", "this member is suspended by the operator and may only read; ask the operator to resume it")
             : Context.User.IsInRole("admin")
                 ? new ApiError(403, "forbidden", "Forbidden", "this route acts for a member: send a member's API key (the admin key is for /v1/admin routes)")

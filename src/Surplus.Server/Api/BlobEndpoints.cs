@@ -47,6 +47,8 @@ internal static class BlobEndpoints
             return Problems.Result(tooLarge);
         }
 
+        var member = http.User.MemberId();
+
         // The server's body limit is for JSON requests; a blob has its own.
         if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } sizeLimit)
         {
@@ -85,6 +87,13 @@ internal static class BlobEndpoints
             }
 
             sha = Convert.ToHexStringLower(hash.GetHashAndReset());
+
+            // Checked once the content is known, before it is kept: content the member uploaded before costs nothing again.
+            if (await QuotaProblemAsync(exchange, member, sha, size, http.RequestAborted) is { } overQuota)
+            {
+                return Problems.Result(overQuota);
+            }
+
             var final = Path.Combine(folder, sha);
             if (!File.Exists(final))
             {
@@ -109,7 +118,6 @@ internal static class BlobEndpoints
             File.Delete(temporary);
         }
 
-        var member = http.User.MemberId();
         var now = exchange.Time.GetUtcNow().UtcTicks;
         bool created;
         try
@@ -133,6 +141,38 @@ internal static class BlobEndpoints
 
         var blob = new BlobDto(sha, size, BlobLocation.For(sha));
         return created ? Results.Created($"/v1/blobs/{sha}", blob) : Results.Ok(blob);
+    }
+
+    /// <summary>
+    /// A blob of <paramref name="size"/> bytes would take the member past its share of the store:
+    /// the bytes and the number of blobs it has uploaded. Content it uploaded before costs nothing again.
+    /// Uploads of one member that end at the same moment may each pass; each is still bounded by MaxBlobBytes.
+    /// </summary>
+    private static async Task<ApiError?> QuotaProblemAsync(Exchange exchange, long member, string sha, long size, CancellationToken cancel)
+    {
+        var options = exchange.Options;
+        await using var c = await exchange.Database.OpenAsync(cancel);
+        var (count, bytes, again) = await c.QuerySingleAsync<(long Count, long Bytes, long Again)>(
+            """
+            SELECT COUNT(*), COALESCE(SUM(b.size), 0), COALESCE(SUM(CASE WHEN u.sha256 = @sha THEN 1 ELSE 0 END), 0)
+            FROM blob_uploads u JOIN blobs b ON b.sha256 = u.sha256 WHERE u.member_id = @member
+            """,
+            new { member, sha });
+        if (again > 0)
+        {
+            return null;
+        }
+
+        if (count >= options.MaxBlobsPerMember)
+        {
+            return ApiError.Conflict("too-many-blobs",
+                $"you have uploaded {count} blobs, the most one member may keep (the setting Surplus:MaxBlobsPerMember is {options.MaxBlobsPerMember})");
+        }
+
+        return bytes > options.MaxBlobBytesPerMember - size
+            ? ApiError.Conflict("too-many-blob-bytes",
+                $"you have uploaded {bytes} bytes of blobs and this one has {size}; one member may keep at most {options.MaxBlobBytesPerMember} (the setting Surplus:MaxBlobBytesPerMember)")
+            : null;
     }
 
     private static async Task<IResult> GetAsync(HttpContext http, string sha256, Exchange exchange)

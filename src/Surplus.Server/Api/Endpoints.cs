@@ -44,7 +44,7 @@ internal static class Endpoints
 
     private static void MapMembers(RouteGroupBuilder v1)
     {
-        v1.MapPost("/members", async (HttpRequest http, Exchange exchange) =>
+        v1.MapPost("/members", async (HttpRequest http, Exchange exchange, FairUse fairUse) =>
         {
             var body = await Problems.ReadAsync<JoinRequest>(http);
             if (!body.IsOk)
@@ -58,11 +58,17 @@ internal static class Endpoints
                 return Problems.Result(bad);
             }
 
+            // Taken only for a join that would succeed, so a typo does not cost the address one of its joins.
+            if (fairUse.Join(http.HttpContext) is { } tooMany)
+            {
+                return Problems.Result(tooMany);
+            }
+
             var joined = await exchange.JoinAsync(request, Normalize(request.Attributes), request.Preferences?.PreferredCounterparties ?? []);
             return Results.Created($"/v1/members/me", joined);
         })
         .AllowAnonymous().WithTags("members").Accepts<JoinRequest>("application/json")
-        .Produces<JoinResponse>(201).ProducesProblem(400)
+        .Produces<JoinResponse>(201).ProducesProblem(400).ProducesProblem(429)
         .WithSummary("Join the exchange; the answer carries the API key, shown this once");
 
         v1.MapGet("/members/me", async (HttpContext http, Exchange exchange) =>

@@ -43,6 +43,11 @@ internal static class OrderBatchEndpoints
                     $"a batch holds 1 to {limit} orders (the setting Surplus:MaxOrdersPerBatch); this one has {orders.Count}"));
             }
 
+            if (RateProblem(http, orders.Count, exchange.Options.RateLimitPerSecond) is { } tooFast)
+            {
+                return Problems.Result(tooFast);
+            }
+
             var member = http.User.MemberId();
             var preferred = Endpoints.Preferred(http, exchange);
 
@@ -90,6 +95,35 @@ internal static class OrderBatchEndpoints
         .RequireAuthorization(ApiKeyHandler.ActiveMemberPolicy).WithTags("orders").Accepts<BatchOrdersRequest>("application/json")
         .Produces<BatchOrdersResponse>().ProducesProblem(400).ProducesProblem(422).Idempotent()
         .WithSummary("Place several offers and needs in one request; each is answered as it would be on its own");
+    }
+
+    /// <summary>
+    /// A batch of N orders costs N requests of the key's rate limit, not one: the request itself took
+    /// one token on its way in, and the other N − 1 are taken here, all or none.
+    /// </summary>
+    private static ApiError? RateProblem(HttpContext http, int orders, int perSecond)
+    {
+        var more = orders - 1;
+        if (more == 0)
+        {
+            return null;
+        }
+
+        var limiter = http.RequestServices.GetRequiredService<System.Threading.RateLimiting.PartitionedRateLimiter<HttpContext>>();
+
+        // The bucket holds two seconds' worth: a larger batch could never be taken whole.
+        if (more < 2L * perSecond)
+        {
+            using var lease = limiter.AttemptAcquire(http, more);
+            if (lease.IsAcquired)
+            {
+                return null;
+            }
+        }
+
+        http.Response.Headers.RetryAfter = "1";
+        return new ApiError(429, "rate-limited", "Too many requests",
+            $"a batch counts as one request per order: these {orders} orders and this key's {perSecond} requests a second (the setting Surplus:RateLimitPerSecond, with a burst of twice that) do not fit; wait a moment or send smaller batches");
     }
 
     /// <summary>

@@ -40,7 +40,17 @@ internal static class SignalEndpoints
                 return Results.Ok(new PageDto<SignalDto>(items, items.Count > 0 ? items[^1].Id.ToString(System.Globalization.CultureInfo.InvariantCulture) : null));
             }
 
-            await StreamAsync(http, exchange, member, from);
+            var stream = http.RequestServices.GetRequiredService<FairUse>().OpenStream(member);
+            if (!stream.IsOk)
+            {
+                return Problems.Result(stream.Error!);
+            }
+
+            using (stream.Value)
+            {
+                await StreamAsync(http, exchange, member, from);
+            }
+
             return Results.Empty;
         })
         .RequireAuthorization(ApiKeyHandler.MemberPolicy).WithTags("signals").Produces<PageDto<SignalDto>>().ProducesProblem(400)

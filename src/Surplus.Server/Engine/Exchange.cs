@@ -14,7 +14,7 @@ using Surplus.Server.Storage;
 namespace Surplus.Server.Engine;
 
 /// <summary>What the exchange knows of a member for every request: id, suspension, preferred counterparties.</summary>
-internal sealed record MemberInfo(long Id, bool Suspended, IReadOnlyList<long> PreferredCounterparties);
+internal sealed record MemberInfo(long Id, bool Suspended, IReadOnlyList<long> PreferredCounterparties, bool Pending = false);
 
 /// <summary>
 /// The exchange's state in memory and its way to the store: markets and their engines, members,
@@ -129,9 +129,9 @@ internal sealed class Exchange : IDisposable
         BatchAnswersInRows = await c.ExecuteScalarAsync<string?>($"SELECT value FROM settings WHERE key = '{IdempotencyBatchesMigration.RowsSetting}'") is not null;
         await LoadLedgerAndSignalsAsync(c);
         await Contracts.LoadAsync(c);
-        foreach (var m in await c.QueryAsync<(long Id, string ApiKeyHash, bool Suspended, string Preferred)>("SELECT id, api_key_hash, suspended, preferred FROM members"))
+        foreach (var m in await c.QueryAsync<(long Id, string ApiKeyHash, bool Suspended, string Preferred, bool Pending)>("SELECT id, api_key_hash, suspended, preferred, pending FROM members"))
         {
-            membersByKeyHash[m.ApiKeyHash] = new MemberInfo(m.Id, m.Suspended, Json.Read<List<long>>(m.Preferred));
+            membersByKeyHash[m.ApiKeyHash] = new MemberInfo(m.Id, m.Suspended, Json.Read<List<long>>(m.Preferred), m.Pending);
         }
 
         foreach (var row in await c.QueryAsync<(string Id, string Definition, bool Halted)>("SELECT id, definition, halted FROM markets ORDER BY id"))
@@ -367,24 +367,25 @@ internal sealed class Exchange : IDisposable
         var key = NewKey("sk_");
         var now = Time.GetUtcNow();
         var address = string.IsNullOrWhiteSpace(request.Address) ? null : request.Address;
+        var pending = Options.RequireApproval;
         var member = await WriteAsync(async (c, tx) =>
         {
             var id = Interlocked.Increment(ref nextMemberId);
             await c.ExecuteAsync(
                 """
-                INSERT INTO members (id, name, address, attributes, preferred, webhook_url, webhook_secret, webhook_cursor, api_key_hash, suspended, joined_at)
-                VALUES (@id, @name, @address, @attributes, @preferred, @url, @secret, 0, @hash, @suspended, @at)
+                INSERT INTO members (id, name, address, attributes, preferred, webhook_url, webhook_secret, webhook_cursor, api_key_hash, suspended, pending, joined_at)
+                VALUES (@id, @name, @address, @attributes, @preferred, @url, @secret, 0, @hash, @suspended, @pending, @at)
                 """,
                 new
                 {
                     id, name = request.Name.Trim(), address, attributes = Json.Write(attributes), preferred = Json.Write(preferred),
-                    url = request.Preferences?.WebhookUrl, secret = request.Preferences?.WebhookSecret, hash = Hash(key), suspended = false, at = now.UtcTicks,
+                    url = request.Preferences?.WebhookUrl, secret = request.Preferences?.WebhookSecret, hash = Hash(key), suspended = false, pending, at = now.UtcTicks,
                 }, tx);
-            return new MemberDto(id, request.Name.Trim(), address, attributes, preferred, request.Preferences?.WebhookUrl, false, now);
+            return new MemberDto(id, request.Name.Trim(), address, attributes, preferred, request.Preferences?.WebhookUrl, false, now, Pending: pending);
         });
         lock (sync)
         {
-            membersByKeyHash[Hash(key)] = new MemberInfo(member.Id, false, preferred);
+            membersByKeyHash[Hash(key)] = new MemberInfo(member.Id, false, preferred, pending);
         }
 
         return new JoinResponse(member, key);
@@ -394,7 +395,7 @@ internal sealed class Exchange : IDisposable
     {
         await using var c = await Database.OpenAsync();
         var row = await c.QuerySingleOrDefaultAsync<MemberRecord>(
-            "SELECT id AS Id, name AS Name, address AS Address, attributes AS Attributes, preferred AS Preferred, webhook_url AS WebhookUrl, suspended AS Suspended, joined_at AS JoinedAt, completed_count AS CompletedCount, failed_count AS FailedCount FROM members WHERE id = @id",
+            "SELECT id AS Id, name AS Name, address AS Address, attributes AS Attributes, preferred AS Preferred, webhook_url AS WebhookUrl, suspended AS Suspended, pending AS Pending, joined_at AS JoinedAt, completed_count AS CompletedCount, failed_count AS FailedCount FROM members WHERE id = @id",
             new { id });
         return row?.ToDto();
     }
@@ -403,7 +404,7 @@ internal sealed class Exchange : IDisposable
     {
         await using var c = await Database.OpenAsync();
         var rows = await c.QueryAsync<MemberRecord>(
-            "SELECT id AS Id, name AS Name, address AS Address, attributes AS Attributes, preferred AS Preferred, webhook_url AS WebhookUrl, suspended AS Suspended, joined_at AS JoinedAt, completed_count AS CompletedCount, failed_count AS FailedCount FROM members WHERE id > @after ORDER BY id LIMIT @limit",
+            "SELECT id AS Id, name AS Name, address AS Address, attributes AS Attributes, preferred AS Preferred, webhook_url AS WebhookUrl, suspended AS Suspended, pending AS Pending, joined_at AS JoinedAt, completed_count AS CompletedCount, failed_count AS FailedCount FROM members WHERE id > @after ORDER BY id LIMIT @limit",
             new { after, limit });
         return [.. rows.Select(r => r.ToDto())];
     }
@@ -455,6 +456,25 @@ internal sealed class Exchange : IDisposable
         }
 
         return await GetMemberAsync(id);
+    }
+
+    /// <summary>Approves a pending member: from now on it may trade. Approving an approved member changes nothing.</summary>
+    public async Task<bool> ApproveAsync(long id)
+    {
+        var known = await WriteAsync(async (c, tx) =>
+            await c.ExecuteAsync("UPDATE members SET pending = @pending WHERE id = @id", new { id, pending = false }, tx) > 0);
+        if (known)
+        {
+            lock (sync)
+            {
+                foreach (var (hash, info) in membersByKeyHash.Where(kv => kv.Value.Id == id).ToList())
+                {
+                    membersByKeyHash[hash] = info with { Pending = false };
+                }
+            }
+        }
+
+        return known;
     }
 
     public async Task<bool> SetSuspendedAsync(long id, bool suspended)
@@ -639,6 +659,8 @@ internal sealed class Exchange : IDisposable
 
         public bool Suspended { get; set; }
 
+        public bool Pending { get; set; }
+
         public long JoinedAt { get; set; }
 
         public long CompletedCount { get; set; }
@@ -647,6 +669,6 @@ internal sealed class Exchange : IDisposable
 
         public MemberDto ToDto() => new(
             Id, Name, Address, Json.Read<Dictionary<string, string>>(Attributes), Json.Read<List<long>>(Preferred), WebhookUrl, Suspended,
-            new DateTimeOffset(JoinedAt, TimeSpan.Zero), CompletedCount, FailedCount, ContractBook.Score(CompletedCount, FailedCount));
+            new DateTimeOffset(JoinedAt, TimeSpan.Zero), CompletedCount, FailedCount, ContractBook.Score(CompletedCount, FailedCount), Pending);
     }
 }

@@ -191,6 +191,7 @@ internal sealed partial class MarketHost
             BuyerId = n.Buyer.Value, SellerId = n.Seller.Value, State = NegotiationStateJson.From(n, 0), CreatedAt = effects.AtTicks, UpdatedAt = effects.AtTicks,
         };
         openNegotiations[row.Id] = row;
+        tally.NegotiationOpened(row.BuyerId);
         negotiationsByEngineId[row.EngineId] = row;
         effects.Negotiations[row.Id] = row;
 
@@ -228,6 +229,7 @@ internal sealed partial class MarketHost
     {
         negotiationsByEngineId.Remove(ended.Negotiation.Id.Value, out var row);
         openNegotiations.Remove(row!.Id);
+        tally.NegotiationEnded(row.BuyerId);
         var topUp = row.State.TopUp;
         if (topUp > 0)
         {

@@ -85,6 +85,7 @@ internal sealed partial class MarketHost
     private readonly Channel<Work> channel = Channel.CreateUnbounded<Work>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Dictionary<long, OfferRow> openOffers = [];
     private readonly Dictionary<long, NeedRow> openNeeds = [];
+    private readonly MemberTally tally = new();
     private MarketEngine engine;
     private bool stale;
 
@@ -149,6 +150,7 @@ internal sealed partial class MarketHost
         }
 
         var (negotiations, nextNegotiationId) = await LoadNegotiationsAsync(connection);
+        Recount();
         var (clock, nextSequence, nextTradeId) = state ?? (DateTimeOffset.MinValue.UtcTicks, 1, 1);
         engine = MarketEngine.Restore(Definition, new EngineSnapshot(
             new DateTimeOffset(clock, TimeSpan.Zero), nextSequence, nextTradeId, offerStates, needStates, negotiations, nextNegotiationId, Halted));
@@ -368,12 +370,20 @@ internal sealed partial class MarketHost
             Id = id, Market = Definition.Id, Member = spec.Seller.Value, Request = OrderMapper.WithPreferred(request, spec),
             State = new OfferStateJson(0, spec.Ask.PerUnitHour, spec.Rate.Value, [], [], 0), CreatedAt = now.UtcTicks, UpdatedAt = now.UtcTicks,
         };
+        if (LimitProblem(spec.Seller.Value, request.Recurrence is not null) is { } tooMany)
+        {
+            exchange.ReturnOfferId(id);
+            return WorkResult.Fail(tooMany);
+        }
+
         openOffers[id] = row;
+        tally.Opened(row.Member, row.Request.Recurrence is not null);
         effects.NewOffers.Add(row);
         var outcome = Execute(new PlaceOffer(spec, now), effects);
         if (outcome.Rejected is { } rejected)
         {
             openOffers.Remove(id);
+            tally.Closed(row.Member, row.Request.Recurrence is not null);
             effects.NewOffers.Remove(row);
             exchange.ReturnOfferId(id);
             return WorkResult.Fail(ApiError.From(rejected));
@@ -393,6 +403,12 @@ internal sealed partial class MarketHost
         }
 
         var buyer = spec.Buyer.Value;
+        if ((LimitProblem(buyer, recurring: false) ?? NegotiationLimitProblem(buyer)) is { } tooMany)
+        {
+            exchange.ReturnNeedId(id);
+            return WorkResult.Fail(tooMany);
+        }
+
         var unit = HoldUnit(spec.Window, spec.Bid, spec.MaximumPrice?.PerUnitHour);
         var hold = checked(unit * spec.Rate.Value);
         if (!exchange.Ledger.TryMove(Accounts.Available(buyer), Accounts.Held(buyer), hold, "hold", $"need:{Definition.Id}:{id}", now.UtcTicks))
@@ -409,6 +425,7 @@ internal sealed partial class MarketHost
             CreatedAt = now.UtcTicks, UpdatedAt = now.UtcTicks,
         };
         openNeeds[id] = row;
+        tally.Opened(buyer, isRecurring: false);
         effects.NewNeeds.Add(row);
         effects.Members.Add(buyer);
         var outcome = Execute(new PlaceNeed(spec, now), effects);
@@ -416,6 +433,7 @@ internal sealed partial class MarketHost
         {
             exchange.Ledger.Move(Accounts.Held(buyer), Accounts.Available(buyer), hold, "hold-reversal", $"need:{Definition.Id}:{id}", now.UtcTicks);
             openNeeds.Remove(id);
+            tally.Closed(buyer, isRecurring: false);
             effects.NewNeeds.Remove(row);
             exchange.ReturnNeedId(id);
             return WorkResult.Fail(ApiError.From(rejected));
@@ -700,6 +718,59 @@ internal sealed partial class MarketHost
         }
     }
 
+    /// <summary>Counts what each member holds open again, from the open rows (after a load from the store).</summary>
+    private void Recount()
+    {
+        tally.Clear();
+        foreach (var offer in openOffers.Values)
+        {
+            tally.Opened(offer.Member, offer.Request.Recurrence is not null);
+        }
+
+        foreach (var need in openNeeds.Values)
+        {
+            tally.Opened(need.Member, isRecurring: false);
+        }
+
+        foreach (var negotiation in openNegotiations.Values)
+        {
+            tally.NegotiationOpened(negotiation.BuyerId);
+        }
+    }
+
+    /// <summary>A new order would take the member past its limit of open orders, or of recurring offers, in this market.</summary>
+    private ApiError? LimitProblem(long member, bool recurring)
+    {
+        var options = exchange.Options;
+        if (tally.Orders(member) >= options.MaxOpenOrdersPerMember)
+        {
+            return ApiError.Conflict("too-many-open-orders",
+                $"you have {tally.Orders(member)} open orders in market '{Definition.Id}', the most one member may have (the setting Surplus:MaxOpenOrdersPerMember is {options.MaxOpenOrdersPerMember}); cancel some or wait until they fill or expire");
+        }
+
+        if (recurring && tally.Recurring(member) >= options.MaxRecurringOffersPerMember)
+        {
+            return ApiError.Conflict("too-many-recurring-offers",
+                $"you have {tally.Recurring(member)} recurring offers in market '{Definition.Id}', the most one member may have (the setting Surplus:MaxRecurringOffersPerMember is {options.MaxRecurringOffersPerMember}); cancel one first");
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// The buyer already negotiates as many times as it may in this market; a new need could open one
+    /// more, so it waits until one ends. (Each negotiation locks one of the buyer's needs, so the
+    /// count can never pass its open orders either.)
+    /// </summary>
+    private ApiError? NegotiationLimitProblem(long buyer)
+    {
+        var limit = exchange.Options.MaxOpenNegotiationsPerMember;
+        return Definition.OpensNegotiations && tally.Negotiations(buyer) >= limit
+            ? ApiError.Conflict("too-many-negotiations",
+                $"you have {tally.Negotiations(buyer)} open negotiations in market '{Definition.Id}', the most one member may have (the setting Surplus:MaxOpenNegotiationsPerMember is {limit}); accept, counter or decline one first")
+            : null;
+    }
+
     /// <summary>
     /// An order left the book: its row gets its final state (a closed offer has nothing left for
     /// sale; a need keeps what was left unfilled), and a need's remaining hold goes back.
@@ -711,6 +782,7 @@ internal sealed partial class MarketHost
         {
             if (openOffers.Remove(key.Id, out var row))
             {
+                tally.Closed(row.Member, row.Request.Recurrence is not null);
                 row.State = row.State with { Capacity = [] };
                 row.Status = status;
                 row.UpdatedAt = at;
@@ -720,6 +792,7 @@ internal sealed partial class MarketHost
         }
         else if (openNeeds.Remove(key.Id, out var row))
         {
+            tally.Closed(row.Member, isRecurring: false);
             exchange.Ledger.Move(Accounts.Held(row.Member), Accounts.Available(row.Member), row.Held, "release", $"need:{Definition.Id}:{row.Id}", at);
             row.Held = 0;
             row.State = row.State with { Remaining = remaining };

@@ -18,7 +18,7 @@ public sealed class ServerProcess : IAsyncLifetime
     {
         var data = Path.Combine(Temp.FullName, "data");
         Url = $"http://127.0.0.1:{CliProcess.FreePort()}";
-        server = CliProcess.Start(Temp.FullName, "serve", "--urls", Url, "--data", data);
+        server = CliProcess.Start(Temp.FullName, "serve", "--urls", Url, "--data", data, "--Surplus:JoinsPerAddressPerHour=100000");
         if (!await server.WaitUntilHealthyAsync(new Uri($"{Url}/healthz"), TimeSpan.FromSeconds(60)))
         {
             throw new InvalidOperationException($"the exchange did not start:\n{server.Output}\n{server.Error}");

@@ -35,7 +35,7 @@ public sealed class LiveExchange : IAsyncDisposable
     public static async Task<LiveExchange> StartAsync()
     {
         var data = Directory.CreateTempSubdirectory("surplus-dashboard-").FullName;
-        var app = ServerApp.Build(["--urls", "http://127.0.0.1:0", "--data", data, $"--Surplus:AdminKey={AdminKey}", "--Surplus:RateLimitPerSecond=100000"]);
+        var app = ServerApp.Build(["--urls", "http://127.0.0.1:0", "--data", data, $"--Surplus:AdminKey={AdminKey}", "--Surplus:RateLimitPerSecond=100000", "--Surplus:JoinsPerAddressPerHour=100000"]);
         await app.StartAsync();
         var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
         return new LiveExchange(app, data, new Uri(bound.EndsWith('/') ? bound : bound + "/"));

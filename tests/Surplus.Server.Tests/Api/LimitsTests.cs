@@ -105,6 +105,27 @@ public sealed class RateLimitTests(SlowExchanges exchanges) : IClassFixture<Slow
         Assert.Equal(new AccountDto("USD", 2, 0, 0), await quietResponse.Read<AccountDto>(HttpStatusCode.OK));
     }
 
+    [Theory]
+    [InlineData(Store.Sqlite)]
+    [InlineData(Store.Postgres)]
+    public async Task PlaceBatch_CountsAsOneRequestPerOrder_MoreThanTheBucketHoldsIs429AndPlacesNothing(Store store)
+    {
+        var exchange = exchanges.For(store);
+        var market = await exchange.NewMarket();
+        var member = await exchange.Trader("batcher");
+        BatchOrdersRequest Batch(int count) => new([.. Enumerable.Range(0, count).Select(i => new BatchOrderItem(Offer: Offer(market, 10, 10m, Tomorrow.AddHours(i), 1)))]);
+
+        var refused = await member.Client.Post("/v1/orders/batch", Batch(10));
+        var detail = await refused.Problem(HttpStatusCode.TooManyRequests, "rate-limited");
+        var placed = await (await member.Client.Post("/v1/orders/batch", Batch(3))).Read<BatchOrdersResponse>(HttpStatusCode.OK);
+
+        Assert.Contains("one request per order", detail, StringComparison.Ordinal);
+        Assert.Contains("3 requests a second", detail, StringComparison.Ordinal);
+        Assert.NotNull(refused.Headers.RetryAfter);
+        Assert.Equal([201, 201, 201], placed.Results.Select(r => r.Status));
+        Assert.Equal(3, (await member.Client.Get<PageDto<OfferDto>>("/v1/offers")).Items.Count);
+    }
+
     [Fact]
     public async Task Requests_EachWithAnotherMadeUpKey_ShareTheCallersOneBucket()
     {

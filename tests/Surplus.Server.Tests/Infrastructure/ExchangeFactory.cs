@@ -38,6 +38,7 @@ public sealed class ExchangeFactory : IAsyncDisposable
             ["Surplus:Database"] = postgres,
             ["Surplus:AdminKey"] = AdminKey,
             ["Surplus:RateLimitPerSecond"] = "100000",
+            ["Surplus:JoinsPerAddressPerHour"] = "100000",
         };
         foreach (var (k, v) in extra ?? new Dictionary<string, string?>())
         {
