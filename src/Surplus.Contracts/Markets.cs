@@ -17,12 +17,19 @@ public sealed record MarketDto(
     int GraceSeconds = 900,
     int AuctionIntervalSeconds = 60,
     bool OpensNegotiations = true,
-    int NegotiationTimeoutSeconds = 600);
+    int NegotiationTimeoutSeconds = 600,
+    long MaxRate = 1_000_000_000,
+    decimal MaxPrice = 1_000_000m,
+    long MaxAmountMinor = 1_000_000_000_000_000,
+    int OrderHorizonDays = 366,
+    int MaxOccurrences = 1000);
 
 /// <summary>
 /// The operator's request for a new market; the contract timings default to 60, 120 and 900 seconds.
 /// A bid below the lowest ask opens a negotiation unless <c>OpensNegotiations</c> is false; a
 /// negotiation lapses after <c>NegotiationTimeoutSeconds</c>; a <c>call-auction</c> market clears every <c>AuctionIntervalSeconds</c>.
+/// The bounds on one order (<c>MaxRate</c>, <c>MaxPrice</c>, <c>MaxAmountMinor</c>, <c>OrderHorizonDays</c>,
+/// <c>MaxOccurrences</c>) take the documented defaults when left out (docs/api.md, "Limits").
 /// </summary>
 public sealed record CreateMarketRequest(
     string Id,
@@ -37,7 +44,12 @@ public sealed record CreateMarketRequest(
     int? GraceSeconds = null,
     bool OpensNegotiations = true,
     int NegotiationTimeoutSeconds = 600,
-    int AuctionIntervalSeconds = 60);
+    int AuctionIntervalSeconds = 60,
+    long? MaxRate = null,
+    decimal? MaxPrice = null,
+    long? MaxAmountMinor = null,
+    int? OrderHorizonDays = null,
+    int? MaxOccurrences = null);
 
 /// <summary>One price level of the book.</summary>
 public sealed record BookLevelDto(decimal Price, long Rate, int Orders);

@@ -64,6 +64,28 @@ public sealed record MarketDefinition
     /// </summary>
     public int CollateralBasisPoints { get; init; }
 
+    /// <summary>The largest rate one order may have, in the market's unit (default 10^9).</summary>
+    public long MaxRate { get; init; } = 1_000_000_000;
+
+    /// <summary>The highest price per unit-hour an order, amendment or counter may name (default 1,000,000).</summary>
+    public decimal MaxPrice { get; init; } = 1_000_000m;
+
+    /// <summary>
+    /// The most money one order may come to, <c>rate × hours × price</c> at its highest price, in
+    /// minor units (default 10^15). It bounds every trade and hold, and keeps each amount a long.
+    /// </summary>
+    public long MaxAmountMinor { get; init; } = 1_000_000_000_000_000;
+
+    /// <summary>
+    /// How far from the present an order's window may reach, into the past (an offer already
+    /// running) and into the future (default 366 days). Keeps every instant the engine computes
+    /// with far from the ends of the calendar.
+    /// </summary>
+    public TimeSpan OrderHorizon { get; init; } = TimeSpan.FromDays(366);
+
+    /// <summary>The most occurrences a recurring offer may have within its recurrence horizon (default 1,000).</summary>
+    public int MaxOccurrences { get; init; } = 1000;
+
     /// <summary>Checks the definition; returns what is wrong, or null when it is sound.</summary>
     public string? Validate()
     {
@@ -115,6 +137,21 @@ public sealed record MarketDefinition
         if (CollateralBasisPoints is < 0 or > 10_000)
         {
             return "the seller collateral must be between 0 and 10000 basis points";
+        }
+
+        if (MaxRate < 1 || MaxPrice <= 0 || MaxPrice > 1_000_000_000_000m || MaxAmountMinor < 1)
+        {
+            return "the largest rate and amount must be at least 1, and the highest price more than 0 and at most 10^12";
+        }
+
+        if (OrderHorizon < TimeSpan.FromDays(1) || OrderHorizon > TimeSpan.FromDays(3660) || RecurrenceHorizon > OrderHorizon)
+        {
+            return "the order horizon must be from 1 to 3660 days, and at least the recurrence horizon";
+        }
+
+        if (MaxOccurrences is < 1 or > 100_000)
+        {
+            return "the most occurrences of a recurring offer must be from 1 to 100000";
         }
 
         if (ContractTimings is not { } t || t.StageLeadTime < TimeSpan.Zero || t.HeartbeatTimeout <= TimeSpan.Zero || t.Grace < TimeSpan.Zero)

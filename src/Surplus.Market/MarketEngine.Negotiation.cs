@@ -21,7 +21,8 @@ public sealed partial class MarketEngine
         {
             case CounterPrice counter:
                 if (RejectWhileHalted("counters", counter.By, events) && FindOpen(counter.Negotiation, counter.By, events) is { } n && CheckVersion(n, counter.Version, counter.By, events)
-                    && OrderRules.CheckPrice(counter.Price, Market, "counter price") is var bad)
+                    && (OrderRules.CheckPrice(counter.Price, Market, "counter price")
+                        ?? OrderRules.CheckAmount(new Rate(n.Rate), n.Window.Length, counter.Price, Market)) is var bad)
                 {
                     if (bad is not null)
                     {

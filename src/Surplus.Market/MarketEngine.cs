@@ -153,7 +153,7 @@ public sealed partial class MarketEngine
         {
             if (levels.Count > 0 && levels[^1].Price == price)
             {
-                levels[^1] = levels[^1] with { Rate = levels[^1].Rate + rate, Orders = levels[^1].Orders + 1 };
+                levels[^1] = levels[^1] with { Rate = DepthLevel.AddRates(levels[^1].Rate, rate), Orders = levels[^1].Orders + 1 };
             }
             else
             {
@@ -777,7 +777,7 @@ public sealed partial class MarketEngine
 
         var bad = HaltedProblem("amendments")
             ?? (amend.NewPrice is { } p ? OrderRules.CheckPrice(p, Market, "new price") : null)
-            ?? (amend.NewRate is { } r ? OrderRules.CheckRate(r) : null);
+            ?? (amend.NewRate is { } r ? OrderRules.CheckRate(r, Market) : null);
         if (bad is not null)
         {
             events.Add(new CommandRejected(amend.Order, amend.By, bad, Now));
@@ -868,7 +868,7 @@ public sealed partial class MarketEngine
                     ? new Rejection(RejectCode.HiddenLimitInvalid, $"the new bid {price} is above the hidden maximum {max}")
                     : need.Spec.Fill.Kind == FillKind.MinimumFill && need.Spec.Fill.MinimumRate > rate && rate < need.Remaining
                         ? new Rejection(RejectCode.MinFillInvalid, $"the rate {rate} would be below the minimum fill {need.Spec.Fill.MinimumRate}")
-                        : null;
+                        : OrderRules.CheckAmount(new Rate(rate), need.Window.Length, need.Spec.MaximumPrice is { } top && top > price ? top : price, Market);
         if (problem is not null)
         {
             events.Add(new CommandRejected(amend.Order, amend.By, problem, Now));

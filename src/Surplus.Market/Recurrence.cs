@@ -1,5 +1,7 @@
+using Ical.Net;
 using Ical.Net.CalendarComponents;
 using Ical.Net.DataTypes;
+using Ical.Net.Evaluation;
 using NodaTime;
 using NodaTime.TimeZones;
 
@@ -52,9 +54,15 @@ public sealed record Recurrence
             text = text[6..];
         }
 
+        if (text.Length > MaxRuleLength)
+        {
+            return Result<Recurrence>.Fail(RejectCode.RecurrenceInvalid, $"a rule may have at most {MaxRuleLength} characters; for example FREQ=WEEKLY;BYDAY=SA");
+        }
+
+        RecurrencePattern pattern;
         try
         {
-            _ = new RecurrencePattern(text);
+            pattern = new RecurrencePattern(text);
         }
         catch (Exception e) when (e is ArgumentException or FormatException or InvalidOperationException)
         {
@@ -65,6 +73,15 @@ public sealed record Recurrence
         if (!text.Contains("FREQ=", StringComparison.OrdinalIgnoreCase))
         {
             return Result<Recurrence>.Fail(RejectCode.RecurrenceInvalid, $"'{rule}' has no FREQ; for example FREQ=WEEKLY;BYDAY=SA");
+        }
+
+        // Capacity comes in slots of a minute or more, and the start time gives the time of day: a rule
+        // that steps by seconds or minutes, or picks times within a day, only makes expansion costly.
+        if (pattern.Frequency is FrequencyType.Secondly or FrequencyType.Minutely
+            || pattern.BySecond.Count > 0 || pattern.ByMinute.Count > 0 || pattern.ByHour.Count > 0)
+        {
+            return Result<Recurrence>.Fail(RejectCode.RecurrenceTooFrequent,
+                $"'{rule}' repeats within the hour or picks times of day; use FREQ=HOURLY, DAILY, WEEKLY, MONTHLY or YEARLY without BYHOUR, BYMINUTE or BYSECOND, and give the time of day as the start");
         }
 
         if (duration <= TimeSpan.Zero || duration > TimeSpan.FromDays(31))
@@ -82,6 +99,122 @@ public sealed record Recurrence
         return Result<Recurrence>.Ok(new Recurrence(text.ToUpperInvariant(), firstDate, localStart, duration, zone));
     }
 
+    /// <summary>The longest rule text taken.</summary>
+    public const int MaxRuleLength = 500;
+
+    /// <summary>
+    /// How many steps of its frequency the rule may take without an occurrence before expansion
+    /// stops, so that a rule whose parts never meet (the 30th of February) ends rather than runs.
+    /// </summary>
+    private const int MaxStepsWithoutOccurrence = 10_000;
+
+    /// <summary>
+    /// What is wrong with the recurrence in <paramref name="market"/> placed at <paramref name="at"/>,
+    /// or null: its occurrences must last at least a slot and start at least a slot apart; its first
+    /// date must lie within the market's order horizon; its COUNT, and its occurrences over the
+    /// market's recurrence horizon, may not pass <see cref="MarketDefinition.MaxOccurrences"/>.
+    /// Costs at most that many occurrences, however the rule reads.
+    /// </summary>
+    public Rejection? Check(MarketDefinition market, DateTimeOffset at)
+    {
+        ArgumentNullException.ThrowIfNull(market);
+        if (Duration < market.Slot)
+        {
+            return new(RejectCode.RecurrenceTooFrequent,
+                $"each occurrence lasts {Duration.TotalMinutes:0.##} minutes, less than the market's slot of {market.Slot.TotalMinutes:0.##}; make it last at least a slot");
+        }
+
+        var today = DateOnly.FromDateTime(Instant.FromDateTimeOffset(at).InZone(Zone).Date.ToDateTimeUnspecified());
+        var reach = (int)Math.Ceiling(market.OrderHorizon.TotalDays);
+        if (FirstDate < today.AddDays(-reach) || FirstDate > today.AddDays(reach))
+        {
+            return new(RejectCode.BeyondHorizon,
+                $"the first date {FirstDate:yyyy-MM-dd} is further from today ({today:yyyy-MM-dd}) than the market's horizon of {reach} days (its setting OrderHorizon)");
+        }
+
+        var pattern = new RecurrencePattern(Rule);
+        if (pattern.Count is { } count && count > market.MaxOccurrences)
+        {
+            return new(RejectCode.RecurrenceTooMany,
+                $"COUNT={count} is more occurrences than a recurring offer may have, {market.MaxOccurrences} (the market's setting MaxOccurrences); use a smaller COUNT or an UNTIL");
+        }
+
+        var from = at.UtcTicks;
+        var to = from + market.RecurrenceHorizon.Ticks;
+        var seen = 0;
+        LocalDateTime? previous = null;
+        foreach (var start in LocalStarts(EvaluateFrom(from)))
+        {
+            if (previous is { } p && (start - p).ToDuration().ToTimeSpan() < market.Slot)
+            {
+                return new(RejectCode.RecurrenceTooFrequent,
+                    $"'{Rule}' starts occurrences {(start - p).ToDuration().ToTimeSpan().TotalMinutes:0.##} minutes apart, less than the market's slot of {market.Slot.TotalMinutes:0.##} minutes");
+            }
+
+            previous = start;
+            var utc = ToUtcTicks(start);
+            if (utc >= to)
+            {
+                break;
+            }
+
+            if (ToUtcTicks(start.PlusTicks(Duration.Ticks)) > from && ++seen > market.MaxOccurrences)
+            {
+                return new(RejectCode.RecurrenceTooMany,
+                    $"'{Rule}' has more than {market.MaxOccurrences} occurrences in the next {market.RecurrenceHorizon.TotalDays:0.##} days (the market's setting MaxOccurrences); repeat less often");
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Where to start evaluating the rule so that every occurrence that ends after <paramref name="fromTicks"/> comes out.</summary>
+    private LocalDateTime EvaluateFrom(long fromTicks)
+    {
+        var fromLocal = Instant.FromUnixTimeTicks(fromTicks - DateTimeOffset.UnixEpoch.Ticks).InZone(Zone).LocalDateTime
+            .PlusTicks(-Duration.Ticks).PlusDays(-1);
+        return fromLocal > FirstLocal ? fromLocal : FirstLocal;
+    }
+
+    private LocalDateTime FirstLocal => new(FirstDate.Year, FirstDate.Month, FirstDate.Day, LocalStart.Hour, LocalStart.Minute, LocalStart.Second);
+
+    /// <summary>
+    /// The local starts of the occurrences from <paramref name="evaluateFrom"/> on, in order, lazily.
+    /// Ends where the rule ends, where it steps <see cref="MaxStepsWithoutOccurrence"/> times
+    /// without an occurrence, or at the end of the calendar.
+    /// </summary>
+    private IEnumerable<LocalDateTime> LocalStarts(LocalDateTime evaluateFrom)
+    {
+        var calendarEvent = new CalendarEvent { DtStart = ToCal(FirstLocal), RecurrenceRule = new RecurrencePattern(Rule) };
+        using var occurrences = calendarEvent
+            .GetOccurrences(ToCal(evaluateFrom), new EvaluationOptions { MaxUnmatchedIncrementsLimit = MaxStepsWithoutOccurrence })
+            .GetEnumerator();
+        while (true)
+        {
+            try
+            {
+                if (!occurrences.MoveNext())
+                {
+                    yield break;
+                }
+            }
+            catch (Exception e) when (e is EvaluationLimitExceededException or EvaluationOutOfRangeException)
+            {
+                yield break;
+            }
+
+            var start = LocalDateTime.FromDateTime(occurrences.Current.Period.StartTime.Value);
+
+            // The last few days of the calendar hold no occurrence whose end can be counted.
+            if (start.Year >= 9999)
+            {
+                yield break;
+            }
+
+            yield return start;
+        }
+    }
+
     /// <summary>
     /// The occurrences that end after <paramref name="fromTicks"/> and start before <paramref name="toTicks"/>
     /// (UTC ticks), trimmed inward to <paramref name="slot"/>, in order, never overlapping.
@@ -94,16 +227,9 @@ public sealed record Recurrence
             return result;
         }
 
-        var first = new LocalDateTime(FirstDate.Year, FirstDate.Month, FirstDate.Day, LocalStart.Hour, LocalStart.Minute, LocalStart.Second);
-        var fromLocal = Instant.FromUnixTimeTicks(fromTicks - DateTimeOffset.UnixEpoch.Ticks).InZone(Zone).LocalDateTime
-            .PlusTicks(-Duration.Ticks).PlusDays(-1);
-        var evaluateFrom = fromLocal > first ? fromLocal : first;
-
-        var calendarEvent = new CalendarEvent { DtStart = ToCal(first), RecurrenceRule = new RecurrencePattern(Rule) };
         long lastEnd = long.MinValue;
-        foreach (var occurrence in calendarEvent.GetOccurrences(ToCal(evaluateFrom)))
+        foreach (var localStart in LocalStarts(EvaluateFrom(fromTicks)))
         {
-            var localStart = LocalDateTime.FromDateTime(occurrence.Period.StartTime.Value);
             var start = ToUtcTicks(localStart);
             if (start >= toTicks)
             {

@@ -51,6 +51,18 @@ public enum RejectCode
     NegotiationStale,
     /// <summary>The market is halted: only cancels and declines are taken until it resumes.</summary>
     MarketHalted,
+    /// <summary>The rate is above the market's largest (<see cref="MarketDefinition.MaxRate"/>).</summary>
+    RateTooLarge,
+    /// <summary>The price is above the market's highest (<see cref="MarketDefinition.MaxPrice"/>).</summary>
+    PriceTooLarge,
+    /// <summary>Rate × hours × price is more than one order may come to (<see cref="MarketDefinition.MaxAmountMinor"/>).</summary>
+    AmountTooLarge,
+    /// <summary>A window, expiry or first date lies further from now than the market's horizon (<see cref="MarketDefinition.OrderHorizon"/>).</summary>
+    BeyondHorizon,
+    /// <summary>A recurrence's occurrences come more often than the market's slot, or are shorter than it.</summary>
+    RecurrenceTooFrequent,
+    /// <summary>A recurrence has more occurrences than the market allows (<see cref="MarketDefinition.MaxOccurrences"/>).</summary>
+    RecurrenceTooMany,
 }
 
 /// <summary>A refused command: a stable code and a message that says what to fix.</summary>
@@ -90,6 +102,12 @@ public static class RejectCodes
         RejectCode.NegotiationUnknown => "negotiation-unknown",
         RejectCode.NegotiationStale => "negotiation-stale",
         RejectCode.MarketHalted => "market-halted",
+        RejectCode.RateTooLarge => "rate-too-large",
+        RejectCode.PriceTooLarge => "price-too-large",
+        RejectCode.AmountTooLarge => "amount-too-large",
+        RejectCode.BeyondHorizon => "beyond-horizon",
+        RejectCode.RecurrenceTooFrequent => "recurrence-too-frequent",
+        RejectCode.RecurrenceTooMany => "recurrence-too-many",
         _ => throw new ArgumentOutOfRangeException(nameof(code), code, "unknown reject code"),
     };
 }

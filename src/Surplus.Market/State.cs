@@ -25,8 +25,16 @@ public sealed record EngineSnapshot(
     long NextNegotiationId = 1,
     bool Halted = false);
 
-/// <summary>One price level of the book: the price, the rate available or wanted there, and how many orders.</summary>
-public sealed record DepthLevel(Price Price, long Rate, int Orders);
+/// <summary>
+/// One price level of the book: the price, the rate available or wanted there, and how many
+/// orders. The rate stops at <see cref="long.MaxValue"/>: a level deeper than that would take
+/// billions of orders at the market's largest rate, and reads as the largest number it can be.
+/// </summary>
+public sealed record DepthLevel(Price Price, long Rate, int Orders)
+{
+    /// <summary>The sum of two rates, or <see cref="long.MaxValue"/> when it would pass it.</summary>
+    public static long AddRates(long a, long b) => a > long.MaxValue - b ? long.MaxValue : a + b;
+}
 
 /// <summary>The book for a window: offers by ask ascending, needs by bid descending.</summary>
 public sealed record BookDepth(Window Window, IReadOnlyList<DepthLevel> Offers, IReadOnlyList<DepthLevel> Needs);

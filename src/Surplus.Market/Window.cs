@@ -54,8 +54,12 @@ public readonly record struct Window
         if (s % slot.Ticks != 0 || e % slot.Ticks != 0)
         {
             var bad = s % slot.Ticks != 0 ? s : e;
+            var earlier = bad - (bad % slot.Ticks);
+
+            // The slot after the last one of the calendar does not exist.
+            var later = earlier <= DateTimeOffset.MaxValue.UtcTicks - slot.Ticks ? $" or {Format(earlier + slot.Ticks)}" : "";
             return Result<Window>.Fail(RejectCode.WindowNotAligned,
-                $"{Format(bad)} is not on the market's {FormatSlot(slot)} slot; use {Format(bad - (bad % slot.Ticks))} or {Format(bad - (bad % slot.Ticks) + slot.Ticks)}");
+                $"{Format(bad)} is not on the market's {FormatSlot(slot)} slot; use {Format(earlier)}{later}");
         }
 
         return Result<Window>.Ok(new Window(s, e));

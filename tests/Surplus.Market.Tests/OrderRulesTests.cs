@@ -164,4 +164,59 @@ public sealed class OrderRulesTests
         Assert.Equal(names.Count, names.Distinct().Count());
         Assert.All(names, n => Assert.Matches("^[a-z]+(-[a-z]+)*$", n));
     }
+
+    [Fact]
+    public void Check_RateAboveTheMarketsLargest_RejectsNamingTheSetting()
+    {
+        var offer = Check(Offer(1, Alice, Compute.MaxRate + 1, 1.00m, Tomorrow));
+        var need = Check(Need(1, Bob, long.MaxValue, 1.00m, Tomorrow));
+
+        Assert.Equal(RejectCode.RateTooLarge, offer!.Code);
+        Assert.Equal(RejectCode.RateTooLarge, need!.Code);
+        Assert.Contains("MaxRate", need.Message, StringComparison.Ordinal);
+        Assert.Null(Check(Offer(1, Alice, Compute.MaxRate, 0.01m, Tomorrow)));
+    }
+
+    [Fact]
+    public void Check_PriceAboveTheMarketsHighest_RejectsNamingTheSetting()
+    {
+        var ask = Check(Offer(1, Alice, 1, 1_000_000.01m, Tomorrow));
+        var maximum = Check(Need(1, Bob, 1, 1.00m, Tomorrow) with { MaximumPrice = new Price(decimal.MaxValue) });
+
+        Assert.Equal(RejectCode.PriceTooLarge, ask!.Code);
+        Assert.Equal(RejectCode.PriceTooLarge, maximum!.Code);
+        Assert.Contains("MaxPrice", maximum.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Check_AmountAboveTheMarketsMost_RejectsAtTheHiddenMaximumToo()
+    {
+        // 10^9 units for 6 hours at 1.00 hold 6 × 10^11 cents; at a hidden maximum of 10,000, 6 × 10^15.
+        var need = Need(1, Bob, Compute.MaxRate, 1.00m, Tomorrow);
+
+        Assert.Null(Check(need));
+        Assert.Equal(RejectCode.AmountTooLarge, Check(need with { MaximumPrice = new Price(10_000m) })!.Code);
+        Assert.Contains("MaxAmountMinor", Check(Offer(1, Alice, Compute.MaxRate, 10_000m, Tomorrow))!.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Check_WindowBeyondTheHorizon_Rejects()
+    {
+        var far = Between(At(20).AddDays(367), At(20).AddDays(368));
+        var past = Between(At(1).AddDays(-366), At(21, 12));
+
+        Assert.Equal(RejectCode.BeyondHorizon, Check(Need(1, Bob, 1, 1.00m, far))!.Code);
+        Assert.Equal(RejectCode.BeyondHorizon, Check(Offer(1, Alice, 1, 1.00m, far))!.Code);
+        Assert.Equal(RejectCode.BeyondHorizon, Check(Offer(1, Alice, 1, 1.00m, past))!.Code);
+        Assert.Null(Check(Offer(1, Alice, 1, 1.00m, Between(At(1), At(21, 12)))));
+    }
+
+    [Fact]
+    public void Create_WindowEndingInTheCalendarsLastSlot_SuggestsOnlyTheSlotThatExists()
+    {
+        var result = Window.Create(At(21), DateTimeOffset.MaxValue, Compute.Slot);
+
+        Assert.Equal(RejectCode.WindowNotAligned, result.Error!.Code);
+        Assert.EndsWith("use 9999-12-31T23:59:00Z", result.Error.Message, StringComparison.Ordinal);
+    }
 }

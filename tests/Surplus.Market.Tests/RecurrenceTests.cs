@@ -169,4 +169,104 @@ public sealed class RecurrenceTests
             ],
             windows);
     }
+
+    private static readonly DateTimeOffset Placed = Utc(2025, 10, 20, 8);
+
+    private static Rejection? Check(string rule, TimeSpan? duration = null, DateOnly? first = null, MarketDefinition? market = null) =>
+        Create(rule, first ?? new DateOnly(2025, 10, 20), TimeOnly.MinValue, duration ?? TimeSpan.FromHours(1), "Europe/Zurich")
+            .Check(market ?? TestMarket.Compute, Placed);
+
+    [Theory]
+    [InlineData("FREQ=SECONDLY")]
+    [InlineData("FREQ=MINUTELY;INTERVAL=60")]
+    [InlineData("FREQ=DAILY;BYHOUR=1,2")]
+    [InlineData("FREQ=DAILY;BYMINUTE=5")]
+    [InlineData("FREQ=YEARLY;BYSECOND=0,1,2")]
+    public void Create_StepsWithinTheHourOrPicksTimesOfDay_RejectsAsTooFrequent(string rule)
+    {
+        var result = Recurrence.Create(rule, new DateOnly(2025, 10, 20), TimeOnly.MinValue, TimeSpan.FromHours(1), "UTC");
+
+        Assert.Equal(RejectCode.RecurrenceTooFrequent, result.Error!.Code);
+        Assert.Contains("FREQ=HOURLY, DAILY, WEEKLY", result.Error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Create_RuleLongerThanTheLimit_Rejects()
+    {
+        var rule = "FREQ=WEEKLY;BYDAY=" + string.Join(',', Enumerable.Repeat("SA", 200));
+
+        Assert.Equal(RejectCode.RecurrenceInvalid, Recurrence.Create(rule, new DateOnly(2025, 10, 20), TimeOnly.MinValue, TimeSpan.FromHours(1), "UTC").Error!.Code);
+    }
+
+    [Fact]
+    public void Check_CountAboveTheMarketsMost_RejectsAsTooManyAndNamesTheSetting()
+    {
+        var rejection = Check("FREQ=DAILY;COUNT=1000000");
+
+        Assert.Equal(RejectCode.RecurrenceTooMany, rejection!.Code);
+        Assert.Contains("MaxOccurrences", rejection.Message, StringComparison.Ordinal);
+        Assert.Null(Check("FREQ=DAILY;COUNT=1000"));
+    }
+
+    [Fact]
+    public void Check_MoreOccurrencesOverTheHorizonThanAllowed_RejectsAsTooMany()
+    {
+        // 56 days of hours are 1,344 occurrences; of every other hour, 672.
+        Assert.Equal(RejectCode.RecurrenceTooMany, Check("FREQ=HOURLY")!.Code);
+        Assert.Null(Check("FREQ=HOURLY;INTERVAL=2"));
+        Assert.Equal(RejectCode.RecurrenceTooMany, Check("FREQ=HOURLY;INTERVAL=2", market: TestMarket.Compute with { MaxOccurrences = 600 })!.Code);
+    }
+
+    [Fact]
+    public void Check_OccurrencesShorterThanOrCloserThanTheSlot_RejectsAsTooFrequent()
+    {
+        var quarterHours = TestMarket.Compute with { Slot = TimeSpan.FromMinutes(15) };
+
+        Assert.Equal(RejectCode.RecurrenceTooFrequent, Check("FREQ=DAILY", TimeSpan.FromMinutes(10), market: quarterHours)!.Code);
+        Assert.Equal(RejectCode.RecurrenceTooFrequent, Check("FREQ=HOURLY;INTERVAL=2", market: TestMarket.Compute with { Slot = TimeSpan.FromHours(3) }, duration: TimeSpan.FromHours(3))!.Code);
+        Assert.Null(Check("FREQ=DAILY", TimeSpan.FromMinutes(15), market: quarterHours));
+    }
+
+    [Theory]
+    [InlineData(9999, 12, 31)]
+    [InlineData(1, 1, 1)]
+    [InlineData(2026, 10, 22)]
+    [InlineData(2024, 10, 18)]
+    public void Check_FirstDateBeyondTheHorizon_Rejects(int year, int month, int day)
+    {
+        var rejection = Check("FREQ=DAILY", first: new DateOnly(year, month, day));
+
+        Assert.Equal(RejectCode.BeyondHorizon, rejection!.Code);
+        Assert.Contains("OrderHorizon", rejection.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30")]
+    [InlineData("FREQ=HOURLY;BYMONTH=2;BYMONTHDAY=30;BYDAY=MO")]
+    public void Expand_RuleThatNeverMeets_EndsWithNothing(string rule)
+    {
+        var recurrence = Create(rule, new DateOnly(2025, 10, 20), TimeOnly.MinValue, TimeSpan.FromHours(1), "UTC");
+
+        Assert.Empty(Expand(recurrence, Utc(2025, 10, 20), Utc(2025, 12, 20)));
+        Assert.Null(recurrence.Check(TestMarket.Compute, Placed));
+    }
+
+    [Fact]
+    public void Expand_IntervalThatLeavesTheCalendar_EndsAfterTheFirst()
+    {
+        var recurrence = Create("FREQ=YEARLY;INTERVAL=2147483647", new DateOnly(2025, 10, 20), TimeOnly.MinValue, TimeSpan.FromHours(1), "UTC");
+
+        Assert.Equal([new Window(Utc(2025, 10, 20).UtcTicks, Utc(2025, 10, 20, 1).UtcTicks)], Expand(recurrence, Utc(2025, 10, 20), DateTimeOffset.MaxValue));
+    }
+
+    [Fact]
+    public void Expand_UpToTheEndOfTheCalendar_StopsBeforeItWithoutOverflow()
+    {
+        var recurrence = Create("FREQ=DAILY", new DateOnly(9998, 12, 25), TimeOnly.MinValue, TimeSpan.FromDays(2), "Pacific/Kiritimati");
+
+        var windows = Expand(recurrence, new DateTimeOffset(9998, 12, 1, 0, 0, 0, TimeSpan.Zero), DateTimeOffset.MaxValue);
+
+        Assert.NotEmpty(windows);
+        Assert.All(windows, w => Assert.True(w.End.Year <= 9999));
+    }
 }

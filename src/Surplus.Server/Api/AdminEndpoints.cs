@@ -120,6 +120,11 @@ internal static class AdminEndpoints
                 NegotiationTimeout = TimeSpan.FromSeconds(r.NegotiationTimeoutSeconds),
                 AuctionInterval = TimeSpan.FromSeconds(r.AuctionIntervalSeconds),
                 CollateralBasisPoints = r.CollateralBasisPoints,
+                MaxRate = r.MaxRate ?? Bounds.MaxRate,
+                MaxPrice = r.MaxPrice ?? Bounds.MaxPrice,
+                MaxAmountMinor = r.MaxAmountMinor ?? exchange.Options.MaxAmountMinor,
+                OrderHorizon = r.OrderHorizonDays is { } days and > 0 and <= 3660 ? TimeSpan.FromDays(days) : r.OrderHorizonDays is null ? Bounds.OrderHorizon : TimeSpan.Zero,
+                MaxOccurrences = r.MaxOccurrences ?? Bounds.MaxOccurrences,
                 ContractTimings = new Market.Contracts.ContractTimings(
                     r.StageLeadSeconds is { } lead ? TimeSpan.FromSeconds(lead) : Market.Contracts.ContractTimings.Default.StageLeadTime,
                     r.HeartbeatTimeoutSeconds is { } beat ? TimeSpan.FromSeconds(beat) : Market.Contracts.ContractTimings.Default.HeartbeatTimeout,
@@ -159,10 +164,14 @@ internal static class AdminEndpoints
         return await Endpoints.Answer(http, market, new HaltWork(halted));
     }
 
+    /// <summary>The core's default bounds, for what a new market's request leaves out.</summary>
+    private static readonly MarketDefinition Bounds = new() { Id = "defaults", Unit = "unit" };
+
     internal static MarketDto MarketView(MarketHost m) => new(
         m.Definition.Id, m.Definition.Unit, (int)m.Definition.Slot.TotalSeconds, m.Definition.Tick, m.Definition.Currency, m.Definition.MinorUnitDigits,
         m.Definition.FeeBasisPoints, m.Definition.Clearing == ClearingMode.Continuous ? "continuous" : "call-auction", m.Halted,
         m.Definition.CollateralBasisPoints, (int)m.Definition.ContractTimings.StageLeadTime.TotalSeconds,
         (int)m.Definition.ContractTimings.HeartbeatTimeout.TotalSeconds, (int)m.Definition.ContractTimings.Grace.TotalSeconds,
-        (int)m.Definition.AuctionInterval.TotalSeconds, m.Definition.OpensNegotiations, (int)m.Definition.NegotiationTimeout.TotalSeconds);
+        (int)m.Definition.AuctionInterval.TotalSeconds, m.Definition.OpensNegotiations, (int)m.Definition.NegotiationTimeout.TotalSeconds,
+        m.Definition.MaxRate, m.Definition.MaxPrice, m.Definition.MaxAmountMinor, (int)m.Definition.OrderHorizon.TotalDays, m.Definition.MaxOccurrences);
 }

@@ -163,7 +163,7 @@ internal static class Endpoints
                 return Problems.Result(ApiError.NotFound($"market '{id}'"));
             }
 
-            var window = OrderMapper.Window(start, end, market.Definition);
+            var window = OrderMapper.QueryWindow(start, end, market.Definition, exchange.Time.GetUtcNow());
             if (!window.IsOk)
             {
                 return Problems.Result(window.Error!);
@@ -302,17 +302,11 @@ internal static class Endpoints
             return spec.Error!;
         }
 
-        // A keyed need that breaks a rule goes on to the engine, which checks the same rules before it holds
-        // anything: its refusal is kept under the key. The hold is checked here only for a need that keeps the rules.
-        var rules = OrderRules.Check(spec.Value!, market.Definition, now);
-        if (rules is not null && key is null)
+        // A keyed need that breaks a rule (its amount's bound among them) goes on to the engine, which checks
+        // the same rules before it holds anything: its refusal is kept under the key.
+        if (key is null && OrderRules.Check(spec.Value!, market.Definition, now) is { } rules)
         {
             return ApiError.From(rules);
-        }
-
-        if (rules is null && HoldProblem(spec.Value!.Window, spec.Value.Bid.PerUnitHour, spec.Value.MaximumPrice?.PerUnitHour, spec.Value.Rate.Value, market.Definition) is { } tooMuch)
-        {
-            return tooMuch;
         }
 
         return (market, new PlaceNeedWork(need, spec.Value!) { Idempotency = key });
@@ -379,11 +373,6 @@ internal static class Endpoints
                 return Problems.Result(ApiError.NotFound($"open {side.ToString().ToLowerInvariant()} {id}"));
             }
 
-            if (side == OrderSide.Need && amend.Price is > 0 && await AmendedHoldProblemAsync(exchange, id, amend.Price.Value, market.Definition) is { } tooMuch)
-            {
-                return Problems.Result(tooMuch);
-            }
-
             return await Answer(http, market, new AmendWork(new OrderKey(side, id), http.User.MemberId(),
                 amend.Price is { } p ? new Price(p) : null, amend.Rate is { } r ? new Rate(r) : null));
         })
@@ -403,37 +392,6 @@ internal static class Endpoints
         })
         .RequireAuthorization(ApiKeyHandler.ActiveMemberPolicy).WithTags("orders").Produces<TDto>().ProducesProblem(403).ProducesProblem(404)
         .WithSummary("Cancel an open order (allowed while its market is halted; not while you are suspended)");
-    }
-
-    /// <summary>
-    /// A need whose hold (rate × hours × the higher of bid and hidden maximum) is more than the
-    /// ledger's whole numbers can count: refused here, because in the engine it would fail the batch.
-    /// </summary>
-    private static ApiError? HoldProblem(Window window, decimal price, decimal? maximum, long rate, MarketDefinition market)
-    {
-        var top = maximum is { } max && max > price ? max : price;
-        try
-        {
-            _ = checked(Pricing.UnitCeiling(window, new Price(top), market.MinorUnitDigits).Minor * rate);
-            return null;
-        }
-        catch (OverflowException)
-        {
-            return ApiError.Invalid("amount-too-large",
-                $"{rate} × {window.Length.TotalHours:0.##} h × {top} is more money than one need may hold; ask for less capacity, a shorter window or a lower price");
-        }
-    }
-
-    private static async Task<ApiError?> AmendedHoldProblemAsync(Exchange exchange, long id, decimal price, MarketDefinition market)
-    {
-        await using var c = await exchange.Database.OpenAsync();
-        var spec = await c.QuerySingleOrDefaultAsync<string?>("SELECT spec FROM needs WHERE id = @id", new { id });
-        if (spec is null || Json.Read<PlaceNeedRequest>(spec) is not { } need || Window.Create(need.Start, need.End, market.Slot) is not { IsOk: true } window)
-        {
-            return null;
-        }
-
-        return HoldProblem(window.Value, price, need.MaximumPrice, need.Rate, market);
     }
 
     private static async Task<MarketHost?> MarketOf(Exchange exchange, string table, long id, long member)

@@ -3,6 +3,7 @@ using Dapper;
 using Surplus.Contracts;
 using Surplus.Market;
 using Surplus.Server.Engine;
+using Surplus.Server.Storage;
 
 namespace Surplus.Server.Api;
 
@@ -70,7 +71,7 @@ internal static class MarketDataEndpoints
             end = start.Value.AddHours(1);
         }
 
-        var window = OrderMapper.Window(start, end, market.Definition);
+        var window = OrderMapper.QueryWindow(start, end, market.Definition, exchange.Time.GetUtcNow());
         if (!window.IsOk)
         {
             return Problems.Result(window.Error!);
@@ -87,20 +88,23 @@ internal static class MarketDataEndpoints
         await using var c = await exchange.Database.OpenAsync();
         var last = await c.QuerySingleOrDefaultAsync<(string Price, long At)?>(
             "SELECT price, at FROM trades WHERE market = @id ORDER BY id DESC LIMIT 1", new { id });
-        // Summed in the store, by window length (a handful of lengths), rather than a day of trades read into memory.
-        var day = (await c.QueryAsync<(long Span, long Rate, long Count, long Amount)>(
+        // Summed in the store, by window length (a handful of lengths), rather than a day of trades read into memory;
+        // each sum in two halves that cannot overflow (see WideSum).
+        var day = (await c.QueryAsync<(long Span, object RateHigh, object RateLow, long Count, object AmountHigh, object AmountLow)>(
             """
-            SELECT window_end - window_start, SUM(rate), COUNT(*), SUM(amount) FROM trades
+            SELECT window_end - window_start, SUM(rate / 4294967296), SUM(rate % 4294967296), COUNT(*), SUM(amount / 4294967296), SUM(amount % 4294967296) FROM trades
             WHERE market = @id AND at >= @since GROUP BY window_end - window_start
-            """, new { id, since })).ToList();
+            """, new { id, since }))
+            .Select(d => (d.Span, Rate: (decimal)WideSum.Join(d.RateHigh, d.RateLow), d.Count, Amount: WideSum.Join(d.AmountHigh, d.AmountLow)))
+            .ToList();
 
         var definition = market.Definition;
         return Results.Ok(new MarketSummaryDto(
             id, definition.Unit, market.Halted, window.Value.Start, window.Value.End,
-            depth.Offers.Count > 0 ? depth.Offers[0].Price.PerUnitHour : null, depth.Offers.Count > 0 ? depth.Offers[0].Rate : 0, depth.Offers.Sum(l => l.Rate),
-            depth.Needs.Count > 0 ? depth.Needs[0].Price.PerUnitHour : null, depth.Needs.Count > 0 ? depth.Needs[0].Rate : 0, depth.Needs.Sum(l => l.Rate),
+            depth.Offers.Count > 0 ? depth.Offers[0].Price.PerUnitHour : null, depth.Offers.Count > 0 ? depth.Offers[0].Rate : 0, depth.Offers.Aggregate(0L, (sum, l) => DepthLevel.AddRates(sum, l.Rate)),
+            depth.Needs.Count > 0 ? depth.Needs[0].Price.PerUnitHour : null, depth.Needs.Count > 0 ? depth.Needs[0].Rate : 0, depth.Needs.Aggregate(0L, (sum, l) => DepthLevel.AddRates(sum, l.Rate)),
             last is { } l ? ParsePrice(l.Price) : null, last is { } t ? new DateTimeOffset(t.At, TimeSpan.Zero) : null,
-            day.Sum(d => d.Count), day.Sum(d => UnitHours(d.Rate, 0, d.Span)), day.Sum(d => d.Amount)));
+            day.Sum(d => d.Count), day.Sum(d => d.Rate * ((decimal)d.Span / TimeSpan.TicksPerHour)), WideSum.Clamp(day.Aggregate(Int128.Zero, (sum, d) => sum + d.Amount))));
     }
 
     private static async Task<IResult> Candles(string id, string? interval, DateTimeOffset? start, DateTimeOffset? end, Exchange exchange)
@@ -119,6 +123,11 @@ internal static class MarketDataEndpoints
 
         // Without an end, the candles run up to the interval that holds the present; without a start, 100 intervals back.
         var to = end ?? new DateTimeOffset(Steps(exchange.Time.GetUtcNow().UtcTicks + 1, step.Ticks) * step.Ticks, TimeSpan.Zero);
+        if (start is null && to.UtcTicks - DateTimeOffset.MinValue.UtcTicks < step.Ticks * 100)
+        {
+            return Problems.Result(ApiError.Invalid("range-invalid", "the 100 intervals before end start before the year 1; give a later end or a start"));
+        }
+
         var from = start ?? to - (step * 100);
         if (from.UtcTicks % step.Ticks != 0 || to.UtcTicks % step.Ticks != 0)
         {
@@ -148,7 +157,7 @@ internal static class MarketDataEndpoints
             var prices = group.Select(t => ParsePrice(t.Price)).ToList();
             candles.Add(new CandleDto(
                 new DateTimeOffset(group.Key, TimeSpan.Zero), prices[0], prices.Max(), prices.Min(), prices[^1],
-                group.Sum(t => UnitHours(t.Rate, t.WindowStart, t.WindowEnd)), group.Sum(t => t.Amount), prices.Count));
+                group.Sum(t => UnitHours(t.Rate, t.WindowStart, t.WindowEnd)), WideSum.Clamp(group.Aggregate(Int128.Zero, (sum, t) => sum + t.Amount)), prices.Count));
         }
 
         return Results.Ok(new CandlesDto(id, name, from, to, candles));
@@ -170,7 +179,7 @@ internal static class MarketDataEndpoints
             end = start + DefaultCapacityRange;
         }
 
-        var window = OrderMapper.Window(start, end, market.Definition);
+        var window = OrderMapper.QueryWindow(start, end, market.Definition, exchange.Time.GetUtcNow());
         if (!window.IsOk)
         {
             return Problems.Result(window.Error!);

@@ -118,6 +118,7 @@ internal sealed class Exchange : IDisposable
                 await InsertMarketAsync(c, null, new MarketDefinition
                 {
                     Id = id, Unit = unit, Currency = Options.Currency, MinorUnitDigits = Options.MinorUnitDigits, OpensNegotiations = true,
+                    MaxAmountMinor = Options.MaxAmountMinor,
                 });
             }
         }

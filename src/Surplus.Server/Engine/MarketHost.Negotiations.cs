@@ -111,7 +111,9 @@ internal sealed partial class MarketHost
         {
             // The buyer's price must be held before the seller can take it (or before it takes the seller's).
             var price = work.Action == NegotiationAction.Counter ? work.Price!.Value : state.SellerPrice;
-            if (OrderRules.CheckPrice(price, Definition, "counter price") is null && openNeeds.TryGetValue(row.NeedId, out var need))
+            // A price past the market's bounds is refused by the engine before any money moves.
+            if ((OrderRules.CheckPrice(price, Definition, "counter price") ?? OrderRules.CheckAmount(state.Rate, state.Window.Length, price, Definition)) is null
+                && openNeeds.TryGetValue(row.NeedId, out var need))
             {
                 var required = checked(state.Rate.Value * Pricing.UnitCeiling(state.Window, price, Definition.MinorUnitDigits).Minor);
                 var covered = checked((state.Rate.Value * need.UnitHold) + row.State.TopUp);

@@ -469,9 +469,13 @@ internal sealed partial class MarketHost
             need = openNeeds[work.Order.Id];
             var price = work.Price ?? new Price(need.State.Bid);
             var remaining = work.Rate?.Value ?? need.State.Remaining;
-            if (OrderRules.CheckPrice(price, Definition, "new price") is null && remaining > 0 && remaining <= need.State.Remaining)
+            var window = Window.Create(need.Request.Start, need.Request.End, Definition.Slot).Value;
+            var top = need.Request.MaximumPrice is { } max && max > price.PerUnitHour ? new Price(max) : price;
+
+            // A price or amount past the market's bounds is refused by the engine before any money moves.
+            if (OrderRules.CheckPrice(price, Definition, "new price") is null && remaining > 0 && remaining <= need.State.Remaining
+                && OrderRules.CheckAmount(new Rate(remaining), window.Length, top, Definition) is null)
             {
-                var window = Window.Create(need.Request.Start, need.Request.End, Definition.Slot).Value;
                 var unit = HoldUnit(window, price, need.Request.MaximumPrice);
                 moved = checked(unit * remaining) - need.Held;
                 var member = need.Member;

@@ -26,6 +26,13 @@ internal static class OrderMapper
         return window.IsOk ? window.Value : ApiError.From(window.Error!);
     }
 
+    /// <summary>A window to read the market over (book, summary, capacity): aligned, and within the market's horizon of <paramref name="now"/>.</summary>
+    public static Checked<Window> QueryWindow(DateTimeOffset? start, DateTimeOffset? end, MarketDefinition market, DateTimeOffset now)
+    {
+        var window = Window(start, end, market);
+        return window.IsOk && OrderRules.CheckReach(window.Value, market, now) is { } far ? ApiError.From(far) : window;
+    }
+
     /// <summary>Fills in what the request left to defaults (the recurrence's first date), so the stored request rebuilds the same spec.</summary>
     public static PlaceOfferRequest Normalize(PlaceOfferRequest request, DateTimeOffset now)
     {
