@@ -201,6 +201,30 @@ internal sealed class Exchange : IDisposable
         inconsistent = false;
     }
 
+    /// <summary>
+    /// Undoes in memory what <paramref name="host"/> applied since its last batch went to the writer
+    /// (a command that failed halfway, with the rest of its batch): once every batch handed to the
+    /// writer is stored, the ledger, the signal numbers and the market are read back from the store.
+    /// Called inside the write gate, so no other market applies anything meanwhile.
+    /// </summary>
+    public async Task UndoAppliedAsync(MarketHost host)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        await Writer.IdleAsync();
+        if (inconsistent)
+        {
+            // A batch failed to store meanwhile: every market reads itself back, this one now.
+            await EnsureConsistentAsync();
+        }
+        else
+        {
+            await using var c = await Database.OpenAsync();
+            await LoadLedgerAndSignalsAsync(c);
+        }
+
+        await host.ReloadAsync();
+    }
+
     /// <summary>The answer given under an idempotency key whose batch is applied but not yet stored, if any.</summary>
     public (string Hash, WorkResult Result)? KeyInFlight(IdempotencyKey key)
     {

@@ -88,6 +88,7 @@ internal sealed partial class MarketHost
     private readonly MemberTally tally = new();
     private MarketEngine engine;
     private bool stale;
+    private int queued;
 
     public MarketHost(Exchange exchange, MarketDefinition definition, bool halted)
     {
@@ -168,9 +169,14 @@ internal sealed partial class MarketHost
     public Task<WorkResult> SubmitAsync(Work work)
     {
         ArgumentNullException.ThrowIfNull(work);
-        return channel.Writer.TryWrite(work)
-            ? work.Done.Task
-            : Task.FromResult(WorkResult.Fail(new ApiError(503, "shutting-down", "The exchange is stopping", "the exchange is stopping; try again in a moment")));
+        Interlocked.Increment(ref queued);
+        if (channel.Writer.TryWrite(work))
+        {
+            return work.Done.Task;
+        }
+
+        Interlocked.Decrement(ref queued);
+        return Task.FromResult(WorkResult.Fail(new ApiError(503, "shutting-down", "The exchange is stopping", "the exchange is stopping; try again in a moment")));
     }
 
     private async Task RunAsync()
@@ -184,6 +190,8 @@ internal sealed partial class MarketHost
                 batch.Add(work);
             }
 
+            Interlocked.Add(ref queued, -batch.Count);
+
             await exchange.Gate.WaitAsync(CancellationToken.None);
             try
             {
@@ -194,7 +202,7 @@ internal sealed partial class MarketHost
                 }
 
                 // Applied now; answered once the writer has stored it, while this loop goes on.
-                exchange.Writer.Enqueue(await ApplyAsync(batch));
+                exchange.Writer.Enqueue(await ApplyEachAloneAsync(batch));
             }
             catch (Exception e)
             {
@@ -214,6 +222,42 @@ internal sealed partial class MarketHost
     /// <summary>Marks the market to be read back from the store before its next batch.</summary>
     public void MarkStale() => stale = true;
 
+    /// <summary>How many pieces of work wait for the loop to take them (the channel of one reader does not count them).</summary>
+    public int Queued => Volatile.Read(ref queued);
+
+    /// <summary>
+    /// Called after each piece of work is applied, before its answer is kept: a test makes it throw
+    /// to stand for a command that fails after it changed memory (a bug, an overflow). Null otherwise.
+    /// </summary>
+    internal Action<Work>? AfterApply { get; set; }
+
+    /// <summary>
+    /// Applies a batch so that each command fails alone. A read that throws changed nothing and is
+    /// answered with its error in place. A command that throws may have changed the engine, the
+    /// ledger and the signals halfway, and so may the batch before it: it is answered with its error,
+    /// memory is read back from the store (where none of this batch is yet), and the batch is
+    /// applied again without it. Each failure removes one command, so this ends; it costs only when
+    /// a command fails.
+    /// </summary>
+    private async Task<PendingCommit> ApplyEachAloneAsync(List<Work> batch)
+    {
+        while (true)
+        {
+            try
+            {
+                return await ApplyAsync(batch);
+            }
+            catch (CommandFailedException failed)
+            {
+                exchange.Log.LogError(failed.InnerException, "market {Market}: a {Work} failed while it was applied; it alone is refused, and the other {Count} of its batch are applied again",
+                    Definition.Id, failed.Work.GetType().Name, batch.Count - 1);
+                batch.Remove(failed.Work);
+                failed.Work.Done.TrySetResult(WorkResult.Fail(Failure(failed.InnerException!)));
+                await exchange.UndoAppliedAsync(this);
+            }
+        }
+    }
+
     private static ApiError Failure(Exception e) => StoreHealth.IsRefusal(e)
         ? ApiError.StoreUnavailable("the exchange could not store this change; nothing was changed; try again")
         : new ApiError(500, "internal", "Internal error", "the exchange failed to apply this change; nothing was changed; it has been logged");
@@ -231,7 +275,7 @@ internal sealed partial class MarketHost
     }
 
     /// <summary>Reads the market back from the store; while that fails, the batch fails with a 503 and the next one tries again.</summary>
-    private async Task ReloadAsync()
+    public async Task ReloadAsync()
     {
         await using var connection = await exchange.Database.OpenAsync();
         await LoadAsync(connection);
@@ -274,7 +318,21 @@ internal sealed partial class MarketHost
                 }
 
                 var started = System.Diagnostics.Stopwatch.GetTimestamp();
-                work.Result = Apply(work, now, effects);
+                try
+                {
+                    work.Result = Apply(work, now, effects);
+                    AfterApply?.Invoke(work);
+                }
+                catch (Exception e) when (work is QueryWork)
+                {
+                    exchange.Log.LogError(e, "market {Market}: a read failed; it alone is answered with an error", Definition.Id);
+                    work.Result = WorkResult.Fail(Failure(e));
+                }
+                catch (Exception e)
+                {
+                    throw new CommandFailedException(work, e);
+                }
+
                 applying += System.Diagnostics.Stopwatch.GetElapsedTime(started);
                 if (work.Idempotency is { } k && IdempotentAnswer.IsFinal(work.Result))
                 {
@@ -962,6 +1020,12 @@ internal sealed partial class MarketHost
                 new EngineStateRow(host.Definition.Id, host.engine.Clock.UtcTicks, host.engine.NextSequence, host.engine.NextTradeId));
         }
     }
+}
+
+/// <summary>A command that threw while it was applied; the batch it was in is applied again without it.</summary>
+internal sealed class CommandFailedException(Work work, Exception inner) : Exception($"{work.GetType().Name} failed while it was applied", inner)
+{
+    public Work Work { get; } = work;
 }
 
 /// <summary>
