@@ -180,6 +180,27 @@ public sealed class HostileCorpusTests(HostileCorpus corpus) : IClassFixture<Hos
     }
 
     [Fact]
+    public async Task ProcessSpecialFiles_PipeAndSocket_AreLeftOutWithANote()
+    {
+        var (contract, files) = await corpus.DeliveredAsync("process-special");
+
+        Assert.Equal("pipe made\nsocket made\n", files.Single(f => f.Name == "stdout").Text);
+        Assert.Equal(["out/", "out/note.txt"], files.Select(f => f.Name).Where(n => n.StartsWith("out/", StringComparison.Ordinal)));
+        var notes = HostileCorpus.Metering(files).GetProperty("packing").GetProperty("notes").EnumerateArray().Select(n => n.GetString()).ToList();
+        Assert.Equal(["out/pipe is a named pipe; not packed", "out/sock is a socket; not packed"], notes);
+    }
+
+    [Fact]
+    public async Task ProcessOutputFolderSwappedForALink_PacksNothingOfIt()
+    {
+        var (contract, files) = await corpus.DeliveredAsync("process-outlink");
+
+        Assert.Equal("moved 1 linked 1\n", files.Single(f => f.Name == "stdout").Text);
+        Assert.Equal(["out/"], files.Select(f => f.Name).Where(n => n.StartsWith("out/", StringComparison.Ordinal)));
+        HostileCorpus.AssertNoSellerSecrets(files);
+    }
+
+    [Fact]
     public async Task Agent_AmongHostileJobs_StillDeliversAnHonestOne()
     {
         var (contract, files) = await corpus.DeliveredAsync("payroll");
@@ -264,7 +285,7 @@ public sealed class HostileCorpus : IAsyncLifetime
             await PlaceAsync(name, Path.Combine(Exchange.Programs, name + ".wasm"), "wasm", smallMember.Id, start, input);
         }
 
-        foreach (var name in new[] { "diskfill", "sleep", "fds", "links", "hardlinks" })
+        foreach (var name in new[] { "diskfill", "sleep", "fds", "links", "hardlinks", "special", "outlink" })
         {
             await PlaceAsync("process-" + name, Path.Combine(Exchange.Programs, "native", name), "process", smallMember.Id, start, input);
         }
