@@ -20,6 +20,9 @@ namespace Surplus.Agent;
 public sealed class SellerAgent : IDisposable
 {
     private static readonly string[] OpenStatuses = ["matched", "accepted", "staged", "running"];
+
+    /// <summary>The most pages of 100 open contracts per state read in one look (10,000 contracts).</summary>
+    private const int MaxContractPages = 100;
     private readonly AgentConfig _config;
     private readonly SurplusClient _client;
     private readonly TimeProvider _time;
@@ -30,6 +33,7 @@ public sealed class SellerAgent : IDisposable
     private readonly ConcurrentDictionary<long, HeldContract> _held = new();
     private readonly RefusalKeys _keys = new();
     private readonly SemaphoreSlim _wake = new(0);
+    private ContractJournal? _journal;
     private long _fuelPerSecond;
 
     /// <summary>Creates the agent; nothing happens before <see cref="RunAsync"/>.</summary>
@@ -51,6 +55,7 @@ public sealed class SellerAgent : IDisposable
     public async Task RunAsync(CancellationToken stop)
     {
         Directory.CreateDirectory(_config.WorkFolder);
+        _journal = new ContractJournal(Path.Combine(_config.WorkFolder, "journal"));
         var me = await _client.GetMeAsync(stop);
         _fuelPerSecond = _config.Limits.FuelPerSecond > 0 ? _config.Limits.FuelPerSecond : _wasm.MeasureFuelPerSecond();
         _log.LogInformation("agent of member {Member} ({Name}) at {Server}; wasm speed {Fuel:N0} fuel/s; runtimes {Runtimes}",
@@ -121,27 +126,35 @@ public sealed class SellerAgent : IDisposable
         }
     }
 
-    /// <summary>Takes up every open contract of this seller that it does not hold yet.</summary>
+    /// <summary>
+    /// Takes up every open contract of this seller that it does not hold yet. The listing may be
+    /// older than what this agent did since (a contract delivered while the pages were read still
+    /// shows as running), so the journal, not the listing, says whether a contract is finished here.
+    /// </summary>
     private async Task ReconcileAsync(CancellationToken stop)
     {
-        var open = new List<ContractDto>();
-        foreach (var status in OpenStatuses)
-        {
-            open.AddRange((await _client.GetContractsAsync(status: status, role: "seller", limit: 100, cancellationToken: stop)).Items);
-        }
-
+        var open = await ListOpenAsync(stop);
+        Journal.Prune(_time.GetUtcNow());
         foreach (var contract in open.OrderBy(c => c.Start).ThenBy(c => c.Id))
         {
+            // Held is checked before the journal: a handler records Done before it lets go.
             if (_held.ContainsKey(contract.Id))
             {
                 continue;
             }
 
-            if (contract.Status == "matched" && Refusal(contract) is { } refusal)
+            switch (Journal.Find(contract.Id))
             {
-                _log.LogWarning("contract {Contract}: declined: {Reason}", contract.Id, refusal);
-                await TryFailAsync(contract.Id, refusal);
-                continue;
+                case { Phase: ContractPhase.Done }:
+                    continue;
+                case { Phase: ContractPhase.Running }:
+                    _log.LogWarning("contract {Contract}: its job was cut off (the agent stopped or failed while it ran); it is handed back, not run twice", contract.Id);
+                    await TryFailAsync(contract, "the seller's agent stopped while the job ran; a job is never run twice");
+                    continue;
+                case null when contract.Status == "matched" && Refusal(contract) is { } refusal:
+                    _log.LogWarning("contract {Contract}: declined: {Reason}", contract.Id, refusal);
+                    await TryFailAsync(contract, refusal);
+                    continue;
             }
 
             var held = new HeldContract(contract, CancellationTokenSource.CreateLinkedTokenSource(stop));
@@ -150,7 +163,70 @@ public sealed class SellerAgent : IDisposable
                 held.Task = Task.Run(() => HandleAsync(held), CancellationToken.None);
             }
         }
+
+        RemoveLeftoverFolders(open);
     }
+
+    /// <summary>Every open contract of this seller, once each (a contract that moved on between two pages appears in its later state).</summary>
+    private async Task<List<ContractDto>> ListOpenAsync(CancellationToken stop)
+    {
+        var open = new Dictionary<long, ContractDto>();
+        foreach (var status in OpenStatuses)
+        {
+            string? cursor = null;
+            for (var page = 0; page < MaxContractPages; page++)
+            {
+                var listed = await _client.GetContractsAsync(status: status, role: "seller", limit: 100, cursor: cursor, cancellationToken: stop);
+                foreach (var contract in listed.Items)
+                {
+                    open[contract.Id] = contract;
+                }
+
+                cursor = listed.Next;
+                if (cursor is null)
+                {
+                    break;
+                }
+            }
+        }
+
+        return [.. open.Values];
+    }
+
+    /// <summary>
+    /// Removes the work folders of contracts that are neither held nor open: finished, moved on
+    /// without this agent, or left by an earlier run. A contract is taken up only here, so one that
+    /// is not held now has no handler writing into its folder.
+    /// </summary>
+    private void RemoveLeftoverFolders(IEnumerable<ContractDto> open)
+    {
+        var contracts = Path.Combine(_config.WorkFolder, "contracts");
+        if (!Directory.Exists(contracts))
+        {
+            return;
+        }
+
+        var keep = open.Where(c => Journal.Find(c.Id) is not { Phase: ContractPhase.Done }).Select(c => c.Id).ToHashSet();
+        var removed = 0;
+        foreach (var folder in Directory.EnumerateFileSystemEntries(contracts))
+        {
+            if (long.TryParse(Path.GetFileName(folder), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var id)
+                && (keep.Contains(id) || _held.ContainsKey(id)))
+            {
+                continue;
+            }
+
+            RemoveFolder(folder);
+            removed++;
+        }
+
+        if (removed > 0)
+        {
+            _log.LogInformation("removed {Count} work folder(s) of finished contracts", removed);
+        }
+    }
+
+    private ContractJournal Journal => _journal ?? throw new InvalidOperationException("the agent is not running");
 
     /// <summary>Why a new contract cannot be taken, or null.</summary>
     private string? Refusal(ContractDto c)
@@ -182,12 +258,20 @@ public sealed class SellerAgent : IDisposable
     {
         var c = held.Contract;
         var token = held.Stop.Token;
-        var folder = Path.Combine(_config.WorkFolder, "contracts", c.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        var folder = FolderOf(c.Id);
+        var deliveryPending = false;
         try
         {
+            if (Journal.Find(c.Id) is { Phase: ContractPhase.Delivering, Delivery: { } recorded })
+            {
+                // The results were stored and the delivery recorded, but it was not taken: send it again as it was.
+                deliveryPending = !await DeliverAsync(c, recorded);
+                return;
+            }
+
             if (c.Job is not { } job)
             {
-                await TryFailAsync(c.Id, "the need carries no job to run");
+                await TryFailAsync(c, "the need carries no job to run");
                 return;
             }
 
@@ -210,10 +294,11 @@ public sealed class SellerAgent : IDisposable
 
             if (c.Status == "staged")
             {
-                var wait = c.Start - _time.GetUtcNow();
-                if (wait > TimeSpan.Zero)
+                // A timer may fire a little before the wall clock reaches the start, and the exchange
+                // refuses a start before the window opens: wait until the clock itself says so.
+                for (var wait = c.Start - _time.GetUtcNow(); wait > TimeSpan.Zero; wait = c.Start - _time.GetUtcNow())
                 {
-                    await Task.Delay(wait, _time, token);
+                    await Task.Delay(wait + TimeSpan.FromMilliseconds(1), _time, token);
                 }
 
                 c = await _keys.SendAsync(Key(c, "start"), key => _client.StartContractAsync(c.Id, key, token));
@@ -223,14 +308,17 @@ public sealed class SellerAgent : IDisposable
             if (c.Status != "running")
             {
                 _log.LogWarning("contract {Contract} is {Status}; nothing more to do", c.Id, c.Status);
+                Finish(c);
                 return;
             }
 
             held.Running = true;
+            Journal.Write(new JournalEntry(c.Id, ContractPhase.Running, c.End));
+            _log.LogInformation("contract {Contract}: running the job", c.Id);
             var (result, metering, paths) = await RunJobAsync(c, job, folder, program, token);
             if (result.Reason == StopReason.Cancelled)
             {
-                await TryFailAsync(c.Id, "the seller's agent shut down before the job finished");
+                await TryFailAsync(c, "the seller's agent shut down before the job finished");
                 return;
             }
 
@@ -238,34 +326,110 @@ public sealed class SellerAgent : IDisposable
             var sha = await ResultPackage.CreateAsync(archive, paths.Out, paths.Stdout, paths.Stderr, metering, _config.Limits.Packing.ToLimits(), _time, CancellationToken.None);
             var location = await StoreResultsAsync(c, job, archive);
             var delivery = new DeliveryDto(location, sha, result.ExitCode, (long)result.Wall.TotalMilliseconds, result.FuelUsed, result.PeakMemoryBytes);
-            c = await _keys.SendAsync(Key(c, "deliver"), key => _client.DeliverAsync(c.Id, delivery, key, CancellationToken.None));
-            _log.LogInformation("contract {Contract}: delivered to {Location} (exit {Exit}, {Reason}, {Wall} ms, fuel {Fuel:N0})",
-                c.Id, location, result.ExitCode, ResultPackage.Name(result.Reason), (long)result.Wall.TotalMilliseconds, result.FuelUsed);
+            Journal.Write(new JournalEntry(c.Id, ContractPhase.Delivering, c.End, delivery));
+            _log.LogInformation("contract {Contract}: the job ended (exit {Exit}, {Reason}, {Wall} ms, fuel {Fuel:N0})",
+                c.Id, result.ExitCode, ResultPackage.Name(result.Reason), (long)result.Wall.TotalMilliseconds, result.FuelUsed);
+            deliveryPending = !await DeliverAsync(c, delivery);
         }
         catch (TransferRefusedException e)
         {
             _log.LogWarning("contract {Contract}: {Reason}", c.Id, e.Message);
-            await TryFailAsync(c.Id, e.Message);
+            await TryFailAsync(c, e.Message);
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
         {
-            await TryFailAsync(c.Id, "the seller's agent shut down and handed the contract back");
+            await TryFailAsync(c, "the seller's agent shut down and handed the contract back");
         }
         catch (SurplusApiException e) when (e.Status is 404 or 409)
         {
-            // The contract moved on without this agent (cancelled by the buyer, failed by the monitor).
+            // The contract moved on without this agent (cancelled by the buyer, failed by the
+            // monitor), or a step came too soon: let it go; the next look takes it up from where
+            // the exchange says it is, if it is still open.
             _log.LogWarning("contract {Contract}: the exchange refused a step: {Detail}", c.Id, e.Detail);
         }
         catch (Exception e) when (e is HttpRequestException or SurplusApiException or IOException or UnauthorizedAccessException)
         {
             _log.LogError("contract {Contract}: {Error}", c.Id, e.Message);
-            await TryFailAsync(c.Id, $"the seller's agent failed: {e.Message}");
+            await TryFailAsync(c, $"the seller's agent failed: {e.Message}");
         }
         finally
         {
+            // The journal is written before the contract is let go (ReconcileAsync relies on that order).
             _held.TryRemove(c.Id, out _);
             held.Stop.Dispose();
-            _wake.Release();
+            if (!deliveryPending)
+            {
+                _wake.Release();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Sends the recorded delivery under the contract's delivery key; true when the contract is
+    /// done with (delivered, or moved on without this agent), false when the exchange could not be
+    /// reached, so the next look at the contracts sends the same delivery again.
+    /// </summary>
+    private async Task<bool> DeliverAsync(ContractDto c, DeliveryDto delivery)
+    {
+        try
+        {
+            await _keys.SendAsync(Key(c, "deliver"), key => _client.DeliverAsync(c.Id, delivery, key, CancellationToken.None));
+            _log.LogInformation("contract {Contract}: delivered to {Location} (exit {Exit})", c.Id, delivery.ResultsLocation, delivery.ExitCode);
+            Finish(c, delivery);
+            return true;
+        }
+        catch (SurplusApiException e) when (e.Status is 404 or 409)
+        {
+            _log.LogWarning("contract {Contract}: the exchange did not take the delivery: {Detail}", c.Id, e.Detail);
+            Finish(c, delivery);
+            return true;
+        }
+        catch (SurplusApiException e) when (e.Status is >= 400 and < 500)
+        {
+            _log.LogError("contract {Contract}: the exchange refused the delivery: {Detail}", c.Id, e.Detail);
+            await TryFailAsync(c, $"the exchange refused the seller's delivery: {e.Detail}");
+            return true;
+        }
+        catch (Exception e) when (e is HttpRequestException or SurplusApiException)
+        {
+            _log.LogWarning("contract {Contract}: delivery not taken: {Error}; it is sent again, as it is, on the next look", c.Id, e.Message);
+            return false;
+        }
+    }
+
+    /// <summary>Records that nothing more is done for the contract and removes its work folder.</summary>
+    private void Finish(ContractDto c, DeliveryDto? delivery = null, string? reason = null)
+    {
+        Journal.Write(new JournalEntry(c.Id, ContractPhase.Done, c.End, delivery, reason));
+        RemoveFolder(c.Id);
+    }
+
+    private string FolderOf(long contract) =>
+        Path.Combine(_config.WorkFolder, "contracts", contract.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+    private void RemoveFolder(long contract) => RemoveFolder(FolderOf(contract));
+
+    /// <summary>Removes a work folder; links in it are removed, never followed.</summary>
+    private void RemoveFolder(string folder)
+    {
+        try
+        {
+            if (File.GetAttributes(folder).HasFlag(FileAttributes.Directory) && !File.GetAttributes(folder).HasFlag(FileAttributes.ReparsePoint))
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+            else
+            {
+                File.Delete(folder);
+            }
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            // Already gone.
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            _log.LogWarning("the work folder {Folder} could not be removed: {Error}; it is tried again when the agent starts", folder, e.Message);
         }
     }
 
@@ -390,16 +554,22 @@ public sealed class SellerAgent : IDisposable
         return await _transfers.StoreAsync(archive, BlobLocation.Prefix, CancellationToken.None);
     }
 
-    private async Task TryFailAsync(long contract, string reason)
+    /// <summary>
+    /// Hands the contract back with <paramref name="reason"/>. The reason is recorded first and a
+    /// second try sends the recorded one, so a retry under the same key carries the same body.
+    /// </summary>
+    private async Task TryFailAsync(ContractDto c, string reason)
     {
+        var recorded = Journal.Find(c.Id) is { Reason: { } earlier } ? earlier : reason.Length > 480 ? reason[..480] : reason;
+        Finish(c, reason: recorded);
         try
         {
-            await _keys.SendAsync($"agent-{contract}-fail", key => _client.FailContractAsync(contract, reason.Length > 480 ? reason[..480] : reason, key, CancellationToken.None));
-            _log.LogInformation("contract {Contract}: handed back: {Reason}", contract, reason);
+            await _keys.SendAsync($"agent-{c.Id}-fail", key => _client.FailContractAsync(c.Id, recorded, key, CancellationToken.None));
+            _log.LogInformation("contract {Contract}: handed back: {Reason}", c.Id, recorded);
         }
         catch (Exception e) when (e is HttpRequestException or SurplusApiException)
         {
-            _log.LogWarning("contract {Contract}: could not hand it back: {Error}", contract, e.Message);
+            _log.LogWarning("contract {Contract}: could not hand it back: {Error}", c.Id, e.Message);
         }
     }
 

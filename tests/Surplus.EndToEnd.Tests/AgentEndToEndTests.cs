@@ -77,6 +77,43 @@ public sealed class AgentEndToEndTests
     }
 
     [Fact]
+    public async Task Agent_SixtyShortJobsInOneWindow_RunsEachExactlyOnceAndLeavesNoFolders()
+    {
+        const int Jobs = 60;
+        await using var exchange = await Exchange.StartAsync();
+        var (seller, _, sellerKey) = await exchange.JoinAsync("night-shift");
+        var (buyer, _, _) = await exchange.JoinAsync("payroll", depositMinor: 100_000_000);
+        using var agent = await exchange.StartAgentAsync("seller", sellerKey, $$"""[{ "market": "{{Exchange.Market}}", "rate": {{Jobs * 10}}, "ask": 2.00, "fromNowMinutes": 10 }]""", limits: $", \"maxJobs\": {Jobs + 4}");
+        var offer = await WaitForAsync(async () => (await seller.GetOffersAsync(status: "open")).Items.SingleOrDefault(), agent);
+        var program = await buyer.PutBlobFileAsync(Path.Combine(Exchange.Programs, "payroll.wasm"));
+        var data = await buyer.PutBlobAsync(new MemoryStream(Encoding.UTF8.GetBytes(Csv)));
+
+        // Every need is placed and staged before the window opens (with room on a busy machine), so all sixty start together.
+        var start = NextSlot(offer.Start!.Value.AddSeconds(60));
+        for (var i = 0; i < Jobs; i++)
+        {
+            var placed = await buyer.PlaceNeedAsync(new PlaceNeedRequest(Exchange.Market, 10, start, start.AddSeconds(60), 2.50m, Mode: "spot",
+                Job: new JobDto(program.Location, "blob:", "wasm", "payroll", program.Sha256, [new JobInputDto(data.Location, data.Sha256)])));
+            Assert.Single(placed.Trades);
+        }
+
+        var delivered = await WaitForAsync(async () => await AllContractsAsync(buyer) is var all && all.Count(c => c.Status is "delivered" or "completed" or "settled") == Jobs ? all : null, agent, TimeSpan.FromMinutes(4));
+
+        var output = agent.Output;
+        foreach (var contract in delivered)
+        {
+            Assert.Equal(1, Occurrences(output, $"contract {contract.Id}: running the job"));
+            Assert.Equal(1, Occurrences(output, $"contract {contract.Id}: delivered to"));
+            Assert.Equal(0, contract.Delivery!.ExitCode);
+        }
+
+        Assert.DoesNotContain("refused", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("422", output, StringComparison.Ordinal);
+        var folders = Path.Combine(exchange.Folder, "seller", "work", "contracts");
+        await WaitForAsync(() => Task.FromResult(!Directory.Exists(folders) || Directory.GetFileSystemEntries(folders).Length == 0 ? "" : null), agent);
+    }
+
+    [Fact]
     public async Task Agent_Restarted_KeepsItsOffersWithoutDuplicates()
     {
         await using var exchange = await Exchange.StartAsync();
@@ -116,6 +153,23 @@ public sealed class AgentEndToEndTests
         Assert.Contains("server: 'ftp://nowhere' is not the exchange's http(s) address", agent.Output, StringComparison.Ordinal);
         Directory.Delete(folder, recursive: true);
     }
+
+    private static async Task<List<ContractDto>> AllContractsAsync(SurplusClient buyer)
+    {
+        var all = new List<ContractDto>();
+        string? cursor = null;
+        do
+        {
+            var page = await buyer.GetContractsAsync(role: "buyer", limit: 100, cursor: cursor);
+            all.AddRange(page.Items);
+            cursor = page.Next;
+        }
+        while (cursor is not null);
+        return all;
+    }
+
+    private static int Occurrences(string text, string line) =>
+        text.Split('\n').Count(l => l.Contains(line, StringComparison.Ordinal));
 
     private static DateTimeOffset NextSlot(DateTimeOffset notBefore)
     {
@@ -175,10 +229,10 @@ public sealed class AgentEndToEndTests
         return files;
     }
 
-    private static async Task<T> WaitForAsync<T>(Func<Task<T?>> probe, SurplusProcess agent)
+    private static async Task<T> WaitForAsync<T>(Func<Task<T?>> probe, SurplusProcess agent, TimeSpan? patience = null)
         where T : class
     {
-        var until = DateTimeOffset.UtcNow + Patience;
+        var until = DateTimeOffset.UtcNow + (patience ?? Patience);
         while (DateTimeOffset.UtcNow < until)
         {
             if (await probe() is { } found)
