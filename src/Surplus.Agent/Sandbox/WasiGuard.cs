@@ -454,7 +454,7 @@ internal sealed class WasiGuard
         var left = _deadline - _time.GetUtcNow();
         if (wait >= left)
         {
-            if (!_stopped.WaitOne(left > TimeSpan.Zero ? Min(left, TimeSpan.FromDays(1)) : TimeSpan.Zero))
+            if (!Stopped(left))
             {
                 _stop(StopReason.Deadline);
             }
@@ -462,7 +462,7 @@ internal sealed class WasiGuard
             throw new OperationCanceledException("stopped by the sandbox while sleeping");
         }
 
-        if (_stopped.WaitOne(wait))
+        if (Stopped(wait))
         {
             throw new OperationCanceledException("stopped by the sandbox while sleeping");
         }
@@ -486,7 +486,20 @@ internal sealed class WasiGuard
         return 0;
     }
 
-    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+    /// <summary>Waits <paramref name="span"/> on the stop signal (in pieces of a day at most, as a wait handle takes); true when stopped.</summary>
+    private bool Stopped(TimeSpan span)
+    {
+        var until = _time.GetUtcNow() + span;
+        for (var rest = span; rest > TimeSpan.Zero; rest = until - _time.GetUtcNow())
+        {
+            if (_stopped.WaitOne(rest < TimeSpan.FromDays(1) ? rest : TimeSpan.FromDays(1)))
+            {
+                return true;
+            }
+        }
+
+        return _stopped.WaitOne(0);
+    }
 
     /// <summary>A WASI clock's time now, read through WASI's own <c>clock_time_get</c> into <paramref name="scratch"/> (the events buffer, written later anyway).</summary>
     private ulong? Now(Memory memory, int clock, int scratch)

@@ -185,6 +185,22 @@ public sealed class WasmSandboxTests : IDisposable
         Assert.False(File.Exists(Path.Combine(output, "woke.txt")));
     }
 
+    [Theory]
+    [InlineData("nanosleep")]
+    [InlineData("select")]
+    public async Task RunAsync_ShortSleep_WakesAndGoesOn(string how)
+    {
+        var (request, _, output) = Request("sleep", how, "1");
+
+        var result = await _sandbox.RunAsync(request, Limits(), CancellationToken.None);
+
+        Assert.Equal(StopReason.Exit, result.Reason);
+        Assert.Equal(0, result.ExitCode);
+        Assert.InRange(result.Wall, TimeSpan.FromSeconds(0.9), TimeSpan.FromSeconds(30));
+        Assert.Equal("sleeping\nwoke\n", await File.ReadAllTextAsync(request.StdoutPath));
+        Assert.True(File.Exists(Path.Combine(output, "woke.txt")));
+    }
+
     [Fact]
     public async Task RunAsync_SleepingAnHour_IsCancelledAtOnce()
     {
