@@ -70,7 +70,7 @@ internal static class ContractEndpoints
                 new ContractAction("deliver", ContractParty.Seller, (c, at) => c.Deliver(delivery, at)), body.Value.Hash);
         })
         .RequireAuthorization(ApiKeyHandler.ActiveMemberPolicy)
-        .Accepts<DeliveryDto>("application/json").Produces<ContractDto>().ProducesProblem(400).ProducesProblem(403).ProducesProblem(404).ProducesProblem(409)
+        .Accepts<DeliveryDto>("application/json").Produces<ContractDto>().ProducesProblem(400).ProducesProblem(403).ProducesProblem(404).ProducesProblem(409).Idempotent()
         .WithSummary("The seller signs off: results location, SHA-256, exit code and metering (a non-zero exit code is still delivered capacity)");
 
         // The buyer's moves.
@@ -109,7 +109,7 @@ internal static class ContractEndpoints
             return await Act(http, exchange, id, null,
                 new ContractAction("resolve", ContractParty.Operator, (c, at) => c.Resolve(decision.ForSeller, decision.Reason.Trim(), at)), body.Value.Hash);
         })
-        .Accepts<ResolveDisputeRequest>("application/json").Produces<ContractDto>().ProducesProblem(400).ProducesProblem(404).ProducesProblem(409)
+        .Accepts<ResolveDisputeRequest>("application/json").Produces<ContractDto>().ProducesProblem(400).ProducesProblem(404).ProducesProblem(409).Idempotent()
         .WithSummary("Decide a dispute: for the seller (paid) or for the buyer (refunded; counts as the seller's failure)");
         MoveWithReason(admin, "cancel", "The operator calls off a contract that is not final; the buyer is refunded",
             r => (c, at) => c.Cancel(ContractParty.Operator, Reason(r, "cancelled by the operator"), at), ContractParty.Operator);
