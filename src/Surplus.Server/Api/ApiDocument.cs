@@ -271,6 +271,12 @@ internal static class ApiDocument
             schema.Enum = [.. values.Select(v => (JsonNode)JsonValue.Create(v))];
         }
 
+        // Prices and ticks are decimals, not binary floating point: a client that reads them as doubles loses cents.
+        if (context.JsonTypeInfo.Type == typeof(decimal) || context.JsonTypeInfo.Type == typeof(decimal?))
+        {
+            schema.Format = "decimal";
+        }
+
         // Every problem the exchange answers has these four members (Problems.Result, Problems.WriteAsync).
         if (context.JsonTypeInfo.Type == typeof(Microsoft.AspNetCore.Mvc.ProblemDetails))
         {

@@ -28,7 +28,7 @@ internal static class BlobEndpoints
 
         v1.MapGet("/blobs/{sha256}", GetAsync)
             .RequireAuthorization(ApiKeyHandler.MemberPolicy).WithTags("blobs")
-            .Produces<Stream>(200, "application/octet-stream").Produces<Stream>(206, "application/octet-stream").Produces(304)
+            .Produces<Stream>(200, "application/octet-stream").Produces<Stream>(206, "application/octet-stream")
             .ProducesProblem(400).ProducesProblem(404).ProducesProblem(416)
             .WithSummary("Read a blob you uploaded, or one that a job or delivery of your contracts names (ranges and ETag supported)");
     }
