@@ -3,6 +3,7 @@
 using Microsoft.Kiota.Abstractions.Extensions;
 using Microsoft.Kiota.Abstractions.Serialization;
 using Microsoft.Kiota.Abstractions;
+using Surplus.Server.Tests.Api.OpenApi.Generated.Healthz.Live;
 using Surplus.Server.Tests.Api.OpenApi.Generated.Models;
 using System.Collections.Generic;
 using System.IO;
@@ -17,6 +18,11 @@ namespace Surplus.Server.Tests.Api.OpenApi.Generated.Healthz
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
     public partial class HealthzRequestBuilder : BaseRequestBuilder
     {
+        /// <summary>The live property</summary>
+        public global::Surplus.Server.Tests.Api.OpenApi.Generated.Healthz.Live.LiveRequestBuilder Live
+        {
+            get => new global::Surplus.Server.Tests.Api.OpenApi.Generated.Healthz.Live.LiveRequestBuilder(PathParameters, RequestAdapter);
+        }
         /// <summary>
         /// Instantiates a new <see cref="global::Surplus.Server.Tests.Api.OpenApi.Generated.Healthz.HealthzRequestBuilder"/> and sets the default values.
         /// </summary>
@@ -34,20 +40,20 @@ namespace Surplus.Server.Tests.Api.OpenApi.Generated.Healthz
         {
         }
         /// <summary>
-        /// Whether the server is up
+        /// Readiness: 200 when the exchange takes changes; 503 store-unavailable, naming what failed, when its store refuses writes
         /// </summary>
-        /// <returns>A <see cref="global::Surplus.Server.Tests.Api.OpenApi.Generated.Models.AnonymousTypeOfstring"/></returns>
+        /// <returns>A <see cref="global::Surplus.Server.Tests.Api.OpenApi.Generated.Models.HealthDto"/></returns>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
         /// <exception cref="global::Surplus.Server.Tests.Api.OpenApi.Generated.Models.ProblemDetails">When receiving a 429 status code</exception>
         /// <exception cref="global::Surplus.Server.Tests.Api.OpenApi.Generated.Models.ProblemDetails">When receiving a 503 status code</exception>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
-        public async Task<global::Surplus.Server.Tests.Api.OpenApi.Generated.Models.AnonymousTypeOfstring?> GetAsync(Action<RequestConfiguration<DefaultQueryParameters>>? requestConfiguration = default, CancellationToken cancellationToken = default)
+        public async Task<global::Surplus.Server.Tests.Api.OpenApi.Generated.Models.HealthDto?> GetAsync(Action<RequestConfiguration<DefaultQueryParameters>>? requestConfiguration = default, CancellationToken cancellationToken = default)
         {
 #nullable restore
 #else
-        public async Task<global::Surplus.Server.Tests.Api.OpenApi.Generated.Models.AnonymousTypeOfstring> GetAsync(Action<RequestConfiguration<DefaultQueryParameters>> requestConfiguration = default, CancellationToken cancellationToken = default)
+        public async Task<global::Surplus.Server.Tests.Api.OpenApi.Generated.Models.HealthDto> GetAsync(Action<RequestConfiguration<DefaultQueryParameters>> requestConfiguration = default, CancellationToken cancellationToken = default)
         {
 #endif
             var requestInfo = ToGetRequestInformation(requestConfiguration);
@@ -56,10 +62,10 @@ namespace Surplus.Server.Tests.Api.OpenApi.Generated.Healthz
                 { "429", global::Surplus.Server.Tests.Api.OpenApi.Generated.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "503", global::Surplus.Server.Tests.Api.OpenApi.Generated.Models.ProblemDetails.CreateFromDiscriminatorValue },
             };
-            return await RequestAdapter.SendAsync<global::Surplus.Server.Tests.Api.OpenApi.Generated.Models.AnonymousTypeOfstring>(requestInfo, global::Surplus.Server.Tests.Api.OpenApi.Generated.Models.AnonymousTypeOfstring.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
+            return await RequestAdapter.SendAsync<global::Surplus.Server.Tests.Api.OpenApi.Generated.Models.HealthDto>(requestInfo, global::Surplus.Server.Tests.Api.OpenApi.Generated.Models.HealthDto.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
-        /// Whether the server is up
+        /// Readiness: 200 when the exchange takes changes; 503 store-unavailable, naming what failed, when its store refuses writes
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>

@@ -47,6 +47,8 @@ namespace Surplus.Server.Tests.Api.OpenApi.Generated.Models
 #else
         public string Name { get; set; }
 #endif
+        /// <summary>Waiting for the operator&apos;s approval (where the exchange requires it): it may read, not trade.</summary>
+        public bool? Pending { get; set; }
         /// <summary>Members this one trades with; empty trades with everyone.</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
@@ -75,6 +77,7 @@ namespace Surplus.Server.Tests.Api.OpenApi.Generated.Models
             AdditionalData = new Dictionary<string, object>();
             CompletedContracts = 0L;
             FailedContracts = 0L;
+            Pending = false;
         }
         /// <summary>
         /// Creates a new instance of the appropriate class based on discriminator value
@@ -101,6 +104,7 @@ namespace Surplus.Server.Tests.Api.OpenApi.Generated.Models
                 { "id", n => { Id = n.GetLongValue(); } },
                 { "joinedAt", n => { JoinedAt = n.GetDateTimeOffsetValue(); } },
                 { "name", n => { Name = n.GetStringValue(); } },
+                { "pending", n => { Pending = n.GetBoolValue(); } },
                 { "preferredCounterparties", n => { PreferredCounterparties = n.GetCollectionOfPrimitiveValues<long?>()?.AsList(); } },
                 { "reliability", n => { Reliability = n.GetDecimalValue(); } },
                 { "suspended", n => { Suspended = n.GetBoolValue(); } },
@@ -121,6 +125,7 @@ namespace Surplus.Server.Tests.Api.OpenApi.Generated.Models
             writer.WriteLongValue("id", Id);
             writer.WriteDateTimeOffsetValue("joinedAt", JoinedAt);
             writer.WriteStringValue("name", Name);
+            writer.WriteBoolValue("pending", Pending);
             writer.WriteCollectionOfPrimitiveValues<long?>("preferredCounterparties", PreferredCounterparties);
             writer.WriteDecimalValue("reliability", Reliability);
             writer.WriteBoolValue("suspended", Suspended);

@@ -2,6 +2,7 @@
 #pragma warning disable CS0618
 using Microsoft.Kiota.Abstractions.Extensions;
 using Microsoft.Kiota.Abstractions;
+using Surplus.Server.Tests.Api.OpenApi.Generated.V1.Admin.Members.Item.Approve;
 using Surplus.Server.Tests.Api.OpenApi.Generated.V1.Admin.Members.Item.Deposit;
 using Surplus.Server.Tests.Api.OpenApi.Generated.V1.Admin.Members.Item.Resume;
 using Surplus.Server.Tests.Api.OpenApi.Generated.V1.Admin.Members.Item.Suspend;
@@ -17,6 +18,11 @@ namespace Surplus.Server.Tests.Api.OpenApi.Generated.V1.Admin.Members.Item
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
     public partial class MembersItemRequestBuilder : BaseRequestBuilder
     {
+        /// <summary>The approve property</summary>
+        public global::Surplus.Server.Tests.Api.OpenApi.Generated.V1.Admin.Members.Item.Approve.ApproveRequestBuilder Approve
+        {
+            get => new global::Surplus.Server.Tests.Api.OpenApi.Generated.V1.Admin.Members.Item.Approve.ApproveRequestBuilder(PathParameters, RequestAdapter);
+        }
         /// <summary>The deposit property</summary>
         public global::Surplus.Server.Tests.Api.OpenApi.Generated.V1.Admin.Members.Item.Deposit.DepositRequestBuilder Deposit
         {

@@ -7,10 +7,11 @@ using System.IO;
 using System;
 namespace Surplus.Server.Tests.Api.OpenApi.Generated.Models
 {
+    /// <summary>
+    /// The answer of the health checks while they pass.
+    /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
-    #pragma warning disable CS1591
-    public partial class AnonymousTypeOfstring : IAdditionalDataHolder, IParsable
-    #pragma warning restore CS1591
+    public partial class HealthDto : IAdditionalDataHolder, IParsable
     {
         /// <summary>Stores additional data not described in the OpenAPI description found when deserializing. Can be used for serialization as well.</summary>
         public IDictionary<string, object> AdditionalData { get; set; }
@@ -23,21 +24,21 @@ namespace Surplus.Server.Tests.Api.OpenApi.Generated.Models
         public string Status { get; set; }
 #endif
         /// <summary>
-        /// Instantiates a new <see cref="global::Surplus.Server.Tests.Api.OpenApi.Generated.Models.AnonymousTypeOfstring"/> and sets the default values.
+        /// Instantiates a new <see cref="global::Surplus.Server.Tests.Api.OpenApi.Generated.Models.HealthDto"/> and sets the default values.
         /// </summary>
-        public AnonymousTypeOfstring()
+        public HealthDto()
         {
             AdditionalData = new Dictionary<string, object>();
         }
         /// <summary>
         /// Creates a new instance of the appropriate class based on discriminator value
         /// </summary>
-        /// <returns>A <see cref="global::Surplus.Server.Tests.Api.OpenApi.Generated.Models.AnonymousTypeOfstring"/></returns>
+        /// <returns>A <see cref="global::Surplus.Server.Tests.Api.OpenApi.Generated.Models.HealthDto"/></returns>
         /// <param name="parseNode">The parse node to use to read the discriminator value and create the object</param>
-        public static global::Surplus.Server.Tests.Api.OpenApi.Generated.Models.AnonymousTypeOfstring CreateFromDiscriminatorValue(IParseNode parseNode)
+        public static global::Surplus.Server.Tests.Api.OpenApi.Generated.Models.HealthDto CreateFromDiscriminatorValue(IParseNode parseNode)
         {
             if(ReferenceEquals(parseNode, null)) throw new ArgumentNullException(nameof(parseNode));
-            return new global::Surplus.Server.Tests.Api.OpenApi.Generated.Models.AnonymousTypeOfstring();
+            return new global::Surplus.Server.Tests.Api.OpenApi.Generated.Models.HealthDto();
         }
         /// <summary>
         /// The deserialization information for the current model
