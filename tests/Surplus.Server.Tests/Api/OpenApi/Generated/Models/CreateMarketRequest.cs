@@ -8,7 +8,7 @@ using System;
 namespace Surplus.Server.Tests.Api.OpenApi.Generated.Models
 {
     /// <summary>
-    /// The operator&apos;s request for a new market; the contract timings default to 60, 120 and 900 seconds.A bid below the lowest ask opens a negotiation unless `OpensNegotiations` is false; anegotiation lapses after `NegotiationTimeoutSeconds`; a `call-auction` market clears every `AuctionIntervalSeconds`.
+    /// The operator&apos;s request for a new market; the contract timings default to 60, 120 and 900 seconds.A bid below the lowest ask opens a negotiation unless `OpensNegotiations` is false; anegotiation lapses after `NegotiationTimeoutSeconds`; a `call-auction` market clears every `AuctionIntervalSeconds`.The bounds on one order (`MaxRate`, `MaxPrice`, `MaxAmountMinor`, `OrderHorizonDays`,`MaxOccurrences`) take the documented defaults when left out (docs/api.md, &quot;Limits&quot;).
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
     public partial class CreateMarketRequest : IAdditionalDataHolder, IParsable
@@ -35,10 +35,20 @@ namespace Surplus.Server.Tests.Api.OpenApi.Generated.Models
 #else
         public string Id { get; set; }
 #endif
+        /// <summary>The maxAmountMinor property</summary>
+        public long? MaxAmountMinor { get; set; }
+        /// <summary>The maxOccurrences property</summary>
+        public int? MaxOccurrences { get; set; }
+        /// <summary>The maxPrice property</summary>
+        public decimal? MaxPrice { get; set; }
+        /// <summary>The maxRate property</summary>
+        public long? MaxRate { get; set; }
         /// <summary>The negotiationTimeoutSeconds property</summary>
         public int? NegotiationTimeoutSeconds { get; set; }
         /// <summary>The opensNegotiations property</summary>
         public bool? OpensNegotiations { get; set; }
+        /// <summary>The orderHorizonDays property</summary>
+        public int? OrderHorizonDays { get; set; }
         /// <summary>The slotSeconds property</summary>
         public int? SlotSeconds { get; set; }
         /// <summary>The stageLeadSeconds property</summary>
@@ -93,8 +103,13 @@ namespace Surplus.Server.Tests.Api.OpenApi.Generated.Models
                 { "graceSeconds", n => { GraceSeconds = n.GetIntValue(); } },
                 { "heartbeatTimeoutSeconds", n => { HeartbeatTimeoutSeconds = n.GetIntValue(); } },
                 { "id", n => { Id = n.GetStringValue(); } },
+                { "maxAmountMinor", n => { MaxAmountMinor = n.GetLongValue(); } },
+                { "maxOccurrences", n => { MaxOccurrences = n.GetIntValue(); } },
+                { "maxPrice", n => { MaxPrice = n.GetDecimalValue(); } },
+                { "maxRate", n => { MaxRate = n.GetLongValue(); } },
                 { "negotiationTimeoutSeconds", n => { NegotiationTimeoutSeconds = n.GetIntValue(); } },
                 { "opensNegotiations", n => { OpensNegotiations = n.GetBoolValue(); } },
+                { "orderHorizonDays", n => { OrderHorizonDays = n.GetIntValue(); } },
                 { "slotSeconds", n => { SlotSeconds = n.GetIntValue(); } },
                 { "stageLeadSeconds", n => { StageLeadSeconds = n.GetIntValue(); } },
                 { "tick", n => { Tick = n.GetDecimalValue(); } },
@@ -115,8 +130,13 @@ namespace Surplus.Server.Tests.Api.OpenApi.Generated.Models
             writer.WriteIntValue("graceSeconds", GraceSeconds);
             writer.WriteIntValue("heartbeatTimeoutSeconds", HeartbeatTimeoutSeconds);
             writer.WriteStringValue("id", Id);
+            writer.WriteLongValue("maxAmountMinor", MaxAmountMinor);
+            writer.WriteIntValue("maxOccurrences", MaxOccurrences);
+            writer.WriteDecimalValue("maxPrice", MaxPrice);
+            writer.WriteLongValue("maxRate", MaxRate);
             writer.WriteIntValue("negotiationTimeoutSeconds", NegotiationTimeoutSeconds);
             writer.WriteBoolValue("opensNegotiations", OpensNegotiations);
+            writer.WriteIntValue("orderHorizonDays", OrderHorizonDays);
             writer.WriteIntValue("slotSeconds", SlotSeconds);
             writer.WriteIntValue("stageLeadSeconds", StageLeadSeconds);
             writer.WriteDecimalValue("tick", Tick);

@@ -45,12 +45,22 @@ namespace Surplus.Server.Tests.Api.OpenApi.Generated.Models
 #else
         public string Id { get; set; }
 #endif
+        /// <summary>The maxAmountMinor property</summary>
+        public long? MaxAmountMinor { get; set; }
+        /// <summary>The maxOccurrences property</summary>
+        public int? MaxOccurrences { get; set; }
+        /// <summary>The maxPrice property</summary>
+        public decimal? MaxPrice { get; set; }
+        /// <summary>The maxRate property</summary>
+        public long? MaxRate { get; set; }
         /// <summary>The minorUnitDigits property</summary>
         public int? MinorUnitDigits { get; set; }
         /// <summary>The negotiationTimeoutSeconds property</summary>
         public int? NegotiationTimeoutSeconds { get; set; }
         /// <summary>The opensNegotiations property</summary>
         public bool? OpensNegotiations { get; set; }
+        /// <summary>The orderHorizonDays property</summary>
+        public int? OrderHorizonDays { get; set; }
         /// <summary>The slotSeconds property</summary>
         public int? SlotSeconds { get; set; }
         /// <summary>The stageLeadSeconds property</summary>
@@ -75,8 +85,13 @@ namespace Surplus.Server.Tests.Api.OpenApi.Generated.Models
             CollateralBasisPoints = 0;
             GraceSeconds = 900;
             HeartbeatTimeoutSeconds = 120;
+            MaxAmountMinor = 1000000000000000L;
+            MaxOccurrences = 1000;
+            MaxPrice = 1000000m;
+            MaxRate = 1000000000L;
             NegotiationTimeoutSeconds = 600;
             OpensNegotiations = true;
+            OrderHorizonDays = 366;
             StageLeadSeconds = 60;
         }
         /// <summary>
@@ -106,9 +121,14 @@ namespace Surplus.Server.Tests.Api.OpenApi.Generated.Models
                 { "halted", n => { Halted = n.GetBoolValue(); } },
                 { "heartbeatTimeoutSeconds", n => { HeartbeatTimeoutSeconds = n.GetIntValue(); } },
                 { "id", n => { Id = n.GetStringValue(); } },
+                { "maxAmountMinor", n => { MaxAmountMinor = n.GetLongValue(); } },
+                { "maxOccurrences", n => { MaxOccurrences = n.GetIntValue(); } },
+                { "maxPrice", n => { MaxPrice = n.GetDecimalValue(); } },
+                { "maxRate", n => { MaxRate = n.GetLongValue(); } },
                 { "minorUnitDigits", n => { MinorUnitDigits = n.GetIntValue(); } },
                 { "negotiationTimeoutSeconds", n => { NegotiationTimeoutSeconds = n.GetIntValue(); } },
                 { "opensNegotiations", n => { OpensNegotiations = n.GetBoolValue(); } },
+                { "orderHorizonDays", n => { OrderHorizonDays = n.GetIntValue(); } },
                 { "slotSeconds", n => { SlotSeconds = n.GetIntValue(); } },
                 { "stageLeadSeconds", n => { StageLeadSeconds = n.GetIntValue(); } },
                 { "tick", n => { Tick = n.GetDecimalValue(); } },
@@ -131,9 +151,14 @@ namespace Surplus.Server.Tests.Api.OpenApi.Generated.Models
             writer.WriteBoolValue("halted", Halted);
             writer.WriteIntValue("heartbeatTimeoutSeconds", HeartbeatTimeoutSeconds);
             writer.WriteStringValue("id", Id);
+            writer.WriteLongValue("maxAmountMinor", MaxAmountMinor);
+            writer.WriteIntValue("maxOccurrences", MaxOccurrences);
+            writer.WriteDecimalValue("maxPrice", MaxPrice);
+            writer.WriteLongValue("maxRate", MaxRate);
             writer.WriteIntValue("minorUnitDigits", MinorUnitDigits);
             writer.WriteIntValue("negotiationTimeoutSeconds", NegotiationTimeoutSeconds);
             writer.WriteBoolValue("opensNegotiations", OpensNegotiations);
+            writer.WriteIntValue("orderHorizonDays", OrderHorizonDays);
             writer.WriteIntValue("slotSeconds", SlotSeconds);
             writer.WriteIntValue("stageLeadSeconds", StageLeadSeconds);
             writer.WriteDecimalValue("tick", Tick);

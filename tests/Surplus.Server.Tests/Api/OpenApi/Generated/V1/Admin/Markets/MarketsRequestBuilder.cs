@@ -50,7 +50,7 @@ namespace Surplus.Server.Tests.Api.OpenApi.Generated.V1.Admin.Markets
         /// Create a market
         /// </summary>
         /// <returns>A <see cref="global::Surplus.Server.Tests.Api.OpenApi.Generated.Models.MarketDto"/></returns>
-        /// <param name="body">The operator&apos;s request for a new market; the contract timings default to 60, 120 and 900 seconds.A bid below the lowest ask opens a negotiation unless `OpensNegotiations` is false; anegotiation lapses after `NegotiationTimeoutSeconds`; a `call-auction` market clears every `AuctionIntervalSeconds`.</param>
+        /// <param name="body">The operator&apos;s request for a new market; the contract timings default to 60, 120 and 900 seconds.A bid below the lowest ask opens a negotiation unless `OpensNegotiations` is false; anegotiation lapses after `NegotiationTimeoutSeconds`; a `call-auction` market clears every `AuctionIntervalSeconds`.The bounds on one order (`MaxRate`, `MaxPrice`, `MaxAmountMinor`, `OrderHorizonDays`,`MaxOccurrences`) take the documented defaults when left out (docs/api.md, &quot;Limits&quot;).</param>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
         /// <exception cref="global::Surplus.Server.Tests.Api.OpenApi.Generated.Models.ProblemDetails">When receiving a 400 status code</exception>
@@ -89,7 +89,7 @@ namespace Surplus.Server.Tests.Api.OpenApi.Generated.V1.Admin.Markets
         /// Create a market
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
-        /// <param name="body">The operator&apos;s request for a new market; the contract timings default to 60, 120 and 900 seconds.A bid below the lowest ask opens a negotiation unless `OpensNegotiations` is false; anegotiation lapses after `NegotiationTimeoutSeconds`; a `call-auction` market clears every `AuctionIntervalSeconds`.</param>
+        /// <param name="body">The operator&apos;s request for a new market; the contract timings default to 60, 120 and 900 seconds.A bid below the lowest ask opens a negotiation unless `OpensNegotiations` is false; anegotiation lapses after `NegotiationTimeoutSeconds`; a `call-auction` market clears every `AuctionIntervalSeconds`.The bounds on one order (`MaxRate`, `MaxPrice`, `MaxAmountMinor`, `OrderHorizonDays`,`MaxOccurrences`) take the documented defaults when left out (docs/api.md, &quot;Limits&quot;).</param>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
