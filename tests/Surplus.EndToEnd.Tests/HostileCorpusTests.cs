@@ -278,28 +278,30 @@ public sealed class HostileCorpus : IAsyncLifetime
         var smallOffer = await WaitForAsync(async () => (await smallSeller.GetOffersAsync(status: "open")).Items.SingleOrDefault());
         var bigOffer = await WaitForAsync(async () => (await bigSeller.GetOffersAsync(status: "open")).Items.SingleOrDefault());
         var notBefore = smallOffer.Start!.Value > bigOffer.Start!.Value ? smallOffer.Start.Value : bigOffer.Start.Value;
-        var start = NextSlot(notBefore);
         var input = await _buyer.PutBlobAsync(new MemoryStream(Encoding.UTF8.GetBytes("employee,hours,rate\nalice,40,25.50\n")));
-        foreach (var name in new[] { "links", "sleep", "diskfill", "fds", "race", "hardlinks", "names", "deep" })
+        var jobs = new List<(string Name, string Program, string Runtime, long Seller)>();
+        jobs.AddRange(new[] { "links", "sleep", "diskfill", "fds", "race", "hardlinks", "names", "deep" }
+            .Select(name => (name, Path.Combine(Exchange.Programs, name + ".wasm"), "wasm", smallMember.Id)));
+        jobs.AddRange(new[] { "diskfill", "sleep", "fds", "links", "hardlinks", "special", "outlink" }
+            .Select(name => ("process-" + name, Path.Combine(Exchange.Programs, "native", name), "process", smallMember.Id)));
+        jobs.Add(("payroll", Path.Combine(Exchange.Programs, "payroll.wasm"), "wasm", smallMember.Id));
+        jobs.Add(("sparse", Path.Combine(Exchange.Programs, "sparse.wasm"), "wasm", bigMember.Id));
+
+        // Every program is uploaded before the window is chosen, so that the time the agents have
+        // to stage the jobs does not shrink with how long the uploads took on a busy machine.
+        var blobs = new List<BlobDto>();
+        foreach (var job in jobs)
         {
-            await PlaceAsync(name, Path.Combine(Exchange.Programs, name + ".wasm"), "wasm", smallMember.Id, start, input);
+            blobs.Add(await _buyer.PutBlobFileAsync(job.Program));
         }
 
-        foreach (var name in new[] { "diskfill", "sleep", "fds", "links", "hardlinks", "special", "outlink" })
+        var start = NextSlot(notBefore);
+        foreach (var (job, blob) in jobs.Zip(blobs))
         {
-            await PlaceAsync("process-" + name, Path.Combine(Exchange.Programs, "native", name), "process", smallMember.Id, start, input);
+            var placed = await _buyer.PlaceNeedAsync(new PlaceNeedRequest(Exchange.Market, 5, start, start.AddSeconds(10), 2.50m, Mode: "spot", PreferredSellers: [job.Seller],
+                Job: new JobDto(blob.Location, "blob:", job.Runtime, job.Name, blob.Sha256, [new JobInputDto(input.Location, input.Sha256)])));
+            _needs[job.Name] = Assert.Single(placed.Trades).NeedId;
         }
-
-        await PlaceAsync("payroll", Path.Combine(Exchange.Programs, "payroll.wasm"), "wasm", smallMember.Id, start, input);
-        await PlaceAsync("sparse", Path.Combine(Exchange.Programs, "sparse.wasm"), "wasm", bigMember.Id, start, input);
-    }
-
-    private async Task PlaceAsync(string name, string program, string runtime, long seller, DateTimeOffset start, BlobDto input)
-    {
-        var blob = await _buyer!.PutBlobFileAsync(program);
-        var placed = await _buyer.PlaceNeedAsync(new PlaceNeedRequest(Exchange.Market, 5, start, start.AddSeconds(10), 2.50m, Mode: "spot", PreferredSellers: [seller],
-            Job: new JobDto(blob.Location, "blob:", runtime, name, blob.Sha256, [new JobInputDto(input.Location, input.Sha256)])));
-        _needs[name] = Assert.Single(placed.Trades).NeedId;
     }
 
     /// <summary>Waits for the job's contract to be delivered; returns it and the archive's entries.</summary>
@@ -346,7 +348,7 @@ public sealed class HostileCorpus : IAsyncLifetime
 
     private static DateTimeOffset NextSlot(DateTimeOffset notBefore)
     {
-        var now = DateTimeOffset.UtcNow.AddSeconds(20); // past the stage lead, with room to stage thirteen jobs
+        var now = DateTimeOffset.UtcNow.AddSeconds(30); // past the stage lead, with room to stage seventeen jobs on a busy machine
         var from = now > notBefore ? now : notBefore;
         var slot = TimeSpan.FromSeconds(5).Ticks;
         return new DateTimeOffset((from.UtcTicks + slot - 1) / slot * slot, TimeSpan.Zero);
