@@ -48,7 +48,8 @@ public sealed record PlaceNeedRequest(
     DateTimeOffset? Expiry = null,
     IReadOnlyList<string>? Constraints = null,
     IReadOnlyList<long>? PreferredSellers = null,
-    JobDto? Job = null);
+    JobDto? Job = null,
+    IReadOnlyList<long>? ExcludedSellers = null);
 
 /// <summary>Reprice or reduce an open order; give either or both.</summary>
 public sealed record AmendOrderRequest(decimal? Price = null, long? Rate = null);
@@ -97,7 +98,8 @@ public sealed record NeedDto(
     JobDto? Job,
     long HeldMinor,
     DateTimeOffset CreatedAt,
-    DateTimeOffset UpdatedAt);
+    DateTimeOffset UpdatedAt,
+    IReadOnlyList<long>? ExcludedSellers = null);
 
 /// <summary>
 /// The best eligible ask was above the bid: the pair that should negotiate (step 350). When the

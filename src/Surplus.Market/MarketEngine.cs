@@ -682,10 +682,10 @@ public sealed partial class MarketEngine
         return lo;
     }
 
-    /// <summary>Step 342 less capacity: other member, attributes meet the constraints, each side's preferred list admits the other.</summary>
+    /// <summary>Step 342 less capacity: other member, not excluded by the need, attributes meet the constraints, each side's preferred list admits the other.</summary>
     private static bool IsEligible(RestingOffer offer, RestingNeed need)
     {
-        if (offer.Seller == need.Buyer)
+        if (offer.Seller == need.Buyer || need.Spec.ExcludedSellers.Contains(offer.Seller))
         {
             return false;
         }

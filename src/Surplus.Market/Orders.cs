@@ -121,6 +121,9 @@ public sealed record NeedSpec
     /// <summary>Sellers the buyer admits; empty admits everyone.</summary>
     public IReadOnlySet<MemberId> PreferredSellers { get; init; } = new HashSet<MemberId>();
 
+    /// <summary>Sellers this need never trades with, whatever else admits them (a failover's sellers that failed it).</summary>
+    public IReadOnlySet<MemberId> ExcludedSellers { get; init; } = new HashSet<MemberId>();
+
     /// <summary>The job to run, carried as data.</summary>
     public Job? Job { get; init; }
 }

@@ -248,6 +248,7 @@ internal sealed class BookInvariants(MarketEngine engine)
         offer.Spec.Seller != need.Spec.Buyer
         && (offer.Spec.PreferredBuyers.Count == 0 || offer.Spec.PreferredBuyers.Contains(need.Spec.Buyer))
         && (need.Spec.PreferredSellers.Count == 0 || need.Spec.PreferredSellers.Contains(offer.Spec.Seller))
+        && !need.Spec.ExcludedSellers.Contains(offer.Spec.Seller)
         && need.Constraints.All(c => ReferenceMarket.Satisfies(offer.Attributes, c));
 
     private static long SpareAt(IReadOnlyList<CapacitySegment> segments, long tick)

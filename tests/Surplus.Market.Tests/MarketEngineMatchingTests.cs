@@ -130,6 +130,26 @@ public sealed class MarketEngineMatchingTests
     }
 
     [Fact]
+    public void PlaceNeed_CheapestSellerExcluded_TradesWithTheNextEvenIfPreferred()
+    {
+        market.Rest(Offer(1, Alice, 10, 1.00m, Afternoon), Offer(2, Dave, 10, 1.10m, Afternoon));
+
+        var events = market.Place(Need(1, Bob, 10, 1.20m, Afternoon) with { PreferredSellers = Only(Alice, Dave), ExcludedSellers = Only(Alice) });
+
+        Assert.Equal([(1L, 2L, 10L, 1.10m)], events.Fills());
+    }
+
+    [Fact]
+    public void PlaceOffer_ByAnExcludedSeller_LeavesTheNeedResting()
+    {
+        market.Rest(Need(1, Bob, 5, 1.50m, Afternoon) with { ExcludedSellers = Only(Alice) }, Need(2, Carol, 5, 1.40m, Afternoon));
+
+        var events = market.Place(Offer(1, Alice, 10, 1.00m, Afternoon));
+
+        Assert.Equal([(2L, 1L, 5L, 1.40m)], events.Fills());
+    }
+
+    [Fact]
     public void PlaceOffer_PreferredListsOnBothSides_ServesOnlyNeedsThatAdmitEachOther()
     {
         market.Rest(

@@ -80,6 +80,7 @@ internal static class NegotiationStreams
                 },
                 MaximumPrice = r[7] % 4 == 0 ? new Price(bid.PerUnitHour + ((r[7] / 4) % 30 * 0.01m)) : null,
                 PreferredSellers = r[7] % 11 == 0 ? new HashSet<MemberId> { Member(r[1] + 1) } : new HashSet<MemberId>(),
+                ExcludedSellers = r[7] % 7 == 0 ? new HashSet<MemberId> { Member(r[1] + 2) } : new HashSet<MemberId>(),
             }, now);
         }
 

@@ -24,7 +24,7 @@ internal sealed record StreamStep(
     public override string ToString() => Command switch
     {
         PlaceOffer p => $"{p.At:O} offer {p.Offer.Id} by {p.Offer.Seller} rate {p.Offer.Rate} ask {p.Offer.Ask} {(object?)p.Offer.Window ?? Recurrence!.Rule + " from " + Recurrence.FirstDate} {p.Offer.Mode} expiry {p.Offer.Expiry:O} attributes {string.Join(",", Attributes.Select(a => a.Key + "=" + a.Value))} buyers {string.Join(",", p.Offer.PreferredBuyers)}",
-        PlaceNeed p => $"{p.At:O} need {p.Need.Id} by {p.Need.Buyer} rate {p.Need.Rate} bid {p.Need.Bid} {p.Need.Window} {p.Need.Mode} {p.Need.Fill} expiry {p.Need.Expiry:O} constraints {string.Join(",", Constraints)} sellers {string.Join(",", p.Need.PreferredSellers)}",
+        PlaceNeed p => $"{p.At:O} need {p.Need.Id} by {p.Need.Buyer} rate {p.Need.Rate} bid {p.Need.Bid} {p.Need.Window} {p.Need.Mode} {p.Need.Fill} expiry {p.Need.Expiry:O} constraints {string.Join(",", Constraints)} sellers {string.Join(",", p.Need.PreferredSellers)} excluded {string.Join(",", p.Need.ExcludedSellers)}",
         _ => Command.ToString(),
     };
 }
@@ -147,6 +147,12 @@ internal static class OrderStreams
                     {
                         0 => new HashSet<MemberId> { Member(r[1] + 1) },
                         1 => new HashSet<MemberId> { Member(r[1] + 2), Member(r[1] + 3) },
+                        _ => new HashSet<MemberId>(),
+                    },
+                    ExcludedSellers = ((r[7] / 1024) % 5) switch
+                    {
+                        0 => new HashSet<MemberId> { Member(r[1] + 1) },
+                        1 => new HashSet<MemberId> { Member(r[1] + 2), Member(r[1] + 4) },
                         _ => new HashSet<MemberId>(),
                     },
                 };

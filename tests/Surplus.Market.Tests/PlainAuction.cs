@@ -53,7 +53,8 @@ internal static class PlainAuction
 
                 var eligible = offer.Spec.Seller != spec.Buyer
                     && (offer.Spec.PreferredBuyers.Count == 0 || offer.Spec.PreferredBuyers.Contains(spec.Buyer))
-                    && (spec.PreferredSellers.Count == 0 || spec.PreferredSellers.Contains(offer.Spec.Seller));
+                    && (spec.PreferredSellers.Count == 0 || spec.PreferredSellers.Contains(offer.Spec.Seller))
+                    && !spec.ExcludedSellers.Contains(offer.Spec.Seller);
                 var fill = eligible ? Math.Min(remaining, MinSpare(offer, spec.Window)) : 0;
                 if (fill <= 0 || (spec.Fill.Kind == FillKind.MinimumFill && fill < Math.Min(spec.Fill.MinimumRate, remaining)))
                 {

@@ -97,6 +97,7 @@ internal sealed class ReferenceMarket
         public long MinimumFill;
         public List<PlainConstraint> Constraints = [];
         public HashSet<long> PreferredSellers = [];
+        public HashSet<long> ExcludedSellers = [];
 
         public long Due => Math.Min(TicksOf(Start), Expiry ?? long.MaxValue);
     }
@@ -349,6 +350,7 @@ internal sealed class ReferenceMarket
             MinimumFill = spec.Fill.MinimumRate,
             Constraints = [.. step.Constraints],
             PreferredSellers = spec.PreferredSellers.Select(m => m.Value).ToHashSet(),
+            ExcludedSellers = spec.ExcludedSellers.Select(m => m.Value).ToHashSet(),
             Sequence = nextSequence++,
         };
         events.Add($"{Now} accepted {Key("need", need.Id)} by {need.Buyer}");
@@ -480,6 +482,7 @@ internal sealed class ReferenceMarket
         offer.Seller != need.Buyer
         && (offer.PreferredBuyers.Count == 0 || offer.PreferredBuyers.Contains(need.Buyer))
         && (need.PreferredSellers.Count == 0 || need.PreferredSellers.Contains(offer.Seller))
+        && !need.ExcludedSellers.Contains(offer.Seller)
         && need.Constraints.All(c => Satisfies(offer.Attributes, c));
 
     /// <summary>Whether attributes meet a constraint: a missing attribute meets only <c>!=</c>.</summary>

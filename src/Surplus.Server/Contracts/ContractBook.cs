@@ -478,6 +478,10 @@ internal sealed class ContractBook(Exchange exchange)
             Mode = "spot",
             Expiry = null,
             MinimumFill = original.MinimumFill is { } min ? Math.Min(min, trade.Rate) : null,
+
+            // The seller that failed this window is not matched again for its rest: its fault (a
+            // full disk, a crash, a lost connection) is likely to fail the next contract at once.
+            ExcludedSellers = [.. (original.ExcludedSellers ?? []).Append(row.SellerId).Distinct().Order()],
         };
         var spec = OrderMapper.ToSpec(request, 0, row.BuyerId, market, []);
         if (!spec.IsOk)

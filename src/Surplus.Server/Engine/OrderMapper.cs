@@ -198,6 +198,7 @@ internal static class OrderMapper
             Expiry = r.Expiry,
             Constraints = constraints,
             PreferredSellers = Members(r.PreferredSellers is { Count: > 0 } ? r.PreferredSellers : memberPreferred),
+            ExcludedSellers = Members(r.ExcludedSellers),
             Job = job,
         };
     }

@@ -96,7 +96,7 @@ internal sealed class NeedRow
     public NeedDto ToDto() => new(
         Id, Market, Member, Status, Request.Rate, State.Remaining, Request.Start, Request.End, State.Bid, Request.MaximumPrice,
         Request.Mode, Request.Fill, Request.MinimumFill, Request.Expiry, Request.Constraints ?? [], Request.PreferredSellers ?? [],
-        Request.Job, Held, new DateTimeOffset(CreatedAt, TimeSpan.Zero), new DateTimeOffset(UpdatedAt, TimeSpan.Zero));
+        Request.Job, Held, new DateTimeOffset(CreatedAt, TimeSpan.Zero), new DateTimeOffset(UpdatedAt, TimeSpan.Zero), Request.ExcludedSellers ?? []);
 }
 
 /// <summary>

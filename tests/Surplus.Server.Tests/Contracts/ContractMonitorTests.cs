@@ -173,6 +173,38 @@ public sealed class ContractMonitorTests
     [Theory]
     [InlineData(Store.Sqlite)]
     [InlineData(Store.Postgres)]
+    public async Task Failover_FailingSellerStillHasTheCheapestCapacity_IsNotMatchedAgainForThatWindow(Store store)
+    {
+        await using var s = await Trade(store, ask: 10m);
+        await Offer(s.Seller, 9m);
+        var (secondId, second, _) = await s.Exchange.Join("second");
+        await Offer(second, 11m);
+
+        await s.Do(s.Seller, "fail", new ContractReasonRequest("the disk is full"));
+        var first = await Eventually(() => s.Get(), c => c.Failover?.State != "pending", "the failover");
+
+        // The failing seller's cheaper capacity is passed over; the second seller gets the window.
+        var need = await (await s.Buyer.GetAsync($"/v1/needs/{first.Failover!.NeedId}")).Read<NeedDto>(HttpStatusCode.OK);
+        Assert.Equal([s.SellerId], need.ExcludedSellers);
+        var next = (await (await s.Buyer.GetAsync("/v1/contracts")).Read<PageDto<ContractDto>>(HttpStatusCode.OK)).Items.Single(c => c.Id != s.ContractId);
+        Assert.Equal((secondId, 11m, need.Id), (next.SellerId, next.Price, next.NeedId));
+
+        // The second seller fails too: the rest excludes both, and neither is matched again.
+        await s.Do(second, "fail", new ContractReasonRequest("crashed"), id: next.Id);
+        var again = await Eventually(() => s.Get(id: next.Id), c => c.Failover?.State != "pending", "the second failover");
+        var last = await (await s.Buyer.GetAsync($"/v1/needs/{again.Failover!.NeedId}")).Read<NeedDto>(HttpStatusCode.OK);
+        Assert.Equal([s.SellerId, secondId], last.ExcludedSellers!.Order());
+        Assert.Equal(2, (await (await s.Buyer.GetAsync("/v1/contracts")).Read<PageDto<ContractDto>>(HttpStatusCode.OK)).Items.Count);
+
+        // The exclusions are part of the stored need: a restart keeps them.
+        await s.Restart();
+        var reread = await (await s.Buyer.GetAsync($"/v1/needs/{again.Failover.NeedId}")).Read<NeedDto>(HttpStatusCode.OK);
+        Assert.Equal([s.SellerId, secondId], reread.ExcludedSellers!.Order());
+    }
+
+    [Theory]
+    [InlineData(Store.Sqlite)]
+    [InlineData(Store.Postgres)]
     public async Task Failover_BuyerCannotCoverTheNewHold_IsRefusedAndTheBuyerIsTold(Store store)
     {
         await using var s = await Trade(store, ask: 10m);
