@@ -31,6 +31,14 @@ namespace Surplus.Server.Tests.Api.OpenApi.Generated.Models
         public DateTimeOffset? CreatedAt { get; set; }
         /// <summary>The end property</summary>
         public DateTimeOffset? End { get; set; }
+        /// <summary>The excludedSellers property</summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public List<long?>? ExcludedSellers { get; set; }
+#nullable restore
+#else
+        public List<long?> ExcludedSellers { get; set; }
+#endif
         /// <summary>The expiry property</summary>
         public DateTimeOffset? Expiry { get; set; }
         /// <summary>The fill property</summary>
@@ -109,6 +117,7 @@ namespace Surplus.Server.Tests.Api.OpenApi.Generated.Models
                 { "constraints", n => { Constraints = n.GetCollectionOfPrimitiveValues<string>()?.AsList(); } },
                 { "createdAt", n => { CreatedAt = n.GetDateTimeOffsetValue(); } },
                 { "end", n => { End = n.GetDateTimeOffsetValue(); } },
+                { "excludedSellers", n => { ExcludedSellers = n.GetCollectionOfPrimitiveValues<long?>()?.AsList(); } },
                 { "expiry", n => { Expiry = n.GetDateTimeOffsetValue(); } },
                 { "fill", n => { Fill = n.GetEnumValue<global::Surplus.Server.Tests.Api.OpenApi.Generated.Models.NeedDto_fill>(); } },
                 { "heldMinor", n => { HeldMinor = n.GetLongValue(); } },
@@ -138,6 +147,7 @@ namespace Surplus.Server.Tests.Api.OpenApi.Generated.Models
             writer.WriteCollectionOfPrimitiveValues<string>("constraints", Constraints);
             writer.WriteDateTimeOffsetValue("createdAt", CreatedAt);
             writer.WriteDateTimeOffsetValue("end", End);
+            writer.WriteCollectionOfPrimitiveValues<long?>("excludedSellers", ExcludedSellers);
             writer.WriteDateTimeOffsetValue("expiry", Expiry);
             writer.WriteEnumValue<global::Surplus.Server.Tests.Api.OpenApi.Generated.Models.NeedDto_fill>("fill", Fill);
             writer.WriteLongValue("heldMinor", HeldMinor);

@@ -27,6 +27,14 @@ namespace Surplus.Server.Tests.Api.OpenApi.Generated.Models
 #endif
         /// <summary>The end property</summary>
         public DateTimeOffset? End { get; set; }
+        /// <summary>The excludedSellers property</summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public List<long?>? ExcludedSellers { get; set; }
+#nullable restore
+#else
+        public List<long?> ExcludedSellers { get; set; }
+#endif
         /// <summary>The expiry property</summary>
         public DateTimeOffset? Expiry { get; set; }
         /// <summary>The fill property</summary>
@@ -95,6 +103,7 @@ namespace Surplus.Server.Tests.Api.OpenApi.Generated.Models
                 { "bid", n => { Bid = n.GetDecimalValue(); } },
                 { "constraints", n => { Constraints = n.GetCollectionOfPrimitiveValues<string>()?.AsList(); } },
                 { "end", n => { End = n.GetDateTimeOffsetValue(); } },
+                { "excludedSellers", n => { ExcludedSellers = n.GetCollectionOfPrimitiveValues<long?>()?.AsList(); } },
                 { "expiry", n => { Expiry = n.GetDateTimeOffsetValue(); } },
                 { "fill", n => { Fill = n.GetEnumValue<global::Surplus.Server.Tests.Api.OpenApi.Generated.Models.PlaceNeedRequest_fill>(); } },
                 { "job", n => { Job = n.GetObjectValue<global::Surplus.Server.Tests.Api.OpenApi.Generated.Models.JobDto>(global::Surplus.Server.Tests.Api.OpenApi.Generated.Models.JobDto.CreateFromDiscriminatorValue); } },
@@ -117,6 +126,7 @@ namespace Surplus.Server.Tests.Api.OpenApi.Generated.Models
             writer.WriteDecimalValue("bid", Bid);
             writer.WriteCollectionOfPrimitiveValues<string>("constraints", Constraints);
             writer.WriteDateTimeOffsetValue("end", End);
+            writer.WriteCollectionOfPrimitiveValues<long?>("excludedSellers", ExcludedSellers);
             writer.WriteDateTimeOffsetValue("expiry", Expiry);
             writer.WriteEnumValue<global::Surplus.Server.Tests.Api.OpenApi.Generated.Models.PlaceNeedRequest_fill>("fill", Fill);
             writer.WriteObjectValue<global::Surplus.Server.Tests.Api.OpenApi.Generated.Models.JobDto>("job", Job);
