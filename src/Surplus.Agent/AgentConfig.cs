@@ -35,6 +35,9 @@ public sealed record AgentConfig
     /// <summary>Where jobs may be fetched from and results stored to.</summary>
     public AgentFetch Fetch { get; init; } = new();
 
+    /// <summary>How much of the work folder's disk the agent leaves free.</summary>
+    public AgentDisk Disk { get; init; } = new();
+
     /// <summary>Seconds between heartbeats while a job runs (default 10; keep it well under the market's heartbeat timeout).</summary>
     public int HeartbeatSeconds { get; init; } = 10;
 
@@ -116,6 +119,11 @@ public sealed record AgentConfig
         if (Limits.Validate() is { } limits)
         {
             return limits;
+        }
+
+        if (Disk.ReserveBytes < 0 || Disk.StagingBytes <= 0)
+        {
+            return "disk: reserveBytes must be zero or more and stagingBytes positive";
         }
 
         if (Fetch.MaxBytes <= 0)
@@ -275,4 +283,14 @@ public sealed record AgentFetch
 
     /// <summary>The transfer policy these settings make.</summary>
     public TransferPolicy ToPolicy() => new() { MaxBytes = MaxBytes, AllowPrivateAddresses = AllowPrivateAddresses, AllowHttp = AllowHttp, FileRoots = FileRoots };
+}
+
+/// <summary>How much of the work folder's disk the agent leaves free.</summary>
+public sealed record AgentDisk
+{
+    /// <summary>Bytes always left free for the seller (default 1 GiB).</summary>
+    public long ReserveBytes { get; init; } = 1L << 30;
+
+    /// <summary>What one contract is expected to take while it is staged, run and packed (default 512 MiB).</summary>
+    public long StagingBytes { get; init; } = 512L << 20;
 }

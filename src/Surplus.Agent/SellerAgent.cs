@@ -34,11 +34,19 @@ public sealed class SellerAgent : IDisposable
     private readonly RefusalKeys _keys = new();
     private readonly SemaphoreSlim _wake = new(0);
     private ContractJournal? _journal;
+    private readonly Func<string, long> _freeBytes;
     private long _fuelPerSecond;
 
     /// <summary>Creates the agent; nothing happens before <see cref="RunAsync"/>.</summary>
     public SellerAgent(AgentConfig config, SurplusClient client, TimeProvider time, ILogger log)
+        : this(config, client, time, log, FreeBytesOf)
     {
+    }
+
+    /// <summary>Creates the agent with its source of the work folder's free bytes (tests give a short disk).</summary>
+    internal SellerAgent(AgentConfig config, SurplusClient client, TimeProvider time, ILogger log, Func<string, long> freeBytes)
+    {
+        _freeBytes = freeBytes;
         _config = config;
         _client = client;
         _time = time;
@@ -228,6 +236,28 @@ public sealed class SellerAgent : IDisposable
 
     private ContractJournal Journal => _journal ?? throw new InvalidOperationException("the agent is not running");
 
+    /// <summary>
+    /// Whether one more contract fits on the work folder's disk: its free bytes, less the reserve
+    /// kept for the seller, must hold the staging estimate of every contract held and of this one.
+    /// A contract that cannot fit is declined rather than accepted and failed at once.
+    /// </summary>
+    internal string? DiskProblem()
+    {
+        var free = _freeBytes(_config.WorkFolder);
+        var disk = _config.Disk;
+        var wanted = checked((_held.Count + 1L) * disk.StagingBytes + disk.ReserveBytes);
+        return free < wanted
+            ? $"the seller's disk is short: {free} bytes free, and {_held.Count + 1} contract(s) at {disk.StagingBytes} bytes each plus a reserve of {disk.ReserveBytes} need {wanted}"
+            : null;
+    }
+
+    /// <summary>The bytes free to this user on the disk that holds <paramref name="folder"/>.</summary>
+    private static long FreeBytesOf(string folder)
+    {
+        Directory.CreateDirectory(folder);
+        return new DriveInfo(Path.GetFullPath(folder)).AvailableFreeSpace;
+    }
+
     /// <summary>Why a new contract cannot be taken, or null.</summary>
     private string? Refusal(ContractDto c)
     {
@@ -245,6 +275,11 @@ public sealed class SellerAgent : IDisposable
         if (_held.Count >= _config.Limits.MaxJobs)
         {
             return $"the seller's agent is at its limit of {_config.Limits.MaxJobs} jobs at once";
+        }
+
+        if (DiskProblem() is { } disk)
+        {
+            return disk;
         }
 
         var busy = _held.Values.Where(h => h.Contract.Market == c.Market && h.Contract.Start < c.End && c.Start < h.Contract.End).Sum(h => h.Contract.Rate);

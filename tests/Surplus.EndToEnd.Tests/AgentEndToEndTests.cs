@@ -83,7 +83,8 @@ public sealed class AgentEndToEndTests
         await using var exchange = await Exchange.StartAsync();
         var (seller, _, sellerKey) = await exchange.JoinAsync("night-shift");
         var (buyer, _, _) = await exchange.JoinAsync("payroll", depositMinor: 100_000_000);
-        using var agent = await exchange.StartAgentAsync("seller", sellerKey, $$"""[{ "market": "{{Exchange.Market}}", "rate": {{Jobs * 10}}, "ask": 2.00, "fromNowMinutes": 10 }]""", limits: $", \"maxJobs\": {Jobs + 4}");
+        using var agent = await exchange.StartAgentAsync("seller", sellerKey, $$"""[{ "market": "{{Exchange.Market}}", "rate": {{Jobs * 10}}, "ask": 2.00, "fromNowMinutes": 10 }]""",
+            extra: """ "disk": { "reserveBytes": 0, "stagingBytes": 1048576 }, """, limits: $", \"maxJobs\": {Jobs + 4}");
         var offer = await WaitForAsync(async () => (await seller.GetOffersAsync(status: "open")).Items.SingleOrDefault(), agent);
         var program = await buyer.PutBlobFileAsync(Path.Combine(Exchange.Programs, "payroll.wasm"));
         var data = await buyer.PutBlobAsync(new MemoryStream(Encoding.UTF8.GetBytes(Csv)));
