@@ -72,15 +72,26 @@ public sealed class AttributeSet
         var map = new Dictionary<string, AttributeValue>(StringComparer.OrdinalIgnoreCase);
         foreach (var (name, value) in pairs)
         {
-            if (!Constraint.IsValidName(name))
+            if (map.Count == MaxCount)
+            {
+                return Result<AttributeSet>.Fail(RejectCode.AttributeInvalid, $"give at most {MaxCount} attributes");
+            }
+
+            if (name is null || name.Length > MaxNameLength || !Constraint.IsValidName(name))
             {
                 return Result<AttributeSet>.Fail(RejectCode.AttributeInvalid,
-                    $"attribute name '{name}' is not valid; use letters, digits, '-', '_' or '.'");
+                    $"attribute name '{Shown(name)}' is not valid; use 1 to {MaxNameLength} letters, digits, '-', '_' or '.'");
             }
 
             if (value is null)
             {
                 return Result<AttributeSet>.Fail(RejectCode.AttributeInvalid, $"attribute '{name}' has no value");
+            }
+
+            if (value.Length > MaxValueLength || !IsPlainText(value))
+            {
+                return Result<AttributeSet>.Fail(RejectCode.AttributeInvalid,
+                    $"attribute '{name}' must have a value of at most {MaxValueLength} characters without control, format or markup characters (< > & \" ' `)");
             }
 
             if (!map.TryAdd(name, AttributeValue.Parse(value)))
@@ -91,6 +102,53 @@ public sealed class AttributeSet
 
         return Result<AttributeSet>.Ok(map.Count == 0 ? Empty : new AttributeSet(map.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase)));
     }
+
+    /// <summary>The most attributes one set may have.</summary>
+    public const int MaxCount = 64;
+
+    /// <summary>The longest attribute name.</summary>
+    public const int MaxNameLength = 64;
+
+    /// <summary>The longest attribute value.</summary>
+    public const int MaxValueLength = 256;
+
+    /// <summary>
+    /// True when <paramref name="text"/> has no control or format characters (bidi overrides and
+    /// isolates, zero-width characters among them), no lone surrogates, and none of the markup
+    /// characters <c>&lt; &gt; &amp; " ' `</c>: what another member's screen shows as it is.
+    /// </summary>
+    public static bool IsPlainText(string text) => IsPlainText(text, markup: false);
+
+    /// <summary>As <see cref="IsPlainText(string)"/>, letting markup characters through when <paramref name="markup"/> is true (a constraint's operators).</summary>
+    public static bool IsPlainText(string text, bool markup)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+            {
+                if (System.Globalization.CharUnicodeInfo.GetUnicodeCategory(text, i) is System.Globalization.UnicodeCategory.Format)
+                {
+                    return false;
+                }
+
+                i++;
+                continue;
+            }
+
+            if (char.IsSurrogate(c) || char.IsControl(c) || (!markup && c is '<' or '>' or '&' or '"' or '\'' or '`')
+                || System.Globalization.CharUnicodeInfo.GetUnicodeCategory(c) is System.Globalization.UnicodeCategory.Format
+                    or System.Globalization.UnicodeCategory.LineSeparator or System.Globalization.UnicodeCategory.ParagraphSeparator)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static string Shown(string? name) => name is null ? "" : name.Length > MaxNameLength ? name[..MaxNameLength] + "…" : name;
 
     /// <summary>The value of a named attribute.</summary>
     public bool TryGet(string name, out AttributeValue value) => values.TryGetValue(name, out value);
@@ -129,6 +187,12 @@ public sealed record Constraint(string Name, ConstraintOperator Operator, Attrib
     public static Result<Constraint> Parse(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
+        if (text.Length > AttributeSet.MaxNameLength + AttributeSet.MaxValueLength + 2 || !AttributeSet.IsPlainText(text, markup: true))
+        {
+            return Result<Constraint>.Fail(RejectCode.AttributeInvalid,
+                $"a constraint is a name, an operator and a value of at most {AttributeSet.MaxNameLength + AttributeSet.MaxValueLength + 2} characters in all, without control or format characters, such as os=linux");
+        }
+
         foreach (var (symbol, op) in Symbols)
         {
             var at = text.IndexOf(symbol, StringComparison.Ordinal);

@@ -151,4 +151,26 @@ public sealed class AttributesTests
         Assert.Equal(RejectCode.AttributeInvalid, result.Error!.Code);
         Assert.Contains("no value", result.Error.Message, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("linux\u202Eexe")]
+    [InlineData("a\u2066b")]
+    [InlineData("zero\u200Bwidth")]
+    [InlineData("<b>")]
+    [InlineData("bell\u0007")]
+    public void Create_ValueWithControlFormatOrMarkup_IsRefused(string value)
+    {
+        Assert.Equal(RejectCode.AttributeInvalid, AttributeSet.Create([KeyValuePair.Create("os", System.Text.RegularExpressions.Regex.Unescape(value))]).Error!.Code);
+    }
+
+    [Fact]
+    public void Create_PastTheBoundsOnCountNameAndValue_IsRefused()
+    {
+        Assert.NotNull(AttributeSet.Create([KeyValuePair.Create("os", new string('v', AttributeSet.MaxValueLength + 1))]).Error);
+        Assert.NotNull(AttributeSet.Create([KeyValuePair.Create(new string('n', AttributeSet.MaxNameLength + 1), "x")]).Error);
+        Assert.NotNull(AttributeSet.Create(Enumerable.Range(0, AttributeSet.MaxCount + 1).Select(i => KeyValuePair.Create($"a{i}", "x"))).Error);
+        Assert.True(AttributeSet.Create(Enumerable.Range(0, AttributeSet.MaxCount).Select(i => KeyValuePair.Create($"a{i}", new string('v', AttributeSet.MaxValueLength)))).IsOk);
+        Assert.True(AttributeSet.Create([KeyValuePair.Create("name", "Zürich 🚀 — ok")]).IsOk);
+        Assert.NotNull(AttributeSet.Create([KeyValuePair.Create("name", "lone" + (char)0xD800)]).Error);
+    }
 }

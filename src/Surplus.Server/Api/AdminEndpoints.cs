@@ -90,9 +90,14 @@ internal static class AdminEndpoints
             }
 
             var r = body.Value.Value;
-            if (string.IsNullOrWhiteSpace(r.Id) || r.Id.Length > 40 || !r.Id.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '-'))
+            if (!MarketIds.IsValid(r.Id))
             {
-                return Problems.Result(ApiError.Invalid("market-id-invalid", "a market id has 1 to 40 lower-case letters, digits or '-'"));
+                return Problems.Result(ApiError.Invalid("market-id-invalid", $"'{MarketIds.Shown(r.Id)}' is not a market id: give {MarketIds.Rule}"));
+            }
+
+            if (r.Unit.Length > 40 || !AttributeSet.IsPlainText(r.Unit))
+            {
+                return Problems.Result(ApiError.Invalid("market-invalid", "the unit may have at most 40 characters, without control, format or markup characters"));
             }
 
             if (r.Clearing is not ("continuous" or "call-auction"))

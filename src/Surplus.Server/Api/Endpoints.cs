@@ -101,14 +101,14 @@ internal static class Endpoints
     private static ApiError? CheckProfile(
         string? name, string? address, IReadOnlyDictionary<string, string>? attributes, PreferencesDto? preferences, bool webhookPrivateAddresses)
     {
-        if (string.IsNullOrWhiteSpace(name) || name.Trim().Length > 100)
+        if (string.IsNullOrWhiteSpace(name) || name.Trim().Length > 100 || !AttributeSet.IsPlainText(name))
         {
-            return ApiError.Invalid("name-invalid", "give a name of 1 to 100 characters");
+            return ApiError.Invalid("name-invalid", "give a name of 1 to 100 characters without control, format (such as bidi overrides) or markup characters (< > & \" ' `)");
         }
 
-        if (address is { Length: > 500 })
+        if (address is { Length: > 500 } || (address is not null && !AttributeSet.IsPlainText(address)))
         {
-            return ApiError.Invalid("address-invalid", "the address may have at most 500 characters");
+            return ApiError.Invalid("address-invalid", "the address may have at most 500 characters, without control, format (such as bidi overrides) or markup characters (< > & \" ' `)");
         }
 
         if (attributes is not null && AttributeSet.Create(attributes).Error is { } e)
@@ -313,7 +313,9 @@ internal static class Endpoints
     }
 
     private static ApiError UnknownMarket(string market) =>
-        ApiError.Invalid("market-unknown", $"market '{market}' does not exist; GET /v1/markets lists them");
+        ApiError.Invalid("market-unknown", MarketIds.IsValid(market)
+            ? $"market '{market}' does not exist; GET /v1/markets lists them"
+            : $"'{MarketIds.Shown(market)}' is not a market id ({MarketIds.Rule}); GET /v1/markets lists them");
 
     private static void MapOrderResource<TDto>(RouteGroupBuilder v1, string table, OrderSide side)
     {

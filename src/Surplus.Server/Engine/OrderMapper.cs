@@ -156,6 +156,11 @@ internal static class OrderMapper
                 return ApiError.Invalid("fill-invalid", $"fill '{r.Fill}' is not known; use 'divisible', 'min-fill' or 'all-or-none'");
         }
 
+        if (r.Constraints is { Count: > AttributeSet.MaxCount })
+        {
+            return ApiError.Invalid("attribute-invalid", $"give at most {AttributeSet.MaxCount} constraints");
+        }
+
         var constraints = new List<Constraint>();
         foreach (var text in r.Constraints ?? [])
         {
@@ -181,6 +186,11 @@ internal static class OrderMapper
                 return ApiError.Invalid("job-invalid", $"runtime '{j.Runtime}' is not known; use 'wasm' or 'process'");
             }
 
+            if (JobProblem(j) is { } badJob)
+            {
+                return badJob;
+            }
+
             job = new Job(j.Runtime, j.Program, j.ProgramName, j.ProgramSha256,
                 (j.Inputs ?? []).Select(i => new JobInput(i.Location, i.Sha256)).ToList(), j.Results);
         }
@@ -201,6 +211,75 @@ internal static class OrderMapper
             ExcludedSellers = Members(r.ExcludedSellers),
             Job = job,
         };
+    }
+
+    /// <summary>The most inputs one job may name.</summary>
+    public const int MaxJobInputs = 100;
+
+    /// <summary>The longest location a job may name.</summary>
+    public const int MaxLocationLength = 2000;
+
+    /// <summary>
+    /// What is wrong with a job's locations, hashes and name, or null. A location is
+    /// <c>blob:&lt;sha256&gt;</c> or an absolute http, https or file URL (the results also the bare
+    /// <c>blob:</c>); a hash is 64 hex digits; nothing carries control or format characters.
+    /// </summary>
+    private static ApiError? JobProblem(JobDto job)
+    {
+        if (job.Inputs is { Count: > MaxJobInputs })
+        {
+            return ApiError.Invalid("job-invalid", $"a job may name at most {MaxJobInputs} inputs");
+        }
+
+        var inputs = job.Inputs ?? [];
+        for (var i = 0; i < inputs.Count; i++)
+        {
+            if (inputs[i] is null)
+            {
+                return ApiError.Invalid("job-invalid", $"job.inputs[{i}] is null; give each input as {{\"location\":…,\"sha256\":…}}");
+            }
+        }
+
+        var locations = new List<(string Field, string Location, bool Results)> { ("job.program", job.Program, false), ("job.results", job.Results, true) };
+        locations.AddRange(inputs.Select((input, i) => ($"job.inputs[{i}].location", input.Location, false)));
+        foreach (var (field, location, results) in locations)
+        {
+            if (!IsLocation(location, results))
+            {
+                return ApiError.Invalid("location-invalid",
+                    $"{field} must be blob:<sha256> (64 hex digits){(results ? ", the bare blob:" : "")} or an absolute http, https or file URL of at most {MaxLocationLength} characters");
+            }
+        }
+
+        var hashes = new List<(string Field, string? Hash)> { ("job.programSha256", job.ProgramSha256) };
+        hashes.AddRange(inputs.Select((input, i) => ($"job.inputs[{i}].sha256", input.Sha256)));
+        foreach (var (field, hash) in hashes)
+        {
+            if (hash is not null && (hash.Length != 64 || !hash.All(char.IsAsciiHexDigit)))
+            {
+                return ApiError.Invalid("sha256-invalid", $"{field} must be a SHA-256: 64 hex digits");
+            }
+        }
+
+        return job.ProgramName is { } name && (name.Length > 200 || !AttributeSet.IsPlainText(name))
+            ? ApiError.Invalid("job-invalid", "job.programName may have at most 200 characters, without control, format or markup characters")
+            : null;
+    }
+
+    private static bool IsLocation(string? location, bool results)
+    {
+        if (location is null || location.Length > MaxLocationLength || !AttributeSet.IsPlainText(location, markup: true))
+        {
+            return false;
+        }
+
+        if (location.StartsWith(BlobLocation.Prefix, StringComparison.OrdinalIgnoreCase))
+        {
+            return (results && location.Length == BlobLocation.Prefix.Length) || BlobLocation.TryParse(location.ToLowerInvariant(), out _);
+        }
+
+        return Uri.TryCreate(location, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" or "file"
+            && location.All(c => c is > ' ' and < (char)127);
     }
 
     private static HashSet<MemberId> Members(IReadOnlyList<long>? ids) => [.. (ids ?? []).Select(i => new MemberId(i))];

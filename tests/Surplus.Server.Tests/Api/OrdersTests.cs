@@ -39,12 +39,12 @@ public sealed class OrdersTests(Exchanges exchanges)
         var market = await exchange.NewMarket();
         var buyer = await exchange.Trader("hold-buyer", 100_000);
 
-        var placed = await buyer.PlaceNeed(Need(market, 10, 2.5m, Tomorrow, 3) with { Job = new JobDto("blob:abc", "blob:") });
+        var placed = await buyer.PlaceNeed(Need(market, 10, 2.5m, Tomorrow, 3) with { Job = new JobDto("https://example.com/p.wasm", "blob:") });
 
         Assert.Empty(placed.Trades);
         Assert.Null(placed.Negotiation);
         Assert.Equal(("open", 10L, 10L, 7_500L), (placed.Need.Status, placed.Need.Rate, placed.Need.Remaining, placed.Need.HeldMinor));
-        Assert.Equal("blob:abc", placed.Need.Job!.Program);
+        Assert.Equal("https://example.com/p.wasm", placed.Need.Job!.Program);
         Assert.Equal(new AccountDto("USD", 2, 92_500, 7_500), await buyer.Account());
         AssertSameJson(placed.Need, await buyer.Client.Get<NeedDto>($"/v1/needs/{placed.Need.Id}"));
     }
