@@ -25,7 +25,8 @@ internal sealed class ExchangeUnderTest : IAsyncDisposable
 
     public string DataDirectory { get; }
 
-    public static async Task<ExchangeUnderTest> StartAsync(bool durable, string dataRoot)
+    /// <summary>Starts the exchange; with <paramref name="fairUse"/>, its members keep the rate limit and the other fair-use limits as shipped.</summary>
+    public static async Task<ExchangeUnderTest> StartAsync(bool durable, string dataRoot, bool fairUse = false)
     {
         var data = Path.Combine(dataRoot, $"surplus-load-{Guid.NewGuid():N}");
         Directory.CreateDirectory(data);
@@ -34,7 +35,7 @@ internal sealed class ExchangeUnderTest : IAsyncDisposable
             "--urls", "http://127.0.0.1:0",
             "--data", data,
             "--Surplus:Durable=" + (durable ? "true" : "false"),
-            "--Surplus:RateLimitPerSecond=100000000",
+            "--Surplus:RateLimitPerSecond=" + (fairUse ? "1000" : "100000000"),
             "--Surplus:JoinsPerAddressPerHour=100000",
             "--Surplus:AdminKey=" + AdminKey,
             "--Logging:LogLevel:Default=Warning",

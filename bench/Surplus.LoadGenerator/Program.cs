@@ -21,14 +21,33 @@ durable.AcceptOnlyFromAmong("both", "on", "off");
 var mode = new Option<string>("--mode") { Description = "Which runs: both, closed (throughput) or open (latency at --rate).", DefaultValueFactory = _ => "both" };
 mode.AcceptOnlyFromAmong("both", "closed", "open");
 var batch = new Option<int>("--batch") { Description = "Orders per request: 1 posts each to /v1/offers or /v1/needs; more posts one member's orders together to /v1/orders/batch.", DefaultValueFactory = _ => 1 };
+var scenario = new Option<string>("--scenario") { Description = "load: throughput and latency of orders; flood: a member's single needs alone and beside another member's flood.", DefaultValueFactory = _ => "load" };
+scenario.AcceptOnlyFromAmong("load", "flood");
+var floodSeconds = new Option<int>("--flood-seconds") { Description = "flood: how long each phase (alone, under flood) measures the victim.", DefaultValueFactory = _ => 15 };
+var floodNeeds = new Option<int>("--flood-needs") { Description = "flood: the most needs the victim sends per phase.", DefaultValueFactory = _ => 20_000 };
+var floodParts = new Option<string>("--flood-parts") { Description = "flood: what the flooding member sends: b (batches of 1,000 offers from four connections), c (31-day capacity reads), r (recurring offers of every frequency), in any combination.", DefaultValueFactory = _ => "bcr" };
 var dataRoot = new Option<string>("--data-root") { Description = "Where the fresh data folders go (a real disk, not tmpfs, or durability costs nothing).", DefaultValueFactory = _ => Path.GetTempPath() };
 
 var root = new RootCommand("Load generator for the Surplus exchange: starts the server in this process on 127.0.0.1 with a fresh SQLite data folder and drives orders at it over loopback HTTP.")
 {
     orders, seconds, concurrency, clients, rate, rateSeconds, maxInFlight, warmup, warmupSeconds, processWarmupSeconds, members, durable, mode, batch, dataRoot,
+    scenario, floodSeconds, floodNeeds, floodParts,
 };
 root.SetAction(async parse =>
 {
+    if (parse.GetValue(scenario) == "flood")
+    {
+        if (parse.GetValue(floodSeconds) is < 1 or > 600 || parse.GetValue(floodNeeds) < 1)
+        {
+            await Console.Error.WriteLineAsync("load generator: --flood-seconds is 1 to 600 and --flood-needs at least 1");
+            return 2;
+        }
+
+        Console.WriteLine(await FloodRun.RunAsync(
+            new FloodSettings(TimeSpan.FromSeconds(parse.GetValue(floodSeconds)), parse.GetValue(floodNeeds), parse.GetValue(dataRoot)!, parse.GetValue(floodParts)!), args));
+        return 0;
+    }
+
     var settings = new LoadSettings(
         parse.GetValue(orders), TimeSpan.FromSeconds(parse.GetValue(seconds)), parse.GetValue(concurrency), parse.GetValue(clients),
         parse.GetValue(rate), TimeSpan.FromSeconds(parse.GetValue(rateSeconds)), parse.GetValue(maxInFlight), parse.GetValue(warmup),

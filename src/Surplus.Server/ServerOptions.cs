@@ -58,6 +58,12 @@ public sealed class ServerOptions
     /// <summary>The most commands one engine batch takes into one transaction.</summary>
     public int MaxBatch { get; set; } = 2048;
 
+    /// <summary>
+    /// The most of one member's commands one engine batch takes; the rest of them wait for the next
+    /// batches while other members' commands go in (per-member fair queueing into each market's engine).
+    /// </summary>
+    public int MaxCommandsPerMemberPerBatch { get; set; } = 16;
+
     /// <summary>How often the engines are told the time (expiries, recurrences), in milliseconds.</summary>
     public int TickMilliseconds { get; set; } = 1000;
 

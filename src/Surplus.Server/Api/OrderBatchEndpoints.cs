@@ -22,6 +22,13 @@ internal static class OrderBatchEndpoints
     {
         v1.MapPost("/orders/batch", async (HttpContext http, Exchange exchange) =>
         {
+            // A member whose bucket is empty is refused before its body is read: a flood of large
+            // batches would otherwise cost the exchange their parsing, however many are refused.
+            if (Exhausted(http, exchange.Options.RateLimitPerSecond) is { } spent)
+            {
+                return Problems.Result(spent);
+            }
+
             var body = await Problems.ReadAsync<BatchOrdersRequest>(http.Request);
             if (!body.IsOk)
             {
@@ -95,6 +102,19 @@ internal static class OrderBatchEndpoints
         .RequireAuthorization(ApiKeyHandler.ActiveMemberPolicy).WithTags("orders").Accepts<BatchOrdersRequest>("application/json")
         .Produces<BatchOrdersResponse>().ProducesProblem(400).ProducesProblem(422).Idempotent()
         .WithSummary("Place several offers and needs in one request; each is answered as it would be on its own");
+    }
+
+    private static ApiError? Exhausted(HttpContext http, int perSecond)
+    {
+        var limiter = http.RequestServices.GetRequiredService<System.Threading.RateLimiting.PartitionedRateLimiter<HttpContext>>();
+        if (limiter.GetStatistics(http) is not { CurrentAvailablePermits: <= 0 })
+        {
+            return null;
+        }
+
+        http.Response.Headers.RetryAfter = "1";
+        return new ApiError(429, "rate-limited", "Too many requests",
+            $"a batch counts as one request per order, and this key has used its {perSecond} requests a second (the setting Surplus:RateLimitPerSecond); wait a moment or send smaller batches");
     }
 
     /// <summary>

@@ -81,11 +81,18 @@ internal sealed class QueryWork(Func<MarketEngine, object> query) : Work
 /// </summary>
 internal sealed partial class MarketHost
 {
+    /// <summary>
+    /// A market's batches applied and waiting for the writer: two keep the writer busy (one is
+    /// stored while the next is applied), and more would only queue work behind others' work.
+    /// </summary>
+    private const int BatchesInFlight = 2;
+
     private readonly Exchange exchange;
     private readonly Channel<Work> channel = Channel.CreateUnbounded<Work>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Dictionary<long, OfferRow> openOffers = [];
     private readonly Dictionary<long, NeedRow> openNeeds = [];
     private readonly MemberTally tally = new();
+    private readonly SemaphoreSlim inFlight = new(BatchesInFlight);
     private MarketEngine engine;
     private bool stale;
     private int queued;
@@ -182,12 +189,18 @@ internal sealed partial class MarketHost
     private async Task RunAsync()
     {
         var reader = channel.Reader;
-        while (await reader.WaitToReadAsync(CancellationToken.None))
+        var waiting = new FairQueue();
+        while (waiting.Count > 0 || await reader.WaitToReadAsync(CancellationToken.None))
         {
-            var batch = new List<Work>();
-            while (batch.Count < exchange.Options.MaxBatch && reader.TryRead(out var work))
+            // At most this many of the market's batches are applied and not yet stored: what comes
+            // meanwhile waits in the fair queue, where another member's order goes ahead of a
+            // flood's backlog, instead of in the writer's queue, where it would wait behind it all.
+            await inFlight.WaitAsync(CancellationToken.None);
+            var batch = waiting.Take(reader, Math.Max(1, exchange.Options.MaxBatch), Math.Max(1, exchange.Options.MaxCommandsPerMemberPerBatch));
+            if (batch.Count == 0)
             {
-                batch.Add(work);
+                inFlight.Release();
+                continue;
             }
 
             Interlocked.Add(ref queued, -batch.Count);
@@ -211,6 +224,7 @@ internal sealed partial class MarketHost
                 exchange.Log.LogError(e, "market {Market}: a batch of {Count} failed; memory is read back from the store", Definition.Id, batch.Count);
                 exchange.StoreFailed();
                 Finish(batch, Failure(e), []);
+                inFlight.Release();
             }
             finally
             {
@@ -367,12 +381,14 @@ internal sealed partial class MarketHost
                 stored.Release();
                 exchange.KeysInFlight(keys, add: false);
                 Finish(batch, null, effects.Members);
+                inFlight.Release();
             },
             Failed: e =>
             {
                 stored.Release();
                 exchange.KeysInFlight(keys, add: false);
                 Finish(batch, Failure(e), []);
+                inFlight.Release();
             });
     }
 
