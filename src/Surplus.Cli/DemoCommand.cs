@@ -225,6 +225,7 @@ internal static class DemoCommand
               "heartbeatSeconds": 5,
               "shutdownGraceSeconds": 5,
               "limits": { "memoryMegabytes": 128 },
+              "disk": { "reserveBytes": 268435456, "stagingBytes": 67108864 },
               "offers": [ {{offer}} ]
             }
             """, cancellationToken);

@@ -67,6 +67,13 @@ internal sealed class Exchange : IAsyncDisposable
     {
         var folder = Directory.CreateDirectory(Path.Combine(Folder, name)).FullName;
         var config = Path.Combine(folder, "agent.json");
+        // The tests' jobs are small: an agent that asked for the default gigabytes free would
+        // decline them on a machine whose disk is short, which is not what these tests are about.
+        if (!extra.Contains("\"disk\"", StringComparison.Ordinal))
+        {
+            extra += """ "disk": { "reserveBytes": 67108864, "stagingBytes": 16777216 }, """;
+        }
+
         await File.WriteAllTextAsync(config, $$"""
             {
               "server": "{{Url.ToString().TrimEnd('/')}}",
