@@ -145,10 +145,11 @@ public sealed record Recurrence
         LocalDateTime? previous = null;
         foreach (var start in LocalStarts(EvaluateFrom(from)))
         {
-            if (previous is { } p && (start - p).ToDuration().ToTimeSpan() < market.Slot)
+            // Measured in ticks: a local difference in months or years has no fixed length.
+            if (previous is { } p && NodaTime.Period.Between(p, start, PeriodUnits.Ticks).Ticks is var gap && gap < market.Slot.Ticks)
             {
                 return new(RejectCode.RecurrenceTooFrequent,
-                    $"'{Rule}' starts occurrences {(start - p).ToDuration().ToTimeSpan().TotalMinutes:0.##} minutes apart, less than the market's slot of {market.Slot.TotalMinutes:0.##} minutes");
+                    $"'{Rule}' starts occurrences {TimeSpan.FromTicks(gap).TotalMinutes:0.##} minutes apart, less than the market's slot of {market.Slot.TotalMinutes:0.##} minutes");
             }
 
             previous = start;

@@ -190,6 +190,31 @@ public sealed class RecurrenceTests
         Assert.Contains("FREQ=HOURLY, DAILY, WEEKLY", result.Error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("FREQ=HOURLY;INTERVAL=2")]
+    [InlineData("FREQ=DAILY")]
+    [InlineData("FREQ=WEEKLY;BYDAY=SA")]
+    [InlineData("FREQ=MONTHLY")]
+    [InlineData("FREQ=MONTHLY;BYMONTHDAY=1")]
+    [InlineData("FREQ=MONTHLY;BYMONTHDAY=31")]
+    [InlineData("FREQ=MONTHLY;BYDAY=-1FR")]
+    [InlineData("FREQ=MONTHLY;BYSETPOS=-1;BYDAY=MO,TU,WE,TH,FR")]
+    [InlineData("FREQ=YEARLY")]
+    [InlineData("FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29")]
+    [InlineData("FREQ=YEARLY;BYYEARDAY=100")]
+    [InlineData("FREQ=YEARLY;BYWEEKNO=20;BYDAY=MO")]
+    [InlineData("FREQ=MONTHLY;BYMONTHDAY=30;BYMONTH=2")]
+    public void CheckAndExpand_EveryFrequency_AnswerWithoutThrowing(string rule)
+    {
+        var recurrence = Create(rule, new DateOnly(2025, 10, 20), TimeOnly.MinValue, TimeSpan.FromHours(1), "Europe/Zurich");
+
+        var rejection = recurrence.Check(TestMarket.Compute, Placed);
+        var windows = recurrence.Expand(Placed.UtcTicks, Placed.AddDays(400).UtcTicks, TimeSpan.FromMinutes(1));
+
+        Assert.True(rejection is null || rejection.Code == RejectCode.RecurrenceTooMany, rejection?.Message);
+        Assert.All(windows, w => Assert.True(w.End > w.Start));
+    }
+
     [Fact]
     public void Create_RuleLongerThanTheLimit_Rejects()
     {
