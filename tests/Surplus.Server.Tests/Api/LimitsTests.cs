@@ -72,7 +72,9 @@ public sealed class BodySizeTests(SmallBodyExchanges exchanges) : IClassFixture<
         var market = await exchange.NewMarket();
         var member = await exchange.Trader("brief");
 
-        await member.PlaceOffer(Offer(market, 10, 10m, Tomorrow, 1) with { Attributes = new Dictionary<string, string> { ["note"] = new string('z', 1000) } });
+        // About 1,000 bytes of attributes, each value within the attribute bounds, in a body under the 2,048-byte limit.
+        var notes = Enumerable.Range(0, 4).ToDictionary(i => $"note{i}", _ => new string('z', 250));
+        await member.PlaceOffer(Offer(market, 10, 10m, Tomorrow, 1) with { Attributes = notes });
     }
 }
 
