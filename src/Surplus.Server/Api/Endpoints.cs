@@ -116,6 +116,11 @@ internal static class Endpoints
             return ApiError.From(e);
         }
 
+        if (OrderMapper.CounterpartiesProblem("preferences.preferredCounterparties", preferences?.PreferredCounterparties) is { } crowded)
+        {
+            return crowded;
+        }
+
         // An empty URL turns the webhook off.
         if (preferences?.WebhookUrl is { Length: > 0 } url
             && (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https")))

@@ -69,6 +69,11 @@ internal static class OrderMapper
             return mode.Error!;
         }
 
+        if (CounterpartiesProblem("preferredBuyers", r.PreferredBuyers) is { } crowded)
+        {
+            return crowded;
+        }
+
         Window? window = null;
         Recurrence? recurrence = null;
         if (r.Recurrence is { } rec)
@@ -154,6 +159,11 @@ internal static class OrderMapper
                 return ApiError.Invalid("min-fill-invalid", "fill 'min-fill' needs minimumFill, the least rate one seller must provide");
             default:
                 return ApiError.Invalid("fill-invalid", $"fill '{r.Fill}' is not known; use 'divisible', 'min-fill' or 'all-or-none'");
+        }
+
+        if ((CounterpartiesProblem("preferredSellers", r.PreferredSellers) ?? CounterpartiesProblem("excludedSellers", r.ExcludedSellers)) is { } crowded)
+        {
+            return crowded;
         }
 
         if (r.Constraints is { Count: > AttributeSet.MaxCount })
@@ -283,4 +293,17 @@ internal static class OrderMapper
     }
 
     private static HashSet<MemberId> Members(IReadOnlyList<long>? ids) => [.. (ids ?? []).Select(i => new MemberId(i))];
+
+    /// <summary>
+    /// The most members one list of counterparties may name (a member's preferences, an order's
+    /// preferred or excluded members): each open order keeps its lists in memory, so a list's
+    /// length times the open orders a member may hold must stay small.
+    /// </summary>
+    public const int MaxCounterparties = 100;
+
+    /// <summary>The refusal of a counterparty list longer than <see cref="MaxCounterparties"/>, or null.</summary>
+    public static ApiError? CounterpartiesProblem(string field, IReadOnlyList<long>? ids) =>
+        ids is { Count: > MaxCounterparties }
+            ? ApiError.Invalid("counterparties-too-many", $"{field} names {ids.Count} members; name at most {MaxCounterparties}")
+            : null;
 }

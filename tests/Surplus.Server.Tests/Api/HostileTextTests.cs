@@ -15,6 +15,8 @@ public sealed class HostileTextTests(Exchanges exchanges) : IClassFixture<Exchan
 
     private static readonly string Long = new('v', 100_000);
 
+    private static string Ids(int count) => "[" + string.Join(',', Enumerable.Range(1_000, count)) + "]";
+
     private static readonly string ManyAttributes = "{" + string.Join(',', Enumerable.Range(0, 65).Select(i => $"\"a{i}\":\"x\"")) + "}";
 
     /// <summary>Name, method, path, body, problem code, words the detail must contain; {market} is filled in.</summary>
@@ -43,6 +45,10 @@ public sealed class HostileTextTests(Exchanges exchanges) : IClassFixture<Exchan
         ("me-name-newline", "PATCH", "/v1/members/me", """{"name":"a\nb"}""", "name-invalid", "control"),
         ("me-address-bell", "PATCH", "/v1/members/me", """{"address":"host\u0007:7000"}""", "address-invalid", "control"),
         ("me-address-markup", "PATCH", "/v1/members/me", """{"address":"\"><img src=x>"}""", "address-invalid", "markup"),
+        ("need-preferred-sellers-101", "POST", "/v1/needs", $$$"""{"market":"{market}","rate":1,"bid":1,{{{Window}}},"preferredSellers":{{{Ids(101)}}}}""", "counterparties-too-many", "preferredSellers names 101"),
+        ("need-excluded-sellers-101", "POST", "/v1/needs", $$$"""{"market":"{market}","rate":1,"bid":1,{{{Window}}},"excludedSellers":{{{Ids(101)}}}}""", "counterparties-too-many", "excludedSellers names 101"),
+        ("offer-preferred-buyers-101", "POST", "/v1/offers", $$$"""{"market":"{market}","rate":1,"ask":1,{{{Window}}},"preferredBuyers":{{{Ids(101)}}}}""", "counterparties-too-many", "preferredBuyers names 101"),
+        ("me-preferred-101", "PATCH", "/v1/members/me", $$$"""{"preferences":{"preferredCounterparties":{{{Ids(101)}}}}}""", "counterparties-too-many", "preferredCounterparties names 101"),
     ];
 
     public static TheoryData<Store, string> All()
