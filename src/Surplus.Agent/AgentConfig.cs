@@ -44,6 +44,9 @@ public sealed record AgentConfig
     /// <summary>On a clean shutdown, seconds a running job may take to finish before it is stopped and handed back (default 20).</summary>
     public int ShutdownGraceSeconds { get; init; } = 20;
 
+    /// <summary>Seconds between two rounds of keeping the offers at the rate the disk can serve (default 30; also right after a contract is declined for a short disk).</summary>
+    public int KeepOffersSeconds { get; init; } = 30;
+
     /// <summary>The JSON settings of the file.</summary>
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
@@ -129,6 +132,11 @@ public sealed record AgentConfig
         if (Fetch.MaxBytes <= 0)
         {
             return "fetch.maxBytes must be positive";
+        }
+
+        if (KeepOffersSeconds is <= 0 or > 86_400)
+        {
+            return "keepOffersSeconds must be 1 to 86400";
         }
 
         return HeartbeatSeconds <= 0 || ShutdownGraceSeconds < 0 ? "heartbeatSeconds must be positive and shutdownGraceSeconds zero or more" : null;

@@ -36,6 +36,9 @@ public sealed class SellerAgent : IDisposable
     private ContractJournal? _journal;
     private readonly Func<string, long> _freeBytes;
     private long _fuelPerSecond;
+    private bool _keepOffersNow;
+    private bool _diskShort;
+    private bool _offersKept;
 
     /// <summary>Creates the agent; nothing happens before <see cref="RunAsync"/>.</summary>
     public SellerAgent(AgentConfig config, SurplusClient client, TimeProvider time, ILogger log)
@@ -69,8 +72,9 @@ public sealed class SellerAgent : IDisposable
         _log.LogInformation("agent of member {Member} ({Name}) at {Server}; wasm speed {Fuel:N0} fuel/s; runtimes {Runtimes}",
             me.Id, me.Name, _client.BaseAddress, _fuelPerSecond, string.Join(", ", _config.Runtimes));
 
-        var (placed, kept) = await new OfferKeeper(_config, _client, _time, _log).KeepAsync(stop);
-        _log.LogInformation("offers: {Placed} placed, {Kept} already on the exchange", placed.Count, kept.Count);
+        var keeper = new OfferKeeper(_config, _client, _time, _log);
+        await KeepOffersAsync(keeper, stop);
+        var nextKeep = _time.GetUtcNow().AddSeconds(_config.KeepOffersSeconds);
 
         using var following = CancellationTokenSource.CreateLinkedTokenSource(stop);
         var follow = FollowAsync(following.Token);
@@ -87,8 +91,23 @@ public sealed class SellerAgent : IDisposable
                     _log.LogWarning("could not list contracts: {Error}; trying again", e.Message);
                 }
 
+                if (_keepOffersNow || _time.GetUtcNow() >= nextKeep)
+                {
+                    _keepOffersNow = false;
+                    await KeepOffersAsync(keeper, stop);
+                    nextKeep = _time.GetUtcNow().AddSeconds(_config.KeepOffersSeconds);
+                }
+
                 // A signal wakes the agent at once; the poll is the fallback for a dropped stream.
-                await _wake.WaitAsync(TimeSpan.FromSeconds(5), stop).ContinueWith(_ => { }, TaskScheduler.Default);
+                using (var waiting = CancellationTokenSource.CreateLinkedTokenSource(stop))
+                {
+                    var untilKeep = nextKeep - _time.GetUtcNow();
+                    await Task.WhenAny(
+                        _wake.WaitAsync(TimeSpan.FromSeconds(5), waiting.Token),
+                        Task.Delay(untilKeep > TimeSpan.Zero ? untilKeep : TimeSpan.Zero, _time, waiting.Token));
+                    await waiting.CancelAsync();
+                }
+
                 while (_wake.CurrentCount > 0 && _wake.Wait(0))
                 {
                     // Several signals at once need one look at the contracts.
@@ -101,6 +120,63 @@ public sealed class SellerAgent : IDisposable
             await follow.ContinueWith(_ => { }, TaskScheduler.Default);
             await ShutdownAsync();
         }
+    }
+
+    /// <summary>
+    /// One round of keeping the offers at the rate the disk can serve. Whatever goes wrong with the
+    /// exchange is logged and tried again on the next round; the agent goes on.
+    /// </summary>
+    private async Task KeepOffersAsync(OfferKeeper keeper, CancellationToken stop)
+    {
+        long stageable;
+        long free;
+        try
+        {
+            free = _freeBytes(_config.WorkFolder);
+            stageable = StageableContracts(free);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            _log.LogWarning("the free space of {Folder} could not be read: {Error}; the offers are kept as they are", _config.WorkFolder, e.Message);
+            return;
+        }
+
+        var held = _held.Count;
+        var diskShort = stageable < _config.Limits.MaxJobs - held;
+        if (diskShort != _diskShort)
+        {
+            _diskShort = diskShort;
+            if (diskShort)
+            {
+                _log.LogWarning("the disk is short: {Free} bytes free, a reserve of {Reserve} and {Staging} bytes per contract leave room for {Stageable} more contract(s) ({Held} held, at most {MaxJobs} at once); the offers shrink to match",
+                    free, _config.Disk.ReserveBytes, _config.Disk.StagingBytes, stageable, held, _config.Limits.MaxJobs);
+            }
+            else
+            {
+                _log.LogInformation("the disk has room again ({Free} bytes free): the offers grow back to their configured rates", free);
+            }
+        }
+
+        try
+        {
+            var round = await keeper.KeepAsync(stageable, held, stop);
+            if (!_offersKept)
+            {
+                _offersKept = true;
+                _log.LogInformation("offers: {Placed} placed, {Kept} already on the exchange", round.Placed, round.Kept);
+            }
+        }
+        catch (Exception e) when (!stop.IsCancellationRequested && e is HttpRequestException or SurplusApiException or OperationCanceledException or JsonException)
+        {
+            _log.LogWarning("could not keep the offers: {Error}; trying again in {Seconds} s", e.Message, _config.KeepOffersSeconds);
+        }
+    }
+
+    /// <summary>How many more contracts the work folder's disk can stage, as <see cref="DiskProblem"/> counts: its free bytes less the reserve, at the staging estimate each, less the contracts held.</summary>
+    internal long StageableContracts(long free)
+    {
+        var room = free - _config.Disk.ReserveBytes;
+        return room <= 0 ? 0 : Math.Max(0, room / _config.Disk.StagingBytes - _held.Count);
     }
 
     private async Task FollowAsync(CancellationToken cancellationToken)
@@ -279,6 +355,7 @@ public sealed class SellerAgent : IDisposable
 
         if (DiskProblem() is { } disk)
         {
+            _keepOffersNow = true; // the offers shrink now rather than sell more that would be declined
             return disk;
         }
 

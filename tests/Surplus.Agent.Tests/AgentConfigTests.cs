@@ -41,6 +41,7 @@ public sealed class AgentConfigTests : IDisposable
     [InlineData("""{ "server": "http://x", "key": "k", "offers": [{ "market": "compute", "rate": 1, "ask": 1, "start": "2026-12-02T00:00:00Z", "end": "2026-12-01T00:00:00Z" }] }""", "offers[0]: a one-off window needs start before end")]
     [InlineData("""{ "server": "http://x", "key": "k", "limits": { "memoryMegabytes": 0 } }""", "limits: memoryMegabytes")]
     [InlineData("""{ "server": "http://x", "key": "k", "sever": "typo" }""", "is not a valid agent configuration")]
+    [InlineData("""{ "server": "http://x", "key": "k", "keepOffersSeconds": 0 }""", "keepOffersSeconds must be 1 to 86400")]
     public void Load_BadConfiguration_SaysWhatToFix(string json, string expected)
     {
         var (config, error) = Load(json);
