@@ -143,6 +143,37 @@ public sealed class AgentEndToEndTests
     }
 
     [Fact]
+    public async Task Agent_RestartedWithItsDiskShort_ShrinksItsOfferInPlaceAndGoesOn()
+    {
+        await using var exchange = await Exchange.StartAsync();
+        var (seller, _, sellerKey) = await exchange.JoinAsync("night-shift");
+        var offers = $$"""[{ "market": "{{Exchange.Market}}", "rate": 100, "ask": 2.00, "fromNowMinutes": 10 }]""";
+        const string TwoJobs = ", \"maxJobs\": 2";
+        OfferDto placed;
+        using (var first = await exchange.StartAgentAsync("seller", sellerKey, offers, limits: TwoJobs))
+        {
+            placed = await WaitForAsync(async () => (await seller.GetOffersAsync(status: "open")).Items.SingleOrDefault(), first);
+            first.Terminate();
+            Assert.Equal(0, await first.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        }
+
+        // The real disk, with room for one contract of the two the agent may run: a third of the
+        // free space per contract and all but one and a half of them kept in reserve, so what
+        // others write meanwhile (up to a sixth of it) changes nothing.
+        var free = new DriveInfo(exchange.Folder).AvailableFreeSpace;
+        var staging = free / 3;
+        var disk = $$""" "disk": { "reserveBytes": {{free - (staging * 3 / 2)}}, "stagingBytes": {{staging}} }, """;
+        using var second = await exchange.StartAgentAsync("seller", sellerKey, offers, extra: disk, limits: TwoJobs);
+
+        await WaitForAsync(async () => await seller.GetOfferAsync(placed.Id) is { Status: "open", Rate: 50 } o ? o : null, second, TimeSpan.FromSeconds(15));
+        Assert.Equal(placed.Id, Assert.Single((await seller.GetOffersAsync(status: "open")).Items).Id);
+        Assert.Contains("the disk is short", second.Output, StringComparison.Ordinal);
+        Assert.Contains($"offer {placed.Id} reduced from 100 to 50", second.Output, StringComparison.Ordinal);
+        second.Terminate();
+        Assert.Equal(0, await second.WaitForExitAsync(TimeSpan.FromSeconds(15)));
+    }
+
+    [Fact]
     public async Task Agent_BadConfiguration_ExitsWithAUsageError()
     {
         var folder = Directory.CreateTempSubdirectory("surplus-e2e-").FullName;
