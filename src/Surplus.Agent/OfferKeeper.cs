@@ -78,6 +78,12 @@ internal sealed class OfferKeeper(AgentConfig config, SurplusClient client, Time
             {
                 await KeepOneAsync(i, spec, market, family, target, stageable, now, round, cancellationToken);
             }
+            catch (SurplusApiException e) when (e.Status is 400 or 422)
+            {
+                // The offer as configured is not valid on this exchange: the seller has to change it.
+                round.Failed++;
+                log.LogError("offer in {Market} at {Ask}: the exchange refused it: {Error}; fix it in the configuration (it is tried again on the next round)", spec.Market, spec.Ask, e.Detail);
+            }
             catch (Exception e) when (e is HttpRequestException or SurplusApiException && !cancellationToken.IsCancellationRequested)
             {
                 round.Failed++;
