@@ -36,6 +36,7 @@ internal sealed class ExchangeUnderTest : IAsyncDisposable
             "--data", data,
             "--Surplus:Durable=" + (durable ? "true" : "false"),
             "--Surplus:RateLimitPerSecond=" + (fairUse ? "1000" : "100000000"),
+            "--Surplus:MaxRequestsInFlightPerMember=" + (fairUse ? "16" : "100000"),
             "--Surplus:JoinsPerAddressPerHour=100000",
             "--Surplus:AdminKey=" + AdminKey,
             "--Logging:LogLevel:Default=Warning",

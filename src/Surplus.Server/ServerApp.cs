@@ -1,4 +1,3 @@
-using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.Json;
@@ -70,11 +69,11 @@ public static class ServerApp
             .AddPolicy(ApiKeyHandler.MemberPolicy, p => p.RequireRole("member"))
             .AddPolicy(ApiKeyHandler.ActiveMemberPolicy, p => p.RequireRole("member").RequireClaim("active", "true"))
             .AddPolicy(ApiKeyHandler.AdminPolicy, p => p.RequireRole("admin"));
-        services.AddSingleton(_ => RateLimiter(options));
+        services.AddSingleton<RequestGate>();
         services.AddSingleton<FairUse>();
 
         var app = builder.Build();
-        var limiter = app.Services.GetRequiredService<PartitionedRateLimiter<HttpContext>>();
+        var gate = app.Services.GetRequiredService<RequestGate>();
         app.UseExceptionHandler(error => error.Run(async http =>
         {
             var exception = http.Features.Get<IExceptionHandlerFeature>()?.Error;
@@ -113,19 +112,7 @@ public static class ServerApp
         app.UseStatusCodePages(HostProblems.WriteStatusPageAsync);
         app.Use(HostProblems.CloseOnRefusedLargeBody);
         app.UseAuthentication();
-        app.Use(async (http, next) =>
-        {
-            using var lease = limiter.AttemptAcquire(http);
-            if (lease.IsAcquired)
-            {
-                await next(http);
-                return;
-            }
-
-            http.Response.Headers.RetryAfter = "1";
-            await Problems.WriteAsync(http, new ApiError(429, "rate-limited", "Too many requests",
-                $"this key may make {options.RateLimitPerSecond} requests a second; wait a moment and retry"));
-        });
+        app.Use(gate.PassAsync);
         app.UseAuthorization();
         Endpoints.Map(app);
         ContractEndpoints.Map(app);
@@ -135,34 +122,4 @@ public static class ServerApp
         app.MapMetrics("/metrics", metrics.Registry).AllowAnonymous();
         return app;
     }
-
-    /// <summary>
-    /// A token bucket per key (per member, the admin, or the address of a caller without a key). It is
-    /// applied by the server's own middleware, not ASP.NET Core's <c>UseRateLimiter</c>: that one makes
-    /// a limiter of its own for endpoint policies, whose replenishing timer is never stopped and kept a
-    /// stopped server, with its exchange and books, alive for as long as the process ran. This one belongs
-    /// to the server's services, which dispose it with the server.
-    /// </summary>
-    private static PartitionedRateLimiter<HttpContext> RateLimiter(ServerOptions options) =>
-        PartitionedRateLimiter.Create<HttpContext, string>(http =>
-            RateLimitPartition.GetTokenBucketLimiter(
-                Partition(http),
-                _ => new TokenBucketRateLimiterOptions
-                {
-                    TokenLimit = Math.Max(1, options.RateLimitPerSecond * 2),
-                    TokensPerPeriod = Math.Max(1, options.RateLimitPerSecond),
-                    ReplenishmentPeriod = TimeSpan.FromSeconds(1),
-                    QueueLimit = 0,
-                    AutoReplenishment = true,
-                }));
-
-    /// <summary>
-    /// Whose requests share a token bucket: a member's (by its id) or the operator's, once the key
-    /// is authenticated; otherwise the caller's address, so that unknown or made-up keys cannot
-    /// each get a bucket of their own.
-    /// </summary>
-    private static string Partition(HttpContext http) =>
-        http.User.FindFirst(System.Security.Claims.ClaimTypes.NameIdentifier)?.Value is { } member ? "member:" + member
-        : http.User.IsInRole("admin") ? "admin"
-        : "address:" + (http.Connection.RemoteIpAddress?.ToString() ?? "unknown");
 }

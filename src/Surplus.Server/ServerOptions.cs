@@ -52,8 +52,14 @@ public sealed class ServerOptions
     /// <summary>The largest blob <c>PUT /v1/blobs</c> accepts, in bytes (default 256 MiB).</summary>
     public long MaxBlobBytes { get; set; } = 268_435_456;
 
-    /// <summary>Requests per second allowed to one API key (a token bucket with this refill and twice this burst).</summary>
+    /// <summary>Requests per second allowed to one API key (a token bucket with this refill and twice this burst); more wait for their tokens.</summary>
     public int RateLimitPerSecond { get; set; } = 1000;
+
+    /// <summary>The most requests of one key (or one address without a key) handled at once; more wait their turn.</summary>
+    public int MaxRequestsInFlightPerMember { get; set; } = 16;
+
+    /// <summary>The most requests of one key (or one address without a key) waiting for a turn; more are refused at once (429).</summary>
+    public int MaxWaitingRequestsPerMember { get; set; } = 64;
 
     /// <summary>The most commands one engine batch takes into one transaction.</summary>
     public int MaxBatch { get; set; } = 2048;

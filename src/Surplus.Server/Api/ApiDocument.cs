@@ -208,7 +208,7 @@ internal static class ApiDocument
             }
         }
 
-        Error(operation, context, 429, "More requests a second than the key's (or the address's) rate limit; retry after Retry-After (rate-limited)");
+        Error(operation, context, 429, "More requests of the key (or the address) open at once than it may have in flight and waiting (too-many-requests-waiting), or a batch larger than its rate-limit bucket (rate-limited); retry after Retry-After");
         Error(operation, context, 503, "The store refused the write or cannot be read; nothing was changed; retry (store-unavailable)");
         await Task.CompletedTask;
     }

@@ -22,13 +22,6 @@ internal static class OrderBatchEndpoints
     {
         v1.MapPost("/orders/batch", async (HttpContext http, Exchange exchange) =>
         {
-            // A member whose bucket is empty is refused before its body is read: a flood of large
-            // batches would otherwise cost the exchange their parsing, however many are refused.
-            if (Exhausted(http, exchange.Options.RateLimitPerSecond) is { } spent)
-            {
-                return Problems.Result(spent);
-            }
-
             var body = await Problems.ReadAsync<BatchOrdersRequest>(http.Request);
             if (!body.IsOk)
             {
@@ -50,7 +43,7 @@ internal static class OrderBatchEndpoints
                     $"a batch holds 1 to {limit} orders (the setting Surplus:MaxOrdersPerBatch); this one has {orders.Count}"));
             }
 
-            if (RateProblem(http, orders.Count, exchange.Options.RateLimitPerSecond) is { } tooFast)
+            if (await RateProblemAsync(http, orders.Count, exchange.Options.RateLimitPerSecond) is { } tooFast)
             {
                 return Problems.Result(tooFast);
             }
@@ -104,24 +97,12 @@ internal static class OrderBatchEndpoints
         .WithSummary("Place several offers and needs in one request; each is answered as it would be on its own");
     }
 
-    private static ApiError? Exhausted(HttpContext http, int perSecond)
-    {
-        var limiter = http.RequestServices.GetRequiredService<System.Threading.RateLimiting.PartitionedRateLimiter<HttpContext>>();
-        if (limiter.GetStatistics(http) is not { CurrentAvailablePermits: <= 0 })
-        {
-            return null;
-        }
-
-        http.Response.Headers.RetryAfter = "1";
-        return new ApiError(429, "rate-limited", "Too many requests",
-            $"a batch counts as one request per order, and this key has used its {perSecond} requests a second (the setting Surplus:RateLimitPerSecond); wait a moment or send smaller batches");
-    }
-
     /// <summary>
     /// A batch of N orders costs N requests of the key's rate limit, not one: the request itself took
-    /// one token on its way in, and the other N − 1 are taken here, all or none.
+    /// one token on its way in, and the other N − 1 are taken here, all at once, waiting for them as a
+    /// single request over the rate waits for its one.
     /// </summary>
-    private static ApiError? RateProblem(HttpContext http, int orders, int perSecond)
+    private static async Task<ApiError?> RateProblemAsync(HttpContext http, int orders, int perSecond)
     {
         var more = orders - 1;
         if (more == 0)
@@ -129,21 +110,11 @@ internal static class OrderBatchEndpoints
             return null;
         }
 
-        var limiter = http.RequestServices.GetRequiredService<System.Threading.RateLimiting.PartitionedRateLimiter<HttpContext>>();
+        var gate = http.RequestServices.GetRequiredService<RequestGate>();
 
         // The bucket holds two seconds' worth: a larger batch could never be taken whole.
-        if (more < 2L * perSecond)
-        {
-            using var lease = limiter.AttemptAcquire(http, more);
-            if (lease.IsAcquired)
-            {
-                return null;
-            }
-        }
-
-        http.Response.Headers.RetryAfter = "1";
-        return new ApiError(429, "rate-limited", "Too many requests",
-            $"a batch counts as one request per order: these {orders} orders and this key's {perSecond} requests a second (the setting Surplus:RateLimitPerSecond, with a burst of twice that) do not fit; wait a moment or send smaller batches");
+        return await gate.TakeAsync(http, RequestGate.Caller(http), more,
+            $"a batch counts as one request per order: these {orders} orders and this key's {perSecond} requests a second (the setting Surplus:RateLimitPerSecond, with a burst of twice that) do not fit; send smaller batches");
     }
 
     /// <summary>

@@ -46,6 +46,8 @@ internal static class SignalEndpoints
                 return Problems.Result(stream.Error!);
             }
 
+            // A stream stays open for as long as its reader likes; it counts against the event streams, not the requests in flight.
+            RequestGate.ReleaseTurn(http);
             using (stream.Value)
             {
                 await StreamAsync(http, exchange, member, from);

@@ -1,6 +1,6 @@
 using System.Net;
 using System.Runtime.CompilerServices;
-using System.Threading.RateLimiting;
+using Surplus.Server.Api;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Surplus.Server.Tests.Infrastructure;
@@ -29,19 +29,17 @@ public sealed class LifetimeTests
     }
 
     [Fact]
-    public async Task DisposedServer_StopsItsRateLimiter_EvenIfItNeverStarted()
+    public async Task DisposedServer_StopsItsRequestGate_EvenIfItNeverStarted()
     {
         using var folder = new ScratchFolder("surplus-lifetime-");
         var app = ServerApp.Build(["--urls", "http://127.0.0.1:0", "--data", folder.Path, "--Logging:LogLevel:Default=Warning"]);
-        var limiter = app.Services.GetRequiredService<PartitionedRateLimiter<HttpContext>>();
-        using (limiter.AttemptAcquire(new DefaultHttpContext()))
-        {
-        }
+        var gate = app.Services.GetRequiredService<RequestGate>();
+        Assert.Null(await gate.TakeAsync(new DefaultHttpContext(), "member:1", 1, "a token"));
 
         await app.DisposeAsync();
 
-        // Disposed, its replenishing timer has stopped.
-        Assert.Throws<ObjectDisposedException>(() => limiter.AttemptAcquire(new DefaultHttpContext()));
+        // Disposed, its buckets' replenishing timer has stopped.
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => gate.TakeAsync(new DefaultHttpContext(), "member:1", 1, "a token"));
     }
 
     /// <summary>Starts a server, sends it requests through the rate limiter, stops and disposes it; only a weak reference is left.</summary>
