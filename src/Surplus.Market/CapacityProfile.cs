@@ -5,6 +5,10 @@ namespace Surplus.Market;
 /// <summary>From <paramref name="StartTicks"/> (UTC ticks) until the next segment, <paramref name="Spare"/> units are unsold.</summary>
 public readonly record struct CapacitySegment(long StartTicks, long Spare);
 
+/// <summary>Called by <see cref="CapacityProfile.VisitSpare"/> for each segment with spare units: <c>[startTicks, endTicks)</c> holds <paramref name="spare"/>.</summary>
+public delegate void SpareVisitor<TState>(ref TState state, long startTicks, long endTicks, long spare)
+    where TState : allows ref struct;
+
 /// <summary>
 /// An offer's spare capacity over time as a step function: a sorted list of breakpoints, each
 /// starting a segment of constant spare capacity that lasts until the next breakpoint. Before
@@ -93,6 +97,26 @@ public sealed class CapacityProfile
         }
 
         return min;
+    }
+
+    /// <summary>
+    /// Calls <paramref name="visit"/> with each segment of spare capacity that overlaps
+    /// <c>[startTicks, endTicks)</c> (its own start, end and spare units, not clipped): a binary search
+    /// and the segments inside the range, with nothing allocated.
+    /// </summary>
+    public void VisitSpare<TState>(long startTicks, long endTicks, ref TState state, SpareVisitor<TState> visit)
+        where TState : allows ref struct
+    {
+        ArgumentNullException.ThrowIfNull(visit);
+        var ss = CollectionsMarshal.AsSpan(starts);
+        var vs = CollectionsMarshal.AsSpan(values);
+        for (var i = Math.Max(0, SegmentAt(startTicks)); i + 1 < ss.Length && ss[i] < endTicks; i++)
+        {
+            if (vs[i] > 0)
+            {
+                visit(ref state, ss[i], ss[i + 1], vs[i]);
+            }
+        }
     }
 
     /// <summary>The most spare capacity at any instant; zero means nothing is left to sell.</summary>

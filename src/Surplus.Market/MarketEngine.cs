@@ -122,6 +122,19 @@ public sealed partial class MarketEngine
     /// <summary>The open offers, by ask then time.</summary>
     public IEnumerable<OfferState> Offers => offerBook.Select(o => o.ToState());
 
+    /// <summary>
+    /// Calls <paramref name="visit"/> with each open offer's segments of spare capacity that overlap
+    /// <c>[startTicks, endTicks)</c>, without copying the offers: what a view of the book's capacity reads.
+    /// </summary>
+    public void VisitSpare<TState>(long startTicks, long endTicks, ref TState state, SpareVisitor<TState> visit)
+        where TState : allows ref struct
+    {
+        foreach (var offer in offerBook)
+        {
+            offer.Capacity.VisitSpare(startTicks, endTicks, ref state, visit);
+        }
+    }
+
     /// <summary>The open needs, by bid descending then time.</summary>
     public IEnumerable<NeedState> Needs => needBook.Select(n => n.ToState());
 

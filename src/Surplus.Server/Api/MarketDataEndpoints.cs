@@ -38,9 +38,6 @@ internal static class MarketDataEndpoints
     // Coarser buckets for long ranges, each a whole number of slots when it is used.
     private static readonly int[] BucketSteps = [300, 900, 1800, 3600, 7200, 21600, 43200, 86400];
 
-    // Capacity of contracts that ended this way no longer serves anyone.
-    private const string LiveContract = "(c.status IS NULL OR c.status NOT IN ('no-show', 'failed', 'cancelled'))";
-
     public static void Map(RouteGroupBuilder v1)
     {
         v1.MapGet("/markets/{id}/summary", Summary)
@@ -201,21 +198,8 @@ internal static class MarketDataEndpoints
         }
 
         var offered = (decimal[])result.Body!;
-        var contracted = new decimal[count];
-        await using (var c = await exchange.Database.OpenAsync())
-        {
-            var trades = await c.QueryAsync<(long Rate, long WindowStart, long WindowEnd)>(
-                $"""
-                SELECT t.rate, t.window_start, t.window_end FROM trades t
-                LEFT JOIN contracts c ON c.market = t.market AND c.trade_id = t.id
-                WHERE t.market = @id AND t.window_end > @start AND t.window_start < @end AND {LiveContract}
-                """,
-                new { id, start = range.StartTicks, end = range.EndTicks });
-            foreach (var t in trades)
-            {
-                Spread(contracted, range, bucket.Ticks, t.WindowStart, t.WindowEnd, t.Rate);
-            }
-        }
+        var contracted = new Sums(new decimal[count], range, bucket.Ticks);
+        exchange.Contracted.Visit(id, range.StartTicks, range.EndTicks, ref contracted, static (ref s, from, to, rate) => Spread(s.Values, s.Range, s.Bucket, from, to, rate));
 
         var buckets = new List<CapacityBucketDto>(count);
         for (var i = 0; i < count; i++)
@@ -224,7 +208,7 @@ internal static class MarketDataEndpoints
             var to = Math.Min(from + bucket.Ticks, range.EndTicks);
             var seconds = (decimal)TimeSpan.FromTicks(to - from).TotalSeconds;
             buckets.Add(new CapacityBucketDto(new DateTimeOffset(from, TimeSpan.Zero), new DateTimeOffset(to, TimeSpan.Zero),
-                Math.Round(offered[i] / seconds, 4), Math.Round(contracted[i] / seconds, 4)));
+                Math.Round(offered[i] / seconds, 4), Math.Round(contracted.Values[i] / seconds, 4)));
         }
 
         return Results.Ok(new CapacityDto(id, market.Definition.Unit, range.Start, range.End, (int)bucket.TotalSeconds, buckets));
@@ -253,20 +237,9 @@ internal static class MarketDataEndpoints
     /// <summary>Unit-seconds of unsold capacity per bucket, summed over the open offers (run on the engine's loop).</summary>
     private static decimal[] OfferedSeconds(MarketEngine engine, Window range, long bucket, int count)
     {
-        var sums = new decimal[count];
-        foreach (var offer in engine.Offers)
-        {
-            var segments = offer.Capacity;
-            for (var i = 0; i + 1 < segments.Count; i++)
-            {
-                if (segments[i].Spare > 0)
-                {
-                    Spread(sums, range, bucket, segments[i].StartTicks, segments[i + 1].StartTicks, segments[i].Spare);
-                }
-            }
-        }
-
-        return sums;
+        var sums = new Sums(new decimal[count], range, bucket);
+        engine.VisitSpare(range.StartTicks, range.EndTicks, ref sums, static (ref s, from, to, spare) => Spread(s.Values, s.Range, s.Bucket, from, to, spare));
+        return sums.Values;
     }
 
     /// <summary>Adds <paramref name="rate"/> × seconds of overlap between <c>[from, to)</c> and each bucket.</summary>
@@ -283,6 +256,9 @@ internal static class MarketDataEndpoints
             from = until;
         }
     }
+
+    /// <summary>What the capacity view adds up, bucket by bucket, over its range.</summary>
+    private readonly record struct Sums(decimal[] Values, Window Range, long Bucket);
 
     private static decimal UnitHours(long rate, long start, long end) => rate * (decimal)(end - start) / TimeSpan.TicksPerHour;
 

@@ -305,6 +305,11 @@ internal sealed class ContractBook(Exchange exchange)
                     break;
             }
 
+            if (step.To is ContractStatus.NoShow or ContractStatus.Failed or ContractStatus.Cancelled)
+            {
+                changes.Ended.Add((trade.Market, trade.Window, trade.Rate.Value));
+            }
+
             FailoverDto? failover = null;
             if (step.To is ContractStatus.NoShow or ContractStatus.Failed && market is not null)
             {
@@ -356,10 +361,21 @@ internal sealed class ContractBook(Exchange exchange)
         public List<(long Member, int Completed, int Failed)> Records { get; } = [];
 
         public List<long> Failovers { get; } = [];
+
+        /// <summary>Trades whose contracts ended without their work: their capacity is no longer contracted.</summary>
+        public List<(string Market, Window Window, long Rate)> Ended { get; } = [];
     }
 
     private async Task AfterCommitAsync(Changes changes)
     {
+        foreach (var (market, window, rate) in changes.Ended)
+        {
+            if (exchange.Market(market) is { } host)
+            {
+                exchange.Contracted.Ended(host.Definition, window, rate, exchange.Time.GetUtcNow());
+            }
+        }
+
         lock (sync)
         {
             foreach (var (member, completed, failed) in changes.Records)

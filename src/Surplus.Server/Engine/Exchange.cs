@@ -83,6 +83,9 @@ internal sealed class Exchange : IDisposable
     /// <summary>The contracts: opened with each trade, moved by the parties and the transaction monitor.</summary>
     public ContractBook Contracts { get; }
 
+    /// <summary>The capacity under live contracts in each market, for the capacity view.</summary>
+    public ContractedCapacity Contracted { get; } = new();
+
     /// <summary>The admin key when this start generated it (to be shown once), else null.</summary>
     public string? NewAdminKey { get; private set; }
 
@@ -142,6 +145,7 @@ internal sealed class Exchange : IDisposable
             markets[row.Id] = host;
         }
 
+        await Contracted.LoadAsync(c, markets.Values.Select(m => m.Definition), Time.GetUtcNow());
         Writer.Start();
         foreach (var host in markets.Values)
         {

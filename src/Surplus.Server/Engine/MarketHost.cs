@@ -378,6 +378,7 @@ internal sealed partial class MarketHost
             exchange.Epoch, batch.Count, (c, tx) => WriteAsync(c, tx, stored),
             Committed: () =>
             {
+                exchange.Contracted.Traded(Definition, stored.Trades, exchange.Time.GetUtcNow());
                 stored.Release();
                 exchange.KeysInFlight(keys, add: false);
                 Finish(batch, null, effects.Members);

@@ -72,6 +72,21 @@ public sealed class ContractRandomTests
             Assert.Equal(ledger.DepositsMinor, ledger.AvailableMinor + ledger.HeldMinor + ledger.EscrowMinor + ledger.FeesMinor + ledger.CollateralMinor);
         }
 
+        // The capacity view's contracted capacity, kept in memory, against the contracts as they stand:
+        // each one still alive counts its rate over its window, minute by minute.
+        async Task CheckContracted(string after)
+        {
+            var contracts = await All();
+            using var anyone = exchange.CreateClient();
+            var view = await (await anyone.GetAsync($"/v1/markets/gpu/capacity?start={Uri.EscapeDataString(Start.ToString("O"))}&end={Uri.EscapeDataString(Start.AddHours(1).ToString("O"))}"))
+                .Read<CapacityDto>(HttpStatusCode.OK);
+            foreach (var bucket in view.Buckets)
+            {
+                var expected = contracts.Where(c => c.Status is not ("no-show" or "failed" or "cancelled") && c.Start <= bucket.Start && c.End >= bucket.End).Sum(c => c.Rate);
+                Assert.True(expected == bucket.Contracted, $"after {after}: {bucket.Start:HH:mm} contracted {bucket.Contracted}, the contracts say {expected}");
+            }
+        }
+
         var log = new List<string>();
         for (var step = 0; step < 80; step++)
         {
@@ -120,6 +135,7 @@ public sealed class ContractRandomTests
 
             log.Add(what);
             await CheckLedger(string.Join("\n", log));
+            await CheckContracted(string.Join("\n", log));
         }
 
         // Left alone, the monitor (and the operator, for disputes) ends everything.
@@ -165,6 +181,7 @@ public sealed class ContractRandomTests
             Assert.Equal(end.Count(c => c.SellerId == seller && c.Status is "no-show" or "failed"), record.FailedContracts);
         }
 
+        await CheckContracted("the end");
         Assert.True(end.Count >= 2, $"only {end.Count} contracts were made");
     }
 }
