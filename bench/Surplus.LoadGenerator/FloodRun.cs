@@ -10,6 +10,9 @@ namespace Surplus.LoadGenerator;
 /// <summary>What the flood scenario measures: a victim's latency alone and beside a member at its limits.</summary>
 internal sealed record FloodSettings(TimeSpan Phase, int MaxVictimNeeds, string DataRoot, string Parts);
 
+/// <summary>One phase's victim latencies (ms) and the server process's CPU time meanwhile.</summary>
+internal sealed record Phase(List<double> Latencies, TimeSpan ServerCpu);
+
 /// <summary>
 /// One member floods the compute market with what the exchange accepts (batches of 1,000 offers
 /// from four connections, 31-day capacity reads, recurring offers of every frequency) while
@@ -27,7 +30,8 @@ internal static class FloodRun
 
     public static async Task<string> RunAsync(FloodSettings settings, string[] args)
     {
-        await using var exchange = await ExchangeUnderTest.StartAsync(durable: true, settings.DataRoot, fairUse: true);
+        // The exchange runs as its own process, as members meet it, with the fair-use limits as shipped.
+        await using var exchange = await ServerProcess.StartAsync(settings.DataRoot, ["Durable=true", "JoinsPerAddressPerHour=100000"]);
         var clients = LoadRun.Clients(6, 2);
         try
         {
@@ -53,16 +57,20 @@ internal static class FloodRun
             // The rate limit's bucket and the engine's queue settle before the idle measurement.
             await Task.Delay(TimeSpan.FromSeconds(3));
             await Console.Error.WriteLineAsync($"[flood] the victim alone for {settings.Phase.TotalSeconds:0} s");
+            var cpu = exchange.CpuTime;
             var idle = await VictimAsync(clients[1], exchange.Address, victim, need, settings.Phase, settings.MaxVictimNeeds);
+            var idleCpu = exchange.CpuTime - cpu;
 
             await Console.Error.WriteLineAsync($"[flood] the victim beside the flood for {settings.Phase.TotalSeconds:0} s");
             using var stop = new CancellationTokenSource();
             var flood = FloodAsync(clients, exchange.Address, flooder, start, settings.Parts, stop.Token);
             await Task.Delay(TimeSpan.FromSeconds(2));
+            cpu = exchange.CpuTime;
             var flooded = await VictimAsync(clients[1], exchange.Address, victim, need, settings.Phase, settings.MaxVictimNeeds);
+            var floodedCpu = exchange.CpuTime - cpu;
             await stop.CancelAsync();
             var counts = await flood;
-            return Report(settings, idle, flooded, counts, args);
+            return Report(settings, new Phase(idle, idleCpu), new Phase(flooded, floodedCpu), counts, args);
         }
         finally
         {
@@ -201,20 +209,22 @@ internal static class FloodRun
     private static double Percentile(List<double> sorted, double q) =>
         sorted.Count == 0 ? double.NaN : sorted[Math.Clamp((int)Math.Ceiling(q * sorted.Count) - 1, 0, sorted.Count - 1)];
 
-    private static string Report(FloodSettings settings, List<double> idle, List<double> flooded, Dictionary<string, int> flood, string[] args)
+    private static string Report(FloodSettings settings, Phase idlePhase, Phase floodedPhase, Dictionary<string, int> flood, string[] args)
     {
+        var (idle, flooded) = (idlePhase.Latencies, floodedPhase.Latencies);
         idle.Sort();
         flooded.Sort();
         var text = new System.Text.StringBuilder();
         text.AppendLine(CultureInfo.InvariantCulture, $"Command: dotnet run -c Release --project bench/Surplus.LoadGenerator -- {string.Join(' ', args)}");
-        text.AppendLine(CultureInfo.InvariantCulture, $"Victim: single needs one after another on {Market} (each trades with one large offer), {settings.Phase.TotalSeconds:0} s or {settings.MaxVictimNeeds:N0} needs per phase; durable SQLite, fair-use limits as shipped.");
+        text.AppendLine(CultureInfo.InvariantCulture, $"Victim: single needs one after another on {Market} (each trades with one large offer), {settings.Phase.TotalSeconds:0} s or {settings.MaxVictimNeeds:N0} needs per phase; `surplus serve` in its own process, durable SQLite, fair-use limits as shipped.");
         text.AppendLine();
-        text.AppendLine("| phase | victim's needs | p50 (ms) | p90 (ms) | p99 (ms) | max (ms) |");
-        text.AppendLine("|---|---:|---:|---:|---:|---:|");
-        foreach (var (name, l) in new[] { ("idle", idle), ("under flood", flooded) })
+        text.AppendLine("| phase | victim's needs | p50 (ms) | p90 (ms) | p99 (ms) | max (ms) | server CPU (cores) |");
+        text.AppendLine("|---|---:|---:|---:|---:|---:|---:|");
+        foreach (var (name, phase) in new[] { ("idle", idlePhase), ("under flood", floodedPhase) })
         {
+            var l = phase.Latencies;
             text.AppendLine(CultureInfo.InvariantCulture,
-                $"| {name} | {l.Count:N0} | {Percentile(l, 0.5):0.0} | {Percentile(l, 0.9):0.0} | {Percentile(l, 0.99):0.0} | {Percentile(l, 1):0.0} |");
+                $"| {name} | {l.Count:N0} | {Percentile(l, 0.5):0.0} | {Percentile(l, 0.9):0.0} | {Percentile(l, 0.99):0.0} | {Percentile(l, 1):0.0} | {phase.ServerCpu / settings.Phase:0.00} |");
         }
 
         text.AppendLine();
