@@ -77,7 +77,6 @@ internal sealed class RequestGate : IDisposable
         if (!turn.IsAcquired)
         {
             turn.Dispose();
-            HostProblems.CloseAfterAnswer(http);
             http.Response.Headers.RetryAfter = "1";
             await Problems.WriteAsync(http, new ApiError(429, "too-many-requests-waiting", "Too many requests at once",
                 $"one key may have {options.MaxRequestsInFlightPerMember} requests in flight and {options.MaxWaitingRequestsPerMember} more waiting (the settings Surplus:MaxRequestsInFlightPerMember and Surplus:MaxWaitingRequestsPerMember); wait for answers before sending more"));
