@@ -191,7 +191,7 @@ internal sealed class OfferKeeper(AgentConfig config, SurplusClient client, Time
                     offer.Id, offer.Rate, offer.Rate - cut, market.Unit, offer.Market, stageable);
                 return cut;
             }
-            catch (SurplusApiException e) when (e.Code == "reduce-below-sold")
+            catch (SurplusApiException e) when (e.Code == Refusals.ReduceBelowSold.Code)
             {
                 // Sold in some slot beyond the cut: the whole offer goes, and what is not sold comes back when the disk has room.
             }

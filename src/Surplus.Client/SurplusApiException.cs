@@ -1,14 +1,14 @@
+using Surplus.Contracts;
+
 namespace Surplus.Client;
 
 /// <summary>
 /// The exchange refused a request: its RFC 9457 problem+json answer (status, <c>type</c>, title and
 /// detail). <see cref="Code"/> is the stable part of the type (<c>urn:surplus:problem:&lt;code&gt;</c>)
-/// to compare against; the detail says what to fix.
+/// to compare against the <see cref="Refusals"/>; the detail says what to fix.
 /// </summary>
 public sealed class SurplusApiException : Exception
 {
-    private const string TypePrefix = "urn:surplus:problem:";
-
     /// <summary>Creates the exception for one refused request.</summary>
     public SurplusApiException(int status, string? type, string? title, string detail)
         : base(detail)
@@ -32,5 +32,5 @@ public sealed class SurplusApiException : Exception
     public string Detail { get; }
 
     /// <summary>The code of the problem type (<c>window-not-aligned</c>), or the whole type when it is not one of the exchange's.</summary>
-    public string Code => Type.StartsWith(TypePrefix, StringComparison.Ordinal) ? Type[TypePrefix.Length..] : Type;
+    public string Code => Type.StartsWith(Refusal.TypePrefix, StringComparison.Ordinal) ? Type[Refusal.TypePrefix.Length..] : Type;
 }

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http.Json;
 using Prometheus;
 using Surplus.Server.Api;
 using Surplus.Server.Engine;
+using Surplus.Contracts;
 
 namespace Surplus.Server;
 
@@ -80,9 +81,9 @@ public static class ServerApp
             var problem = exception switch
             {
                 BadHttpRequestException { StatusCode: 413 } => HostProblems.TooLarge(http),
-                BadHttpRequestException e => ApiError.Invalid("request-invalid", Problems.Explain(e)),
+                BadHttpRequestException e => new ApiError(Refusals.RequestInvalid, Problems.Explain(e)),
                 { } e when Storage.StoreHealth.IsRefusal(e) => ApiError.StoreUnavailable("the store could not take this change; nothing was changed; send the same request again in a moment"),
-                _ => new ApiError(500, "internal", "Internal error", "the exchange failed to handle this request; it has been logged"),
+                _ => new ApiError(Refusals.Internal, "the exchange failed to handle this request; it has been logged"),
             };
             if (exception is BadHttpRequestException)
             {

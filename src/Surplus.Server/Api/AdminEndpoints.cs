@@ -17,13 +17,13 @@ internal static class AdminEndpoints
             var size = limit ?? Math.Min(50, max);
             if (size < 1 || size > max)
             {
-                return Problems.Result(ApiError.Invalid("page-size-invalid", $"limit must be between 1 and {max}"));
+                return Problems.Result(new ApiError(Refusals.PageSizeInvalid, $"limit must be between 1 and {max}"));
             }
 
             long after = 0;
             if (cursor is not null && (!long.TryParse(cursor, out after) || after < 0))
             {
-                return Problems.Result(ApiError.Invalid("cursor-invalid", "cursor must be the 'next' value of a previous page"));
+                return Problems.Result(new ApiError(Refusals.CursorInvalid, "cursor must be the 'next' value of a previous page"));
             }
 
             var members = await exchange.ListMembersAsync(after, size);
@@ -54,18 +54,17 @@ internal static class AdminEndpoints
 
             if (body.Value.Value.AmountMinor <= 0)
             {
-                return Problems.Result(ApiError.Invalid("amount-invalid", "amountMinor must be a positive number of minor units (cents)"));
+                return Problems.Result(new ApiError(Refusals.AmountInvalid, "amountMinor must be a positive number of minor units (cents)"));
             }
 
             if (body.Value.Value.AmountMinor > exchange.Options.MaxAmountMinor)
             {
-                return Problems.Result(ApiError.Invalid("amount-too-large",
-                    $"amountMinor may be at most {exchange.Options.MaxAmountMinor} (the setting Surplus:MaxAmountMinor); deposit in several parts or raise the setting"));
+                return Problems.Result(new ApiError(Refusals.AmountTooLarge, $"amountMinor may be at most {exchange.Options.MaxAmountMinor} (the setting Surplus:MaxAmountMinor); deposit in several parts or raise the setting"));
             }
 
             if (body.Value.Value.Reference is { Length: > 200 })
             {
-                return Problems.Result(ApiError.Invalid("reference-invalid", "the reference may have at most 200 characters"));
+                return Problems.Result(new ApiError(Refusals.ReferenceInvalid, "the reference may have at most 200 characters"));
             }
 
             if (Endpoints.KeyProblem(http) is { } badKey)
@@ -92,28 +91,27 @@ internal static class AdminEndpoints
             var r = body.Value.Value;
             if (!MarketIds.IsValid(r.Id))
             {
-                return Problems.Result(ApiError.Invalid("market-id-invalid", $"'{MarketIds.Shown(r.Id)}' is not a market id: give {MarketIds.Rule}"));
+                return Problems.Result(new ApiError(Refusals.MarketIdInvalid, $"'{MarketIds.Shown(r.Id)}' is not a market id: give {MarketIds.Rule}"));
             }
 
             if (r.Unit.Length > 40 || !AttributeSet.IsPlainText(r.Unit))
             {
-                return Problems.Result(ApiError.Invalid("market-invalid", "the unit may have at most 40 characters, without control, format or markup characters"));
+                return Problems.Result(new ApiError(Refusals.MarketInvalid, "the unit may have at most 40 characters, without control, format or markup characters"));
             }
 
             if (r.Clearing is not ("continuous" or "call-auction"))
             {
-                return Problems.Result(ApiError.Invalid("clearing-invalid", "clearing must be 'continuous' or 'call-auction'"));
+                return Problems.Result(new ApiError(Refusals.ClearingInvalid, "clearing must be 'continuous' or 'call-auction'"));
             }
 
             if (r.SlotSeconds <= 0)
             {
-                return Problems.Result(ApiError.Invalid("market-invalid", "slotSeconds must be positive, such as 60"));
+                return Problems.Result(new ApiError(Refusals.MarketInvalid, "slotSeconds must be positive, such as 60"));
             }
 
             if (r.AuctionIntervalSeconds <= 0 || 86_400 % r.AuctionIntervalSeconds != 0 || r.NegotiationTimeoutSeconds <= 0)
             {
-                return Problems.Result(ApiError.Invalid("market-invalid",
-                    "auctionIntervalSeconds must divide a day evenly (such as 60 or 300) and negotiationTimeoutSeconds must be positive (such as 600)"));
+                return Problems.Result(new ApiError(Refusals.MarketInvalid, "auctionIntervalSeconds must divide a day evenly (such as 60 or 300) and negotiationTimeoutSeconds must be positive (such as 600)"));
             }
 
             var definition = new MarketDefinition
@@ -137,7 +135,7 @@ internal static class AdminEndpoints
             };
             if (definition.Validate() is { } problem)
             {
-                return Problems.Result(ApiError.Invalid("market-invalid", problem));
+                return Problems.Result(new ApiError(Refusals.MarketInvalid, problem));
             }
 
             var created = await exchange.CreateMarketAsync(definition);

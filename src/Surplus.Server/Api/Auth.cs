@@ -3,6 +3,7 @@ using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
 using Surplus.Server.Engine;
+using Surplus.Contracts;
 
 namespace Surplus.Server.Api;
 
@@ -60,18 +61,16 @@ internal sealed class ApiKeyHandler(
     }
 
     protected override Task HandleChallengeAsync(AuthenticationProperties properties) =>
-        Problems.WriteAsync(Context, new ApiError(401, "unauthorized", "Not signed in",
-            "send your API key as 'Authorization: Bearer <key>'; join with POST /v1/members to get one"));
+        Problems.WriteAsync(Context, new ApiError(Refusals.Unauthorized, "send your API key as 'Authorization: Bearer <key>'; join with POST /v1/members to get one"));
 
     protected override Task HandleForbiddenAsync(AuthenticationProperties properties) =>
         Problems.WriteAsync(Context, Context.User.HasClaim("pending", "true")
-            ? new ApiError(403, "member-pending", "Waiting for approval",
-                "this member waits for the operator's approval (the exchange requires it of new members) and may only read until then; ask the operator to approve it")
+            ? new ApiError(Refusals.MemberPending, "this member waits for the operator's approval (the exchange requires it of new members) and may only read until then; ask the operator to approve it")
             : Context.User.IsInRole("member") && !Context.User.HasClaim("active", "true")
-            ? new ApiError(403, "member-suspended", "Suspended", "this member is suspended by the operator and may only read; ask the operator to resume it")
+            ? new ApiError(Refusals.MemberSuspended, "this member is suspended by the operator and may only read; ask the operator to resume it")
             : Context.User.IsInRole("admin")
-                ? new ApiError(403, "forbidden", "Forbidden", "this route acts for a member: send a member's API key (the admin key is for /v1/admin routes)")
-                : new ApiError(403, "forbidden", "Forbidden", "this key may not do that; operator routes need the admin key"));
+                ? new ApiError(Refusals.Forbidden, "this route acts for a member: send a member's API key (the admin key is for /v1/admin routes)")
+                : new ApiError(Refusals.Forbidden, "this key may not do that; operator routes need the admin key"));
 }
 
 /// <summary>Who is calling.</summary>

@@ -135,6 +135,6 @@ internal static class BlobAccess
     }
 
     // The same words whether the blob exists or not: the refusal must not tell a stranger that it does.
-    private static ApiError NotReadable(string field, string sha) => new(403, "blob-not-readable", "The blob is not yours to name",
+    private static ApiError NotReadable(string field, string sha) => new(Refusals.BlobNotReadable,
         $"{field} names blob:{sha}, which you have not uploaded and no contract of yours hands you; upload it first with PUT /v1/blobs, then name it");
 }

@@ -39,8 +39,7 @@ internal static class BlobEndpoints
     private static async Task<IResult> PutAsync(HttpContext http, Exchange exchange)
     {
         var limit = exchange.Options.MaxBlobBytes;
-        var tooLarge = new ApiError(413, "blob-too-large", "The blob is too large",
-            $"a blob may have at most {limit} bytes (the setting Surplus:MaxBlobBytes); send a smaller one or split it");
+        var tooLarge = new ApiError(Refusals.BlobTooLarge, $"a blob may have at most {limit} bytes (the setting Surplus:MaxBlobBytes); send a smaller one or split it");
         if (http.Request.ContentLength > limit)
         {
             HostProblems.CloseAfterAnswer(http);
@@ -165,13 +164,11 @@ internal static class BlobEndpoints
 
         if (count >= options.MaxBlobsPerMember)
         {
-            return ApiError.Conflict("too-many-blobs",
-                $"you have uploaded {count} blobs, the most one member may keep (the setting Surplus:MaxBlobsPerMember is {options.MaxBlobsPerMember})");
+            return new ApiError(Refusals.TooManyBlobs, $"you have uploaded {count} blobs, the most one member may keep (the setting Surplus:MaxBlobsPerMember is {options.MaxBlobsPerMember})");
         }
 
         return bytes > options.MaxBlobBytesPerMember - size
-            ? ApiError.Conflict("too-many-blob-bytes",
-                $"you have uploaded {bytes} bytes of blobs and this one has {size}; one member may keep at most {options.MaxBlobBytesPerMember} (the setting Surplus:MaxBlobBytesPerMember)")
+            ? new ApiError(Refusals.TooManyBlobBytes, $"you have uploaded {bytes} bytes of blobs and this one has {size}; one member may keep at most {options.MaxBlobBytesPerMember} (the setting Surplus:MaxBlobBytesPerMember)")
             : null;
     }
 
@@ -180,7 +177,7 @@ internal static class BlobEndpoints
         var sha = BlobLocation.TryParse(sha256, out var fromLocation) ? fromLocation : sha256.ToLowerInvariant();
         if (!BlobLocation.IsSha256(sha))
         {
-            return Problems.Result(ApiError.Invalid("sha256-invalid", $"'{sha256}' is not a SHA-256: give the blob's 64 hex digits, as PUT /v1/blobs answered them"));
+            return Problems.Result(new ApiError(Refusals.Sha256Invalid, $"'{sha256}' is not a SHA-256: give the blob's 64 hex digits, as PUT /v1/blobs answered them"));
         }
 
         var member = http.User.MemberId();
@@ -204,8 +201,7 @@ internal static class BlobEndpoints
         if (UnsatisfiableRange(http.Request, sha, size.Value))
         {
             http.Response.Headers.ContentRange = new ContentRangeHeaderValue(size.Value).ToString();
-            return Problems.Result(new ApiError(416, "range-not-satisfiable", "Range not satisfiable",
-                $"the Range header asks for bytes past the end of this blob of {size.Value} bytes; ask for bytes 0 to {size.Value - 1}"));
+            return Problems.Result(new ApiError(Refusals.RangeNotSatisfiable, $"the Range header asks for bytes past the end of this blob of {size.Value} bytes; ask for bytes 0 to {size.Value - 1}"));
         }
 
         return TypedResults.PhysicalFile(path, "application/octet-stream",

@@ -103,7 +103,7 @@ internal static class ContractEndpoints
             var decision = body.Value.Value;
             if (string.IsNullOrWhiteSpace(decision.Reason) || decision.Reason.Length > MaxReason)
             {
-                return Problems.Result(ApiError.Invalid("reason-invalid", $"give the reason for the decision (1 to {MaxReason} characters); both sides see it"));
+                return Problems.Result(new ApiError(Refusals.ReasonInvalid, $"give the reason for the decision (1 to {MaxReason} characters); both sides see it"));
             }
 
             return await Act(http, exchange, id, null,
@@ -139,7 +139,7 @@ internal static class ContractEndpoints
 
             if (body.Value.Value?.Reason is { Length: > MaxReason })
             {
-                return Problems.Result(ApiError.Invalid("reason-invalid", $"the reason may have at most {MaxReason} characters"));
+                return Problems.Result(new ApiError(Refusals.ReasonInvalid, $"the reason may have at most {MaxReason} characters"));
             }
 
             return await Act(http, exchange, id, party == ContractParty.Operator ? null : http.User.MemberId(),
@@ -162,7 +162,7 @@ internal static class ContractEndpoints
         var key = http.Request.Headers["Idempotency-Key"].ToString();
         if (key.Length > MaxKey)
         {
-            return Problems.Result(ApiError.Invalid("idempotency-key-invalid", $"the Idempotency-Key may have at most {MaxKey} characters; a UUID is plenty"));
+            return Problems.Result(new ApiError(Refusals.IdempotencyKeyInvalid, $"the Idempotency-Key may have at most {MaxKey} characters; a UUID is plenty"));
         }
 
         WorkResult result;
@@ -190,12 +190,12 @@ internal static class ContractEndpoints
 
         if (status is not null && !ContractText.Statuses.Contains(status))
         {
-            return Problems.Result(ApiError.Invalid("status-invalid", $"status '{status}' is not known; use one of {string.Join(", ", ContractText.Statuses)}"));
+            return Problems.Result(new ApiError(Refusals.StatusInvalid, $"status '{status}' is not known; use one of {string.Join(", ", ContractText.Statuses)}"));
         }
 
         if (role is not (null or "buyer" or "seller"))
         {
-            return Problems.Result(ApiError.Invalid("role-invalid", $"role '{role}' is not known; use buyer or seller (or leave it out for both)"));
+            return Problems.Result(new ApiError(Refusals.RoleInvalid, $"role '{role}' is not known; use buyer or seller (or leave it out for both)"));
         }
 
         await using var c = await exchange.Database.OpenAsync();
@@ -207,17 +207,17 @@ internal static class ContractEndpoints
     {
         if (string.IsNullOrWhiteSpace(d.ResultsLocation) || d.ResultsLocation.Length > 2000)
         {
-            return ApiError.Invalid("delivery-invalid", "give the results location (1 to 2000 characters)");
+            return new ApiError(Refusals.DeliveryInvalid, "give the results location (1 to 2000 characters)");
         }
 
         if (d.ResultsSha256 is not { Length: 64 } sha || !sha.All(char.IsAsciiHexDigit))
         {
-            return ApiError.Invalid("delivery-invalid", "resultsSha256 must be the SHA-256 of the results: 64 hex digits");
+            return new ApiError(Refusals.DeliveryInvalid, "resultsSha256 must be the SHA-256 of the results: 64 hex digits");
         }
 
         if (d.WallMilliseconds < 0 || d.FuelUsed < 0 || d.PeakMemoryBytes < 0)
         {
-            return ApiError.Invalid("delivery-invalid", "wall time, fuel and peak memory cannot be negative");
+            return new ApiError(Refusals.DeliveryInvalid, "wall time, fuel and peak memory cannot be negative");
         }
 
         return null;

@@ -103,12 +103,12 @@ internal static class Endpoints
     {
         if (string.IsNullOrWhiteSpace(name) || name.Trim().Length > 100 || !AttributeSet.IsPlainText(name))
         {
-            return ApiError.Invalid("name-invalid", "give a name of 1 to 100 characters without control, format (such as bidi overrides) or markup characters (< > & \" ' `)");
+            return new ApiError(Refusals.NameInvalid, "give a name of 1 to 100 characters without control, format (such as bidi overrides) or markup characters (< > & \" ' `)");
         }
 
         if (address is { Length: > 500 } || (address is not null && !AttributeSet.IsPlainText(address)))
         {
-            return ApiError.Invalid("address-invalid", "the address may have at most 500 characters, without control, format (such as bidi overrides) or markup characters (< > & \" ' `)");
+            return new ApiError(Refusals.AddressInvalid, "the address may have at most 500 characters, without control, format (such as bidi overrides) or markup characters (< > & \" ' `)");
         }
 
         if (attributes is not null && AttributeSet.Create(attributes).Error is { } e)
@@ -125,23 +125,23 @@ internal static class Endpoints
         if (preferences?.WebhookUrl is { Length: > 0 } url
             && (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https")))
         {
-            return ApiError.Invalid("webhook-invalid", $"the webhook '{url}' is not an absolute http or https URL");
+            return new ApiError(Refusals.WebhookInvalid, $"the webhook '{url}' is not an absolute http or https URL");
         }
 
         if (preferences?.WebhookUrl is { Length: > 0 } hook && Signals.WebhookConnections.Problem(new Uri(hook), webhookPrivateAddresses) is { } inside)
         {
-            return ApiError.Invalid("webhook-invalid", inside);
+            return new ApiError(Refusals.WebhookInvalid, inside);
         }
 
         // The store's columns are this wide; a longer value must be a 400, not a failed write.
         if (preferences?.WebhookUrl is { Length: > 2000 })
         {
-            return ApiError.Invalid("webhook-invalid", "the webhook URL may have at most 2000 characters");
+            return new ApiError(Refusals.WebhookInvalid, "the webhook URL may have at most 2000 characters");
         }
 
         if (preferences?.WebhookSecret is { Length: > 200 })
         {
-            return ApiError.Invalid("webhook-invalid", "the webhook secret may have at most 200 characters");
+            return new ApiError(Refusals.WebhookInvalid, "the webhook secret may have at most 200 characters");
         }
 
         return null;
@@ -318,7 +318,7 @@ internal static class Endpoints
     }
 
     private static ApiError UnknownMarket(string market) =>
-        ApiError.Invalid("market-unknown", MarketIds.IsValid(market)
+        new ApiError(Refusals.MarketUnknown, MarketIds.IsValid(market)
             ? $"market '{market}' does not exist; GET /v1/markets lists them"
             : $"'{MarketIds.Shown(market)}' is not a market id ({MarketIds.Rule}); GET /v1/markets lists them");
 
@@ -334,7 +334,7 @@ internal static class Endpoints
 
             if (status is not (null or "open" or "filled" or "cancelled" or "expired"))
             {
-                return Problems.Result(ApiError.Invalid("status-invalid", $"status '{status}' is not known; use open, filled, cancelled or expired"));
+                return Problems.Result(new ApiError(Refusals.StatusInvalid, $"status '{status}' is not known; use open, filled, cancelled or expired"));
             }
 
             await using var c = await exchange.Database.OpenAsync();
@@ -371,7 +371,7 @@ internal static class Endpoints
             var amend = body.Value.Value;
             if (amend.Price is null && amend.Rate is null)
             {
-                return Problems.Result(ApiError.Invalid("nothing-to-amend", "give a new price, a new rate or both"));
+                return Problems.Result(new ApiError(Refusals.NothingToAmend, "give a new price, a new rate or both"));
             }
 
             var market = await MarketOf(exchange, table, id, http.User.MemberId());
@@ -422,7 +422,7 @@ internal static class Endpoints
     /// <summary>What is wrong with the request's Idempotency-Key, or null. A longer key is refused rather than cut, so two keys never collide.</summary>
     internal static ApiError? KeyProblem(HttpContext http) =>
         http.Request.Headers["Idempotency-Key"].ToString() is { Length: > MaxKeyLength }
-            ? ApiError.Invalid("idempotency-key-invalid", $"the Idempotency-Key may have at most {MaxKeyLength} characters; a UUID is plenty")
+            ? new ApiError(Refusals.IdempotencyKeyInvalid, $"the Idempotency-Key may have at most {MaxKeyLength} characters; a UUID is plenty")
             : null;
 
     private const int MaxKeyLength = 200;
@@ -536,7 +536,7 @@ internal static class StatementCursor
         var size = limit ?? Math.Min(50, max);
         if (size < 1 || size > max)
         {
-            return ApiError.Invalid("page-size-invalid", $"limit must be between 1 and {max}");
+            return new ApiError(Refusals.PageSizeInvalid, $"limit must be between 1 and {max}");
         }
 
         if (cursor is null)
@@ -549,7 +549,7 @@ internal static class StatementCursor
             && long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var transfer) && transfer > 0
             && (parts.Length == 1 || parts[1] == "1")
             ? (size, parts.Length == 1 ? new StatementPosition(transfer - 1, 0) : new StatementPosition(transfer, 1))
-            : ApiError.Invalid("cursor-invalid", "cursor must be the 'next' value of a previous page");
+            : new ApiError(Refusals.CursorInvalid, "cursor must be the 'next' value of a previous page");
     }
 }
 
@@ -561,7 +561,7 @@ internal static class Paging
         var size = limit ?? Math.Min(50, max);
         if (size < 1 || size > max)
         {
-            return ApiError.Invalid("page-size-invalid", $"limit must be between 1 and {max}");
+            return new ApiError(Refusals.PageSizeInvalid, $"limit must be between 1 and {max}");
         }
 
         if (cursor is null)
@@ -571,7 +571,7 @@ internal static class Paging
 
         return long.TryParse(cursor, NumberStyles.None, CultureInfo.InvariantCulture, out var before) && before > 0
             ? (size, before)
-            : ApiError.Invalid("cursor-invalid", "cursor must be the 'next' value of a previous page");
+            : new ApiError(Refusals.CursorInvalid, "cursor must be the 'next' value of a previous page");
     }
 
     public static string? Next<T>(IReadOnlyList<T> rows, int limit, Func<T, long> id) =>

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Threading.RateLimiting;
 using Microsoft.Extensions.Options;
+using Surplus.Contracts;
 
 namespace Surplus.Server.Api;
 
@@ -43,8 +44,7 @@ internal sealed class FairUse : IDisposable
         }
 
         http.Response.Headers.RetryAfter = ((int)Math.Ceiling((TimeSpan.FromHours(1) / Math.Max(1, options.JoinsPerAddressPerHour)).TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
-        return new ApiError(429, "too-many-joins", "Too many members joined from this address",
-            $"one address may join {options.JoinsPerAddressPerHour} members an hour (the setting Surplus:JoinsPerAddressPerHour); use the members you have, or try again later");
+        return new ApiError(Refusals.TooManyJoins, $"one address may join {options.JoinsPerAddressPerHour} members an hour (the setting Surplus:JoinsPerAddressPerHour); use the members you have, or try again later");
     }
 
     /// <summary>Opens one of the member's event streams, or says why not; dispose the answer's stream when it ends.</summary>
@@ -55,8 +55,7 @@ internal sealed class FairUse : IDisposable
         if (open > limit)
         {
             Close(member);
-            return new ApiError(429, "too-many-event-streams", "Too many event streams",
-                $"one member may hold {limit} event streams open at once (the setting Surplus:MaxEventStreamsPerMember); close one, or read with ?after=N instead of a stream");
+            return new ApiError(Refusals.TooManyEventStreams, $"one member may hold {limit} event streams open at once (the setting Surplus:MaxEventStreamsPerMember); close one, or read with ?after=N instead of a stream");
         }
 
         return new StreamLease(this, member);

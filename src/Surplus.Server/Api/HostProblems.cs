@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
+using Surplus.Contracts;
 
 namespace Surplus.Server.Api;
 
@@ -21,17 +22,16 @@ internal static class HostProblems
         var path = http.Request.Path;
         var error = http.Response.StatusCode switch
         {
-            StatusCodes.Status400BadRequest => ApiError.Invalid("request-invalid", "the request could not be read; send a well-formed HTTP request to a path /openapi/v1.json lists"),
-            StatusCodes.Status404NotFound => new ApiError(404, "not-found", "Not found",
-                $"there is nothing at {path}; /openapi/v1.json lists the API's paths"),
-            StatusCodes.Status405MethodNotAllowed => new ApiError(405, "method-not-allowed", "Method not allowed",
-                $"{http.Request.Method} is not allowed on {path}; /openapi/v1.json lists the methods of each path"),
+            StatusCodes.Status400BadRequest => new ApiError(Refusals.RequestInvalid, "the request could not be read; send a well-formed HTTP request to a path /openapi/v1.json lists"),
+            StatusCodes.Status404NotFound => new ApiError(Refusals.NotFound, $"there is nothing at {path}; /openapi/v1.json lists the API's paths"),
+            StatusCodes.Status405MethodNotAllowed => new ApiError(Refusals.MethodNotAllowed, $"{http.Request.Method} is not allowed on {path}; /openapi/v1.json lists the methods of each path"),
             StatusCodes.Status413PayloadTooLarge => TooLarge(http),
             StatusCodes.Status415UnsupportedMediaType => UnsupportedMediaType(http),
-            StatusCodes.Status416RangeNotSatisfiable => new ApiError(416, "range-not-satisfiable", "Range not satisfiable",
-                "the Range header asks for bytes past the end; the Content-Range header gives the size"),
-            var status => new ApiError(status, status >= 500 ? "internal" : "request-invalid", ReasonPhrases(status),
-                status >= 500 ? "the exchange failed to handle this request; it has been logged" : $"the request to {path} was refused ({status}); /openapi/v1.json describes what each path takes"),
+            StatusCodes.Status416RangeNotSatisfiable => new ApiError(Refusals.RangeNotSatisfiable, "the Range header asks for bytes past the end; the Content-Range header gives the size"),
+            var status => (status >= 500
+                ? new ApiError(Refusals.Internal, "the exchange failed to handle this request; it has been logged")
+                : new ApiError(Refusals.RequestInvalid, $"the request to {path} was refused ({status}); /openapi/v1.json describes what each path takes"))
+                .WithStatus(status, ReasonPhrases(status)),
         };
         return Problems.WriteAsync(http, error);
     }
@@ -41,8 +41,7 @@ internal static class HostProblems
     {
         ArgumentNullException.ThrowIfNull(http);
         var given = http.Request.ContentType is { Length: > 0 } type ? $"'{type}'" : "no Content-Type";
-        return new ApiError(415, "unsupported-media-type", "Unsupported media type",
-            $"{http.Request.Method} {http.Request.Path} takes a JSON body, and {given} is not JSON: send it with Content-Type: application/json");
+        return new ApiError(Refusals.UnsupportedMediaType, $"{http.Request.Method} {http.Request.Path} takes a JSON body, and {given} is not JSON: send it with Content-Type: application/json");
     }
 
     /// <summary>
@@ -54,8 +53,7 @@ internal static class HostProblems
         ArgumentNullException.ThrowIfNull(http);
         CloseAfterAnswer(http);
         var limit = http.RequestServices.GetRequiredService<IOptions<ServerOptions>>().Value.MaxRequestBodyBytes;
-        return new ApiError(413, "body-too-large", "The request body is too large",
-            $"the body may have at most {limit} bytes (the setting Surplus:MaxRequestBodyBytes); send a smaller one");
+        return new ApiError(Refusals.BodyTooLarge, $"the body may have at most {limit} bytes (the setting Surplus:MaxRequestBodyBytes); send a smaller one");
     }
 
     /// <summary>

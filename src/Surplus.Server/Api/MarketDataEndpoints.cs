@@ -114,33 +114,30 @@ internal static class MarketDataEndpoints
         var name = interval ?? "1h";
         if (!Intervals.TryGetValue(name, out var step))
         {
-            return Problems.Result(ApiError.Invalid("interval-invalid",
-                $"interval '{name}' is not served; use one of {string.Join(", ", Intervals.Keys)}"));
+            return Problems.Result(new ApiError(Refusals.IntervalInvalid, $"interval '{name}' is not served; use one of {string.Join(", ", Intervals.Keys)}"));
         }
 
         // Without an end, the candles run up to the interval that holds the present; without a start, 100 intervals back.
         var to = end ?? new DateTimeOffset(Steps(exchange.Time.GetUtcNow().UtcTicks + 1, step.Ticks) * step.Ticks, TimeSpan.Zero);
         if (start is null && to.UtcTicks - DateTimeOffset.MinValue.UtcTicks < step.Ticks * 100)
         {
-            return Problems.Result(ApiError.Invalid("range-invalid", "the 100 intervals before end start before the year 1; give a later end or a start"));
+            return Problems.Result(new ApiError(Refusals.RangeInvalid, "the 100 intervals before end start before the year 1; give a later end or a start"));
         }
 
         var from = start ?? to - (step * 100);
         if (from.UtcTicks % step.Ticks != 0 || to.UtcTicks % step.Ticks != 0)
         {
-            return Problems.Result(ApiError.Invalid("range-not-aligned",
-                $"start and end must fall on {name} boundaries (UTC), such as {new DateTimeOffset(from.UtcTicks / step.Ticks * step.Ticks, TimeSpan.Zero):yyyy-MM-dd'T'HH:mm:ss'Z'}"));
+            return Problems.Result(new ApiError(Refusals.RangeNotAligned, $"start and end must fall on {name} boundaries (UTC), such as {new DateTimeOffset(from.UtcTicks / step.Ticks * step.Ticks, TimeSpan.Zero):yyyy-MM-dd'T'HH:mm:ss'Z'}"));
         }
 
         if (to <= from)
         {
-            return Problems.Result(ApiError.Invalid("range-invalid", "end must be after start"));
+            return Problems.Result(new ApiError(Refusals.RangeInvalid, "end must be after start"));
         }
 
         if ((to - from).Ticks / step.Ticks > MaxCandles)
         {
-            return Problems.Result(ApiError.Invalid("range-too-long",
-                $"one request spans at most {MaxCandles} intervals of {name}; shorten the range or use a longer interval"));
+            return Problems.Result(new ApiError(Refusals.RangeTooLong, $"one request spans at most {MaxCandles} intervals of {name}; shorten the range or use a longer interval"));
         }
 
         await using var c = await exchange.Database.OpenAsync();
@@ -185,8 +182,7 @@ internal static class MarketDataEndpoints
         var range = window.Value;
         if (range.Length > MaxCapacityRange)
         {
-            return Problems.Result(ApiError.Invalid("range-too-long",
-                $"the capacity view covers at most {MaxCapacityRange.TotalDays:0} days; shorten the range"));
+            return Problems.Result(new ApiError(Refusals.RangeTooLong, $"the capacity view covers at most {MaxCapacityRange.TotalDays:0} days; shorten the range"));
         }
 
         var bucket = BucketFor(range.Length, slot);

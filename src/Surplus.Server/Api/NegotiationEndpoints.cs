@@ -25,12 +25,12 @@ internal static class NegotiationEndpoints
 
             if (status is not null && !Statuses.Contains(status))
             {
-                return Problems.Result(ApiError.Invalid("status-invalid", $"status '{status}' is not known; use {string.Join(", ", Statuses)}"));
+                return Problems.Result(new ApiError(Refusals.StatusInvalid, $"status '{status}' is not known; use {string.Join(", ", Statuses)}"));
             }
 
             if (role is not (null or "buyer" or "seller"))
             {
-                return Problems.Result(ApiError.Invalid("role-invalid", $"role '{role}' is not known; use buyer or seller"));
+                return Problems.Result(new ApiError(Refusals.RoleInvalid, $"role '{role}' is not known; use buyer or seller"));
             }
 
             var member = http.User.MemberId();
@@ -113,13 +113,12 @@ internal static class NegotiationEndpoints
             var request = body.Value.Value;
             if (StoredMarket.Clearing(request.Clearing) is not { } mode)
             {
-                return Problems.Result(ApiError.Invalid("clearing-invalid", "clearing must be 'continuous' or 'call-auction'"));
+                return Problems.Result(new ApiError(Refusals.ClearingInvalid, "clearing must be 'continuous' or 'call-auction'"));
             }
 
             if (request.IntervalSeconds is { } seconds && (seconds <= 0 || 86_400 % seconds != 0))
             {
-                return Problems.Result(ApiError.Invalid("interval-invalid",
-                    $"intervalSeconds must be a positive number of seconds that divides a day evenly, such as 60 or 300 (not {seconds})"));
+                return Problems.Result(new ApiError(Refusals.IntervalInvalid, $"intervalSeconds must be a positive number of seconds that divides a day evenly, such as 60 or 300 (not {seconds})"));
             }
 
             var interval = request.IntervalSeconds is { } s ? TimeSpan.FromSeconds(s) : market.Definition.AuctionInterval;
@@ -147,8 +146,7 @@ internal static class NegotiationEndpoints
         var keyed = http.Request.Headers["Idempotency-Key"].ToString().Length > 0;
         if (row.Status != "open" && !keyed)
         {
-            return Problems.Result(ApiError.Conflict("negotiation-ended",
-                $"negotiation {id} has ended ({row.Status}{(row.Price is { } p ? $" at {p}" : "")}); nothing more can be done in it"));
+            return Problems.Result(new ApiError(Refusals.NegotiationEnded, $"negotiation {id} has ended ({row.Status}{(row.Price is { } p ? $" at {p}" : "")}); nothing more can be done in it"));
         }
 
         if (exchange.Market(row.Market) is not { } market)

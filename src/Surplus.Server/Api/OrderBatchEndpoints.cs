@@ -31,16 +31,14 @@ internal static class OrderBatchEndpoints
             var key = http.Request.Headers["Idempotency-Key"].ToString();
             if (key.Length > MaxBatchKeyLength)
             {
-                return Problems.Result(ApiError.Invalid("idempotency-key-invalid",
-                    $"the Idempotency-Key of a batch may have at most {MaxBatchKeyLength} characters (each order is kept under the key and its index); a UUID is plenty"));
+                return Problems.Result(new ApiError(Refusals.IdempotencyKeyInvalid, $"the Idempotency-Key of a batch may have at most {MaxBatchKeyLength} characters (each order is kept under the key and its index); a UUID is plenty"));
             }
 
             var orders = body.Value.Value.Orders;
             var limit = exchange.Options.MaxOrdersPerBatch;
             if (orders.Count == 0 || orders.Count > limit)
             {
-                return Problems.Result(ApiError.Invalid("batch-size-invalid",
-                    $"a batch holds 1 to {limit} orders (the setting Surplus:MaxOrdersPerBatch); this one has {orders.Count}"));
+                return Problems.Result(new ApiError(Refusals.BatchSizeInvalid, $"a batch holds 1 to {limit} orders (the setting Surplus:MaxOrdersPerBatch); this one has {orders.Count}"));
             }
 
             if (await RateProblemAsync(http, orders.Count, exchange.Options.RateLimitPerSecond) is { } tooFast)
@@ -67,7 +65,7 @@ internal static class OrderBatchEndpoints
                     _ when notYours[i] is { } problem => problem,
                     { Offer: { } offer, Need: null } => Endpoints.PrepareOffer(exchange, offer, member, preferred, itemKey),
                     { Offer: null, Need: { } need } => Endpoints.PrepareNeed(exchange, need, member, preferred, itemKey),
-                    _ => ApiError.Invalid("batch-item-invalid", "give exactly one of offer and need"),
+                    _ => new ApiError(Refusals.BatchItemInvalid, "give exactly one of offer and need"),
                 };
 
                 // Queued without waiting, so each market's engine takes the batch's orders in their order.

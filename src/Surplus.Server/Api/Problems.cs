@@ -4,6 +4,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Surplus.Server.Engine;
+using Surplus.Contracts;
 
 namespace Surplus.Server.Api;
 
@@ -123,7 +124,7 @@ internal static partial class Problems
     {
         if (body.IsEmpty)
         {
-            return ApiError.Invalid("body-missing", $"send a JSON body describing the {Describe<T>()}");
+            return new ApiError(Refusals.BodyMissing, $"send a JSON body describing the {Describe<T>()}");
         }
 
         // The serializer is as strict as the shape check (required and nullable fields, no unknown
@@ -142,7 +143,7 @@ internal static partial class Problems
 
         if (value is null)
         {
-            return ApiError.Invalid("body-missing", $"send a JSON object describing the {Describe<T>()}");
+            return new ApiError(Refusals.BodyMissing, $"send a JSON object describing the {Describe<T>()}");
         }
 
         return (value, RequestHash(request, body));
@@ -171,18 +172,17 @@ internal static partial class Problems
         catch (JsonException e)
         {
             var what = e.Message.Split(" LineNumber:")[0].Split(" Path:")[0].TrimEnd('.');
-            return ApiError.Invalid("json-invalid",
-                $"the body is not valid JSON: {what} (line {(e.LineNumber ?? 0) + 1}, byte {(e.BytePositionInLine ?? 0) + 1}); send a JSON object describing the {Describe<T>()}");
+            return new ApiError(Refusals.JsonInvalid, $"the body is not valid JSON: {what} (line {(e.LineNumber ?? 0) + 1}, byte {(e.BytePositionInLine ?? 0) + 1}); send a JSON object describing the {Describe<T>()}");
         }
 
         if (document.ValueKind == JsonValueKind.Null)
         {
-            return ApiError.Invalid("body-missing", $"send a JSON object describing the {Describe<T>()}");
+            return new ApiError(Refusals.BodyMissing, $"send a JSON object describing the {Describe<T>()}");
         }
 
         if (JsonShape.Check(document, typeof(T), Json.Options) is { } wrong)
         {
-            return ApiError.Invalid("json-invalid", $"{wrong} (in the {Describe<T>()})");
+            return new ApiError(Refusals.JsonInvalid, $"{wrong} (in the {Describe<T>()})");
         }
 
         try
@@ -191,7 +191,7 @@ internal static partial class Problems
         }
         catch (InvalidOperationException)
         {
-            return ApiError.Invalid("json-invalid", $"the body holds text that is not valid Unicode; send a valid {Describe<T>()}");
+            return new ApiError(Refusals.JsonInvalid, $"the body holds text that is not valid Unicode; send a valid {Describe<T>()}");
         }
         catch (JsonException e)
         {
@@ -199,10 +199,10 @@ internal static partial class Problems
             var what = e.Path is { Length: > 1 } path && JsonShape.TypeAt(path, typeof(T), Json.Options) is { } type
                 ? $"{path} must be {JsonShape.Describe(type, Json.Options)}"
                 : $"the body is not a valid {Describe<T>()}";
-            return ApiError.Invalid("json-invalid", what);
+            return new ApiError(Refusals.JsonInvalid, what);
         }
 
-        return ApiError.Invalid("json-invalid", $"the body is not a valid {Describe<T>()}");
+        return new ApiError(Refusals.JsonInvalid, $"the body is not a valid {Describe<T>()}");
     }
 
     /// <summary>

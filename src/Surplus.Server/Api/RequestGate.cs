@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Threading.RateLimiting;
 using Microsoft.Extensions.Options;
+using Surplus.Contracts;
 
 namespace Surplus.Server.Api;
 
@@ -78,8 +79,7 @@ internal sealed class RequestGate : IDisposable
         {
             turn.Dispose();
             http.Response.Headers.RetryAfter = "1";
-            await Problems.WriteAsync(http, new ApiError(429, "too-many-requests-waiting", "Too many requests at once",
-                $"one key may have {options.MaxRequestsInFlightPerMember} requests in flight and {options.MaxWaitingRequestsPerMember} more waiting (the settings Surplus:MaxRequestsInFlightPerMember and Surplus:MaxWaitingRequestsPerMember); wait for answers before sending more"));
+            await Problems.WriteAsync(http, new ApiError(Refusals.TooManyRequestsWaiting, $"one key may have {options.MaxRequestsInFlightPerMember} requests in flight and {options.MaxWaitingRequestsPerMember} more waiting (the settings Surplus:MaxRequestsInFlightPerMember and Surplus:MaxWaitingRequestsPerMember); wait for answers before sending more"));
             return;
         }
 
@@ -120,7 +120,7 @@ internal sealed class RequestGate : IDisposable
         }
 
         http.Response.Headers.RetryAfter = Math.Max(1L, count / Math.Max(1, options.RateLimitPerSecond)).ToString(CultureInfo.InvariantCulture);
-        return new ApiError(429, "rate-limited", "Too many requests", detail);
+        return new ApiError(Refusals.RateLimited, detail);
     }
 
     /// <summary>

@@ -19,19 +19,19 @@ internal static class SignalEndpoints
             var max = exchange.Options.MaxPageSize;
             if (limit is < 1 || limit > max)
             {
-                return Problems.Result(ApiError.Invalid("page-size-invalid", $"limit must be between 1 and {max}"));
+                return Problems.Result(new ApiError(Refusals.PageSizeInvalid, $"limit must be between 1 and {max}"));
             }
 
             var lastEventId = http.Request.Headers["Last-Event-ID"].ToString();
             long from = after ?? 0;
             if (lastEventId.Length > 0 && !long.TryParse(lastEventId, out from))
             {
-                return Problems.Result(ApiError.Invalid("last-event-id-invalid", "Last-Event-ID must be the id of a signal you received"));
+                return Problems.Result(new ApiError(Refusals.LastEventIdInvalid, "Last-Event-ID must be the id of a signal you received"));
             }
 
             if (from < 0)
             {
-                return Problems.Result(ApiError.Invalid("after-invalid", "after must be zero or the id of a signal you received"));
+                return Problems.Result(new ApiError(Refusals.AfterInvalid, "after must be zero or the id of a signal you received"));
             }
 
             if (!http.Request.Headers.Accept.ToString().Contains("text/event-stream", StringComparison.OrdinalIgnoreCase))

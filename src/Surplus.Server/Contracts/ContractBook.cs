@@ -152,8 +152,7 @@ internal sealed class ContractBook(Exchange exchange)
             var role = member is null ? ContractParty.Operator : member == row.SellerId ? ContractParty.Seller : ContractParty.Buyer;
             if (role != action.Party)
             {
-                return WorkResult.Fail(new ApiError(403, "contract-wrong-party", "Not your move",
-                    $"only the {ContractText.Party(action.Party)} may {action.Name} contract {id}; you are its {ContractText.Party(role)}"));
+                return WorkResult.Fail(new ApiError(Refusals.ContractWrongParty, $"only the {ContractText.Party(action.Party)} may {action.Name} contract {id}; you are its {ContractText.Party(role)}"));
             }
 
             var now = exchange.Time.GetUtcNow();
@@ -178,8 +177,10 @@ internal sealed class ContractBook(Exchange exchange)
 
             if (refused is not null)
             {
-                return WorkResult.Fail(ApiError.Conflict(refused.Name,
-                    $"{refused.Message} (contract {id} is {row.Status}{(contract.History.Count != seen ? " after the monitor's rules that were due" : "")})"));
+                return WorkResult.Fail(ApiError.FromContract(refused) with
+                {
+                    Detail = $"{refused.Message} (contract {id} is {row.Status}{(contract.History.Count != seen ? " after the monitor's rules that were due" : "")})",
+                });
             }
 
             return new WorkResult(200, row.ToDto(member), null);

@@ -566,16 +566,14 @@ internal sealed class Exchange : IDisposable
         Int128 balance = Ledger.Balance(Accounts.Available(member)) + (Int128)Ledger.Balance(Accounts.Held(member));
         if (balance + amount > Options.MaxBalanceMinor)
         {
-            return ApiError.Invalid("balance-too-large",
-                $"the deposit would bring member {member}'s balance to {balance + amount}, above {Options.MaxBalanceMinor} (the setting Surplus:MaxBalanceMinor); deposit at most {Int128.Max(0, Options.MaxBalanceMinor - balance)}");
+            return new ApiError(Refusals.BalanceTooLarge, $"the deposit would bring member {member}'s balance to {balance + amount}, above {Options.MaxBalanceMinor} (the setting Surplus:MaxBalanceMinor); deposit at most {Int128.Max(0, Options.MaxBalanceMinor - balance)}");
         }
 
         // The external account is the negative of everything inside.
         Int128 inside = -(Int128)Ledger.Balance(Accounts.External);
         if (inside + amount > Options.MaxLedgerTotalMinor)
         {
-            return ApiError.Invalid("ledger-total-too-large",
-                $"the deposit would bring the money inside the exchange to {inside + amount}, above {Options.MaxLedgerTotalMinor} (the setting Surplus:MaxLedgerTotalMinor); deposit at most {Int128.Max(0, Options.MaxLedgerTotalMinor - inside)}");
+            return new ApiError(Refusals.LedgerTotalTooLarge, $"the deposit would bring the money inside the exchange to {inside + amount}, above {Options.MaxLedgerTotalMinor} (the setting Surplus:MaxLedgerTotalMinor); deposit at most {Int128.Max(0, Options.MaxLedgerTotalMinor - inside)}");
         }
 
         return null;
@@ -605,7 +603,7 @@ internal sealed class Exchange : IDisposable
         ArgumentNullException.ThrowIfNull(definition);
         if (Market(definition.Id) is not null)
         {
-            return ApiError.Conflict("market-exists", $"market '{definition.Id}' already exists");
+            return new ApiError(Refusals.MarketExists, $"market '{definition.Id}' already exists");
         }
 
         await WriteAsync(async (c, tx) =>

@@ -195,14 +195,13 @@ internal static class IdempotentAnswer
 
         var problem = Json.Read<ProblemDto>(response);
         var code = problem.Type.StartsWith(ApiError.TypeOf(""), StringComparison.Ordinal) ? problem.Type[ApiError.TypeOf("").Length..] : problem.Type;
-        return new WorkResult(status, new StoredJson(Encoding.UTF8.GetBytes(response)), new ApiError(status, code, problem.Title, problem.Detail));
+        return new WorkResult(status, new StoredJson(Encoding.UTF8.GetBytes(response)), ApiError.Replayed(status, code, problem.Title, problem.Detail));
     }
 
     /// <summary>The answer to a key that came before with another request.</summary>
     public static WorkResult Reused(IdempotencyKey key)
     {
         ArgumentNullException.ThrowIfNull(key);
-        return WorkResult.Fail(new ApiError(422, "idempotency-key-reused", "Idempotency key reused",
-            $"the Idempotency-Key '{key.Key}' was used before with another request; use a new key for a new request"));
+        return WorkResult.Fail(new ApiError(Refusals.IdempotencyKeyReused, $"the Idempotency-Key '{key.Key}' was used before with another request; use a new key for a new request"));
     }
 }

@@ -87,13 +87,12 @@ internal sealed partial class MarketHost
     {
         if (!openNegotiations.TryGetValue(work.Negotiation, out var row) || !row.IsParty(work.Member))
         {
-            return WorkResult.Fail(ApiError.Conflict("negotiation-ended",
-                $"negotiation {work.Negotiation} is no longer open: it was agreed, declined, withdrawn or passed its deadline; GET /v1/negotiations/{work.Negotiation} shows how it ended"));
+            return WorkResult.Fail(new ApiError(Refusals.NegotiationEnded, $"negotiation {work.Negotiation} is no longer open: it was agreed, declined, withdrawn or passed its deadline; GET /v1/negotiations/{work.Negotiation} shows how it ended"));
         }
 
         if (Halted && work.Action != NegotiationAction.Decline)
         {
-            return WorkResult.Fail(ApiError.Conflict("market-halted", $"market '{Definition.Id}' is halted by the operator; a negotiation may only be declined until it resumes"));
+            return WorkResult.Fail(new ApiError(Refusals.MarketHalted, $"market '{Definition.Id}' is halted by the operator; a negotiation may only be declined until it resumes"));
         }
 
         var by = new MemberId(work.Member);
@@ -122,8 +121,7 @@ internal sealed partial class MarketHost
                     var buyer = row.BuyerId;
                     if (!exchange.Ledger.TryMove(Accounts.Available(buyer), Accounts.Held(buyer), required - covered, "hold", Reference(row), now.UtcTicks))
                     {
-                        return WorkResult.Fail(new ApiError(402, "insufficient-funds", "Not enough money available",
-                            $"at {price} the negotiated {state.Rate} over the window costs up to {Money(required)}, {Money(required - covered)} more than is held for it, but only {Money(exchange.Ledger.Balance(Accounts.Available(buyer)))} is available; deposit more or offer less"));
+                        return WorkResult.Fail(new ApiError(Refusals.InsufficientFunds, $"at {price} the negotiated {state.Rate} over the window costs up to {Money(required)}, {Money(required - covered)} more than is held for it, but only {Money(exchange.Ledger.Balance(Accounts.Available(buyer)))} is available; deposit more or offer less"));
                     }
 
                     toppedUp = required - covered;

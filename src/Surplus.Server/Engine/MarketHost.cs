@@ -183,7 +183,7 @@ internal sealed partial class MarketHost
         }
 
         Interlocked.Decrement(ref queued);
-        return Task.FromResult(WorkResult.Fail(new ApiError(503, "shutting-down", "The exchange is stopping", "the exchange is stopping; try again in a moment")));
+        return Task.FromResult(WorkResult.Fail(new ApiError(Refusals.ShuttingDown, "the exchange is stopping; try again in a moment")));
     }
 
     private async Task RunAsync()
@@ -274,7 +274,7 @@ internal sealed partial class MarketHost
 
     private static ApiError Failure(Exception e) => StoreHealth.IsRefusal(e)
         ? ApiError.StoreUnavailable("the exchange could not store this change; nothing was changed; try again")
-        : new ApiError(500, "internal", "Internal error", "the exchange failed to apply this change; nothing was changed; it has been logged");
+        : new ApiError(Refusals.Internal, "the exchange failed to apply this change; nothing was changed; it has been logged");
 
     /// <summary>Hands out a batch's answers (or its failure) and wakes the members it signalled.</summary>
     private void Finish(List<Work> batch, ApiError? failure, IReadOnlyCollection<long> notify)
@@ -282,7 +282,7 @@ internal sealed partial class MarketHost
         foreach (var work in batch)
         {
             work.Done.TrySetResult(failure is not null ? WorkResult.Fail(failure)
-                : work.Result ?? WorkResult.Fail(new ApiError(500, "internal", "Internal error", "no result")));
+                : work.Result ?? WorkResult.Fail(new ApiError(Refusals.Internal, "no result")));
         }
 
         exchange.Hub.Notify(notify);
@@ -406,7 +406,7 @@ internal sealed partial class MarketHost
 
         if (Halted && work is PlaceOfferWork or PlaceNeedWork or AmendWork)
         {
-            return WorkResult.Fail(ApiError.Conflict("market-halted", $"market '{Definition.Id}' is halted by the operator; only cancels are taken until it resumes"));
+            return WorkResult.Fail(new ApiError(Refusals.MarketHalted, $"market '{Definition.Id}' is halted by the operator; only cancels are taken until it resumes"));
         }
 
         return work switch
@@ -489,8 +489,7 @@ internal sealed partial class MarketHost
         if (!exchange.Ledger.TryMove(Accounts.Available(buyer), Accounts.Held(buyer), hold, "hold", $"need:{Definition.Id}:{id}", now.UtcTicks))
         {
             exchange.ReturnNeedId(id);
-            return WorkResult.Fail(new ApiError(402, "insufficient-funds", "Not enough money available",
-                $"this need holds {Money(hold)} ({spec.Rate} × {spec.Window.Length.TotalHours:0.##} h × {(spec.MaximumPrice is { } max && max > spec.Bid ? $"{max}, the hidden maximum" : spec.Bid)}, rounded up per unit) but only {Money(exchange.Ledger.Balance(Accounts.Available(buyer)))} is available; deposit more or bid for less"));
+            return WorkResult.Fail(new ApiError(Refusals.InsufficientFunds, $"this need holds {Money(hold)} ({spec.Rate} × {spec.Window.Length.TotalHours:0.##} h × {(spec.MaximumPrice is { } max && max > spec.Bid ? $"{max}, the hidden maximum" : spec.Bid)}, rounded up per unit) but only {Money(exchange.Ledger.Balance(Accounts.Available(buyer)))} is available; deposit more or bid for less"));
         }
 
         var row = new NeedRow
@@ -556,8 +555,7 @@ internal sealed partial class MarketHost
                 var member = need.Member;
                 if (moved > 0 && !exchange.Ledger.TryMove(Accounts.Available(member), Accounts.Held(member), moved, "hold", $"need:{Definition.Id}:{need.Id}", now.UtcTicks))
                 {
-                    return WorkResult.Fail(new ApiError(402, "insufficient-funds", "Not enough money available",
-                        $"the new bid holds {Money(moved)} more but only {Money(exchange.Ledger.Balance(Accounts.Available(member)))} is available"));
+                    return WorkResult.Fail(new ApiError(Refusals.InsufficientFunds, $"the new bid holds {Money(moved)} more but only {Money(exchange.Ledger.Balance(Accounts.Available(member)))} is available"));
                 }
 
                 if (moved < 0)
@@ -823,14 +821,12 @@ internal sealed partial class MarketHost
         var options = exchange.Options;
         if (tally.Orders(member) >= options.MaxOpenOrdersPerMember)
         {
-            return ApiError.Conflict("too-many-open-orders",
-                $"you have {tally.Orders(member)} open orders in market '{Definition.Id}', the most one member may have (the setting Surplus:MaxOpenOrdersPerMember is {options.MaxOpenOrdersPerMember}); cancel some or wait until they fill or expire");
+            return new ApiError(Refusals.TooManyOpenOrders, $"you have {tally.Orders(member)} open orders in market '{Definition.Id}', the most one member may have (the setting Surplus:MaxOpenOrdersPerMember is {options.MaxOpenOrdersPerMember}); cancel some or wait until they fill or expire");
         }
 
         if (recurring && tally.Recurring(member) >= options.MaxRecurringOffersPerMember)
         {
-            return ApiError.Conflict("too-many-recurring-offers",
-                $"you have {tally.Recurring(member)} recurring offers in market '{Definition.Id}', the most one member may have (the setting Surplus:MaxRecurringOffersPerMember is {options.MaxRecurringOffersPerMember}); cancel one first");
+            return new ApiError(Refusals.TooManyRecurringOffers, $"you have {tally.Recurring(member)} recurring offers in market '{Definition.Id}', the most one member may have (the setting Surplus:MaxRecurringOffersPerMember is {options.MaxRecurringOffersPerMember}); cancel one first");
         }
 
         return null;
@@ -845,8 +841,7 @@ internal sealed partial class MarketHost
     {
         var limit = exchange.Options.MaxOpenNegotiationsPerMember;
         return Definition.OpensNegotiations && tally.Negotiations(buyer) >= limit
-            ? ApiError.Conflict("too-many-negotiations",
-                $"you have {tally.Negotiations(buyer)} open negotiations in market '{Definition.Id}', the most one member may have (the setting Surplus:MaxOpenNegotiationsPerMember is {limit}); accept, counter or decline one first")
+            ? new ApiError(Refusals.TooManyNegotiations, $"you have {tally.Negotiations(buyer)} open negotiations in market '{Definition.Id}', the most one member may have (the setting Surplus:MaxOpenNegotiationsPerMember is {limit}); accept, counter or decline one first")
             : null;
     }
 
@@ -898,8 +893,7 @@ internal sealed partial class MarketHost
     private static WorkResult? Replay((string Hash, WorkResult Result)? first, IdempotencyKey key) =>
         first is not { } f ? null
         : f.Hash == key.RequestHash ? f.Result with { Body = f.Result.Body is StoredJson json ? json with { Replayed = true } : f.Result.Body }
-        : WorkResult.Fail(new ApiError(422, "idempotency-key-reused", "Idempotency key reused",
-            $"the Idempotency-Key '{key.Key}' was used before with another request; use a new key for a new request"));
+        : WorkResult.Fail(new ApiError(Refusals.IdempotencyKeyReused, $"the Idempotency-Key '{key.Key}' was used before with another request; use a new key for a new request"));
 
     private static readonly string[] OfferParameters = ["Id", "Market", "Member", "Status", "Spec", "State", "CreatedAt", "UpdatedAt"];
     private static readonly string[] NeedParameters = ["Id", "Market", "Member", "Status", "Spec", "State", "Held", "CreatedAt", "UpdatedAt"];

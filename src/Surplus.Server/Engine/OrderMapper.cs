@@ -12,14 +12,14 @@ internal static class OrderMapper
     {
         null or "standing" => OrderMode.Standing,
         "spot" => OrderMode.Spot,
-        _ => ApiError.Invalid("mode-invalid", $"mode '{mode}' is not known; use 'standing' or 'spot'"),
+        _ => new ApiError(Refusals.ModeInvalid, $"mode '{mode}' is not known; use 'standing' or 'spot'"),
     };
 
     public static Checked<Window> Window(DateTimeOffset? start, DateTimeOffset? end, MarketDefinition market)
     {
         if (start is null || end is null)
         {
-            return ApiError.Invalid("window-missing", "give both start and end of the window (ISO 8601, such as 2026-11-28T12:00:00Z)");
+            return new ApiError(Refusals.WindowMissing, "give both start and end of the window (ISO 8601, such as 2026-11-28T12:00:00Z)");
         }
 
         var window = Market.Window.Create(start.Value, end.Value, market.Slot);
@@ -80,12 +80,12 @@ internal static class OrderMapper
         {
             if (r.Start is not null || r.End is not null)
             {
-                return ApiError.Invalid("availability-invalid", "give either start and end, or a recurrence, not both");
+                return new ApiError(Refusals.AvailabilityInvalid, "give either start and end, or a recurrence, not both");
             }
 
             if (rec.DurationMinutes <= 0)
             {
-                return ApiError.Invalid("recurrence-invalid", "the recurrence's durationMinutes must be more than zero");
+                return new ApiError(Refusals.RecurrenceInvalid, "the recurrence's durationMinutes must be more than zero");
             }
 
             var made = Recurrence.Create(rec.Rule ?? "", rec.FirstDate ?? DateOnly.MinValue, rec.Start, TimeSpan.FromMinutes(rec.DurationMinutes), rec.TimeZone ?? "");
@@ -156,9 +156,9 @@ internal static class OrderMapper
                 fill = FillPolicy.MinimumFill(min);
                 break;
             case "min-fill":
-                return ApiError.Invalid("min-fill-invalid", "fill 'min-fill' needs minimumFill, the least rate one seller must provide");
+                return new ApiError(Refusals.MinFillInvalid, "fill 'min-fill' needs minimumFill, the least rate one seller must provide");
             default:
-                return ApiError.Invalid("fill-invalid", $"fill '{r.Fill}' is not known; use 'divisible', 'min-fill' or 'all-or-none'");
+                return new ApiError(Refusals.FillInvalid, $"fill '{r.Fill}' is not known; use 'divisible', 'min-fill' or 'all-or-none'");
         }
 
         if ((CounterpartiesProblem("preferredSellers", r.PreferredSellers) ?? CounterpartiesProblem("excludedSellers", r.ExcludedSellers)) is { } crowded)
@@ -168,7 +168,7 @@ internal static class OrderMapper
 
         if (r.Constraints is { Count: > AttributeSet.MaxCount })
         {
-            return ApiError.Invalid("attribute-invalid", $"give at most {AttributeSet.MaxCount} constraints");
+            return new ApiError(Refusals.AttributeInvalid, $"give at most {AttributeSet.MaxCount} constraints");
         }
 
         var constraints = new List<Constraint>();
@@ -188,12 +188,12 @@ internal static class OrderMapper
         {
             if (string.IsNullOrWhiteSpace(j.Program) || string.IsNullOrWhiteSpace(j.Results))
             {
-                return ApiError.Invalid("job-invalid", "a job needs a program location and a results location");
+                return new ApiError(Refusals.JobInvalid, "a job needs a program location and a results location");
             }
 
             if (j.Runtime is not ("wasm" or "process"))
             {
-                return ApiError.Invalid("job-invalid", $"runtime '{j.Runtime}' is not known; use 'wasm' or 'process'");
+                return new ApiError(Refusals.JobInvalid, $"runtime '{j.Runtime}' is not known; use 'wasm' or 'process'");
             }
 
             if (JobProblem(j) is { } badJob)
@@ -238,7 +238,7 @@ internal static class OrderMapper
     {
         if (job.Inputs is { Count: > MaxJobInputs })
         {
-            return ApiError.Invalid("job-invalid", $"a job may name at most {MaxJobInputs} inputs");
+            return new ApiError(Refusals.JobInvalid, $"a job may name at most {MaxJobInputs} inputs");
         }
 
         var inputs = job.Inputs ?? [];
@@ -246,7 +246,7 @@ internal static class OrderMapper
         {
             if (inputs[i] is null)
             {
-                return ApiError.Invalid("job-invalid", $"job.inputs[{i}] is null; give each input as {{\"location\":…,\"sha256\":…}}");
+                return new ApiError(Refusals.JobInvalid, $"job.inputs[{i}] is null; give each input as {{\"location\":…,\"sha256\":…}}");
             }
         }
 
@@ -256,8 +256,7 @@ internal static class OrderMapper
         {
             if (!IsLocation(location, results))
             {
-                return ApiError.Invalid("location-invalid",
-                    $"{field} must be blob:<sha256> (64 hex digits){(results ? ", the bare blob:" : "")} or an absolute http, https or file URL of at most {MaxLocationLength} characters");
+                return new ApiError(Refusals.LocationInvalid, $"{field} must be blob:<sha256> (64 hex digits){(results ? ", the bare blob:" : "")} or an absolute http, https or file URL of at most {MaxLocationLength} characters");
             }
         }
 
@@ -267,12 +266,12 @@ internal static class OrderMapper
         {
             if (hash is not null && (hash.Length != 64 || !hash.All(char.IsAsciiHexDigit)))
             {
-                return ApiError.Invalid("sha256-invalid", $"{field} must be a SHA-256: 64 hex digits");
+                return new ApiError(Refusals.Sha256Invalid, $"{field} must be a SHA-256: 64 hex digits");
             }
         }
 
         return job.ProgramName is { } name && (name.Length > 200 || !AttributeSet.IsPlainText(name))
-            ? ApiError.Invalid("job-invalid", "job.programName may have at most 200 characters, without control, format or markup characters")
+            ? new ApiError(Refusals.JobInvalid, "job.programName may have at most 200 characters, without control, format or markup characters")
             : null;
     }
 
@@ -304,6 +303,6 @@ internal static class OrderMapper
     /// <summary>The refusal of a counterparty list longer than <see cref="MaxCounterparties"/>, or null.</summary>
     public static ApiError? CounterpartiesProblem(string field, IReadOnlyList<long>? ids) =>
         ids is { Count: > MaxCounterparties }
-            ? ApiError.Invalid("counterparties-too-many", $"{field} names {ids.Count} members; name at most {MaxCounterparties}")
+            ? new ApiError(Refusals.CounterpartiesTooMany, $"{field} names {ids.Count} members; name at most {MaxCounterparties}")
             : null;
 }
