@@ -23,14 +23,20 @@ public sealed class ExchangeFactory : IAsyncDisposable
     public const string AdminKey = "ak_test_admin_key";
 
     private readonly string? postgres;
+    private readonly bool ownsDataDirectory;
     private readonly Dictionary<string, string?> settings;
     private WebApplicationFactory<Program> factory;
 
-    public ExchangeFactory(Store store, FakeTimeProvider? time = null, IReadOnlyDictionary<string, string?>? extra = null)
+    /// <param name="dataDirectory">
+    /// A data folder to run on as it is (SQLite only), which the caller keeps and deletes; by default
+    /// a new temporary one, deleted when this is disposed.
+    /// </param>
+    public ExchangeFactory(Store store, FakeTimeProvider? time = null, IReadOnlyDictionary<string, string?>? extra = null, string? dataDirectory = null)
     {
         Store = store;
         Time = time ?? new FakeTimeProvider(new DateTimeOffset(2026, 11, 23, 8, 0, 0, TimeSpan.Zero));
-        DataDirectory = Directory.CreateTempSubdirectory("surplus-test-").FullName;
+        ownsDataDirectory = dataDirectory is null;
+        DataDirectory = dataDirectory ?? Directory.CreateTempSubdirectory("surplus-test-").FullName;
         postgres = store == Store.Postgres ? PostgresServer.NewDatabase() : null;
         settings = new Dictionary<string, string?>
         {
@@ -81,6 +87,11 @@ public sealed class ExchangeFactory : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await factory.DisposeAsync();
+        if (!ownsDataDirectory)
+        {
+            return;
+        }
+
         try
         {
             Directory.Delete(DataDirectory, recursive: true);
