@@ -103,6 +103,23 @@ public sealed class AttributeSet
         return Result<AttributeSet>.Ok(map.Count == 0 ? Empty : new AttributeSet(map.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase)));
     }
 
+    /// <summary>
+    /// Rebuilds a set that was checked when its order was placed, without checking it again: a
+    /// stored order keeps the attributes it was accepted with, whatever <see cref="Create"/> refuses
+    /// since. A name given twice keeps its last value.
+    /// </summary>
+    public static AttributeSet Restore(IEnumerable<KeyValuePair<string, string>> pairs)
+    {
+        ArgumentNullException.ThrowIfNull(pairs);
+        var map = new Dictionary<string, AttributeValue>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (name, value) in pairs)
+        {
+            map[name] = AttributeValue.Parse(value);
+        }
+
+        return map.Count == 0 ? Empty : new AttributeSet(map.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase));
+    }
+
     /// <summary>The most attributes one set may have.</summary>
     public const int MaxCount = 64;
 

@@ -99,6 +99,27 @@ public sealed record Recurrence
         return Result<Recurrence>.Ok(new Recurrence(text.ToUpperInvariant(), firstDate, localStart, duration, zone));
     }
 
+    /// <summary>
+    /// Rebuilds a recurrence that was checked when its offer was placed, without checking its rule,
+    /// duration or frequency again: a stored offer keeps the recurrence it was accepted with,
+    /// whatever <see cref="Create"/> refuses since. The zone must still be known.
+    /// </summary>
+    /// <exception cref="ArgumentException">The zone is not an IANA time zone of this build's database.</exception>
+    public static Recurrence Restore(string rule, DateOnly firstDate, TimeOnly localStart, TimeSpan duration, string zoneId)
+    {
+        ArgumentNullException.ThrowIfNull(rule);
+        ArgumentNullException.ThrowIfNull(zoneId);
+        var text = rule.Trim();
+        if (text.StartsWith("RRULE:", StringComparison.OrdinalIgnoreCase))
+        {
+            text = text[6..];
+        }
+
+        var zone = DateTimeZoneProviders.Tzdb.GetZoneOrNull(zoneId)
+            ?? throw new ArgumentException($"'{zoneId}' is not an IANA time zone known to this build", nameof(zoneId));
+        return new Recurrence(text.ToUpperInvariant(), firstDate, localStart, duration, zone);
+    }
+
     /// <summary>The longest rule text taken.</summary>
     public const int MaxRuleLength = 500;
 

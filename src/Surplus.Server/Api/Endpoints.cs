@@ -5,6 +5,7 @@ using Surplus.Contracts;
 using Surplus.Market;
 using Surplus.Server.Engine;
 using Surplus.Server.Ledger;
+using Surplus.Server.Storage;
 
 namespace Surplus.Server.Api;
 
@@ -288,7 +289,7 @@ internal static class Endpoints
             return ApiError.From(problem);
         }
 
-        return (market, new PlaceOfferWork(request, spec.Value!) { Idempotency = key });
+        return (market, new PlaceOfferWork(spec.Value!) { Idempotency = key });
     }
 
     /// <summary>A need checked against its market and ready for the market's engine, or what is wrong with it.</summary>
@@ -314,7 +315,7 @@ internal static class Endpoints
             return ApiError.From(rules);
         }
 
-        return (market, new PlaceNeedWork(need, spec.Value!) { Idempotency = key });
+        return (market, new PlaceNeedWork(spec.Value!) { Idempotency = key });
     }
 
     private static ApiError UnknownMarket(string market) =>
@@ -645,12 +646,12 @@ internal sealed class OrderRecord
     public object ToDto(OrderSide side) => side == OrderSide.Offer
         ? new OfferRow
         {
-            Id = Id, Market = Market, Member = MemberId, Request = Json.Read<PlaceOfferRequest>(Spec), State = Json.Read<OfferStateJson>(State),
+            Id = Id, Market = Market, Member = MemberId, Record = StoredOrders.ReadOffer(Spec), State = Json.Read<OfferStateJson>(State),
             Status = Status, CreatedAt = CreatedAt, UpdatedAt = UpdatedAt,
         }.ToDto()
         : new NeedRow
         {
-            Id = Id, Market = Market, Member = MemberId, Request = Json.Read<PlaceNeedRequest>(Spec), State = Json.Read<NeedStateJson>(State),
+            Id = Id, Market = Market, Member = MemberId, Record = StoredOrders.ReadNeed(Spec), State = Json.Read<NeedStateJson>(State),
             Status = Status, Held = Held, CreatedAt = CreatedAt, UpdatedAt = UpdatedAt,
         }.ToDto();
 }

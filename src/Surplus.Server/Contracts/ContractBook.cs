@@ -7,6 +7,7 @@ using Surplus.Market.Contracts;
 using Surplus.Server.Api;
 using Surplus.Server.Engine;
 using Surplus.Server.Ledger;
+using Surplus.Server.Storage;
 
 namespace Surplus.Server.Contracts;
 
@@ -63,27 +64,27 @@ internal sealed class ContractBook(Exchange exchange)
     }
 
     /// <summary>
-    /// The offer with the seller's current reliability as its <c>reliability</c> attribute (the score
-    /// at placement; it is not updated later). A seller cannot declare its own: a given value is
-    /// replaced, or removed while the seller has no record.
+    /// The offer's attributes with the seller's current reliability as its <c>reliability</c>
+    /// attribute (the score at placement; it is not updated later). A seller cannot declare its own:
+    /// a given value is replaced, or removed while the seller has no record. The set was checked
+    /// when the offer was placed and the score is the exchange's own, so it is not checked again.
     /// </summary>
-    public PlaceOfferRequest WithReliability(PlaceOfferRequest request, long seller)
+    public AttributeSet WithReliability(AttributeSet attributes, long seller)
     {
-        ArgumentNullException.ThrowIfNull(request);
-        var attributes = (request.Attributes ?? new Dictionary<string, string>())
-            .Where(a => !string.Equals(a.Key, "reliability", StringComparison.OrdinalIgnoreCase))
-            .ToDictionary(a => a.Key, a => a.Value, StringComparer.OrdinalIgnoreCase);
-        if (Reliability(seller) is { } score)
+        ArgumentNullException.ThrowIfNull(attributes);
+        var score = Reliability(seller);
+        if (score is null && !attributes.TryGet(ReliabilityAttribute, out _))
         {
-            attributes["reliability"] = score.ToString("0.####", CultureInfo.InvariantCulture);
-        }
-        else if (attributes.Count == (request.Attributes?.Count ?? 0))
-        {
-            return request;
+            return attributes;
         }
 
-        return request with { Attributes = attributes };
+        var pairs = attributes.Values
+            .Where(a => !string.Equals(a.Key, ReliabilityAttribute, StringComparison.OrdinalIgnoreCase))
+            .Select(a => KeyValuePair.Create(a.Key, a.Value.Text));
+        return AttributeSet.Restore(score is { } s ? pairs.Append(KeyValuePair.Create(ReliabilityAttribute, s.ToString("0.####", CultureInfo.InvariantCulture))) : pairs);
     }
+
+    private const string ReliabilityAttribute = "reliability";
 
     /// <summary>Opens the contract of a new trade; called by the engine loop, which writes the row in the batch's transaction.</summary>
     public ContractRow Open(Trade trade, JobDto? job, MarketDefinition market)
@@ -438,7 +439,7 @@ internal sealed class ContractBook(Exchange exchange)
             }
 
             // Null: the store refused the write; the failover stays pending and the monitor tries again.
-            if (await PlaceAsync(row, Json.Read<PlaceNeedRequest>(n.Spec), Json.Read<NeedStateJson>(n.State).Bid, host) is not { } outcome)
+            if (await PlaceAsync(row, StoredOrders.ReadNeed(n.Spec), Json.Read<NeedStateJson>(n.State).Bid, host) is not { } outcome)
             {
                 return;
             }
@@ -471,9 +472,14 @@ internal sealed class ContractBook(Exchange exchange)
         }
     }
 
-    private sealed record Placement(FailoverDto Failover, PlaceNeedRequest? Request, int Trades);
+    private sealed record Placement(FailoverDto Failover, StoredNeed? Request, int Trades);
 
-    private async Task<Placement?> PlaceAsync(ContractRow row, PlaceNeedRequest original, decimal bid, MarketHost host)
+    /// <summary>
+    /// Places the rest of a failed contract's window as a spot need made from the original need's
+    /// stored record, without the HTTP mapper: the original was accepted once, and the market's own
+    /// rules, which the engine checks, decide whether its rest is taken now.
+    /// </summary>
+    private async Task<Placement?> PlaceAsync(ContractRow row, StoredNeed original, decimal bid, MarketHost host)
     {
         var market = host.Definition;
         var trade = row.TradeDto;
@@ -492,7 +498,7 @@ internal sealed class ContractBook(Exchange exchange)
             End = trade.End,
             Bid = bid,
             MaximumPrice = original.MaximumPrice is { } max && max >= bid ? max : null,
-            Mode = "spot",
+            Mode = StoredOrders.Spot,
             Expiry = null,
             MinimumFill = original.MinimumFill is { } min ? Math.Min(min, trade.Rate) : null,
 
@@ -500,13 +506,7 @@ internal sealed class ContractBook(Exchange exchange)
             // full disk, a crash, a lost connection) is likely to fail the next contract at once.
             ExcludedSellers = [.. (original.ExcludedSellers ?? []).Append(row.SellerId).Distinct().Order()],
         };
-        var spec = OrderMapper.ToSpec(request, 0, row.BuyerId, market, []);
-        if (!spec.IsOk)
-        {
-            return new Placement(new FailoverDto("refused", null, spec.Error!.Detail), request, 0);
-        }
-
-        var result = await host.SubmitAsync(new PlaceNeedWork(request, spec.Value!)
+        var result = await host.SubmitAsync(new PlaceNeedWork(request.ToSpec(0, row.BuyerId))
         {
             Idempotency = new IdempotencyKey(row.BuyerId, $"failover:contract:{row.Id}", "failover"),
         });

@@ -33,17 +33,13 @@ internal abstract class Work
     public WorkResult? Result { get; set; }
 }
 
-internal sealed class PlaceOfferWork(PlaceOfferRequest request, OfferSpec spec) : Work
+internal sealed class PlaceOfferWork(OfferSpec spec) : Work
 {
-    public PlaceOfferRequest Request { get; } = request;
-
     public OfferSpec Spec { get; } = spec;
 }
 
-internal sealed class PlaceNeedWork(PlaceNeedRequest request, NeedSpec spec) : Work
+internal sealed class PlaceNeedWork(NeedSpec spec) : Work
 {
-    public PlaceNeedRequest Request { get; } = request;
-
     public NeedSpec Spec { get; } = spec;
 }
 
@@ -126,17 +122,18 @@ internal sealed partial class MarketHost
 
         var state = await connection.QuerySingleOrDefaultAsync<(long Clock, long NextSequence, long NextTradeId)?>(
             "SELECT clock, next_sequence, next_trade_id FROM engine_state WHERE market = @market", new { market = Definition.Id });
+        // Orders are rebuilt from their stored records, not from requests through the HTTP mapper:
+        // an order the exchange accepted once loads whatever the mapper refuses since.
         var offerStates = new List<OfferState>();
         foreach (var row in await connection.QueryAsync<(long Id, long MemberId, string Spec, string State, long CreatedAt, long UpdatedAt)>(
             "SELECT id, member_id, spec, state, created_at, updated_at FROM offers WHERE market = @market AND status = 'open'", new { market = Definition.Id }))
         {
-            var request = Json.Read<PlaceOfferRequest>(row.Spec);
+            var record = StoredOrders.ReadOffer(row.Spec);
             var stored = Json.Read<OfferStateJson>(row.State);
-            var spec = OrderMapper.ToSpec(request, row.Id, row.MemberId, Definition, []);
-            offerStates.Add(stored.ToState(spec.Value!));
+            offerStates.Add(stored.ToState(record.ToSpec(row.Id, row.MemberId)));
             openOffers[row.Id] = new OfferRow
             {
-                Id = row.Id, Market = Definition.Id, Member = row.MemberId, Request = request, State = stored,
+                Id = row.Id, Market = Definition.Id, Member = row.MemberId, Record = record, State = stored,
                 CreatedAt = row.CreatedAt, UpdatedAt = row.UpdatedAt,
             };
         }
@@ -145,14 +142,14 @@ internal sealed partial class MarketHost
         foreach (var row in await connection.QueryAsync<(long Id, long MemberId, string Spec, string State, long Held, long CreatedAt, long UpdatedAt)>(
             "SELECT id, member_id, spec, state, held, created_at, updated_at FROM needs WHERE market = @market AND status = 'open'", new { market = Definition.Id }))
         {
-            var request = Json.Read<PlaceNeedRequest>(row.Spec);
+            var record = StoredOrders.ReadNeed(row.Spec);
             var stored = Json.Read<NeedStateJson>(row.State);
-            var spec = OrderMapper.ToSpec(request, row.Id, row.MemberId, Definition, []).Value! with { Bid = new Price(stored.Bid) };
+            var spec = record.ToSpec(row.Id, row.MemberId) with { Bid = new Price(stored.Bid) };
             needStates.Add(new NeedState(spec, stored.Sequence, new Rate(stored.Remaining)));
             openNeeds[row.Id] = new NeedRow
             {
-                Id = row.Id, Market = Definition.Id, Member = row.MemberId, Request = request, State = stored, Held = row.Held,
-                UnitHold = HoldUnit(spec.Window, spec.Bid, request.MaximumPrice),
+                Id = row.Id, Market = Definition.Id, Member = row.MemberId, Record = record, State = stored, Held = row.Held,
+                UnitHold = HoldUnit(spec.Window, spec.Bid, record.MaximumPrice),
                 CreatedAt = row.CreatedAt, UpdatedAt = row.UpdatedAt,
             };
         }
@@ -426,13 +423,8 @@ internal sealed partial class MarketHost
     {
         var id = exchange.NextOfferId();
 
-        // The seller's reliability now becomes the offer's attribute, kept with the stored request.
-        var request = exchange.Contracts.WithReliability(work.Request, work.Spec.Seller.Value);
-        var spec = work.Spec with { Id = new OfferId(id) };
-        if (!ReferenceEquals(request, work.Request))
-        {
-            spec = spec with { Attributes = AttributeSet.Create(request.Attributes!).Value };
-        }
+        // The seller's reliability now becomes the offer's attribute, kept with the stored record.
+        var spec = work.Spec with { Id = new OfferId(id), Attributes = exchange.Contracts.WithReliability(work.Spec.Attributes, work.Spec.Seller.Value) };
 
         if (OrderRules.Check(spec, Definition, now) is { } problem)
         {
@@ -442,23 +434,23 @@ internal sealed partial class MarketHost
 
         var row = new OfferRow
         {
-            Id = id, Market = Definition.Id, Member = spec.Seller.Value, Request = OrderMapper.WithPreferred(request, spec),
+            Id = id, Market = Definition.Id, Member = spec.Seller.Value, Record = StoredOffer.From(spec),
             State = new OfferStateJson(0, spec.Ask.PerUnitHour, spec.Rate.Value, [], [], 0), CreatedAt = now.UtcTicks, UpdatedAt = now.UtcTicks,
         };
-        if (LimitProblem(spec.Seller.Value, request.Recurrence is not null) is { } tooMany)
+        if (LimitProblem(spec.Seller.Value, spec.Recurrence is not null) is { } tooMany)
         {
             exchange.ReturnOfferId(id);
             return WorkResult.Fail(tooMany);
         }
 
         openOffers[id] = row;
-        tally.Opened(row.Member, row.Request.Recurrence is not null);
+        tally.Opened(row.Member, row.IsRecurring);
         effects.NewOffers.Add(row);
         var outcome = Execute(new PlaceOffer(spec, now), effects);
         if (outcome.Rejected is { } rejected)
         {
             openOffers.Remove(id);
-            tally.Closed(row.Member, row.Request.Recurrence is not null);
+            tally.Closed(row.Member, row.IsRecurring);
             effects.NewOffers.Remove(row);
             exchange.ReturnOfferId(id);
             return WorkResult.Fail(ApiError.From(rejected));
@@ -494,7 +486,7 @@ internal sealed partial class MarketHost
 
         var row = new NeedRow
         {
-            Id = id, Market = Definition.Id, Member = buyer, Request = OrderMapper.WithPreferred(work.Request, spec),
+            Id = id, Market = Definition.Id, Member = buyer, Record = StoredNeed.From(spec),
             State = new NeedStateJson(0, spec.Bid.PerUnitHour, spec.Rate.Value), Held = hold, UnitHold = unit,
             CreatedAt = now.UtcTicks, UpdatedAt = now.UtcTicks,
         };
@@ -543,14 +535,14 @@ internal sealed partial class MarketHost
             need = openNeeds[work.Order.Id];
             var price = work.Price ?? new Price(need.State.Bid);
             var remaining = work.Rate?.Value ?? need.State.Remaining;
-            var window = Window.Create(need.Request.Start, need.Request.End, Definition.Slot).Value;
-            var top = need.Request.MaximumPrice is { } max && max > price.PerUnitHour ? new Price(max) : price;
+            var window = StoredOrders.ReadWindow(need.Record.Start, need.Record.End, "need", need.Id);
+            var top = need.Record.MaximumPrice is { } max && max > price.PerUnitHour ? new Price(max) : price;
 
             // A price or amount past the market's bounds is refused by the engine before any money moves.
             if (OrderRules.CheckPrice(price, Definition, "new price") is null && remaining > 0 && remaining <= need.State.Remaining
                 && OrderRules.CheckAmount(new Rate(remaining), window.Length, top, Definition) is null)
             {
-                var unit = HoldUnit(window, price, need.Request.MaximumPrice);
+                var unit = HoldUnit(window, price, need.Record.MaximumPrice);
                 moved = checked(unit * remaining) - need.Held;
                 var member = need.Member;
                 if (moved > 0 && !exchange.Ledger.TryMove(Accounts.Available(member), Accounts.Held(member), moved, "hold", $"need:{Definition.Id}:{need.Id}", now.UtcTicks))
@@ -745,7 +737,7 @@ internal sealed partial class MarketHost
         exchange.Ledger.Move(Accounts.Held(buyer), Accounts.Available(buyer), portion + topUp - t.Amount.Minor, "release", $"trade:{Definition.Id}:{t.Id.Value}", at);
         need.Held -= portion;
         // Both parties' signals carry the trade as its contract keeps it, so their rows name the contract.
-        var contract = exchange.Contracts.Open(t, need.Request.Job, Definition);
+        var contract = exchange.Contracts.Open(t, NeedRow.Job(need.Record.Job), Definition);
         effects.Contracts.Add(contract);
         Touch(OrderKey.Of(t.Need), effects, "open");
         Touch(OrderKey.Of(t.Offer), effects, "open");
@@ -801,7 +793,7 @@ internal sealed partial class MarketHost
         tally.Clear();
         foreach (var offer in openOffers.Values)
         {
-            tally.Opened(offer.Member, offer.Request.Recurrence is not null);
+            tally.Opened(offer.Member, offer.IsRecurring);
         }
 
         foreach (var need in openNeeds.Values)
@@ -856,7 +848,7 @@ internal sealed partial class MarketHost
         {
             if (openOffers.Remove(key.Id, out var row))
             {
-                tally.Closed(row.Member, row.Request.Recurrence is not null);
+                tally.Closed(row.Member, row.IsRecurring);
                 row.State = row.State with { Capacity = [] };
                 row.Status = status;
                 row.UpdatedAt = at;

@@ -33,7 +33,7 @@ internal static class OrderMapper
         return window.IsOk && OrderRules.CheckReach(window.Value, market, now) is { } far ? ApiError.From(far) : window;
     }
 
-    /// <summary>Fills in what the request left to defaults (the recurrence's first date), so the stored request rebuilds the same spec.</summary>
+    /// <summary>Fills in what the request left to defaults (the recurrence's first date), so the spec, and the order's stored record, name it.</summary>
     public static PlaceOfferRequest Normalize(PlaceOfferRequest request, DateTimeOffset now)
     {
         if (request.Recurrence is { FirstDate: null } recurrence
@@ -45,21 +45,6 @@ internal static class OrderMapper
 
         return request;
     }
-
-    /// <summary>
-    /// The request as stored, naming the buyers the offer was placed for: the member's preferred
-    /// counterparties when the request named none, so the engine rebuilt from it admits the same.
-    /// </summary>
-    public static PlaceOfferRequest WithPreferred(PlaceOfferRequest request, OfferSpec spec) =>
-        request.PreferredBuyers is { Count: > 0 } || spec.PreferredBuyers.Count == 0
-            ? request
-            : request with { PreferredBuyers = [.. spec.PreferredBuyers.Select(m => m.Value).Order()] };
-
-    /// <summary>The request as stored, naming the sellers the need was placed for (see the offer's).</summary>
-    public static PlaceNeedRequest WithPreferred(PlaceNeedRequest request, NeedSpec spec) =>
-        request.PreferredSellers is { Count: > 0 } || spec.PreferredSellers.Count == 0
-            ? request
-            : request with { PreferredSellers = [.. spec.PreferredSellers.Select(m => m.Value).Order()] };
 
     public static Checked<OfferSpec> ToSpec(PlaceOfferRequest r, long id, long seller, MarketDefinition market, IReadOnlyList<long> memberPreferred)
     {

@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
 using Surplus.Contracts;
 using Surplus.Market;
+using Surplus.Server.Storage;
 
 namespace Surplus.Server.Engine;
 
@@ -26,7 +27,7 @@ internal sealed record OfferStateJson(long Sequence, decimal Ask, long Rate, lon
 /// <summary>What a need's row stores besides its request: the engine's state of it.</summary>
 internal sealed record NeedStateJson(long Sequence, decimal Bid, long Remaining);
 
-/// <summary>An offer as stored: request, engine state, status.</summary>
+/// <summary>An offer as stored: its record, engine state, status.</summary>
 internal sealed class OfferRow
 {
     private byte[]? specJson;
@@ -37,13 +38,14 @@ internal sealed class OfferRow
 
     public required long Member { get; init; }
 
-    public required PlaceOfferRequest Request { get; init; }
+    /// <summary>The offer as placed, as the store keeps it.</summary>
+    public required StoredOffer Record { get; init; }
 
     /// <summary>
-    /// The request as stored JSON in UTF-8, made once: an order's request never changes after it is
+    /// The record as stored JSON in UTF-8, made once: an order's record never changes after it is
     /// placed, and the row, with this, lives as long as the order rests.
     /// </summary>
-    public byte[] SpecJson => specJson ??= Json.WriteStoredUtf8(Request);
+    public byte[] SpecJson => specJson ??= StoredOrders.Write(Record);
 
     public required OfferStateJson State { get; set; }
 
@@ -53,14 +55,17 @@ internal sealed class OfferRow
 
     public long UpdatedAt { get; set; }
 
+    public bool IsRecurring => Record.Recurrence is not null;
+
     public OfferDto ToDto() => new(
-        Id, Market, Member, Status, State.Rate, State.Ask, Request.Start, Request.End, Request.Recurrence, Request.Mode, Request.Expiry,
-        Request.MinimumPrice, Request.Attributes ?? new Dictionary<string, string>(), Request.PreferredBuyers ?? [],
+        Id, Market, Member, Status, State.Rate, State.Ask, Record.Start, Record.End,
+        Record.Recurrence is { } r ? new RecurrenceDto(r.Rule, r.LocalStart, (int)r.Duration.TotalMinutes, r.Zone, r.FirstDate) : null,
+        Record.Mode, Record.Expiry, Record.MinimumPrice, Record.Attributes ?? new Dictionary<string, string>(), Record.PreferredBuyers ?? [],
         [.. State.Capacity.Select(c => new CapacitySegmentDto(new DateTimeOffset(c[0], TimeSpan.Zero), c[1]))],
         new DateTimeOffset(CreatedAt, TimeSpan.Zero), new DateTimeOffset(UpdatedAt, TimeSpan.Zero));
 }
 
-/// <summary>A need as stored: request, engine state, status, money held for it.</summary>
+/// <summary>A need as stored: its record, engine state, status, money held for it.</summary>
 internal sealed class NeedRow
 {
     private byte[]? specJson;
@@ -71,13 +76,14 @@ internal sealed class NeedRow
 
     public required long Member { get; init; }
 
-    public required PlaceNeedRequest Request { get; init; }
+    /// <summary>The need as placed, as the store keeps it.</summary>
+    public required StoredNeed Record { get; init; }
 
     /// <summary>
-    /// The request as stored JSON in UTF-8, made once: an order's request never changes after it is
+    /// The record as stored JSON in UTF-8, made once: an order's record never changes after it is
     /// placed, and the row, with this, lives as long as the order rests.
     /// </summary>
-    public byte[] SpecJson => specJson ??= Json.WriteStoredUtf8(Request);
+    public byte[] SpecJson => specJson ??= StoredOrders.Write(Record);
 
     public required NeedStateJson State { get; set; }
 
@@ -94,9 +100,14 @@ internal sealed class NeedRow
     public long UpdatedAt { get; set; }
 
     public NeedDto ToDto() => new(
-        Id, Market, Member, Status, Request.Rate, State.Remaining, Request.Start, Request.End, State.Bid, Request.MaximumPrice,
-        Request.Mode, Request.Fill, Request.MinimumFill, Request.Expiry, Request.Constraints ?? [], Request.PreferredSellers ?? [],
-        Request.Job, Held, new DateTimeOffset(CreatedAt, TimeSpan.Zero), new DateTimeOffset(UpdatedAt, TimeSpan.Zero), Request.ExcludedSellers ?? []);
+        Id, Market, Member, Status, Record.Rate, State.Remaining, Record.Start, Record.End, State.Bid, Record.MaximumPrice,
+        Record.Mode, Record.Fill, Record.MinimumFill, Record.Expiry, Record.Constraints ?? [], Record.PreferredSellers ?? [],
+        Job(Record.Job), Held, new DateTimeOffset(CreatedAt, TimeSpan.Zero), new DateTimeOffset(UpdatedAt, TimeSpan.Zero), Record.ExcludedSellers ?? []);
+
+    /// <summary>A stored job as the API shows it.</summary>
+    public static JobDto? Job(StoredJob? job) => job is null ? null
+        : new JobDto(job.Program, job.Results, job.Runtime, job.ProgramName, job.ProgramSha256,
+            job.Inputs is { } inputs ? [.. inputs.Select(i => new JobInputDto(i.Location, i.Sha256))] : null);
 }
 
 /// <summary>
@@ -135,20 +146,10 @@ internal static class Json
         TypeInfoResolver = JsonTypeInfoResolver.Combine(HotPathJson.Default, new DefaultJsonTypeInfoResolver()),
     };
 
-    /// <summary>
-    /// Orders' requests as the store keeps them: as <see cref="Options"/>, without the fields left
-    /// empty, which read back as the same empty defaults. Their rows are rewritten as the orders
-    /// fill, and the nulls were two fifths of a request's text.
-    /// </summary>
-    public static readonly JsonSerializerOptions Stored = new(Options) { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
-
     public static string Write<T>(T value) => JsonSerializer.Serialize(value, Options);
 
     /// <summary>As <see cref="Write{T}"/>, in UTF-8.</summary>
     public static byte[] WriteUtf8<T>(T value) => JsonSerializer.SerializeToUtf8Bytes(value, Options);
-
-    /// <summary>An order's request as stored (<see cref="Stored"/>), in UTF-8; <see cref="Read{T}(string)"/> reads it back.</summary>
-    public static byte[] WriteStoredUtf8<T>(T value) => JsonSerializer.SerializeToUtf8Bytes(value, Stored);
 
     public static T Read<T>(string json) => JsonSerializer.Deserialize<T>(json, Options)
         ?? throw new InvalidDataException($"stored JSON is empty where a {typeof(T).Name} was expected");

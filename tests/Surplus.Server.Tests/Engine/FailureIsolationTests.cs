@@ -51,7 +51,7 @@ public sealed class FailureIsolationTests
         // The culprit's offer is the cheapest, so it trades whenever it meets a need, then throws.
         host.AfterApply = work =>
         {
-            if (work is PlaceOfferWork { Request.Rate: 13 } or QueryWork)
+            if (work is PlaceOfferWork { Spec.Rate.Value: 13 } or QueryWork)
             {
                 throw new InvalidOperationException("a command that fails after it changed memory");
             }
