@@ -122,6 +122,7 @@ internal sealed partial class MarketHost
 
         var state = await connection.QuerySingleOrDefaultAsync<(long Clock, long NextSequence, long NextTradeId)?>(
             "SELECT clock, next_sequence, next_trade_id FROM engine_state WHERE market = @market", new { market = Definition.Id });
+
         // Orders are rebuilt from their stored records, not from requests through the HTTP mapper:
         // an order the exchange accepted once loads whatever the mapper refuses since.
         var offerStates = new List<OfferState>();
@@ -737,7 +738,7 @@ internal sealed partial class MarketHost
         exchange.Ledger.Move(Accounts.Held(buyer), Accounts.Available(buyer), portion + topUp - t.Amount.Minor, "release", $"trade:{Definition.Id}:{t.Id.Value}", at);
         need.Held -= portion;
         // Both parties' signals carry the trade as its contract keeps it, so their rows name the contract.
-        var contract = exchange.Contracts.Open(t, NeedRow.Job(need.Record.Job), Definition);
+        var contract = exchange.Contracts.Open(t, need.JobDto, Definition);
         effects.Contracts.Add(contract);
         Touch(OrderKey.Of(t.Need), effects, "open");
         Touch(OrderKey.Of(t.Offer), effects, "open");

@@ -69,6 +69,7 @@ internal sealed class OfferRow
 internal sealed class NeedRow
 {
     private byte[]? specJson;
+    private JobDto? jobDto;
 
     public required long Id { get; init; }
 
@@ -99,10 +100,13 @@ internal sealed class NeedRow
 
     public long UpdatedAt { get; set; }
 
+    /// <summary>The job as the API shows it and each of the need's contracts keeps it, made once.</summary>
+    public JobDto? JobDto => jobDto ??= Job(Record.Job);
+
     public NeedDto ToDto() => new(
         Id, Market, Member, Status, Record.Rate, State.Remaining, Record.Start, Record.End, State.Bid, Record.MaximumPrice,
         Record.Mode, Record.Fill, Record.MinimumFill, Record.Expiry, Record.Constraints ?? [], Record.PreferredSellers ?? [],
-        Job(Record.Job), Held, new DateTimeOffset(CreatedAt, TimeSpan.Zero), new DateTimeOffset(UpdatedAt, TimeSpan.Zero), Record.ExcludedSellers ?? []);
+        JobDto, Held, new DateTimeOffset(CreatedAt, TimeSpan.Zero), new DateTimeOffset(UpdatedAt, TimeSpan.Zero), Record.ExcludedSellers ?? []);
 
     /// <summary>A stored job as the API shows it.</summary>
     public static JobDto? Job(StoredJob? job) => job is null ? null
