@@ -48,13 +48,13 @@ internal sealed class ContractJournal
         Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() },
     };
 
-    private readonly string _folder;
-    private readonly ConcurrentDictionary<long, JournalEntry> _entries = new();
+    private readonly string folder;
+    private readonly ConcurrentDictionary<long, JournalEntry> entries = new();
 
     /// <summary>Opens the journal in <paramref name="folder"/>, reading what an earlier run left.</summary>
     public ContractJournal(string folder)
     {
-        _folder = folder;
+        this.folder = folder;
         Directory.CreateDirectory(folder);
         foreach (var file in Directory.EnumerateFiles(folder, "*.json"))
         {
@@ -62,7 +62,7 @@ internal sealed class ContractJournal
             {
                 if (JsonSerializer.Deserialize<JournalEntry>(File.ReadAllText(file), Json) is { } entry)
                 {
-                    _entries[entry.Contract] = entry;
+                    entries[entry.Contract] = entry;
                 }
             }
             catch (JsonException)
@@ -73,12 +73,12 @@ internal sealed class ContractJournal
     }
 
     /// <summary>The contract's record, or null.</summary>
-    public JournalEntry? Find(long contract) => _entries.GetValueOrDefault(contract);
+    public JournalEntry? Find(long contract) => entries.GetValueOrDefault(contract);
 
     /// <summary>Records <paramref name="entry"/> durably before the caller acts on it.</summary>
     public void Write(JournalEntry entry)
     {
-        var name = Path.Combine(_folder, entry.Contract.ToString(CultureInfo.InvariantCulture) + ".json");
+        var name = Path.Combine(folder, entry.Contract.ToString(CultureInfo.InvariantCulture) + ".json");
         var partial = name + ".part";
         using (var file = new FileStream(partial, FileMode.Create, FileAccess.Write, FileShare.None))
         {
@@ -87,16 +87,16 @@ internal sealed class ContractJournal
         }
 
         File.Move(partial, name, overwrite: true);
-        _entries[entry.Contract] = entry;
+        entries[entry.Contract] = entry;
     }
 
     /// <summary>Forgets finished contracts a day past their window's end.</summary>
     public void Prune(DateTimeOffset now)
     {
-        foreach (var entry in _entries.Values.Where(e => e.Phase == ContractPhase.Done && e.End + Keep < now))
+        foreach (var entry in entries.Values.Where(e => e.Phase == ContractPhase.Done && e.End + Keep < now))
         {
-            File.Delete(Path.Combine(_folder, entry.Contract.ToString(CultureInfo.InvariantCulture) + ".json"));
-            _entries.TryRemove(entry.Contract, out _);
+            File.Delete(Path.Combine(folder, entry.Contract.ToString(CultureInfo.InvariantCulture) + ".json"));
+            entries.TryRemove(entry.Contract, out _);
         }
     }
 }

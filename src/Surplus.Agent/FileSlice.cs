@@ -9,7 +9,7 @@ namespace Surplus.Agent;
 /// </summary>
 internal sealed class FileSlice(SafeFileHandle file, long length, Func<bool>? outOfTime) : Stream
 {
-    private long _position;
+    private long position;
 
     public string? Cut { get; private set; }
 
@@ -23,15 +23,15 @@ internal sealed class FileSlice(SafeFileHandle file, long length, Func<bool>? ou
 
     public override long Position
     {
-        get => _position;
-        set => _position = Math.Clamp(value, 0, length);
+        get => position;
+        set => position = Math.Clamp(value, 0, length);
     }
 
     public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     public override int Read(Span<byte> buffer)
     {
-        var want = (int)Math.Min(buffer.Length, length - _position);
+        var want = (int)Math.Min(buffer.Length, length - position);
         if (want <= 0)
         {
             return 0;
@@ -40,15 +40,15 @@ internal sealed class FileSlice(SafeFileHandle file, long length, Func<bool>? ou
         var read = 0;
         if (Cut is null && outOfTime?.Invoke() == true)
         {
-            Cut = $"was cut at byte {_position} of {length} when the packing time ran out (limits.packing.maxSeconds); the rest is zeros";
+            Cut = $"was cut at byte {position} of {length} when the packing time ran out (limits.packing.maxSeconds); the rest is zeros";
         }
 
         if (Cut is null)
         {
-            read = RandomAccess.Read(file, buffer[..want], _position);
+            read = RandomAccess.Read(file, buffer[..want], position);
             if (read == 0)
             {
-                Cut = $"shrank to {_position} bytes while being packed; the rest up to {length} is zeros";
+                Cut = $"shrank to {position} bytes while being packed; the rest up to {length} is zeros";
             }
         }
 
@@ -58,7 +58,7 @@ internal sealed class FileSlice(SafeFileHandle file, long length, Func<bool>? ou
             read = want;
         }
 
-        _position += read;
+        position += read;
         return read;
     }
 
@@ -69,7 +69,7 @@ internal sealed class FileSlice(SafeFileHandle file, long length, Func<bool>? ou
     public override long Seek(long offset, SeekOrigin origin) => Position = origin switch
     {
         SeekOrigin.Begin => offset,
-        SeekOrigin.Current => _position + offset,
+        SeekOrigin.Current => position + offset,
         _ => length + offset,
     };
 

@@ -23,31 +23,31 @@ internal sealed class OutputPacker
     /// <summary>The most notes kept of what was left out; the count covers the rest.</summary>
     public const int MaxNotes = 20;
 
-    private readonly TarWriter _tar;
-    private readonly PackingLimits _limits;
-    private readonly TimeProvider _time;
-    private readonly long _started;
-    private readonly List<string> _notes = [];
-    private readonly Dictionary<(ulong, ulong), int> _namesInside = [];
-    private readonly Dictionary<(ulong, ulong), string> _firstName = [];
-    private int _seen;
-    private int _entries;
-    private long _bytes;
-    private int _skipped;
-    private string? _stopped;
+    private readonly TarWriter tar;
+    private readonly PackingLimits limits;
+    private readonly TimeProvider time;
+    private readonly long started;
+    private readonly List<string> notes = [];
+    private readonly Dictionary<(ulong, ulong), int> namesInside = [];
+    private readonly Dictionary<(ulong, ulong), string> firstName = [];
+    private int seen;
+    private int entries;
+    private long bytes;
+    private int skipped;
+    private string? stopped;
 
     public OutputPacker(TarWriter tar, PackingLimits limits, TimeProvider time)
     {
-        _tar = tar;
-        _limits = limits;
-        _time = time;
-        _started = time.GetTimestamp();
+        this.tar = tar;
+        this.limits = limits;
+        this.time = time;
+        started = time.GetTimestamp();
     }
 
     /// <summary>Writes <c>out/</c> and everything under it that may be shipped; returns what was done.</summary>
     public async Task<PackingReport> PackAsync(string outputFolder, CancellationToken cancellationToken)
     {
-        await _tar.WriteEntryAsync(new PaxTarEntry(TarEntryType.Directory, "out/") { Mode = DirectoryMode }, cancellationToken);
+        await tar.WriteEntryAsync(new PaxTarEntry(TarEntryType.Directory, "out/") { Mode = DirectoryMode }, cancellationToken);
         using var root = UnixFiles.OpenDirectory(outputFolder);
         if (root is null)
         {
@@ -57,12 +57,12 @@ internal sealed class OutputPacker
         {
             // First count each multiply-linked file's names inside the folder, then pack.
             await WalkAsync(root, "out/", 1, census: true, cancellationToken);
-            _seen = 0;
-            _stopped = null;
+            seen = 0;
+            stopped = null;
             await WalkAsync(root, "out/", 1, census: false, cancellationToken);
         }
 
-        return new PackingReport(_entries, _bytes, _stopped, [.. _notes], _skipped);
+        return new PackingReport(entries, bytes, stopped, [.. notes], skipped);
     }
 
     /// <summary>Writes one of the agent's own files (stdout, stderr) under <paramref name="name"/>, refusing a link in its place.</summary>
@@ -90,11 +90,11 @@ internal sealed class OutputPacker
     private static DateTimeOffset Modified(FileStatus s) =>
         DateTimeOffset.FromUnixTimeSeconds(Math.Clamp(s.ModifiedSeconds, 0, 253_402_300_799));
 
-    private bool OutOfTime => _time.GetElapsedTime(_started) >= _limits.MaxTime;
+    private bool OutOfTime => time.GetElapsedTime(started) >= limits.MaxTime;
 
     private async Task WalkAsync(SafeFileHandle folder, string prefix, int depth, bool census, CancellationToken cancellationToken)
     {
-        var budget = _limits.MaxEntries - _seen;
+        var budget = limits.MaxEntries - seen;
         List<string> names;
         try
         {
@@ -114,24 +114,24 @@ internal sealed class OutputPacker
         foreach (var name in names)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            if (_stopped is not null)
+            if (stopped is not null)
             {
                 return;
             }
 
-            if (_seen >= _limits.MaxEntries)
+            if (seen >= limits.MaxEntries)
             {
-                _stopped = $"stopped at the limit of {_limits.MaxEntries} entries (limits.packing.maxEntries); the rest of the output folder is not packed";
+                stopped = $"stopped at the limit of {limits.MaxEntries} entries (limits.packing.maxEntries); the rest of the output folder is not packed";
                 return;
             }
 
             if (OutOfTime)
             {
-                _stopped = $"stopped at the packing time limit of {_limits.MaxTime.TotalSeconds:0} s (limits.packing.maxSeconds); the rest of the output folder is not packed";
+                stopped = $"stopped at the packing time limit of {limits.MaxTime.TotalSeconds:0} s (limits.packing.maxSeconds); the rest of the output folder is not packed";
                 return;
             }
 
-            _seen++;
+            seen++;
             var entry = prefix + ArchiveName(name);
             if (!census && entry.Length != prefix.Length + name.Length)
             {
@@ -156,7 +156,7 @@ internal sealed class OutputPacker
             {
                 if (status is { IsRegular: true, Links: > 1 })
                 {
-                    _namesInside[(status.Device, status.Inode)] = _namesInside.GetValueOrDefault((status.Device, status.Inode)) + 1;
+                    namesInside[(status.Device, status.Inode)] = namesInside.GetValueOrDefault((status.Device, status.Inode)) + 1;
                 }
             }
             else if (status.IsLink)
@@ -185,11 +185,11 @@ internal sealed class OutputPacker
 
     private async Task DirectoryAsync(SafeFileHandle parent, string name, string entry, FileStatus status, int depth, bool census, CancellationToken cancellationToken)
     {
-        if (depth >= _limits.MaxDepth)
+        if (depth >= limits.MaxDepth)
         {
             if (!census)
             {
-                Skip(entry + "/", $"lies deeper than {_limits.MaxDepth} levels (limits.packing.maxDepth); not packed");
+                Skip(entry + "/", $"lies deeper than {limits.MaxDepth} levels (limits.packing.maxDepth); not packed");
             }
 
             return;
@@ -208,8 +208,8 @@ internal sealed class OutputPacker
 
         if (!census)
         {
-            await _tar.WriteEntryAsync(new PaxTarEntry(TarEntryType.Directory, entry + "/") { Mode = DirectoryMode, ModificationTime = Modified(status) }, cancellationToken);
-            _entries++;
+            await tar.WriteEntryAsync(new PaxTarEntry(TarEntryType.Directory, entry + "/") { Mode = DirectoryMode, ModificationTime = Modified(status) }, cancellationToken);
+            entries++;
         }
 
         await WalkAsync(folder, entry + "/", depth + 1, census, cancellationToken);
@@ -223,8 +223,8 @@ internal sealed class OutputPacker
             return;
         }
 
-        await _tar.WriteEntryAsync(new PaxTarEntry(TarEntryType.SymbolicLink, entry) { LinkName = ArchiveName(target), ModificationTime = Modified(status) }, cancellationToken);
-        _entries++;
+        await tar.WriteEntryAsync(new PaxTarEntry(TarEntryType.SymbolicLink, entry) { LinkName = ArchiveName(target), ModificationTime = Modified(status) }, cancellationToken);
+        entries++;
     }
 
     private async Task FileAsync(SafeFileHandle folder, string name, string entry, FileStatus status, CancellationToken cancellationToken)
@@ -232,22 +232,22 @@ internal sealed class OutputPacker
         var key = (status.Device, status.Inode);
         if (status.Links > 1)
         {
-            var inside = _namesInside.GetValueOrDefault(key);
+            var inside = namesInside.GetValueOrDefault(key);
             if (inside < status.Links)
             {
                 Skip(entry, $"has {status.Links} names and only {inside} of them in the output folder; its content is not packed");
                 return;
             }
 
-            if (_firstName.TryGetValue(key, out var first))
+            if (firstName.TryGetValue(key, out var first))
             {
-                await _tar.WriteEntryAsync(new PaxTarEntry(TarEntryType.HardLink, entry) { LinkName = first, ModificationTime = Modified(status) }, cancellationToken);
-                _entries++;
+                await tar.WriteEntryAsync(new PaxTarEntry(TarEntryType.HardLink, entry) { LinkName = first, ModificationTime = Modified(status) }, cancellationToken);
+                entries++;
                 return;
             }
         }
 
-        var left = _limits.MaxBytes - _bytes;
+        var left = limits.MaxBytes - bytes;
         if (status.Size > left)
         {
             Skip(entry, $"is {status.Size} bytes long, more than the {left} bytes left of limits.packing.maxBytes; not packed");
@@ -263,12 +263,12 @@ internal sealed class OutputPacker
 
         var length = Math.Min(opened.Size, left);
         await using var data = new FileSlice(handle, length, () => OutOfTime);
-        await _tar.WriteEntryAsync(new PaxTarEntry(TarEntryType.RegularFile, entry) { DataStream = data, Mode = FileMode(opened), ModificationTime = Modified(opened) }, cancellationToken);
-        _entries++;
-        _bytes += length;
+        await tar.WriteEntryAsync(new PaxTarEntry(TarEntryType.RegularFile, entry) { DataStream = data, Mode = FileMode(opened), ModificationTime = Modified(opened) }, cancellationToken);
+        entries++;
+        bytes += length;
         if (opened.Links > 1)
         {
-            _firstName[key] = entry;
+            firstName[key] = entry;
         }
 
         if (data.Cut is { } cut)
@@ -279,15 +279,15 @@ internal sealed class OutputPacker
 
     private void Skip(string entry, string why)
     {
-        _skipped++;
+        skipped++;
         Note(entry, why);
     }
 
     private void Note(string entry, string why)
     {
-        if (_notes.Count < MaxNotes)
+        if (notes.Count < MaxNotes)
         {
-            _notes.Add($"{entry} {why}");
+            notes.Add($"{entry} {why}");
         }
     }
 

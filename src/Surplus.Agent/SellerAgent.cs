@@ -23,22 +23,22 @@ public sealed class SellerAgent : IDisposable
 
     /// <summary>The most pages of 100 open contracts per state read in one look (10,000 contracts).</summary>
     private const int MaxContractPages = 100;
-    private readonly AgentConfig _config;
-    private readonly SurplusClient _client;
-    private readonly TimeProvider _time;
-    private readonly ILogger _log;
-    private readonly WasmSandbox _wasm;
-    private readonly ProcessSandbox _process;
-    private readonly Transfers _transfers;
-    private readonly ConcurrentDictionary<long, HeldContract> _held = new();
-    private readonly RefusalKeys _keys = new();
-    private readonly SemaphoreSlim _wake = new(0);
-    private ContractJournal? _journal;
-    private readonly Func<string, long> _freeBytes;
-    private long _fuelPerSecond;
-    private bool _keepOffersNow;
-    private bool _diskShort;
-    private bool _offersKept;
+    private readonly AgentConfig config;
+    private readonly SurplusClient client;
+    private readonly TimeProvider time;
+    private readonly ILogger log;
+    private readonly WasmSandbox wasm;
+    private readonly ProcessSandbox process;
+    private readonly Transfers transfers;
+    private readonly ConcurrentDictionary<long, HeldContract> held = new();
+    private readonly RefusalKeys keys = new();
+    private readonly SemaphoreSlim wake = new(0);
+    private ContractJournal? journal;
+    private readonly Func<string, long> freeBytes;
+    private long fuelPerSecond;
+    private bool keepOffersNow;
+    private bool diskShort;
+    private bool offersKept;
 
     /// <summary>Creates the agent; nothing happens before <see cref="RunAsync"/>.</summary>
     public SellerAgent(AgentConfig config, SurplusClient client, TimeProvider time, ILogger log)
@@ -49,32 +49,32 @@ public sealed class SellerAgent : IDisposable
     /// <summary>Creates the agent with its source of the work folder's free bytes (tests give a short disk).</summary>
     internal SellerAgent(AgentConfig config, SurplusClient client, TimeProvider time, ILogger log, Func<string, long> freeBytes)
     {
-        _freeBytes = freeBytes;
-        _config = config;
-        _client = client;
-        _time = time;
-        _log = log;
-        _wasm = new WasmSandbox(time);
-        _process = new ProcessSandbox(time, config.Limits.Process.User, config.Limits.Process.MaxProcesses);
-        _transfers = new Transfers(config.Fetch.ToPolicy(), new ClientBlobStore(client));
+        this.freeBytes = freeBytes;
+        this.config = config;
+        this.client = client;
+        this.time = time;
+        this.log = log;
+        wasm = new WasmSandbox(time);
+        process = new ProcessSandbox(time, config.Limits.Process.User, config.Limits.Process.MaxProcesses);
+        transfers = new Transfers(config.Fetch.ToPolicy(), new ClientBlobStore(client));
     }
 
     /// <summary>The contracts being handled now.</summary>
-    public int HeldContracts => _held.Count;
+    public int HeldContracts => held.Count;
 
     /// <summary>Runs until <paramref name="stop"/> fires, then hands back what it cannot finish within the shutdown grace.</summary>
     public async Task RunAsync(CancellationToken stop)
     {
-        Directory.CreateDirectory(_config.WorkFolder);
-        _journal = new ContractJournal(Path.Combine(_config.WorkFolder, "journal"));
-        var me = await _client.GetMeAsync(stop);
-        _fuelPerSecond = _config.Limits.FuelPerSecond > 0 ? _config.Limits.FuelPerSecond : _wasm.MeasureFuelPerSecond();
-        _log.LogInformation("agent of member {Member} ({Name}) at {Server}; wasm speed {Fuel:N0} fuel/s; runtimes {Runtimes}",
-            me.Id, me.Name, _client.BaseAddress, _fuelPerSecond, string.Join(", ", _config.Runtimes));
+        Directory.CreateDirectory(config.WorkFolder);
+        journal = new ContractJournal(Path.Combine(config.WorkFolder, "journal"));
+        var me = await client.GetMeAsync(stop);
+        fuelPerSecond = config.Limits.FuelPerSecond > 0 ? config.Limits.FuelPerSecond : wasm.MeasureFuelPerSecond();
+        log.LogInformation("agent of member {Member} ({Name}) at {Server}; wasm speed {Fuel:N0} fuel/s; runtimes {Runtimes}",
+            me.Id, me.Name, client.BaseAddress, fuelPerSecond, string.Join(", ", config.Runtimes));
 
-        var keeper = new OfferKeeper(_config, _client, _time, _log);
+        var keeper = new OfferKeeper(config, client, time, log);
         await KeepOffersAsync(keeper, stop);
-        var nextKeep = _time.GetUtcNow().AddSeconds(_config.KeepOffersSeconds);
+        var nextKeep = time.GetUtcNow().AddSeconds(config.KeepOffersSeconds);
 
         using var following = CancellationTokenSource.CreateLinkedTokenSource(stop);
         var follow = FollowAsync(following.Token);
@@ -88,27 +88,27 @@ public sealed class SellerAgent : IDisposable
                 }
                 catch (Exception e) when (e is HttpRequestException or SurplusApiException && !stop.IsCancellationRequested)
                 {
-                    _log.LogWarning("could not list contracts: {Error}; trying again", e.Message);
+                    log.LogWarning("could not list contracts: {Error}; trying again", e.Message);
                 }
 
-                if (_keepOffersNow || _time.GetUtcNow() >= nextKeep)
+                if (keepOffersNow || time.GetUtcNow() >= nextKeep)
                 {
-                    _keepOffersNow = false;
+                    keepOffersNow = false;
                     await KeepOffersAsync(keeper, stop);
-                    nextKeep = _time.GetUtcNow().AddSeconds(_config.KeepOffersSeconds);
+                    nextKeep = time.GetUtcNow().AddSeconds(config.KeepOffersSeconds);
                 }
 
                 // A signal wakes the agent at once; the poll is the fallback for a dropped stream.
                 using (var waiting = CancellationTokenSource.CreateLinkedTokenSource(stop))
                 {
-                    var untilKeep = nextKeep - _time.GetUtcNow();
+                    var untilKeep = nextKeep - time.GetUtcNow();
                     await Task.WhenAny(
-                        _wake.WaitAsync(TimeSpan.FromSeconds(5), waiting.Token),
-                        Task.Delay(untilKeep > TimeSpan.Zero ? untilKeep : TimeSpan.Zero, _time, waiting.Token));
+                        wake.WaitAsync(TimeSpan.FromSeconds(5), waiting.Token),
+                        Task.Delay(untilKeep > TimeSpan.Zero ? untilKeep : TimeSpan.Zero, time, waiting.Token));
                     await waiting.CancelAsync();
                 }
 
-                while (_wake.CurrentCount > 0 && _wake.Wait(0))
+                while (wake.CurrentCount > 0 && wake.Wait(0))
                 {
                     // Several signals at once need one look at the contracts.
                 }
@@ -132,67 +132,67 @@ public sealed class SellerAgent : IDisposable
         long free;
         try
         {
-            free = _freeBytes(_config.WorkFolder);
+            free = freeBytes(config.WorkFolder);
             stageable = StageableContracts(free);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            _log.LogWarning("the free space of {Folder} could not be read: {Error}; the offers are kept as they are", _config.WorkFolder, e.Message);
+            log.LogWarning("the free space of {Folder} could not be read: {Error}; the offers are kept as they are", config.WorkFolder, e.Message);
             return;
         }
 
-        var held = _held.Count;
-        var diskShort = stageable < _config.Limits.MaxJobs - held;
-        if (diskShort != _diskShort)
+        var held = this.held.Count;
+        var diskShort = stageable < config.Limits.MaxJobs - held;
+        if (diskShort != this.diskShort)
         {
-            _diskShort = diskShort;
+            this.diskShort = diskShort;
             if (diskShort)
             {
-                _log.LogWarning("the disk is short: {Free} bytes free, a reserve of {Reserve} and {Staging} bytes per contract leave room for {Stageable} more contract(s) ({Held} held, at most {MaxJobs} at once); the offers shrink to match",
-                    free, _config.Disk.ReserveBytes, _config.Disk.StagingBytes, stageable, held, _config.Limits.MaxJobs);
+                log.LogWarning("the disk is short: {Free} bytes free, a reserve of {Reserve} and {Staging} bytes per contract leave room for {Stageable} more contract(s) ({Held} held, at most {MaxJobs} at once); the offers shrink to match",
+                    free, config.Disk.ReserveBytes, config.Disk.StagingBytes, stageable, held, config.Limits.MaxJobs);
             }
             else
             {
-                _log.LogInformation("the disk has room again ({Free} bytes free): the offers grow back to their configured rates", free);
+                log.LogInformation("the disk has room again ({Free} bytes free): the offers grow back to their configured rates", free);
             }
         }
 
         try
         {
             var round = await keeper.KeepAsync(stageable, held, stop);
-            if (!_offersKept)
+            if (!offersKept)
             {
-                _offersKept = true;
-                _log.LogInformation("offers: {Placed} placed, {Kept} already on the exchange", round.Placed, round.Kept);
+                offersKept = true;
+                log.LogInformation("offers: {Placed} placed, {Kept} already on the exchange", round.Placed, round.Kept);
             }
         }
         catch (Exception e) when (!stop.IsCancellationRequested && e is HttpRequestException or SurplusApiException or OperationCanceledException or JsonException)
         {
-            _log.LogWarning("could not keep the offers: {Error}; trying again in {Seconds} s", e.Message, _config.KeepOffersSeconds);
+            log.LogWarning("could not keep the offers: {Error}; trying again in {Seconds} s", e.Message, config.KeepOffersSeconds);
         }
     }
 
     /// <summary>How many more contracts the work folder's disk can stage, as <see cref="DiskProblem"/> counts: its free bytes less the reserve, at the staging estimate each, less the contracts held.</summary>
     internal long StageableContracts(long free)
     {
-        var room = free - _config.Disk.ReserveBytes;
-        return room <= 0 ? 0 : Math.Max(0, room / _config.Disk.StagingBytes - _held.Count);
+        var room = free - config.Disk.ReserveBytes;
+        return room <= 0 ? 0 : Math.Max(0, room / config.Disk.StagingBytes - held.Count);
     }
 
     private async Task FollowAsync(CancellationToken cancellationToken)
     {
-        var cursorFile = Path.Combine(_config.WorkFolder, "signals.cursor");
+        var cursorFile = Path.Combine(config.WorkFolder, "signals.cursor");
         long after = File.Exists(cursorFile) && long.TryParse(await File.ReadAllTextAsync(cursorFile, cancellationToken), out var c) ? c : 0;
         while (!cancellationToken.IsCancellationRequested)
         {
             try
             {
-                await foreach (var signal in _client.FollowEventsAsync(after, cancellationToken))
+                await foreach (var signal in client.FollowEventsAsync(after, cancellationToken))
                 {
                     after = signal.Id;
                     if (signal.Type.StartsWith("contract.", StringComparison.Ordinal))
                     {
-                        _wake.Release();
+                        wake.Release();
                     }
 
                     await File.WriteAllTextAsync(cursorFile, after.ToString(System.Globalization.CultureInfo.InvariantCulture), CancellationToken.None);
@@ -200,8 +200,8 @@ public sealed class SellerAgent : IDisposable
             }
             catch (Exception e) when (!cancellationToken.IsCancellationRequested && e is HttpRequestException or SurplusApiException or IOException or JsonException)
             {
-                _log.LogWarning("the signal stream dropped: {Error}; polling until it is back", e.Message);
-                await Task.Delay(TimeSpan.FromSeconds(5), _time, cancellationToken).ContinueWith(_ => { }, TaskScheduler.Default);
+                log.LogWarning("the signal stream dropped: {Error}; polling until it is back", e.Message);
+                await Task.Delay(TimeSpan.FromSeconds(5), time, cancellationToken).ContinueWith(_ => { }, TaskScheduler.Default);
             }
             catch (OperationCanceledException)
             {
@@ -218,11 +218,11 @@ public sealed class SellerAgent : IDisposable
     private async Task ReconcileAsync(CancellationToken stop)
     {
         var open = await ListOpenAsync(stop);
-        Journal.Prune(_time.GetUtcNow());
+        Journal.Prune(time.GetUtcNow());
         foreach (var contract in open.OrderBy(c => c.Start).ThenBy(c => c.Id))
         {
             // Held is checked before the journal: a handler records Done before it lets go.
-            if (_held.ContainsKey(contract.Id))
+            if (this.held.ContainsKey(contract.Id))
             {
                 continue;
             }
@@ -232,17 +232,17 @@ public sealed class SellerAgent : IDisposable
                 case { Phase: ContractPhase.Done }:
                     continue;
                 case { Phase: ContractPhase.Running }:
-                    _log.LogWarning("contract {Contract}: its job was cut off (the agent stopped or failed while it ran); it is handed back, not run twice", contract.Id);
+                    log.LogWarning("contract {Contract}: its job was cut off (the agent stopped or failed while it ran); it is handed back, not run twice", contract.Id);
                     await TryFailAsync(contract, "the seller's agent stopped while the job ran; a job is never run twice");
                     continue;
                 case null when contract.Status == "matched" && Refusal(contract) is { } refusal:
-                    _log.LogWarning("contract {Contract}: declined: {Reason}", contract.Id, refusal);
+                    log.LogWarning("contract {Contract}: declined: {Reason}", contract.Id, refusal);
                     await TryFailAsync(contract, refusal);
                     continue;
             }
 
             var held = new HeldContract(contract, CancellationTokenSource.CreateLinkedTokenSource(stop));
-            if (_held.TryAdd(contract.Id, held))
+            if (this.held.TryAdd(contract.Id, held))
             {
                 held.Task = Task.Run(() => HandleAsync(held), CancellationToken.None);
             }
@@ -260,7 +260,7 @@ public sealed class SellerAgent : IDisposable
             string? cursor = null;
             for (var page = 0; page < MaxContractPages; page++)
             {
-                var listed = await _client.GetContractsAsync(status: status, role: "seller", limit: 100, cursor: cursor, cancellationToken: stop);
+                var listed = await client.GetContractsAsync(status: status, role: "seller", limit: 100, cursor: cursor, cancellationToken: stop);
                 foreach (var contract in listed.Items)
                 {
                     open[contract.Id] = contract;
@@ -284,7 +284,7 @@ public sealed class SellerAgent : IDisposable
     /// </summary>
     private void RemoveLeftoverFolders(IEnumerable<ContractDto> open)
     {
-        var contracts = Path.Combine(_config.WorkFolder, "contracts");
+        var contracts = Path.Combine(config.WorkFolder, "contracts");
         if (!Directory.Exists(contracts))
         {
             return;
@@ -295,7 +295,7 @@ public sealed class SellerAgent : IDisposable
         foreach (var folder in Directory.EnumerateFileSystemEntries(contracts))
         {
             if (long.TryParse(Path.GetFileName(folder), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var id)
-                && (keep.Contains(id) || _held.ContainsKey(id)))
+                && (keep.Contains(id) || held.ContainsKey(id)))
             {
                 continue;
             }
@@ -306,11 +306,11 @@ public sealed class SellerAgent : IDisposable
 
         if (removed > 0)
         {
-            _log.LogInformation("removed {Count} work folder(s) of finished contracts", removed);
+            log.LogInformation("removed {Count} work folder(s) of finished contracts", removed);
         }
     }
 
-    private ContractJournal Journal => _journal ?? throw new InvalidOperationException("the agent is not running");
+    private ContractJournal Journal => journal ?? throw new InvalidOperationException("the agent is not running");
 
     /// <summary>
     /// Whether one more contract fits on the work folder's disk: its free bytes, less the reserve
@@ -319,11 +319,11 @@ public sealed class SellerAgent : IDisposable
     /// </summary>
     internal string? DiskProblem()
     {
-        var free = _freeBytes(_config.WorkFolder);
-        var disk = _config.Disk;
-        var wanted = checked((_held.Count + 1L) * disk.StagingBytes + disk.ReserveBytes);
+        var free = freeBytes(config.WorkFolder);
+        var disk = config.Disk;
+        var wanted = checked((held.Count + 1L) * disk.StagingBytes + disk.ReserveBytes);
         return free < wanted
-            ? $"the seller's disk is short: {free} bytes free, and {_held.Count + 1} contract(s) at {disk.StagingBytes} bytes each plus a reserve of {disk.ReserveBytes} need {wanted}"
+            ? $"the seller's disk is short: {free} bytes free, and {held.Count + 1} contract(s) at {disk.StagingBytes} bytes each plus a reserve of {disk.ReserveBytes} need {wanted}"
             : null;
     }
 
@@ -343,24 +343,24 @@ public sealed class SellerAgent : IDisposable
             return "the need carries no job to run";
         }
 
-        if (!_config.Runtimes.Contains(runtime))
+        if (!config.Runtimes.Contains(runtime))
         {
-            return $"this seller does not run the '{runtime}' runtime (it runs {string.Join(", ", _config.Runtimes)})";
+            return $"this seller does not run the '{runtime}' runtime (it runs {string.Join(", ", config.Runtimes)})";
         }
 
-        if (_held.Count >= _config.Limits.MaxJobs)
+        if (held.Count >= config.Limits.MaxJobs)
         {
-            return $"the seller's agent is at its limit of {_config.Limits.MaxJobs} jobs at once";
+            return $"the seller's agent is at its limit of {config.Limits.MaxJobs} jobs at once";
         }
 
         if (DiskProblem() is { } disk)
         {
-            _keepOffersNow = true; // the offers shrink now rather than sell more that would be declined
+            keepOffersNow = true; // the offers shrink now rather than sell more that would be declined
             return disk;
         }
 
-        var busy = _held.Values.Where(h => h.Contract.Market == c.Market && h.Contract.Start < c.End && c.Start < h.Contract.End).Sum(h => h.Contract.Rate);
-        var capacity = _config.CapacityOf(c.Market);
+        var busy = held.Values.Where(h => h.Contract.Market == c.Market && h.Contract.Start < c.End && c.Start < h.Contract.End).Sum(h => h.Contract.Rate);
+        var capacity = config.CapacityOf(c.Market);
         return busy + c.Rate > capacity
             ? $"the seller's capacity in {c.Market} is {capacity} and {busy} is already sold over that window"
             : null;
@@ -389,8 +389,8 @@ public sealed class SellerAgent : IDisposable
 
             if (c.Status == "matched")
             {
-                c = await _keys.SendAsync(Key(c, "accept"), key => _client.AcceptContractAsync(c.Id, key, token));
-                _log.LogInformation("contract {Contract}: accepted ({Rate} in {Market}, {Start:O}–{End:O})", c.Id, c.Rate, c.Market, c.Start, c.End);
+                c = await keys.SendAsync(Key(c, "accept"), key => client.AcceptContractAsync(c.Id, key, token));
+                log.LogInformation("contract {Contract}: accepted ({Rate} in {Market}, {Start:O}–{End:O})", c.Id, c.Rate, c.Market, c.Start, c.End);
             }
 
             var program = Path.Combine(folder, "program");
@@ -399,8 +399,8 @@ public sealed class SellerAgent : IDisposable
                 await StageFilesAsync(job, folder, program, token);
                 if (c.Status == "accepted")
                 {
-                    c = await _keys.SendAsync(Key(c, "stage"), key => _client.StageContractAsync(c.Id, key, token));
-                    _log.LogInformation("contract {Contract}: staged", c.Id);
+                    c = await keys.SendAsync(Key(c, "stage"), key => client.StageContractAsync(c.Id, key, token));
+                    log.LogInformation("contract {Contract}: staged", c.Id);
                 }
             }
 
@@ -408,25 +408,25 @@ public sealed class SellerAgent : IDisposable
             {
                 // A timer may fire a little before the wall clock reaches the start, and the exchange
                 // refuses a start before the window opens: wait until the clock itself says so.
-                for (var wait = c.Start - _time.GetUtcNow(); wait > TimeSpan.Zero; wait = c.Start - _time.GetUtcNow())
+                for (var wait = c.Start - time.GetUtcNow(); wait > TimeSpan.Zero; wait = c.Start - time.GetUtcNow())
                 {
-                    await Task.Delay(wait + TimeSpan.FromMilliseconds(1), _time, token);
+                    await Task.Delay(wait + TimeSpan.FromMilliseconds(1), time, token);
                 }
 
-                c = await _keys.SendAsync(Key(c, "start"), key => _client.StartContractAsync(c.Id, key, token));
-                _log.LogInformation("contract {Contract}: started", c.Id);
+                c = await keys.SendAsync(Key(c, "start"), key => client.StartContractAsync(c.Id, key, token));
+                log.LogInformation("contract {Contract}: started", c.Id);
             }
 
             if (c.Status != "running")
             {
-                _log.LogWarning("contract {Contract} is {Status}; nothing more to do", c.Id, c.Status);
+                log.LogWarning("contract {Contract} is {Status}; nothing more to do", c.Id, c.Status);
                 Finish(c);
                 return;
             }
 
             held.Running = true;
             Journal.Write(new JournalEntry(c.Id, ContractPhase.Running, c.End));
-            _log.LogInformation("contract {Contract}: running the job", c.Id);
+            log.LogInformation("contract {Contract}: running the job", c.Id);
             var (result, metering, paths) = await RunJobAsync(c, job, folder, program, token);
             if (result.Reason == StopReason.Cancelled)
             {
@@ -435,17 +435,17 @@ public sealed class SellerAgent : IDisposable
             }
 
             var archive = Path.Combine(folder, "results.tar.gz");
-            var sha = await ResultPackage.CreateAsync(archive, paths.Out, paths.Stdout, paths.Stderr, metering, _config.Limits.Packing.ToLimits(), _time, CancellationToken.None);
+            var sha = await ResultPackage.CreateAsync(archive, paths.Out, paths.Stdout, paths.Stderr, metering, config.Limits.Packing.ToLimits(), time, CancellationToken.None);
             var location = await StoreResultsAsync(c, job, archive);
             var delivery = new DeliveryDto(location, sha, result.ExitCode, (long)result.Wall.TotalMilliseconds, result.FuelUsed, result.PeakMemoryBytes);
             Journal.Write(new JournalEntry(c.Id, ContractPhase.Delivering, c.End, delivery));
-            _log.LogInformation("contract {Contract}: the job ended (exit {Exit}, {Reason}, {Wall} ms, fuel {Fuel:N0})",
+            log.LogInformation("contract {Contract}: the job ended (exit {Exit}, {Reason}, {Wall} ms, fuel {Fuel:N0})",
                 c.Id, result.ExitCode, ResultPackage.Name(result.Reason), (long)result.Wall.TotalMilliseconds, result.FuelUsed);
             deliveryPending = !await DeliverAsync(c, delivery);
         }
         catch (TransferRefusedException e)
         {
-            _log.LogWarning("contract {Contract}: {Reason}", c.Id, e.Message);
+            log.LogWarning("contract {Contract}: {Reason}", c.Id, e.Message);
             await TryFailAsync(c, e.Message);
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
@@ -457,21 +457,21 @@ public sealed class SellerAgent : IDisposable
             // The contract moved on without this agent (cancelled by the buyer, failed by the
             // monitor), or a step came too soon: let it go; the next look takes it up from where
             // the exchange says it is, if it is still open.
-            _log.LogWarning("contract {Contract}: the exchange refused a step: {Detail}", c.Id, e.Detail);
+            log.LogWarning("contract {Contract}: the exchange refused a step: {Detail}", c.Id, e.Detail);
         }
         catch (Exception e) when (e is HttpRequestException or SurplusApiException or IOException or UnauthorizedAccessException)
         {
-            _log.LogError("contract {Contract}: {Error}", c.Id, e.Message);
+            log.LogError("contract {Contract}: {Error}", c.Id, e.Message);
             await TryFailAsync(c, $"the seller's agent failed: {e.Message}");
         }
         finally
         {
             // The journal is written before the contract is let go (ReconcileAsync relies on that order).
-            _held.TryRemove(c.Id, out _);
+            this.held.TryRemove(c.Id, out _);
             held.Stop.Dispose();
             if (!deliveryPending)
             {
-                _wake.Release();
+                wake.Release();
             }
         }
     }
@@ -485,26 +485,26 @@ public sealed class SellerAgent : IDisposable
     {
         try
         {
-            await _keys.SendAsync(Key(c, "deliver"), key => _client.DeliverAsync(c.Id, delivery, key, CancellationToken.None));
-            _log.LogInformation("contract {Contract}: delivered to {Location} (exit {Exit})", c.Id, delivery.ResultsLocation, delivery.ExitCode);
+            await keys.SendAsync(Key(c, "deliver"), key => client.DeliverAsync(c.Id, delivery, key, CancellationToken.None));
+            log.LogInformation("contract {Contract}: delivered to {Location} (exit {Exit})", c.Id, delivery.ResultsLocation, delivery.ExitCode);
             Finish(c, delivery);
             return true;
         }
         catch (SurplusApiException e) when (e.Status is 404 or 409)
         {
-            _log.LogWarning("contract {Contract}: the exchange did not take the delivery: {Detail}", c.Id, e.Detail);
+            log.LogWarning("contract {Contract}: the exchange did not take the delivery: {Detail}", c.Id, e.Detail);
             Finish(c, delivery);
             return true;
         }
         catch (SurplusApiException e) when (e.Status is >= 400 and < 500)
         {
-            _log.LogError("contract {Contract}: the exchange refused the delivery: {Detail}", c.Id, e.Detail);
+            log.LogError("contract {Contract}: the exchange refused the delivery: {Detail}", c.Id, e.Detail);
             await TryFailAsync(c, $"the exchange refused the seller's delivery: {e.Detail}");
             return true;
         }
         catch (Exception e) when (e is HttpRequestException or SurplusApiException)
         {
-            _log.LogWarning("contract {Contract}: delivery not taken: {Error}; it is sent again, as it is, on the next look", c.Id, e.Message);
+            log.LogWarning("contract {Contract}: delivery not taken: {Error}; it is sent again, as it is, on the next look", c.Id, e.Message);
             return false;
         }
     }
@@ -517,7 +517,7 @@ public sealed class SellerAgent : IDisposable
     }
 
     private string FolderOf(long contract) =>
-        Path.Combine(_config.WorkFolder, "contracts", contract.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Path.Combine(config.WorkFolder, "contracts", contract.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
     private void RemoveFolder(long contract) => RemoveFolder(FolderOf(contract));
 
@@ -541,7 +541,7 @@ public sealed class SellerAgent : IDisposable
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            _log.LogWarning("the work folder {Folder} could not be removed: {Error}; it is tried again when the agent starts", folder, e.Message);
+            log.LogWarning("the work folder {Folder} could not be removed: {Error}; it is tried again when the agent starts", folder, e.Message);
         }
     }
 
@@ -554,7 +554,7 @@ public sealed class SellerAgent : IDisposable
         }
 
         Directory.CreateDirectory(input);
-        await _transfers.FetchAsync(job.Program, job.ProgramSha256, program, token);
+        await transfers.FetchAsync(job.Program, job.ProgramSha256, program, token);
         var inputs = job.Inputs ?? [];
         var names = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < inputs.Count; i++)
@@ -565,10 +565,10 @@ public sealed class SellerAgent : IDisposable
                 throw new TransferRefusedException($"two inputs would both be /in/{name}; name them with #name after the location");
             }
 
-            await _transfers.FetchAsync(location, inputs[i].Sha256, Path.Combine(input, name), token);
+            await transfers.FetchAsync(location, inputs[i].Sha256, Path.Combine(input, name), token);
         }
 
-        if ((job.Runtime ?? "wasm") == "wasm" && _wasm.Validate(program) is { } invalid)
+        if ((job.Runtime ?? "wasm") == "wasm" && wasm.Validate(program) is { } invalid)
         {
             throw new TransferRefusedException($"the program {job.Program} is {invalid}");
         }
@@ -609,10 +609,10 @@ public sealed class SellerAgent : IDisposable
         Directory.CreateDirectory(output);
         var runtime = job.Runtime ?? "wasm";
         var seconds = Math.Max((c.End - c.Start).TotalSeconds, 1);
-        var share = Math.Min(1.0, (double)c.Rate / Math.Max(1, _config.CapacityOf(c.Market)));
-        var fuel = (ulong)Math.Max(1_000_000, _fuelPerSecond * seconds * share);
-        var memory = (long)_config.Limits.MemoryMegabytes << 20;
-        var limits = new SandboxLimits(fuel, memory, c.End, _config.Limits.OutputBytes, _config.Limits.DiskQuotaBytes, _config.Limits.MaxDescriptors);
+        var share = Math.Min(1.0, (double)c.Rate / Math.Max(1, config.CapacityOf(c.Market)));
+        var fuel = (ulong)Math.Max(1_000_000, fuelPerSecond * seconds * share);
+        var memory = (long)config.Limits.MemoryMegabytes << 20;
+        var limits = new SandboxLimits(fuel, memory, c.End, config.Limits.OutputBytes, config.Limits.DiskQuotaBytes, config.Limits.MaxDescriptors);
         var request = new SandboxRequest(program, Path.Combine(folder, "in"), output, Path.Combine(folder, "stdout"), Path.Combine(folder, "stderr"), [],
             new Dictionary<string, string> { ["SURPLUS_CONTRACT"] = c.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) });
         if (runtime == "process" && !OperatingSystem.IsWindows())
@@ -620,22 +620,22 @@ public sealed class SellerAgent : IDisposable
             File.SetUnixFileMode(program, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         }
 
-        ISandbox sandbox = runtime == "process" ? _process : _wasm;
+        ISandbox sandbox = runtime == "process" ? process : wasm;
         var run = sandbox.RunAsync(request, limits, token);
-        using var beats = new PeriodicTimer(TimeSpan.FromSeconds(_config.HeartbeatSeconds), _time);
+        using var beats = new PeriodicTimer(TimeSpan.FromSeconds(config.HeartbeatSeconds), time);
         while (!run.IsCompleted)
         {
             var tick = beats.WaitForNextTickAsync(CancellationToken.None).AsTask();
             await Task.WhenAny(run, tick);
-            if (!run.IsCompleted && _time.GetUtcNow() < c.End)
+            if (!run.IsCompleted && time.GetUtcNow() < c.End)
             {
                 try
                 {
-                    await _client.HeartbeatAsync(c.Id, cancellationToken: CancellationToken.None);
+                    await client.HeartbeatAsync(c.Id, cancellationToken: CancellationToken.None);
                 }
                 catch (Exception e) when (e is HttpRequestException or SurplusApiException)
                 {
-                    _log.LogWarning("contract {Contract}: heartbeat not taken: {Error}", c.Id, e.Message);
+                    log.LogWarning("contract {Contract}: heartbeat not taken: {Error}", c.Id, e.Message);
                 }
             }
         }
@@ -655,15 +655,15 @@ public sealed class SellerAgent : IDisposable
         {
             try
             {
-                return await _transfers.StoreAsync(archive, target, CancellationToken.None);
+                return await transfers.StoreAsync(archive, target, CancellationToken.None);
             }
             catch (TransferRefusedException e)
             {
-                _log.LogWarning("contract {Contract}: {Reason}; the results go to the exchange's blob store instead", c.Id, e.Message);
+                log.LogWarning("contract {Contract}: {Reason}; the results go to the exchange's blob store instead", c.Id, e.Message);
             }
         }
 
-        return await _transfers.StoreAsync(archive, BlobLocation.Prefix, CancellationToken.None);
+        return await transfers.StoreAsync(archive, BlobLocation.Prefix, CancellationToken.None);
     }
 
     /// <summary>
@@ -676,26 +676,26 @@ public sealed class SellerAgent : IDisposable
         Finish(c, reason: recorded);
         try
         {
-            await _keys.SendAsync($"agent-{c.Id}-fail", key => _client.FailContractAsync(c.Id, recorded, key, CancellationToken.None));
-            _log.LogInformation("contract {Contract}: handed back: {Reason}", c.Id, recorded);
+            await keys.SendAsync($"agent-{c.Id}-fail", key => client.FailContractAsync(c.Id, recorded, key, CancellationToken.None));
+            log.LogInformation("contract {Contract}: handed back: {Reason}", c.Id, recorded);
         }
         catch (Exception e) when (e is HttpRequestException or SurplusApiException)
         {
-            _log.LogWarning("contract {Contract}: could not hand it back: {Error}", c.Id, e.Message);
+            log.LogWarning("contract {Contract}: could not hand it back: {Error}", c.Id, e.Message);
         }
     }
 
     /// <summary>Running jobs get the shutdown grace to finish; everything else is handed back at once.</summary>
     private async Task ShutdownAsync()
     {
-        var held = _held.Values.ToList();
+        var held = this.held.Values.ToList();
         if (held.Count == 0)
         {
             return;
         }
 
-        _log.LogInformation("stopping: {Running} running job(s) get {Grace} s to finish; {Waiting} waiting contract(s) are handed back",
-            held.Count(h => h.Running), _config.ShutdownGraceSeconds, held.Count(h => !h.Running));
+        log.LogInformation("stopping: {Running} running job(s) get {Grace} s to finish; {Waiting} waiting contract(s) are handed back",
+            held.Count(h => h.Running), config.ShutdownGraceSeconds, held.Count(h => !h.Running));
         foreach (var h in held.Where(h => !h.Running))
         {
             try
@@ -709,7 +709,7 @@ public sealed class SellerAgent : IDisposable
         }
 
         var all = Task.WhenAll(held.Select(h => h.Task ?? Task.CompletedTask));
-        await Task.WhenAny(all, Task.Delay(TimeSpan.FromSeconds(_config.ShutdownGraceSeconds), _time));
+        await Task.WhenAny(all, Task.Delay(TimeSpan.FromSeconds(config.ShutdownGraceSeconds), time));
         foreach (var h in held.Where(h => !h.Task!.IsCompleted))
         {
             try
@@ -730,9 +730,9 @@ public sealed class SellerAgent : IDisposable
     /// <inheritdoc/>
     public void Dispose()
     {
-        _wasm.Dispose();
-        _transfers.Dispose();
-        _wake.Dispose();
+        wasm.Dispose();
+        transfers.Dispose();
+        wake.Dispose();
     }
 
     private sealed class HeldContract(ContractDto contract, CancellationTokenSource stop)

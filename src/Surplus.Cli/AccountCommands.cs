@@ -1,7 +1,7 @@
-using Spectre.Console;
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
+using Spectre.Console;
 using Surplus.Client;
 using Surplus.Contracts;
 

@@ -1,5 +1,5 @@
-using Spectre.Console;
 using System.CommandLine;
+using Spectre.Console;
 using Surplus.Client;
 
 namespace Surplus.Cli;

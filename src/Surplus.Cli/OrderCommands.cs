@@ -1,6 +1,6 @@
-using Spectre.Console;
 using System.CommandLine;
 using System.Globalization;
+using Spectre.Console;
 using Surplus.Contracts;
 
 namespace Surplus.Cli;

@@ -2,9 +2,9 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.Json;
 using Prometheus;
+using Surplus.Contracts;
 using Surplus.Server.Api;
 using Surplus.Server.Engine;
-using Surplus.Contracts;
 
 namespace Surplus.Server;
 

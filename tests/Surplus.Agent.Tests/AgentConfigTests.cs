@@ -2,11 +2,11 @@ namespace Surplus.Agent.Tests;
 
 public sealed class AgentConfigTests : IDisposable
 {
-    private readonly TempFolder _temp = new();
+    private readonly TempFolder temp = new();
 
     private (AgentConfig? Config, string? Error) Load(string json)
     {
-        var path = Path.Combine(_temp.Path, "agent.json");
+        var path = Path.Combine(temp.Path, "agent.json");
         File.WriteAllText(path, json);
         return AgentConfig.Load(path);
     }
@@ -27,8 +27,8 @@ public sealed class AgentConfigTests : IDisposable
             """);
 
         Assert.Null(error);
-        Assert.Equal(Path.Combine(_temp.Path, "work"), config!.WorkFolder);
-        Assert.Equal([Path.Combine(_temp.Path, "data")], config.Fetch.FileRoots);
+        Assert.Equal(Path.Combine(temp.Path, "work"), config!.WorkFolder);
+        Assert.Equal([Path.Combine(temp.Path, "data")], config.Fetch.FileRoots);
         Assert.Equal(100, config.CapacityOf("compute"));
         Assert.Equal(0, config.CapacityOf("storage"));
     }
@@ -67,5 +67,5 @@ public sealed class AgentConfigTests : IDisposable
     public void InputName_NamesTheFileInIn(string location, int index, string expectedLocation, string expectedName) =>
         Assert.Equal((expectedLocation, expectedName), SellerAgent.InputName(location, index));
 
-    public void Dispose() => _temp.Dispose();
+    public void Dispose() => temp.Dispose();
 }

@@ -2,12 +2,12 @@ namespace Surplus.Agent.Tests;
 
 public sealed class FileSliceTests : IDisposable
 {
-    private readonly TempFolder _temp = new();
+    private readonly TempFolder temp = new();
 
     [Fact]
     public async Task Read_FileLongerThanTheSlice_StopsAtTheSlicesLength()
     {
-        var path = Path.Combine(_temp.Path, "grown");
+        var path = Path.Combine(temp.Path, "grown");
         await File.WriteAllTextAsync(path, "0123456789");
         using var handle = File.OpenHandle(path);
         await using var slice = new FileSlice(handle, 4, null);
@@ -21,7 +21,7 @@ public sealed class FileSliceTests : IDisposable
     [Fact]
     public async Task Read_FileShorterThanTheSlice_IsFilledWithZerosAndSaysSo()
     {
-        var path = Path.Combine(_temp.Path, "shrunk");
+        var path = Path.Combine(temp.Path, "shrunk");
         await File.WriteAllTextAsync(path, "abc");
         using var handle = File.OpenHandle(path);
         await using var slice = new FileSlice(handle, 6, null);
@@ -36,7 +36,7 @@ public sealed class FileSliceTests : IDisposable
     [Fact]
     public async Task Read_OutOfTime_StopsReadingAndFillsWithZeros()
     {
-        var path = Path.Combine(_temp.Path, "slow");
+        var path = Path.Combine(temp.Path, "slow");
         await File.WriteAllTextAsync(path, "abcdef");
         using var handle = File.OpenHandle(path);
         await using var slice = new FileSlice(handle, 6, () => true);
@@ -48,5 +48,5 @@ public sealed class FileSliceTests : IDisposable
         Assert.StartsWith("was cut at byte 0 of 6 when the packing time ran out", slice.Cut, StringComparison.Ordinal);
     }
 
-    public void Dispose() => _temp.Dispose();
+    public void Dispose() => temp.Dispose();
 }

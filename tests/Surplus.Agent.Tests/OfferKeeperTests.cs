@@ -10,11 +10,11 @@ namespace Surplus.Agent.Tests;
 public sealed class OfferKeeperTests : IAsyncLifetime
 {
     private static readonly DateTimeOffset Start = ClientKit.Now.AddHours(1);
-    private readonly ExchangeFactory _exchange = new(Store.Sqlite);
+    private readonly ExchangeFactory exchange = new(Store.Sqlite);
 
     public Task InitializeAsync() => Task.CompletedTask;
 
-    public async Task DisposeAsync() => await _exchange.DisposeAsync();
+    public async Task DisposeAsync() => await exchange.DisposeAsync();
 
     [Theory]
     [InlineData(100, 10, 0, 4, 100)]
@@ -32,7 +32,7 @@ public sealed class OfferKeeperTests : IAsyncLifetime
     [Fact]
     public async Task Keep_NoRoomForAContract_WithdrawsTheOfferAndPlacesItAgainWhenThereIsRoom()
     {
-        var (_, seller) = await _exchange.Member("seller");
+        var (_, seller) = await exchange.Member("seller");
         var keeper = Keeper(seller, OneOff());
         await keeper.KeepAsync(stageable: 10, held: 0, default);
         var first = Assert.Single(await OpenAsync(seller));
@@ -57,7 +57,7 @@ public sealed class OfferKeeperTests : IAsyncLifetime
     [Fact]
     public async Task Keep_RoomForFewerContractsThanJobs_ReducesTheRateInPlaceAndGrowsItBack()
     {
-        var (_, seller) = await _exchange.Member("seller");
+        var (_, seller) = await exchange.Member("seller");
         var keeper = Keeper(seller, OneOff());
         await keeper.KeepAsync(stageable: 10, held: 0, default);
         var placed = Assert.Single(await OpenAsync(seller));
@@ -85,12 +85,12 @@ public sealed class OfferKeeperTests : IAsyncLifetime
     [Fact]
     public async Task Keep_FromNowOfferShrunkThenGrownBackAfterItsWindowStarted_GrowsBackOverItsOwnWindow()
     {
-        var (_, seller) = await _exchange.Member("seller");
+        var (_, seller) = await exchange.Member("seller");
         var keeper = Keeper(seller, new AgentOffer("compute", 100, 2.00m, FromNowMinutes: 30));
         await keeper.KeepAsync(stageable: 10, held: 0, default);
         var placed = Assert.Single(await OpenAsync(seller));
         await keeper.KeepAsync(stageable: 2, held: 0, default);
-        _exchange.Time.Advance(TimeSpan.FromMinutes(5));
+        exchange.Time.Advance(TimeSpan.FromMinutes(5));
 
         await keeper.KeepAsync(stageable: 10, held: 0, default);
 
@@ -103,7 +103,7 @@ public sealed class OfferKeeperTests : IAsyncLifetime
     [Fact]
     public async Task Keep_RestartedWhileTheDiskIsShort_RecognisesTheShrunkOfferAndPlacesNothingTwice()
     {
-        var (_, seller) = await _exchange.Member("seller");
+        var (_, seller) = await exchange.Member("seller");
         await Keeper(seller, OneOff()).KeepAsync(stageable: 10, held: 0, default);
         var placed = Assert.Single(await OpenAsync(seller));
         await Keeper(seller, OneOff()).KeepAsync(stageable: 1, held: 0, default);
@@ -130,8 +130,8 @@ public sealed class OfferKeeperTests : IAsyncLifetime
     [Fact]
     public async Task Keep_ContractOfAWithdrawnOfferStillOpen_GrowsBackOnlyWhatIsNotSold()
     {
-        var (_, seller) = await _exchange.Member("seller");
-        var (_, buyer) = await _exchange.Member("buyer", 1_000_000);
+        var (_, seller) = await exchange.Member("seller");
+        var (_, buyer) = await exchange.Member("buyer", 1_000_000);
         var keeper = Keeper(seller, OneOff());
         await keeper.KeepAsync(stageable: 10, held: 0, default);
         var placed = await buyer.PlaceNeedAsync(new PlaceNeedRequest("compute", 60, Start, Start.AddHours(1), 3.00m));
@@ -147,7 +147,7 @@ public sealed class OfferKeeperTests : IAsyncLifetime
     [Fact]
     public async Task Keep_OneOfferRefused_KeepsTheOthersAndDoesNotThrow()
     {
-        var (_, seller) = await _exchange.Member("seller");
+        var (_, seller) = await exchange.Member("seller");
         var keeper = Keeper(seller, new AgentOffer("compute", 2_000_000_000, 2.00m, Start: Start, End: Start.AddHours(2)), OneOff());
 
         var round = await keeper.KeepAsync(stageable: 10, held: 0, default);
@@ -159,7 +159,7 @@ public sealed class OfferKeeperTests : IAsyncLifetime
     private static AgentOffer OneOff() => new("compute", 100, 2.00m, Start: Start, End: Start.AddHours(2));
 
     private OfferKeeper Keeper(SurplusClient seller, params AgentOffer[] offers) =>
-        new(new AgentConfig { Offers = offers, Limits = new AgentLimits { MaxJobs = 4 } }, seller, _exchange.Time, NullLogger.Instance);
+        new(new AgentConfig { Offers = offers, Limits = new AgentLimits { MaxJobs = 4 } }, seller, exchange.Time, NullLogger.Instance);
 
     private static async Task<IReadOnlyList<OfferDto>> OpenAsync(SurplusClient seller) => (await seller.GetOffersAsync(status: "open")).Items;
 }

@@ -12,19 +12,19 @@ namespace Surplus.Agent.Tests;
 public sealed class ResultPackageTests : IDisposable
 {
     private static readonly PackingLimits Roomy = new(1000, 16, 1L << 20, TimeSpan.FromMinutes(1));
-    private readonly TempFolder _temp = new();
-    private readonly string _out;
+    private readonly TempFolder temp = new();
+    private readonly string outFolder;
 
     public ResultPackageTests()
     {
-        _out = _temp.Sub("out");
+        outFolder = temp.Sub("out");
     }
 
     [Fact]
     public async Task CreateAsync_PlainFolder_ArchivesOutStdoutStderrAndMetering()
     {
-        Directory.CreateDirectory(Path.Combine(_out, "sub"));
-        await File.WriteAllTextAsync(Path.Combine(_out, "sub", "r.txt"), "result");
+        Directory.CreateDirectory(Path.Combine(outFolder, "sub"));
+        await File.WriteAllTextAsync(Path.Combine(outFolder, "sub", "r.txt"), "result");
 
         var (sha, archive, entries) = await PackAsync(Roomy);
 
@@ -41,9 +41,9 @@ public sealed class ResultPackageTests : IDisposable
     [Fact]
     public async Task CreateAsync_DirectoryLinkToEtc_StoresTheLinkAndNothingBehindIt()
     {
-        File.CreateSymbolicLink(Path.Combine(_out, "rel_etc"), "../../../../../../../../../../etc");
-        File.CreateSymbolicLink(Path.Combine(_out, "abs_etc"), "/etc");
-        File.CreateSymbolicLink(Path.Combine(_out, "passwd"), "/etc/passwd");
+        File.CreateSymbolicLink(Path.Combine(outFolder, "rel_etc"), "../../../../../../../../../../etc");
+        File.CreateSymbolicLink(Path.Combine(outFolder, "abs_etc"), "/etc");
+        File.CreateSymbolicLink(Path.Combine(outFolder, "passwd"), "/etc/passwd");
 
         var (_, _, entries) = await PackAsync(Roomy);
 
@@ -56,11 +56,11 @@ public sealed class ResultPackageTests : IDisposable
     [Fact]
     public async Task CreateAsync_LinkCycles_EndWithEachLinkStoredOnce()
     {
-        Directory.CreateDirectory(Path.Combine(_out, "sub"));
-        File.CreateSymbolicLink(Path.Combine(_out, "up1"), "..");
-        File.CreateSymbolicLink(Path.Combine(_out, "self"), ".");
-        File.CreateSymbolicLink(Path.Combine(_out, "a"), "sub/b");
-        File.CreateSymbolicLink(Path.Combine(_out, "sub", "b"), "../a");
+        Directory.CreateDirectory(Path.Combine(outFolder, "sub"));
+        File.CreateSymbolicLink(Path.Combine(outFolder, "up1"), "..");
+        File.CreateSymbolicLink(Path.Combine(outFolder, "self"), ".");
+        File.CreateSymbolicLink(Path.Combine(outFolder, "a"), "sub/b");
+        File.CreateSymbolicLink(Path.Combine(outFolder, "sub", "b"), "../a");
 
         var (_, _, entries) = await PackAsync(Roomy);
 
@@ -70,10 +70,10 @@ public sealed class ResultPackageTests : IDisposable
     [Fact]
     public async Task CreateAsync_SpecialFiles_AreLeftOutWithANote()
     {
-        Run("mkfifo", Path.Combine(_out, "pipe"));
+        Run("mkfifo", Path.Combine(outFolder, "pipe"));
         using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        socket.Bind(new UnixDomainSocketEndPoint(Path.Combine(_out, "sock")));
-        await File.WriteAllTextAsync(Path.Combine(_out, "z.txt"), "z");
+        socket.Bind(new UnixDomainSocketEndPoint(Path.Combine(outFolder, "sock")));
+        await File.WriteAllTextAsync(Path.Combine(outFolder, "z.txt"), "z");
 
         var (_, _, entries) = await PackAsync(Roomy);
 
@@ -88,12 +88,12 @@ public sealed class ResultPackageTests : IDisposable
     [Fact]
     public async Task CreateAsync_SparseFilePastTheBudget_IsLeftOutUnread()
     {
-        await using (var sparse = new FileStream(Path.Combine(_out, "zeros"), FileMode.CreateNew))
+        await using (var sparse = new FileStream(Path.Combine(outFolder, "zeros"), FileMode.CreateNew))
         {
             sparse.SetLength(8L << 30);
         }
 
-        await File.WriteAllTextAsync(Path.Combine(_out, "small.txt"), "small");
+        await File.WriteAllTextAsync(Path.Combine(outFolder, "small.txt"), "small");
 
         var (_, archive, entries) = await PackAsync(Roomy);
 
@@ -106,11 +106,11 @@ public sealed class ResultPackageTests : IDisposable
     [Fact]
     public async Task CreateAsync_HardLinks_InsideAreLinkedAndToOutsideAreLeftOut()
     {
-        await File.WriteAllTextAsync(Path.Combine(_out, "a.txt"), "twice");
-        Run("ln", Path.Combine(_out, "a.txt"), Path.Combine(_out, "b.txt"));
-        var outside = Path.Combine(_temp.Path, "secret.txt");
+        await File.WriteAllTextAsync(Path.Combine(outFolder, "a.txt"), "twice");
+        Run("ln", Path.Combine(outFolder, "a.txt"), Path.Combine(outFolder, "b.txt"));
+        var outside = Path.Combine(temp.Path, "secret.txt");
         await File.WriteAllTextAsync(outside, "the seller's secret");
-        Run("ln", outside, Path.Combine(_out, "stolen.txt"));
+        Run("ln", outside, Path.Combine(outFolder, "stolen.txt"));
 
         var (_, _, entries) = await PackAsync(Roomy);
 
@@ -129,10 +129,10 @@ public sealed class ResultPackageTests : IDisposable
         string[] names = ["new\nline", "tab\there", "\u001b[31mred", "quote\"and\\back", "ok%0A"];
         foreach (var name in names)
         {
-            await File.WriteAllTextAsync(Path.Combine(_out, name), name);
+            await File.WriteAllTextAsync(Path.Combine(outFolder, name), name);
         }
 
-        File.CreateSymbolicLink(Path.Combine(_out, "link"), "to\nhere");
+        File.CreateSymbolicLink(Path.Combine(outFolder, "link"), "to\nhere");
 
         var (_, _, entries) = await PackAsync(Roomy);
 
@@ -149,7 +149,7 @@ public sealed class ResultPackageTests : IDisposable
     {
         for (var i = 0; i < 30; i++)
         {
-            await File.WriteAllTextAsync(Path.Combine(_out, $"f{i:00}"), "x");
+            await File.WriteAllTextAsync(Path.Combine(outFolder, $"f{i:00}"), "x");
         }
 
         var (_, _, entries) = await PackAsync(Roomy with { MaxEntries = 10 });
@@ -161,7 +161,7 @@ public sealed class ResultPackageTests : IDisposable
     [Fact]
     public async Task CreateAsync_DeepFolders_StopAtTheDepthLimit()
     {
-        Directory.CreateDirectory(Path.Combine(_out, "1", "2", "3", "4", "5"));
+        Directory.CreateDirectory(Path.Combine(outFolder, "1", "2", "3", "4", "5"));
 
         var (_, _, entries) = await PackAsync(Roomy with { MaxDepth = 3 });
 
@@ -175,7 +175,7 @@ public sealed class ResultPackageTests : IDisposable
     {
         foreach (var name in new[] { "a", "b", "c" })
         {
-            await File.WriteAllBytesAsync(Path.Combine(_out, name), new byte[1000]);
+            await File.WriteAllBytesAsync(Path.Combine(outFolder, name), new byte[1000]);
         }
 
         var (_, _, entries) = await PackAsync(Roomy with { MaxBytes = 2500 });
@@ -187,7 +187,7 @@ public sealed class ResultPackageTests : IDisposable
     [Fact]
     public async Task CreateAsync_NoTimeLeft_PacksNothingAndSaysSo()
     {
-        await File.WriteAllTextAsync(Path.Combine(_out, "a"), "a");
+        await File.WriteAllTextAsync(Path.Combine(outFolder, "a"), "a");
 
         var (_, _, entries) = await PackAsync(Roomy with { MaxTime = TimeSpan.Zero });
 
@@ -198,8 +198,8 @@ public sealed class ResultPackageTests : IDisposable
     [Fact]
     public async Task CreateAsync_OutputFolderIsALink_PacksNothingOfIt()
     {
-        Directory.Delete(_out);
-        File.CreateSymbolicLink(_out, "/etc");
+        Directory.Delete(outFolder);
+        File.CreateSymbolicLink(outFolder, "/etc");
 
         var (_, _, entries) = await PackAsync(Roomy);
 
@@ -217,8 +217,8 @@ public sealed class ResultPackageTests : IDisposable
 
     private async Task<(string Sha, string Archive, List<Entry> Entries)> PackAsync(PackingLimits limits, string? stdoutLink = null)
     {
-        var stdout = Path.Combine(_temp.Path, "stdout");
-        var stderr = Path.Combine(_temp.Path, "stderr");
+        var stdout = Path.Combine(temp.Path, "stdout");
+        var stderr = Path.Combine(temp.Path, "stderr");
         if (stdoutLink is null)
         {
             await File.WriteAllTextAsync(stdout, "hello\n");
@@ -229,8 +229,8 @@ public sealed class ResultPackageTests : IDisposable
         }
 
         await File.WriteAllTextAsync(stderr, "");
-        var archive = Path.Combine(_temp.Path, "results.tar.gz");
-        var sha = await ResultPackage.CreateAsync(archive, _out, stdout, stderr,
+        var archive = Path.Combine(temp.Path, "results.tar.gz");
+        var sha = await ResultPackage.CreateAsync(archive, outFolder, stdout, stderr,
             new MeteringRecord(7, "wasm", 0, ResultPackage.Name(StopReason.Exit), null, 12, 34, 100, 65536, 1 << 20), limits, TimeProvider.System, CancellationToken.None);
         var entries = new List<Entry>();
         await using var gzip = new GZipStream(File.OpenRead(archive), CompressionMode.Decompress);
@@ -256,5 +256,5 @@ public sealed class ResultPackageTests : IDisposable
 
     private sealed record Entry(string Name, TarEntryType Type, string LinkName, string? Text);
 
-    public void Dispose() => _temp.Dispose();
+    public void Dispose() => temp.Dispose();
 }

@@ -5,12 +5,12 @@ namespace Surplus.Agent.Tests;
 
 public sealed class SellerAgentDiskTests : IDisposable
 {
-    private readonly TempFolder _temp = new();
+    private readonly TempFolder temp = new();
 
     private SellerAgent Agent(long freeBytes, out SurplusClient client)
     {
         client = new SurplusClient(new Uri("http://127.0.0.1:9"));
-        var config = new AgentConfig { WorkFolder = _temp.Path, Disk = new AgentDisk { ReserveBytes = 1_000, StagingBytes = 500 } };
+        var config = new AgentConfig { WorkFolder = temp.Path, Disk = new AgentDisk { ReserveBytes = 1_000, StagingBytes = 500 } };
         return new SellerAgent(config, client, TimeProvider.System, NullLogger.Instance, _ => freeBytes);
     }
 
@@ -32,5 +32,5 @@ public sealed class SellerAgentDiskTests : IDisposable
         }
     }
 
-    public void Dispose() => _temp.Dispose();
+    public void Dispose() => temp.Dispose();
 }

@@ -14,47 +14,47 @@ public sealed class SellerAgentOffersTests : IAsyncLifetime
     private const long Short = 1_499; // the reserve of 1,000 and one contract of 500 do not fit
     private static readonly DateTimeOffset From = ClientKit.Now.AddHours(1);
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
-    private readonly ExchangeFactory _exchange = new(Store.Sqlite);
-    private readonly TempFolder _temp = new();
-    private readonly ListLogger _log = new();
-    private long _free = Roomy;
+    private readonly ExchangeFactory exchange = new(Store.Sqlite);
+    private readonly TempFolder temp = new();
+    private readonly ListLogger log = new();
+    private long free = Roomy;
 
     public Task InitializeAsync() => Task.CompletedTask;
 
     public async Task DisposeAsync()
     {
-        await _exchange.DisposeAsync();
-        _temp.Dispose();
+        await exchange.DisposeAsync();
+        temp.Dispose();
     }
 
     [Fact]
     public async Task Run_DiskShortThenBack_WithdrawsTheOfferAndGrowsItBack()
     {
-        var (_, seller) = await _exchange.Member("seller");
+        var (_, seller) = await exchange.Member("seller");
         await using var agent = Start(seller, keepOffersSeconds: 30);
         var placed = await WaitForAsync(async () => (await OpenAsync(seller)).SingleOrDefault(), agent);
         Assert.Equal(100, placed.Rate);
 
-        Volatile.Write(ref _free, Short);
+        Volatile.Write(ref free, Short);
         await WaitForAsync(async () => await seller.GetOfferAsync(placed.Id) is { Status: "cancelled" } o ? o : null, agent, passTime: true);
         Assert.Empty(await OpenAsync(seller));
-        Assert.Contains(_log.Lines, l => l.StartsWith("the disk is short: 1499 bytes free", StringComparison.Ordinal));
+        Assert.Contains(log.Lines, l => l.StartsWith("the disk is short: 1499 bytes free", StringComparison.Ordinal));
 
-        Volatile.Write(ref _free, Roomy);
+        Volatile.Write(ref free, Roomy);
         var back = await WaitForAsync(async () => (await OpenAsync(seller)).SingleOrDefault(), agent, passTime: true);
         Assert.Equal(100, back.Rate);
-        Assert.Contains(_log.Lines, l => l.StartsWith("the disk has room again", StringComparison.Ordinal));
+        Assert.Contains(log.Lines, l => l.StartsWith("the disk has room again", StringComparison.Ordinal));
     }
 
     [Fact]
     public async Task Run_ContractDeclinedForTheDisk_ShrinksTheOffersAtOnce()
     {
-        var (_, seller) = await _exchange.Member("seller");
-        var (_, buyer) = await _exchange.Member("buyer", 1_000_000);
+        var (_, seller) = await exchange.Member("seller");
+        var (_, buyer) = await exchange.Member("buyer", 1_000_000);
         await using var agent = Start(seller, keepOffersSeconds: 86_400);
         var placed = await WaitForAsync(async () => (await OpenAsync(seller)).SingleOrDefault(), agent);
 
-        Volatile.Write(ref _free, Short);
+        Volatile.Write(ref free, Short);
         var need = await buyer.PlaceNeedAsync(new PlaceNeedRequest("compute", 10, From, From.AddHours(1), 3.00m,
             Job: new JobDto("https://example.com/job.wasm", "blob:")));
         Assert.Single(need.Trades);
@@ -67,9 +67,9 @@ public sealed class SellerAgentOffersTests : IAsyncLifetime
     [Fact]
     public async Task Run_ExchangeRefusesTheOffersForARound_LogsAndShrinksOnTheNext()
     {
-        var (_, seller) = await _exchange.Member("seller");
+        var (_, seller) = await exchange.Member("seller");
         var failing = false;
-        using var faulty = new FaultyHandler(_exchange.CreateHandler())
+        using var faulty = new FaultyHandler(exchange.CreateHandler())
         {
             Plan = (request, _) => Volatile.Read(ref failing) && request.RequestUri!.AbsolutePath.StartsWith("/v1/offers", StringComparison.Ordinal) ? Fault.Unavailable : Fault.None,
         };
@@ -77,9 +77,9 @@ public sealed class SellerAgentOffersTests : IAsyncLifetime
         await using var agent = Start(flaky, keepOffersSeconds: 30);
         var placed = await WaitForAsync(async () => (await OpenAsync(seller)).SingleOrDefault(), agent);
 
-        Volatile.Write(ref _free, Short);
+        Volatile.Write(ref free, Short);
         Volatile.Write(ref failing, true);
-        await WaitForAsync(() => Task.FromResult(_log.Lines.FirstOrDefault(l => l.StartsWith("could not keep the offers", StringComparison.Ordinal))), agent, passTime: true);
+        await WaitForAsync(() => Task.FromResult(log.Lines.FirstOrDefault(l => l.StartsWith("could not keep the offers", StringComparison.Ordinal))), agent, passTime: true);
         Assert.Equal("open", (await seller.GetOfferAsync(placed.Id)).Status);
 
         Volatile.Write(ref failing, false);
@@ -93,13 +93,13 @@ public sealed class SellerAgentOffersTests : IAsyncLifetime
         {
             Server = "http://localhost",
             Key = "k",
-            WorkFolder = _temp.Path,
+            WorkFolder = temp.Path,
             KeepOffersSeconds = keepOffersSeconds,
             Offers = [new AgentOffer("compute", 100, 2.00m, Start: From, End: From.AddHours(2))],
             Limits = new AgentLimits { MaxJobs = 4, FuelPerSecond = 1_000_000 },
             Disk = new AgentDisk { ReserveBytes = 1_000, StagingBytes = 500 },
         };
-        var agent = new SellerAgent(config, seller, _exchange.Time, _log, _ => Volatile.Read(ref _free));
+        var agent = new SellerAgent(config, seller, exchange.Time, log, _ => Volatile.Read(ref free));
         var stop = new CancellationTokenSource();
         return new RunningAgent(agent, stop, Task.Run(() => agent.RunAsync(stop.Token)));
     }
@@ -120,7 +120,7 @@ public sealed class SellerAgentOffersTests : IAsyncLifetime
 
             if (passTime && i % 10 == 0)
             {
-                _exchange.Time.Advance(TimeSpan.FromSeconds(31));
+                exchange.Time.Advance(TimeSpan.FromSeconds(31));
             }
 
             if (agent.Run.IsCompleted)

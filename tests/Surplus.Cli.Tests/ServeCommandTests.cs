@@ -43,14 +43,14 @@ public sealed class ServeCommandTests : IDisposable
     {
         var port = CliProcess.FreePort();
         var url = $"http://127.0.0.1:{port}";
-        const string adminKey = "ak_chosen_on_the_command_line";
+        const string AdminKey = "ak_chosen_on_the_command_line";
 
         // Both forms the configuration takes: --Surplus:Name=value and --Surplus:Name value.
-        using var server = CliProcess.Start(temp.FullName, "serve", "--urls", url, "--data", Path.Combine(temp.FullName, "data"), $"--Surplus:AdminKey={adminKey}", "--surplus:maxpagesize", "3");
+        using var server = CliProcess.Start(temp.FullName, "serve", "--urls", url, "--data", Path.Combine(temp.FullName, "data"), $"--Surplus:AdminKey={AdminKey}", "--surplus:maxpagesize", "3");
         Assert.True(await server.WaitUntilHealthyAsync(new Uri($"{url}/healthz"), TimeSpan.FromSeconds(30)), $"no answer on /healthz:\n{server.Output}\n{server.Error}");
 
         using var http = new HttpClient { BaseAddress = new Uri(url) };
-        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", adminKey);
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", AdminKey);
         var withinLimit = await http.GetAsync(new Uri("/v1/admin/members?limit=3", UriKind.Relative));
         var pastLimit = await http.GetAsync(new Uri("/v1/admin/members?limit=4", UriKind.Relative));
 

@@ -256,29 +256,29 @@ public sealed class SleepingJobShutdownTests
 public sealed class HostileCorpus : IAsyncLifetime
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(120);
-    private readonly Dictionary<string, long> _needs = [];
-    private Exchange? _exchange;
-    private SurplusClient? _buyer;
-    private SurplusProcess? _small;
-    private SurplusProcess? _big;
+    private readonly Dictionary<string, long> needs = [];
+    private Exchange? exchange;
+    private SurplusClient? buyer;
+    private SurplusProcess? small;
+    private SurplusProcess? big;
 
-    private Exchange Exchange => _exchange!;
+    private Exchange Exchange => exchange!;
 
     public async Task InitializeAsync()
     {
-        _exchange = await Exchange.StartAsync();
+        exchange = await Exchange.StartAsync();
         var (smallSeller, smallMember, smallKey) = await Exchange.JoinAsync("small-disk");
         var (bigSeller, bigMember, bigKey) = await Exchange.JoinAsync("big-disk");
-        (_buyer, _, _) = await Exchange.JoinAsync("attacker", depositMinor: 1_000_000);
+        (buyer, _, _) = await Exchange.JoinAsync("attacker", depositMinor: 1_000_000);
         const string Offer = $$"""[{ "market": "{{Exchange.Market}}", "rate": 100, "ask": 2.00, "fromNowMinutes": 10 }]""";
-        _small = await Exchange.StartAgentAsync("small", smallKey, Offer, extra: """ "runtimes": ["wasm", "process"], """,
+        small = await Exchange.StartAgentAsync("small", smallKey, Offer, extra: """ "runtimes": ["wasm", "process"], """,
             limits: """, "maxJobs": 16, "diskQuotaBytes": 8388608, "maxDescriptors": 64, "packing": { "maxDepth": 16 }""");
-        _big = await Exchange.StartAgentAsync("big", bigKey, Offer,
+        big = await Exchange.StartAgentAsync("big", bigKey, Offer,
             limits: """, "diskQuotaBytes": 17179869184, "packing": { "maxBytes": 1048576 }""");
         var smallOffer = await WaitForAsync(async () => (await smallSeller.GetOffersAsync(status: "open")).Items.SingleOrDefault());
         var bigOffer = await WaitForAsync(async () => (await bigSeller.GetOffersAsync(status: "open")).Items.SingleOrDefault());
         var notBefore = smallOffer.Start!.Value > bigOffer.Start!.Value ? smallOffer.Start.Value : bigOffer.Start.Value;
-        var input = await _buyer.PutBlobAsync(new MemoryStream(Encoding.UTF8.GetBytes("employee,hours,rate\nalice,40,25.50\n")));
+        var input = await buyer.PutBlobAsync(new MemoryStream(Encoding.UTF8.GetBytes("employee,hours,rate\nalice,40,25.50\n")));
         var jobs = new List<(string Name, string Program, string Runtime, long Seller)>();
         jobs.AddRange(new[] { "links", "sleep", "diskfill", "fds", "race", "hardlinks", "names", "deep" }
             .Select(name => (name, Path.Combine(Exchange.Programs, name + ".wasm"), "wasm", smallMember.Id)));
@@ -292,29 +292,29 @@ public sealed class HostileCorpus : IAsyncLifetime
         var blobs = new List<BlobDto>();
         foreach (var job in jobs)
         {
-            blobs.Add(await _buyer.PutBlobFileAsync(job.Program));
+            blobs.Add(await buyer.PutBlobFileAsync(job.Program));
         }
 
         var start = NextSlot(notBefore);
         foreach (var (job, blob) in jobs.Zip(blobs))
         {
-            var placed = await _buyer.PlaceNeedAsync(new PlaceNeedRequest(Exchange.Market, 5, start, start.AddSeconds(10), 2.50m, Mode: "spot", PreferredSellers: [job.Seller],
+            var placed = await buyer.PlaceNeedAsync(new PlaceNeedRequest(Exchange.Market, 5, start, start.AddSeconds(10), 2.50m, Mode: "spot", PreferredSellers: [job.Seller],
                 Job: new JobDto(blob.Location, "blob:", job.Runtime, job.Name, blob.Sha256, [new JobInputDto(input.Location, input.Sha256)])));
-            _needs[job.Name] = Assert.Single(placed.Trades).NeedId;
+            needs[job.Name] = Assert.Single(placed.Trades).NeedId;
         }
     }
 
     /// <summary>Waits for the job's contract to be delivered; returns it and the archive's entries.</summary>
     public async Task<(ContractDto Contract, List<ArchiveEntry> Files)> DeliveredAsync(string name)
     {
-        var need = _needs[name];
+        var need = needs[name];
         var contract = await WaitForAsync(async () =>
         {
-            var mine = (await _buyer!.GetContractsAsync(role: "buyer", limit: 100)).Items.SingleOrDefault(c => c.NeedId == need);
-            Assert.False(mine?.Status is "failed" or "no-show" or "cancelled", $"the {name} contract ended {mine?.Status}:\n{_small!.Output}");
+            var mine = (await buyer!.GetContractsAsync(role: "buyer", limit: 100)).Items.SingleOrDefault(c => c.NeedId == need);
+            Assert.False(mine?.Status is "failed" or "no-show" or "cancelled", $"the {name} contract ended {mine?.Status}:\n{small!.Output}");
             return mine?.Status is "delivered" or "completed" or "settled" ? mine : null;
         });
-        return (contract, await DownloadAsync(_buyer!, contract.Delivery!));
+        return (contract, await DownloadAsync(buyer!, contract.Delivery!));
     }
 
     /// <summary>The bytes of the files in a seller's work folder (links not followed, not counted).</summary>
@@ -365,16 +365,16 @@ public sealed class HostileCorpus : IAsyncLifetime
                 return found;
             }
 
-            Assert.False(_small!.HasExited || _big?.HasExited == true, "an agent stopped:\n" + _small.Output + _big?.Output);
+            Assert.False(small!.HasExited || big?.HasExited == true, "an agent stopped:\n" + small.Output + big?.Output);
             await Task.Delay(250);
         }
 
-        throw new TimeoutException("waited in vain; the agents said:\n" + _small!.Output + _big?.Output);
+        throw new TimeoutException("waited in vain; the agents said:\n" + small!.Output + big?.Output);
     }
 
     public async Task DisposeAsync()
     {
-        foreach (var agent in new[] { _small, _big })
+        foreach (var agent in new[] { small, big })
         {
             if (agent is not null)
             {
@@ -384,10 +384,10 @@ public sealed class HostileCorpus : IAsyncLifetime
             }
         }
 
-        _buyer?.Dispose();
-        if (_exchange is not null)
+        buyer?.Dispose();
+        if (exchange is not null)
         {
-            await _exchange.DisposeAsync();
+            await exchange.DisposeAsync();
         }
     }
 }

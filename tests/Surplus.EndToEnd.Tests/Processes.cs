@@ -8,30 +8,30 @@ namespace Surplus.EndToEnd.Tests;
 /// <summary>The built <c>surplus</c> executable run as a child process, its output collected; killed with its tree on dispose.</summary>
 internal sealed class SurplusProcess : IDisposable
 {
-    private readonly Process _process;
-    private readonly StringBuilder _output = new();
+    private readonly Process process;
+    private readonly StringBuilder output = new();
 
     private SurplusProcess(Process process)
     {
-        _process = process;
+        this.process = process;
     }
 
     public static string Executable { get; } = Path.Combine(AppContext.BaseDirectory, OperatingSystem.IsWindows() ? "surplus.exe" : "surplus");
 
-    public int Id => _process.Id;
+    public int Id => process.Id;
 
-    public bool HasExited => _process.HasExited;
+    public bool HasExited => process.HasExited;
 
-    public int ExitCode => _process.ExitCode;
+    public int ExitCode => process.ExitCode;
 
     /// <summary>stdout and stderr, interleaved as they came.</summary>
     public string Output
     {
         get
         {
-            lock (_output)
+            lock (output)
             {
-                return _output.ToString();
+                return output.ToString();
             }
         }
     }
@@ -70,16 +70,16 @@ internal sealed class SurplusProcess : IDisposable
             return;
         }
 
-        lock (_output)
+        lock (output)
         {
-            _output.AppendLine(line);
+            output.AppendLine(line);
         }
     }
 
     /// <summary>Sends SIGTERM (a clean stop).</summary>
     public void Terminate()
     {
-        using var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        using var kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
         kill.WaitForExit();
     }
 
@@ -88,15 +88,15 @@ internal sealed class SurplusProcess : IDisposable
         using var cancel = new CancellationTokenSource(timeout);
         try
         {
-            await _process.WaitForExitAsync(cancel.Token);
+            await process.WaitForExitAsync(cancel.Token);
         }
         catch (OperationCanceledException)
         {
             throw new TimeoutException($"surplus did not exit within {timeout}; its output:\n{Output}");
         }
 
-        _process.WaitForExit(); // the output is complete after this
-        return _process.ExitCode;
+        process.WaitForExit(); // the output is complete after this
+        return process.ExitCode;
     }
 
     public static int FreePort()
@@ -108,12 +108,12 @@ internal sealed class SurplusProcess : IDisposable
 
     public void Dispose()
     {
-        if (!_process.HasExited)
+        if (!process.HasExited)
         {
-            _process.Kill(entireProcessTree: true);
-            _process.WaitForExit(10_000);
+            process.Kill(entireProcessTree: true);
+            process.WaitForExit(10_000);
         }
 
-        _process.Dispose();
+        process.Dispose();
     }
 }

@@ -29,10 +29,10 @@ public sealed class TransferRefusedException(string message) : Exception(message
 public sealed class Transfers : IDisposable
 {
     private const int BufferSize = 81_920;
-    private readonly TransferPolicy _policy;
-    private readonly IBlobStore? _blobs;
-    private readonly HttpClient _http;
-    private readonly LocalFiles _files;
+    private readonly TransferPolicy policy;
+    private readonly IBlobStore? blobs;
+    private readonly HttpClient http;
+    private readonly LocalFiles files;
 
     /// <summary>Creates the transfers with their policy and, when the exchange is reachable, its blob store.</summary>
     public Transfers(TransferPolicy policy, IBlobStore? blobs)
@@ -42,9 +42,9 @@ public sealed class Transfers : IDisposable
 
     internal Transfers(TransferPolicy policy, IBlobStore? blobs, LocalFiles files)
     {
-        _policy = policy;
-        _blobs = blobs;
-        _files = files;
+        this.policy = policy;
+        this.blobs = blobs;
+        this.files = files;
         var handler = new SocketsHttpHandler
         {
             ConnectCallback = ConnectCheckedAsync,
@@ -53,8 +53,8 @@ public sealed class Transfers : IDisposable
             UseProxy = false,
             PooledConnectionLifetime = TimeSpan.FromMinutes(2),
         };
-        _http = new HttpClient(handler) { Timeout = policy.Timeout };
-        _http.DefaultRequestHeaders.UserAgent.Add(new ProductInfoHeaderValue("surplus-agent", "1"));
+        http = new HttpClient(handler) { Timeout = policy.Timeout };
+        http.DefaultRequestHeaders.UserAgent.Add(new ProductInfoHeaderValue("surplus-agent", "1"));
     }
 
     /// <summary>
@@ -75,7 +75,7 @@ public sealed class Transfers : IDisposable
         try
         {
             await using (var file = new FileStream(partial, FileMode.Create, FileAccess.Write, FileShare.None, BufferSize, useAsync: true))
-            await using (var limited = new HashingLimitedStream(file, _policy.MaxBytes, location))
+            await using (var limited = new HashingLimitedStream(file, policy.MaxBytes, location))
             {
                 await CopyFromAsync(location, expected, limited, cancellationToken);
                 actual = limited.Sha256();
@@ -110,21 +110,21 @@ public sealed class Transfers : IDisposable
         {
             if (location is "blob" || location.StartsWith(BlobLocation.Prefix, StringComparison.Ordinal))
             {
-                var blobs = _blobs ?? throw new TransferRefusedException("the exchange's blob store is not reachable from here");
+                var blobs = this.blobs ?? throw new TransferRefusedException("the exchange's blob store is not reachable from here");
                 return BlobLocation.For(await blobs.UploadAsync(path, cancellationToken));
             }
 
             var uri = Parse(location);
             if (uri.IsFile)
             {
-                await _files.StoreAsync(path, uri, cancellationToken);
+                await files.StoreAsync(path, uri, cancellationToken);
                 return location;
             }
 
             await using var file = File.OpenRead(path);
             using var content = new StreamContent(file, BufferSize);
             content.Headers.ContentType = new MediaTypeHeaderValue("application/gzip");
-            using var response = await _http.PutAsync(uri, content, cancellationToken);
+            using var response = await http.PutAsync(uri, content, cancellationToken);
             if (!response.IsSuccessStatusCode)
             {
                 throw new TransferRefusedException($"{location} refused the results: HTTP {(int)response.StatusCode} {response.ReasonPhrase}");
@@ -142,7 +142,7 @@ public sealed class Transfers : IDisposable
     {
         if (BlobLocation.TryParse(location, out var blob))
         {
-            var blobs = _blobs ?? throw new TransferRefusedException("the exchange's blob store is not reachable from here");
+            var blobs = this.blobs ?? throw new TransferRefusedException("the exchange's blob store is not reachable from here");
             await blobs.DownloadAsync(blob, to, cancellationToken);
             return;
         }
@@ -151,20 +151,20 @@ public sealed class Transfers : IDisposable
         var uri = Parse(location);
         if (uri.IsFile)
         {
-            await using var file = _files.OpenRead(uri);
+            await using var file = files.OpenRead(uri);
             await file.CopyToAsync(to, cancellationToken);
             return;
         }
 
-        using var response = await _http.GetAsync(uri, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        using var response = await http.GetAsync(uri, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
         if (!response.IsSuccessStatusCode)
         {
             throw new TransferRefusedException($"{location} answered HTTP {(int)response.StatusCode} {response.ReasonPhrase}");
         }
 
-        if (response.Content.Headers.ContentLength > _policy.MaxBytes)
+        if (response.Content.Headers.ContentLength > policy.MaxBytes)
         {
-            throw new TransferRefusedException($"{location} is {response.Content.Headers.ContentLength} bytes, more than the agent's limit of {_policy.MaxBytes}");
+            throw new TransferRefusedException($"{location} is {response.Content.Headers.ContentLength} bytes, more than the agent's limit of {policy.MaxBytes}");
         }
 
         await using var body = await response.Content.ReadAsStreamAsync(cancellationToken);
@@ -181,7 +181,7 @@ public sealed class Transfers : IDisposable
         return uri.Scheme switch
         {
             "https" => uri,
-            "http" when _policy.AllowHttp => uri,
+            "http" when policy.AllowHttp => uri,
             "http" => throw new TransferRefusedException($"{location}: this agent fetches over https only"),
             "file" => uri,
             _ => throw new TransferRefusedException($"{location}: the scheme '{uri.Scheme}' is not supported; use https, http, blob or file"),
@@ -189,7 +189,7 @@ public sealed class Transfers : IDisposable
     }
 
     private ValueTask<Stream> ConnectCheckedAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken) =>
-        AddressRules.ConnectAsync(context.DnsEndPoint, _policy.AllowPrivateAddresses,
+        AddressRules.ConnectAsync(context.DnsEndPoint, policy.AllowPrivateAddresses,
             reason => new TransferRefusedException($"{reason}; this agent fetches from public addresses only"), cancellationToken);
 
     private static string Inner(Exception e)
@@ -208,15 +208,15 @@ public sealed class Transfers : IDisposable
     }
 
     /// <inheritdoc/>
-    public void Dispose() => _http.Dispose();
+    public void Dispose() => http.Dispose();
 
     /// <summary>Hashes what passes and refuses a byte past the limit.</summary>
     private sealed class HashingLimitedStream(Stream inner, long limit, string location) : Stream
     {
-        private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        private long _written;
+        private readonly IncrementalHash hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        private long written;
 
-        public string Sha256() => Convert.ToHexStringLower(_hash.GetHashAndReset());
+        public string Sha256() => Convert.ToHexStringLower(hash.GetHashAndReset());
 
         public override bool CanRead => false;
 
@@ -224,9 +224,9 @@ public sealed class Transfers : IDisposable
 
         public override bool CanWrite => true;
 
-        public override long Length => _written;
+        public override long Length => written;
 
-        public override long Position { get => _written; set => throw new NotSupportedException(); }
+        public override long Position { get => written; set => throw new NotSupportedException(); }
 
         public override void Flush() => inner.Flush();
 
@@ -241,14 +241,14 @@ public sealed class Transfers : IDisposable
         public override void Write(ReadOnlySpan<byte> buffer)
         {
             Count(buffer.Length);
-            _hash.AppendData(buffer);
+            hash.AppendData(buffer);
             inner.Write(buffer);
         }
 
         public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
         {
             Count(buffer.Length);
-            _hash.AppendData(buffer.Span);
+            hash.AppendData(buffer.Span);
             await inner.WriteAsync(buffer, cancellationToken);
         }
 
@@ -257,8 +257,8 @@ public sealed class Transfers : IDisposable
 
         private void Count(int bytes)
         {
-            _written += bytes;
-            if (_written > limit)
+            written += bytes;
+            if (written > limit)
             {
                 throw new TransferRefusedException($"{location} is larger than the agent's limit of {limit} bytes; the fetch stopped there");
             }
@@ -268,7 +268,7 @@ public sealed class Transfers : IDisposable
         {
             if (disposing)
             {
-                _hash.Dispose();
+                hash.Dispose();
             }
 
             base.Dispose(disposing);

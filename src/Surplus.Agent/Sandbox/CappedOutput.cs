@@ -7,18 +7,18 @@ namespace Surplus.Agent.Sandbox;
 /// </summary>
 internal sealed class CappedOutput : IDisposable
 {
-    private readonly FileStream _file;
-    private readonly long _cap;
-    private readonly Action _overflow;
-    private readonly Lock _gate = new();
-    private long _written;
-    private bool _full;
+    private readonly FileStream file;
+    private readonly long cap;
+    private readonly Action overflow;
+    private readonly Lock gate = new();
+    private long written;
+    private bool full;
 
     public CappedOutput(string path, long cap, Action overflow)
     {
-        _file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read);
-        _cap = cap;
-        _overflow = overflow;
+        file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read);
+        this.cap = cap;
+        this.overflow = overflow;
     }
 
     /// <summary>Bytes kept.</summary>
@@ -26,9 +26,9 @@ internal sealed class CappedOutput : IDisposable
     {
         get
         {
-            lock (_gate)
+            lock (gate)
             {
-                return _written;
+                return written;
             }
         }
     }
@@ -37,23 +37,23 @@ internal sealed class CappedOutput : IDisposable
     public bool Write(ReadOnlySpan<byte> data)
     {
         bool overflowNow;
-        lock (_gate)
+        lock (gate)
         {
-            if (_full)
+            if (full)
             {
                 return false;
             }
 
-            var room = (int)Math.Min(_cap - _written, data.Length);
-            _file.Write(data[..room]);
-            _written += room;
+            var room = (int)Math.Min(cap - written, data.Length);
+            file.Write(data[..room]);
+            written += room;
             overflowNow = room < data.Length;
-            _full = overflowNow;
+            full = overflowNow;
         }
 
         if (overflowNow)
         {
-            _overflow();
+            overflow();
         }
 
         return !overflowNow;
@@ -61,9 +61,9 @@ internal sealed class CappedOutput : IDisposable
 
     public void Dispose()
     {
-        lock (_gate)
+        lock (gate)
         {
-            _file.Dispose();
+            file.Dispose();
         }
     }
 }

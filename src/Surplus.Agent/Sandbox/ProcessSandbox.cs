@@ -254,25 +254,25 @@ public sealed partial class ProcessSandbox(TimeProvider time, string? user = nul
         await chown.WaitForExitAsync();
     }
 
-    private string? _group;
+    private string? group;
 
     private async Task<string> GroupOfAsync(string name)
     {
-        if (_group is null)
+        if (group is null)
         {
             using var id = Process.Start(new ProcessStartInfo(Tool("id") ?? "id", ["-g", name]) { UseShellExecute = false, RedirectStandardOutput = true })!;
-            _group = (await id.StandardOutput.ReadToEndAsync()).Trim();
+            group = (await id.StandardOutput.ReadToEndAsync()).Trim();
             await id.WaitForExitAsync();
         }
 
-        return _group;
+        return group;
     }
 
     private static string? Tool(string name) =>
         DefaultPath.Split(':').Concat(["/usr/sbin", "/sbin"]).Select(d => Path.Combine(d, name)).FirstOrDefault(File.Exists);
 
     private static readonly Lock InheritedGate = new();
-    private static bool _inheritedClosed;
+    private static bool inheritedClosed;
 
     /// <summary>
     /// Marks every descriptor this process inherited (the ones .NET did not open itself, which it
@@ -290,7 +290,7 @@ public sealed partial class ProcessSandbox(TimeProvider time, string? user = nul
 
         lock (InheritedGate)
         {
-            if (_inheritedClosed)
+            if (inheritedClosed)
             {
                 return;
             }
@@ -303,7 +303,7 @@ public sealed partial class ProcessSandbox(TimeProvider time, string? user = nul
                 }
             }
 
-            _inheritedClosed = true;
+            inheritedClosed = true;
         }
     }
 

@@ -33,20 +33,20 @@ internal sealed class WasiGuard
     private const int MaxIovecs = 1024;
     private const int MaxSubscriptions = 4096;
 
-    private readonly string _folder;
-    private readonly long _quota;
-    private readonly int _maxOpen;
-    private readonly DateTimeOffset _deadline;
-    private readonly TimeProvider _time;
-    private readonly WaitHandle _stopped;
-    private readonly Action<StopReason> _stop;
-    private readonly HashSet<int> _open = [];
-    private readonly HashSet<int> _stdio = [0, 1, 2];
-    private readonly Dictionary<int, long> _position = [];
-    private Function? _clock;
-    private long _used;
-    private int _refusedWrites;
-    private int _refusedOpens;
+    private readonly string folder;
+    private readonly long quota;
+    private readonly int maxOpen;
+    private readonly DateTimeOffset deadline;
+    private readonly TimeProvider time;
+    private readonly WaitHandle stopped;
+    private readonly Action<StopReason> stop;
+    private readonly HashSet<int> open = [];
+    private readonly HashSet<int> stdio = [0, 1, 2];
+    private readonly Dictionary<int, long> position = [];
+    private Function? clock;
+    private long used;
+    private int refusedWrites;
+    private int refusedOpens;
 
     /// <summary>Creates the guard of one run.</summary>
     /// <param name="folder">The writable folder (<c>/out</c>) whose room is counted.</param>
@@ -58,14 +58,14 @@ internal sealed class WasiGuard
     /// <param name="stop">Asks the run to stop.</param>
     public WasiGuard(string folder, long quota, int maxOpen, DateTimeOffset deadline, TimeProvider time, WaitHandle stopped, Action<StopReason> stop)
     {
-        _folder = folder;
-        _quota = quota;
-        _maxOpen = maxOpen;
-        _deadline = deadline;
-        _time = time;
-        _stopped = stopped;
-        _stop = stop;
-        _used = FolderUsage.Measure([folder], Entries(quota)).Bytes;
+        this.folder = folder;
+        this.quota = quota;
+        this.maxOpen = maxOpen;
+        this.deadline = deadline;
+        this.time = time;
+        this.stopped = stopped;
+        this.stop = stop;
+        used = FolderUsage.Measure([folder], Entries(quota)).Bytes;
     }
 
     /// <summary>The limits the job ran into without being stopped, one line each.</summary>
@@ -74,14 +74,14 @@ internal sealed class WasiGuard
         get
         {
             var notes = new List<string>();
-            if (_refusedWrites > 0)
+            if (refusedWrites > 0)
             {
-                notes.Add($"disk-quota: {_refusedWrites} call(s) refused with ENOSPC past the job's disk quota of {_quota} bytes (limits.diskQuotaBytes)");
+                notes.Add($"disk-quota: {refusedWrites} call(s) refused with ENOSPC past the job's disk quota of {quota} bytes (limits.diskQuotaBytes)");
             }
 
-            if (_refusedOpens > 0)
+            if (refusedOpens > 0)
             {
-                notes.Add($"descriptors: {_refusedOpens} open(s) refused with EMFILE past {_maxOpen} open files (limits.maxDescriptors)");
+                notes.Add($"descriptors: {refusedOpens} open(s) refused with EMFILE past {maxOpen} open files (limits.maxDescriptors)");
             }
 
             return notes;
@@ -148,7 +148,7 @@ internal sealed class WasiGuard
             {
                 var instance = new Instance(store, relay, [memory, .. originals]);
                 relayed = Guarded.ToDictionary(g => g.Name, g => instance.GetFunction(g.Name)!);
-                _clock = relayed["clock_time_get"];
+                clock = relayed["clock_time_get"];
             }
 
             return relayed[name];
@@ -193,43 +193,43 @@ internal sealed class WasiGuard
     /// <summary>Whether <paramref name="bytes"/> more fit in the quota, measuring the folder again before saying no.</summary>
     private bool Fits(long bytes)
     {
-        if (bytes > _quota)
+        if (bytes > quota)
         {
             return false;
         }
 
-        if (_used <= _quota - bytes)
+        if (used <= quota - bytes)
         {
             return true;
         }
 
-        var (measured, complete) = FolderUsage.Measure([_folder], Entries(_quota));
-        _used = complete ? measured : Math.Max(_used, measured);
+        var (measured, complete) = FolderUsage.Measure([folder], Entries(quota));
+        used = complete ? measured : Math.Max(used, measured);
 
-        return _used <= _quota - bytes;
+        return used <= quota - bytes;
     }
 
     /// <summary>The most entries worth walking: past it the quota is passed anyway.</summary>
     internal static long Entries(long quota) => (quota / FolderUsage.Block) + 2;
 
-    private void Charge(long bytes) => _used = Math.Min(long.MaxValue / 2, _used + Math.Max(0, bytes));
+    private void Charge(long bytes) => used = Math.Min(long.MaxValue / 2, used + Math.Max(0, bytes));
 
     private int Refuse()
     {
-        _refusedWrites++;
+        refusedWrites++;
         return NoSpace;
     }
 
     private int FdWrite(Memory memory, ReadOnlySpan<ValueBox> args, Function original)
     {
         var fd = args[0].AsInt32();
-        if (_stdio.Contains(fd) || Requested(memory, args[1].AsInt32(), args[2].AsInt32()) is not { } requested || !Within(memory, args[3].AsInt32(), 4))
+        if (stdio.Contains(fd) || Requested(memory, args[1].AsInt32(), args[2].AsInt32()) is not { } requested || !Within(memory, args[3].AsInt32(), 4))
         {
             return Call(original, args);
         }
 
-        var tracked = _position.TryGetValue(fd, out var at);
-        if ((tracked && at > _quota - requested) || !Fits(requested))
+        var tracked = position.TryGetValue(fd, out var at);
+        if ((tracked && at > quota - requested) || !Fits(requested))
         {
             return Refuse();
         }
@@ -241,7 +241,7 @@ internal sealed class WasiGuard
             Charge(written);
             if (tracked)
             {
-                _position[fd] = at + written;
+                position[fd] = at + written;
             }
         }
 
@@ -256,7 +256,7 @@ internal sealed class WasiGuard
             return Call(original, args);
         }
 
-        if (offset < 0 || offset > _quota - requested || !Fits(requested))
+        if (offset < 0 || offset > quota - requested || !Fits(requested))
         {
             return Refuse();
         }
@@ -274,9 +274,9 @@ internal sealed class WasiGuard
     {
         var fd = args[0].AsInt32();
         var errno = Call(original, args);
-        if (errno == 0 && !_stdio.Contains(fd) && Within(memory, args[3].AsInt32(), 8))
+        if (errno == 0 && !stdio.Contains(fd) && Within(memory, args[3].AsInt32(), 8))
         {
-            _position[fd] = memory.ReadInt64(args[3].AsInt32());
+            position[fd] = memory.ReadInt64(args[3].AsInt32());
         }
 
         return errno;
@@ -285,7 +285,7 @@ internal sealed class WasiGuard
     private int FdAllocate(Memory memory, ReadOnlySpan<ValueBox> args, Function original)
     {
         var (offset, length) = (args[1].AsInt64(), args[2].AsInt64());
-        if (offset < 0 || length < 0 || length > _quota || offset > _quota - length || !Fits(length))
+        if (offset < 0 || length < 0 || length > quota || offset > quota - length || !Fits(length))
         {
             return Refuse();
         }
@@ -322,9 +322,9 @@ internal sealed class WasiGuard
         var errno = Call(original, args);
         if (errno == 0)
         {
-            _open.Remove(fd);
-            _stdio.Remove(fd);
-            _position.Remove(fd);
+            open.Remove(fd);
+            stdio.Remove(fd);
+            position.Remove(fd);
         }
 
         return errno;
@@ -336,25 +336,25 @@ internal sealed class WasiGuard
         var errno = Call(original, args);
         if (errno == 0 && from != to)
         {
-            var open = _open.Remove(from);
-            var stdio = _stdio.Remove(from);
-            var tracked = _position.Remove(from, out var at);
-            _open.Remove(to);
-            _stdio.Remove(to);
-            _position.Remove(to);
+            var open = this.open.Remove(from);
+            var stdio = this.stdio.Remove(from);
+            var tracked = position.Remove(from, out var at);
+            this.open.Remove(to);
+            this.stdio.Remove(to);
+            position.Remove(to);
             if (open)
             {
-                _open.Add(to);
+                this.open.Add(to);
             }
 
             if (stdio)
             {
-                _stdio.Add(to);
+                this.stdio.Add(to);
             }
 
             if (tracked)
             {
-                _position[to] = at;
+                position[to] = at;
             }
         }
 
@@ -369,9 +369,9 @@ internal sealed class WasiGuard
             return Fault;
         }
 
-        if (_open.Count >= _maxOpen)
+        if (open.Count >= maxOpen)
         {
-            _refusedOpens++;
+            refusedOpens++;
             return TooManyFiles;
         }
 
@@ -385,9 +385,9 @@ internal sealed class WasiGuard
         if (errno == 0)
         {
             var fd = memory.ReadInt32(args[8].AsInt32());
-            _open.Add(fd);
-            _stdio.Remove(fd);
-            _position.Remove(fd);
+            open.Add(fd);
+            stdio.Remove(fd);
+            position.Remove(fd);
             if (creates)
             {
                 Charge(FolderUsage.Block);
@@ -451,12 +451,12 @@ internal sealed class WasiGuard
 
         var first = waits.Min();
         var wait = first >= (ulong)TimeSpan.MaxValue.Ticks / 2 ? TimeSpan.MaxValue : TimeSpan.FromTicks((long)(first / 100));
-        var left = _deadline - _time.GetUtcNow();
+        var left = deadline - time.GetUtcNow();
         if (wait >= left)
         {
             if (!Stopped(left))
             {
-                _stop(StopReason.Deadline);
+                stop(StopReason.Deadline);
             }
 
             throw new OperationCanceledException("stopped by the sandbox while sleeping");
@@ -489,27 +489,27 @@ internal sealed class WasiGuard
     /// <summary>Waits <paramref name="span"/> on the stop signal (in pieces of a day at most, as a wait handle takes); true when stopped.</summary>
     private bool Stopped(TimeSpan span)
     {
-        var until = _time.GetUtcNow() + span;
-        for (var rest = span; rest > TimeSpan.Zero; rest = until - _time.GetUtcNow())
+        var until = time.GetUtcNow() + span;
+        for (var rest = span; rest > TimeSpan.Zero; rest = until - time.GetUtcNow())
         {
-            if (_stopped.WaitOne(rest < TimeSpan.FromDays(1) ? rest : TimeSpan.FromDays(1)))
+            if (stopped.WaitOne(rest < TimeSpan.FromDays(1) ? rest : TimeSpan.FromDays(1)))
             {
                 return true;
             }
         }
 
-        return _stopped.WaitOne(0);
+        return stopped.WaitOne(0);
     }
 
     /// <summary>A WASI clock's time now, read through WASI's own <c>clock_time_get</c> into <paramref name="scratch"/> (the events buffer, written later anyway).</summary>
     private ulong? Now(Memory memory, int clock, int scratch)
     {
-        if (_clock is null)
+        if (this.clock is null)
         {
             return null;
         }
 
-        var errno = (int)_clock.Invoke([clock, 1L, scratch])!;
+        var errno = (int)this.clock.Invoke([clock, 1L, scratch])!;
         return errno == 0 ? (ulong)memory.ReadInt64(scratch) : null;
     }
 }

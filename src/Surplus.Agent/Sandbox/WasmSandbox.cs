@@ -13,17 +13,17 @@ public sealed class WasmSandbox : ISandbox, IDisposable
     /// <summary>How often the engine's epoch ticks; a stop takes effect within one tick.</summary>
     public static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(50);
 
-    private readonly Engine _engine;
-    private readonly Module _relay;
-    private readonly TimeProvider _time;
+    private readonly Engine engine;
+    private readonly Module relay;
+    private readonly TimeProvider time;
 
     /// <summary>Creates the sandbox with its engine.</summary>
     public WasmSandbox(TimeProvider time)
     {
-        _time = time;
+        this.time = time;
         using var config = new Config().WithFuelConsumption(true).WithEpochInterruption(true);
-        _engine = new Engine(config);
-        _relay = Module.FromText(_engine, "wasi-guard", WasiGuard.RelayText);
+        engine = new Engine(config);
+        relay = Module.FromText(engine, "wasi-guard", WasiGuard.RelayText);
     }
 
     /// <inheritdoc/>
@@ -35,7 +35,7 @@ public sealed class WasmSandbox : ISandbox, IDisposable
     {
         try
         {
-            using var module = Module.FromFile(_engine, path);
+            using var module = Module.FromFile(engine, path);
             return null;
         }
         catch (WasmtimeException e)
@@ -57,13 +57,13 @@ public sealed class WasmSandbox : ISandbox, IDisposable
                   (local.set $i (i64.add (local.get $i) (i64.const 1)))
                   (br_if $again (i64.lt_u (local.get $i) (local.get $n))))))
             """;
-        using var module = Module.FromText(_engine, "spin", Spin);
-        using var store = new Store(_engine);
+        using var module = Module.FromText(engine, "spin", Spin);
+        using var store = new Store(engine);
         store.SetEpochDeadline(ulong.MaxValue / 2);
         store.Fuel = fuel;
         var instance = new Instance(store, module);
         var spin = instance.GetAction<long>("spin")!;
-        var started = _time.GetTimestamp();
+        var started = time.GetTimestamp();
         try
         {
             spin(long.MaxValue);
@@ -73,15 +73,15 @@ public sealed class WasmSandbox : ISandbox, IDisposable
             // The budget is the measure.
         }
 
-        var seconds = Math.Max(_time.GetElapsedTime(started).TotalSeconds, 1e-3);
+        var seconds = Math.Max(time.GetElapsedTime(started).TotalSeconds, 1e-3);
         return (long)((fuel - store.Fuel) / seconds);
     }
 
     private SandboxResult Run(SandboxRequest request, SandboxLimits limits, CancellationToken cancellationToken)
     {
-        var started = _time.GetTimestamp();
+        var started = time.GetTimestamp();
         using var stop = new StopFlag();
-        if (_time.GetUtcNow() >= limits.Deadline)
+        if (time.GetUtcNow() >= limits.Deadline)
         {
             return new SandboxResult(StoppedExitCodes.For(StopReason.Deadline), StopReason.Deadline, TimeSpan.Zero, 0, 0, "the deadline had passed before the run could start");
         }
@@ -89,20 +89,20 @@ public sealed class WasmSandbox : ISandbox, IDisposable
         Module module;
         try
         {
-            module = Module.FromFile(_engine, request.Program);
+            module = Module.FromFile(engine, request.Program);
         }
         catch (WasmtimeException e)
         {
-            return new SandboxResult(StoppedExitCodes.For(StopReason.Trap), StopReason.Trap, _time.GetElapsedTime(started), 0, 0,
+            return new SandboxResult(StoppedExitCodes.For(StopReason.Trap), StopReason.Trap, time.GetElapsedTime(started), 0, 0,
                 $"the program is not a WebAssembly module this runtime can compile: {FirstLine(e.Message)}");
         }
 
         using var moduleScope = module;
-        using var stdout = new CappedOutput(request.StdoutPath, limits.OutputBytes, () => stop.Set(StopReason.OutputLimit, _engine));
-        using var stderr = new CappedOutput(request.StderrPath, limits.OutputBytes, () => stop.Set(StopReason.OutputLimit, _engine));
-        using var linker = new Linker(_engine);
+        using var stdout = new CappedOutput(request.StdoutPath, limits.OutputBytes, () => stop.Set(StopReason.OutputLimit, engine));
+        using var stderr = new CappedOutput(request.StderrPath, limits.OutputBytes, () => stop.Set(StopReason.OutputLimit, engine));
+        using var linker = new Linker(engine);
         linker.DefineWasi();
-        using var store = new Store(_engine);
+        using var store = new Store(engine);
         store.SetLimits(memorySize: limits.MemoryBytes, tableElements: 100_000, instances: 2, tables: 4, memories: 1);
         store.Fuel = limits.Fuel;
         store.SetWasiConfiguration(new WasiConfiguration()
@@ -124,14 +124,14 @@ public sealed class WasmSandbox : ISandbox, IDisposable
             })
             .WithPreopenedDirectory(request.InputFolder, "/in", false)
             .WithPreopenedDirectory(request.OutputFolder, "/out", true));
-        var guard = new WasiGuard(request.OutputFolder, limits.DiskQuotaBytes, limits.MaxDescriptors, limits.Deadline, _time, stop.Signal, r => stop.Set(r, _engine));
-        guard.Define(linker, store, _relay);
+        var guard = new WasiGuard(request.OutputFolder, limits.DiskQuotaBytes, limits.MaxDescriptors, limits.Deadline, time, stop.Signal, r => stop.Set(r, engine));
+        guard.Define(linker, store, relay);
 
         // The epoch ticks while the run lasts; at each tick the store checks for a stop and the deadline.
         store.SetEpochDeadline(1);
         store.SetEpochDeadlineCallback(_ =>
         {
-            if (_time.GetUtcNow() >= limits.Deadline)
+            if (time.GetUtcNow() >= limits.Deadline)
             {
                 stop.Set(StopReason.Deadline, null);
             }
@@ -143,8 +143,8 @@ public sealed class WasmSandbox : ISandbox, IDisposable
 
             return 1;
         });
-        using var ticker = _time.CreateTimer(_ => _engine.IncrementEpoch(), null, Tick, Tick);
-        using var cancel = cancellationToken.Register(() => stop.Set(StopReason.Cancelled, _engine));
+        using var ticker = time.CreateTimer(_ => engine.IncrementEpoch(), null, Tick, Tick);
+        using var cancel = cancellationToken.Register(() => stop.Set(StopReason.Cancelled, engine));
 
         int exitCode = 0;
         string? detail = null;
@@ -183,7 +183,7 @@ public sealed class WasmSandbox : ISandbox, IDisposable
 
         var fuelUsed = (long)(limits.Fuel - store.Fuel);
         var peak = instance?.GetMemory("memory")?.GetLength();
-        var wall = _time.GetElapsedTime(started);
+        var wall = time.GetElapsedTime(started);
 
         // The sandbox's own stop wins: a flood of output trips the stream's writes before anything else.
         var reason = stop.Reason ?? trapped ?? StopReason.Exit;
@@ -219,29 +219,29 @@ public sealed class WasmSandbox : ISandbox, IDisposable
     /// <inheritdoc/>
     public void Dispose()
     {
-        _relay.Dispose();
-        _engine.Dispose();
+        relay.Dispose();
+        engine.Dispose();
     }
 
     /// <summary>The first reason to stop, set from any thread; <see cref="Signal"/> wakes a guarded host call that waits.</summary>
     private sealed class StopFlag : IDisposable
     {
-        private readonly ManualResetEvent _signal = new(false);
-        private int _reason = -1;
+        private readonly ManualResetEvent signal = new(false);
+        private int reason = -1;
 
-        public StopReason? Reason => Volatile.Read(ref _reason) is var r and >= 0 ? (StopReason)r : null;
+        public StopReason? Reason => Volatile.Read(ref reason) is var r and >= 0 ? (StopReason)r : null;
 
-        public WaitHandle Signal => _signal;
+        public WaitHandle Signal => signal;
 
         public void Set(StopReason reason, Engine? engine)
         {
-            if (Interlocked.CompareExchange(ref _reason, (int)reason, -1) == -1)
+            if (Interlocked.CompareExchange(ref this.reason, (int)reason, -1) == -1)
             {
-                _signal.Set();
+                signal.Set();
                 engine?.IncrementEpoch();
             }
         }
 
-        public void Dispose() => _signal.Dispose();
+        public void Dispose() => signal.Dispose();
     }
 }

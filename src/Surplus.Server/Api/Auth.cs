@@ -2,8 +2,8 @@ using System.Security.Claims;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
-using Surplus.Server.Engine;
 using Surplus.Contracts;
+using Surplus.Server.Engine;
 
 namespace Surplus.Server.Api;
 

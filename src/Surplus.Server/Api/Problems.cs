@@ -3,8 +3,8 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
-using Surplus.Server.Engine;
 using Surplus.Contracts;
+using Surplus.Server.Engine;
 
 namespace Surplus.Server.Api;
 

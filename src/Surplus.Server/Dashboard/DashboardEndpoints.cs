@@ -49,15 +49,15 @@ internal static class DashboardEndpoints
     private static FrozenDictionary<string, Asset> Load()
     {
         var assembly = typeof(DashboardEndpoints).Assembly;
-        const string prefix = "dashboard/";
+        const string Prefix = "dashboard/";
         var assets = new Dictionary<string, Asset>(StringComparer.Ordinal);
-        foreach (var name in assembly.GetManifestResourceNames().Where(n => n.StartsWith(prefix, StringComparison.Ordinal)))
+        foreach (var name in assembly.GetManifestResourceNames().Where(n => n.StartsWith(Prefix, StringComparison.Ordinal)))
         {
             using var stream = assembly.GetManifestResourceStream(name)!;
             using var copy = new MemoryStream();
             stream.CopyTo(copy);
             var content = copy.ToArray();
-            var file = name[prefix.Length..];
+            var file = name[Prefix.Length..];
             var type = Path.GetExtension(file) switch
             {
                 ".html" => "text/html; charset=utf-8",

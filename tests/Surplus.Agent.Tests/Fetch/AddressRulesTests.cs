@@ -13,13 +13,13 @@ namespace Surplus.Agent.Tests.Fetch;
 /// </summary>
 public sealed class AddressRulesTests : IDisposable
 {
-    private readonly TempFolder _temp = new();
-    private readonly LocalHttpServer _server;
-    private int _reached;
+    private readonly TempFolder temp = new();
+    private readonly LocalHttpServer server;
+    private int reached;
 
-    public AddressRulesTests() => _server = new(_ =>
+    public AddressRulesTests() => server = new(_ =>
     {
-        Interlocked.Increment(ref _reached);
+        Interlocked.Increment(ref reached);
         return (200, "reached"u8.ToArray(), false);
     });
 
@@ -43,9 +43,9 @@ public sealed class AddressRulesTests : IDisposable
     public async Task FetchAsync_EverySpellingOfAnInsideAddress_IsRefusedBeforeConnecting()
     {
         // Loopback spellings reach a real listener on this port if the rule lets them through.
-        var port = new Uri(_server.Url).Port;
+        var port = new Uri(server.Url).Port;
         using var transfers = new Transfers(new TransferPolicy { Timeout = TimeSpan.FromSeconds(5) }, null);
-        var destination = Path.Combine(_temp.Path, "fetched");
+        var destination = Path.Combine(temp.Path, "fetched");
 
         await InsideAddresses.InsideHost.SampleAsync(async host =>
         {
@@ -53,7 +53,7 @@ public sealed class AddressRulesTests : IDisposable
             Assert.Contains("public addresses only", e.Message, StringComparison.Ordinal);
         }, iter: 400, threads: 1);
 
-        Assert.Equal(0, Volatile.Read(ref _reached));
+        Assert.Equal(0, Volatile.Read(ref reached));
         Assert.False(File.Exists(destination));
     }
 
@@ -93,7 +93,7 @@ public sealed class AddressRulesTests : IDisposable
 
     public void Dispose()
     {
-        _server.Dispose();
-        _temp.Dispose();
+        server.Dispose();
+        temp.Dispose();
     }
 }

@@ -12,33 +12,33 @@ public sealed class LocalFilesTests : IDisposable
 {
     private static readonly byte[] Secret = Encoding.UTF8.GetBytes("the seller's own file\n");
     private static readonly byte[] Data = Encoding.UTF8.GetBytes("employee,hours\nalice,40\n");
-    private readonly TempFolder _temp = new();
-    private readonly string _allowed;
-    private readonly string _outside;
+    private readonly TempFolder temp = new();
+    private readonly string allowed;
+    private readonly string outside;
 
     public LocalFilesTests()
     {
-        _allowed = _temp.Sub("allowed");
-        _outside = _temp.Sub("outside");
-        File.WriteAllBytes(Path.Combine(_outside, "secret.txt"), Secret);
-        Directory.CreateDirectory(Path.Combine(_allowed, "data"));
-        File.WriteAllBytes(Path.Combine(_allowed, "data", "payroll.csv"), Data);
+        allowed = temp.Sub("allowed");
+        outside = temp.Sub("outside");
+        File.WriteAllBytes(Path.Combine(outside, "secret.txt"), Secret);
+        Directory.CreateDirectory(Path.Combine(allowed, "data"));
+        File.WriteAllBytes(Path.Combine(allowed, "data", "payroll.csv"), Data);
     }
 
-    private string Dest => Path.Combine(_temp.Path, "fetched");
+    private string Dest => Path.Combine(temp.Path, "fetched");
 
     private Transfers Open(Action<string>? between = null) =>
-        new(new TransferPolicy { FileRoots = [_allowed] }, null, new LocalFiles([_allowed]) { BetweenCheckAndOpen = between });
+        new(new TransferPolicy { FileRoots = [allowed] }, null, new LocalFiles([allowed]) { BetweenCheckAndOpen = between });
 
     private static string Url(params string[] parts) => new Uri(Path.Combine(parts)).AbsoluteUri;
 
     [Fact]
     public async Task FetchAsync_DirectoryLinkInsideAnAllowedFolderLeadingOut_IsRefused()
     {
-        Directory.CreateSymbolicLink(Path.Combine(_allowed, "escape"), _outside);
+        Directory.CreateSymbolicLink(Path.Combine(allowed, "escape"), outside);
         using var transfers = Open();
 
-        var e = await Assert.ThrowsAsync<TransferRefusedException>(() => transfers.FetchAsync(Url(_allowed, "escape", "secret.txt"), null, Dest, CancellationToken.None));
+        var e = await Assert.ThrowsAsync<TransferRefusedException>(() => transfers.FetchAsync(Url(allowed, "escape", "secret.txt"), null, Dest, CancellationToken.None));
 
         Assert.Contains("outside the folders", e.Message, StringComparison.Ordinal);
         Assert.False(File.Exists(Dest));
@@ -47,10 +47,10 @@ public sealed class LocalFilesTests : IDisposable
     [Fact]
     public async Task FetchAsync_RelativeDirectoryLinkDeeperInThePath_IsRefused()
     {
-        Directory.CreateSymbolicLink(Path.Combine(_allowed, "data", "up"), Path.Combine("..", "..", "outside"));
+        Directory.CreateSymbolicLink(Path.Combine(allowed, "data", "up"), Path.Combine("..", "..", "outside"));
         using var transfers = Open();
 
-        await Assert.ThrowsAsync<TransferRefusedException>(() => transfers.FetchAsync(Url(_allowed, "data", "up", "secret.txt"), null, Dest, CancellationToken.None));
+        await Assert.ThrowsAsync<TransferRefusedException>(() => transfers.FetchAsync(Url(allowed, "data", "up", "secret.txt"), null, Dest, CancellationToken.None));
 
         Assert.False(File.Exists(Dest));
     }
@@ -58,20 +58,20 @@ public sealed class LocalFilesTests : IDisposable
     [Fact]
     public async Task FetchAsync_FileLinkLeadingOut_IsRefused()
     {
-        File.CreateSymbolicLink(Path.Combine(_allowed, "data", "passwd"), Path.Combine(_outside, "secret.txt"));
+        File.CreateSymbolicLink(Path.Combine(allowed, "data", "passwd"), Path.Combine(outside, "secret.txt"));
         using var transfers = Open();
 
-        await Assert.ThrowsAsync<TransferRefusedException>(() => transfers.FetchAsync(Url(_allowed, "data", "passwd"), null, Dest, CancellationToken.None));
+        await Assert.ThrowsAsync<TransferRefusedException>(() => transfers.FetchAsync(Url(allowed, "data", "passwd"), null, Dest, CancellationToken.None));
     }
 
     [Fact]
     public async Task FetchAsync_LinksThatStayInside_AreFollowed()
     {
-        Directory.CreateSymbolicLink(Path.Combine(_allowed, "current"), "data");
-        File.CreateSymbolicLink(Path.Combine(_allowed, "data", "latest.csv"), "payroll.csv");
+        Directory.CreateSymbolicLink(Path.Combine(allowed, "current"), "data");
+        File.CreateSymbolicLink(Path.Combine(allowed, "data", "latest.csv"), "payroll.csv");
         using var transfers = Open();
 
-        await transfers.FetchAsync(Url(_allowed, "current", "latest.csv"), null, Dest, CancellationToken.None);
+        await transfers.FetchAsync(Url(allowed, "current", "latest.csv"), null, Dest, CancellationToken.None);
 
         Assert.Equal(Data, await File.ReadAllBytesAsync(Dest));
     }
@@ -79,11 +79,11 @@ public sealed class LocalFilesTests : IDisposable
     [Fact]
     public async Task FetchAsync_AllowedFolderReachedThroughALink_IsAllowed()
     {
-        var alias = Path.Combine(_temp.Path, "alias");
-        Directory.CreateSymbolicLink(alias, _allowed);
+        var alias = Path.Combine(temp.Path, "alias");
+        Directory.CreateSymbolicLink(alias, allowed);
         using var transfers = new Transfers(new TransferPolicy { FileRoots = [alias] }, null);
 
-        await transfers.FetchAsync(Url(_allowed, "data", "payroll.csv"), null, Dest, CancellationToken.None);
+        await transfers.FetchAsync(Url(allowed, "data", "payroll.csv"), null, Dest, CancellationToken.None);
 
         Assert.Equal(Data, await File.ReadAllBytesAsync(Dest));
     }
@@ -91,11 +91,11 @@ public sealed class LocalFilesTests : IDisposable
     [Fact]
     public async Task FetchAsync_CycleOfLinks_IsRefusedAndEnds()
     {
-        File.CreateSymbolicLink(Path.Combine(_allowed, "a"), "b");
-        File.CreateSymbolicLink(Path.Combine(_allowed, "b"), "a");
+        File.CreateSymbolicLink(Path.Combine(allowed, "a"), "b");
+        File.CreateSymbolicLink(Path.Combine(allowed, "b"), "a");
         using var transfers = Open();
 
-        var e = await Assert.ThrowsAsync<TransferRefusedException>(() => transfers.FetchAsync(Url(_allowed, "a"), null, Dest, CancellationToken.None));
+        var e = await Assert.ThrowsAsync<TransferRefusedException>(() => transfers.FetchAsync(Url(allowed, "a"), null, Dest, CancellationToken.None));
 
         Assert.Contains("links deep", e.Message, StringComparison.Ordinal);
     }
@@ -103,13 +103,13 @@ public sealed class LocalFilesTests : IDisposable
     [Fact]
     public async Task FetchAsync_DirectorySwappedForALinkAfterTheCheck_IsRefusedOnTheOpenedFile()
     {
-        var swap = Path.Combine(_allowed, "swap");
+        var swap = Path.Combine(allowed, "swap");
         Directory.CreateDirectory(swap);
         File.WriteAllBytes(Path.Combine(swap, "secret.txt"), Data);
         using var transfers = Open(_ =>
         {
             Directory.Delete(swap, recursive: true);
-            Directory.CreateSymbolicLink(swap, _outside);
+            Directory.CreateSymbolicLink(swap, outside);
         });
 
         var e = await Assert.ThrowsAsync<TransferRefusedException>(() => transfers.FetchAsync(Url(swap, "secret.txt"), null, Dest, CancellationToken.None));
@@ -121,44 +121,44 @@ public sealed class LocalFilesTests : IDisposable
     [Fact]
     public async Task StoreAsync_ThroughADirectoryLinkLeadingOut_IsRefusedAndWritesNothingOutside()
     {
-        Directory.CreateSymbolicLink(Path.Combine(_allowed, "results"), _outside);
+        Directory.CreateSymbolicLink(Path.Combine(allowed, "results"), outside);
         await File.WriteAllBytesAsync(Dest, Data);
         using var transfers = Open();
 
-        await Assert.ThrowsAsync<TransferRefusedException>(() => transfers.StoreAsync(Dest, Url(_allowed, "results", "7.tar.gz"), CancellationToken.None));
-        await Assert.ThrowsAsync<TransferRefusedException>(() => transfers.StoreAsync(Dest, Url(_allowed, "results", "secret.txt"), CancellationToken.None));
+        await Assert.ThrowsAsync<TransferRefusedException>(() => transfers.StoreAsync(Dest, Url(allowed, "results", "7.tar.gz"), CancellationToken.None));
+        await Assert.ThrowsAsync<TransferRefusedException>(() => transfers.StoreAsync(Dest, Url(allowed, "results", "secret.txt"), CancellationToken.None));
 
-        Assert.Equal(["secret.txt"], Directory.GetFiles(_outside).Select(Path.GetFileName));
-        Assert.Equal(Secret, await File.ReadAllBytesAsync(Path.Combine(_outside, "secret.txt")));
+        Assert.Equal(["secret.txt"], Directory.GetFiles(outside).Select(Path.GetFileName));
+        Assert.Equal(Secret, await File.ReadAllBytesAsync(Path.Combine(outside, "secret.txt")));
     }
 
     [Fact]
     public async Task StoreAsync_FileLinkLeadingOut_IsRefusedAndTheOutsideFileIsUnchanged()
     {
-        File.CreateSymbolicLink(Path.Combine(_allowed, "7.tar.gz"), Path.Combine(_outside, "secret.txt"));
+        File.CreateSymbolicLink(Path.Combine(allowed, "7.tar.gz"), Path.Combine(outside, "secret.txt"));
         await File.WriteAllBytesAsync(Dest, Data);
         using var transfers = Open();
 
-        await Assert.ThrowsAsync<TransferRefusedException>(() => transfers.StoreAsync(Dest, Url(_allowed, "7.tar.gz"), CancellationToken.None));
+        await Assert.ThrowsAsync<TransferRefusedException>(() => transfers.StoreAsync(Dest, Url(allowed, "7.tar.gz"), CancellationToken.None));
 
-        Assert.Equal(Secret, await File.ReadAllBytesAsync(Path.Combine(_outside, "secret.txt")));
+        Assert.Equal(Secret, await File.ReadAllBytesAsync(Path.Combine(outside, "secret.txt")));
     }
 
     [Fact]
     public async Task StoreAsync_FolderSwappedForALinkAfterTheCheck_WritesNothingOutside()
     {
-        var results = Path.Combine(_allowed, "results");
+        var results = Path.Combine(allowed, "results");
         Directory.CreateDirectory(results);
         await File.WriteAllBytesAsync(Dest, Data);
         using var transfers = Open(_ =>
         {
             Directory.Delete(results, recursive: true);
-            Directory.CreateSymbolicLink(results, _outside);
+            Directory.CreateSymbolicLink(results, outside);
         });
 
         await Assert.ThrowsAsync<TransferRefusedException>(() => transfers.StoreAsync(Dest, Url(results, "7.tar.gz"), CancellationToken.None));
 
-        Assert.Equal(["secret.txt"], Directory.GetFiles(_outside).Select(Path.GetFileName));
+        Assert.Equal(["secret.txt"], Directory.GetFiles(outside).Select(Path.GetFileName));
     }
 
     [Fact]
@@ -167,11 +167,11 @@ public sealed class LocalFilesTests : IDisposable
         await File.WriteAllBytesAsync(Dest, Data);
         using var transfers = Open();
 
-        await transfers.StoreAsync(Dest, Url(_allowed, "results", "7.tar.gz"), CancellationToken.None);
+        await transfers.StoreAsync(Dest, Url(allowed, "results", "7.tar.gz"), CancellationToken.None);
 
-        Assert.Equal(Data, await File.ReadAllBytesAsync(Path.Combine(_allowed, "results", "7.tar.gz")));
-        Assert.Equal(["7.tar.gz"], Directory.GetFiles(Path.Combine(_allowed, "results")).Select(Path.GetFileName));
+        Assert.Equal(Data, await File.ReadAllBytesAsync(Path.Combine(allowed, "results", "7.tar.gz")));
+        Assert.Equal(["7.tar.gz"], Directory.GetFiles(Path.Combine(allowed, "results")).Select(Path.GetFileName));
     }
 
-    public void Dispose() => _temp.Dispose();
+    public void Dispose() => temp.Dispose();
 }

@@ -6,23 +6,23 @@ namespace Surplus.Agent.Tests.Fetch;
 /// <summary>A real HTTP server on 127.0.0.1 that serves the given bodies and keeps what is PUT.</summary>
 internal sealed class LocalHttpServer : IDisposable
 {
-    private readonly HttpListener _listener = new();
-    private readonly Task _loop;
+    private readonly HttpListener listener = new();
+    private readonly Task loop;
 
     public LocalHttpServer(Func<HttpListenerRequest, (int Status, byte[] Body, bool Chunked)> respond)
     {
         var port = FreePort();
         Url = $"http://127.0.0.1:{port}/";
-        _listener.Prefixes.Add(Url);
-        _listener.Start();
-        _loop = Task.Run(async () =>
+        listener.Prefixes.Add(Url);
+        listener.Start();
+        loop = Task.Run(async () =>
         {
-            while (_listener.IsListening)
+            while (listener.IsListening)
             {
                 HttpListenerContext context;
                 try
                 {
-                    context = await _listener.GetContextAsync();
+                    context = await listener.GetContextAsync();
                 }
                 catch (Exception e) when (e is HttpListenerException or ObjectDisposedException)
                 {
@@ -70,7 +70,7 @@ internal sealed class LocalHttpServer : IDisposable
 
     public void Dispose()
     {
-        _listener.Close();
-        _loop.Wait(TimeSpan.FromSeconds(5));
+        listener.Close();
+        loop.Wait(TimeSpan.FromSeconds(5));
     }
 }

@@ -8,8 +8,8 @@ public sealed class TransfersTests : IDisposable
 {
     private static readonly byte[] Payroll = Encoding.UTF8.GetBytes("employee,hours,rate\nalice,40,25.50\n");
     private static readonly string PayrollSha = Convert.ToHexStringLower(SHA256.HashData(Payroll));
-    private readonly TempFolder _temp = new();
-    private readonly LocalHttpServer _server = new(request => request.Url!.AbsolutePath switch
+    private readonly TempFolder temp = new();
+    private readonly LocalHttpServer server = new(request => request.Url!.AbsolutePath switch
     {
         "/payroll.csv" => (200, Payroll, false),
         "/big" => (200, new byte[3 << 20], true),
@@ -18,25 +18,25 @@ public sealed class TransfersTests : IDisposable
         _ => (request.HttpMethod == "PUT" ? 201 : 404, [], false),
     });
 
-    private string Dest => Path.Combine(_temp.Path, "file");
+    private string Dest => Path.Combine(temp.Path, "file");
 
     [Fact]
     public async Task FetchAsync_Loopback_IsRefusedByDefault()
     {
         using var transfers = new Transfers(new TransferPolicy(), null);
 
-        var e = await Assert.ThrowsAsync<TransferRefusedException>(() => transfers.FetchAsync(_server.Url + "payroll.csv", null, Dest, CancellationToken.None));
+        var e = await Assert.ThrowsAsync<TransferRefusedException>(() => transfers.FetchAsync(server.Url + "payroll.csv", null, Dest, CancellationToken.None));
 
         Assert.Contains("private, loopback or link-local", e.Message, StringComparison.Ordinal);
         Assert.False(File.Exists(Dest));
-        Assert.Empty(Directory.GetFiles(_temp.Path));
+        Assert.Empty(Directory.GetFiles(temp.Path));
     }
 
     [Fact]
     public async Task FetchAsync_LocalhostName_IsRefusedAfterResolving()
     {
         using var transfers = new Transfers(new TransferPolicy(), null);
-        var url = _server.Url.Replace("127.0.0.1", "localhost", StringComparison.Ordinal) + "payroll.csv";
+        var url = server.Url.Replace("127.0.0.1", "localhost", StringComparison.Ordinal) + "payroll.csv";
 
         var e = await Assert.ThrowsAsync<TransferRefusedException>(() => transfers.FetchAsync(url, null, Dest, CancellationToken.None));
 
@@ -48,7 +48,7 @@ public sealed class TransfersTests : IDisposable
     {
         using var transfers = new Transfers(new TransferPolicy { AllowPrivateAddresses = true }, null);
 
-        var sha = await transfers.FetchAsync(_server.Url + "payroll.csv", PayrollSha.ToUpperInvariant(), Dest, CancellationToken.None);
+        var sha = await transfers.FetchAsync(server.Url + "payroll.csv", PayrollSha.ToUpperInvariant(), Dest, CancellationToken.None);
 
         Assert.Equal(PayrollSha, sha);
         Assert.Equal(Payroll, await File.ReadAllBytesAsync(Dest));
@@ -59,10 +59,10 @@ public sealed class TransfersTests : IDisposable
     {
         using var transfers = new Transfers(new TransferPolicy { AllowPrivateAddresses = true }, null);
 
-        var e = await Assert.ThrowsAsync<TransferRefusedException>(() => transfers.FetchAsync(_server.Url + "payroll.csv", new string('0', 64), Dest, CancellationToken.None));
+        var e = await Assert.ThrowsAsync<TransferRefusedException>(() => transfers.FetchAsync(server.Url + "payroll.csv", new string('0', 64), Dest, CancellationToken.None));
 
         Assert.Contains($"has SHA-256 {PayrollSha}", e.Message, StringComparison.Ordinal);
-        Assert.Empty(Directory.GetFiles(_temp.Path));
+        Assert.Empty(Directory.GetFiles(temp.Path));
     }
 
     [Theory]
@@ -72,10 +72,10 @@ public sealed class TransfersTests : IDisposable
     {
         using var transfers = new Transfers(new TransferPolicy { AllowPrivateAddresses = true, MaxBytes = 1 << 20 }, null);
 
-        var e = await Assert.ThrowsAsync<TransferRefusedException>(() => transfers.FetchAsync(_server.Url + path, null, Dest, CancellationToken.None));
+        var e = await Assert.ThrowsAsync<TransferRefusedException>(() => transfers.FetchAsync(server.Url + path, null, Dest, CancellationToken.None));
 
         Assert.Contains("limit of 1048576", e.Message, StringComparison.Ordinal);
-        Assert.Empty(Directory.GetFiles(_temp.Path));
+        Assert.Empty(Directory.GetFiles(temp.Path));
     }
 
     [Fact]
@@ -83,7 +83,7 @@ public sealed class TransfersTests : IDisposable
     {
         using var transfers = new Transfers(new TransferPolicy { AllowPrivateAddresses = true }, null);
 
-        var e = await Assert.ThrowsAsync<TransferRefusedException>(() => transfers.FetchAsync(_server.Url + "missing", null, Dest, CancellationToken.None));
+        var e = await Assert.ThrowsAsync<TransferRefusedException>(() => transfers.FetchAsync(server.Url + "missing", null, Dest, CancellationToken.None));
 
         Assert.Contains("HTTP 404", e.Message, StringComparison.Ordinal);
     }
@@ -91,7 +91,7 @@ public sealed class TransfersTests : IDisposable
     [Fact]
     public async Task FetchAsync_File_IsRefusedUnlessItsFolderIsAllowed()
     {
-        var allowed = _temp.Sub("allowed");
+        var allowed = temp.Sub("allowed");
         var source = Path.Combine(allowed, "payroll.csv");
         await File.WriteAllBytesAsync(source, Payroll);
         using var closed = new Transfers(new TransferPolicy(), null);
@@ -119,15 +119,15 @@ public sealed class TransfersTests : IDisposable
         using var transfers = new Transfers(new TransferPolicy { AllowPrivateAddresses = true }, null);
         await File.WriteAllBytesAsync(Dest, Payroll);
 
-        var where = await transfers.StoreAsync(Dest, _server.Url + "results/7.tar.gz", CancellationToken.None);
+        var where = await transfers.StoreAsync(Dest, server.Url + "results/7.tar.gz", CancellationToken.None);
 
-        Assert.Equal(_server.Url + "results/7.tar.gz", where);
-        Assert.Equal(Payroll, _server.Put["/results/7.tar.gz"]);
+        Assert.Equal(server.Url + "results/7.tar.gz", where);
+        Assert.Equal(Payroll, server.Put["/results/7.tar.gz"]);
     }
 
     public void Dispose()
     {
-        _server.Dispose();
-        _temp.Dispose();
+        server.Dispose();
+        temp.Dispose();
     }
 }

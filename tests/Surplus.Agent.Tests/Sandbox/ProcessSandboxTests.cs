@@ -4,11 +4,11 @@ namespace Surplus.Agent.Tests.Sandbox;
 
 public sealed class ProcessSandboxTests : IDisposable
 {
-    private readonly TempFolder _temp = new();
-    private readonly ProcessSandbox _sandbox = new(TimeProvider.System);
+    private readonly TempFolder temp = new();
+    private readonly ProcessSandbox sandbox = new(TimeProvider.System);
 
     private SandboxRequest Request(string program, IReadOnlyList<string> args, Dictionary<string, string>? env = null) =>
-        new(program, _temp.Sub("in"), _temp.Sub("out"), Path.Combine(_temp.Path, "stdout"), Path.Combine(_temp.Path, "stderr"), args, env ?? []);
+        new(program, temp.Sub("in"), temp.Sub("out"), Path.Combine(temp.Path, "stdout"), Path.Combine(temp.Path, "stderr"), args, env ?? []);
 
     private static SandboxLimits Limits(TimeSpan? deadline = null, long output = 1 << 20, long memory = 512L << 20, long quota = 1L << 30, int descriptors = 256) =>
         new(0, memory, DateTimeOffset.UtcNow + (deadline ?? TimeSpan.FromSeconds(30)), output, quota, descriptors);
@@ -18,7 +18,7 @@ public sealed class ProcessSandboxTests : IDisposable
     {
         var request = Request(Programs.Native("pi"), ["100000", "7"]);
 
-        var result = await _sandbox.RunAsync(request, Limits(), CancellationToken.None);
+        var result = await sandbox.RunAsync(request, Limits(), CancellationToken.None);
 
         Assert.Equal(StopReason.Exit, result.Reason);
         Assert.Equal(0, result.ExitCode);
@@ -31,7 +31,7 @@ public sealed class ProcessSandboxTests : IDisposable
         Environment.SetEnvironmentVariable("SURPLUS_AGENT_SECRET", "do-not-leak");
         var request = Request("/bin/sh", ["-c", "env; pwd"], new() { ["JOB"] = "payroll" });
 
-        var result = await _sandbox.RunAsync(request, Limits(), CancellationToken.None);
+        var result = await sandbox.RunAsync(request, Limits(), CancellationToken.None);
 
         Assert.Equal(0, result.ExitCode);
         var lines = (await File.ReadAllLinesAsync(request.StdoutPath)).ToHashSet();
@@ -47,7 +47,7 @@ public sealed class ProcessSandboxTests : IDisposable
     {
         var request = Request("/bin/sh", ["-c", "sleep 300 & echo $!; wait"]);
 
-        var result = await _sandbox.RunAsync(request, Limits(deadline: TimeSpan.FromSeconds(1)), CancellationToken.None);
+        var result = await sandbox.RunAsync(request, Limits(deadline: TimeSpan.FromSeconds(1)), CancellationToken.None);
 
         Assert.Equal(StopReason.Deadline, result.Reason);
         Assert.InRange(result.Wall, TimeSpan.FromSeconds(0.9), TimeSpan.FromSeconds(10));
@@ -61,7 +61,7 @@ public sealed class ProcessSandboxTests : IDisposable
     {
         var request = Request("/usr/bin/yes", []);
 
-        var result = await _sandbox.RunAsync(request, Limits(output: 32 * 1024), CancellationToken.None);
+        var result = await sandbox.RunAsync(request, Limits(output: 32 * 1024), CancellationToken.None);
 
         Assert.Equal(StopReason.OutputLimit, result.Reason);
         Assert.Equal(32 * 1024, new FileInfo(request.StdoutPath).Length);
@@ -70,7 +70,7 @@ public sealed class ProcessSandboxTests : IDisposable
     [Fact]
     public async Task RunAsync_MissingCommand_Exits127WithAReason()
     {
-        var result = await _sandbox.RunAsync(Request("/nonexistent/command", []), Limits(), CancellationToken.None);
+        var result = await sandbox.RunAsync(Request("/nonexistent/command", []), Limits(), CancellationToken.None);
 
         Assert.Equal(127, result.ExitCode);
         Assert.Contains("could not start", result.Detail, StringComparison.Ordinal);
@@ -81,7 +81,7 @@ public sealed class ProcessSandboxTests : IDisposable
     {
         var request = Request(Programs.Native("fds"), []);
 
-        var result = await _sandbox.RunAsync(request, Limits(descriptors: 64), CancellationToken.None);
+        var result = await sandbox.RunAsync(request, Limits(descriptors: 64), CancellationToken.None);
 
         Assert.Equal(0, result.ExitCode);
         Assert.Equal("opened 61 then errno 24\nafter closing: opened\n", await File.ReadAllTextAsync(request.StdoutPath)); // 64 less stdin, stdout, stderr; EMFILE
@@ -92,7 +92,7 @@ public sealed class ProcessSandboxTests : IDisposable
     {
         var request = Request(Programs.Native("diskfill"), []);
 
-        var result = await _sandbox.RunAsync(request, Limits(quota: 8L << 20), CancellationToken.None);
+        var result = await sandbox.RunAsync(request, Limits(quota: 8L << 20), CancellationToken.None);
 
         Assert.Equal(StopReason.DiskQuota, result.Reason);
         Assert.Equal(128 + 25, result.ExitCode);
@@ -104,7 +104,7 @@ public sealed class ProcessSandboxTests : IDisposable
     {
         var request = Request("/bin/sh", ["-c", "i=0; while [ $i -lt 200 ]; do head -c 1000000 /dev/zero > f$i; i=$((i+1)); sleep 0.01; done; echo done"]);
 
-        var result = await _sandbox.RunAsync(request, Limits(quota: 8L << 20), CancellationToken.None);
+        var result = await sandbox.RunAsync(request, Limits(quota: 8L << 20), CancellationToken.None);
 
         Assert.Equal(StopReason.DiskQuota, result.Reason);
         Assert.Contains("past the disk quota of 8388608 bytes", result.Detail, StringComparison.Ordinal);
@@ -117,7 +117,7 @@ public sealed class ProcessSandboxTests : IDisposable
     {
         var request = Request(Programs.Native("sleep"), []);
 
-        var result = await _sandbox.RunAsync(request, Limits(deadline: TimeSpan.FromSeconds(1)), CancellationToken.None);
+        var result = await sandbox.RunAsync(request, Limits(deadline: TimeSpan.FromSeconds(1)), CancellationToken.None);
 
         Assert.Equal(StopReason.Deadline, result.Reason);
         Assert.InRange(result.Wall, TimeSpan.FromSeconds(0.9), TimeSpan.FromSeconds(10));
@@ -129,7 +129,7 @@ public sealed class ProcessSandboxTests : IDisposable
         var request = Request("/bin/sh", ["-c", "sleep 300 & echo $!; sleep 300"]);
         using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(500));
 
-        var result = await _sandbox.RunAsync(request, Limits(deadline: TimeSpan.FromMinutes(5)), cancel.Token);
+        var result = await sandbox.RunAsync(request, Limits(deadline: TimeSpan.FromMinutes(5)), cancel.Token);
 
         Assert.Equal(StopReason.Cancelled, result.Reason);
         Assert.InRange(result.Wall, TimeSpan.Zero, TimeSpan.FromSeconds(30));
@@ -143,7 +143,7 @@ public sealed class ProcessSandboxTests : IDisposable
     {
         var request = Request("/bin/sh", ["-c", "sleep 300 & echo $!"]);
 
-        var result = await _sandbox.RunAsync(request, Limits(deadline: TimeSpan.FromMinutes(5)), CancellationToken.None);
+        var result = await sandbox.RunAsync(request, Limits(deadline: TimeSpan.FromMinutes(5)), CancellationToken.None);
 
         Assert.Equal(StopReason.Exit, result.Reason);
         Assert.InRange(result.Wall, TimeSpan.Zero, TimeSpan.FromSeconds(30));
@@ -157,7 +157,7 @@ public sealed class ProcessSandboxTests : IDisposable
     {
         var request = Request(Programs.Native("membomb"), []);
 
-        var result = await _sandbox.RunAsync(request, Limits(memory: 64L << 20), CancellationToken.None);
+        var result = await sandbox.RunAsync(request, Limits(memory: 64L << 20), CancellationToken.None);
 
         Assert.Equal(128 + 6, result.ExitCode); // malloc failed and it aborted
         Assert.InRange(result.PeakMemoryBytes ?? 0, 0, 64L << 20);
@@ -168,7 +168,7 @@ public sealed class ProcessSandboxTests : IDisposable
     {
         var request = Request("/bin/sh", ["-c", "echo $TMPDIR; touch $TMPDIR/scratch && echo made"]);
 
-        var result = await _sandbox.RunAsync(request, Limits(), CancellationToken.None);
+        var result = await sandbox.RunAsync(request, Limits(), CancellationToken.None);
 
         Assert.Equal(0, result.ExitCode);
         var temp = ProcessSandbox.TempFolderOf(request);
@@ -186,7 +186,7 @@ public sealed class ProcessSandboxTests : IDisposable
             return;
         }
 
-        File.SetUnixFileMode(_temp.Path, (UnixFileMode)0b111_101_101);
+        File.SetUnixFileMode(temp.Path, (UnixFileMode)0b111_101_101);
         var sandbox = new ProcessSandbox(TimeProvider.System, "nobody", 16);
         var request = Request("/bin/sh", ["-c", "id -u; touch made && echo wrote; touch /root/x 2>/dev/null || echo refused"]);
 
@@ -203,5 +203,5 @@ public sealed class ProcessSandboxTests : IDisposable
         return File.Exists(status) && !File.ReadAllLines(status).Any(l => l.StartsWith("State:", StringComparison.Ordinal) && l.Contains('Z', StringComparison.Ordinal));
     }
 
-    public void Dispose() => _temp.Dispose();
+    public void Dispose() => temp.Dispose();
 }

@@ -6,14 +6,14 @@ public sealed class WasmSandboxTests : IDisposable
 {
     private const ulong Fuel = 5_000_000_000;
     private const long Memory = 32L << 20;
-    private readonly TempFolder _temp = new();
-    private readonly WasmSandbox _sandbox = new(TimeProvider.System);
+    private readonly TempFolder temp = new();
+    private readonly WasmSandbox sandbox = new(TimeProvider.System);
 
     private (SandboxRequest Request, string In, string Out) Request(string program, params string[] args)
     {
-        var input = _temp.Sub("in");
-        var output = _temp.Sub("out");
-        return (new SandboxRequest(Programs.Wasm(program), input, output, Path.Combine(_temp.Path, "stdout"), Path.Combine(_temp.Path, "stderr"), args,
+        var input = temp.Sub("in");
+        var output = temp.Sub("out");
+        return (new SandboxRequest(Programs.Wasm(program), input, output, Path.Combine(temp.Path, "stdout"), Path.Combine(temp.Path, "stderr"), args,
             new Dictionary<string, string>()), input, output);
     }
 
@@ -26,7 +26,7 @@ public sealed class WasmSandboxTests : IDisposable
         var (request, input, output) = Request("payroll");
         await File.WriteAllTextAsync(Path.Combine(input, "payroll.csv"), "employee,hours,rate\nalice,40,25.50\nbob,12.5,30\n");
 
-        var result = await _sandbox.RunAsync(request, Limits(), CancellationToken.None);
+        var result = await sandbox.RunAsync(request, Limits(), CancellationToken.None);
 
         Assert.Equal(StopReason.Exit, result.Reason);
         Assert.Equal(0, result.ExitCode);
@@ -41,7 +41,7 @@ public sealed class WasmSandboxTests : IDisposable
     {
         var (request, _, _) = Request("payroll");
 
-        var result = await _sandbox.RunAsync(request, Limits(), CancellationToken.None);
+        var result = await sandbox.RunAsync(request, Limits(), CancellationToken.None);
 
         Assert.Equal(StopReason.Exit, result.Reason);
         Assert.Equal(2, result.ExitCode);
@@ -53,7 +53,7 @@ public sealed class WasmSandboxTests : IDisposable
     {
         var (request, _, output) = Request("pi", "100000", "7");
 
-        var result = await _sandbox.RunAsync(request, Limits(), CancellationToken.None);
+        var result = await sandbox.RunAsync(request, Limits(), CancellationToken.None);
 
         Assert.Equal(0, result.ExitCode);
         var pi = double.Parse(await File.ReadAllTextAsync(Path.Combine(output, "pi.txt")), System.Globalization.CultureInfo.InvariantCulture);
@@ -66,7 +66,7 @@ public sealed class WasmSandboxTests : IDisposable
     {
         var (request, _, _) = Request("loop");
 
-        var result = await _sandbox.RunAsync(request, Limits(fuel: 50_000_000), CancellationToken.None);
+        var result = await sandbox.RunAsync(request, Limits(fuel: 50_000_000), CancellationToken.None);
 
         Assert.Equal(StopReason.OutOfFuel, result.Reason);
         Assert.Equal(50_000_000, result.FuelUsed);
@@ -78,7 +78,7 @@ public sealed class WasmSandboxTests : IDisposable
     {
         var (request, _, _) = Request("loop");
 
-        var result = await _sandbox.RunAsync(request, Limits(deadline: TimeSpan.FromSeconds(1), fuel: ulong.MaxValue / 2), CancellationToken.None);
+        var result = await sandbox.RunAsync(request, Limits(deadline: TimeSpan.FromSeconds(1), fuel: ulong.MaxValue / 2), CancellationToken.None);
 
         Assert.Equal(StopReason.Deadline, result.Reason);
         Assert.InRange(result.Wall, TimeSpan.FromSeconds(0.9), TimeSpan.FromSeconds(10));
@@ -90,7 +90,7 @@ public sealed class WasmSandboxTests : IDisposable
         var (request, _, _) = Request("loop");
         using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
 
-        var result = await _sandbox.RunAsync(request, Limits(fuel: ulong.MaxValue / 2), cancel.Token);
+        var result = await sandbox.RunAsync(request, Limits(fuel: ulong.MaxValue / 2), cancel.Token);
 
         Assert.Equal(StopReason.Cancelled, result.Reason);
     }
@@ -100,7 +100,7 @@ public sealed class WasmSandboxTests : IDisposable
     {
         var (request, _, _) = Request("membomb");
 
-        var result = await _sandbox.RunAsync(request, Limits(memory: 16L << 20), CancellationToken.None);
+        var result = await sandbox.RunAsync(request, Limits(memory: 16L << 20), CancellationToken.None);
 
         Assert.Equal(StopReason.Memory, result.Reason);
         Assert.InRange(result.PeakMemoryBytes!.Value, 1, 16L << 20);
@@ -110,14 +110,14 @@ public sealed class WasmSandboxTests : IDisposable
     public async Task RunAsync_EscapeAttempts_WriteNothingOutsideOut()
     {
         var (request, input, output) = Request("escape");
-        var before = Directory.GetFileSystemEntries(_temp.Path, "*", SearchOption.AllDirectories).ToHashSet();
+        var before = Directory.GetFileSystemEntries(temp.Path, "*", SearchOption.AllDirectories).ToHashSet();
         before.UnionWith([request.StdoutPath, request.StderrPath]);
 
-        var result = await _sandbox.RunAsync(request, Limits(), CancellationToken.None);
+        var result = await sandbox.RunAsync(request, Limits(), CancellationToken.None);
 
         Assert.Equal(StopReason.Exit, result.Reason);
         Assert.Equal(0, result.ExitCode); // the number of writes that got through
-        var after = Directory.GetFileSystemEntries(_temp.Path, "*", SearchOption.AllDirectories).ToHashSet();
+        var after = Directory.GetFileSystemEntries(temp.Path, "*", SearchOption.AllDirectories).ToHashSet();
         after.ExceptWith(before);
         Assert.Equal([Path.Combine(output, "inside.txt")], after.Order());
         Assert.Empty(Directory.GetFileSystemEntries(input));
@@ -131,7 +131,7 @@ public sealed class WasmSandboxTests : IDisposable
     {
         var (request, _, _) = Request("flood");
 
-        var result = await _sandbox.RunAsync(request, Limits(output: 64 * 1024), CancellationToken.None);
+        var result = await sandbox.RunAsync(request, Limits(output: 64 * 1024), CancellationToken.None);
 
         Assert.Equal(StopReason.OutputLimit, result.Reason);
         Assert.Equal(64 * 1024, new FileInfo(request.StdoutPath).Length);
@@ -145,7 +145,7 @@ public sealed class WasmSandboxTests : IDisposable
         var bogus = Path.Combine(input, "bogus.wasm");
         await File.WriteAllTextAsync(bogus, "not wasm");
 
-        var result = await _sandbox.RunAsync(request with { Program = bogus }, Limits(), CancellationToken.None);
+        var result = await sandbox.RunAsync(request with { Program = bogus }, Limits(), CancellationToken.None);
 
         Assert.Equal(StopReason.Trap, result.Reason);
         Assert.Contains("not a WebAssembly module", result.Detail, StringComparison.Ordinal);
@@ -156,17 +156,17 @@ public sealed class WasmSandboxTests : IDisposable
     {
         var runs = new[] { "loop", "membomb", "flood", "escape" }.Select(async (name, i) =>
         {
-            var dir = _temp.Sub("run" + i);
+            var dir = temp.Sub("run" + i);
             var request = new SandboxRequest(Programs.Wasm(name), Directory.CreateDirectory(Path.Combine(dir, "in")).FullName,
                 Directory.CreateDirectory(Path.Combine(dir, "out")).FullName, Path.Combine(dir, "stdout"), Path.Combine(dir, "stderr"), [], new Dictionary<string, string>());
-            return await _sandbox.RunAsync(request, Limits(deadline: TimeSpan.FromSeconds(3), fuel: ulong.MaxValue / 2, memory: 16L << 20, output: 16 * 1024), CancellationToken.None);
+            return await sandbox.RunAsync(request, Limits(deadline: TimeSpan.FromSeconds(3), fuel: ulong.MaxValue / 2, memory: 16L << 20, output: 16 * 1024), CancellationToken.None);
         });
 
         var results = await Task.WhenAll(runs);
 
         Assert.Equal([StopReason.Deadline, StopReason.Memory, StopReason.OutputLimit, StopReason.Exit], results.Select(r => r.Reason));
         var (again, _, _) = Request("pi", "1000");
-        Assert.Equal(0, (await _sandbox.RunAsync(again, Limits(), CancellationToken.None)).ExitCode);
+        Assert.Equal(0, (await sandbox.RunAsync(again, Limits(), CancellationToken.None)).ExitCode);
     }
 
     [Theory]
@@ -176,7 +176,7 @@ public sealed class WasmSandboxTests : IDisposable
     {
         var (request, _, output) = Request("sleep", how);
 
-        var result = await _sandbox.RunAsync(request, Limits(deadline: TimeSpan.FromSeconds(1)), CancellationToken.None);
+        var result = await sandbox.RunAsync(request, Limits(deadline: TimeSpan.FromSeconds(1)), CancellationToken.None);
 
         Assert.Equal(StopReason.Deadline, result.Reason);
         Assert.Equal(128 + 14, result.ExitCode);
@@ -192,7 +192,7 @@ public sealed class WasmSandboxTests : IDisposable
     {
         var (request, _, output) = Request("sleep", how, "1");
 
-        var result = await _sandbox.RunAsync(request, Limits(), CancellationToken.None);
+        var result = await sandbox.RunAsync(request, Limits(), CancellationToken.None);
 
         Assert.Equal(StopReason.Exit, result.Reason);
         Assert.Equal(0, result.ExitCode);
@@ -207,7 +207,7 @@ public sealed class WasmSandboxTests : IDisposable
         var (request, _, _) = Request("sleep");
         using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(500));
 
-        var result = await _sandbox.RunAsync(request, Limits(deadline: TimeSpan.FromHours(1)), cancel.Token);
+        var result = await sandbox.RunAsync(request, Limits(deadline: TimeSpan.FromHours(1)), cancel.Token);
 
         Assert.Equal(StopReason.Cancelled, result.Reason);
         Assert.InRange(result.Wall, TimeSpan.Zero, TimeSpan.FromSeconds(10));
@@ -219,7 +219,7 @@ public sealed class WasmSandboxTests : IDisposable
         var (request, _, output) = Request("diskfill");
         const long Quota = 8L << 20;
 
-        var result = await _sandbox.RunAsync(request, Limits(quota: Quota), CancellationToken.None);
+        var result = await sandbox.RunAsync(request, Limits(quota: Quota), CancellationToken.None);
 
         Assert.Equal(StopReason.Exit, result.Reason);
         var lines = await File.ReadAllLinesAsync(request.StdoutPath);
@@ -237,7 +237,7 @@ public sealed class WasmSandboxTests : IDisposable
     {
         var (request, _, output) = Request("churn");
 
-        var result = await _sandbox.RunAsync(request, Limits(quota: 4L << 20), CancellationToken.None);
+        var result = await sandbox.RunAsync(request, Limits(quota: 4L << 20), CancellationToken.None);
 
         Assert.Equal(0, result.ExitCode);
         Assert.Equal("rewrote 100\n", await File.ReadAllTextAsync(request.StdoutPath));
@@ -249,7 +249,7 @@ public sealed class WasmSandboxTests : IDisposable
     {
         var (request, _, _) = Request("fds");
 
-        var result = await _sandbox.RunAsync(request, Limits(descriptors: 64), CancellationToken.None);
+        var result = await sandbox.RunAsync(request, Limits(descriptors: 64), CancellationToken.None);
 
         Assert.Equal(0, result.ExitCode);
         Assert.Equal("opened 64 then errno 33\nafter closing: opened\n", await File.ReadAllTextAsync(request.StdoutPath));
@@ -258,7 +258,7 @@ public sealed class WasmSandboxTests : IDisposable
 
     public void Dispose()
     {
-        _sandbox.Dispose();
-        _temp.Dispose();
+        sandbox.Dispose();
+        temp.Dispose();
     }
 }

@@ -1,8 +1,8 @@
 using System.Net;
 using System.Runtime.CompilerServices;
-using Surplus.Server.Api;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Surplus.Server.Api;
 using Surplus.Server.Tests.Infrastructure;
 
 namespace Surplus.Server.Tests.Api;

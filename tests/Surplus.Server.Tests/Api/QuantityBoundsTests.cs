@@ -105,11 +105,11 @@ public sealed class QuantityBoundsTests(Exchanges exchanges) : IClassFixture<Exc
         var market = await exchange.NewMarket();
         var seller = await exchange.Trader("largest-seller");
         var buyer = await exchange.Trader("largest-buyer");
-        const long largest = 1_000_000_000;
+        const long Largest = 1_000_000_000;
         for (var i = 0; i < 3; i++)
         {
-            // 600,000 per unit-hour for a minute is 10,000.00 a unit: 10^9 units come to the largest amount, 10^15 cents.
-            await seller.PlaceOffer(Offer(market, largest, 600_000m, Tomorrow, 1.0 / 60));
+            // 600,000 per unit-hour for a minute is 10,000.00 a unit: 10^9 units come to the Largest amount, 10^15 cents.
+            await seller.PlaceOffer(Offer(market, Largest, 600_000m, Tomorrow, 1.0 / 60));
         }
 
         var window = $"start={Tomorrow:yyyy-MM-ddTHH:mm:ssZ}&end={Tomorrow.AddMinutes(1):yyyy-MM-ddTHH:mm:ssZ}";
@@ -118,9 +118,9 @@ public sealed class QuantityBoundsTests(Exchanges exchanges) : IClassFixture<Exc
         var summary = await buyer.Client.Get<MarketSummaryDto>($"/v1/markets/{market}/summary?{window}");
         var capacity = await buyer.Client.Get<CapacityDto>($"/v1/markets/{market}/capacity?{window}");
 
-        Assert.Equal(new BookLevelDto(600_000m, 3 * largest, 3), Assert.Single(book.Offers));
-        Assert.Equal(3 * largest, summary.OfferRate);
-        Assert.Equal(3 * largest, Assert.Single(capacity.Buckets).Offered);
+        Assert.Equal(new BookLevelDto(600_000m, 3 * Largest, 3), Assert.Single(book.Offers));
+        Assert.Equal(3 * Largest, summary.OfferRate);
+        Assert.Equal(3 * Largest, Assert.Single(capacity.Buckets).Offered);
     }
 
     [Theory]

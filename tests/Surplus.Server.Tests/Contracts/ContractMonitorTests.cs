@@ -143,10 +143,10 @@ public sealed class ContractMonitorTests
         await s.Do(second, "start", id: next.Id);
         await s.Do(second, "deliver", Results(), id: next.Id);
         Assert.Equal("settled", (await s.Do(s.Buyer, "confirm", id: next.Id)).Status);
-        const long rest = 10_000, restFee = 250;
-        Assert.Equal(new AccountDto("USD", 2, Deposit - rest, 0), await s.Account(s.Buyer));
-        Assert.Equal(new AccountDto("USD", 2, rest - restFee, 0), await s.Account(second));
-        await s.AssertMoney(Deposit - rest, 0, restFee);
+        const long Rest = 10_000, RestFee = 250;
+        Assert.Equal(new AccountDto("USD", 2, Deposit - Rest, 0), await s.Account(s.Buyer));
+        Assert.Equal(new AccountDto("USD", 2, Rest - RestFee, 0), await s.Account(second));
+        await s.AssertMoney(Deposit - Rest, 0, RestFee);
         Assert.Equal("failed", failed.Status);
     }
 

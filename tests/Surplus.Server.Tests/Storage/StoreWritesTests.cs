@@ -44,10 +44,10 @@ public sealed class StoreWritesTests : IDisposable
             var text = string.Create(length, random.Next(), (span, seed) =>
             {
                 var r = new Random(seed);
-                const string alphabet = "abcxyz0189 \"{}:,é€中Zürich";
+                const string Alphabet = "abcxyz0189 \"{}:,é€中Zürich";
                 for (var k = 0; k < span.Length; k++)
                 {
-                    span[k] = alphabet[r.Next(alphabet.Length)];
+                    span[k] = Alphabet[r.Next(Alphabet.Length)];
                 }
             });
 
