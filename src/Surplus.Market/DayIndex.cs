@@ -99,5 +99,73 @@ internal sealed class DayIndex<T>(IComparer<T> order)
         }
     }
 
+    /// <summary>
+    /// Throws <see cref="InvalidOperationException"/> when the index does not list exactly
+    /// <paramref name="members"/>: an order missing under a day (from the first kept) that one of
+    /// its <paramref name="windows"/> touches, an order listed that is not a member or outside the
+    /// days it is known under, or a day's list out of order.
+    /// </summary>
+    public void CheckInvariants(IReadOnlyCollection<T> members, Func<T, IReadOnlyList<Window>> windows)
+    {
+        var open = new HashSet<T>(members, ReferenceEqualityComparer.Instance);
+        foreach (var item in spans.Keys)
+        {
+            if (!open.Contains(item))
+            {
+                Fail($"{item} is listed but not open");
+            }
+        }
+
+        foreach (var item in members)
+        {
+            // An order with no availability left (a recurring one between its expansions) is listed nowhere.
+            spans.TryGetValue(item, out var span);
+            foreach (var w in windows(item))
+            {
+                for (long day = Math.Max(DayOf(w.StartTicks), firstDay), last = DayOf(w.EndTicks - 1); day <= last; day++)
+                {
+                    if (day < span.First || day > span.Last || !IsListed(item, day))
+                    {
+                        Fail($"{item} can serve day {day} ({Window.Format(day * TimeSpan.TicksPerDay)}) but is not listed under it");
+                    }
+                }
+            }
+        }
+
+        foreach (var (day, list) in days)
+        {
+            if (day < firstDay)
+            {
+                Fail($"day {day} is kept, before the first day {firstDay}");
+            }
+
+            for (var i = 0; i < list.Count; i++)
+            {
+                if (!spans.TryGetValue(list[i], out var span) || day < span.First || day > span.Last)
+                {
+                    Fail($"{list[i]} is listed under day {day}, which is not among the days it is known under");
+                }
+
+                if (i > 0 && order.Compare(list[i - 1], list[i]) >= 0)
+                {
+                    Fail($"day {day} lists {list[i]} after {list[i - 1]}, out of book order");
+                }
+            }
+        }
+    }
+
+    private bool IsListed(T item, long day)
+    {
+        if (!days.TryGetValue(day, out var list))
+        {
+            return false;
+        }
+
+        var at = list.BinarySearch(item, order);
+        return at >= 0 && ReferenceEquals(list[at], item);
+    }
+
+    private static void Fail(string message) => throw new InvalidOperationException($"day index: {message}");
+
     private static long DayOf(long ticks) => ticks / TimeSpan.TicksPerDay;
 }

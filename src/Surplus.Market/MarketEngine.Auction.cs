@@ -27,7 +27,7 @@ public sealed partial class MarketEngine
         {
             auctionPlan.Clear();
             var remaining = need.Remaining;
-            foreach (var offer in offerDays.Candidates(need.Window.StartTicks, need.Window.EndTicks))
+            foreach (var offer in offerBook.Candidates(need.Window.StartTicks, need.Window.EndTicks))
             {
                 if (offer.Ask > need.Bid)
                 {

@@ -53,7 +53,7 @@ public sealed partial class MarketEngine
             // as the capacity would have met them had the market been open.
             foreach (var offer in offerBook.ToList())
             {
-                if (offers.TryGetValue(offer.Id, out var open) && ReferenceEquals(open, offer))
+                if (offerBook.Holds(offer))
                 {
                     MeetTheBookAgain(offer, negotiate: false, events);
                 }

@@ -74,7 +74,7 @@ public sealed partial class MarketEngine
     {
         if (needIsResting)
         {
-            TakeOutOfBook(need);
+            needBook.TakeOutOfBook(need);
         }
 
         offer.Capacity.Subtract(need.Window.StartTicks, need.Window.EndTicks, rate);
@@ -125,7 +125,7 @@ public sealed partial class MarketEngine
         need.Remaining -= n.Rate;
         events.Add(new Traded(MakeTrade(need, offer, n.Rate, price, OrderSide.Need)));
         // An incoming offer that agrees at once is not in the book yet: its caller settles it.
-        if (SoldOut(offer) && offers.TryGetValue(offer.Id, out var open) && ReferenceEquals(open, offer))
+        if (SoldOut(offer) && offerBook.Holds(offer))
         {
             RemoveOffer(offer);
             events.Add(new OrderFilled(OrderKey.Of(offer.Spec.Id), offer.Seller, Now));
@@ -177,7 +177,7 @@ public sealed partial class MarketEngine
         {
             foreach (var offer in returned)
             {
-                if (offers.TryGetValue(offer.Id, out var open) && ReferenceEquals(open, offer))
+                if (offerBook.Holds(offer))
                 {
                     MeetTheBookAgain(offer, negotiate: false, events);
                 }
@@ -324,7 +324,8 @@ public sealed partial class MarketEngine
         }
         else
         {
-            Insert(need);
+            needBook.PutBack(need);
+            ExpireInTime(need);
             events.Add(new OrderRested(key, need.Buyer, new Rate(need.Remaining), Now));
         }
     }
@@ -394,8 +395,8 @@ public sealed partial class MarketEngine
         nextNegotiationId = snapshot.NextNegotiationId;
         foreach (var state in snapshot.Negotiations ?? [])
         {
-            var need = needs[state.Need.Value];
-            var offer = offers[state.Offer.Value];
+            var need = needBook.Find(state.Need.Value) ?? throw new KeyNotFoundException($"negotiation {state.Id} locks need {state.Need}, which the snapshot does not hold");
+            var offer = offerBook.Find(state.Offer.Value) ?? throw new KeyNotFoundException($"negotiation {state.Id} locks offer {state.Offer}, which the snapshot does not hold");
             var n = new LiveNegotiation(state.Id, need, offer, state.Rate.Value, state.BuyerPrice, state.SellerPrice, state.Deadline.UtcTicks)
             {
                 Version = state.Version,
@@ -404,36 +405,37 @@ public sealed partial class MarketEngine
             need.Negotiation = n;
             offer.Locks++;
             negotiations.Add(n.Id.Value, n);
-            expiries.Enqueue(OrderKey.Of(need.Spec.Id), (need.ExpiryTicks, need.Sequence));
+            ExpireInTime(need);
         }
     }
+}
 
-    private sealed class LiveNegotiation(NegotiationId id, RestingNeed need, RestingOffer offer, long rate, Price buyerPrice, Price sellerPrice, long deadlineTicks)
-    {
-        public NegotiationId Id { get; } = id;
+/// <summary>An open negotiation inside the engine: the locked need and offer, the prices on the table and the moves so far.</summary>
+internal sealed class LiveNegotiation(NegotiationId id, RestingNeed need, RestingOffer offer, long rate, Price buyerPrice, Price sellerPrice, long deadlineTicks)
+{
+    public NegotiationId Id { get; } = id;
 
-        public RestingNeed Need { get; } = need;
+    public RestingNeed Need { get; } = need;
 
-        public RestingOffer Offer { get; } = offer;
+    public RestingOffer Offer { get; } = offer;
 
-        public long Rate { get; } = rate;
+    public long Rate { get; } = rate;
 
-        public Window Window { get; } = need.Window;
+    public Window Window { get; } = need.Window;
 
-        public Price BuyerPrice { get; set; } = buyerPrice;
+    public Price BuyerPrice { get; set; } = buyerPrice;
 
-        public Price SellerPrice { get; set; } = sellerPrice;
+    public Price SellerPrice { get; set; } = sellerPrice;
 
-        public int Version { get; set; }
+    public int Version { get; set; }
 
-        public long DeadlineTicks { get; } = deadlineTicks;
+    public long DeadlineTicks { get; } = deadlineTicks;
 
-        public List<NegotiationMove> Moves { get; } = [];
+    public List<NegotiationMove> Moves { get; } = [];
 
-        public NegotiationSide SideOf(MemberId member) => member == Need.Buyer ? NegotiationSide.Buyer : NegotiationSide.Seller;
+    public NegotiationSide SideOf(MemberId member) => member == Need.Buyer ? NegotiationSide.Buyer : NegotiationSide.Seller;
 
-        public NegotiationState ToState() => new(
-            Id, Need.Spec.Id, Need.Buyer, Offer.Spec.Id, Offer.Seller, new Rate(Rate), Window, BuyerPrice, SellerPrice, Version,
-            new DateTimeOffset(DeadlineTicks, TimeSpan.Zero), [.. Moves]);
-    }
+    public NegotiationState ToState() => new(
+        Id, Need.Spec.Id, Need.Buyer, Offer.Spec.Id, Offer.Seller, new Rate(Rate), Window, BuyerPrice, SellerPrice, Version,
+        new DateTimeOffset(DeadlineTicks, TimeSpan.Zero), [.. Moves]);
 }

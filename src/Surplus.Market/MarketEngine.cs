@@ -9,21 +9,10 @@ namespace Surplus.Market;
 /// </summary>
 public sealed partial class MarketEngine
 {
-    private readonly Dictionary<long, RestingOffer> offers = [];
-    private readonly Dictionary<long, RestingNeed> needs = [];
-
-    // Offers by ask ascending then time; needs by bid descending then time (steps 344/346, 364).
-    private readonly List<RestingOffer> offerBook = [];
-    private readonly List<RestingNeed> needBook = [];
-
-    // The same offers by the days they can sell in, so a need scans only those (docs/capacity.md).
-    private readonly DayIndex<RestingOffer> offerDays = new(OfferOrder.Instance);
-
-    // The same needs by their window, each list in book order, so an offer meets only the needs
-    // whose window lies where it has spare; and the lists an offer is meeting, with its place in each.
-    private readonly Dictionary<(long Start, long End), List<RestingNeed>> needWindows = [];
-    private readonly List<(List<RestingNeed> Needs, int At)> meeting = [];
-    private readonly PriorityQueue<int, RestingNeed> meetingOrder = new(NeedOrder.Instance);
+    // Offers by ask ascending then time, needs by bid descending then time (steps 344/346, 364),
+    // each side with the indexes that keep matching from walking the whole book.
+    private readonly OfferBook offerBook = new();
+    private readonly NeedBook needBook = new();
 
     // Pending expiries by (instant, sequence): deterministic order, stale entries skipped.
     private readonly PriorityQueue<OrderKey, (long Ticks, long Sequence)> expiries = new();
@@ -61,10 +50,10 @@ public sealed partial class MarketEngine
     public long NextTradeId => nextTradeId;
 
     /// <summary>How many offers rest in the book.</summary>
-    public int OpenOfferCount => offers.Count;
+    public int OpenOfferCount => offerBook.Count;
 
     /// <summary>How many needs rest in the book.</summary>
-    public int OpenNeedCount => needs.Count;
+    public int OpenNeedCount => needBook.OpenCount;
 
     /// <summary>Rebuilds an engine from a snapshot taken by <see cref="Export"/>.</summary>
     public static MarketEngine Restore(MarketDefinition market, EngineSnapshot snapshot)
@@ -83,18 +72,20 @@ public sealed partial class MarketEngine
             {
                 ExpandedUntil = state.ExpandedUntilTicks,
             };
-            engine.offers.Add(offer.Id, offer);
-            engine.Insert(offer);
+            engine.Rest(offer);
         }
 
         var locked = (snapshot.Negotiations ?? []).Select(n => n.Need.Value).ToHashSet();
         foreach (var state in snapshot.Needs)
         {
             var need = new RestingNeed(state.Spec, state.Sequence) { Remaining = state.Remaining.Value };
-            engine.needs.Add(need.Id, need);
-            if (!locked.Contains(need.Id))
+            if (locked.Contains(need.Id))
             {
-                engine.Insert(need);
+                engine.needBook.AddLocked(need);
+            }
+            else
+            {
+                engine.Rest(need);
             }
         }
 
@@ -107,17 +98,17 @@ public sealed partial class MarketEngine
         new DateTimeOffset(Math.Max(clock, 0), TimeSpan.Zero),
         nextSequence,
         nextTradeId,
-        offers.Values.OrderBy(o => o.Sequence).Select(o => o.ToState()).ToList(),
-        needs.Values.OrderBy(n => n.Sequence).Select(n => n.ToState()).ToList(),
+        offerBook.All.OrderBy(o => o.Sequence).Select(o => o.ToState()).ToList(),
+        needBook.All.OrderBy(n => n.Sequence).Select(n => n.ToState()).ToList(),
         negotiations.Values.OrderBy(n => n.Id.Value).Select(n => n.ToState()).ToList(),
         nextNegotiationId,
         Halted);
 
     /// <summary>The open offer with this id, if any.</summary>
-    public OfferState? FindOffer(OfferId id) => offers.TryGetValue(id.Value, out var o) ? o.ToState() : null;
+    public OfferState? FindOffer(OfferId id) => offerBook.Find(id.Value)?.ToState();
 
     /// <summary>The open need with this id, if any.</summary>
-    public NeedState? FindNeed(NeedId id) => needs.TryGetValue(id.Value, out var n) ? n.ToState() : null;
+    public NeedState? FindNeed(NeedId id) => needBook.Find(id.Value)?.ToState();
 
     /// <summary>The open offers, by ask then time.</summary>
     public IEnumerable<OfferState> Offers => offerBook.Select(o => o.ToState());
@@ -173,6 +164,68 @@ public sealed partial class MarketEngine
                 levels.Add(new DepthLevel(price, rate, 1));
             }
         }
+    }
+
+    /// <summary>
+    /// Verifies what the engine keeps between commands and throws
+    /// <see cref="InvalidOperationException"/> naming what is broken: each book's own invariants
+    /// (<see cref="OfferBook.CheckInvariants"/>, <see cref="NeedBook.CheckInvariants"/>), every
+    /// negotiation between an open need it locks and an open offer, each offer's lock count equal
+    /// to its negotiations, every sequence already handed out, and nothing left over from a
+    /// command. A check for tests, walking everything: not for the hot path.
+    /// </summary>
+    internal void CheckInvariants()
+    {
+        offerBook.CheckInvariants();
+        needBook.CheckInvariants();
+        var locks = new Dictionary<RestingOffer, int>(ReferenceEqualityComparer.Instance);
+        foreach (var n in negotiations.Values)
+        {
+            if (!ReferenceEquals(needBook.Find(n.Need.Id), n.Need) || !ReferenceEquals(n.Need.Negotiation, n))
+            {
+                Fail($"negotiation {n.Id} locks {n.Need}, which is not open or not locked by it");
+            }
+
+            if (!offerBook.Holds(n.Offer))
+            {
+                Fail($"negotiation {n.Id} holds capacity of {n.Offer}, which is not open");
+            }
+
+            locks[n.Offer] = locks.GetValueOrDefault(n.Offer) + 1;
+        }
+
+        foreach (var offer in offerBook)
+        {
+            if (offer.Locks != locks.GetValueOrDefault(offer))
+            {
+                Fail($"{offer} counts {offer.Locks} locks but {locks.GetValueOrDefault(offer)} negotiations hold it");
+            }
+
+            if (offer.Sequence >= nextSequence)
+            {
+                Fail($"{offer} has a sequence not handed out yet (next is {nextSequence})");
+            }
+        }
+
+        foreach (var need in needBook.All)
+        {
+            if (need.Negotiation is { } n && !(negotiations.TryGetValue(n.Id.Value, out var open) && ReferenceEquals(open, n)))
+            {
+                Fail($"{need} is locked by negotiation {n.Id}, which is not open");
+            }
+
+            if (need.Sequence >= nextSequence)
+            {
+                Fail($"{need} has a sequence not handed out yet (next is {nextSequence})");
+            }
+        }
+
+        if (rolled.Count > 0 || returned.Count > 0 || plan.Count > 0 || auctionPlan.Count > 0)
+        {
+            Fail("a command left offers to revisit or a plan of fills behind");
+        }
+
+        static void Fail(string message) => throw new InvalidOperationException($"engine: {message}");
     }
 
     /// <summary>Applies one command and returns its events.</summary>
@@ -231,13 +284,13 @@ public sealed partial class MarketEngine
         while (expiries.TryPeek(out var key, out var due) && due.Ticks <= at)
         {
             expiries.Dequeue();
-            if (key.Side == OrderSide.Offer && offers.TryGetValue(key.Id, out var offer) && offer.Sequence == due.Sequence)
+            if (key.Side == OrderSide.Offer && offerBook.Find(key.Id) is { } offer && offer.Sequence == due.Sequence)
             {
                 WithdrawNegotiations(offer, events);
                 RemoveOffer(offer);
                 events.Add(new OrderExpired(key, offer.Seller, new Rate(offer.Capacity.MaxSpare()), Now));
             }
-            else if (key.Side == OrderSide.Need && needs.TryGetValue(key.Id, out var need) && need.Sequence == due.Sequence)
+            else if (key.Side == OrderSide.Need && needBook.Find(key.Id) is { } need && need.Sequence == due.Sequence)
             {
                 WithdrawNegotiation(need, events, backToBook: false);
                 RemoveNeed(need);
@@ -276,7 +329,7 @@ public sealed partial class MarketEngine
         {
             foreach (var offer in rolled)
             {
-                if (offers.TryGetValue(offer.Id, out var open) && ReferenceEquals(open, offer))
+                if (offerBook.Holds(offer))
                 {
                     MeetTheBookAgain(offer, negotiate: true, events);
                 }
@@ -292,15 +345,9 @@ public sealed partial class MarketEngine
         var slotStart = clock - (clock % Market.Slot.Ticks);
         var horizon = clock + Market.RecurrenceHorizon.Ticks;
         List<RestingOffer>? exhausted = null;
-        offerDays.DropBefore(slotStart);
+        offerBook.DropBefore(slotStart);
         foreach (var offer in offerBook)
         {
-            offer.Capacity.DropBefore(slotStart);
-            offer.Availability.RemoveAll(w => w.EndTicks <= slotStart);
-            if (offer.Availability.Count > 0 && offer.Availability[0].StartTicks < slotStart)
-            {
-                offer.Availability[0] = new Window(slotStart, offer.Availability[0].EndTicks);
-            }
             if (offer.Spec.Recurrence is { } recurrence && offer.ExpandedUntil < horizon)
             {
                 var until = horizon + TimeSpan.TicksPerDay;
@@ -318,9 +365,7 @@ public sealed partial class MarketEngine
                     var start = Math.Max(w.StartTicks, covered);
                     if (start < w.EndTicks)
                     {
-                        offer.Capacity.Set(start, w.EndTicks, offer.Spec.Rate.Value);
-                        offer.Availability.Add(new Window(start, w.EndTicks));
-                        offerDays.Add(offer, start, w.EndTicks);
+                        offerBook.Extend(offer, start, w.EndTicks);
                         if (rolled.Count == 0 || !ReferenceEquals(rolled[^1], offer))
                         {
                             rolled.Add(offer);
@@ -349,7 +394,7 @@ public sealed partial class MarketEngine
         var key = OrderKey.Of(spec.Id);
         var problem = HaltedProblem("orders")
             ?? OrderRules.Check(spec, Market, Now)
-            ?? (offers.ContainsKey(spec.Id.Value) ? new Rejection(RejectCode.DuplicateId, $"offer {spec.Id} is already open") : null);
+            ?? (offerBook.Contains(spec.Id.Value) ? new Rejection(RejectCode.DuplicateId, $"offer {spec.Id} is already open") : null);
         if (problem is not null)
         {
             events.Add(new CommandRejected(key, spec.Seller, problem, Now));
@@ -396,7 +441,7 @@ public sealed partial class MarketEngine
         var key = OrderKey.Of(spec.Id);
         var problem = HaltedProblem("orders")
             ?? OrderRules.Check(spec, Market, Now)
-            ?? (needs.ContainsKey(spec.Id.Value) ? new Rejection(RejectCode.DuplicateId, $"need {spec.Id} is already open") : null);
+            ?? (needBook.Contains(spec.Id.Value) ? new Rejection(RejectCode.DuplicateId, $"need {spec.Id} is already open") : null);
         if (problem is not null)
         {
             events.Add(new CommandRejected(key, spec.Buyer, problem, Now));
@@ -450,8 +495,7 @@ public sealed partial class MarketEngine
         {
             if (isNew)
             {
-                offers.Add(offer.Id, offer);
-                Insert(offer);
+                Rest(offer);
             }
 
             events.Add(new OrderRested(key, offer.Seller, new Rate(spare), Now));
@@ -465,8 +509,8 @@ public sealed partial class MarketEngine
         {
             // Locked in a negotiation: open, but out of the book until the negotiation ends; its
             // expiry (at the latest its window's start) still ends it, so it never trades too late.
-            needs.TryAdd(need.Id, need);
-            expiries.Enqueue(key, (need.ExpiryTicks, need.Sequence));
+            needBook.AddLocked(need);
+            ExpireInTime(need);
         }
         else if (need.Remaining == 0)
         {
@@ -490,8 +534,7 @@ public sealed partial class MarketEngine
         {
             if (isNew)
             {
-                needs.Add(need.Id, need);
-                Insert(need);
+                Rest(need);
             }
 
             events.Add(new OrderRested(key, need.Buyer, new Rate(need.Remaining), Now));
@@ -512,7 +555,7 @@ public sealed partial class MarketEngine
 
         // Only offers listed under the window's days can have spare at its every instant; they
         // come in book order, so the fills and the negotiation are those of a scan of the book.
-        foreach (var offer in offerDays.Candidates(need.Window.StartTicks, need.Window.EndTicks))
+        foreach (var offer in offerBook.Candidates(need.Window.StartTicks, need.Window.EndTicks))
         {
             // Capacity first: a binary search rules out most offers far cheaper than the attribute checks.
             var spare = offer.Capacity.MinSpare(need.Window.StartTicks, need.Window.EndTicks);
@@ -594,8 +637,8 @@ public sealed partial class MarketEngine
         // wants an instant where the offer has nothing spare, which a scan of the book would pass by.
         // So the fills are a scan's, and the negotiation starts, as a scan's would, at the first
         // need of the book that bids below the ask.
-        MeetNeedsWithin(offer.Capacity.StartOfAvailability(), offer.Capacity.EndOfAvailability());
-        while (meetingOrder.TryDequeue(out var k, out var need))
+        needBook.StartWalk(offer.Capacity.StartOfAvailability(), offer.Capacity.EndOfAvailability());
+        while (needBook.TryWalk(out var need))
         {
             if (need.Bid < offer.Ask)
             {
@@ -608,7 +651,7 @@ public sealed partial class MarketEngine
             var fill = spare > 0 && IsEligible(offer, need) ? FillFor(need, need.Remaining, spare) : 0;
             if (fill == 0 || (need.Spec.Fill.Kind == FillKind.AllOrNone && fill < need.Remaining))
             {
-                NextInWindow(k, passed: true);
+                needBook.StepWalk(left: false);
                 continue;
             }
 
@@ -620,11 +663,11 @@ public sealed partial class MarketEngine
             {
                 RemoveNeed(need);
                 events.Add(new OrderFilled(OrderKey.Of(need.Spec.Id), need.Buyer, Now));
-                NextInWindow(k, passed: false);
+                needBook.StepWalk(left: true);
             }
             else
             {
-                NextInWindow(k, passed: true);
+                needBook.StepWalk(left: false);
             }
 
             if (offer.Capacity.MaxSpare() == 0)
@@ -634,65 +677,12 @@ public sealed partial class MarketEngine
             }
         }
 
-        meetingOrder.Clear();
-        meeting.Clear();
-        var below = FirstBidBelow(offer.Ask);
+        needBook.EndWalk();
+        var below = needBook.FirstBidBelow(offer.Ask);
         if (negotiate && below < needBook.Count)
         {
             NegotiateWithBestBid(offer, below, events);
         }
-    }
-
-    /// <summary>Lines up the window lists of the needs whose whole window lies in <c>[start, end)</c>, each by its first need.</summary>
-    private void MeetNeedsWithin(long? start, long? end)
-    {
-        meeting.Clear();
-        meetingOrder.Clear();
-        if (start is not { } from || end is not { } to)
-        {
-            return;
-        }
-
-        foreach (var (window, list) in needWindows)
-        {
-            if (window.Start >= from && window.End <= to)
-            {
-                meetingOrder.Enqueue(meeting.Count, list[0]);
-                meeting.Add((list, 0));
-            }
-        }
-    }
-
-    /// <summary>Moves past the need a window list led with (<paramref name="passed"/>), or to the need that took its place when it left the book.</summary>
-    private void NextInWindow(int k, bool passed)
-    {
-        var (list, at) = meeting[k];
-        at += passed ? 1 : 0;
-        meeting[k] = (list, at);
-        if (at < list.Count)
-        {
-            meetingOrder.Enqueue(k, list[at]);
-        }
-    }
-
-    /// <summary>The place in the book of the first need that bids below <paramref name="ask"/>; the book's length when none does.</summary>
-    private int FirstBidBelow(Price ask)
-    {
-        int lo = 0, hi = needBook.Count;
-        while (lo < hi)
-        {
-            var mid = (lo + hi) >>> 1;
-            if (needBook[mid].Bid < ask)
-            {
-                hi = mid;
-            }
-            else
-            {
-                lo = mid + 1;
-            }
-        }
-
-        return lo;
     }
 
     /// <summary>Step 342 less capacity: other member, not excluded by the need, attributes meet the constraints, each side's preferred list admits the other.</summary>
@@ -747,14 +737,14 @@ public sealed partial class MarketEngine
     {
         if (cancel.Order.Side == OrderSide.Offer)
         {
-            if (Find(offers, cancel.Order, cancel.By, o => o.Seller, events) is { } offer)
+            if (Find(offerBook.Find(cancel.Order.Id), cancel.Order, cancel.By, o => o.Seller, events) is { } offer)
             {
                 WithdrawNegotiations(offer, events);
                 RemoveOffer(offer);
                 events.Add(new OrderCancelled(cancel.Order, offer.Seller, new Rate(offer.Capacity.MaxSpare()), CancelReason.ByOwner, Now));
             }
         }
-        else if (Find(needs, cancel.Order, cancel.By, n => n.Buyer, events) is { } need)
+        else if (Find(needBook.Find(cancel.Order.Id), cancel.Order, cancel.By, n => n.Buyer, events) is { } need)
         {
             WithdrawNegotiation(need, events, backToBook: false);
             RemoveNeed(need);
@@ -762,10 +752,11 @@ public sealed partial class MarketEngine
         }
     }
 
-    private T? Find<T>(Dictionary<long, T> orders, OrderKey key, MemberId by, Func<T, MemberId> owner, List<MarketEvent> events)
+    /// <summary>The open order <paramref name="order"/> when <paramref name="by"/> owns it; otherwise reports why not and returns null.</summary>
+    private T? Find<T>(T? order, OrderKey key, MemberId by, Func<T, MemberId> owner, List<MarketEvent> events)
         where T : class
     {
-        if (!orders.TryGetValue(key.Id, out var order))
+        if (order is null)
         {
             events.Add(new CommandRejected(key, by, new Rejection(RejectCode.UnknownOrder, $"{key} is not open: it was filled, cancelled or expired, or never placed"), Now));
             return null;
@@ -799,12 +790,12 @@ public sealed partial class MarketEngine
 
         if (amend.Order.Side == OrderSide.Offer)
         {
-            if (Find(offers, amend.Order, amend.By, o => o.Seller, events) is { } offer)
+            if (Find(offerBook.Find(amend.Order.Id), amend.Order, amend.By, o => o.Seller, events) is { } offer)
             {
                 Amend(offer, amend, events);
             }
         }
-        else if (Find(needs, amend.Order, amend.By, n => n.Buyer, events) is { } need)
+        else if (Find(needBook.Find(amend.Order.Id), amend.Order, amend.By, n => n.Buyer, events) is { } need)
         {
             Amend(need, amend, events);
         }
@@ -849,11 +840,8 @@ public sealed partial class MarketEngine
         var repriced = price != offer.Ask;
         if (repriced)
         {
-            RemoveOffer(offer);
-            offer.Spec = offer.Spec with { Ask = price, Rate = new Rate(rate) };
-            offer.Sequence = nextSequence++;
-            offers.Add(offer.Id, offer);
-            Insert(offer);
+            offerBook.Reprice(offer, offer.Spec with { Ask = price, Rate = new Rate(rate) }, nextSequence++);
+            ExpireInTime(offer);
         }
         else
         {
@@ -906,13 +894,12 @@ public sealed partial class MarketEngine
 
         if (need.Negotiation is not null)
         {
-            needs.Add(need.Id, need);
-            expiries.Enqueue(amend.Order, (need.ExpiryTicks, need.Sequence));
+            needBook.AddLocked(need);
+            ExpireInTime(need);
         }
         else if (need.Remaining > 0)
         {
-            needs.Add(need.Id, need);
-            Insert(need);
+            Rest(need);
             events.Add(new OrderRested(amend.Order, need.Buyer, new Rate(need.Remaining), Now));
         }
         else
@@ -921,195 +908,31 @@ public sealed partial class MarketEngine
         }
     }
 
-    private void Insert(RestingOffer offer)
+    /// <summary>Puts an offer in the book, to leave it when it expires.</summary>
+    private void Rest(RestingOffer offer)
     {
-        int lo = 0, hi = offerBook.Count;
-        while (lo < hi)
-        {
-            var mid = (lo + hi) >>> 1;
-            var other = offerBook[mid];
-            if (other.Ask < offer.Ask || (other.Ask == offer.Ask && other.Sequence < offer.Sequence))
-            {
-                lo = mid + 1;
-            }
-            else
-            {
-                hi = mid;
-            }
-        }
+        offerBook.Add(offer);
+        ExpireInTime(offer);
+    }
 
-        offerBook.Insert(lo, offer);
-        foreach (var w in offer.Availability)
-        {
-            offerDays.Add(offer, w.StartTicks, w.EndTicks);
-        }
+    /// <summary>Puts a need in the book, to leave it when it expires.</summary>
+    private void Rest(RestingNeed need)
+    {
+        needBook.Add(need);
+        ExpireInTime(need);
+    }
 
+    private void ExpireInTime(RestingOffer offer)
+    {
         if (offer.ExpiryTicks is { } due)
         {
             expiries.Enqueue(OrderKey.Of(offer.Spec.Id), (due, offer.Sequence));
         }
     }
 
-    private void Insert(RestingNeed need)
-    {
-        InOrder(needBook, need);
-        need.InBook = true;
-        var window = (need.Window.StartTicks, need.Window.EndTicks);
-        if (!needWindows.TryGetValue(window, out var list))
-        {
-            list = [];
-            needWindows.Add(window, list);
-        }
+    private void ExpireInTime(RestingNeed need) => expiries.Enqueue(OrderKey.Of(need.Spec.Id), (need.ExpiryTicks, need.Sequence));
 
-        InOrder(list, need);
-        expiries.Enqueue(OrderKey.Of(need.Spec.Id), (need.ExpiryTicks, need.Sequence));
-    }
+    private void RemoveOffer(RestingOffer offer) => offerBook.Remove(offer);
 
-    private void RemoveOffer(RestingOffer offer)
-    {
-        offers.Remove(offer.Id);
-        offerBook.RemoveAt(IndexOf(offerBook, offer));
-        offerDays.Remove(offer);
-    }
-
-    private void RemoveNeed(RestingNeed need)
-    {
-        needs.Remove(need.Id);
-        if (need.InBook)
-        {
-            TakeOutOfBook(need);
-        }
-    }
-
-    /// <summary>Puts a need into a list kept in book order (sequences are unique, so it has one place).</summary>
-    private static void InOrder(List<RestingNeed> needsInOrder, RestingNeed need) =>
-        needsInOrder.Insert(~needsInOrder.BinarySearch(need, NeedOrder.Instance), need);
-
-    /// <summary>Takes a need out of the book and its window's list; it stays an order (filled, cancelled or negotiating is the caller's business).</summary>
-    private void TakeOutOfBook(RestingNeed need)
-    {
-        needBook.RemoveAt(IndexOf(needBook, need));
-        need.InBook = false;
-        var window = (need.Window.StartTicks, need.Window.EndTicks);
-        var list = needWindows[window];
-        list.RemoveAt(IndexOf(list, need));
-        if (list.Count == 0)
-        {
-            needWindows.Remove(window);
-        }
-    }
-
-    private static int IndexOf(List<RestingOffer> book, RestingOffer offer)
-    {
-        int lo = 0, hi = book.Count - 1;
-        while (lo <= hi)
-        {
-            var mid = (lo + hi) >>> 1;
-            var other = book[mid];
-            if (ReferenceEquals(other, offer))
-            {
-                return mid;
-            }
-
-            if (other.Ask < offer.Ask || (other.Ask == offer.Ask && other.Sequence < offer.Sequence))
-            {
-                lo = mid + 1;
-            }
-            else
-            {
-                hi = mid - 1;
-            }
-        }
-
-        throw new InvalidOperationException($"offer {offer.Id} is not in the book");
-    }
-
-    private static int IndexOf(List<RestingNeed> needsInOrder, RestingNeed need)
-    {
-        var at = needsInOrder.BinarySearch(need, NeedOrder.Instance);
-        return at >= 0 ? at : throw new InvalidOperationException($"need {need.Id} is not in the book");
-    }
-
-    /// <summary>The need book's order: bid descending, then time of entry.</summary>
-    private sealed class NeedOrder : IComparer<RestingNeed>
-    {
-        public static readonly NeedOrder Instance = new();
-
-        public int Compare(RestingNeed? x, RestingNeed? y)
-        {
-            ArgumentNullException.ThrowIfNull(x);
-            ArgumentNullException.ThrowIfNull(y);
-            var byBid = y.Bid.CompareTo(x.Bid);
-            return byBid != 0 ? byBid : x.Sequence.CompareTo(y.Sequence);
-        }
-    }
-
-    /// <summary>The offer book's order: ask ascending, then time of entry.</summary>
-    private sealed class OfferOrder : IComparer<RestingOffer>
-    {
-        public static readonly OfferOrder Instance = new();
-
-        public int Compare(RestingOffer? x, RestingOffer? y)
-        {
-            ArgumentNullException.ThrowIfNull(x);
-            ArgumentNullException.ThrowIfNull(y);
-            var byAsk = x.Ask.CompareTo(y.Ask);
-            return byAsk != 0 ? byAsk : x.Sequence.CompareTo(y.Sequence);
-        }
-    }
-
-    private sealed class RestingOffer(OfferSpec spec, long sequence, CapacityProfile capacity, List<Window> availability)
-    {
-        public OfferSpec Spec { get; set; } = spec;
-
-        public long Sequence { get; set; } = sequence;
-
-        public CapacityProfile Capacity { get; } = capacity;
-
-        public List<Window> Availability { get; } = availability;
-
-        public long ExpandedUntil { get; set; }
-
-        /// <summary>How many negotiations hold part of this offer's capacity.</summary>
-        public int Locks { get; set; }
-
-        public long Id => Spec.Id.Value;
-
-        public MemberId Seller => Spec.Seller;
-
-        public Price Ask => Spec.Ask;
-
-        public long? ExpiryTicks => Spec.Window is { } w
-            ? Math.Min(w.EndTicks, Spec.Expiry?.UtcTicks ?? long.MaxValue)
-            : Spec.Expiry?.UtcTicks;
-
-        public OfferState ToState() => new(Spec, Sequence, Capacity.Segments, [.. Availability], ExpandedUntil);
-    }
-
-    private sealed class RestingNeed(NeedSpec spec, long sequence)
-    {
-        public NeedSpec Spec { get; set; } = spec;
-
-        public long Sequence { get; set; } = sequence;
-
-        public long Remaining { get; set; }
-
-        /// <summary>True while the need is in the book (false while it is locked in a negotiation).</summary>
-        public bool InBook { get; set; }
-
-        /// <summary>The negotiation the need is locked in, if any.</summary>
-        public LiveNegotiation? Negotiation { get; set; }
-
-        public long Id => Spec.Id.Value;
-
-        public MemberId Buyer => Spec.Buyer;
-
-        public Price Bid => Spec.Bid;
-
-        public Window Window => Spec.Window;
-
-        public long ExpiryTicks => Math.Min(Spec.Window.StartTicks, Spec.Expiry?.UtcTicks ?? long.MaxValue);
-
-        public NeedState ToState() => new(Spec, Sequence, new Rate(Remaining));
-    }
+    private void RemoveNeed(RestingNeed need) => needBook.Remove(need);
 }

@@ -1,6 +1,6 @@
 namespace Surplus.Market.Tests;
 
-/// <summary>Drives one engine in the unit tests: commands in at a moving instant, events out.</summary>
+/// <summary>Drives one engine in the unit tests: commands in at a moving instant, events out, the engine's invariants checked after each.</summary>
 internal sealed class EngineDriver(MarketDefinition market, DateTimeOffset start)
 {
     public MarketEngine Engine { get; } = new(market);
@@ -9,19 +9,26 @@ internal sealed class EngineDriver(MarketDefinition market, DateTimeOffset start
 
     public MarketDefinition Market => Engine.Market;
 
-    public IReadOnlyList<MarketEvent> Place(OfferSpec offer) => Engine.Execute(new PlaceOffer(offer, Now));
+    public IReadOnlyList<MarketEvent> Place(OfferSpec offer) => Execute(new PlaceOffer(offer, Now));
 
-    public IReadOnlyList<MarketEvent> Place(NeedSpec need) => Engine.Execute(new PlaceNeed(need, Now));
+    public IReadOnlyList<MarketEvent> Place(NeedSpec need) => Execute(new PlaceNeed(need, Now));
 
-    public IReadOnlyList<MarketEvent> Cancel(OrderKey order, MemberId by) => Engine.Execute(new CancelOrder(order, by, Now));
+    public IReadOnlyList<MarketEvent> Cancel(OrderKey order, MemberId by) => Execute(new CancelOrder(order, by, Now));
 
     public IReadOnlyList<MarketEvent> Amend(OrderKey order, MemberId by, decimal? price = null, long? rate = null) =>
-        Engine.Execute(new AmendOrder(order, by, price is { } p ? new Price(p) : null, rate is { } r ? new Rate(r) : null, Now));
+        Execute(new AmendOrder(order, by, price is { } p ? new Price(p) : null, rate is { } r ? new Rate(r) : null, Now));
 
     public IReadOnlyList<MarketEvent> AdvanceTo(DateTimeOffset at)
     {
         Now = at;
-        return Engine.Execute(new AdvanceTime(at));
+        return Execute(new AdvanceTime(at));
+    }
+
+    public IReadOnlyList<MarketEvent> Execute(MarketCommand command)
+    {
+        var events = Engine.Execute(command);
+        Engine.CheckInvariants();
+        return events;
     }
 
     /// <summary>Places orders that must rest untouched (setting up a book).</summary>

@@ -77,7 +77,7 @@ public sealed class MarketEngineAuctionTests
         market.Rest(Offer(1, Alice, 10, 1.00m, Afternoon));
         market.Rest(Need(1, Bob, 10, 1.20m, Afternoon));
 
-        var events = market.Engine.Execute(new ChangeClearing(ClearingMode.Continuous, TimeSpan.Zero, market.Now));
+        var events = market.Execute(new ChangeClearing(ClearingMode.Continuous, TimeSpan.Zero, market.Now));
 
         Assert.Equal([(1L, 1L, 10L, 1.10m)], events.Fills());
         Assert.Equal(ClearingMode.Continuous, market.Engine.Market.Clearing);
@@ -102,14 +102,17 @@ public sealed class MarketEngineAuctionTests
             foreach (var o in offerSpecs)
             {
                 engine.Execute(new PlaceOffer(o, At(20, 8)));
+                engine.CheckInvariants();
             }
 
             foreach (var n in needSpecs)
             {
                 engine.Execute(new PlaceNeed(n, At(20, 8)));
+                engine.CheckInvariants();
             }
 
             var actual = engine.Execute(new AdvanceTime(At(20, 8, 1))).Fills();
+            engine.CheckInvariants();
             Assert.Equal(ReferenceAuction(offerSpecs, needSpecs), actual);
         }, iter: 300);
     }

@@ -36,6 +36,7 @@ public sealed class MarketEngineBoundsPropertyTests
                 var offersBefore = engine.Offers.ToList();
                 var needsBefore = engine.Needs.ToList();
                 var events = engine.Execute(steps[i].Command);
+                engine.CheckInvariants();
                 invariants.Check(steps[i], events, offersBefore, needsBefore);
                 accepted += events.Count(e => e is OrderAccepted);
                 Assert.All(events.OfType<Traded>(), t => Assert.InRange(t.Trade.Amount.Minor, 0, Market.MaxAmountMinor));

@@ -16,7 +16,7 @@ public sealed class MarketEngineNegotiationAuctionTests
 
     private readonly EngineDriver market = new(Compute with { OpensNegotiations = true }, At(20, 8));
 
-    private IReadOnlyList<MarketEvent> Run(MarketCommand command) => market.Engine.Execute(command);
+    private IReadOnlyList<MarketEvent> Run(MarketCommand command) => market.Execute(command);
 
     private static NegotiationState Opened(IEnumerable<MarketEvent> events) => events.OfType<NegotiationOpened>().Single().Negotiation;
 

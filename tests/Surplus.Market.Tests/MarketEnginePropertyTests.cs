@@ -14,7 +14,8 @@ public sealed class MarketEnginePropertyTests
 
     /// <summary>
     /// One pass per stream: the engine's events must equal the reference matcher's, line for
-    /// line, and the book invariants must hold after every command.
+    /// line, and the book invariants must hold after every command: the engine's own check of its
+    /// indexes, and the outside view of <see cref="BookInvariants"/>.
     /// </summary>
     [Fact]
     public void Execute_RandomStreams_AgreeWithTheReferenceAndKeepTheInvariants()
@@ -30,6 +31,7 @@ public sealed class MarketEnginePropertyTests
                 var offersBefore = engine.Offers.ToList();
                 var needsBefore = engine.Needs.ToList();
                 var events = engine.Execute(steps[i].Command);
+                engine.CheckInvariants();
                 invariants.Check(steps[i], events, offersBefore, needsBefore);
                 var expected = reference.Apply(steps[i]);
                 var actual = events.Select(EventText.Of).ToList();
@@ -49,13 +51,16 @@ public sealed class MarketEnginePropertyTests
             foreach (var step in steps.Take(sample.Split))
             {
                 original.Execute(step.Command);
+                original.CheckInvariants();
             }
 
             var restored = MarketEngine.Restore(OrderStreams.Market, original.Export());
+            restored.CheckInvariants();
             Assert.Equal(SnapshotText.Of(original.Export()), SnapshotText.Of(restored.Export()));
             foreach (var step in steps.Skip(sample.Split))
             {
                 Assert.Equal(original.Execute(step.Command), restored.Execute(step.Command));
+                restored.CheckInvariants();
             }
 
             Assert.Equal(SnapshotText.Of(original.Export()), SnapshotText.Of(restored.Export()));

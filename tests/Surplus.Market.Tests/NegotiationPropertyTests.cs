@@ -64,14 +64,17 @@ public sealed class NegotiationPropertyTests
             foreach (var r in raw.Take(split))
             {
                 original.Execute(NegotiationStreams.Next(r, original, cursor));
+                original.CheckInvariants();
             }
 
             var restored = MarketEngine.Restore(original.Market, original.Export());
+            restored.CheckInvariants();
             Assert.Equal(SnapshotText.Of(original.Export()), SnapshotText.Of(restored.Export()));
             foreach (var r in raw.Skip(split))
             {
                 var command = NegotiationStreams.Next(r, original, cursor);
                 Assert.Equal(Text(original.Execute(command)), Text(restored.Execute(command)));
+                restored.CheckInvariants();
             }
 
             Assert.Equal(SnapshotText.Of(original.Export()), SnapshotText.Of(restored.Export()));
@@ -86,6 +89,7 @@ public sealed class NegotiationPropertyTests
         var before = engine.Export();
         var haltedBefore = engine.Halted;
         var events = engine.Execute(command);
+        engine.CheckInvariants();
         invariants.Check(command, events, haltedBefore);
         var cleared = events.OfType<AuctionCleared>().Count();
         if (cleared == 0)

@@ -1,0 +1,180 @@
+using System.Collections;
+
+namespace Surplus.Market;
+
+/// <summary>
+/// The open offers of one market, held in three indexes that always hold the same offers: by id,
+/// in book order (ask ascending, then time of entry: steps 344/346), and by the UTC days their
+/// availability touches (<see cref="DayIndex{T}"/>, so that a need scans only the offers of one
+/// day, docs/capacity.md). Every change of membership, place or availability goes through this
+/// class; <see cref="CheckInvariants"/> verifies what it keeps. Enumerates in book order. Not
+/// thread-safe: owned by one engine.
+/// </summary>
+internal sealed class OfferBook : IReadOnlyCollection<RestingOffer>
+{
+    private readonly Dictionary<long, RestingOffer> byId = [];
+    private readonly List<RestingOffer> inOrder = [];
+    private readonly DayIndex<RestingOffer> days = new(OfferOrder.Instance);
+
+    /// <summary>How many offers are open.</summary>
+    public int Count => inOrder.Count;
+
+    /// <summary>The open offers in no particular order.</summary>
+    public IEnumerable<RestingOffer> All => byId.Values;
+
+    /// <summary>The open offer with this id, or null.</summary>
+    public RestingOffer? Find(long id) => byId.TryGetValue(id, out var offer) ? offer : null;
+
+    /// <summary>True when an offer with this id is open.</summary>
+    public bool Contains(long id) => byId.ContainsKey(id);
+
+    /// <summary>True when this very offer is open (an incoming offer is not, until it rests).</summary>
+    public bool Holds(RestingOffer offer) => byId.TryGetValue(offer.Id, out var open) && ReferenceEquals(open, offer);
+
+    /// <summary>The open offers in book order; the book must not change while it is walked.</summary>
+    public List<RestingOffer>.Enumerator GetEnumerator() => inOrder.GetEnumerator();
+
+    IEnumerator<RestingOffer> IEnumerable<RestingOffer>.GetEnumerator() => GetEnumerator();
+
+    IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+
+    /// <summary>
+    /// The offers that may serve every instant of <c>[startTicks, endTicks)</c>, in book order (see
+    /// <see cref="DayIndex{T}.Candidates"/>). Valid until the book next changes.
+    /// </summary>
+    public ReadOnlySpan<RestingOffer> Candidates(long startTicks, long endTicks) => days.Candidates(startTicks, endTicks);
+
+    /// <summary>Puts an offer in the book: by id, at its place in book order, and under the days of its availability.</summary>
+    public void Add(RestingOffer offer)
+    {
+        byId.Add(offer.Id, offer);
+        inOrder.Insert(PlaceOf(offer), offer);
+        foreach (var w in offer.Availability)
+        {
+            days.Add(offer, w.StartTicks, w.EndTicks);
+        }
+    }
+
+    /// <summary>Takes an offer out of every index.</summary>
+    public void Remove(RestingOffer offer)
+    {
+        byId.Remove(offer.Id);
+        inOrder.RemoveAt(IndexOf(offer));
+        days.Remove(offer);
+    }
+
+    /// <summary>Gives an open offer a new spec and sequence (a reprice), moving it to its new place in every index.</summary>
+    public void Reprice(RestingOffer offer, OfferSpec spec, long sequence)
+    {
+        Remove(offer);
+        offer.Spec = spec;
+        offer.Sequence = sequence;
+        Add(offer);
+    }
+
+    /// <summary>Adds <c>[startTicks, endTicks)</c> to an open offer's availability at its full rate, and lists it under those days.</summary>
+    public void Extend(RestingOffer offer, long startTicks, long endTicks)
+    {
+        offer.Capacity.Set(startTicks, endTicks, offer.Spec.Rate.Value);
+        offer.Availability.Add(new Window(startTicks, endTicks));
+        days.Add(offer, startTicks, endTicks);
+    }
+
+    /// <summary>
+    /// Forgets what lies before <paramref name="slotStart"/>: the days before it in the index, and
+    /// each offer's capacity and availability there (a window already started now starts at
+    /// <paramref name="slotStart"/>). An offer stays listed under days its trimmed availability no
+    /// longer touches; the index remembers them and takes it out of them all when it leaves.
+    /// </summary>
+    public void DropBefore(long slotStart)
+    {
+        days.DropBefore(slotStart);
+        foreach (var offer in inOrder)
+        {
+            offer.Capacity.DropBefore(slotStart);
+            offer.Availability.RemoveAll(w => w.EndTicks <= slotStart);
+            if (offer.Availability.Count > 0 && offer.Availability[0].StartTicks < slotStart)
+            {
+                offer.Availability[0] = new Window(slotStart, offer.Availability[0].EndTicks);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Throws <see cref="InvalidOperationException"/>, naming the offer, when the indexes disagree:
+    /// the id index and the book hold different offers, the book is out of ask-then-time order (or
+    /// holds an offer twice), or the day index misses a day of an offer's availability, lists an
+    /// offer that is not open, or is out of book order.
+    /// </summary>
+    public void CheckInvariants()
+    {
+        if (byId.Count != inOrder.Count)
+        {
+            Fail($"{byId.Count} offers by id but {inOrder.Count} in book order");
+        }
+
+        for (var i = 0; i < inOrder.Count; i++)
+        {
+            var offer = inOrder[i];
+            if (!byId.TryGetValue(offer.Id, out var same) || !ReferenceEquals(same, offer))
+            {
+                Fail($"{offer} is in book order at {i} but not open under its id");
+            }
+
+            if (i > 0 && OfferOrder.Instance.Compare(inOrder[i - 1], offer) >= 0)
+            {
+                Fail($"{offer} at {i} comes after {inOrder[i - 1]}: the book is out of ask-then-time order");
+            }
+        }
+
+        days.CheckInvariants(inOrder, o => o.Availability);
+    }
+
+    private static void Fail(string message) => throw new InvalidOperationException($"offer book: {message}");
+
+    /// <summary>Where an offer goes in book order (sequences are unique, so it has one place).</summary>
+    private int PlaceOf(RestingOffer offer)
+    {
+        int lo = 0, hi = inOrder.Count;
+        while (lo < hi)
+        {
+            var mid = (lo + hi) >>> 1;
+            var other = inOrder[mid];
+            if (other.Ask < offer.Ask || (other.Ask == offer.Ask && other.Sequence < offer.Sequence))
+            {
+                lo = mid + 1;
+            }
+            else
+            {
+                hi = mid;
+            }
+        }
+
+        return lo;
+    }
+
+    private int IndexOf(RestingOffer offer)
+    {
+        int lo = 0, hi = inOrder.Count - 1;
+        while (lo <= hi)
+        {
+            var mid = (lo + hi) >>> 1;
+            var other = inOrder[mid];
+            if (ReferenceEquals(other, offer))
+            {
+                return mid;
+            }
+
+            if (other.Ask < offer.Ask || (other.Ask == offer.Ask && other.Sequence < offer.Sequence))
+            {
+                lo = mid + 1;
+            }
+            else
+            {
+                hi = mid - 1;
+            }
+        }
+
+        throw new InvalidOperationException($"{offer} is not in the book");
+    }
+}

@@ -1,0 +1,99 @@
+namespace Surplus.Market;
+
+/// <summary>
+/// An open offer inside the engine: its spec as amended, its time priority, what is unsold over
+/// time and where it can sell. Which indexes hold it is <see cref="OfferBook"/>'s business; its
+/// place there depends on <see cref="Ask"/> and <see cref="Sequence"/>, so only the book changes them
+/// while it is listed.
+/// </summary>
+internal sealed class RestingOffer(OfferSpec spec, long sequence, CapacityProfile capacity, List<Window> availability)
+{
+    public OfferSpec Spec { get; set; } = spec;
+
+    public long Sequence { get; set; } = sequence;
+
+    public CapacityProfile Capacity { get; } = capacity;
+
+    public List<Window> Availability { get; } = availability;
+
+    public long ExpandedUntil { get; set; }
+
+    /// <summary>How many negotiations hold part of this offer's capacity.</summary>
+    public int Locks { get; set; }
+
+    public long Id => Spec.Id.Value;
+
+    public MemberId Seller => Spec.Seller;
+
+    public Price Ask => Spec.Ask;
+
+    public long? ExpiryTicks => Spec.Window is { } w
+        ? Math.Min(w.EndTicks, Spec.Expiry?.UtcTicks ?? long.MaxValue)
+        : Spec.Expiry?.UtcTicks;
+
+    public OfferState ToState() => new(Spec, Sequence, Capacity.Segments, [.. Availability], ExpandedUntil);
+
+    public override string ToString() => $"offer {Id} (ask {Ask}, sequence {Sequence})";
+}
+
+/// <summary>
+/// An open need inside the engine: its spec as amended, its time priority and the rate still
+/// wanted. Its place in <see cref="NeedBook"/> depends on <see cref="Bid"/>, <see cref="Sequence"/>
+/// and its window, so it is taken out before any of them changes.
+/// </summary>
+internal sealed class RestingNeed(NeedSpec spec, long sequence)
+{
+    public NeedSpec Spec { get; set; } = spec;
+
+    public long Sequence { get; set; } = sequence;
+
+    public long Remaining { get; set; }
+
+    /// <summary>True while the need is in the book (false while it is locked in a negotiation); set by <see cref="NeedBook"/>.</summary>
+    public bool InBook { get; set; }
+
+    /// <summary>The negotiation the need is locked in, if any.</summary>
+    public LiveNegotiation? Negotiation { get; set; }
+
+    public long Id => Spec.Id.Value;
+
+    public MemberId Buyer => Spec.Buyer;
+
+    public Price Bid => Spec.Bid;
+
+    public Window Window => Spec.Window;
+
+    public long ExpiryTicks => Math.Min(Spec.Window.StartTicks, Spec.Expiry?.UtcTicks ?? long.MaxValue);
+
+    public NeedState ToState() => new(Spec, Sequence, new Rate(Remaining));
+
+    public override string ToString() => $"need {Id} (bid {Bid}, sequence {Sequence}, window {Window})";
+}
+
+/// <summary>The offer book's order: ask ascending, then time of entry (steps 344/346).</summary>
+internal sealed class OfferOrder : IComparer<RestingOffer>
+{
+    public static readonly OfferOrder Instance = new();
+
+    public int Compare(RestingOffer? x, RestingOffer? y)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(y);
+        var byAsk = x.Ask.CompareTo(y.Ask);
+        return byAsk != 0 ? byAsk : x.Sequence.CompareTo(y.Sequence);
+    }
+}
+
+/// <summary>The need book's order: bid descending, then time of entry (step 364).</summary>
+internal sealed class NeedOrder : IComparer<RestingNeed>
+{
+    public static readonly NeedOrder Instance = new();
+
+    public int Compare(RestingNeed? x, RestingNeed? y)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(y);
+        var byBid = y.Bid.CompareTo(x.Bid);
+        return byBid != 0 ? byBid : x.Sequence.CompareTo(y.Sequence);
+    }
+}
