@@ -56,6 +56,15 @@ public readonly record struct OrderKey(OrderSide Side, long Id)
 /// <summary>
 /// A quantity held for a whole window, in the market's unit (100 MFLOPS from 12:00 to 18:00).
 /// Whole units only: capacity is counted, never approximated.
+/// <para>
+/// Unlike <see cref="Window"/>, a rate does not enforce its invariants: any <see cref="long"/>,
+/// zero and negative included, can be held, and adding or subtracting only checks for overflow.
+/// Its bounds belong to the market (at least one unit, at most <see cref="MarketDefinition.MaxRate"/>),
+/// and a rate from a request has to reach <see cref="OrderRules.CheckRate"/> to be refused with
+/// the code that names the bound rather than throw where it is built. The engine checks every
+/// rate a command brings before it touches the book; zero is a valid value (what is left of a
+/// filled order).
+/// </para>
 /// </summary>
 public readonly record struct Rate(long Value) : IComparable<Rate>
 {
@@ -90,7 +99,17 @@ public readonly record struct Rate(long Value) : IComparable<Rate>
     public override string ToString() => Value.ToString(CultureInfo.InvariantCulture);
 }
 
-/// <summary>A price per unit-hour, in the market's currency, on the market's tick.</summary>
+/// <summary>
+/// A price per unit-hour, in the market's currency.
+/// <para>
+/// Unlike <see cref="Window"/>, a price does not enforce its invariants: any <see cref="decimal"/>
+/// can be held. What makes a price valid belongs to the market (more than zero, at most
+/// <see cref="MarketDefinition.MaxPrice"/>, a multiple of <see cref="MarketDefinition.Tick"/>),
+/// and a price from a request has to reach <see cref="OrderRules.CheckPrice"/> to be refused with
+/// the code that names what is wrong rather than throw where it is built. The engine checks every
+/// price a command brings (asks, bids, hidden limits, amendments, counters) before it is used.
+/// </para>
+/// </summary>
 public readonly record struct Price(decimal PerUnitHour) : IComparable<Price>
 {
     /// <inheritdoc />
