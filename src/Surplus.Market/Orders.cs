@@ -36,18 +36,6 @@ public readonly record struct FillPolicy(FillKind Kind, long MinimumRate)
     public static FillPolicy MinimumFill(long minimumRate) => new(FillKind.MinimumFill, minimumRate);
 }
 
-/// <summary>Where a job's input comes from, with an optional SHA-256 for the agent to verify.</summary>
-public sealed record JobInput(string Location, string? Sha256 = null);
-
-/// <summary>The buyer's job, carried as data: the engine never looks inside.</summary>
-public sealed record Job(
-    string Runtime,
-    string ProgramLocation,
-    string? ProgramName,
-    string? ProgramSha256,
-    IReadOnlyList<JobInput> Inputs,
-    string ResultsLocation);
-
 /// <summary>An ask as placed: a seller's spare capacity over one window or a recurrence.</summary>
 public sealed record OfferSpec
 {
@@ -85,7 +73,10 @@ public sealed record OfferSpec
     public IReadOnlySet<MemberId> PreferredBuyers { get; init; } = new HashSet<MemberId>();
 }
 
-/// <summary>A bid as placed: a buyer's needed capacity over one window, with its job.</summary>
+/// <summary>
+/// A bid as placed: a buyer's needed capacity over one window. The job it is for is not here: the
+/// engine never reads it, and the exchange keeps it with the order and hands it to the contract.
+/// </summary>
 public sealed record NeedSpec
 {
     /// <summary>The need's id, unique in the market.</summary>
@@ -123,7 +114,4 @@ public sealed record NeedSpec
 
     /// <summary>Sellers this need never trades with, whatever else admits them (a failover's sellers that failed it).</summary>
     public IReadOnlySet<MemberId> ExcludedSellers { get; init; } = new HashSet<MemberId>();
-
-    /// <summary>The job to run, carried as data.</summary>
-    public Job? Job { get; init; }
 }

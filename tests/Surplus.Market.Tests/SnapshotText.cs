@@ -26,7 +26,7 @@ internal static class SnapshotText
         {
             var spec = need.Spec;
             text.Append(CultureInfo.InvariantCulture,
-                $"need {spec.Id} buyer {spec.Buyer} rate {spec.Rate} window {spec.Window} bid {spec.Bid} maximum {spec.MaximumPrice} mode {spec.Mode} fill {spec.Fill} expiry {spec.Expiry:O} constraints {string.Join(",", spec.Constraints)} sellers {Of(spec.PreferredSellers)} job {spec.Job}");
+                $"need {spec.Id} buyer {spec.Buyer} rate {spec.Rate} window {spec.Window} bid {spec.Bid} maximum {spec.MaximumPrice} mode {spec.Mode} fill {spec.Fill} expiry {spec.Expiry:O} constraints {string.Join(",", spec.Constraints)} sellers {Of(spec.PreferredSellers)}");
             text.Append(CultureInfo.InvariantCulture, $" | sequence {need.Sequence} remaining {need.Remaining}\n");
         }
 

@@ -315,7 +315,7 @@ internal static class Endpoints
             return ApiError.From(rules);
         }
 
-        return (market, new PlaceNeedWork(spec.Value!) { Idempotency = key });
+        return (market, new PlaceNeedWork(spec.Value!, NeedRow.StoredJobOf(need.Job)) { Idempotency = key });
     }
 
     private static ApiError UnknownMarket(string market) =>

@@ -506,7 +506,7 @@ internal sealed class ContractBook(Exchange exchange)
             // full disk, a crash, a lost connection) is likely to fail the next contract at once.
             ExcludedSellers = [.. (original.ExcludedSellers ?? []).Append(row.SellerId).Distinct().Order()],
         };
-        var result = await host.SubmitAsync(new PlaceNeedWork(request.ToSpec(0, row.BuyerId))
+        var result = await host.SubmitAsync(new PlaceNeedWork(request.ToSpec(0, row.BuyerId), request.Job)
         {
             Idempotency = new IdempotencyKey(row.BuyerId, $"failover:contract:{row.Id}", "failover"),
         });

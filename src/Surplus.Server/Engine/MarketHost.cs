@@ -38,9 +38,12 @@ internal sealed class PlaceOfferWork(OfferSpec spec) : Work
     public OfferSpec Spec { get; } = spec;
 }
 
-internal sealed class PlaceNeedWork(NeedSpec spec) : Work
+internal sealed class PlaceNeedWork(NeedSpec spec, StoredJob? job) : Work
 {
     public NeedSpec Spec { get; } = spec;
+
+    /// <summary>The job the need is for, which the engine never reads: kept in the need's record.</summary>
+    public StoredJob? Job { get; } = job;
 }
 
 internal sealed class CancelWork(OrderKey order, long member) : Work
@@ -487,7 +490,7 @@ internal sealed partial class MarketHost
 
         var row = new NeedRow
         {
-            Id = id, Market = Definition.Id, Member = buyer, Record = StoredNeed.From(spec),
+            Id = id, Market = Definition.Id, Member = buyer, Record = StoredNeed.From(spec, work.Job),
             State = new NeedStateJson(0, spec.Bid.PerUnitHour, spec.Rate.Value), Held = hold, UnitHold = unit,
             CreatedAt = now.UtcTicks, UpdatedAt = now.UtcTicks,
         };

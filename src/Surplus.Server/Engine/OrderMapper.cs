@@ -168,7 +168,6 @@ internal static class OrderMapper
             constraints.Add(c.Value);
         }
 
-        Job? job = null;
         if (r.Job is { } j)
         {
             if (string.IsNullOrWhiteSpace(j.Program) || string.IsNullOrWhiteSpace(j.Results))
@@ -185,9 +184,6 @@ internal static class OrderMapper
             {
                 return badJob;
             }
-
-            job = new Job(j.Runtime, j.Program, j.ProgramName, j.ProgramSha256,
-                (j.Inputs ?? []).Select(i => new JobInput(i.Location, i.Sha256)).ToList(), j.Results);
         }
 
         return new NeedSpec
@@ -204,7 +200,6 @@ internal static class OrderMapper
             Constraints = constraints,
             PreferredSellers = Members(r.PreferredSellers is { Count: > 0 } ? r.PreferredSellers : memberPreferred),
             ExcludedSellers = Members(r.ExcludedSellers),
-            Job = job,
         };
     }
 

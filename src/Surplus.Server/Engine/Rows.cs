@@ -108,6 +108,11 @@ internal sealed class NeedRow
         Record.Mode, Record.Fill, Record.MinimumFill, Record.Expiry, Record.Constraints ?? [], Record.PreferredSellers ?? [],
         JobDto, Held, new DateTimeOffset(CreatedAt, TimeSpan.Zero), new DateTimeOffset(UpdatedAt, TimeSpan.Zero), Record.ExcludedSellers ?? []);
 
+    /// <summary>The job of a need request (checked by <see cref="OrderMapper"/>) as the store keeps it.</summary>
+    public static StoredJob? StoredJobOf(JobDto? job) => job is null ? null
+        : new StoredJob(job.Program, job.Results, job.Runtime, job.ProgramName, job.ProgramSha256,
+            job.Inputs is { Count: > 0 } inputs ? [.. inputs.Select(i => new StoredJobInput(i.Location, i.Sha256))] : null);
+
     /// <summary>A stored job as the API shows it.</summary>
     public static JobDto? Job(StoredJob? job) => job is null ? null
         : new JobDto(job.Program, job.Results, job.Runtime, job.ProgramName, job.ProgramSha256,

@@ -124,8 +124,8 @@ internal sealed record StoredNeed(
     IReadOnlyList<long>? ExcludedSellers = null,
     StoredJob? Job = null)
 {
-    /// <summary>The record of a need the engine accepted.</summary>
-    public static StoredNeed From(NeedSpec spec)
+    /// <summary>The record of a need the engine accepted, with the job it is for.</summary>
+    public static StoredNeed From(NeedSpec spec, StoredJob? job)
     {
         ArgumentNullException.ThrowIfNull(spec);
         return new StoredNeed(
@@ -136,10 +136,7 @@ internal sealed record StoredNeed(
             spec.Expiry,
             spec.Constraints.Count == 0 ? null : [.. spec.Constraints.Select(c => c.ToString())],
             StoredOrders.Members(spec.PreferredSellers), StoredOrders.Members(spec.ExcludedSellers),
-            spec.Job is { } j
-                ? new StoredJob(j.ProgramLocation, j.ResultsLocation, j.Runtime, j.ProgramName, j.ProgramSha256,
-                    j.Inputs.Count == 0 ? null : [.. j.Inputs.Select(i => new StoredJobInput(i.Location, i.Sha256))])
-                : null);
+            job);
     }
 
     /// <summary>The core's spec, as the engine accepted it, without checking it again.</summary>
@@ -164,9 +161,6 @@ internal sealed record StoredNeed(
         Constraints = [.. (Constraints ?? []).Select(c => StoredOrders.ReadConstraint(c, id))],
         PreferredSellers = StoredOrders.Set(PreferredSellers),
         ExcludedSellers = StoredOrders.Set(ExcludedSellers),
-        Job = Job is { } j
-            ? new Job(j.Runtime, j.Program, j.ProgramName, j.ProgramSha256, [.. (j.Inputs ?? []).Select(i => new JobInput(i.Location, i.Sha256))], j.Results)
-            : null,
     };
 }
 

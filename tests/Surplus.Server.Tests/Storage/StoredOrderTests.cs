@@ -51,11 +51,12 @@ public sealed class StoredOrderTests
             Bid = new Price(12.5m), MaximumPrice = new Price(14m), Fill = FillPolicy.MinimumFill(20), Expiry = Start.AddMinutes(-5),
             Constraints = [Constraint.Parse("os = linux").Value, Constraint.Parse("speed>=2000").Value],
             ExcludedSellers = new HashSet<MemberId> { new(6) },
-            Job = new Job("wasm", "https://example.test/p.wasm", "p", new string('a', 64), [new JobInput("https://example.test/in.csv")], "blob:"),
         };
+        var job = new StoredJob("https://example.test/p.wasm", "blob:", "wasm", "p", new string('a', 64), [new StoredJobInput("https://example.test/in.csv")]);
 
-        var stored = Encoding.UTF8.GetString(StoredOrders.Write(StoredNeed.From(spec)));
-        var read = StoredOrders.ReadNeed(stored).ToSpec(5, 2);
+        var stored = Encoding.UTF8.GetString(StoredOrders.Write(StoredNeed.From(spec, job)));
+        var record = StoredOrders.ReadNeed(stored);
+        var read = record.ToSpec(5, 2);
 
         Assert.DoesNotContain("null", stored, StringComparison.Ordinal);
         Assert.DoesNotContain("preferredSellers", stored, StringComparison.Ordinal);
@@ -64,10 +65,9 @@ public sealed class StoredOrderTests
         Assert.Equal(spec.Constraints, read.Constraints);
         Assert.Equal(spec.ExcludedSellers, read.ExcludedSellers);
         Assert.Empty(read.PreferredSellers);
-        Assert.Equal(spec.Job.ProgramLocation, read.Job!.ProgramLocation);
-        Assert.Equal(spec.Job.Inputs, read.Job.Inputs);
-        Assert.Equal((spec.Job.Runtime, spec.Job.ProgramName, spec.Job.ProgramSha256, spec.Job.ResultsLocation),
-            (read.Job.Runtime, read.Job.ProgramName, read.Job.ProgramSha256, read.Job.ResultsLocation));
+        Assert.Equal((job.Program, job.Results, job.Runtime, job.ProgramName, job.ProgramSha256),
+            (record.Job!.Program, record.Job.Results, record.Job.Runtime, record.Job.ProgramName, record.Job.ProgramSha256));
+        Assert.Equal(job.Inputs, record.Job.Inputs);
     }
 
     [Fact]
