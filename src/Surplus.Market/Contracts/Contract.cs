@@ -40,14 +40,14 @@ public enum ContractParty
     Monitor,
 }
 
-/// <summary>What the seller reports at sign-off.</summary>
-/// <param name="ResultsLocation">Where the results are stored.</param>
-/// <param name="ResultsSha256">The SHA-256 of the results archive.</param>
-/// <param name="ExitCode">The buyer's program's exit code; non-zero is still delivered capacity.</param>
-/// <param name="FuelUsed">WebAssembly fuel used, if metered.</param>
+/// <summary>What the seller reports at sign-off: where the results are, their SHA-256, the program's exit code and the metering record. Field for field the wire form's <c>DeliveryDto</c>.</summary>
+/// <param name="ResultsLocation">Where the results archive is stored (the job's results location or a blob URL).</param>
+/// <param name="ResultsSha256">The SHA-256 of the results archive, 64 hex digits.</param>
+/// <param name="ExitCode">The buyer's program's exit code; non-zero is still delivered capacity (the seller is paid).</param>
 /// <param name="WallMilliseconds">Wall time of the run.</param>
-/// <param name="PeakMemoryBytes">Peak memory of the run.</param>
-public sealed record Delivery(string ResultsLocation, string ResultsSha256, int ExitCode, long? FuelUsed, long WallMilliseconds, long? PeakMemoryBytes);
+/// <param name="FuelUsed">WebAssembly fuel used, when metered.</param>
+/// <param name="PeakMemoryBytes">Peak memory of the run, when measured.</param>
+public sealed record Delivery(string ResultsLocation, string ResultsSha256, int ExitCode, long WallMilliseconds, long? FuelUsed = null, long? PeakMemoryBytes = null);
 
 /// <summary>One step of a contract's history.</summary>
 public sealed record ContractStep(ContractStatus From, ContractStatus To, ContractParty By, string Action, string? Reason, DateTimeOffset At);

@@ -47,7 +47,7 @@ internal static class ContractText
 
     public static DeliveryDto Delivery(Delivery d) => new(d.ResultsLocation, d.ResultsSha256, d.ExitCode, d.WallMilliseconds, d.FuelUsed, d.PeakMemoryBytes);
 
-    public static Delivery Delivery(DeliveryDto d) => new(d.ResultsLocation, d.ResultsSha256, d.ExitCode, d.FuelUsed, d.WallMilliseconds, d.PeakMemoryBytes);
+    public static Delivery Delivery(DeliveryDto d) => new(d.ResultsLocation, d.ResultsSha256, d.ExitCode, d.WallMilliseconds, d.FuelUsed, d.PeakMemoryBytes);
 }
 
 /// <summary>A contract as stored: the trade, the job, the history and what the monitor needs to find it.</summary>

@@ -28,7 +28,7 @@ internal static class ContractFixture
     public static Contract New(Window? window = null, DateTimeOffset? at = null) => new(1, Trade(window, at), at ?? MatchedAt);
 
     public static Delivery Results(int exitCode = 0) =>
-        new("https://results.example/job-7.tar", new string('a', 64), exitCode, 1_000_000, 3_600_000, 512L * 1024 * 1024);
+        new("https://results.example/job-7.tar", new string('a', 64), exitCode, 3_600_000, 1_000_000, 512L * 1024 * 1024);
 
     /// <summary>A contract driven along the happy path (and the failure paths) to <paramref name="status"/>, each step at a sound instant.</summary>
     public static Contract In(ContractStatus status)
