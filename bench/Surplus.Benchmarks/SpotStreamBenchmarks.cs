@@ -25,11 +25,12 @@ public class SpotStreamBenchmarks
     {
         var window = Scenario.Hours(1, 6);
 
-        // A standing offer big enough never to run out while measuring; spot needs take 10 each.
+        // A standing offer of the market's largest rate: spot needs take 10 each, so it lasts 10^8
+        // operations, more than a run makes.
         needSide = new MarketEngine(Scenario.Market);
         Scenario.MustApply(needSide, new PlaceOffer(new OfferSpec
         {
-            Id = new OfferId(1), Seller = new MemberId(1), Rate = new Rate(1_000_000_000_000), Window = window, Ask = Scenario.Price(1.00m),
+            Id = new OfferId(1), Seller = new MemberId(1), Rate = new Rate(Scenario.Market.MaxRate), Window = window, Ask = Scenario.Price(1.00m),
         }, Scenario.Now));
         spotNeed = new PlaceNeed(new NeedSpec
         {
@@ -40,7 +41,7 @@ public class SpotStreamBenchmarks
         offerSide = new MarketEngine(Scenario.Market);
         Scenario.MustApply(offerSide, new PlaceNeed(new NeedSpec
         {
-            Id = new NeedId(1), Buyer = new MemberId(2), Rate = new Rate(1_000_000_000_000), Window = window, Bid = Scenario.Price(1.50m),
+            Id = new NeedId(1), Buyer = new MemberId(2), Rate = new Rate(Scenario.Market.MaxRate), Window = window, Bid = Scenario.Price(1.50m),
         }, Scenario.Now));
         spotOffer = new PlaceOffer(new OfferSpec
         {
