@@ -21,20 +21,43 @@ durable.AcceptOnlyFromAmong("both", "on", "off");
 var mode = new Option<string>("--mode") { Description = "Which runs: both, closed (throughput) or open (latency at --rate).", DefaultValueFactory = _ => "both" };
 mode.AcceptOnlyFromAmong("both", "closed", "open");
 var batch = new Option<int>("--batch") { Description = "Orders per request: 1 posts each to /v1/offers or /v1/needs; more posts one member's orders together to /v1/orders/batch.", DefaultValueFactory = _ => 1 };
-var scenario = new Option<string>("--scenario") { Description = "load: throughput and latency of orders; flood: a member's single needs alone and beside another member's flood.", DefaultValueFactory = _ => "load" };
-scenario.AcceptOnlyFromAmong("load", "flood");
+var scenario = new Option<string>("--scenario") { Description = "load: throughput and latency of orders; flood: a member's single needs alone and beside another member's flood; scale: what a book of --scale-orders resting orders costs.", DefaultValueFactory = _ => "load" };
+scenario.AcceptOnlyFromAmong("load", "flood", "scale");
 var floodSeconds = new Option<int>("--flood-seconds") { Description = "flood: how long each phase (alone, under flood) measures the victim.", DefaultValueFactory = _ => 15 };
 var floodNeeds = new Option<int>("--flood-needs") { Description = "flood: the most needs the victim sends per phase.", DefaultValueFactory = _ => 20_000 };
 var floodParts = new Option<string>("--flood-parts") { Description = "flood: what the flooding member sends: b (batches of 1,000 offers from four connections), c (31-day capacity reads), r (recurring offers of every frequency), in any combination.", DefaultValueFactory = _ => "bcr" };
+var scaleOrders = new Option<int>("--scale-orders") { Description = "scale: the resting offers the book is filled with (1,000 to 2,000,000).", DefaultValueFactory = _ => 100_000 };
+var scaleNeeds = new Option<int?>("--scale-needs") { Description = "scale: the resting needs of the second book (as many as --scale-orders when not given; 0 leaves it out)." };
+var scaleSamples = new Option<int>("--scale-samples") { Description = "scale: single orders measured against each book size (1 to 100,000).", DefaultValueFactory = _ => 2_000 };
+var scaleSampleSeconds = new Option<int>("--scale-sample-seconds") { Description = "scale: the longest the single orders at one book size take.", DefaultValueFactory = _ => 20 };
+var scaleSeconds = new Option<int>("--scale-seconds") { Description = "scale: the longest filling one book may take; a fill stopped early reports the size it reached.", DefaultValueFactory = _ => 1_800 };
 var dataRoot = new Option<string>("--data-root") { Description = "Where the fresh data folders go (a real disk, not tmpfs, or durability costs nothing).", DefaultValueFactory = _ => Path.GetTempPath() };
 
 var root = new RootCommand("Load generator for the Surplus exchange: starts the server in this process on 127.0.0.1 with a fresh SQLite data folder and drives orders at it over loopback HTTP.")
 {
     orders, seconds, concurrency, clients, rate, rateSeconds, maxInFlight, warmup, warmupSeconds, processWarmupSeconds, members, durable, mode, batch, dataRoot,
-    scenario, floodSeconds, floodNeeds, floodParts,
+    scenario, floodSeconds, floodNeeds, floodParts, scaleOrders, scaleNeeds, scaleSamples, scaleSampleSeconds, scaleSeconds,
 };
 root.SetAction(async parse =>
 {
+    if (parse.GetValue(scenario) == "scale")
+    {
+        var offers = parse.GetValue(scaleOrders);
+        var needs = parse.GetValue(scaleNeeds) ?? offers;
+        var samples = parse.GetValue(scaleSamples);
+        if (offers is < 1_000 or > ScaleSettings.MaxBook || needs is < 0 or > ScaleSettings.MaxBook || (needs is > 0 and < 1_000) || samples is < 1 or > 100_000
+            || parse.GetValue(scaleSampleSeconds) is < 1 or > 600 || parse.GetValue(scaleSeconds) is < 1 or > 7_200)
+        {
+            await Console.Error.WriteLineAsync($"load generator: --scale-orders is 1,000 to {ScaleSettings.MaxBook:N0}, --scale-needs 0 or 1,000 to {ScaleSettings.MaxBook:N0}, --scale-samples 1 to 100,000, --scale-sample-seconds 1 to 600 and --scale-seconds 1 to 7,200");
+            return 2;
+        }
+
+        Console.WriteLine(await ScaleRun.RunAsync(
+            new ScaleSettings(offers, needs, samples, TimeSpan.FromSeconds(parse.GetValue(scaleSampleSeconds)), TimeSpan.FromSeconds(parse.GetValue(scaleSeconds)), parse.GetValue(dataRoot)!),
+            args));
+        return 0;
+    }
+
     if (parse.GetValue(scenario) == "flood")
     {
         if (parse.GetValue(floodSeconds) is < 1 or > 600 || parse.GetValue(floodNeeds) < 1)

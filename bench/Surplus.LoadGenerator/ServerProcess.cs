@@ -12,16 +12,22 @@ namespace Surplus.LoadGenerator;
 /// </summary>
 internal sealed class ServerProcess : IAsyncDisposable
 {
-    private readonly Process process;
+    private readonly string cli;
+    private readonly string[] arguments;
+    private readonly System.Text.StringBuilder log = new();
+    private Process process;
+    private bool disposed;
 
-    private ServerProcess(Process process, string dataDirectory, Uri address)
+    private ServerProcess(string cli, string[] arguments, string dataDirectory, Uri address)
     {
-        this.process = process;
+        this.cli = cli;
+        this.arguments = arguments;
         DataDirectory = dataDirectory;
         Address = address;
+        process = Launch();
     }
 
-    public Uri Address { get; }
+    public Uri Address { get; private set; }
 
     public string DataDirectory { get; }
 
@@ -35,13 +41,88 @@ internal sealed class ServerProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts <c>surplus serve</c> with <paramref name="settings"/> (each <c>Name=value</c>, given as <c>--Surplus:Name=value</c>) and waits for its <c>/healthz</c>.</summary>
-    public static async Task<ServerProcess> StartAsync(string dataRoot, IEnumerable<string> settings)
+    /// <summary>The server process's resident memory (<c>VmRSS</c> in <c>/proc/&lt;pid&gt;/status</c>), in KB; 0 where there is no <c>/proc</c>.</summary>
+    public long ResidentKilobytes
+    {
+        get
+        {
+            var status = $"/proc/{process.Id}/status";
+            if (!File.Exists(status))
+            {
+                return 0;
+            }
+
+            var line = File.ReadLines(status).FirstOrDefault(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+            return line is null ? 0 : long.Parse(line["VmRSS:".Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture);
+        }
+    }
+
+    /// <summary>The bytes of every file in the data folder (the database, its write-ahead log, the admin key).</summary>
+    public long DataBytes => new DirectoryInfo(DataDirectory).EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length);
+
+    /// <summary>
+    /// Starts <c>surplus serve</c> with <paramref name="settings"/> (each <c>Name=value</c>, given as <c>--Surplus:Name=value</c>)
+    /// and waits for its <c>/healthz</c>, at most <paramref name="startLimit"/> (60 s when not given).
+    /// </summary>
+    public static async Task<ServerProcess> StartAsync(string dataRoot, IEnumerable<string> settings, TimeSpan? startLimit = null)
     {
         var cli = await CliAsync();
         var data = Path.Combine(dataRoot, $"surplus-load-{Guid.NewGuid():N}");
         Directory.CreateDirectory(data);
         var address = new Uri($"http://127.0.0.1:{FreePort()}");
+        var server = new ServerProcess(cli, [.. settings.Select(s => "--Surplus:" + s)], data, address);
+        await server.WaitUntilHealthyAsync(startLimit ?? TimeSpan.FromSeconds(60));
+        return server;
+    }
+
+    /// <summary>Stops the server as an operator does (SIGTERM) and waits until it has exited, at most 120 s; the time it took. The data folder stays.</summary>
+    public async Task<TimeSpan> StopAsync()
+    {
+        var clock = Stopwatch.StartNew();
+        if (!process.HasExited)
+        {
+            using (var term = Process.Start("kill", ["-TERM", process.Id.ToString(CultureInfo.InvariantCulture)]))
+            {
+                await term.WaitForExitAsync();
+            }
+
+            using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+            try
+            {
+                await process.WaitForExitAsync(grace.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                process.Kill(entireProcessTree: true);
+                await process.WaitForExitAsync();
+                throw new InvalidOperationException($"surplus serve did not stop within 120 s of SIGTERM: {Text(log)}");
+            }
+        }
+
+        return clock.Elapsed;
+    }
+
+    /// <summary>
+    /// Starts the server again on the same data folder and settings, on a fresh free port, after
+    /// <see cref="StopAsync"/>: the time from starting the process to its first <c>/healthz</c> 200.
+    /// </summary>
+    public async Task<TimeSpan> RestartAsync(TimeSpan startLimit)
+    {
+        if (!process.HasExited)
+        {
+            throw new InvalidOperationException("the server is still running; stop it first");
+        }
+
+        process.Dispose();
+        Address = new Uri($"http://127.0.0.1:{FreePort()}");
+        var clock = Stopwatch.StartNew();
+        process = Launch();
+        await WaitUntilHealthyAsync(startLimit);
+        return clock.Elapsed;
+    }
+
+    private Process Launch()
+    {
         var start = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
@@ -49,34 +130,39 @@ internal sealed class ServerProcess : IAsyncDisposable
             UseShellExecute = false,
             Environment = { ["Logging__LogLevel__Default"] = "Warning" },
         };
-        foreach (var argument in new[] { cli, "serve", "--urls", address.ToString().TrimEnd('/'), "--data", data, "--Surplus:AdminKey=" + ExchangeUnderTest.AdminKey }
-            .Concat(settings.Select(s => "--Surplus:" + s)))
+        foreach (var argument in new[] { cli, "serve", "--urls", Address.ToString().TrimEnd('/'), "--data", DataDirectory, "--Surplus:AdminKey=" + ExchangeUnderTest.AdminKey }
+            .Concat(arguments))
         {
             start.ArgumentList.Add(argument);
         }
 
-        var process = Process.Start(start) ?? throw new InvalidOperationException("could not start dotnet");
-        var log = new System.Text.StringBuilder();
-        process.OutputDataReceived += (_, e) => Append(log, e.Data);
-        process.ErrorDataReceived += (_, e) => Append(log, e.Data);
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        var server = new ServerProcess(process, data, address);
+        var started = Process.Start(start) ?? throw new InvalidOperationException("could not start dotnet");
+        started.OutputDataReceived += (_, e) => Append(log, e.Data);
+        started.ErrorDataReceived += (_, e) => Append(log, e.Data);
+        started.BeginOutputReadLine();
+        started.BeginErrorReadLine();
+        return started;
+    }
+
+    private async Task WaitUntilHealthyAsync(TimeSpan limit)
+    {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
         var deadline = Stopwatch.StartNew();
-        while (deadline.Elapsed < TimeSpan.FromSeconds(60))
+        while (deadline.Elapsed < limit)
         {
             if (process.HasExited)
             {
-                throw new InvalidOperationException($"surplus serve exited with {process.ExitCode}: {Text(log)}");
+                var code = process.ExitCode;
+                await DisposeAsync();
+                throw new InvalidOperationException($"surplus serve exited with {code}: {Text(log)}");
             }
 
             try
             {
-                using var health = await http.GetAsync(new Uri(address, "/healthz"));
+                using var health = await http.GetAsync(new Uri(Address, "/healthz"));
                 if (health.IsSuccessStatusCode)
                 {
-                    return server;
+                    return;
                 }
             }
             catch (HttpRequestException)
@@ -88,15 +174,21 @@ internal sealed class ServerProcess : IAsyncDisposable
                 // Not answering yet.
             }
 
-            await Task.Delay(100);
+            await Task.Delay(50);
         }
 
-        await server.DisposeAsync();
-        throw new InvalidOperationException($"surplus serve did not answer /healthz within 60 s: {Text(log)}");
+        await DisposeAsync();
+        throw new InvalidOperationException($"surplus serve did not answer /healthz within {limit.TotalSeconds:0} s: {Text(log)}");
     }
 
     public async ValueTask DisposeAsync()
     {
+        if (disposed)
+        {
+            return;
+        }
+
+        disposed = true;
         if (!process.HasExited)
         {
             // SIGTERM, as an operator stops it; then the hard way if it lingers.
