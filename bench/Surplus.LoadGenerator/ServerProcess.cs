@@ -12,6 +12,9 @@ namespace Surplus.LoadGenerator;
 /// </summary>
 internal sealed class ServerProcess : IAsyncDisposable
 {
+    // Built once per run of the load generator, however many servers it starts.
+    private static readonly Lazy<Task<string>> Cli = new(CliAsync);
+
     private readonly string cli;
     private readonly string[] arguments;
     private readonly System.Text.StringBuilder log = new();
@@ -66,7 +69,7 @@ internal sealed class ServerProcess : IAsyncDisposable
     /// </summary>
     public static async Task<ServerProcess> StartAsync(string dataRoot, IEnumerable<string> settings, TimeSpan? startLimit = null)
     {
-        var cli = await CliAsync();
+        var cli = await Cli.Value;
         var data = Path.Combine(dataRoot, $"surplus-load-{Guid.NewGuid():N}");
         Directory.CreateDirectory(data);
         var address = new Uri($"http://127.0.0.1:{FreePort()}");
@@ -220,7 +223,7 @@ internal sealed class ServerProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>The CLI's Release build (<c>surplus.dll</c>), built from the repository this program runs from when it is not there yet.</summary>
+    /// <summary>The CLI's Release build (<c>surplus.dll</c>), built (or brought up to date) from the repository this program runs from.</summary>
     private static async Task<string> CliAsync()
     {
         var root = new DirectoryInfo(AppContext.BaseDirectory);
