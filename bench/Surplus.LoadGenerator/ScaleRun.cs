@@ -192,11 +192,15 @@ internal static class ScaleRun
         return new BookFigures(side, large.To, emptyKb, fullKb, dataBytes, small, large, fillTime, singlesSmall, singlesLarge, restart);
     }
 
-    /// <summary>Book windows: a start at any minute of the next 31 days, 30, 60 or 120 minutes long, so the book has tens of thousands of distinct windows.</summary>
+    /// <summary>
+    /// Book windows: a start at any minute of the next 31 days, 30 to 240 minutes long, so nearly
+    /// every order of a book of a million has a window of its own, as the distinct windows of a
+    /// real book grow with it.
+    /// </summary>
     private static (DateTimeOffset Start, DateTimeOffset End) BookWindow(Random random, DateTimeOffset first)
     {
-        var start = first.AddMinutes(random.Next((BookDays * 24 * 60) - 120));
-        return (start, start.AddMinutes(random.Next(3) switch { 0 => 30, 1 => 60, _ => 120 }));
+        var start = first.AddMinutes(random.Next((BookDays * 24 * 60) - 240));
+        return (start, start.AddMinutes(30 + random.Next(211)));
     }
 
     private static int Members(int orders) => (orders + BatchSize - 1) / BatchSize;
@@ -375,7 +379,7 @@ internal static class ScaleRun
             : null;
         text.AppendLine(CultureInfo.InvariantCulture, $"Machine: {cpu ?? RuntimeInformation.ProcessArchitecture.ToString()}, {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}; load average {loadBefore} before the run, {loadAfter} after it; the run took {took.TotalMinutes:0.0} min.");
         text.AppendLine(CultureInfo.InvariantCulture, $"Command: dotnet run -c Release --project bench/Surplus.LoadGenerator -- {string.Join(' ', args)}");
-        text.AppendLine(CultureInfo.InvariantCulture, $"`surplus serve` in its own process (durable SQLite, 127.0.0.1, fair-use limits as shipped but for joins per address); the book filled through POST /v1/orders/batch, {BatchSize:N0} orders a request, {InFlight} requests in flight, each book member sending one batch (so none has more than {BatchSize:N0} open orders or waits for its rate limit); book windows at any minute of the next {BookDays} days, 30, 60 or 120 minutes long. Single orders: one after another on one connection, up to {settings.Samples:N0} or {settings.SampleLimit.TotalSeconds:0} s at each point, after a warm-up of {WarmupBatches} batches like the book's but spot (cancelled at once) and {WarmupSingles} single orders.");
+        text.AppendLine(CultureInfo.InvariantCulture, $"`surplus serve` in its own process (durable SQLite, 127.0.0.1, fair-use limits as shipped but for joins per address); the book filled through POST /v1/orders/batch, {BatchSize:N0} orders a request, {InFlight} requests in flight, each book member sending one batch (so none has more than {BatchSize:N0} open orders or waits for its rate limit); book windows at any minute of the next {BookDays} days, 30 to 240 minutes long. Single orders: one after another on one connection, up to {settings.Samples:N0} or {settings.SampleLimit.TotalSeconds:0} s at each point, after a warm-up of {WarmupBatches} batches like the book's but spot (cancelled at once) and {WarmupSingles} single orders.");
         text.AppendLine();
         text.AppendLine(CultureInfo.InvariantCulture, $"| what | book of {offers.Small.From:N0} | book of {offers.Size:N0} | full ÷ small |");
         text.AppendLine("|---|---:|---:|---:|");

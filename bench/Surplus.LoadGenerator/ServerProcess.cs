@@ -6,9 +6,10 @@ using System.Net.Sockets;
 namespace Surplus.LoadGenerator;
 
 /// <summary>
-/// The exchange as its own process, <c>surplus serve</c> from the CLI's Release build (built first
-/// when it is missing), on a free loopback port and a fresh SQLite data folder deleted at the end:
-/// what clients of a real exchange talk to, and the server's CPU time apart from the clients'.
+/// The exchange as its own process, <c>surplus serve</c> from the CLI's Release build (built or
+/// brought up to date first), on a free loopback port and a fresh SQLite data folder deleted at the end:
+/// what clients of a real exchange talk to, and the server's CPU time and resident memory apart from
+/// the clients'. It can be stopped as an operator stops it and started again on the same folder.
 /// </summary>
 internal sealed class ServerProcess : IAsyncDisposable
 {
