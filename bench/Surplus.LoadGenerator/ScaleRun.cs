@@ -106,7 +106,7 @@ internal static class ScaleRun
         });
         var warmBatches = warmers.Select(key => (key, Offers(BatchSize, "spot"))).ToList();
 
-        return await MeasureBookAsync(settings, server, http, "offers", settings.Offers, members, Offers, warmBatches, probes, "/v1/needs", probe);
+        return await MeasureBookAsync(settings, server, http, "offers", settings.Offers, members, Offers, warmBatches, probes, "/v1/needs", probe, restart: true);
     }
 
     /// <summary>
@@ -134,12 +134,12 @@ internal static class ScaleRun
         });
         var warmBatches = warmers.Select(key => (key, Needs(BatchSize, "spot"))).ToList();
 
-        return await MeasureBookAsync(settings, server, http, "needs", settings.Needs, members, Needs, warmBatches, probes, "/v1/offers", probe);
+        return await MeasureBookAsync(settings, server, http, "needs", settings.Needs, members, Needs, warmBatches, probes, "/v1/offers", probe, restart: false);
     }
 
     private static async Task<BookFigures> MeasureBookAsync(
         ScaleSettings settings, ServerProcess server, HttpClient http, string side, int size, string[] members, Func<int, string, byte[]> batch,
-        List<(string Key, byte[] Body)> warmBatches, string[] probes, string probePath, byte[] probe)
+        List<(string Key, byte[] Body)> warmBatches, string[] probes, string probePath, byte[] probe, bool restart)
     {
         // Warm-up, leaving nothing resting: batches like the book's but spot (what does not trade at once is
         // cancelled), and single orders that trade with the large order.
@@ -176,8 +176,8 @@ internal static class ScaleRun
         var fullKb = server.ResidentKilobytes;
         var dataBytes = server.DataBytes;
 
-        Restart? restart = null;
-        if (side == "offers")
+        Restart? restarted = null;
+        if (restart)
         {
             await Console.Error.WriteLineAsync($"[scale] {side}: restarting with {large.To:N0} resting");
             var stop = await server.StopAsync();
@@ -185,11 +185,11 @@ internal static class ScaleRun
             var firstOrder = await SinglesAsync(http, server.Address, probes, probePath, probe, 1, ScaleSettings.StartLimit);
             await SinglesAsync(http, server.Address, probes, probePath, probe, settings.Samples, settings.SampleLimit);
             await Task.Delay(TimeSpan.FromSeconds(2));
-            restart = new Restart(stop, started, firstOrder[0], server.ResidentKilobytes);
+            restarted = new Restart(stop, started, firstOrder[0], server.ResidentKilobytes);
             await Console.Error.WriteLineAsync($"[scale] {side}: stopped in {stop.TotalSeconds:0.0} s, answered /healthz {started.TotalSeconds:0.0} s after starting");
         }
 
-        return new BookFigures(side, large.To, emptyKb, fullKb, dataBytes, small, large, fillTime, singlesSmall, singlesLarge, restart);
+        return new BookFigures(side, large.To, emptyKb, fullKb, dataBytes, small, large, fillTime, singlesSmall, singlesLarge, restarted);
     }
 
     /// <summary>
@@ -433,14 +433,21 @@ internal static class ScaleRun
 
     private static void Rows(System.Text.StringBuilder text, BookFigures book, string order, string single)
     {
+        double Rate(Fill f) => f.Placed > 0 ? f.Rate : double.NaN;
+        double Cpu(Fill f) => f.Placed > 0 ? f.ServerCpu.TotalMicroseconds / f.Placed : double.NaN;
+        var (small, large) = (book.Small, book.Large);
         text.AppendLine(CultureInfo.InvariantCulture,
-            $"| {order}s placed in batches, per second (book {book.Small.From:N0} → {book.Small.To:N0}, and {book.Large.From:N0} → {book.Large.To:N0}) | {book.Small.Rate:N0} | {book.Large.Rate:N0} | **{book.Large.Rate / book.Small.Rate:0.00}** |");
+            $"| {order}s placed in batches, per second (book {small.From:N0} → {small.To:N0}, and {large.From:N0} → {large.To:N0}) | {Show(Rate(small), "N0")} | {Show(Rate(large), "N0")} | **{Show(Rate(large) / Rate(small), "0.00")}** |");
         text.AppendLine(CultureInfo.InvariantCulture,
-            $"| server CPU while placing them, per {order} (µs) | {book.Small.ServerCpu.TotalMicroseconds / Math.Max(1, book.Small.Placed):N1} | {book.Large.ServerCpu.TotalMicroseconds / Math.Max(1, book.Large.Placed):N1} | {book.Large.ServerCpu.TotalMicroseconds / Math.Max(1, book.Large.Placed) / (book.Small.ServerCpu.TotalMicroseconds / Math.Max(1, book.Small.Placed)):0.00} |");
+            $"| server CPU while placing them, per {order} (µs) | {Show(Cpu(small), "N1")} | {Show(Cpu(large), "N1")} | {Show(Cpu(large) / Cpu(small), "0.00")} |");
         foreach (var (name, q) in new[] { ("p50", 0.5), ("p99", 0.99) })
         {
             var (s, l) = (Percentile(book.SinglesSmall, q), Percentile(book.SinglesLarge, q));
             text.AppendLine(CultureInfo.InvariantCulture, $"| {single}, {name} (ms; {book.SinglesSmall.Count:N0} and {book.SinglesLarge.Count:N0} of them) | {s:0.00} | {l:0.00} | **{l / s:0.00}** |");
         }
     }
+
+    /// <summary>A figure, or a dash where there was nothing to measure (a book too small for a stretch of batches at each end).</summary>
+    private static string Show(double value, string format) =>
+        double.IsFinite(value) ? value.ToString(format, CultureInfo.InvariantCulture) : "–";
 }
