@@ -40,8 +40,8 @@ internal sealed record Restart(TimeSpan Stop, TimeSpan Start, double FirstOrderM
 
 /// <summary>
 /// Fills a book to a given size with resting orders through <c>POST /v1/orders/batch</c> (1,000 a
-/// request, four requests in flight, each book member sending one batch so every fair-use limit
-/// holds as shipped) and measures what the size costs: the server's resident memory, the rate of
+/// request, four requests in flight, each book member sending one batch, so the open-order and rate
+/// limits hold as shipped) and measures what the size costs: the server's resident memory, the rate of
 /// batch placement into a small and a full book, a single order's latency against both, and a
 /// restart on the full book. The exchange is <c>surplus serve</c> in its own process (durable
 /// SQLite, 127.0.0.1), as members meet it.
