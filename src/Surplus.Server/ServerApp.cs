@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Http.Json;
 using Prometheus;
 using Surplus.Contracts;
 using Surplus.Server.Api;
-using Surplus.Server.Engine;
+using Surplus.Exchange.Engine;
 
 namespace Surplus.Server;
 
@@ -43,11 +43,11 @@ public static class ServerApp
         var services = builder.Services;
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<ExchangeMetrics>();
-        services.AddSingleton<Exchange>();
+        services.AddSingleton<ExchangeServices>();
         services.AddHostedService<ExchangeService>();
 
         // After the exchange (which migrates and loads the store); stopped before it.
-        services.AddHostedService<Contracts.ContractMonitor>();
+        services.AddHostedService<Surplus.Exchange.Contracts.ContractMonitor>();
         services.AddHostedService<Signals.WebhookDispatcher>();
         services.AddHttpClient(Signals.WebhookDispatcher.ClientName, client => client.Timeout = TimeSpan.FromSeconds(10))
 
@@ -82,7 +82,7 @@ public static class ServerApp
             {
                 BadHttpRequestException { StatusCode: 413 } => HostProblems.TooLarge(http),
                 BadHttpRequestException e => new ApiError(Refusals.RequestInvalid, Problems.Explain(e)),
-                { } e when Storage.StoreHealth.IsRefusal(e) => ApiError.StoreUnavailable("the store could not take this change; nothing was changed; send the same request again in a moment"),
+                { } e when Surplus.Exchange.Storage.StoreHealth.IsRefusal(e) => ApiError.StoreUnavailable("the store could not take this change; nothing was changed; send the same request again in a moment"),
                 _ => new ApiError(Refusals.Internal, "the exchange failed to handle this request; it has been logged"),
             };
             if (exception is BadHttpRequestException)
@@ -93,7 +93,7 @@ public static class ServerApp
 
             if (problem.Code == "store-unavailable")
             {
-                http.RequestServices.GetRequiredService<Exchange>().Health.Refused();
+                http.RequestServices.GetRequiredService<ExchangeServices>().Health.Refused();
                 if (!http.RequestAborted.IsCancellationRequested)
                 {
                     app.Logger.LogError(exception, "the store refused a change on {Method} {Path}", http.Request.Method, http.Request.Path);

@@ -1,6 +1,6 @@
 using Surplus.Contracts;
 using Surplus.Market;
-using Surplus.Server.Engine;
+using Surplus.Exchange.Engine;
 
 namespace Surplus.Server.Api;
 
@@ -11,7 +11,7 @@ internal static class AdminEndpoints
     {
         var admin = v1.MapGroup("/admin").RequireAuthorization(ApiKeyHandler.AdminPolicy).WithTags("admin");
 
-        admin.MapGet("/members", async (int? limit, string? cursor, Exchange exchange) =>
+        admin.MapGet("/members", async (int? limit, string? cursor, ExchangeServices exchange) =>
         {
             var max = exchange.Options.MaxPageSize;
             var size = limit ?? Math.Min(50, max);
@@ -31,20 +31,20 @@ internal static class AdminEndpoints
         })
         .Produces<PageDto<MemberDto>>().ProducesProblem(400).WithSummary("Members, oldest first");
 
-        admin.MapPost("/members/{id:long}/suspend", async (long id, Exchange exchange) =>
+        admin.MapPost("/members/{id:long}/suspend", async (long id, ExchangeServices exchange) =>
             await exchange.SetSuspendedAsync(id, true) ? Results.Ok(await exchange.GetMemberAsync(id)) : Problems.Result(ApiError.NotFound($"member {id}")))
             .Produces<MemberDto>().ProducesProblem(404).WithSummary("Suspend a member: it may only read until resumed");
 
-        admin.MapPost("/members/{id:long}/approve", async (long id, Exchange exchange) =>
+        admin.MapPost("/members/{id:long}/approve", async (long id, ExchangeServices exchange) =>
             await exchange.ApproveAsync(id) ? Results.Ok(await exchange.GetMemberAsync(id)) : Problems.Result(ApiError.NotFound($"member {id}")))
             .Produces<MemberDto>().ProducesProblem(404)
             .WithSummary("Approve a pending member (Surplus:RequireApproval): from now on it may trade; approving again changes nothing");
 
-        admin.MapPost("/members/{id:long}/resume", async (long id, Exchange exchange) =>
+        admin.MapPost("/members/{id:long}/resume", async (long id, ExchangeServices exchange) =>
             await exchange.SetSuspendedAsync(id, false) ? Results.Ok(await exchange.GetMemberAsync(id)) : Problems.Result(ApiError.NotFound($"member {id}")))
             .Produces<MemberDto>().ProducesProblem(404).WithSummary("Resume a suspended member");
 
-        admin.MapPost("/members/{id:long}/deposit", async (HttpContext http, long id, Exchange exchange) =>
+        admin.MapPost("/members/{id:long}/deposit", async (HttpContext http, long id, ExchangeServices exchange) =>
         {
             var body = await Problems.ReadAsync<DepositRequest>(http.Request);
             if (!body.IsOk)
@@ -80,7 +80,7 @@ internal static class AdminEndpoints
         .Accepts<DepositRequest>("application/json").Produces<AccountDto>().ProducesProblem(400).ProducesProblem(404).Idempotent()
         .WithSummary("Credit a member's available balance, in minor units");
 
-        admin.MapPost("/markets", async (HttpContext http, Exchange exchange) =>
+        admin.MapPost("/markets", async (HttpContext http, ExchangeServices exchange) =>
         {
             var body = await Problems.ReadAsync<CreateMarketRequest>(http.Request);
             if (!body.IsOk)
@@ -139,23 +139,23 @@ internal static class AdminEndpoints
             }
 
             var created = await exchange.CreateMarketAsync(definition);
-            return created.IsOk ? Results.Created($"/v1/markets/{r.Id}", MarketView(created.Value!)) : Problems.Result(created.Error!);
+            return created.IsOk ? Results.Created($"/v1/markets/{r.Id}", created.Value!.ToDto()) : Problems.Result(created.Error!);
         })
         .Accepts<CreateMarketRequest>("application/json").Produces<MarketDto>(201).ProducesProblem(400).ProducesProblem(409)
         .WithSummary("Create a market");
 
         NegotiationEndpoints.MapAdmin(admin);
-        admin.MapPost("/markets/{id}/halt", (HttpContext http, string id, Exchange exchange) => SetHalted(http, id, true, exchange))
+        admin.MapPost("/markets/{id}/halt", (HttpContext http, string id, ExchangeServices exchange) => SetHalted(http, id, true, exchange))
             .Produces<MarketDto>().ProducesProblem(404)
             .WithSummary("Halt a market: no new orders, amendments, counters or accepts, and no call auction clears; cancels and declines still work; nothing is lost");
-        admin.MapPost("/markets/{id}/resume", (HttpContext http, string id, Exchange exchange) => SetHalted(http, id, false, exchange))
+        admin.MapPost("/markets/{id}/resume", (HttpContext http, string id, ExchangeServices exchange) => SetHalted(http, id, false, exchange))
             .Produces<MarketDto>().ProducesProblem(404).WithSummary("Resume a halted market");
 
-        admin.MapGet("/ledger", async (Exchange exchange) => TypedResults.Ok(await exchange.CheckLedgerAsync()))
+        admin.MapGet("/ledger", async (ExchangeServices exchange) => TypedResults.Ok(await exchange.CheckLedgerAsync()))
             .WithSummary("Ledger totals and the conservation check");
     }
 
-    private static async Task<IResult> SetHalted(HttpContext http, string id, bool halted, Exchange exchange)
+    private static async Task<IResult> SetHalted(HttpContext http, string id, bool halted, ExchangeServices exchange)
     {
         if (exchange.Market(id) is not { } market)
         {
@@ -169,12 +169,4 @@ internal static class AdminEndpoints
 
     /// <summary>The core's default bounds, for what a new market's request leaves out.</summary>
     private static readonly MarketDefinition Bounds = new() { Id = "defaults", Unit = "unit" };
-
-    internal static MarketDto MarketView(MarketHost m) => new(
-        m.Definition.Id, m.Definition.Unit, (int)m.Definition.Slot.TotalSeconds, m.Definition.Tick, m.Definition.Currency, m.Definition.MinorUnitDigits,
-        m.Definition.FeeBasisPoints, m.Definition.Clearing == ClearingMode.Continuous ? "continuous" : "call-auction", m.Halted,
-        m.Definition.CollateralBasisPoints, (int)m.Definition.ContractTimings.StageLeadTime.TotalSeconds,
-        (int)m.Definition.ContractTimings.HeartbeatTimeout.TotalSeconds, (int)m.Definition.ContractTimings.Grace.TotalSeconds,
-        (int)m.Definition.AuctionInterval.TotalSeconds, m.Definition.OpensNegotiations, (int)m.Definition.NegotiationTimeout.TotalSeconds,
-        m.Definition.MaxRate, m.Definition.MaxPrice, m.Definition.MaxAmountMinor, (int)m.Definition.OrderHorizon.TotalDays, m.Definition.MaxOccurrences);
 }

@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
 using Surplus.Contracts;
-using Surplus.Server.Contracts;
+using Surplus.Exchange.Contracts;
 
 namespace Surplus.Server.Api;
 

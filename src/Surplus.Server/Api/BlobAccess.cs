@@ -1,7 +1,7 @@
 using System.Data.Common;
 using Dapper;
 using Surplus.Contracts;
-using Surplus.Server.Engine;
+using Surplus.Exchange.Engine;
 
 namespace Surplus.Server.Api;
 
@@ -94,7 +94,7 @@ internal static class BlobAccess
     /// Why a buyer's job may not be placed: it names a blob the buyer may not read. Null when every
     /// blob it names is the buyer's to name (or it names none, which asks nothing of the store).
     /// </summary>
-    public static async Task<ApiError?> JobProblemAsync(Exchange exchange, JobDto? job, long buyer, CancellationToken cancel)
+    public static async Task<ApiError?> JobProblemAsync(ExchangeServices exchange, JobDto? job, long buyer, CancellationToken cancel)
     {
         ArgumentNullException.ThrowIfNull(exchange);
         if (job is null)
@@ -121,7 +121,7 @@ internal static class BlobAccess
     }
 
     /// <summary>Why a seller may not deliver these results: they name a blob the seller may not read.</summary>
-    public static async Task<ApiError?> DeliveryProblemAsync(Exchange exchange, DeliveryDto delivery, long seller, CancellationToken cancel)
+    public static async Task<ApiError?> DeliveryProblemAsync(ExchangeServices exchange, DeliveryDto delivery, long seller, CancellationToken cancel)
     {
         ArgumentNullException.ThrowIfNull(exchange);
         ArgumentNullException.ThrowIfNull(delivery);

@@ -4,7 +4,7 @@ using Dapper;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Net.Http.Headers;
 using Surplus.Contracts;
-using Surplus.Server.Engine;
+using Surplus.Exchange.Engine;
 
 namespace Surplus.Server.Api;
 
@@ -36,7 +36,7 @@ internal static class BlobEndpoints
     /// <summary>The folder blobs are kept in.</summary>
     public static string Folder(ServerOptions options) => Path.GetFullPath(Path.Combine(options.DataDirectory, "blobs"));
 
-    private static async Task<IResult> PutAsync(HttpContext http, Exchange exchange)
+    private static async Task<IResult> PutAsync(HttpContext http, ExchangeServices exchange)
     {
         var limit = exchange.Options.MaxBlobBytes;
         var tooLarge = new ApiError(Refusals.BlobTooLarge, $"a blob may have at most {limit} bytes (the setting Surplus:MaxBlobBytes); send a smaller one or split it");
@@ -147,7 +147,7 @@ internal static class BlobEndpoints
     /// the bytes and the number of blobs it has uploaded. Content it uploaded before costs nothing again.
     /// Uploads of one member that end at the same moment may each pass; each is still bounded by MaxBlobBytes.
     /// </summary>
-    private static async Task<ApiError?> QuotaProblemAsync(Exchange exchange, long member, string sha, long size, CancellationToken cancel)
+    private static async Task<ApiError?> QuotaProblemAsync(ExchangeServices exchange, long member, string sha, long size, CancellationToken cancel)
     {
         var options = exchange.Options;
         await using var c = await exchange.Database.OpenAsync(cancel);
@@ -172,7 +172,7 @@ internal static class BlobEndpoints
             : null;
     }
 
-    private static async Task<IResult> GetAsync(HttpContext http, string sha256, Exchange exchange)
+    private static async Task<IResult> GetAsync(HttpContext http, string sha256, ExchangeServices exchange)
     {
         var sha = BlobLocation.TryParse(sha256, out var fromLocation) ? fromLocation : sha256.ToLowerInvariant();
         if (!BlobLocation.IsSha256(sha))

@@ -3,8 +3,8 @@ using System.Security.Cryptography;
 using Surplus.Contracts;
 using Surplus.Market;
 using Surplus.Market.Contracts;
-using Surplus.Server.Contracts;
-using Surplus.Server.Engine;
+using Surplus.Exchange.Contracts;
+using Surplus.Exchange.Engine;
 
 namespace Surplus.Server.Api;
 
@@ -23,12 +23,12 @@ internal static class ContractEndpoints
         var v1 = app.MapGroup("/v1");
         var contracts = v1.MapGroup("/contracts").WithTags("contracts").RequireAuthorization(ApiKeyHandler.MemberPolicy);
 
-        contracts.MapGet("", (HttpContext http, string? status, string? role, int? limit, string? cursor, Exchange exchange) =>
+        contracts.MapGet("", (HttpContext http, string? status, string? role, int? limit, string? cursor, ExchangeServices exchange) =>
             List(exchange, http.User.MemberId(), role, status, limit, cursor))
             .Produces<PageDto<ContractDto>>().ProducesProblem(400)
             .WithSummary("Your contracts, newest first; filter by status and by role (buyer or seller)");
 
-        contracts.MapGet("/{id:long}", async (HttpContext http, long id, Exchange exchange) =>
+        contracts.MapGet("/{id:long}", async (HttpContext http, long id, ExchangeServices exchange) =>
         {
             var member = http.User.MemberId();
             await using var c = await exchange.Database.OpenAsync();
@@ -47,7 +47,7 @@ internal static class ContractEndpoints
         Move(contracts, "heartbeat", "The running job is alive", _ => (c, at) => c.Heartbeat(at), ContractParty.Seller);
         MoveWithReason(contracts, "fail", "The seller's side failed, or the seller declines a matched contract; the buyer is refunded",
             r => (c, at) => c.Abandon(Reason(r, "the seller's side failed"), at), ContractParty.Seller);
-        contracts.MapPost("/{id:long}/deliver", async (HttpContext http, long id, Exchange exchange) =>
+        contracts.MapPost("/{id:long}/deliver", async (HttpContext http, long id, ExchangeServices exchange) =>
         {
             var body = await Problems.ReadAsync<DeliveryDto>(http.Request);
             if (!body.IsOk)
@@ -81,10 +81,10 @@ internal static class ContractEndpoints
             r => (c, at) => c.Cancel(ContractParty.Buyer, Reason(r, "cancelled by the buyer"), at), ContractParty.Buyer);
 
         var admin = v1.MapGroup("/admin/contracts").WithTags("admin").RequireAuthorization(ApiKeyHandler.AdminPolicy);
-        admin.MapGet("", (string? status, int? limit, string? cursor, Exchange exchange) => List(exchange, null, null, status, limit, cursor))
+        admin.MapGet("", (string? status, int? limit, string? cursor, ExchangeServices exchange) => List(exchange, null, null, status, limit, cursor))
             .Produces<PageDto<ContractDto>>().ProducesProblem(400)
             .WithSummary("Every contract, newest first; status=disputed lists the disputes to decide");
-        admin.MapGet("/{id:long}", async (long id, Exchange exchange) =>
+        admin.MapGet("/{id:long}", async (long id, ExchangeServices exchange) =>
         {
             await using var c = await exchange.Database.OpenAsync();
             return await ContractStore.FindAsync(c, null, id) is { } row
@@ -92,7 +92,7 @@ internal static class ContractEndpoints
                 : Problems.Result(ApiError.NotFound($"contract {id}"));
         })
         .Produces<ContractDto>().ProducesProblem(404).WithSummary("Any contract with its full history");
-        admin.MapPost("/{id:long}/resolve", async (HttpContext http, long id, Exchange exchange) =>
+        admin.MapPost("/{id:long}/resolve", async (HttpContext http, long id, ExchangeServices exchange) =>
         {
             var body = await Problems.ReadAsync<ResolveDisputeRequest>(http.Request);
             if (!body.IsOk)
@@ -120,7 +120,7 @@ internal static class ContractEndpoints
 
     /// <summary>A move without a body (any body is ignored).</summary>
     private static void Move(RouteGroupBuilder group, string name, string summary, Func<object?, Func<Contract, DateTimeOffset, Rejection?>> apply, ContractParty party) =>
-        ForParty(party, group.MapPost($"/{{id:long}}/{name}", async (HttpContext http, long id, Exchange exchange) =>
+        ForParty(party, group.MapPost($"/{{id:long}}/{name}", async (HttpContext http, long id, ExchangeServices exchange) =>
         {
             var hash = Hash(http.Request, []);
             return await Act(http, exchange, id, party == ContractParty.Operator ? null : http.User.MemberId(), new ContractAction(name, party, apply(null)), hash);
@@ -129,7 +129,7 @@ internal static class ContractEndpoints
 
     /// <summary>A move with an optional reason.</summary>
     private static void MoveWithReason(RouteGroupBuilder group, string name, string summary, Func<ContractReasonRequest?, Func<Contract, DateTimeOffset, Rejection?>> apply, ContractParty party) =>
-        ForParty(party, group.MapPost($"/{{id:long}}/{name}", async (HttpContext http, long id, Exchange exchange) =>
+        ForParty(party, group.MapPost($"/{{id:long}}/{name}", async (HttpContext http, long id, ExchangeServices exchange) =>
         {
             var body = await ReadOptionalAsync<ContractReasonRequest>(http.Request);
             if (!body.IsOk)
@@ -157,7 +157,7 @@ internal static class ContractEndpoints
         }
     }
 
-    private static async Task<IResult> Act(HttpContext http, Exchange exchange, long id, long? member, ContractAction action, string hash)
+    private static async Task<IResult> Act(HttpContext http, ExchangeServices exchange, long id, long? member, ContractAction action, string hash)
     {
         var key = http.Request.Headers["Idempotency-Key"].ToString();
         if (key.Length > MaxKey)
@@ -170,7 +170,7 @@ internal static class ContractEndpoints
         {
             result = await exchange.Contracts.ActAsync(id, member, action, key.Length == 0 ? null : new IdempotencyKey(member ?? -1, key, hash));
         }
-        catch (Exception e) when (Storage.StoreHealth.IsRefusal(e))
+        catch (Exception e) when (Surplus.Exchange.Storage.StoreHealth.IsRefusal(e))
         {
             exchange.Log.LogError(e, "contract {Contract}: {Action} failed to commit", id, action.Name);
             exchange.Health.Refused();
@@ -180,7 +180,7 @@ internal static class ContractEndpoints
         return Problems.Answer(http, result);
     }
 
-    private static async Task<IResult> List(Exchange exchange, long? member, string? role, string? status, int? limit, string? cursor)
+    private static async Task<IResult> List(ExchangeServices exchange, long? member, string? role, string? status, int? limit, string? cursor)
     {
         var page = Paging.Check(limit, cursor, exchange.Options.MaxPageSize);
         if (!page.IsOk)

@@ -3,9 +3,9 @@ using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Surplus.Contracts;
 using Surplus.Market;
-using Surplus.Server.Engine;
-using Surplus.Server.Ledger;
-using Surplus.Server.Storage;
+using Surplus.Exchange.Engine;
+using Surplus.Exchange.Ledger;
+using Surplus.Exchange.Storage;
 
 namespace Surplus.Server.Api;
 
@@ -30,7 +30,7 @@ internal static class Endpoints
             .WithSummary("Liveness: 200 while the process serves requests, whatever its store does");
     }
 
-    private static async Task<Results<Ok<HealthDto>, ProblemHttpResult>> Ready(HttpContext http, Exchange exchange)
+    private static async Task<Results<Ok<HealthDto>, ProblemHttpResult>> Ready(HttpContext http, ExchangeServices exchange)
     {
         if (await exchange.Health.CheckAsync() is { } failed)
         {
@@ -45,7 +45,7 @@ internal static class Endpoints
 
     private static void MapMembers(RouteGroupBuilder v1)
     {
-        v1.MapPost("/members", async (HttpRequest http, Exchange exchange, FairUse fairUse) =>
+        v1.MapPost("/members", async (HttpRequest http, ExchangeServices exchange, FairUse fairUse) =>
         {
             var body = await Problems.ReadAsync<JoinRequest>(http);
             if (!body.IsOk)
@@ -72,12 +72,12 @@ internal static class Endpoints
         .Produces<JoinResponse>(201).ProducesProblem(400).ProducesProblem(429)
         .WithSummary("Join the exchange; the answer carries the API key, shown this once");
 
-        v1.MapGet("/members/me", async (HttpContext http, Exchange exchange) =>
+        v1.MapGet("/members/me", async (HttpContext http, ExchangeServices exchange) =>
             await exchange.GetMemberAsync(http.User.MemberId()) is { } m ? Results.Ok(m) : Problems.Result(ApiError.NotFound("member")))
             .RequireAuthorization(ApiKeyHandler.MemberPolicy).WithTags("members").Produces<MemberDto>().ProducesProblem(401)
             .WithSummary("Your profile: name, address, attributes and preferences");
 
-        v1.MapPatch("/members/me", async (HttpContext http, Exchange exchange) =>
+        v1.MapPatch("/members/me", async (HttpContext http, ExchangeServices exchange) =>
         {
             var body = await Problems.ReadAsync<UpdateMemberRequest>(http.Request);
             if (!body.IsOk)
@@ -151,18 +151,18 @@ internal static class Endpoints
     private static Dictionary<string, string> Normalize(IReadOnlyDictionary<string, string>? attributes) =>
         (attributes ?? new Dictionary<string, string>()).ToDictionary(kv => kv.Key, kv => kv.Value.Trim(), StringComparer.OrdinalIgnoreCase);
 
-    private static MarketDto Dto(MarketHost m) => AdminEndpoints.MarketView(m);
+    private static MarketDto Dto(MarketHost m) => m.ToDto();
 
     private static void MapMarkets(RouteGroupBuilder v1)
     {
-        v1.MapGet("/markets", (Exchange exchange) => TypedResults.Ok(exchange.Markets().Select(Dto).ToList()))
+        v1.MapGet("/markets", (ExchangeServices exchange) => TypedResults.Ok(exchange.Markets().Select(Dto).ToList()))
             .AllowAnonymous().WithTags("markets").WithSummary("The markets with their unit, slot, tick, currency, fee and clearing mode");
 
-        v1.MapGet("/markets/{id}", (string id, Exchange exchange) =>
+        v1.MapGet("/markets/{id}", (string id, ExchangeServices exchange) =>
             exchange.Market(id) is { } m ? Results.Ok(Dto(m)) : Problems.Result(ApiError.NotFound($"market '{id}'")))
             .AllowAnonymous().WithTags("markets").Produces<MarketDto>().ProducesProblem(404).WithSummary("One market");
 
-        v1.MapGet("/markets/{id}/book", async (string id, DateTimeOffset? start, DateTimeOffset? end, Exchange exchange) =>
+        v1.MapGet("/markets/{id}/book", async (string id, DateTimeOffset? start, DateTimeOffset? end, ExchangeServices exchange) =>
         {
             if (exchange.Market(id) is not { } market)
             {
@@ -189,7 +189,7 @@ internal static class Endpoints
         .AllowAnonymous().WithTags("markets").Produces<BookDto>().ProducesProblem(400).ProducesProblem(404)
         .WithSummary("Depth of the book for a window: offers that can serve all of it, needs that overlap it");
 
-        v1.MapGet("/markets/{id}/trades", async (string id, int? limit, string? cursor, Exchange exchange) =>
+        v1.MapGet("/markets/{id}/trades", async (string id, int? limit, string? cursor, ExchangeServices exchange) =>
         {
             if (exchange.Market(id) is null)
             {
@@ -214,7 +214,7 @@ internal static class Endpoints
 
     private static void MapOrders(RouteGroupBuilder v1)
     {
-        v1.MapPost("/offers", async (HttpContext http, Exchange exchange) =>
+        v1.MapPost("/offers", async (HttpContext http, ExchangeServices exchange) =>
         {
             var body = await Problems.ReadAsync<PlaceOfferRequest>(http.Request);
             if (!body.IsOk)
@@ -235,7 +235,7 @@ internal static class Endpoints
         .Produces<OfferResultDto>(201).ProducesProblem(400).ProducesProblem(409).ProducesProblem(422).Idempotent()
         .WithSummary("Place an offer (an ask); the answer carries its state and its trades");
 
-        v1.MapPost("/needs", async (HttpContext http, Exchange exchange) =>
+        v1.MapPost("/needs", async (HttpContext http, ExchangeServices exchange) =>
         {
             var body = await Problems.ReadAsync<PlaceNeedRequest>(http.Request);
             if (!body.IsOk)
@@ -268,7 +268,7 @@ internal static class Endpoints
 
     /// <summary>An offer checked against its market and ready for the market's engine, or what is wrong with it.</summary>
     internal static Checked<(MarketHost Market, Work Work)> PrepareOffer(
-        Exchange exchange, PlaceOfferRequest offer, long member, IReadOnlyList<long> preferred, IdempotencyKey? key)
+        ExchangeServices exchange, PlaceOfferRequest offer, long member, IReadOnlyList<long> preferred, IdempotencyKey? key)
     {
         if (exchange.Market(offer.Market) is not { } market)
         {
@@ -294,7 +294,7 @@ internal static class Endpoints
 
     /// <summary>A need checked against its market and ready for the market's engine, or what is wrong with it.</summary>
     internal static Checked<(MarketHost Market, Work Work)> PrepareNeed(
-        Exchange exchange, PlaceNeedRequest need, long member, IReadOnlyList<long> preferred, IdempotencyKey? key)
+        ExchangeServices exchange, PlaceNeedRequest need, long member, IReadOnlyList<long> preferred, IdempotencyKey? key)
     {
         if (exchange.Market(need.Market) is not { } market)
         {
@@ -325,7 +325,7 @@ internal static class Endpoints
 
     private static void MapOrderResource<TDto>(RouteGroupBuilder v1, string table, OrderSide side)
     {
-        v1.MapGet($"/{table}", async (HttpContext http, string? market, string? status, int? limit, string? cursor, Exchange exchange) =>
+        v1.MapGet($"/{table}", async (HttpContext http, string? market, string? status, int? limit, string? cursor, ExchangeServices exchange) =>
         {
             var page = Paging.Check(limit, cursor, exchange.Options.MaxPageSize);
             if (!page.IsOk)
@@ -351,7 +351,7 @@ internal static class Endpoints
         .RequireAuthorization(ApiKeyHandler.MemberPolicy).WithTags("orders").Produces<PageDto<TDto>>().ProducesProblem(400)
         .WithSummary($"Your own {table}, newest first, filtered by market and status");
 
-        v1.MapGet($"/{table}/{{id:long}}", async (HttpContext http, long id, Exchange exchange) =>
+        v1.MapGet($"/{table}/{{id:long}}", async (HttpContext http, long id, ExchangeServices exchange) =>
         {
             await using var c = await exchange.Database.OpenAsync();
             var row = await c.QuerySingleOrDefaultAsync<OrderRecord>(
@@ -361,7 +361,7 @@ internal static class Endpoints
         .RequireAuthorization(ApiKeyHandler.MemberPolicy).WithTags("orders").Produces<TDto>().ProducesProblem(404)
         .WithSummary($"One of your own {table} with its state");
 
-        v1.MapPatch($"/{table}/{{id:long}}", async (HttpContext http, long id, Exchange exchange) =>
+        v1.MapPatch($"/{table}/{{id:long}}", async (HttpContext http, long id, ExchangeServices exchange) =>
         {
             var body = await Problems.ReadAsync<AmendOrderRequest>(http.Request);
             if (!body.IsOk)
@@ -388,7 +388,7 @@ internal static class Endpoints
         .Produces(200, side == OrderSide.Offer ? typeof(OfferResultDto) : typeof(NeedResultDto)).ProducesProblem(400).ProducesProblem(402).ProducesProblem(404).ProducesProblem(409).ProducesProblem(422)
         .WithSummary("Reprice (loses time priority and matches again) or reduce an open order");
 
-        v1.MapDelete($"/{table}/{{id:long}}", async (HttpContext http, long id, Exchange exchange) =>
+        v1.MapDelete($"/{table}/{{id:long}}", async (HttpContext http, long id, ExchangeServices exchange) =>
         {
             var market = await MarketOf(exchange, table, id, http.User.MemberId());
             if (market is null)
@@ -402,7 +402,7 @@ internal static class Endpoints
         .WithSummary("Cancel an open order (allowed while its market is halted; not while you are suspended)");
     }
 
-    private static async Task<MarketHost?> MarketOf(Exchange exchange, string table, long id, long member)
+    private static async Task<MarketHost?> MarketOf(ExchangeServices exchange, string table, long id, long member)
     {
         await using var c = await exchange.Database.OpenAsync();
         var market = await c.QuerySingleOrDefaultAsync<string?>(
@@ -411,7 +411,7 @@ internal static class Endpoints
     }
 
     /// <summary>The caller's preferred counterparties, from the members cache (a hash of its key: once per request).</summary>
-    internal static IReadOnlyList<long> Preferred(HttpContext http, Exchange exchange) =>
+    internal static IReadOnlyList<long> Preferred(HttpContext http, ExchangeServices exchange) =>
         exchange.MemberByKey(http.Request.Headers.Authorization.ToString()[7..].Trim())?.PreferredCounterparties ?? [];
 
     internal static IdempotencyKey? Key(HttpContext http, long member, string hash)
@@ -434,7 +434,7 @@ internal static class Endpoints
 
     private static void MapAccount(RouteGroupBuilder v1)
     {
-        v1.MapGet("/account", async (HttpContext http, Exchange exchange) =>
+        v1.MapGet("/account", async (HttpContext http, ExchangeServices exchange) =>
         {
             var member = http.User.MemberId();
             await using var c = await exchange.Database.OpenAsync();
@@ -446,7 +446,7 @@ internal static class Endpoints
         })
         .RequireAuthorization(ApiKeyHandler.MemberPolicy).WithTags("account").WithSummary("Your balances: available and held, in minor units");
 
-        v1.MapGet("/account/entries", async (HttpContext http, int? limit, string? cursor, Exchange exchange) =>
+        v1.MapGet("/account/entries", async (HttpContext http, int? limit, string? cursor, ExchangeServices exchange) =>
         {
             var page = StatementCursor.Check(limit, cursor, exchange.Options.MaxPageSize);
             if (!page.IsOk)

@@ -2,8 +2,8 @@ using System.Globalization;
 using Dapper;
 using Surplus.Contracts;
 using Surplus.Market;
-using Surplus.Server.Engine;
-using Surplus.Server.Storage;
+using Surplus.Exchange.Engine;
+using Surplus.Exchange.Storage;
 
 namespace Surplus.Server.Api;
 
@@ -53,7 +53,7 @@ internal static class MarketDataEndpoints
             .WithSummary("Offered (unsold) against contracted capacity per slot, or per coarser bucket for long ranges (at most 31 days; default 3 days from the start of the current hour)");
     }
 
-    private static async Task<IResult> Summary(string id, DateTimeOffset? start, DateTimeOffset? end, Exchange exchange)
+    private static async Task<IResult> Summary(string id, DateTimeOffset? start, DateTimeOffset? end, ExchangeServices exchange)
     {
         if (exchange.Market(id) is not { } market)
         {
@@ -104,7 +104,7 @@ internal static class MarketDataEndpoints
             day.Sum(d => d.Count), day.Sum(d => d.Rate * ((decimal)d.Span / TimeSpan.TicksPerHour)), WideSum.Clamp(day.Aggregate(Int128.Zero, (sum, d) => sum + d.Amount))));
     }
 
-    private static async Task<IResult> Candles(string id, string? interval, DateTimeOffset? start, DateTimeOffset? end, Exchange exchange)
+    private static async Task<IResult> Candles(string id, string? interval, DateTimeOffset? start, DateTimeOffset? end, ExchangeServices exchange)
     {
         if (exchange.Market(id) is null)
         {
@@ -157,7 +157,7 @@ internal static class MarketDataEndpoints
         return Results.Ok(new CandlesDto(id, name, from, to, candles));
     }
 
-    private static async Task<IResult> Capacity(string id, DateTimeOffset? start, DateTimeOffset? end, Exchange exchange)
+    private static async Task<IResult> Capacity(string id, DateTimeOffset? start, DateTimeOffset? end, ExchangeServices exchange)
     {
         if (exchange.Market(id) is not { } market)
         {

@@ -1,7 +1,7 @@
 using Dapper;
 using Surplus.Contracts;
 using Surplus.Market;
-using Surplus.Server.Engine;
+using Surplus.Exchange.Engine;
 
 namespace Surplus.Server.Api;
 
@@ -15,7 +15,7 @@ internal static class NegotiationEndpoints
 
     public static void Map(RouteGroupBuilder v1)
     {
-        v1.MapGet("/negotiations", async (HttpContext http, string? market, string? status, string? role, int? limit, string? cursor, Exchange exchange) =>
+        v1.MapGet("/negotiations", async (HttpContext http, string? market, string? status, string? role, int? limit, string? cursor, ExchangeServices exchange) =>
         {
             var page = Paging.Check(limit, cursor, exchange.Options.MaxPageSize);
             if (!page.IsOk)
@@ -48,7 +48,7 @@ internal static class NegotiationEndpoints
         .RequireAuthorization(ApiKeyHandler.MemberPolicy).WithTags("negotiations").Produces<PageDto<NegotiationDto>>().ProducesProblem(400)
         .WithSummary("Your negotiations, as buyer or seller, newest first, with the history of prices; filter by market, status and role");
 
-        v1.MapGet("/negotiations/{id:long}", async (HttpContext http, long id, Exchange exchange) =>
+        v1.MapGet("/negotiations/{id:long}", async (HttpContext http, long id, ExchangeServices exchange) =>
         {
             var member = http.User.MemberId();
             return await Find(exchange, id, member) is { } row
@@ -58,7 +58,7 @@ internal static class NegotiationEndpoints
         .RequireAuthorization(ApiKeyHandler.MemberPolicy).WithTags("negotiations").Produces<NegotiationDto>().ProducesProblem(404)
         .WithSummary("One of your negotiations");
 
-        v1.MapPost("/negotiations/{id:long}/counter", async (HttpContext http, long id, Exchange exchange) =>
+        v1.MapPost("/negotiations/{id:long}/counter", async (HttpContext http, long id, ExchangeServices exchange) =>
         {
             var body = await Problems.ReadAsync<CounterRequest>(http.Request);
             if (!body.IsOk)
@@ -72,7 +72,7 @@ internal static class NegotiationEndpoints
         .Produces<NegotiationResultDto>().ProducesProblem(400).ProducesProblem(402).ProducesProblem(404).ProducesProblem(409).ProducesProblem(422).Idempotent()
         .WithSummary("Put forward a new price at the version you last saw; a price that crosses the other side's trades at theirs");
 
-        v1.MapPost("/negotiations/{id:long}/accept", async (HttpContext http, long id, Exchange exchange) =>
+        v1.MapPost("/negotiations/{id:long}/accept", async (HttpContext http, long id, ExchangeServices exchange) =>
         {
             var body = await Problems.ReadAsync<AcceptRequest>(http.Request);
             if (!body.IsOk)
@@ -86,7 +86,7 @@ internal static class NegotiationEndpoints
         .Produces<NegotiationResultDto>().ProducesProblem(400).ProducesProblem(402).ProducesProblem(404).ProducesProblem(409).Idempotent()
         .WithSummary("Accept the other side's last price at the version you last saw: a trade");
 
-        v1.MapPost("/negotiations/{id:long}/decline", (HttpContext http, long id, Exchange exchange) =>
+        v1.MapPost("/negotiations/{id:long}/decline", (HttpContext http, long id, ExchangeServices exchange) =>
             Act(http, exchange, id, NegotiationAction.Decline, null, 0,
                 Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"{http.Request.Method} {http.Request.Path}\n")))))
         .RequireAuthorization(ApiKeyHandler.ActiveMemberPolicy).WithTags("negotiations")
@@ -97,7 +97,7 @@ internal static class NegotiationEndpoints
     /// <summary>The operator's route to change how a market clears; mapped in the admin group.</summary>
     public static void MapAdmin(RouteGroupBuilder admin)
     {
-        admin.MapPost("/markets/{id}/clearing", async (HttpContext http, string id, Exchange exchange) =>
+        admin.MapPost("/markets/{id}/clearing", async (HttpContext http, string id, ExchangeServices exchange) =>
         {
             if (exchange.Market(id) is not { } market)
             {
@@ -128,7 +128,7 @@ internal static class NegotiationEndpoints
         .WithSummary("Clear continuously or in call auctions every intervalSeconds; leaving call auctions clears the pending batch first; no order is lost");
     }
 
-    private static async Task<IResult> Act(HttpContext http, Exchange exchange, long id, NegotiationAction action, Price? price, int version, string hash)
+    private static async Task<IResult> Act(HttpContext http, ExchangeServices exchange, long id, NegotiationAction action, Price? price, int version, string hash)
     {
         if (Endpoints.KeyProblem(http) is { } badKey)
         {
@@ -166,7 +166,7 @@ internal static class NegotiationEndpoints
         });
     }
 
-    private static async Task<NegotiationRow?> Find(Exchange exchange, long id, long member)
+    private static async Task<NegotiationRow?> Find(ExchangeServices exchange, long id, long member)
     {
         await using var c = await exchange.Database.OpenAsync();
         var row = await c.QuerySingleOrDefaultAsync<NegotiationRow>($"SELECT {NegotiationRow.Columns} FROM negotiations WHERE id = @id", new { id });

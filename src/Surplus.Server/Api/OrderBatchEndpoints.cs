@@ -3,7 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Surplus.Contracts;
-using Surplus.Server.Engine;
+using Surplus.Exchange.Engine;
 
 namespace Surplus.Server.Api;
 
@@ -20,7 +20,7 @@ internal static class OrderBatchEndpoints
 
     public static void Map(RouteGroupBuilder v1)
     {
-        v1.MapPost("/orders/batch", async (HttpContext http, Exchange exchange) =>
+        v1.MapPost("/orders/batch", async (HttpContext http, ExchangeServices exchange) =>
         {
             var body = await Problems.ReadAsync<BatchOrdersRequest>(http.Request);
             if (!body.IsOk)

@@ -1,7 +1,8 @@
 using System.Text.Json;
 using Dapper;
 using Surplus.Contracts;
-using Surplus.Server.Engine;
+using Surplus.Exchange.Engine;
+using Surplus.Exchange.Signals;
 using Surplus.Server.Signals;
 
 namespace Surplus.Server.Api;
@@ -13,7 +14,7 @@ internal static class SignalEndpoints
 
     public static void Map(RouteGroupBuilder v1)
     {
-        v1.MapGet("/events", async (HttpContext http, long? after, int? limit, Exchange exchange) =>
+        v1.MapGet("/events", async (HttpContext http, long? after, int? limit, ExchangeServices exchange) =>
         {
             var member = http.User.MemberId();
             var max = exchange.Options.MaxPageSize;
@@ -81,7 +82,7 @@ internal static class SignalEndpoints
         return Task.CompletedTask;
     }
 
-    private static async Task StreamAsync(HttpContext http, Exchange exchange, long member, long after)
+    private static async Task StreamAsync(HttpContext http, ExchangeServices exchange, long member, long after)
     {
         var response = http.Response;
         response.Headers.ContentType = "text/event-stream";
@@ -131,7 +132,7 @@ internal static class SignalEndpoints
         }
     }
 
-    private static async Task<List<SignalDto>> ReadAsync(Exchange exchange, long member, long after, int limit)
+    private static async Task<List<SignalDto>> ReadAsync(ExchangeServices exchange, long member, long after, int limit)
     {
         await using var c = await exchange.Database.OpenAsync();
         var rows = await SignalBlocks.ReadAfterAsync(c, member, after, limit);

@@ -5,7 +5,8 @@ using System.Text;
 using System.Text.Json;
 using Dapper;
 using Surplus.Contracts;
-using Surplus.Server.Engine;
+using Surplus.Exchange.Engine;
+using Surplus.Exchange.Signals;
 
 namespace Surplus.Server.Signals;
 
@@ -23,7 +24,7 @@ namespace Surplus.Server.Signals;
 /// worker, so a slow webhook delays only its own member, and none of this runs in the engine's
 /// write gate: the engines never wait for a webhook.
 /// </remarks>
-internal sealed class WebhookDispatcher(Exchange exchange, IHttpClientFactory clients, ILogger<WebhookDispatcher> log) : BackgroundService
+internal sealed class WebhookDispatcher(ExchangeServices exchange, IHttpClientFactory clients, ILogger<WebhookDispatcher> log) : BackgroundService
 {
     /// <summary>The name of the HTTP client the posts go through.</summary>
     public const string ClientName = "webhooks";

@@ -1,7 +1,7 @@
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Surplus.Contracts;
-using Surplus.Server.Engine;
+using Surplus.Exchange.Engine;
 using Surplus.Server.Tests.Infrastructure;
 using static Surplus.Server.Tests.Contracts.ContractScenario;
 
@@ -231,7 +231,7 @@ public sealed class ContractMonitorTests
         // The write gate drains the engines' pipeline and holds every market: a tick with nothing
         // due must not take it, and a tick with something due must (it changes the store).
         await using var s = await Trade(store);
-        var exchange = s.Exchange.Services.GetRequiredService<Exchange>();
+        var exchange = s.Exchange.Services.GetRequiredService<ExchangeServices>();
         var inside = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var holder = exchange.WriteAsync(async (_, _) =>

@@ -3,7 +3,7 @@ using System.Net;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Surplus.Contracts;
-using Surplus.Server.Engine;
+using Surplus.Exchange.Engine;
 using Surplus.Server.Tests.Infrastructure;
 
 namespace Surplus.Server.Tests.Durability;
@@ -133,7 +133,7 @@ public sealed class StoreFailureTests
     /// <summary>Makes the store refuse any need of <paramref name="member"/>, failing the transaction that carries it.</summary>
     private static async Task RefuseNeedsOf(ExchangeFactory exchange, long member)
     {
-        var database = exchange.Services.GetRequiredService<Exchange>().Database;
+        var database = exchange.Services.GetRequiredService<ExchangeServices>().Database;
         await using var connection = await database.OpenAsync();
         await using var command = connection.CreateCommand();
         command.CommandText = exchange.Store == Store.Sqlite

@@ -3,7 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Surplus.Contracts;
-using Surplus.Server.Engine;
+using Surplus.Exchange.Engine;
 using Surplus.Server.Tests.Infrastructure;
 
 namespace Surplus.Server.Tests.Durability;
@@ -98,7 +98,7 @@ public sealed class StoreRefusalTests
     /// <summary>Makes every table of the store refuse every change, or take them again.</summary>
     private static async Task RefuseWrites(ExchangeFactory exchange, bool refuse)
     {
-        var database = exchange.Services.GetRequiredService<Exchange>().Database;
+        var database = exchange.Services.GetRequiredService<ExchangeServices>().Database;
         await using var connection = await database.OpenAsync();
         await using var tables = connection.CreateCommand();
         tables.CommandText = exchange.Store == Store.Sqlite

@@ -1,6 +1,6 @@
 using Dapper;
 using Microsoft.Extensions.DependencyInjection;
-using Surplus.Server.Engine;
+using Surplus.Exchange.Engine;
 using Surplus.Server.Tests.Infrastructure;
 
 namespace Surplus.Server.Tests.Durability;
@@ -21,7 +21,7 @@ public sealed class WriteAheadLogTests
             // The client starts the server, and with it the writer.
         }
 
-        var host = exchange.Services.GetRequiredService<Exchange>();
+        var host = exchange.Services.GetRequiredService<ExchangeServices>();
         await using (var connection = await host.Database.OpenAsync())
         {
             await connection.ExecuteAsync("CREATE TABLE log_load (id INTEGER PRIMARY KEY, member INTEGER, data TEXT)");

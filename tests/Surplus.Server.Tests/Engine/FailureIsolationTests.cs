@@ -2,7 +2,7 @@ using System.Net;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Surplus.Contracts;
-using Surplus.Server.Engine;
+using Surplus.Exchange.Engine;
 using Surplus.Server.Tests.Durability;
 using Surplus.Server.Tests.Infrastructure;
 
@@ -45,7 +45,7 @@ public sealed class FailureIsolationTests
         var (_, culprit, culpritKey) = await exchange.Join("culprit");
         keys["culprit"] = culpritKey;
         using var reader = exchange.CreateClient();
-        var core = exchange.Services.GetRequiredService<Exchange>();
+        var core = exchange.Services.GetRequiredService<ExchangeServices>();
         var host = core.Market("compute")!;
 
         // The culprit's offer is the cheapest, so it trades whenever it meets a need, then throws.

@@ -1,6 +1,6 @@
 using System.Threading.Channels;
 using Surplus.Market;
-using Surplus.Server.Engine;
+using Surplus.Exchange.Engine;
 
 namespace Surplus.Server.Tests.Engine;
 

@@ -1,4 +1,4 @@
-using Surplus.Server.Storage;
+using Surplus.Exchange.Storage;
 
 namespace Surplus.Server.Tests.Infrastructure;
 

@@ -1,4 +1,4 @@
-using Surplus.Server.Ledger;
+using Surplus.Exchange.Ledger;
 
 namespace Surplus.Server.Tests.Ledger;
 

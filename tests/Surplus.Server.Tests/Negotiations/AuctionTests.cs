@@ -1,7 +1,7 @@
 using System.Net;
 using Surplus.Contracts;
 using Surplus.Market;
-using Surplus.Server.Engine;
+using Surplus.Exchange.Engine;
 using Surplus.Server.Tests.Infrastructure;
 using static Surplus.Server.Tests.Negotiations.NegotiationKit;
 

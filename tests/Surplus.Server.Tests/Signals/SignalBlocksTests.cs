@@ -1,9 +1,10 @@
 using System.Text;
 using System.Text.Json;
 using Dapper;
-using Surplus.Server.Engine;
+using Surplus.Exchange.Engine;
+using Surplus.Exchange.Signals;
 using Surplus.Server.Signals;
-using Surplus.Server.Storage;
+using Surplus.Exchange.Storage;
 using Surplus.Server.Tests.Infrastructure;
 
 namespace Surplus.Server.Tests.Signals;
@@ -89,7 +90,7 @@ public sealed class SignalBlocksTests
             foreach (var batch in new[] { firstBatch, secondBatch })
             {
                 await using var tx = await c.BeginTransactionAsync();
-                await Exchange.WriteLedgerAndSignalsAsync(c, tx, [], [], batch);
+                await ExchangeServices.WriteLedgerAndSignalsAsync(c, tx, [], [], batch);
                 await tx.CommitAsync();
             }
 

@@ -3,7 +3,7 @@ using System.Text.Json;
 using Dapper;
 using Microsoft.Extensions.DependencyInjection;
 using Surplus.Contracts;
-using Surplus.Server.Engine;
+using Surplus.Exchange.Engine;
 using Surplus.Server.Tests.Infrastructure;
 
 namespace Surplus.Server.Tests.Signals;
@@ -131,7 +131,7 @@ public sealed class SignalDeliveryTests
         }
 
         // The store keeps the trade once, in its contract: the parties' stored signals name the contract and hold no copy.
-        await using (var c = await exchange.Services.GetRequiredService<Exchange>().Database.OpenAsync())
+        await using (var c = await exchange.Services.GetRequiredService<ExchangeServices>().Database.OpenAsync())
         {
             var stored = new List<(long Member, JsonElement Signal)>();
             foreach (var (member, text) in await c.QueryAsync<(long, string)>("SELECT member_id, signals FROM signal_blocks ORDER BY member_id, last_seq"))

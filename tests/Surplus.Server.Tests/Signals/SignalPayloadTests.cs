@@ -1,5 +1,5 @@
 using Surplus.Market;
-using Surplus.Server.Engine;
+using Surplus.Exchange.Engine;
 
 namespace Surplus.Server.Tests.Signals;
 

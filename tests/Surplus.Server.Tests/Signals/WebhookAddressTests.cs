@@ -1,4 +1,5 @@
 using CsCheck;
+using Surplus.Exchange.Signals;
 using Surplus.Server.Signals;
 using Surplus.Tests.Shared;
 

@@ -6,7 +6,7 @@ using System.Text.Json;
 using Dapper;
 using Microsoft.Extensions.DependencyInjection;
 using Surplus.Contracts;
-using Surplus.Server.Engine;
+using Surplus.Exchange.Engine;
 using Surplus.Server.Tests.Api;
 using Surplus.Server.Tests.Infrastructure;
 
@@ -185,7 +185,7 @@ public sealed class WebhookTests
     /// <summary>The member's webhook position as stored: the last signal its webhook took that the dispatcher recorded.</summary>
     private static async Task<long> StoredCursor(ExchangeFactory exchange, long member)
     {
-        await using var c = await exchange.Services.GetRequiredService<Exchange>().Database.OpenAsync();
+        await using var c = await exchange.Services.GetRequiredService<ExchangeServices>().Database.OpenAsync();
         return await c.ExecuteScalarAsync<long>("SELECT webhook_cursor FROM members WHERE id = @member", new { member });
     }
 

@@ -1,6 +1,6 @@
 using Dapper;
 using Microsoft.Extensions.DependencyInjection;
-using Surplus.Server.Engine;
+using Surplus.Exchange.Engine;
 using Surplus.Server.Tests.Infrastructure;
 
 namespace Surplus.Server.Tests.Storage;
@@ -84,7 +84,7 @@ public sealed class IdempotencyLookupTests
     public async Task BatchInFlight_UntilEveryOrderOfItIsDecided()
     {
         await using var factory = new ExchangeFactory(Store.Sqlite);
-        var exchange = factory.Services.GetRequiredService<Exchange>();
+        var exchange = factory.Services.GetRequiredService<ExchangeServices>();
         var answer = new WorkResult(201, null, null);
         var first = (Key(5, 0), answer);
         var second = (Key(5, 1), answer);

@@ -1,8 +1,8 @@
 using System.Text.Json;
 using Dapper;
 using Surplus.Contracts;
-using Surplus.Server.Engine;
-using Surplus.Server.Storage;
+using Surplus.Exchange.Engine;
+using Surplus.Exchange.Storage;
 using Surplus.Server.Tests.Infrastructure;
 
 namespace Surplus.Server.Tests.Storage;

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text;
+using Surplus.Exchange.Signals;
 using Surplus.Server.Signals;
 
 namespace Surplus.Server.Tests.Storage;

@@ -1,7 +1,7 @@
 using System.Data.Common;
 using System.Text;
 using Dapper;
-using Surplus.Server.Storage;
+using Surplus.Exchange.Storage;
 using Surplus.Server.Tests.Infrastructure;
 
 namespace Surplus.Server.Tests.Storage;

@@ -1,6 +1,6 @@
 using Dapper;
-using Surplus.Server.Ledger;
-using Surplus.Server.Storage;
+using Surplus.Exchange.Ledger;
+using Surplus.Exchange.Storage;
 using Surplus.Server.Tests.Infrastructure;
 
 namespace Surplus.Server.Tests.Storage;

@@ -1,5 +1,5 @@
 using Dapper;
-using Surplus.Server.Storage;
+using Surplus.Exchange.Storage;
 using Surplus.Server.Tests.Infrastructure;
 
 namespace Surplus.Server.Tests.Storage;
