@@ -10,7 +10,7 @@ using System.Net.Sockets;
 using System.Text;
 using Surplus.Agent.Sandbox;
 using Surplus.Client;
-using Surplus.Contracts;
+using Surplus.Protocol;
 
 var mode = args.ElementAtOrDefault(0) ?? "sandbox";
 var runs = int.Parse(args.ElementAtOrDefault(1) ?? "5", CultureInfo.InvariantCulture);

@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Surplus.Contracts;
+using Surplus.Protocol;
 
 namespace Surplus.LoadGenerator;
 

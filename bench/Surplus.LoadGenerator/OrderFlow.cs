@@ -1,7 +1,7 @@
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Surplus.Contracts;
+using Surplus.Protocol;
 
 namespace Surplus.LoadGenerator;
 

@@ -4,7 +4,7 @@ using System.Net.Http.Json;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Surplus.Contracts;
+using Surplus.Protocol;
 
 namespace Surplus.LoadGenerator;
 

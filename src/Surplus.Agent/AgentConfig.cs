@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Surplus.Agent.Fetch;
-using Surplus.Contracts;
+using Surplus.Protocol;
 
 namespace Surplus.Agent;
 

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text.Json;
-using Surplus.Contracts;
+using Surplus.Protocol;
 
 namespace Surplus.Agent;
 

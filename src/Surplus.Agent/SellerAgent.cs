@@ -4,7 +4,7 @@ using Microsoft.Extensions.Logging;
 using Surplus.Agent.Fetch;
 using Surplus.Agent.Sandbox;
 using Surplus.Client;
-using Surplus.Contracts;
+using Surplus.Protocol;
 
 namespace Surplus.Agent;
 

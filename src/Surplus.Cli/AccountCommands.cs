@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Text;
 using Spectre.Console;
 using Surplus.Client;
-using Surplus.Contracts;
+using Surplus.Protocol;
 
 namespace Surplus.Cli;
 

@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using Spectre.Console;
 using Surplus.Client;
-using Surplus.Contracts;
+using Surplus.Protocol;
 
 namespace Surplus.Cli;
 

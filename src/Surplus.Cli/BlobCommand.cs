@@ -1,6 +1,6 @@
 using System.CommandLine;
 using Spectre.Console;
-using Surplus.Contracts;
+using Surplus.Protocol;
 
 namespace Surplus.Cli;
 

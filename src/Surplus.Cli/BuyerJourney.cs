@@ -3,7 +3,7 @@ using System.IO.Compression;
 using System.Threading.Channels;
 using Spectre.Console;
 using Surplus.Client;
-using Surplus.Contracts;
+using Surplus.Protocol;
 
 namespace Surplus.Cli;
 

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using Spectre.Console;
-using Surplus.Contracts;
+using Surplus.Protocol;
 
 namespace Surplus.Cli;
 
@@ -170,7 +170,7 @@ internal static class DealCommands
         Cli.Act(fetch, async c =>
         {
             var x = await c.Member.GetContractAsync(c.Value(resultsId), c.Cancel);
-            if (x.Delivery is not { } d || !Surplus.Contracts.BlobLocation.TryParse(d.ResultsLocation, out var blob))
+            if (x.Delivery is not { } d || !Surplus.Protocol.BlobLocation.TryParse(d.ResultsLocation, out var blob))
             {
                 throw new FailedException(x.Delivery is null
                     ? $"contract {x.Id} is {x.Status}: nothing delivered yet"

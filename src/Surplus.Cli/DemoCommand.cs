@@ -8,7 +8,7 @@ using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
 using Surplus.Client;
-using Surplus.Contracts;
+using Surplus.Protocol;
 
 namespace Surplus.Cli;
 

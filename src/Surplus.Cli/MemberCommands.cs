@@ -1,7 +1,7 @@
 using System.CommandLine;
 using Spectre.Console;
 using Surplus.Client;
-using Surplus.Contracts;
+using Surplus.Protocol;
 
 namespace Surplus.Cli;
 

@@ -1,6 +1,6 @@
 using System.Globalization;
 using Spectre.Console;
-using Surplus.Contracts;
+using Surplus.Protocol;
 using static Surplus.Cli.Cli;
 
 namespace Surplus.Cli;

@@ -40,7 +40,7 @@ internal static class Transfers
             });
     }
 
-    public static async Task<Surplus.Contracts.BlobDto> UploadAsync(CliContext c, string path)
+    public static async Task<Surplus.Protocol.BlobDto> UploadAsync(CliContext c, string path)
     {
         if (!File.Exists(path))
         {

@@ -1,4 +1,4 @@
-using Surplus.Contracts;
+using Surplus.Protocol;
 
 namespace Surplus.Client;
 

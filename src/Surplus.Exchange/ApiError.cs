@@ -1,4 +1,4 @@
-using Surplus.Contracts;
+using Surplus.Protocol;
 using Surplus.Market;
 
 namespace Surplus.Exchange;

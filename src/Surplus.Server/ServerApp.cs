@@ -2,7 +2,7 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.Json;
 using Prometheus;
-using Surplus.Contracts;
+using Surplus.Protocol;
 using Surplus.Server.Api;
 using Surplus.Exchange.Engine;
 

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Surplus.Client;
 using Surplus.Client.Tests.Infrastructure;
-using Surplus.Contracts;
+using Surplus.Protocol;
 using Surplus.Server.Tests.Infrastructure;
 
 namespace Surplus.Agent.Tests;

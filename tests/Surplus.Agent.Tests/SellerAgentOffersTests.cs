@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using Surplus.Client;
 using Surplus.Client.Tests.Infrastructure;
-using Surplus.Contracts;
+using Surplus.Protocol;
 using Surplus.Server.Tests.Infrastructure;
 
 namespace Surplus.Agent.Tests;

@@ -4,7 +4,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using Surplus.Cli.Tests.Infrastructure;
 using Surplus.Client;
-using Surplus.Contracts;
+using Surplus.Protocol;
 
 namespace Surplus.Cli.Tests;
 

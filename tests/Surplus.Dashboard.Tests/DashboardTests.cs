@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Net.Http.Json;
 using Microsoft.Playwright;
-using Surplus.Contracts;
+using Surplus.Protocol;
 using Surplus.Dashboard.Tests.Infrastructure;
 using static Microsoft.Playwright.Assertions;
 

@@ -1,5 +1,5 @@
 using Surplus.Client;
-using Surplus.Contracts;
+using Surplus.Protocol;
 
 namespace Surplus.EndToEnd.Tests;
 

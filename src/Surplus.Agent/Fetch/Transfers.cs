@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
 using System.Security.Cryptography;
-using Surplus.Contracts;
+using Surplus.Protocol;
 
 namespace Surplus.Agent.Fetch;
 

@@ -1,7 +1,7 @@
 using System.Data.Common;
 using System.Globalization;
 using Dapper;
-using Surplus.Contracts;
+using Surplus.Protocol;
 using Surplus.Market;
 using Surplus.Market.Contracts;
 using Surplus.Exchange.Engine;

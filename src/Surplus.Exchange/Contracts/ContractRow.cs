@@ -1,5 +1,5 @@
 using System.Globalization;
-using Surplus.Contracts;
+using Surplus.Protocol;
 using Surplus.Market;
 using Surplus.Market.Contracts;
 using Surplus.Exchange.Engine;

@@ -3,7 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Dapper;
 using Microsoft.Extensions.Options;
-using Surplus.Contracts;
+using Surplus.Protocol;
 using Surplus.Market;
 using Surplus.Exchange.Contracts;
 using Surplus.Exchange.Ledger;

@@ -1,6 +1,6 @@
 using System.Data.Common;
 using System.Text;
-using Surplus.Contracts;
+using Surplus.Protocol;
 
 namespace Surplus.Exchange.Engine;
 

@@ -1,6 +1,6 @@
 using System.Data.Common;
 using Dapper;
-using Surplus.Contracts;
+using Surplus.Protocol;
 using Surplus.Market;
 using Surplus.Exchange.Ledger;
 

@@ -1,7 +1,7 @@
 using System.Data.Common;
 using System.Threading.Channels;
 using Dapper;
-using Surplus.Contracts;
+using Surplus.Protocol;
 using Surplus.Market;
 using Surplus.Exchange.Contracts;
 using Surplus.Exchange.Ledger;

@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using Surplus.Contracts;
+using Surplus.Protocol;
 using Surplus.Market;
 
 namespace Surplus.Exchange.Engine;

@@ -1,5 +1,5 @@
 using NodaTime;
-using Surplus.Contracts;
+using Surplus.Protocol;
 using Surplus.Market;
 
 namespace Surplus.Exchange.Engine;

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
-using Surplus.Contracts;
+using Surplus.Protocol;
 using Surplus.Market;
 using Surplus.Exchange.Storage;
 

@@ -4,7 +4,7 @@ using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
-using Surplus.Contracts;
+using Surplus.Protocol;
 using Surplus.Exchange.Contracts;
 
 namespace Surplus.Server.Api;

@@ -1,6 +1,6 @@
 using System.Data.Common;
 using Dapper;
-using Surplus.Contracts;
+using Surplus.Protocol;
 using Surplus.Exchange.Engine;
 
 namespace Surplus.Server.Api;

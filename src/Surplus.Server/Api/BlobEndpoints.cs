@@ -3,7 +3,7 @@ using System.Security.Cryptography;
 using Dapper;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Net.Http.Headers;
-using Surplus.Contracts;
+using Surplus.Protocol;
 using Surplus.Exchange.Engine;
 
 namespace Surplus.Server.Api;

@@ -1,6 +1,6 @@
 using System.Data.Common;
 using System.Security.Cryptography;
-using Surplus.Contracts;
+using Surplus.Protocol;
 using Surplus.Market;
 using Surplus.Market.Contracts;
 using Surplus.Exchange.Contracts;

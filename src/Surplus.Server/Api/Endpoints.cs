@@ -1,7 +1,7 @@
 using System.Globalization;
 using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Surplus.Contracts;
+using Surplus.Protocol;
 using Surplus.Market;
 using Surplus.Exchange.Engine;
 using Surplus.Exchange.Ledger;

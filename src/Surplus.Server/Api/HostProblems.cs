@@ -1,7 +1,7 @@
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
-using Surplus.Contracts;
+using Surplus.Protocol;
 
 namespace Surplus.Server.Api;
 

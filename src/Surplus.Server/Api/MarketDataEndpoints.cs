@@ -1,6 +1,6 @@
 using System.Globalization;
 using Dapper;
-using Surplus.Contracts;
+using Surplus.Protocol;
 using Surplus.Market;
 using Surplus.Exchange.Engine;
 using Surplus.Exchange.Storage;

@@ -1,5 +1,5 @@
 using Dapper;
-using Surplus.Contracts;
+using Surplus.Protocol;
 using Surplus.Market;
 using Surplus.Exchange.Engine;
 

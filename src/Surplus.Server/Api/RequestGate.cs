@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Threading.RateLimiting;
 using Microsoft.Extensions.Options;
-using Surplus.Contracts;
+using Surplus.Protocol;
 
 namespace Surplus.Server.Api;
 

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Dapper;
-using Surplus.Contracts;
+using Surplus.Protocol;
 using Surplus.Exchange.Engine;
 using Surplus.Exchange.Signals;
 using Surplus.Server.Signals;

@@ -1,7 +1,7 @@
 using System.Net;
 using CsCheck;
 using Surplus.Agent.Fetch;
-using Surplus.Contracts;
+using Surplus.Protocol;
 using Surplus.Tests.Shared;
 
 namespace Surplus.Agent.Tests.Fetch;

@@ -1,5 +1,5 @@
 using Surplus.Client;
-using Surplus.Contracts;
+using Surplus.Protocol;
 using Surplus.Server.Tests.Infrastructure;
 
 namespace Surplus.Client.Tests.Infrastructure;

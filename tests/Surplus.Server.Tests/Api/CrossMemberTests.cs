@@ -7,7 +7,7 @@ using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.Routing.Patterns;
 using Microsoft.Extensions.DependencyInjection;
-using Surplus.Contracts;
+using Surplus.Protocol;
 using Surplus.Server.Tests.Infrastructure;
 using static Surplus.Server.Tests.Api.ApiKit;
 

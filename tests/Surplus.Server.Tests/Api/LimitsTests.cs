@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Net;
-using Surplus.Contracts;
+using Surplus.Protocol;
 using Surplus.Server.Tests.Infrastructure;
 using static Surplus.Server.Tests.Api.ApiKit;
 

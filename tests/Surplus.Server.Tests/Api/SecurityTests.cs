@@ -1,6 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
-using Surplus.Contracts;
+using Surplus.Protocol;
 using Surplus.Server.Tests.Infrastructure;
 using static Surplus.Server.Tests.Api.ApiKit;
 

@@ -14,7 +14,7 @@ public sealed class ArchitectureTests
     private static readonly Assembly Exchange = typeof(ExchangeServices).Assembly;
     private static readonly Assembly Server = typeof(ServerApp).Assembly;
     private static readonly Assembly Core = typeof(MarketEngine).Assembly;
-    private static readonly Assembly Wire = typeof(Surplus.Contracts.Refusals).Assembly;
+    private static readonly Assembly Wire = typeof(Surplus.Protocol.Refusals).Assembly;
 
     /// <summary>
     /// Cycles between folders that were there when this test was written, each to be taken apart
@@ -44,7 +44,7 @@ public sealed class ArchitectureTests
     [Fact]
     public void Projects_DependOneWay_CoreAndWireOnNothingOfTheServer()
     {
-        AssertSuccess(Types.InAssembly(Core).ShouldNot().HaveDependencyOnAny("Surplus.Exchange", "Surplus.Server", "Surplus.Contracts", "Surplus.Client", "Surplus.Agent", "Microsoft.AspNetCore").GetResult());
+        AssertSuccess(Types.InAssembly(Core).ShouldNot().HaveDependencyOnAny("Surplus.Exchange", "Surplus.Server", "Surplus.Protocol", "Surplus.Client", "Surplus.Agent", "Microsoft.AspNetCore").GetResult());
         AssertSuccess(Types.InAssembly(Wire).ShouldNot().HaveDependencyOnAny("Surplus.Market", "Surplus.Exchange", "Surplus.Server", "Surplus.Client", "Surplus.Agent", "Microsoft.AspNetCore").GetResult());
         AssertSuccess(Types.InAssembly(Server).ShouldNot().HaveDependencyOnAny("Surplus.Client", "Surplus.Agent", "Surplus.Cli").GetResult());
     }

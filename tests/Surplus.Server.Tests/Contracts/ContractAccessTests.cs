@@ -1,5 +1,5 @@
 using System.Net;
-using Surplus.Contracts;
+using Surplus.Protocol;
 using Surplus.Server.Tests.Infrastructure;
 using static Surplus.Server.Tests.Contracts.ContractScenario;
 

@@ -1,6 +1,6 @@
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
-using Surplus.Contracts;
+using Surplus.Protocol;
 using Surplus.Exchange.Engine;
 using Surplus.Server.Tests.Infrastructure;
 using static Surplus.Server.Tests.Contracts.ContractScenario;

@@ -1,6 +1,6 @@
 using System.Net;
 using System.Text.Json;
-using Surplus.Contracts;
+using Surplus.Protocol;
 using Surplus.Server.Tests.Infrastructure;
 
 namespace Surplus.Server.Tests.Durability;

@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
-using Surplus.Contracts;
+using Surplus.Protocol;
 using Surplus.Exchange.Engine;
 using Surplus.Server.Tests.Infrastructure;
 

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
-using Surplus.Contracts;
+using Surplus.Protocol;
 using Surplus.Exchange.Engine;
 using Surplus.Server.Tests.Durability;
 using Surplus.Server.Tests.Infrastructure;

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Surplus.Contracts;
+using Surplus.Protocol;
 
 namespace Surplus.Server.Tests.Infrastructure;
 

@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
-using Surplus.Contracts;
+using Surplus.Protocol;
 
 namespace Surplus.Server.Tests.Signals;
 

@@ -5,7 +5,7 @@ using System.Text;
 using System.Text.Json;
 using Dapper;
 using Microsoft.Extensions.DependencyInjection;
-using Surplus.Contracts;
+using Surplus.Protocol;
 using Surplus.Exchange.Engine;
 using Surplus.Server.Tests.Api;
 using Surplus.Server.Tests.Infrastructure;

@@ -1,7 +1,7 @@
 using System.Net;
 using Dapper;
 using Microsoft.Extensions.DependencyInjection;
-using Surplus.Contracts;
+using Surplus.Protocol;
 using Surplus.Exchange.Engine;
 using Surplus.Exchange.Storage;
 using Surplus.Server.Tests.Infrastructure;

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Dapper;
-using Surplus.Contracts;
+using Surplus.Protocol;
 using Surplus.Exchange.Engine;
 using Surplus.Exchange.Storage;
 using Surplus.Server.Tests.Infrastructure;

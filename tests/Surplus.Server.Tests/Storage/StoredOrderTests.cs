@@ -2,7 +2,7 @@ using System.Net;
 using System.Text;
 using Dapper;
 using Microsoft.Extensions.DependencyInjection;
-using Surplus.Contracts;
+using Surplus.Protocol;
 using Surplus.Market;
 using Surplus.Exchange.Engine;
 using Surplus.Exchange.Storage;

@@ -2,7 +2,7 @@ using System.Net;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Time.Testing;
-using Surplus.Contracts;
+using Surplus.Protocol;
 using Surplus.Server.Tests.Api.OpenApi;
 using Surplus.Server.Tests.Durability;
 using Surplus.Server.Tests.Infrastructure;

@@ -1,4 +1,4 @@
-namespace Surplus.Contracts;
+namespace Surplus.Protocol;
 
 /// <summary>Joining the exchange.</summary>
 /// <param name="Name">A name for the computer or its owner (1–100 characters).</param>

@@ -1,6 +1,6 @@
 using System.Reflection;
 
-namespace Surplus.Contracts;
+namespace Surplus.Protocol;
 
 /// <summary>
 /// One kind of refusal the API answers: its stable code (the last part of the problem type

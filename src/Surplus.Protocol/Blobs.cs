@@ -1,6 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 
-namespace Surplus.Contracts;
+namespace Surplus.Protocol;
 
 /// <summary>A stored blob: its SHA-256 (64 lowercase hex digits), its size and its location (<c>blob:&lt;sha256&gt;</c>).</summary>
 public sealed record BlobDto(string Sha256, long Size, string Location);

@@ -1,4 +1,4 @@
-namespace Surplus.Contracts;
+namespace Surplus.Protocol;
 
 /// <summary>
 /// A market at a glance: the best offer and need with the depth for a window, the last trade and

@@ -1,4 +1,4 @@
-namespace Surplus.Contracts;
+namespace Surplus.Protocol;
 
 /// <summary>One step of a contract's history.</summary>
 /// <param name="From">The state before: matched, accepted, staged, running, delivered, completed, disputed.</param>

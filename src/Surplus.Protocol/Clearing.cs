@@ -1,4 +1,4 @@
-namespace Surplus.Contracts;
+namespace Surplus.Protocol;
 
 /// <summary>
 /// The operator's change of how a market clears: <c>continuous</c>, or <c>call-auction</c> every

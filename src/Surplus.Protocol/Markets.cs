@@ -1,4 +1,4 @@
-namespace Surplus.Contracts;
+namespace Surplus.Protocol;
 
 /// <summary>A market: one kind of capacity with its unit and rules, and the timings its contracts keep (docs/contracts.md).</summary>
 public sealed record MarketDto(

@@ -1,4 +1,4 @@
-namespace Surplus.Contracts;
+namespace Surplus.Protocol;
 
 /// <summary>A repeating availability: "every Saturday 00:00–24:00 Europe/Zurich".</summary>
 /// <param name="Rule">An RFC 5545 RRULE, such as FREQ=WEEKLY;BYDAY=SA.</param>

@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
 
-namespace Surplus.Contracts;
+namespace Surplus.Protocol;
 
 /// <summary>
 /// Which addresses the exchange (webhooks) and an agent (fetches) may connect to: public ones only,

@@ -1,4 +1,4 @@
-namespace Surplus.Contracts;
+namespace Surplus.Protocol;
 
 /// <summary>One price put forward in a negotiation.</summary>
 public sealed record NegotiationMoveDto(string By, decimal Price, int Version, DateTimeOffset At);

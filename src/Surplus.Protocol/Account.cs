@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace Surplus.Contracts;
+namespace Surplus.Protocol;
 
 /// <summary>A member's balances in minor units (cents).</summary>
 public sealed record AccountDto(string Currency, int MinorUnitDigits, long AvailableMinor, long HeldMinor);
