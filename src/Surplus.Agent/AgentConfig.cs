@@ -289,8 +289,8 @@ public sealed record AgentFetch
     /// <summary>Folders that file: locations may name; none by default.</summary>
     public IReadOnlyList<string> FileRoots { get; init; } = [];
 
-    /// <summary>The transfer policy these settings make.</summary>
-    public TransferPolicy ToPolicy() => new() { MaxBytes = MaxBytes, AllowPrivateAddresses = AllowPrivateAddresses, AllowHttp = AllowHttp, FileRoots = FileRoots };
+    /// <summary>The courier policy these settings make.</summary>
+    public CourierPolicy ToPolicy() => new() { MaxBytes = MaxBytes, AllowPrivateAddresses = AllowPrivateAddresses, AllowHttp = AllowHttp, FileRoots = FileRoots };
 }
 
 /// <summary>How much of the work folder's disk the agent leaves free.</summary>

@@ -14,7 +14,7 @@ internal sealed class ClientBlobStore(SurplusClient client) : IBlobStore
         }
         catch (SurplusApiException e)
         {
-            throw new TransferRefusedException($"the exchange's blob store refused blob:{sha256}: {e.Detail}");
+            throw new CourierRefusedException($"the exchange's blob store refused blob:{sha256}: {e.Detail}");
         }
     }
 

@@ -29,7 +29,7 @@ public sealed class SellerAgent : IDisposable
     private readonly ILogger log;
     private readonly WasmSandbox wasm;
     private readonly ProcessSandbox process;
-    private readonly Transfers transfers;
+    private readonly Courier courier;
     private readonly ConcurrentDictionary<long, HeldContract> held = new();
     private readonly RefusalKeys keys = new();
     private readonly SemaphoreSlim wake = new(0);
@@ -56,7 +56,7 @@ public sealed class SellerAgent : IDisposable
         this.log = log;
         wasm = new WasmSandbox(time);
         process = new ProcessSandbox(time, config.Limits.Process.User, config.Limits.Process.MaxProcesses);
-        transfers = new Transfers(config.Fetch.ToPolicy(), new ClientBlobStore(client));
+        courier = new Courier(config.Fetch.ToPolicy(), new ClientBlobStore(client));
     }
 
     /// <summary>The contracts being handled now.</summary>
@@ -443,7 +443,7 @@ public sealed class SellerAgent : IDisposable
                 c.Id, result.ExitCode, ResultPackage.Name(result.Reason), (long)result.Wall.TotalMilliseconds, result.FuelUsed);
             deliveryPending = !await DeliverAsync(c, delivery);
         }
-        catch (TransferRefusedException e)
+        catch (CourierRefusedException e)
         {
             log.LogWarning("contract {Contract}: {Reason}", c.Id, e.Message);
             await TryFailAsync(c, e.Message);
@@ -554,7 +554,7 @@ public sealed class SellerAgent : IDisposable
         }
 
         Directory.CreateDirectory(input);
-        await transfers.FetchAsync(job.Program, job.ProgramSha256, program, token);
+        await courier.FetchAsync(job.Program, job.ProgramSha256, program, token);
         var inputs = job.Inputs ?? [];
         var names = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < inputs.Count; i++)
@@ -562,15 +562,15 @@ public sealed class SellerAgent : IDisposable
             var (location, name) = InputName(inputs[i].Location, i);
             if (!names.Add(name))
             {
-                throw new TransferRefusedException($"two inputs would both be /in/{name}; name them with #name after the location");
+                throw new CourierRefusedException($"two inputs would both be /in/{name}; name them with #name after the location");
             }
 
-            await transfers.FetchAsync(location, inputs[i].Sha256, Path.Combine(input, name), token);
+            await courier.FetchAsync(location, inputs[i].Sha256, Path.Combine(input, name), token);
         }
 
         if ((job.Runtime ?? "wasm") == "wasm" && wasm.Validate(program) is { } invalid)
         {
-            throw new TransferRefusedException($"the program {job.Program} is {invalid}");
+            throw new CourierRefusedException($"the program {job.Program} is {invalid}");
         }
 
         await File.WriteAllTextAsync(Path.Combine(folder, "staged"), "", token);
@@ -655,15 +655,15 @@ public sealed class SellerAgent : IDisposable
         {
             try
             {
-                return await transfers.StoreAsync(archive, target, CancellationToken.None);
+                return await courier.StoreAsync(archive, target, CancellationToken.None);
             }
-            catch (TransferRefusedException e)
+            catch (CourierRefusedException e)
             {
                 log.LogWarning("contract {Contract}: {Reason}; the results go to the exchange's blob store instead", c.Id, e.Message);
             }
         }
 
-        return await transfers.StoreAsync(archive, BlobLocation.Prefix, CancellationToken.None);
+        return await courier.StoreAsync(archive, BlobLocation.Prefix, CancellationToken.None);
     }
 
     /// <summary>
@@ -731,7 +731,7 @@ public sealed class SellerAgent : IDisposable
     public void Dispose()
     {
         wasm.Dispose();
-        transfers.Dispose();
+        courier.Dispose();
         wake.Dispose();
     }
 

@@ -13,7 +13,7 @@ internal static class BlobCommand
         var put = new Command("put", "Upload a file; prints its SHA-256 and its location (blob:<sha256>) for jobs.") { file };
         Cli.Act(put, async c =>
         {
-            var blob = await Transfers.UploadAsync(c, c.Value(file));
+            var blob = await BlobProgress.UploadAsync(c, c.Value(file));
             return c.Print(blob, b => c.Out.MarkupLine($"{Cli.Esc(b.Location)} ({b.Size} bytes)"));
         });
 
@@ -30,7 +30,7 @@ internal static class BlobCommand
             }
 
             var path = Path.GetFullPath(c.Value(output) ?? hash);
-            var size = await Transfers.WithProgressAsync(c, $"download {Path.GetFileName(path)}", p => c.Member.GetBlobFileAsync(hash, path, p, c.Cancel));
+            var size = await BlobProgress.WithProgressAsync(c, $"download {Path.GetFileName(path)}", p => c.Member.GetBlobFileAsync(hash, path, p, c.Cancel));
             return c.Print(new { sha256 = hash, size, file = path }, v => c.Out.MarkupLine($"{Cli.Esc(v.file)} ({v.size} bytes, SHA-256 checked)"));
         });
 

@@ -77,7 +77,7 @@ internal static class BuyerJourney
             throw new UsageException($"{option}: no file '{value}' (give a local file to upload, or a location such as https://… or blob:<sha256>)");
         }
 
-        var blob = await Transfers.UploadAsync(c, value);
+        var blob = await BlobProgress.UploadAsync(c, value);
         return (blob.Location, blob.Sha256);
     }
 
@@ -248,7 +248,7 @@ internal static class BuyerJourney
         var archive = Path.Combine(target, $".results-{x.Id}.download");
         try
         {
-            await Transfers.WithProgressAsync(c, $"results of contract {x.Id}", p => c.Member.GetBlobFileAsync(sha, archive, p, cancel));
+            await BlobProgress.WithProgressAsync(c, $"results of contract {x.Id}", p => c.Member.GetBlobFileAsync(sha, archive, p, cancel));
             await UnpackAsync(archive, target, cancel);
         }
         finally

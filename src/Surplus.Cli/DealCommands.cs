@@ -146,7 +146,7 @@ internal static class DealCommands
             string where, hash;
             if (c.Value(results) is { } file)
             {
-                var blob = await Transfers.UploadAsync(c, file);
+                var blob = await BlobProgress.UploadAsync(c, file);
                 (where, hash) = (blob.Location, blob.Sha256);
             }
             else if (c.Value(location) is { } l && c.Value(sha) is { } s)
@@ -182,7 +182,7 @@ internal static class DealCommands
             var archive = Path.Combine(folder, $".results-{x.Id}.download");
             try
             {
-                await Transfers.WithProgressAsync(c, $"results of contract {x.Id}", p => c.Member.GetBlobFileAsync(blob, archive, p, c.Cancel));
+                await BlobProgress.WithProgressAsync(c, $"results of contract {x.Id}", p => c.Member.GetBlobFileAsync(blob, archive, p, c.Cancel));
                 await BuyerJourney.UnpackAsync(archive, folder, c.Cancel);
             }
             finally

@@ -14,7 +14,7 @@ public sealed partial class SurplusClient
     /// Uploads <paramref name="content"/> from its current position to its end. A seekable stream is
     /// retried after a dropped connection (an upload of the same content is idempotent); another is sent once.
     /// </summary>
-    public async Task<BlobDto> PutBlobAsync(Stream content, IProgress<TransferProgress>? progress = null, CancellationToken cancellationToken = default)
+    public async Task<BlobDto> PutBlobAsync(Stream content, IProgress<ByteProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(content);
         var start = content.CanSeek ? content.Position : 0;
@@ -36,7 +36,7 @@ public sealed partial class SurplusClient
     }
 
     /// <summary>Uploads a file.</summary>
-    public async Task<BlobDto> PutBlobFileAsync(string path, IProgress<TransferProgress>? progress = null, CancellationToken cancellationToken = default)
+    public async Task<BlobDto> PutBlobFileAsync(string path, IProgress<ByteProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, BufferSize, useAsync: true);
         return await PutBlobAsync(file, progress, cancellationToken).ConfigureAwait(false);
@@ -47,7 +47,7 @@ public sealed partial class SurplusClient
     /// content against the hash; returns the number of bytes. A content that does not match is an
     /// <see cref="InvalidDataException"/> (the destination then holds what came).
     /// </summary>
-    public async Task<long> GetBlobAsync(string sha256, Stream destination, IProgress<TransferProgress>? progress = null, CancellationToken cancellationToken = default)
+    public async Task<long> GetBlobAsync(string sha256, Stream destination, IProgress<ByteProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(destination);
         var sha = NormalizeSha(sha256);
@@ -64,7 +64,7 @@ public sealed partial class SurplusClient
             hash.AppendData(buffer, 0, read);
             await destination.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
             bytes += read;
-            progress?.Report(new TransferProgress(bytes, total));
+            progress?.Report(new ByteProgress(bytes, total));
         }
 
         var actual = Convert.ToHexStringLower(hash.GetHashAndReset());
@@ -81,7 +81,7 @@ public sealed partial class SurplusClient
     /// hash, then moved into place, so the file is either whole and right or not there. Retried
     /// from the start after a dropped connection.
     /// </summary>
-    public async Task<long> GetBlobFileAsync(string sha256, string path, IProgress<TransferProgress>? progress = null, CancellationToken cancellationToken = default)
+    public async Task<long> GetBlobFileAsync(string sha256, string path, IProgress<ByteProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         var full = Path.GetFullPath(path);
         var temporary = full + ".part-" + Guid.NewGuid().ToString("N")[..8];
@@ -121,7 +121,7 @@ public sealed partial class SurplusClient
     }
 
     /// <summary>A request body read from a stream, reporting how much has been sent.</summary>
-    private sealed class ProgressContent(Stream source, long? total, IProgress<TransferProgress>? progress) : HttpContent
+    private sealed class ProgressContent(Stream source, long? total, IProgress<ByteProgress>? progress) : HttpContent
     {
         protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) =>
             SerializeToStreamAsync(stream, context, CancellationToken.None);
@@ -135,7 +135,7 @@ public sealed partial class SurplusClient
             {
                 await stream.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
                 sent += read;
-                progress?.Report(new TransferProgress(sent, total));
+                progress?.Report(new ByteProgress(sent, total));
             }
         }
 

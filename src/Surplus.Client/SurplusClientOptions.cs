@@ -12,7 +12,7 @@ public sealed record SurplusClientOptions
     /// <summary>The longest delay between two attempts, also the cap on a server's Retry-After (default 10 s).</summary>
     public TimeSpan MaxRetryDelay { get; init; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>How long one request may take, body included; blob transfers and event streams are exempt (default 100 s).</summary>
+    /// <summary>How long one request may take, body included; blob uploads and downloads and event streams are exempt (default 100 s).</summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(100);
 
     /// <summary>Silence on an event stream after which it counts as dropped and is reopened (the server sends a keep-alive every 15 s; default 60 s).</summary>

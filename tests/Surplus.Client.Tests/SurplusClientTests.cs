@@ -235,8 +235,8 @@ public sealed class ClientBlobTests(SharedExchange shared) : IClassFixture<Share
             var bytes = new byte[300_000];
             Random.Shared.NextBytes(bytes);
             await File.WriteAllBytesAsync(source, bytes);
-            var up = new List<TransferProgress>();
-            var down = new List<TransferProgress>();
+            var up = new List<ByteProgress>();
+            var down = new List<ByteProgress>();
 
             var blob = await member.PutBlobFileAsync(source, new Recorder(up));
             var target = Path.Combine(folder, "copy.bin");
@@ -245,8 +245,8 @@ public sealed class ClientBlobTests(SharedExchange shared) : IClassFixture<Share
             Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes)), blob.Sha256);
             Assert.Equal(bytes.Length, size);
             Assert.Equal(bytes, await File.ReadAllBytesAsync(target));
-            Assert.Equal(new TransferProgress(bytes.Length, bytes.Length), up[^1]);
-            Assert.Equal(new TransferProgress(bytes.Length, bytes.Length), down[^1]);
+            Assert.Equal(new ByteProgress(bytes.Length, bytes.Length), up[^1]);
+            Assert.Equal(new ByteProgress(bytes.Length, bytes.Length), down[^1]);
             Assert.Equal(["copy.bin", "data.bin"], Directory.GetFiles(folder).Select(Path.GetFileName).Order());
         }
         finally
@@ -264,9 +264,9 @@ public sealed class ClientBlobTests(SharedExchange shared) : IClassFixture<Share
     }
 
     /// <summary>Records progress synchronously (Progress&lt;T&gt; posts to the thread pool, out of order).</summary>
-    private sealed class Recorder(List<TransferProgress> into) : IProgress<TransferProgress>
+    private sealed class Recorder(List<ByteProgress> into) : IProgress<ByteProgress>
     {
-        public void Report(TransferProgress value)
+        public void Report(ByteProgress value)
         {
             lock (into)
             {

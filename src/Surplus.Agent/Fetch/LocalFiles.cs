@@ -63,13 +63,13 @@ internal sealed class LocalFiles(IReadOnlyList<string> roots)
         named ??= uri;
         if (roots.Count == 0)
         {
-            throw new TransferRefusedException($"{named}: this agent does not use file: locations (allow folders with fetch.fileRoots)");
+            throw new CourierRefusedException($"{named}: this agent does not use file: locations (allow folders with fetch.fileRoots)");
         }
 
         var real = RealPath(uri.LocalPath, named);
         return IsUnderRoot(real)
             ? real
-            : throw new TransferRefusedException($"{named}: outside the folders this agent allows for file: locations (after following its links it is {real})");
+            : throw new CourierRefusedException($"{named}: outside the folders this agent allows for file: locations (after following its links it is {real})");
     }
 
     private SafeFileHandle Checked(SafeFileHandle handle, Uri uri)
@@ -79,7 +79,7 @@ internal sealed class LocalFiles(IReadOnlyList<string> roots)
             var opened = OpenedPath(handle);
             if (opened is not null && !IsUnderRoot(opened))
             {
-                throw new TransferRefusedException($"{uri}: changed while it was opened and now leads outside the folders this agent allows ({opened})");
+                throw new CourierRefusedException($"{uri}: changed while it was opened and now leads outside the folders this agent allows ({opened})");
             }
 
             return handle;
@@ -137,7 +137,7 @@ internal sealed class LocalFiles(IReadOnlyList<string> roots)
 
             if (++links > MaxLinks)
             {
-                throw new TransferRefusedException($"{named?.ToString() ?? path}: more than {MaxLinks} links deep (a cycle of links?)");
+                throw new CourierRefusedException($"{named?.ToString() ?? path}: more than {MaxLinks} links deep (a cycle of links?)");
             }
 
             foreach (var step in target.Split(Path.DirectorySeparatorChar).Reverse())

@@ -44,12 +44,12 @@ public sealed class AddressRulesTests : IDisposable
     {
         // Loopback spellings reach a real listener on this port if the rule lets them through.
         var port = new Uri(server.Url).Port;
-        using var transfers = new Transfers(new TransferPolicy { Timeout = TimeSpan.FromSeconds(5) }, null);
+        using var courier = new Courier(new CourierPolicy { Timeout = TimeSpan.FromSeconds(5) }, null);
         var destination = Path.Combine(temp.Path, "fetched");
 
         await InsideAddresses.InsideHost.SampleAsync(async host =>
         {
-            var e = await Assert.ThrowsAsync<TransferRefusedException>(() => transfers.FetchAsync($"http://{host}:{port}/job.wasm", null, destination, CancellationToken.None));
+            var e = await Assert.ThrowsAsync<CourierRefusedException>(() => courier.FetchAsync($"http://{host}:{port}/job.wasm", null, destination, CancellationToken.None));
             Assert.Contains("public addresses only", e.Message, StringComparison.Ordinal);
         }, iter: 400, threads: 1);
 

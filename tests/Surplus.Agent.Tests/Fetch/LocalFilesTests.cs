@@ -27,8 +27,8 @@ public sealed class LocalFilesTests : IDisposable
 
     private string Dest => Path.Combine(temp.Path, "fetched");
 
-    private Transfers Open(Action<string>? between = null) =>
-        new(new TransferPolicy { FileRoots = [allowed] }, null, new LocalFiles([allowed]) { BetweenCheckAndOpen = between });
+    private Courier Open(Action<string>? between = null) =>
+        new(new CourierPolicy { FileRoots = [allowed] }, null, new LocalFiles([allowed]) { BetweenCheckAndOpen = between });
 
     private static string Url(params string[] parts) => new Uri(Path.Combine(parts)).AbsoluteUri;
 
@@ -36,9 +36,9 @@ public sealed class LocalFilesTests : IDisposable
     public async Task FetchAsync_DirectoryLinkInsideAnAllowedFolderLeadingOut_IsRefused()
     {
         Directory.CreateSymbolicLink(Path.Combine(allowed, "escape"), outside);
-        using var transfers = Open();
+        using var courier = Open();
 
-        var e = await Assert.ThrowsAsync<TransferRefusedException>(() => transfers.FetchAsync(Url(allowed, "escape", "secret.txt"), null, Dest, CancellationToken.None));
+        var e = await Assert.ThrowsAsync<CourierRefusedException>(() => courier.FetchAsync(Url(allowed, "escape", "secret.txt"), null, Dest, CancellationToken.None));
 
         Assert.Contains("outside the folders", e.Message, StringComparison.Ordinal);
         Assert.False(File.Exists(Dest));
@@ -48,9 +48,9 @@ public sealed class LocalFilesTests : IDisposable
     public async Task FetchAsync_RelativeDirectoryLinkDeeperInThePath_IsRefused()
     {
         Directory.CreateSymbolicLink(Path.Combine(allowed, "data", "up"), Path.Combine("..", "..", "outside"));
-        using var transfers = Open();
+        using var courier = Open();
 
-        await Assert.ThrowsAsync<TransferRefusedException>(() => transfers.FetchAsync(Url(allowed, "data", "up", "secret.txt"), null, Dest, CancellationToken.None));
+        await Assert.ThrowsAsync<CourierRefusedException>(() => courier.FetchAsync(Url(allowed, "data", "up", "secret.txt"), null, Dest, CancellationToken.None));
 
         Assert.False(File.Exists(Dest));
     }
@@ -59,9 +59,9 @@ public sealed class LocalFilesTests : IDisposable
     public async Task FetchAsync_FileLinkLeadingOut_IsRefused()
     {
         File.CreateSymbolicLink(Path.Combine(allowed, "data", "passwd"), Path.Combine(outside, "secret.txt"));
-        using var transfers = Open();
+        using var courier = Open();
 
-        await Assert.ThrowsAsync<TransferRefusedException>(() => transfers.FetchAsync(Url(allowed, "data", "passwd"), null, Dest, CancellationToken.None));
+        await Assert.ThrowsAsync<CourierRefusedException>(() => courier.FetchAsync(Url(allowed, "data", "passwd"), null, Dest, CancellationToken.None));
     }
 
     [Fact]
@@ -69,9 +69,9 @@ public sealed class LocalFilesTests : IDisposable
     {
         Directory.CreateSymbolicLink(Path.Combine(allowed, "current"), "data");
         File.CreateSymbolicLink(Path.Combine(allowed, "data", "latest.csv"), "payroll.csv");
-        using var transfers = Open();
+        using var courier = Open();
 
-        await transfers.FetchAsync(Url(allowed, "current", "latest.csv"), null, Dest, CancellationToken.None);
+        await courier.FetchAsync(Url(allowed, "current", "latest.csv"), null, Dest, CancellationToken.None);
 
         Assert.Equal(Data, await File.ReadAllBytesAsync(Dest));
     }
@@ -81,9 +81,9 @@ public sealed class LocalFilesTests : IDisposable
     {
         var alias = Path.Combine(temp.Path, "alias");
         Directory.CreateSymbolicLink(alias, allowed);
-        using var transfers = new Transfers(new TransferPolicy { FileRoots = [alias] }, null);
+        using var courier = new Courier(new CourierPolicy { FileRoots = [alias] }, null);
 
-        await transfers.FetchAsync(Url(allowed, "data", "payroll.csv"), null, Dest, CancellationToken.None);
+        await courier.FetchAsync(Url(allowed, "data", "payroll.csv"), null, Dest, CancellationToken.None);
 
         Assert.Equal(Data, await File.ReadAllBytesAsync(Dest));
     }
@@ -93,9 +93,9 @@ public sealed class LocalFilesTests : IDisposable
     {
         File.CreateSymbolicLink(Path.Combine(allowed, "a"), "b");
         File.CreateSymbolicLink(Path.Combine(allowed, "b"), "a");
-        using var transfers = Open();
+        using var courier = Open();
 
-        var e = await Assert.ThrowsAsync<TransferRefusedException>(() => transfers.FetchAsync(Url(allowed, "a"), null, Dest, CancellationToken.None));
+        var e = await Assert.ThrowsAsync<CourierRefusedException>(() => courier.FetchAsync(Url(allowed, "a"), null, Dest, CancellationToken.None));
 
         Assert.Contains("links deep", e.Message, StringComparison.Ordinal);
     }
@@ -106,13 +106,13 @@ public sealed class LocalFilesTests : IDisposable
         var swap = Path.Combine(allowed, "swap");
         Directory.CreateDirectory(swap);
         File.WriteAllBytes(Path.Combine(swap, "secret.txt"), Data);
-        using var transfers = Open(_ =>
+        using var courier = Open(_ =>
         {
             Directory.Delete(swap, recursive: true);
             Directory.CreateSymbolicLink(swap, outside);
         });
 
-        var e = await Assert.ThrowsAsync<TransferRefusedException>(() => transfers.FetchAsync(Url(swap, "secret.txt"), null, Dest, CancellationToken.None));
+        var e = await Assert.ThrowsAsync<CourierRefusedException>(() => courier.FetchAsync(Url(swap, "secret.txt"), null, Dest, CancellationToken.None));
 
         Assert.Contains("changed while it was opened", e.Message, StringComparison.Ordinal);
         Assert.False(File.Exists(Dest));
@@ -123,10 +123,10 @@ public sealed class LocalFilesTests : IDisposable
     {
         Directory.CreateSymbolicLink(Path.Combine(allowed, "results"), outside);
         await File.WriteAllBytesAsync(Dest, Data);
-        using var transfers = Open();
+        using var courier = Open();
 
-        await Assert.ThrowsAsync<TransferRefusedException>(() => transfers.StoreAsync(Dest, Url(allowed, "results", "7.tar.gz"), CancellationToken.None));
-        await Assert.ThrowsAsync<TransferRefusedException>(() => transfers.StoreAsync(Dest, Url(allowed, "results", "secret.txt"), CancellationToken.None));
+        await Assert.ThrowsAsync<CourierRefusedException>(() => courier.StoreAsync(Dest, Url(allowed, "results", "7.tar.gz"), CancellationToken.None));
+        await Assert.ThrowsAsync<CourierRefusedException>(() => courier.StoreAsync(Dest, Url(allowed, "results", "secret.txt"), CancellationToken.None));
 
         Assert.Equal(["secret.txt"], Directory.GetFiles(outside).Select(Path.GetFileName));
         Assert.Equal(Secret, await File.ReadAllBytesAsync(Path.Combine(outside, "secret.txt")));
@@ -137,9 +137,9 @@ public sealed class LocalFilesTests : IDisposable
     {
         File.CreateSymbolicLink(Path.Combine(allowed, "7.tar.gz"), Path.Combine(outside, "secret.txt"));
         await File.WriteAllBytesAsync(Dest, Data);
-        using var transfers = Open();
+        using var courier = Open();
 
-        await Assert.ThrowsAsync<TransferRefusedException>(() => transfers.StoreAsync(Dest, Url(allowed, "7.tar.gz"), CancellationToken.None));
+        await Assert.ThrowsAsync<CourierRefusedException>(() => courier.StoreAsync(Dest, Url(allowed, "7.tar.gz"), CancellationToken.None));
 
         Assert.Equal(Secret, await File.ReadAllBytesAsync(Path.Combine(outside, "secret.txt")));
     }
@@ -150,13 +150,13 @@ public sealed class LocalFilesTests : IDisposable
         var results = Path.Combine(allowed, "results");
         Directory.CreateDirectory(results);
         await File.WriteAllBytesAsync(Dest, Data);
-        using var transfers = Open(_ =>
+        using var courier = Open(_ =>
         {
             Directory.Delete(results, recursive: true);
             Directory.CreateSymbolicLink(results, outside);
         });
 
-        await Assert.ThrowsAsync<TransferRefusedException>(() => transfers.StoreAsync(Dest, Url(results, "7.tar.gz"), CancellationToken.None));
+        await Assert.ThrowsAsync<CourierRefusedException>(() => courier.StoreAsync(Dest, Url(results, "7.tar.gz"), CancellationToken.None));
 
         Assert.Equal(["secret.txt"], Directory.GetFiles(outside).Select(Path.GetFileName));
     }
@@ -165,9 +165,9 @@ public sealed class LocalFilesTests : IDisposable
     public async Task StoreAsync_InsideAnAllowedFolder_WritesTheFileWhole()
     {
         await File.WriteAllBytesAsync(Dest, Data);
-        using var transfers = Open();
+        using var courier = Open();
 
-        await transfers.StoreAsync(Dest, Url(allowed, "results", "7.tar.gz"), CancellationToken.None);
+        await courier.StoreAsync(Dest, Url(allowed, "results", "7.tar.gz"), CancellationToken.None);
 
         Assert.Equal(Data, await File.ReadAllBytesAsync(Path.Combine(allowed, "results", "7.tar.gz")));
         Assert.Equal(["7.tar.gz"], Directory.GetFiles(Path.Combine(allowed, "results")).Select(Path.GetFileName));

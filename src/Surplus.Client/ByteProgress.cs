@@ -1,4 +1,4 @@
 namespace Surplus.Client;
 
 /// <summary>How far an upload or a download has come: bytes so far, and the total when known.</summary>
-public readonly record struct TransferProgress(long Bytes, long? Total);
+public readonly record struct ByteProgress(long Bytes, long? Total);

@@ -4,7 +4,7 @@ using Surplus.Agent.Fetch;
 
 namespace Surplus.Agent.Tests.Fetch;
 
-public sealed class TransfersTests : IDisposable
+public sealed class CourierTests : IDisposable
 {
     private static readonly byte[] Payroll = Encoding.UTF8.GetBytes("employee,hours,rate\nalice,40,25.50\n");
     private static readonly string PayrollSha = Convert.ToHexStringLower(SHA256.HashData(Payroll));
@@ -23,9 +23,9 @@ public sealed class TransfersTests : IDisposable
     [Fact]
     public async Task FetchAsync_Loopback_IsRefusedByDefault()
     {
-        using var transfers = new Transfers(new TransferPolicy(), null);
+        using var courier = new Courier(new CourierPolicy(), null);
 
-        var e = await Assert.ThrowsAsync<TransferRefusedException>(() => transfers.FetchAsync(server.Url + "payroll.csv", null, Dest, CancellationToken.None));
+        var e = await Assert.ThrowsAsync<CourierRefusedException>(() => courier.FetchAsync(server.Url + "payroll.csv", null, Dest, CancellationToken.None));
 
         Assert.Contains("private, loopback or link-local", e.Message, StringComparison.Ordinal);
         Assert.False(File.Exists(Dest));
@@ -35,10 +35,10 @@ public sealed class TransfersTests : IDisposable
     [Fact]
     public async Task FetchAsync_LocalhostName_IsRefusedAfterResolving()
     {
-        using var transfers = new Transfers(new TransferPolicy(), null);
+        using var courier = new Courier(new CourierPolicy(), null);
         var url = server.Url.Replace("127.0.0.1", "localhost", StringComparison.Ordinal) + "payroll.csv";
 
-        var e = await Assert.ThrowsAsync<TransferRefusedException>(() => transfers.FetchAsync(url, null, Dest, CancellationToken.None));
+        var e = await Assert.ThrowsAsync<CourierRefusedException>(() => courier.FetchAsync(url, null, Dest, CancellationToken.None));
 
         Assert.Contains("localhost resolves to", e.Message, StringComparison.Ordinal);
     }
@@ -46,9 +46,9 @@ public sealed class TransfersTests : IDisposable
     [Fact]
     public async Task FetchAsync_LoopbackAllowed_FetchesAndVerifies()
     {
-        using var transfers = new Transfers(new TransferPolicy { AllowPrivateAddresses = true }, null);
+        using var courier = new Courier(new CourierPolicy { AllowPrivateAddresses = true }, null);
 
-        var sha = await transfers.FetchAsync(server.Url + "payroll.csv", PayrollSha.ToUpperInvariant(), Dest, CancellationToken.None);
+        var sha = await courier.FetchAsync(server.Url + "payroll.csv", PayrollSha.ToUpperInvariant(), Dest, CancellationToken.None);
 
         Assert.Equal(PayrollSha, sha);
         Assert.Equal(Payroll, await File.ReadAllBytesAsync(Dest));
@@ -57,9 +57,9 @@ public sealed class TransfersTests : IDisposable
     [Fact]
     public async Task FetchAsync_WrongHash_IsRefusedAndNothingIsKept()
     {
-        using var transfers = new Transfers(new TransferPolicy { AllowPrivateAddresses = true }, null);
+        using var courier = new Courier(new CourierPolicy { AllowPrivateAddresses = true }, null);
 
-        var e = await Assert.ThrowsAsync<TransferRefusedException>(() => transfers.FetchAsync(server.Url + "payroll.csv", new string('0', 64), Dest, CancellationToken.None));
+        var e = await Assert.ThrowsAsync<CourierRefusedException>(() => courier.FetchAsync(server.Url + "payroll.csv", new string('0', 64), Dest, CancellationToken.None));
 
         Assert.Contains($"has SHA-256 {PayrollSha}", e.Message, StringComparison.Ordinal);
         Assert.Empty(Directory.GetFiles(temp.Path));
@@ -70,9 +70,9 @@ public sealed class TransfersTests : IDisposable
     [InlineData("big-declared")]
     public async Task FetchAsync_Oversized_StopsAtTheLimit(string path)
     {
-        using var transfers = new Transfers(new TransferPolicy { AllowPrivateAddresses = true, MaxBytes = 1 << 20 }, null);
+        using var courier = new Courier(new CourierPolicy { AllowPrivateAddresses = true, MaxBytes = 1 << 20 }, null);
 
-        var e = await Assert.ThrowsAsync<TransferRefusedException>(() => transfers.FetchAsync(server.Url + path, null, Dest, CancellationToken.None));
+        var e = await Assert.ThrowsAsync<CourierRefusedException>(() => courier.FetchAsync(server.Url + path, null, Dest, CancellationToken.None));
 
         Assert.Contains("limit of 1048576", e.Message, StringComparison.Ordinal);
         Assert.Empty(Directory.GetFiles(temp.Path));
@@ -81,9 +81,9 @@ public sealed class TransfersTests : IDisposable
     [Fact]
     public async Task FetchAsync_NotFound_SaysTheStatus()
     {
-        using var transfers = new Transfers(new TransferPolicy { AllowPrivateAddresses = true }, null);
+        using var courier = new Courier(new CourierPolicy { AllowPrivateAddresses = true }, null);
 
-        var e = await Assert.ThrowsAsync<TransferRefusedException>(() => transfers.FetchAsync(server.Url + "missing", null, Dest, CancellationToken.None));
+        var e = await Assert.ThrowsAsync<CourierRefusedException>(() => courier.FetchAsync(server.Url + "missing", null, Dest, CancellationToken.None));
 
         Assert.Contains("HTTP 404", e.Message, StringComparison.Ordinal);
     }
@@ -94,12 +94,12 @@ public sealed class TransfersTests : IDisposable
         var allowed = temp.Sub("allowed");
         var source = Path.Combine(allowed, "payroll.csv");
         await File.WriteAllBytesAsync(source, Payroll);
-        using var closed = new Transfers(new TransferPolicy(), null);
-        using var open = new Transfers(new TransferPolicy { FileRoots = [allowed] }, null);
+        using var closed = new Courier(new CourierPolicy(), null);
+        using var open = new Courier(new CourierPolicy { FileRoots = [allowed] }, null);
 
-        await Assert.ThrowsAsync<TransferRefusedException>(() => closed.FetchAsync(new Uri(source).AbsoluteUri, null, Dest, CancellationToken.None));
+        await Assert.ThrowsAsync<CourierRefusedException>(() => closed.FetchAsync(new Uri(source).AbsoluteUri, null, Dest, CancellationToken.None));
         var escape = new Uri(Path.Combine(allowed, "..", "..", "etc", "passwd")).AbsoluteUri;
-        await Assert.ThrowsAsync<TransferRefusedException>(() => open.FetchAsync(escape, null, Dest, CancellationToken.None));
+        await Assert.ThrowsAsync<CourierRefusedException>(() => open.FetchAsync(escape, null, Dest, CancellationToken.None));
         Assert.Equal(PayrollSha, await open.FetchAsync(new Uri(source).AbsoluteUri, PayrollSha, Dest, CancellationToken.None));
     }
 
@@ -108,18 +108,18 @@ public sealed class TransfersTests : IDisposable
     [InlineData("not a location")]
     public async Task FetchAsync_UnknownScheme_IsRefused(string location)
     {
-        using var transfers = new Transfers(new TransferPolicy(), null);
+        using var courier = new Courier(new CourierPolicy(), null);
 
-        await Assert.ThrowsAsync<TransferRefusedException>(() => transfers.FetchAsync(location, null, Dest, CancellationToken.None));
+        await Assert.ThrowsAsync<CourierRefusedException>(() => courier.FetchAsync(location, null, Dest, CancellationToken.None));
     }
 
     [Fact]
     public async Task StoreAsync_HttpPut_UploadsTheFile()
     {
-        using var transfers = new Transfers(new TransferPolicy { AllowPrivateAddresses = true }, null);
+        using var courier = new Courier(new CourierPolicy { AllowPrivateAddresses = true }, null);
         await File.WriteAllBytesAsync(Dest, Payroll);
 
-        var where = await transfers.StoreAsync(Dest, server.Url + "results/7.tar.gz", CancellationToken.None);
+        var where = await courier.StoreAsync(Dest, server.Url + "results/7.tar.gz", CancellationToken.None);
 
         Assert.Equal(server.Url + "results/7.tar.gz", where);
         Assert.Equal(Payroll, server.Put["/results/7.tar.gz"]);

@@ -4,13 +4,13 @@ using Surplus.Client;
 namespace Surplus.Cli;
 
 /// <summary>Uploads and downloads with a progress bar on stderr when it is a terminal (and a one-line note otherwise).</summary>
-internal static class Transfers
+internal static class BlobProgress
 {
-    public static async Task<T> WithProgressAsync<T>(CliContext c, string description, Func<IProgress<TransferProgress>?, Task<T>> transfer)
+    public static async Task<T> WithProgressAsync<T>(CliContext c, string description, Func<IProgress<ByteProgress>?, Task<T>> move)
     {
         if (!c.Interactive)
         {
-            var result = await transfer(null);
+            var result = await move(null);
             c.Note($"{Cli.Esc(description)}: done");
             return result;
         }
@@ -20,7 +20,7 @@ internal static class Transfers
             .StartAsync(async context =>
             {
                 var task = context.AddTask(Cli.Esc(description), maxValue: 1);
-                var progress = new Progress<TransferProgress>(p =>
+                var progress = new Progress<ByteProgress>(p =>
                 {
                     if (p.Total is { } total && total > 0)
                     {
@@ -33,7 +33,7 @@ internal static class Transfers
 
                     task.Value = p.Bytes;
                 });
-                var result = await transfer(progress);
+                var result = await move(progress);
                 task.Value = task.MaxValue;
                 task.StopTask();
                 return result;

@@ -16,8 +16,8 @@ public interface IBlobStore
     Task<string> UploadAsync(string path, CancellationToken cancellationToken);
 }
 
-/// <summary>A transfer that did not happen, with a one-line reason the buyer can act on.</summary>
-public sealed class TransferRefusedException(string message) : Exception(message);
+/// <summary>A fetch or store that did not happen, with a one-line reason the buyer can act on.</summary>
+public sealed class CourierRefusedException(string message) : Exception(message);
 
 /// <summary>
 /// Fetches job files and stores results: https and http (public addresses only unless allowed —
@@ -26,21 +26,21 @@ public sealed class TransferRefusedException(string message) : Exception(message
 /// <c>file:</c> only under the configured folders (after following every link in the path; see <see cref="LocalFiles"/>). Every fetch stops reading at the size limit and
 /// checks the SHA-256 when one is given. Thread-safe.
 /// </summary>
-public sealed class Transfers : IDisposable
+public sealed class Courier : IDisposable
 {
     private const int BufferSize = 81_920;
-    private readonly TransferPolicy policy;
+    private readonly CourierPolicy policy;
     private readonly IBlobStore? blobs;
     private readonly HttpClient http;
     private readonly LocalFiles files;
 
-    /// <summary>Creates the transfers with their policy and, when the exchange is reachable, its blob store.</summary>
-    public Transfers(TransferPolicy policy, IBlobStore? blobs)
+    /// <summary>Creates the courier with its policy and, when the exchange is reachable, its blob store.</summary>
+    public Courier(CourierPolicy policy, IBlobStore? blobs)
         : this(policy, blobs, new LocalFiles(policy.FileRoots))
     {
     }
 
-    internal Transfers(TransferPolicy policy, IBlobStore? blobs, LocalFiles files)
+    internal Courier(CourierPolicy policy, IBlobStore? blobs, LocalFiles files)
     {
         this.policy = policy;
         this.blobs = blobs;
@@ -59,7 +59,7 @@ public sealed class Transfers : IDisposable
 
     /// <summary>
     /// Fetches <paramref name="location"/> into <paramref name="destination"/> (written whole or not
-    /// at all); returns the content's SHA-256. Throws <see cref="TransferRefusedException"/> with the
+    /// at all); returns the content's SHA-256. Throws <see cref="CourierRefusedException"/> with the
     /// reason when the location is refused, too large, unreachable or does not match <paramref name="sha256"/>.
     /// </summary>
     public async Task<string> FetchAsync(string location, string? sha256, string destination, CancellationToken cancellationToken)
@@ -67,7 +67,7 @@ public sealed class Transfers : IDisposable
         var expected = sha256?.Trim().ToLowerInvariant();
         if (expected is not null && !BlobLocation.IsSha256(expected))
         {
-            throw new TransferRefusedException($"the SHA-256 given for {location} is not 64 hex digits");
+            throw new CourierRefusedException($"the SHA-256 given for {location} is not 64 hex digits");
         }
 
         var partial = destination + ".part";
@@ -83,7 +83,7 @@ public sealed class Transfers : IDisposable
 
             if (expected is not null && actual != expected)
             {
-                throw new TransferRefusedException($"{location} has SHA-256 {actual}, not the {expected} the job names; it was changed or damaged");
+                throw new CourierRefusedException($"{location} has SHA-256 {actual}, not the {expected} the job names; it was changed or damaged");
             }
 
             File.Move(partial, destination, overwrite: true);
@@ -91,7 +91,7 @@ public sealed class Transfers : IDisposable
         }
         catch (Exception e) when (e is HttpRequestException or IOException or UnauthorizedAccessException or InvalidDataException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
         {
-            throw new TransferRefusedException($"could not fetch {location}: {Inner(e)}");
+            throw new CourierRefusedException($"could not fetch {location}: {Inner(e)}");
         }
         finally
         {
@@ -110,7 +110,7 @@ public sealed class Transfers : IDisposable
         {
             if (location is "blob" || location.StartsWith(BlobLocation.Prefix, StringComparison.Ordinal))
             {
-                var blobs = this.blobs ?? throw new TransferRefusedException("the exchange's blob store is not reachable from here");
+                var blobs = this.blobs ?? throw new CourierRefusedException("the exchange's blob store is not reachable from here");
                 return BlobLocation.For(await blobs.UploadAsync(path, cancellationToken));
             }
 
@@ -127,14 +127,14 @@ public sealed class Transfers : IDisposable
             using var response = await http.PutAsync(uri, content, cancellationToken);
             if (!response.IsSuccessStatusCode)
             {
-                throw new TransferRefusedException($"{location} refused the results: HTTP {(int)response.StatusCode} {response.ReasonPhrase}");
+                throw new CourierRefusedException($"{location} refused the results: HTTP {(int)response.StatusCode} {response.ReasonPhrase}");
             }
 
             return location;
         }
         catch (Exception e) when (e is HttpRequestException or IOException or UnauthorizedAccessException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
         {
-            throw new TransferRefusedException($"could not store the results at {location}: {Inner(e)}");
+            throw new CourierRefusedException($"could not store the results at {location}: {Inner(e)}");
         }
     }
 
@@ -142,7 +142,7 @@ public sealed class Transfers : IDisposable
     {
         if (BlobLocation.TryParse(location, out var blob))
         {
-            var blobs = this.blobs ?? throw new TransferRefusedException("the exchange's blob store is not reachable from here");
+            var blobs = this.blobs ?? throw new CourierRefusedException("the exchange's blob store is not reachable from here");
             await blobs.DownloadAsync(blob, to, cancellationToken);
             return;
         }
@@ -159,12 +159,12 @@ public sealed class Transfers : IDisposable
         using var response = await http.GetAsync(uri, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
         if (!response.IsSuccessStatusCode)
         {
-            throw new TransferRefusedException($"{location} answered HTTP {(int)response.StatusCode} {response.ReasonPhrase}");
+            throw new CourierRefusedException($"{location} answered HTTP {(int)response.StatusCode} {response.ReasonPhrase}");
         }
 
         if (response.Content.Headers.ContentLength > policy.MaxBytes)
         {
-            throw new TransferRefusedException($"{location} is {response.Content.Headers.ContentLength} bytes, more than the agent's limit of {policy.MaxBytes}");
+            throw new CourierRefusedException($"{location} is {response.Content.Headers.ContentLength} bytes, more than the agent's limit of {policy.MaxBytes}");
         }
 
         await using var body = await response.Content.ReadAsStreamAsync(cancellationToken);
@@ -175,28 +175,28 @@ public sealed class Transfers : IDisposable
     {
         if (!Uri.TryCreate(location, UriKind.Absolute, out var uri))
         {
-            throw new TransferRefusedException($"'{location}' is not a location: use an https or http URL, blob:<sha256>, or file: where the agent allows it");
+            throw new CourierRefusedException($"'{location}' is not a location: use an https or http URL, blob:<sha256>, or file: where the agent allows it");
         }
 
         return uri.Scheme switch
         {
             "https" => uri,
             "http" when policy.AllowHttp => uri,
-            "http" => throw new TransferRefusedException($"{location}: this agent fetches over https only"),
+            "http" => throw new CourierRefusedException($"{location}: this agent fetches over https only"),
             "file" => uri,
-            _ => throw new TransferRefusedException($"{location}: the scheme '{uri.Scheme}' is not supported; use https, http, blob or file"),
+            _ => throw new CourierRefusedException($"{location}: the scheme '{uri.Scheme}' is not supported; use https, http, blob or file"),
         };
     }
 
     private ValueTask<Stream> ConnectCheckedAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken) =>
         AddressRules.ConnectAsync(context.DnsEndPoint, policy.AllowPrivateAddresses,
-            reason => new TransferRefusedException($"{reason}; this agent fetches from public addresses only"), cancellationToken);
+            reason => new CourierRefusedException($"{reason}; this agent fetches from public addresses only"), cancellationToken);
 
     private static string Inner(Exception e)
     {
         while (e.InnerException is not null && e is HttpRequestException or IOException)
         {
-            if (e.InnerException is TransferRefusedException refused)
+            if (e.InnerException is CourierRefusedException refused)
             {
                 return refused.Message;
             }
@@ -260,7 +260,7 @@ public sealed class Transfers : IDisposable
             written += bytes;
             if (written > limit)
             {
-                throw new TransferRefusedException($"{location} is larger than the agent's limit of {limit} bytes; the fetch stopped there");
+                throw new CourierRefusedException($"{location} is larger than the agent's limit of {limit} bytes; the fetch stopped there");
             }
         }
 

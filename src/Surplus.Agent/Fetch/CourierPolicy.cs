@@ -1,7 +1,7 @@
 namespace Surplus.Agent.Fetch;
 
 /// <summary>What the agent may fetch from and store to.</summary>
-public sealed record TransferPolicy
+public sealed record CourierPolicy
 {
     /// <summary>The largest file fetched (program or input); reading stops there (default 256 MiB).</summary>
     public long MaxBytes { get; init; } = 256L << 20;
@@ -15,6 +15,6 @@ public sealed record TransferPolicy
     /// <summary>Folders that <c>file:</c> locations may name (fetch and store); empty: <c>file:</c> is refused (default).</summary>
     public IReadOnlyList<string> FileRoots { get; init; } = [];
 
-    /// <summary>How long one transfer may take (default 10 minutes).</summary>
+    /// <summary>How long one fetch or store may take (default 10 minutes).</summary>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromMinutes(10);
 }
