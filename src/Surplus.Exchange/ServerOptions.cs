@@ -88,6 +88,9 @@ public sealed class ServerOptions
     /// <summary>The most <c>GET /v1/events</c> streams (server-sent events) one member may hold open at once.</summary>
     public int MaxEventStreamsPerMember { get; set; } = 4;
 
+    /// <summary>How long an event stream's reader may take none of what is written to it before the stream is dropped, in seconds.</summary>
+    public int EventStreamStallSeconds { get; set; } = 30;
+
     /// <summary>The most bytes of blobs one member may have uploaded (default 10 GiB).</summary>
     public long MaxBlobBytesPerMember { get; set; } = 10_737_418_240;
 

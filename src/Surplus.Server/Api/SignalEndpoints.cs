@@ -94,6 +94,11 @@ internal static class SignalEndpoints
         var stopping = http.RequestServices.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
         using var ended = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, stopping);
         var cancel = ended.Token;
+
+        // A reader that takes none of what is written for this long is dropped: what waits for it
+        // is bounded by the server's response buffer, and its member gets its stream back.
+        var stallLimit = TimeSpan.FromSeconds(Math.Max(1, exchange.Options.EventStreamStallSeconds));
+        using var stalled = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         try
         {
             await response.StartAsync(cancel);
@@ -102,13 +107,15 @@ internal static class SignalEndpoints
                 // Wait first, then read: a signal committed between the read and the wait still wakes us.
                 var woken = exchange.Hub.WaitAsync(member);
                 var items = await ReadAsync(exchange, member, after, 500);
+                stalled.CancelAfter(stallLimit);
                 foreach (var s in items)
                 {
-                    await response.WriteAsync($"id: {s.Id}\nevent: {s.Type}\ndata: {s.Data.GetRawText()}\n\n", cancel);
+                    await response.WriteAsync($"id: {s.Id}\nevent: {s.Type}\ndata: {s.Data.GetRawText()}\n\n", stalled.Token);
                     after = s.Id;
                 }
 
-                await response.Body.FlushAsync(cancel);
+                await response.Body.FlushAsync(stalled.Token);
+                stalled.CancelAfter(Timeout.InfiniteTimeSpan);
                 if (items.Count == 500)
                 {
                     continue;
@@ -121,14 +128,21 @@ internal static class SignalEndpoints
                 await idle.CancelAsync();
                 if (finished != woken)
                 {
-                    await response.WriteAsync(": keep-alive\n\n", cancel);
-                    await response.Body.FlushAsync(cancel);
+                    stalled.CancelAfter(stallLimit);
+                    await response.WriteAsync(": keep-alive\n\n", stalled.Token);
+                    await response.Body.FlushAsync(stalled.Token);
+                    stalled.CancelAfter(Timeout.InfiniteTimeSpan);
                 }
             }
         }
+        catch (OperationCanceledException) when (!cancel.IsCancellationRequested)
+        {
+            // Stalled: the connection goes, with whatever it still had to send.
+            http.Abort();
+        }
         catch (OperationCanceledException)
         {
-            // The client went away.
+            // The client went away, or the server stops.
         }
     }
 
