@@ -5,8 +5,9 @@ namespace Surplus.Market;
 /// <summary>
 /// The open needs of one market, held in three indexes kept in step: by id (every open need,
 /// including one locked in a negotiation), in book order (bid descending, then time of entry:
-/// step 364) and by exact window, each window's list in book order (so that an offer meets only
-/// the needs whose window lies where it has spare, docs/capacity.md). The last two hold only the
+/// step 364) and by exact window, each window's list in book order, the windows in order of start
+/// (so that an offer meets only the needs whose window lies where it has spare, and visits only
+/// the windows that start there, docs/capacity.md). The last two hold only the
 /// needs in the book; a need locked in a negotiation is open but out of them until it is put
 /// back. Every change goes through this class; <see cref="CheckInvariants"/> verifies what it
 /// keeps. Enumerates and indexes the needs in the book, in book order. Not thread-safe: owned by
@@ -17,6 +18,10 @@ internal sealed class NeedBook : IReadOnlyList<RestingNeed>
     private readonly Dictionary<long, RestingNeed> byId = [];
     private readonly List<RestingNeed> inOrder = [];
     private readonly Dictionary<(long Start, long End), List<RestingNeed>> byWindow = [];
+
+    // The windows of byWindow in order of start (then end): an offer's walk visits only those that
+    // start within its spare, not every window of the book.
+    private readonly SortedSet<(long Start, long End)> windows = [];
 
     // The walk over the window lists that lie within an offer's spare: the lists with the place
     // reached in each, a queue of each list's next need in book order, and the list of the need
@@ -80,6 +85,7 @@ internal sealed class NeedBook : IReadOnlyList<RestingNeed>
         {
             list = [];
             byWindow.Add(window, list);
+            windows.Add(window);
         }
 
         InOrder(list, need);
@@ -96,6 +102,7 @@ internal sealed class NeedBook : IReadOnlyList<RestingNeed>
         if (list.Count == 0)
         {
             byWindow.Remove(window);
+            windows.Remove(window);
         }
     }
 
@@ -128,15 +135,17 @@ internal sealed class NeedBook : IReadOnlyList<RestingNeed>
     public void StartWalk(long? start, long? end)
     {
         EndWalk();
-        if (start is not { } from || end is not { } to)
+        if (start is not { } from || end is not { } to || to <= from)
         {
             return;
         }
 
-        foreach (var (window, list) in byWindow)
+        // Only windows that start in [from, to) can lie within it; of those, the ones that end by to.
+        foreach (var window in windows.GetViewBetween((from, long.MinValue), (to - 1, long.MaxValue)))
         {
-            if (window.Start >= from && window.End <= to)
+            if (window.End <= to)
             {
+                var list = byWindow[window];
                 walkOrder.Enqueue(walk.Count, list[0]);
                 walk.Add((list, 0));
             }
@@ -244,6 +253,11 @@ internal sealed class NeedBook : IReadOnlyList<RestingNeed>
         if (listed != inOrder.Count)
         {
             Fail($"{listed} needs are listed by window but {inOrder.Count} are in book order");
+        }
+
+        if (windows.Count != byWindow.Count || windows.Any(w => !byWindow.ContainsKey(w)))
+        {
+            Fail($"the windows in order of start ({windows.Count}) are not the windows with lists ({byWindow.Count})");
         }
 
         foreach (var need in inOrder)
