@@ -305,7 +305,4 @@ public static class Refusals
     /// <summary>Every refusal, in the order of their status and code.</summary>
     public static IReadOnlyList<Refusal> All { get; } = [.. typeof(Refusals).GetFields(BindingFlags.Public | BindingFlags.Static)
         .Where(f => f.FieldType == typeof(Refusal)).Select(f => (Refusal)f.GetValue(null)!).OrderBy(r => r.Status).ThenBy(r => r.Code, StringComparer.Ordinal)];
-
-    /// <summary>The refusal with this code, if there is one.</summary>
-    public static Refusal? Find(string code) => All.FirstOrDefault(r => r.Code == code);
 }

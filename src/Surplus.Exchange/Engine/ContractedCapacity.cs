@@ -14,6 +14,9 @@ namespace Surplus.Exchange.Engine;
 /// </summary>
 internal sealed class ContractedCapacity
 {
+    /// <summary>What a capacity query counts as live: a trade without a contract, or one whose contract did not end without its work.</summary>
+    private const string LiveContract = "(c.status IS NULL OR c.status NOT IN ('no-show', 'failed', 'cancelled'))";
+
     private readonly Dictionary<string, Kept> markets = new(StringComparer.Ordinal);
     private readonly Lock sync = new();
 
@@ -44,9 +47,6 @@ internal sealed class ContractedCapacity
             }
         }
     }
-
-    /// <summary>What a capacity query counts as live: a trade without a contract, or one whose contract did not end without its work.</summary>
-    public const string LiveContract = "(c.status IS NULL OR c.status NOT IN ('no-show', 'failed', 'cancelled'))";
 
     /// <summary>Adds committed trades; <paramref name="now"/> lets what fell behind the horizon go.</summary>
     public void Traded(MarketDefinition market, IReadOnlyList<Trade> trades, DateTimeOffset now)

@@ -53,7 +53,7 @@ internal sealed class RequestGate : IDisposable
     }
 
     /// <summary>The most tokens one request may take: what the caller's bucket holds (two seconds' worth).</summary>
-    public long MostTokens => Math.Min(int.MaxValue, 2L * Math.Max(1, options.RateLimitPerSecond));
+    private long MostTokens => Math.Min(int.MaxValue, 2L * Math.Max(1, options.RateLimitPerSecond));
 
     /// <summary>
     /// Whose requests share a turn queue and a bucket: a member's (by its id) or the operator's, once
