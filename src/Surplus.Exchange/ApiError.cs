@@ -1,5 +1,5 @@
-using Surplus.Protocol;
 using Surplus.Market;
+using Surplus.Protocol;
 
 namespace Surplus.Exchange;
 

@@ -2,9 +2,9 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.Json;
 using Prometheus;
+using Surplus.Exchange.Engine;
 using Surplus.Protocol;
 using Surplus.Server.Api;
-using Surplus.Exchange.Engine;
 
 namespace Surplus.Server;
 

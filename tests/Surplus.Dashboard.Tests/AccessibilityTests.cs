@@ -1,8 +1,8 @@
 using System.Net.Http.Json;
 using Deque.AxeCore.Playwright;
 using Microsoft.Playwright;
-using Surplus.Protocol;
 using Surplus.Dashboard.Tests.Infrastructure;
+using Surplus.Protocol;
 using static Microsoft.Playwright.Assertions;
 
 namespace Surplus.Dashboard.Tests;

@@ -1,12 +1,12 @@
 using System.Data.Common;
 using System.Globalization;
 using Dapper;
-using Surplus.Protocol;
-using Surplus.Market;
-using Surplus.Market.Contracts;
 using Surplus.Exchange.Engine;
 using Surplus.Exchange.Ledger;
 using Surplus.Exchange.Storage;
+using Surplus.Market;
+using Surplus.Market.Contracts;
+using Surplus.Protocol;
 
 namespace Surplus.Exchange.Contracts;
 

@@ -1,8 +1,8 @@
 using System.Globalization;
-using Surplus.Protocol;
+using Surplus.Exchange.Engine;
 using Surplus.Market;
 using Surplus.Market.Contracts;
-using Surplus.Exchange.Engine;
+using Surplus.Protocol;
 
 namespace Surplus.Exchange.Contracts;
 

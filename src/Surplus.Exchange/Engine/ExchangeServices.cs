@@ -3,12 +3,12 @@ using System.Security.Cryptography;
 using System.Text;
 using Dapper;
 using Microsoft.Extensions.Options;
-using Surplus.Protocol;
-using Surplus.Market;
 using Surplus.Exchange.Contracts;
 using Surplus.Exchange.Ledger;
 using Surplus.Exchange.Signals;
 using Surplus.Exchange.Storage;
+using Surplus.Market;
+using Surplus.Protocol;
 
 namespace Surplus.Exchange.Engine;
 

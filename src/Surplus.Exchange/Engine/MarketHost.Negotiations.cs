@@ -1,8 +1,8 @@
 using System.Data.Common;
 using Dapper;
-using Surplus.Protocol;
-using Surplus.Market;
 using Surplus.Exchange.Ledger;
+using Surplus.Market;
+using Surplus.Protocol;
 
 namespace Surplus.Exchange.Engine;
 

@@ -1,11 +1,11 @@
 using System.Data.Common;
 using System.Threading.Channels;
 using Dapper;
-using Surplus.Protocol;
-using Surplus.Market;
 using Surplus.Exchange.Contracts;
 using Surplus.Exchange.Ledger;
 using Surplus.Exchange.Storage;
+using Surplus.Market;
+using Surplus.Protocol;
 
 namespace Surplus.Exchange.Engine;
 

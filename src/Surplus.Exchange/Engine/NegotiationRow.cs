@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
-using Surplus.Protocol;
 using Surplus.Market;
+using Surplus.Protocol;
 
 namespace Surplus.Exchange.Engine;
 

@@ -1,6 +1,6 @@
 using NodaTime;
-using Surplus.Protocol;
 using Surplus.Market;
+using Surplus.Protocol;
 
 namespace Surplus.Exchange.Engine;
 

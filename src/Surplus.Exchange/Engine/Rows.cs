@@ -1,9 +1,9 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
-using Surplus.Protocol;
-using Surplus.Market;
 using Surplus.Exchange.Storage;
+using Surplus.Market;
+using Surplus.Protocol;
 
 namespace Surplus.Exchange.Engine;
 

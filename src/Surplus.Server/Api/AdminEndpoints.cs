@@ -1,6 +1,6 @@
-using Surplus.Protocol;
-using Surplus.Market;
 using Surplus.Exchange.Engine;
+using Surplus.Market;
+using Surplus.Protocol;
 
 namespace Surplus.Server.Api;
 

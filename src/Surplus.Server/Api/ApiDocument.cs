@@ -4,8 +4,8 @@ using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
-using Surplus.Protocol;
 using Surplus.Exchange.Contracts;
+using Surplus.Protocol;
 
 namespace Surplus.Server.Api;
 

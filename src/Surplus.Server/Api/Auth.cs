@@ -2,8 +2,8 @@ using System.Security.Claims;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
-using Surplus.Protocol;
 using Surplus.Exchange.Engine;
+using Surplus.Protocol;
 
 namespace Surplus.Server.Api;
 

@@ -1,7 +1,7 @@
 using System.Data.Common;
 using Dapper;
-using Surplus.Protocol;
 using Surplus.Exchange.Engine;
+using Surplus.Protocol;
 
 namespace Surplus.Server.Api;
 

@@ -3,8 +3,8 @@ using System.Security.Cryptography;
 using Dapper;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Net.Http.Headers;
-using Surplus.Protocol;
 using Surplus.Exchange.Engine;
+using Surplus.Protocol;
 
 namespace Surplus.Server.Api;
 

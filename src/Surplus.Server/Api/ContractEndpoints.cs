@@ -1,10 +1,10 @@
 using System.Data.Common;
 using System.Security.Cryptography;
-using Surplus.Protocol;
-using Surplus.Market;
-using Surplus.Market.Contracts;
 using Surplus.Exchange.Contracts;
 using Surplus.Exchange.Engine;
+using Surplus.Market;
+using Surplus.Market.Contracts;
+using Surplus.Protocol;
 
 namespace Surplus.Server.Api;
 

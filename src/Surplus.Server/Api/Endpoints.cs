@@ -1,11 +1,11 @@
 using System.Globalization;
 using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Surplus.Protocol;
-using Surplus.Market;
 using Surplus.Exchange.Engine;
 using Surplus.Exchange.Ledger;
 using Surplus.Exchange.Storage;
+using Surplus.Market;
+using Surplus.Protocol;
 
 namespace Surplus.Server.Api;
 

@@ -1,9 +1,9 @@
 using System.Globalization;
 using Dapper;
-using Surplus.Protocol;
-using Surplus.Market;
 using Surplus.Exchange.Engine;
 using Surplus.Exchange.Storage;
+using Surplus.Market;
+using Surplus.Protocol;
 
 namespace Surplus.Server.Api;
 

@@ -1,7 +1,7 @@
 using Dapper;
-using Surplus.Protocol;
-using Surplus.Market;
 using Surplus.Exchange.Engine;
+using Surplus.Market;
+using Surplus.Protocol;
 
 namespace Surplus.Server.Api;
 

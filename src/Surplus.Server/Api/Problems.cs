@@ -3,8 +3,8 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
-using Surplus.Protocol;
 using Surplus.Exchange.Engine;
+using Surplus.Protocol;
 
 namespace Surplus.Server.Api;
 

@@ -1,8 +1,8 @@
 using System.Text.Json;
 using Dapper;
-using Surplus.Protocol;
 using Surplus.Exchange.Engine;
 using Surplus.Exchange.Signals;
+using Surplus.Protocol;
 using Surplus.Server.Signals;
 
 namespace Surplus.Server.Api;

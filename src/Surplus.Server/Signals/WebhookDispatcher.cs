@@ -4,9 +4,9 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Dapper;
-using Surplus.Protocol;
 using Surplus.Exchange.Engine;
 using Surplus.Exchange.Signals;
+using Surplus.Protocol;
 
 namespace Surplus.Server.Signals;
 

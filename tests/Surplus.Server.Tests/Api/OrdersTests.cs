@@ -1,6 +1,6 @@
 using System.Net;
-using Surplus.Protocol;
 using Surplus.Market;
+using Surplus.Protocol;
 using Surplus.Server.Tests.Infrastructure;
 using static Surplus.Server.Tests.Api.ApiKit;
 

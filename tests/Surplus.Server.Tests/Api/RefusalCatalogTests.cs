@@ -1,7 +1,7 @@
 using System.Reflection;
 using System.Text.RegularExpressions;
-using Surplus.Protocol;
 using Surplus.Market;
+using Surplus.Protocol;
 using Surplus.Server.Api;
 using Surplus.Server.Tests.Api.OpenApi;
 

@@ -1,7 +1,7 @@
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
-using Surplus.Protocol;
 using Surplus.Exchange.Engine;
+using Surplus.Protocol;
 using Surplus.Server.Tests.Infrastructure;
 using static Surplus.Server.Tests.Contracts.ContractScenario;
 

@@ -1,8 +1,8 @@
 using System.Net;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
-using Surplus.Protocol;
 using Surplus.Exchange.Engine;
+using Surplus.Protocol;
 using Surplus.Server.Tests.Durability;
 using Surplus.Server.Tests.Infrastructure;
 

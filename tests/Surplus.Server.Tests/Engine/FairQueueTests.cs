@@ -1,6 +1,6 @@
 using System.Threading.Channels;
-using Surplus.Market;
 using Surplus.Exchange.Engine;
+using Surplus.Market;
 
 namespace Surplus.Server.Tests.Engine;
 

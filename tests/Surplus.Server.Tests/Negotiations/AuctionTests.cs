@@ -1,7 +1,7 @@
 using System.Net;
-using Surplus.Protocol;
-using Surplus.Market;
 using Surplus.Exchange.Engine;
+using Surplus.Market;
+using Surplus.Protocol;
 using Surplus.Server.Tests.Infrastructure;
 using static Surplus.Server.Tests.Negotiations.NegotiationKit;
 

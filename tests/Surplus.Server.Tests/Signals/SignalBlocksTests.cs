@@ -3,8 +3,8 @@ using System.Text.Json;
 using Dapper;
 using Surplus.Exchange.Engine;
 using Surplus.Exchange.Signals;
-using Surplus.Server.Signals;
 using Surplus.Exchange.Storage;
+using Surplus.Server.Signals;
 using Surplus.Server.Tests.Infrastructure;
 
 namespace Surplus.Server.Tests.Signals;

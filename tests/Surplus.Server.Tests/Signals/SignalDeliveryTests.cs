@@ -2,8 +2,8 @@ using System.Net;
 using System.Text.Json;
 using Dapper;
 using Microsoft.Extensions.DependencyInjection;
-using Surplus.Protocol;
 using Surplus.Exchange.Engine;
+using Surplus.Protocol;
 using Surplus.Server.Tests.Infrastructure;
 
 namespace Surplus.Server.Tests.Signals;

@@ -1,5 +1,5 @@
-using Surplus.Market;
 using Surplus.Exchange.Engine;
+using Surplus.Market;
 
 namespace Surplus.Server.Tests.Signals;
 

@@ -5,8 +5,8 @@ using System.Text;
 using System.Text.Json;
 using Dapper;
 using Microsoft.Extensions.DependencyInjection;
-using Surplus.Protocol;
 using Surplus.Exchange.Engine;
+using Surplus.Protocol;
 using Surplus.Server.Tests.Api;
 using Surplus.Server.Tests.Infrastructure;
 

@@ -1,9 +1,9 @@
 using System.Net;
 using Dapper;
 using Microsoft.Extensions.DependencyInjection;
-using Surplus.Protocol;
 using Surplus.Exchange.Engine;
 using Surplus.Exchange.Storage;
+using Surplus.Protocol;
 using Surplus.Server.Tests.Infrastructure;
 using static Surplus.Server.Tests.Api.ApiKit;
 

@@ -1,8 +1,8 @@
 using System.Text.Json;
 using Dapper;
-using Surplus.Protocol;
 using Surplus.Exchange.Engine;
 using Surplus.Exchange.Storage;
+using Surplus.Protocol;
 using Surplus.Server.Tests.Infrastructure;
 
 namespace Surplus.Server.Tests.Storage;

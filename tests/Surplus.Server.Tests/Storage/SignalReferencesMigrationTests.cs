@@ -1,7 +1,7 @@
 using Dapper;
 using Surplus.Exchange.Signals;
-using Surplus.Server.Signals;
 using Surplus.Exchange.Storage;
+using Surplus.Server.Signals;
 using Surplus.Server.Tests.Infrastructure;
 
 namespace Surplus.Server.Tests.Storage;

@@ -2,10 +2,10 @@ using System.Net;
 using System.Text;
 using Dapper;
 using Microsoft.Extensions.DependencyInjection;
-using Surplus.Protocol;
-using Surplus.Market;
 using Surplus.Exchange.Engine;
 using Surplus.Exchange.Storage;
+using Surplus.Market;
+using Surplus.Protocol;
 using Surplus.Server.Tests.Infrastructure;
 
 namespace Surplus.Server.Tests.Storage;
