@@ -72,7 +72,7 @@ public sealed class GeneratedClientTests(Exchanges exchanges)
         var stderr = process.StandardError.ReadToEndAsync();
         await process.WaitForExitAsync();
         Assert.True(process.ExitCode == 0 && Directory.Exists(output),
-            $"Kiota failed (exit {process.ExitCode}); is it installed? run 'dotnet tool restore' in {root} (.ci/run does).\n{await stdout}\n{await stderr}");
+            $"Kiota failed (exit {process.ExitCode}); is it installed? run 'dotnet tool restore' in {root} (./test.sh does).\n{await stdout}\n{await stderr}");
     }
 
     /// <summary>The files under a folder by their relative path, with line ends made alike.</summary>

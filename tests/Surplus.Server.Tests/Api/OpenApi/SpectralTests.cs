@@ -13,7 +13,7 @@ public sealed class SpectralTests(Exchanges exchanges)
     {
         var tools = Path.Combine(ApiSpec.RepositoryRoot(), "tools", "spectral");
         var cli = Path.Combine(tools, "node_modules", "@stoplight", "spectral-cli", "dist", "index.js");
-        Assert.True(File.Exists(cli), $"Spectral is not installed: run 'npm ci' in {tools} (.ci/run does)");
+        Assert.True(File.Exists(cli), $"Spectral is not installed: run 'npm ci' in {tools} (./test.sh does)");
         var document = await ApiSpec.LoadAsync(exchanges.For(Store.Sqlite));
         var file = Path.Combine(Path.GetTempPath(), $"surplus-openapi-{Guid.NewGuid():N}.json");
         var report = file + ".spectral.json";
