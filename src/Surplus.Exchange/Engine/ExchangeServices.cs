@@ -20,20 +20,13 @@ internal sealed record MemberInfo(long Id, bool Suspended, IReadOnlyList<long> P
 /// the ledger, the signal numbers, and the write gate through which every change to the store
 /// passes, one transaction at a time.
 /// </summary>
-internal sealed class ExchangeServices : IDisposable
+internal sealed class ExchangeServices : IWritePath, IDisposable
 {
     private readonly Dictionary<string, MarketHost> markets = new(StringComparer.Ordinal);
     private readonly Dictionary<string, MemberInfo> membersByKeyHash = new(StringComparer.Ordinal);
     private readonly Lock sync = new();
-    private long nextOfferId;
-    private long nextNeedId;
-    private long nextNegotiationId;
     private long nextMemberId;
     private string adminKeyHash = "";
-    private readonly Dictionary<(long Member, string Key), (string Hash, WorkResult Result)> keysInFlight = [];
-
-    // Orders in flight per member and request batch key, under the lock of keysInFlight.
-    private readonly Dictionary<(long Member, string Batch), int> batchesInFlight = [];
     private volatile bool inconsistent;
 
     public ExchangeServices(IOptions<ServerOptions> options, TimeProvider time, ILogger<ExchangeServices> log, ExchangeMetrics metrics)
@@ -88,22 +81,11 @@ internal sealed class ExchangeServices : IDisposable
     /// <summary>The admin key when this start generated it (to be shown once), else null.</summary>
     public string? NewAdminKey { get; private set; }
 
-    public long NextOfferId() => Interlocked.Increment(ref nextOfferId);
+    /// <summary>The ids of offers, needs and negotiations.</summary>
+    public OrderIds Ids { get; } = new();
 
-    public long NextNeedId() => Interlocked.Increment(ref nextNeedId);
-
-    /// <summary>The exchange-wide id of a negotiation that just opened (the engines number theirs per market).</summary>
-    public long NextNegotiationId() => Interlocked.Increment(ref nextNegotiationId);
-
-    /// <summary>
-    /// Gives back the id just taken for an order that was refused. A restart goes on from the
-    /// highest stored id, so an id spent on nothing would be handed out again to another order
-    /// after it; ids are taken inside the write gate, so this one is still the last.
-    /// </summary>
-    public void ReturnOfferId(long id) => Interlocked.CompareExchange(ref nextOfferId, id - 1, id);
-
-    /// <summary>Gives back the id just taken for a need that was refused (see <see cref="ReturnOfferId"/>).</summary>
-    public void ReturnNeedId(long id) => Interlocked.CompareExchange(ref nextNeedId, id - 1, id);
+    /// <summary>The answers kept under idempotency keys whose batches are not yet stored.</summary>
+    public AnswersInFlight AnswersInFlight { get; } = new();
 
     public static string Hash(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
 
@@ -125,9 +107,10 @@ internal sealed class ExchangeServices : IDisposable
             }
         }
 
-        nextOfferId = await c.ExecuteScalarAsync<long>("SELECT COALESCE(MAX(id), 0) FROM offers");
-        nextNeedId = await c.ExecuteScalarAsync<long>("SELECT COALESCE(MAX(id), 0) FROM needs");
-        nextNegotiationId = await c.ExecuteScalarAsync<long>("SELECT COALESCE(MAX(id), 0) FROM negotiations");
+        Ids.Load(
+            await c.ExecuteScalarAsync<long>("SELECT COALESCE(MAX(id), 0) FROM offers"),
+            await c.ExecuteScalarAsync<long>("SELECT COALESCE(MAX(id), 0) FROM needs"),
+            await c.ExecuteScalarAsync<long>("SELECT COALESCE(MAX(id), 0) FROM negotiations"));
         nextMemberId = await c.ExecuteScalarAsync<long>("SELECT COALESCE(MAX(id), 0) FROM members");
         BatchAnswersInRows = await c.ExecuteScalarAsync<string?>($"SELECT value FROM settings WHERE key = '{IdempotencyBatchesMigration.RowsSetting}'") is not null;
         await LoadLedgerAndSignalsAsync(c);
@@ -205,14 +188,14 @@ internal sealed class ExchangeServices : IDisposable
     }
 
     /// <summary>
-    /// Undoes in memory what <paramref name="host"/> applied since its last batch went to the writer
+    /// Undoes in memory what <paramref name="market"/> applied since its last batch went to the writer
     /// (a command that failed halfway, with the rest of its batch): once every batch handed to the
     /// writer is stored, the ledger, the signal numbers and the market are read back from the store.
     /// Called inside the write gate, so no other market applies anything meanwhile.
     /// </summary>
-    public async Task UndoAppliedAsync(MarketHost host)
+    public async Task UndoAppliedAsync(MarketMemory market)
     {
-        ArgumentNullException.ThrowIfNull(host);
+        ArgumentNullException.ThrowIfNull(market);
         await Writer.IdleAsync();
         if (inconsistent)
         {
@@ -225,61 +208,11 @@ internal sealed class ExchangeServices : IDisposable
             await LoadLedgerAndSignalsAsync(c);
         }
 
-        await host.ReloadAsync();
+        await market.ReloadAsync();
     }
 
-    /// <summary>The answer given under an idempotency key whose batch is applied but not yet stored, if any.</summary>
-    public (string Hash, WorkResult Result)? KeyInFlight(IdempotencyKey key)
-    {
-        lock (keysInFlight)
-        {
-            return keysInFlight.TryGetValue((key.Member, key.Key), out var found) ? found : null;
-        }
-    }
-
-    /// <summary>
-    /// True when some order of a member's request batch (by the batch's own key) is applied and not
-    /// yet stored: until it is decided, the batch's rows in the store may still grow.
-    /// </summary>
-    public bool BatchInFlight(long member, string batch)
-    {
-        lock (keysInFlight)
-        {
-            return batchesInFlight.ContainsKey((member, batch));
-        }
-    }
-
-    /// <summary>Notes the keys of a batch handed to the writer (<paramref name="add"/>) or decided (not).</summary>
-    public void KeysInFlight(IReadOnlyList<(IdempotencyKey Key, WorkResult Result)> keys, bool add)
-    {
-        lock (keysInFlight)
-        {
-            foreach (var (key, result) in keys)
-            {
-                if (add)
-                {
-                    keysInFlight[(key.Member, key.Key)] = (key.RequestHash, result);
-                }
-                else
-                {
-                    keysInFlight.Remove((key.Member, key.Key));
-                }
-
-                if (key.Batch is { } batch)
-                {
-                    var orders = batchesInFlight.GetValueOrDefault((key.Member, batch)) + (add ? 1 : -1);
-                    if (orders > 0)
-                    {
-                        batchesInFlight[(key.Member, batch)] = orders;
-                    }
-                    else
-                    {
-                        batchesInFlight.Remove((key.Member, batch));
-                    }
-                }
-            }
-        }
-    }
+    /// <inheritdoc />
+    public void Enqueue(PendingCommit commit) => Writer.Enqueue(commit);
 
     public MarketHost? Market(string id)
     {

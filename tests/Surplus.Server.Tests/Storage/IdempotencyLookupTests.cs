@@ -90,15 +90,15 @@ public sealed class IdempotencyLookupTests
         var second = (Key(5, 1), answer);
         var alone = (new IdempotencyKey(5, "b", Hash), answer);
 
-        exchange.KeysInFlight([first, second, alone], add: true);
-        var both = (exchange.BatchInFlight(5, "b"), exchange.BatchInFlight(6, "b"), exchange.BatchInFlight(5, "c"));
-        exchange.KeysInFlight([first, alone], add: false);
-        var one = exchange.BatchInFlight(5, "b");
-        exchange.KeysInFlight([second], add: false);
+        exchange.AnswersInFlight.Change([first, second, alone], add: true);
+        var both = (exchange.AnswersInFlight.BatchInFlight(5, "b"), exchange.AnswersInFlight.BatchInFlight(6, "b"), exchange.AnswersInFlight.BatchInFlight(5, "c"));
+        exchange.AnswersInFlight.Change([first, alone], add: false);
+        var one = exchange.AnswersInFlight.BatchInFlight(5, "b");
+        exchange.AnswersInFlight.Change([second], add: false);
 
         Assert.Equal((true, false, false), both);
         Assert.True(one);
-        Assert.False(exchange.BatchInFlight(5, "b"));
+        Assert.False(exchange.AnswersInFlight.BatchInFlight(5, "b"));
     }
 
     private static IdempotencyKey Key(long member, int index) => new(member, $"b#{index}", Hash, "b", index);

@@ -1,0 +1,415 @@
+using Surplus.Exchange.Contracts;
+using Surplus.Exchange.Ledger;
+using Surplus.Exchange.Storage;
+using Surplus.Market;
+using Surplus.Protocol;
+
+namespace Surplus.Exchange.Engine;
+
+/// <summary>
+/// Applies a batch of work to a market in memory, piece by piece: a repeated idempotency key gets
+/// its kept answer, every other piece is checked against the exchange's rules (limits, money) and
+/// run on the engine through the <see cref="EngineProjection"/>, and its answer kept. Gives the
+/// batch's effects, for the <see cref="BatchStore"/> to store. Owned by the market's loop: not
+/// thread-safe.
+/// </summary>
+internal sealed class BatchApplier(
+    MarketMemory market, EngineProjection projection, IdempotentReplay replay, LedgerBook ledger, OrderIds ids, ContractBook contracts,
+    ServerOptions options, TimeProvider time, ILogger log, ExchangeMetrics metrics)
+{
+    /// <summary>
+    /// Called after each piece of work is applied, before its answer is kept: a test makes it throw
+    /// to stand for a command that fails after it changed memory (a bug, an overflow). Null otherwise.
+    /// </summary>
+    public Action<Work>? AfterApply { get; set; }
+
+    /// <summary>The answer to work that failed with <paramref name="e"/>: the store's refusal, or the exchange's own failure.</summary>
+    public static ApiError Failure(Exception e) => StoreHealth.IsRefusal(e)
+        ? ApiError.StoreUnavailable("the exchange could not store this change; nothing was changed; try again")
+        : new ApiError(Refusals.Internal, "the exchange failed to apply this change; nothing was changed; it has been logged");
+
+    /// <summary>
+    /// Applies a batch in memory and gives what it changed: rows, money, signals and idempotency
+    /// records as they stand now. A command that throws is given back as a <see cref="CommandFailedException"/>.
+    /// </summary>
+    public async Task<BatchEffects> ApplyAsync(List<Work> batch)
+    {
+        var now = time.GetUtcNow();
+        var effects = new BatchEffects(now.UtcTicks);
+        var applying = TimeSpan.Zero;
+        try
+        {
+            foreach (var work in batch)
+            {
+                if (work.Idempotency is { } key && (replay.Kept(key) ?? await replay.StoredAsync(key)) is { } earlier)
+                {
+                    work.Result = earlier;
+                    continue;
+                }
+
+                var started = System.Diagnostics.Stopwatch.GetTimestamp();
+                try
+                {
+                    work.Result = Apply(work, now, effects);
+                    AfterApply?.Invoke(work);
+                }
+                catch (Exception e) when (work is QueryWork)
+                {
+                    log.LogError(e, "market {Market}: a read failed; it alone is answered with an error", market.Definition.Id);
+                    work.Result = WorkResult.Fail(Failure(e));
+                }
+                catch (Exception e)
+                {
+                    throw new CommandFailedException(work, e);
+                }
+
+                applying += System.Diagnostics.Stopwatch.GetElapsedTime(started);
+                if (work.Idempotency is { } k && IdempotentAnswer.IsFinal(work.Result))
+                {
+                    // Serialized once: the same text is stored for retries and sent as this answer.
+                    work.Result = IdempotentAnswer.Kept(work.Result);
+                    effects.Idempotency.Add((k, work.Result));
+                    replay.Keep(k, work.Result);
+                }
+            }
+        }
+        finally
+        {
+            await replay.EndBatchAsync();
+        }
+
+        metrics.Applied(applying);
+        return effects;
+    }
+
+    private WorkResult Apply(Work work, DateTimeOffset now, BatchEffects effects)
+    {
+        switch (work)
+        {
+            case QueryWork query:
+                return new WorkResult(200, query.Query(market.Engine), null);
+            case TickWork:
+                projection.Execute(new AdvanceTime(now), effects);
+                return new WorkResult(204, null, null);
+        }
+
+        if (market.Halted && work is PlaceOfferWork or PlaceNeedWork or AmendWork)
+        {
+            return WorkResult.Fail(new ApiError(Refusals.MarketHalted, $"market '{market.Definition.Id}' is halted by the operator; only cancels are taken until it resumes"));
+        }
+
+        return work switch
+        {
+            PlaceOfferWork place => PlaceOffer(place, now, effects),
+            PlaceNeedWork place => PlaceNeed(place, now, effects),
+            CancelWork cancel => Cancel(cancel, now, effects),
+            AmendWork amend => Amend(amend, now, effects),
+            NegotiationWork negotiate => Negotiate(negotiate, now, effects),
+            ClearingWork clearing => ChangeClearing(clearing, now, effects),
+            HaltWork halt => Halt(halt, now, effects),
+            _ => throw new InvalidOperationException($"unknown work {work.GetType().Name}"),
+        };
+    }
+
+    private WorkResult PlaceOffer(PlaceOfferWork work, DateTimeOffset now, BatchEffects effects)
+    {
+        var definition = market.Definition;
+        var id = ids.NextOfferId();
+
+        // The seller's reliability now becomes the offer's attribute, kept with the stored record.
+        var spec = work.Spec with { Id = new OfferId(id), Attributes = contracts.WithReliability(work.Spec.Attributes, work.Spec.Seller.Value) };
+
+        if (OrderRules.Check(spec, definition, now) is { } problem)
+        {
+            ids.ReturnOfferId(id);
+            return WorkResult.Fail(ApiError.From(problem));
+        }
+
+        var row = new OfferRow
+        {
+            Id = id, Market = definition.Id, Member = spec.Seller.Value, Record = StoredOffer.From(spec),
+            State = new OfferStateJson(0, spec.Ask.PerUnitHour, spec.Rate.Value, [], [], 0), CreatedAt = now.UtcTicks, UpdatedAt = now.UtcTicks,
+        };
+        if (LimitProblem(spec.Seller.Value, spec.Recurrence is not null) is { } tooMany)
+        {
+            ids.ReturnOfferId(id);
+            return WorkResult.Fail(tooMany);
+        }
+
+        market.OpenOffers[id] = row;
+        market.Tally.Opened(row.Member, row.IsRecurring);
+        effects.NewOffers.Add(row);
+        var outcome = projection.Execute(new PlaceOffer(spec, now), effects);
+        if (outcome.Rejected is { } rejected)
+        {
+            market.OpenOffers.Remove(id);
+            market.Tally.Closed(row.Member, row.IsRecurring);
+            effects.NewOffers.Remove(row);
+            ids.ReturnOfferId(id);
+            return WorkResult.Fail(ApiError.From(rejected));
+        }
+
+        return new WorkResult(201, new OfferResultDto(row.ToDto(), outcome.Trades), null);
+    }
+
+    private WorkResult PlaceNeed(PlaceNeedWork work, DateTimeOffset now, BatchEffects effects)
+    {
+        var definition = market.Definition;
+        var id = ids.NextNeedId();
+        var spec = work.Spec with { Id = new NeedId(id) };
+        if (OrderRules.Check(spec, definition, now) is { } problem)
+        {
+            ids.ReturnNeedId(id);
+            return WorkResult.Fail(ApiError.From(problem));
+        }
+
+        var buyer = spec.Buyer.Value;
+        if ((LimitProblem(buyer, recurring: false) ?? NegotiationLimitProblem(buyer)) is { } tooMany)
+        {
+            ids.ReturnNeedId(id);
+            return WorkResult.Fail(tooMany);
+        }
+
+        var unit = market.HoldUnit(spec.Window, spec.Bid, spec.MaximumPrice?.PerUnitHour);
+        var hold = checked(unit * spec.Rate.Value);
+        if (!ledger.TryMove(Accounts.Available(buyer), Accounts.Held(buyer), hold, "hold", $"need:{definition.Id}:{id}", now.UtcTicks))
+        {
+            ids.ReturnNeedId(id);
+            return WorkResult.Fail(new ApiError(Refusals.InsufficientFunds, $"this need holds {market.Money(hold)} ({spec.Rate} × {spec.Window.Length.TotalHours:0.##} h × {(spec.MaximumPrice is { } max && max > spec.Bid ? $"{max}, the hidden maximum" : spec.Bid)}, rounded up per unit) but only {market.Money(ledger.Balance(Accounts.Available(buyer)))} is available; deposit more or bid for less"));
+        }
+
+        var row = new NeedRow
+        {
+            Id = id, Market = definition.Id, Member = buyer, Record = StoredNeed.From(spec, work.Job),
+            State = new NeedStateJson(0, spec.Bid.PerUnitHour, spec.Rate.Value), Held = hold, UnitHold = unit,
+            CreatedAt = now.UtcTicks, UpdatedAt = now.UtcTicks,
+        };
+        market.OpenNeeds[id] = row;
+        market.Tally.Opened(buyer, isRecurring: false);
+        effects.NewNeeds.Add(row);
+        effects.Members.Add(buyer);
+        var outcome = projection.Execute(new PlaceNeed(spec, now), effects);
+        if (outcome.Rejected is { } rejected)
+        {
+            ledger.Move(Accounts.Held(buyer), Accounts.Available(buyer), hold, "hold-reversal", $"need:{definition.Id}:{id}", now.UtcTicks);
+            market.OpenNeeds.Remove(id);
+            market.Tally.Closed(buyer, isRecurring: false);
+            effects.NewNeeds.Remove(row);
+            ids.ReturnNeedId(id);
+            return WorkResult.Fail(ApiError.From(rejected));
+        }
+
+        return new WorkResult(201, new NeedResultDto(row.ToDto(), outcome.Trades, outcome.Negotiation), null);
+    }
+
+    private WorkResult Cancel(CancelWork work, DateTimeOffset now, BatchEffects effects)
+    {
+        if (!IsOwnOpen(work.Order, work.Member))
+        {
+            return WorkResult.Fail(ApiError.NotFound($"open {work.Order}"));
+        }
+
+        var outcome = projection.Execute(new CancelOrder(work.Order, new MemberId(work.Member), now), effects);
+        return outcome.Rejected is { } rejected ? WorkResult.Fail(ApiError.From(rejected)) : new WorkResult(200, projection.OrderDto(work.Order), null);
+    }
+
+    private WorkResult Amend(AmendWork work, DateTimeOffset now, BatchEffects effects)
+    {
+        if (!IsOwnOpen(work.Order, work.Member))
+        {
+            return WorkResult.Fail(ApiError.NotFound($"open {work.Order}"));
+        }
+
+        var definition = market.Definition;
+        long moved = 0;
+        NeedRow? need = null;
+        long previousUnit = 0;
+        if (work.Order.Side == OrderSide.Need)
+        {
+            // The hold follows the new bid and rate before the engine matches at them.
+            need = market.OpenNeeds[work.Order.Id];
+            var price = work.Price ?? new Price(need.State.Bid);
+            var remaining = work.Rate?.Value ?? need.State.Remaining;
+            var window = StoredOrders.ReadWindow(need.Record.Start, need.Record.End, "need", need.Id);
+            var top = need.Record.MaximumPrice is { } max && max > price.PerUnitHour ? new Price(max) : price;
+
+            // A price or amount past the market's bounds is refused by the engine before any money moves.
+            if (OrderRules.CheckPrice(price, definition, "new price") is null && remaining > 0 && remaining <= need.State.Remaining
+                && OrderRules.CheckAmount(new Rate(remaining), window.Length, top, definition) is null)
+            {
+                var unit = market.HoldUnit(window, price, need.Record.MaximumPrice);
+                moved = checked(unit * remaining) - need.Held;
+                var member = need.Member;
+                if (moved > 0 && !ledger.TryMove(Accounts.Available(member), Accounts.Held(member), moved, "hold", $"need:{definition.Id}:{need.Id}", now.UtcTicks))
+                {
+                    return WorkResult.Fail(new ApiError(Refusals.InsufficientFunds, $"the new bid holds {market.Money(moved)} more but only {market.Money(ledger.Balance(Accounts.Available(member)))} is available"));
+                }
+
+                if (moved < 0)
+                {
+                    ledger.Move(Accounts.Held(member), Accounts.Available(member), -moved, "release", $"need:{definition.Id}:{need.Id}", now.UtcTicks);
+                }
+
+                need.Held += moved;
+                previousUnit = need.UnitHold;
+                need.UnitHold = unit;
+            }
+        }
+
+        var outcome = projection.Execute(new AmendOrder(work.Order, new MemberId(work.Member), work.Price, work.Rate, now), effects);
+        if (outcome.Rejected is { } rejected)
+        {
+            if (need is not null && moved != 0)
+            {
+                var (from, to) = moved > 0 ? (Accounts.Held(need.Member), Accounts.Available(need.Member)) : (Accounts.Available(need.Member), Accounts.Held(need.Member));
+                ledger.Move(from, to, Math.Abs(moved), "hold-reversal", $"need:{definition.Id}:{need.Id}", now.UtcTicks);
+                need.Held -= moved;
+                need.UnitHold = previousUnit;
+            }
+            else if (need is not null && previousUnit != 0)
+            {
+                need.UnitHold = previousUnit;
+            }
+
+            return WorkResult.Fail(ApiError.From(rejected));
+        }
+
+        return new WorkResult(200, work.Order.Side == OrderSide.Need
+            ? new NeedResultDto((NeedDto)projection.OrderDto(work.Order), outcome.Trades, outcome.Negotiation)
+            : new OfferResultDto((OfferDto)projection.OrderDto(work.Order), outcome.Trades), null);
+    }
+
+    /// <summary>
+    /// A party's move in a negotiation (steps 350–354). A buyer's price may rise above what the
+    /// need's hold covers; the difference is held first (the top-up).
+    /// </summary>
+    private WorkResult Negotiate(NegotiationWork work, DateTimeOffset now, BatchEffects effects)
+    {
+        var definition = market.Definition;
+        if (!market.OpenNegotiations.TryGetValue(work.Negotiation, out var row) || !row.IsParty(work.Member))
+        {
+            return WorkResult.Fail(new ApiError(Refusals.NegotiationEnded, $"negotiation {work.Negotiation} is no longer open: it was agreed, declined, withdrawn or passed its deadline; GET /v1/negotiations/{work.Negotiation} shows how it ended"));
+        }
+
+        if (market.Halted && work.Action != NegotiationAction.Decline)
+        {
+            return WorkResult.Fail(new ApiError(Refusals.MarketHalted, $"market '{definition.Id}' is halted by the operator; a negotiation may only be declined until it resumes"));
+        }
+
+        var by = new MemberId(work.Member);
+        var id = new NegotiationId(row.EngineId);
+        MarketCommand command = work.Action switch
+        {
+            NegotiationAction.Counter => new CounterPrice(id, by, work.Price!.Value, work.Version, now),
+            NegotiationAction.Accept => new AcceptPrice(id, by, work.Version, now),
+            _ => new DeclineNegotiation(id, by, now),
+        };
+
+        var toppedUp = 0L;
+        var state = market.Engine.FindNegotiation(id)!;
+        if (work.Member == row.BuyerId && work.Action != NegotiationAction.Decline && work.Version == state.Version)
+        {
+            // The buyer's price must be held before the seller can take it (or before it takes the seller's).
+            var price = work.Action == NegotiationAction.Counter ? work.Price!.Value : state.SellerPrice;
+            // A price past the market's bounds is refused by the engine before any money moves.
+            if ((OrderRules.CheckPrice(price, definition, "counter price") ?? OrderRules.CheckAmount(state.Rate, state.Window.Length, price, definition)) is null
+                && market.OpenNeeds.TryGetValue(row.NeedId, out var need))
+            {
+                var required = checked(state.Rate.Value * Pricing.UnitCeiling(state.Window, price, definition.MinorUnitDigits).Minor);
+                var covered = checked((state.Rate.Value * need.UnitHold) + row.State.TopUp);
+                if (required > covered)
+                {
+                    var buyer = row.BuyerId;
+                    if (!ledger.TryMove(Accounts.Available(buyer), Accounts.Held(buyer), required - covered, "hold", market.Reference(row), now.UtcTicks))
+                    {
+                        return WorkResult.Fail(new ApiError(Refusals.InsufficientFunds, $"at {price} the negotiated {state.Rate} over the window costs up to {market.Money(required)}, {market.Money(required - covered)} more than is held for it, but only {market.Money(ledger.Balance(Accounts.Available(buyer)))} is available; deposit more or offer less"));
+                    }
+
+                    toppedUp = required - covered;
+                    row.State = row.State with { TopUp = row.State.TopUp + toppedUp };
+                }
+            }
+        }
+
+        var outcome = projection.Execute(command, effects);
+        if (outcome.Rejected is { } rejected)
+        {
+            // A negotiation that reached its deadline on this very command gave its whole top-up back already.
+            if (toppedUp > 0 && row.Status == "open")
+            {
+                ledger.Move(Accounts.Held(row.BuyerId), Accounts.Available(row.BuyerId), toppedUp, "hold-reversal", market.Reference(row), now.UtcTicks);
+                row.State = row.State with { TopUp = row.State.TopUp - toppedUp };
+            }
+
+            return WorkResult.Fail(ApiError.From(rejected));
+        }
+
+        if (toppedUp > 0 && row.Status == "open")
+        {
+            effects.Negotiations[row.Id] = row;
+        }
+
+        return new WorkResult(200, new NegotiationResultDto(row.ToDto(work.Member), outcome.Trades), null);
+    }
+
+    private WorkResult ChangeClearing(ClearingWork work, DateTimeOffset now, BatchEffects effects)
+    {
+        var outcome = projection.Execute(new ChangeClearing(work.Mode, work.Interval, now), effects);
+        return outcome.Rejected is { } rejected
+            ? WorkResult.Fail(ApiError.From(rejected))
+            : new WorkResult(200, market.ToDto(), null);
+    }
+
+    /// <summary>Halts or resumes the engine; the flag is stored with the batch. Asking for the state the market is in changes nothing.</summary>
+    private WorkResult Halt(HaltWork work, DateTimeOffset now, BatchEffects effects)
+    {
+        if (work.Halted != market.Halted)
+        {
+            var outcome = projection.Execute(work.Halted ? new HaltMarket(now) : new ResumeMarket(now), effects);
+            if (outcome.Rejected is { } rejected)
+            {
+                return WorkResult.Fail(ApiError.From(rejected));
+            }
+
+            market.Halted = work.Halted;
+            effects.Halted = work.Halted;
+            log.LogInformation("market {Market}: {Action} by the operator", market.Definition.Id, work.Halted ? "halted" : "resumed");
+        }
+
+        return new WorkResult(200, market.ToDto(), null);
+    }
+
+    private bool IsOwnOpen(OrderKey order, long member) => order.Side == OrderSide.Offer
+        ? market.OpenOffers.TryGetValue(order.Id, out var o) && o.Member == member
+        : market.OpenNeeds.TryGetValue(order.Id, out var n) && n.Member == member;
+
+    /// <summary>A new order would take the member past its limit of open orders, or of recurring offers, in this market.</summary>
+    private ApiError? LimitProblem(long member, bool recurring)
+    {
+        var tally = market.Tally;
+        if (tally.Orders(member) >= options.MaxOpenOrdersPerMember)
+        {
+            return new ApiError(Refusals.TooManyOpenOrders, $"you have {tally.Orders(member)} open orders in market '{market.Definition.Id}', the most one member may have (the setting Surplus:MaxOpenOrdersPerMember is {options.MaxOpenOrdersPerMember}); cancel some or wait until they fill or expire");
+        }
+
+        if (recurring && tally.Recurring(member) >= options.MaxRecurringOffersPerMember)
+        {
+            return new ApiError(Refusals.TooManyRecurringOffers, $"you have {tally.Recurring(member)} recurring offers in market '{market.Definition.Id}', the most one member may have (the setting Surplus:MaxRecurringOffersPerMember is {options.MaxRecurringOffersPerMember}); cancel one first");
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// The buyer already negotiates as many times as it may in this market; a new need could open one
+    /// more, so it waits until one ends. (Each negotiation locks one of the buyer's needs, so the
+    /// count can never pass its open orders either.)
+    /// </summary>
+    private ApiError? NegotiationLimitProblem(long buyer)
+    {
+        var limit = options.MaxOpenNegotiationsPerMember;
+        return market.Definition.OpensNegotiations && market.Tally.Negotiations(buyer) >= limit
+            ? new ApiError(Refusals.TooManyNegotiations, $"you have {market.Tally.Negotiations(buyer)} open negotiations in market '{market.Definition.Id}', the most one member may have (the setting Surplus:MaxOpenNegotiationsPerMember is {limit}); accept, counter or decline one first")
+            : null;
+    }
+}

@@ -1,0 +1,165 @@
+using System.Data.Common;
+using Dapper;
+using Surplus.Exchange.Storage;
+using Surplus.Market;
+using Surplus.Protocol;
+
+namespace Surplus.Exchange.Engine;
+
+/// <summary>
+/// One market in memory: its engine, its definition and halt, the rows of its open orders and
+/// negotiations as the store keeps them, and what each member holds open. Read back from the store
+/// on start and after a failed write. Owned by the market's loop: not thread-safe.
+/// </summary>
+internal sealed class MarketMemory(MarketDefinition definition, bool halted, Database database)
+{
+    public MarketDefinition Definition { get; set; } = definition;
+
+    public bool Halted { get; set; } = halted;
+
+    public MarketEngine Engine { get; private set; } = new(definition);
+
+    public Dictionary<long, OfferRow> OpenOffers { get; } = [];
+
+    public Dictionary<long, NeedRow> OpenNeeds { get; } = [];
+
+    /// <summary>Open negotiations by the exchange's id.</summary>
+    public Dictionary<long, NegotiationRow> OpenNegotiations { get; } = [];
+
+    /// <summary>Open negotiations by the engine's id.</summary>
+    public Dictionary<long, NegotiationRow> NegotiationsByEngineId { get; } = [];
+
+    /// <summary>The top-up of a negotiation that just agreed, by need: its trade comes next and takes it.</summary>
+    public Dictionary<long, long> AgreedTopUps { get; } = [];
+
+    public MemberTally Tally { get; } = new();
+
+    /// <summary>True when memory must be read back from the store before the next batch.</summary>
+    public bool Stale { get; private set; }
+
+    /// <summary>Marks the market to be read back from the store before its next batch.</summary>
+    public void MarkStale() => Stale = true;
+
+    /// <summary>Reads the market back from the store; while that fails, the batch fails with a 503 and the next one tries again.</summary>
+    public async Task ReloadAsync()
+    {
+        await using var connection = await database.OpenAsync();
+        await LoadAsync(connection);
+        Stale = false;
+    }
+
+    /// <summary>Rebuilds the engine and the open orders from the store.</summary>
+    public async Task LoadAsync(DbConnection connection)
+    {
+        OpenOffers.Clear();
+        OpenNeeds.Clear();
+        if (await connection.QuerySingleOrDefaultAsync<(string Definition, bool Halted)?>(
+            "SELECT definition, halted FROM markets WHERE id = @market", new { market = Definition.Id }) is { } market)
+        {
+            // After a failed write the definition and the halt in memory may be ahead of the store.
+            Definition = StoredMarket.Read(market.Definition);
+            Halted = market.Halted;
+        }
+
+        var state = await connection.QuerySingleOrDefaultAsync<(long Clock, long NextSequence, long NextTradeId)?>(
+            "SELECT clock, next_sequence, next_trade_id FROM engine_state WHERE market = @market", new { market = Definition.Id });
+
+        // Orders are rebuilt from their stored records, not from requests through the HTTP mapper:
+        // an order the exchange accepted once loads whatever the mapper refuses since.
+        var offerStates = new List<OfferState>();
+        foreach (var row in await connection.QueryAsync<(long Id, long MemberId, string Spec, string State, long CreatedAt, long UpdatedAt)>(
+            "SELECT id, member_id, spec, state, created_at, updated_at FROM offers WHERE market = @market AND status = 'open'", new { market = Definition.Id }))
+        {
+            var record = StoredOrders.ReadOffer(row.Spec);
+            var stored = Json.Read<OfferStateJson>(row.State);
+            offerStates.Add(stored.ToState(record.ToSpec(row.Id, row.MemberId)));
+            OpenOffers[row.Id] = new OfferRow
+            {
+                Id = row.Id, Market = Definition.Id, Member = row.MemberId, Record = record, State = stored,
+                CreatedAt = row.CreatedAt, UpdatedAt = row.UpdatedAt,
+            };
+        }
+
+        var needStates = new List<NeedState>();
+        foreach (var row in await connection.QueryAsync<(long Id, long MemberId, string Spec, string State, long Held, long CreatedAt, long UpdatedAt)>(
+            "SELECT id, member_id, spec, state, held, created_at, updated_at FROM needs WHERE market = @market AND status = 'open'", new { market = Definition.Id }))
+        {
+            var record = StoredOrders.ReadNeed(row.Spec);
+            var stored = Json.Read<NeedStateJson>(row.State);
+            var spec = record.ToSpec(row.Id, row.MemberId) with { Bid = new Price(stored.Bid) };
+            needStates.Add(new NeedState(spec, stored.Sequence, new Rate(stored.Remaining)));
+            OpenNeeds[row.Id] = new NeedRow
+            {
+                Id = row.Id, Market = Definition.Id, Member = row.MemberId, Record = record, State = stored, Held = row.Held,
+                UnitHold = HoldUnit(spec.Window, spec.Bid, record.MaximumPrice),
+                CreatedAt = row.CreatedAt, UpdatedAt = row.UpdatedAt,
+            };
+        }
+
+        var (negotiations, nextNegotiationId) = await LoadNegotiationsAsync(connection);
+        Recount();
+        var (clock, nextSequence, nextTradeId) = state ?? (DateTimeOffset.MinValue.UtcTicks, 1, 1);
+        Engine = MarketEngine.Restore(Definition, new EngineSnapshot(
+            new DateTimeOffset(clock, TimeSpan.Zero), nextSequence, nextTradeId, offerStates, needStates, negotiations, nextNegotiationId, Halted));
+    }
+
+    /// <summary>The open negotiations of this market as the engine's snapshot wants them, and the engine's next id.</summary>
+    private async Task<(List<NegotiationState> Open, long NextId)> LoadNegotiationsAsync(DbConnection connection)
+    {
+        OpenNegotiations.Clear();
+        NegotiationsByEngineId.Clear();
+        AgreedTopUps.Clear();
+        var open = new List<NegotiationState>();
+        foreach (var row in await connection.QueryAsync<NegotiationRow>(
+            $"SELECT {NegotiationRow.Columns} FROM negotiations WHERE market = @market AND status = 'open' ORDER BY engine_id", new { market = Definition.Id }))
+        {
+            OpenNegotiations[row.Id] = row;
+            NegotiationsByEngineId[row.EngineId] = row;
+            open.Add(row.State.ToState(row.EngineId, row.NeedId, row.BuyerId, row.OfferId, row.SellerId));
+        }
+
+        // Every negotiation the engine ever opened has a row, so the engine goes on after the highest.
+        var next = await connection.ExecuteScalarAsync<long>(
+            "SELECT COALESCE(MAX(engine_id), 0) + 1 FROM negotiations WHERE market = @market", new { market = Definition.Id });
+        return (open, next);
+    }
+
+    /// <summary>Counts what each member holds open again, from the open rows (after a load from the store).</summary>
+    private void Recount()
+    {
+        Tally.Clear();
+        foreach (var offer in OpenOffers.Values)
+        {
+            Tally.Opened(offer.Member, offer.IsRecurring);
+        }
+
+        foreach (var need in OpenNeeds.Values)
+        {
+            Tally.Opened(need.Member, isRecurring: false);
+        }
+
+        foreach (var negotiation in OpenNegotiations.Values)
+        {
+            Tally.NegotiationOpened(negotiation.BuyerId);
+        }
+    }
+
+    /// <summary>The hold per unit of rate for a need: its bid, or its hidden maximum when it has one, since the engine may agree up to that on the buyer's behalf.</summary>
+    public long HoldUnit(Window window, Price bid, decimal? maximum) =>
+        Pricing.UnitCeiling(window, maximum is { } max && max > bid.PerUnitHour ? new Price(max) : bid, Definition.MinorUnitDigits).Minor;
+
+    /// <summary>An amount in the market's currency, for a refusal's detail.</summary>
+    public string Money(long minor) => (minor / (decimal)Math.Pow(10, Definition.MinorUnitDigits)).ToString("0.00##", System.Globalization.CultureInfo.InvariantCulture) + " " + Definition.Currency;
+
+    /// <summary>The ledger reference of a negotiation's money.</summary>
+    public string Reference(NegotiationRow row) => $"negotiation:{Definition.Id}:{row.Id}";
+
+    /// <summary>The market as the API shows it.</summary>
+    public MarketDto ToDto() => new(
+        Definition.Id, Definition.Unit, (int)Definition.Slot.TotalSeconds, Definition.Tick, Definition.Currency, Definition.MinorUnitDigits,
+        Definition.FeeBasisPoints, Definition.Clearing == ClearingMode.Continuous ? "continuous" : "call-auction", Halted,
+        Definition.CollateralBasisPoints, (int)Definition.ContractTimings.StageLeadTime.TotalSeconds,
+        (int)Definition.ContractTimings.HeartbeatTimeout.TotalSeconds, (int)Definition.ContractTimings.Grace.TotalSeconds,
+        (int)Definition.AuctionInterval.TotalSeconds, Definition.OpensNegotiations, (int)Definition.NegotiationTimeout.TotalSeconds,
+        Definition.MaxRate, Definition.MaxPrice, Definition.MaxAmountMinor, (int)Definition.OrderHorizon.TotalDays, Definition.MaxOccurrences);
+}
