@@ -57,8 +57,8 @@ public static class Accounts
 /// kept (its balance reads as zero all the same; the store keeps its row): each trade opens an escrow
 /// account that its settlement empties, and memory would otherwise grow with every trade ever made.
 /// An open escrow or collateral is kept by its market and trade (<see cref="AccountKey"/>), not by its
-/// name: there is one per trade until it settles, and a name each was the largest part of what the
-/// collector had to keep and copy under load.
+/// name: there is one per trade until it settles, and a string name for each would be kept, and
+/// copied by every collection, for as long as the trade is open.
 /// </summary>
 public sealed class LedgerBook
 {

@@ -28,12 +28,13 @@ public sealed class Database : IDisposable
     private readonly ConditionalWeakTable<sqlite3, object> configured = [];
 
     /// <summary>
-    /// SQLite's process-wide settings, made before its first connection (it refuses them after):
-    /// no count of the memory it holds, and no lock around each connection. Both cost the store
-    /// writer a lock and an unlock on every allocation and every step, about 5 % of its time. A
-    /// connection here is only ever used by one thread at a time (ADO.NET connections are not
-    /// shared, and the pool hands one to one caller), which is what SQLite's multi-thread mode asks;
-    /// its own locks between connections stay.
+    /// SQLite's process-wide settings, made before its first connection (it refuses them after): no
+    /// count of the memory it holds, and no lock around each connection. Both take a lock and an
+    /// unlock on every allocation and every step, and the store writer, which sets the exchange's
+    /// pace (docs/architecture.md), pays them on each of its steps. A connection here is only ever
+    /// used by one thread at a time (ADO.NET connections are not shared, and the pool hands one to
+    /// one caller), which is what SQLite's multi-thread mode asks; its own locks between
+    /// connections stay.
     /// </summary>
     static Database()
     {
@@ -106,11 +107,12 @@ public sealed class Database : IDisposable
     /// <summary>
     /// Each connection keeps up to 64 MiB of pages and reads the file's first 2 GiB (SQLite's most
     /// by default) through a memory map: on a virtual machine every read system call is dear, and
-    /// the hot pages of the order, trade and ledger tables then stay in memory. (At 256 MiB, a store
-    /// that had grown past it, as one does within a minute at full load, read its new pages with a
-    /// system call each again.) The log is copied back into the database file by
-    /// <see cref="CheckpointAsync"/>, called beside the writer; a committing connection checkpoints
-    /// itself only once the log holds 16,000 pages, which it then finds mostly copied already.
+    /// the hot pages of the order, trade and ledger tables then stay in memory. The map is as large
+    /// as SQLite allows because a store outgrows a smaller one within minutes at full load, and
+    /// every page past the map is read with a system call again. The log is copied back into the
+    /// database file by <see cref="CheckpointAsync"/>, called beside the writer; a committing
+    /// connection checkpoints itself only once the log holds 16,000 pages, which it then finds
+    /// mostly copied already.
     /// </summary>
     private const string SqliteCache = "PRAGMA cache_size=-65536; PRAGMA mmap_size=2147418112; PRAGMA wal_autocheckpoint=16000;";
 

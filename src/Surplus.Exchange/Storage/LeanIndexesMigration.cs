@@ -3,15 +3,14 @@ using FluentMigrator;
 namespace Surplus.Exchange.Storage;
 
 /// <summary>
-/// The indexes the queries read, and no others, for the store writer, which sets the exchange's
-/// pace: every order wrote about eighteen index entries beside its rows. Trades by buyer and by
-/// seller were indexed but never looked up that way (a member's trades are read through its orders
-/// and contracts), while the market data (last day's summary, candles) read a market's trades by
-/// time with no index and so went through all of its history: trades now have one index, by market
-/// and time, to which each trade is appended. Open orders by market are read only when an engine is
-/// rebuilt, so that index holds just the open ones (most needs are stored filled and never enter
-/// it); the failover index holds just the contracts that have a failover. The same on SQLite and
-/// PostgreSQL.
+/// The indexes the queries read, and no others: every index entry is written by the store writer,
+/// which sets the exchange's pace. Trades by buyer and by seller were indexed but never looked up
+/// that way (a member's trades are read through its orders and contracts), while the market data
+/// (last day's summary, candles) read a market's trades by time with no index and so went through
+/// all of its history: trades have one index, by market and time, to which each trade is appended.
+/// Open orders by market are read only when an engine is rebuilt, so that index holds just the open
+/// ones (most needs are stored filled and never enter it); the failover index holds just the
+/// contracts that have a failover. The same on SQLite and PostgreSQL.
 /// </summary>
 [Migration(7, "lean indexes")]
 public sealed class LeanIndexesMigration : Migration

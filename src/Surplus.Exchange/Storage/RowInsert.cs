@@ -226,8 +226,9 @@ internal static class RowInsert
 
 /// <summary>
 /// One row's values for <see cref="RowInsert"/>, in the order of the statement's parameters, kept
-/// as numbers and texts rather than boxed objects: the writer stores about ten rows per order, and
-/// an array of boxes per row was a tenth of what the exchange allocated.
+/// as numbers and texts rather than boxed objects: the writer stores about ten rows per order, so
+/// an array of boxes per row, a box per value, would be garbage made for every order the exchange
+/// takes.
 /// </summary>
 internal sealed class RowValues
 {

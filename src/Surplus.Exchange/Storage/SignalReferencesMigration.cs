@@ -7,10 +7,10 @@ namespace Surplus.Exchange.Storage;
 /// trade's contract keeps it, so the signal's row names that contract (<c>contract_id</c>); a
 /// contract's step is told to both parties in the same words, so the second party's row names the
 /// first's (<c>same_member</c>, <c>same_seq</c>). Such rows keep an empty text, and readers take
-/// the payload from where the row names: before, these copies were about half of every signal
-/// byte the store wrote. Contracts by status were indexed but never looked up that way (a
-/// member's listing goes through the buyer and seller indexes, the operator's through the ids),
-/// and every change of a contract's status rewrote that index entry. The same on SQLite and
+/// the payload from where the row names, so the store writes each payload once instead of once per
+/// party and once more in the contract. Contracts by status were indexed but never looked up that
+/// way (a member's listing goes through the buyer and seller indexes, the operator's through the
+/// ids), and every change of a contract's status rewrote that index entry. The same on SQLite and
 /// PostgreSQL.
 /// </summary>
 [Migration(8, "signal references")]
