@@ -8,4 +8,10 @@ if (args is ["--cpu-time", ..])
     return;
 }
 
+if (args is ["--size", ..])
+{
+    SizeCheck.Run(args.Length > 1 ? [.. args[1..].Select(a => int.Parse(a, CultureInfo.InvariantCulture))] : [1_000, 100_000, 1_000_000]);
+    return;
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(Scenario).Assembly).Run(args);
