@@ -1,5 +1,3 @@
-using System.Runtime.InteropServices;
-
 namespace Surplus.Market;
 
 /// <summary>From <paramref name="StartTicks"/> (UTC ticks) until the next segment, <paramref name="Spare"/> units are unsold.</summary>
@@ -19,49 +17,45 @@ public delegate void SpareVisitor<TState>(ref TState state, long startTicks, lon
 /// </summary>
 public sealed class CapacityProfile
 {
-    private readonly List<long> starts = [];
-    private readonly List<long> values = [];
+    // The segments in order, in one array of (start, spare) pairs sized as they come: a window's
+    // profile is two segments, and a profile holds only what it has (see docs/capacity.md).
+    private CapacitySegment[] segments = [];
+    private int count;
 
     /// <summary>The segments in order; the last one is always zero.</summary>
-    public IReadOnlyList<CapacitySegment> Segments
-    {
-        get
-        {
-            var segments = new CapacitySegment[starts.Count];
-            for (var i = 0; i < segments.Length; i++)
-            {
-                segments[i] = new CapacitySegment(starts[i], values[i]);
-            }
-
-            return segments;
-        }
-    }
+    public IReadOnlyList<CapacitySegment> Segments => Span.ToArray();
 
     /// <summary>How many segments the profile holds.</summary>
-    public int SegmentCount => starts.Count;
+    public int SegmentCount => count;
+
+    private Span<CapacitySegment> Span => segments.AsSpan(0, count);
 
     /// <summary>Rebuilds a profile from its segments (as <see cref="Segments"/> gave them).</summary>
     public static CapacityProfile FromSegments(IEnumerable<CapacitySegment> segments)
     {
         ArgumentNullException.ThrowIfNull(segments);
         var profile = new CapacityProfile();
-        foreach (var (start, spare) in segments)
+        if (segments.TryGetNonEnumeratedCount(out var known))
         {
-            if (profile.starts.Count > 0 && start <= profile.starts[^1])
+            profile.segments = new CapacitySegment[known];
+        }
+
+        foreach (var segment in segments)
+        {
+            if (profile.count > 0 && segment.StartTicks <= profile.segments[profile.count - 1].StartTicks)
             {
                 throw new ArgumentException("segments must be in increasing order of start", nameof(segments));
             }
 
-            if (spare < 0)
+            if (segment.Spare < 0)
             {
                 throw new ArgumentException("spare capacity is never negative", nameof(segments));
             }
 
-            profile.starts.Add(start);
-            profile.values.Add(spare);
+            profile.InsertAt(profile.count, segment);
         }
 
-        if (profile.values.Count > 0 && profile.values[^1] != 0)
+        if (profile.count > 0 && profile.segments[profile.count - 1].Spare != 0)
         {
             throw new ArgumentException("the last segment must be zero", nameof(segments));
         }
@@ -73,7 +67,7 @@ public sealed class CapacityProfile
     public long SpareAt(long tick)
     {
         var i = SegmentAt(tick);
-        return i < 0 ? 0 : values[i];
+        return i < 0 ? 0 : segments[i].Spare;
     }
 
     /// <summary>The least spare capacity at any instant of <c>[startTicks, endTicks)</c>: what can be sold over the whole window.</summary>
@@ -85,14 +79,13 @@ public sealed class CapacityProfile
             return 0;
         }
 
-        var vs = CollectionsMarshal.AsSpan(values);
-        var ss = CollectionsMarshal.AsSpan(starts);
-        var min = vs[i];
-        for (var j = i + 1; min > 0 && j < ss.Length && ss[j] < endTicks; j++)
+        var ss = Span;
+        var min = ss[i].Spare;
+        for (var j = i + 1; min > 0 && j < ss.Length && ss[j].StartTicks < endTicks; j++)
         {
-            if (vs[j] < min)
+            if (ss[j].Spare < min)
             {
-                min = vs[j];
+                min = ss[j].Spare;
             }
         }
 
@@ -108,13 +101,12 @@ public sealed class CapacityProfile
         where TState : allows ref struct
     {
         ArgumentNullException.ThrowIfNull(visit);
-        var ss = CollectionsMarshal.AsSpan(starts);
-        var vs = CollectionsMarshal.AsSpan(values);
-        for (var i = Math.Max(0, SegmentAt(startTicks)); i + 1 < ss.Length && ss[i] < endTicks; i++)
+        var ss = Span;
+        for (var i = Math.Max(0, SegmentAt(startTicks)); i + 1 < ss.Length && ss[i].StartTicks < endTicks; i++)
         {
-            if (vs[i] > 0)
+            if (ss[i].Spare > 0)
             {
-                visit(ref state, ss[i], ss[i + 1], vs[i]);
+                visit(ref state, ss[i].StartTicks, ss[i + 1].StartTicks, ss[i].Spare);
             }
         }
     }
@@ -123,11 +115,11 @@ public sealed class CapacityProfile
     public long MaxSpare()
     {
         long max = 0;
-        foreach (var v in CollectionsMarshal.AsSpan(values))
+        foreach (ref readonly var s in Span)
         {
-            if (v > max)
+            if (s.Spare > max)
             {
-                max = v;
+                max = s.Spare;
             }
         }
 
@@ -137,11 +129,11 @@ public sealed class CapacityProfile
     /// <summary>The first instant with spare capacity, or null when there is none.</summary>
     public long? StartOfAvailability()
     {
-        for (var i = 0; i < values.Count; i++)
+        foreach (ref readonly var s in Span)
         {
-            if (values[i] > 0)
+            if (s.Spare > 0)
             {
-                return starts[i];
+                return s.StartTicks;
             }
         }
 
@@ -151,11 +143,12 @@ public sealed class CapacityProfile
     /// <summary>The last instant with spare capacity ends here, or null when there is none.</summary>
     public long? EndOfAvailability()
     {
-        for (var i = values.Count - 1; i >= 0; i--)
+        var ss = Span;
+        for (var i = ss.Length - 1; i >= 0; i--)
         {
-            if (values[i] > 0)
+            if (ss[i].Spare > 0)
             {
-                return i + 1 < starts.Count ? starts[i + 1] : null;
+                return i + 1 < ss.Length ? ss[i + 1].StartTicks : null;
             }
         }
 
@@ -174,7 +167,7 @@ public sealed class CapacityProfile
         var last = Split(endTicks);
         for (var i = first; i < last; i++)
         {
-            values[i] -= amount;
+            segments[i] = segments[i] with { Spare = segments[i].Spare - amount };
         }
 
         Merge(first, last);
@@ -192,7 +185,7 @@ public sealed class CapacityProfile
         var last = Split(endTicks);
         for (var i = first; i < last; i++)
         {
-            values[i] += amount;
+            segments[i] = segments[i] with { Spare = segments[i].Spare + amount };
         }
 
         Merge(first, last);
@@ -210,7 +203,7 @@ public sealed class CapacityProfile
         var last = Split(endTicks);
         for (var i = first; i < last; i++)
         {
-            values[i] = spare;
+            segments[i] = segments[i] with { Spare = spare };
         }
 
         Merge(first, last);
@@ -225,60 +218,105 @@ public sealed class CapacityProfile
             return;
         }
 
-        if (starts[i] < tick)
+        if (segments[i].StartTicks < tick)
         {
-            starts[i] = tick;
+            segments[i] = segments[i] with { StartTicks = tick };
         }
 
-        if (values[i] == 0)
+        if (segments[i].Spare == 0)
         {
             i++;
         }
 
-        starts.RemoveRange(0, i);
-        values.RemoveRange(0, i);
+        RemoveRange(0, i);
     }
 
     private int SegmentAt(long tick)
     {
-        var i = CollectionsMarshal.AsSpan(starts).BinarySearch(tick);
-        return i >= 0 ? i : ~i - 1;
+        // A binary search over the starts: the segments are in increasing order of start.
+        var ss = Span;
+        int lo = 0, hi = ss.Length - 1;
+        while (lo <= hi)
+        {
+            var mid = (lo + hi) >>> 1;
+            var start = ss[mid].StartTicks;
+            if (start == tick)
+            {
+                return mid;
+            }
+
+            if (start < tick)
+            {
+                lo = mid + 1;
+            }
+            else
+            {
+                hi = mid - 1;
+            }
+        }
+
+        return lo - 1;
     }
 
     /// <summary>Makes sure a segment starts at <paramref name="tick"/> and returns its index.</summary>
     private int Split(long tick)
     {
-        var found = CollectionsMarshal.AsSpan(starts).BinarySearch(tick);
-        if (found >= 0)
+        var i = SegmentAt(tick);
+        if (i >= 0 && segments[i].StartTicks == tick)
         {
-            return found;
+            return i;
         }
 
-        var at = ~found;
-        var value = at == 0 || at == starts.Count ? 0 : values[at - 1];
-        starts.Insert(at, tick);
-        values.Insert(at, value);
+        var at = i + 1;
+        var value = at == 0 || at == count ? 0 : segments[at - 1].Spare;
+        InsertAt(at, new CapacitySegment(tick, value));
         return at;
+    }
+
+    private void InsertAt(int at, CapacitySegment segment)
+    {
+        if (count == segments.Length)
+        {
+            // Two segments make a window: start there, then double.
+            Array.Resize(ref segments, count == 0 ? 2 : count * 2);
+        }
+
+        Array.Copy(segments, at, segments, at + 1, count - at);
+        segments[at] = segment;
+        count++;
+    }
+
+    private void RemoveRange(int at, int length)
+    {
+        if (length <= 0)
+        {
+            return;
+        }
+
+        Array.Copy(segments, at + length, segments, at, count - at - length);
+        count -= length;
+        Array.Clear(segments, count, length);
     }
 
     /// <summary>Joins equal neighbours around <c>[first, last]</c> and trims zero segments at the front.</summary>
     private void Merge(int first, int last)
     {
         var from = Math.Max(first, 1);
-        var to = Math.Min(last + 1, starts.Count - 1);
+        var to = Math.Min(last + 1, count - 1);
         for (var i = to; i >= from; i--)
         {
-            if (values[i] == values[i - 1])
+            if (segments[i].Spare == segments[i - 1].Spare)
             {
-                starts.RemoveAt(i);
-                values.RemoveAt(i);
+                RemoveRange(i, 1);
             }
         }
 
-        while (starts.Count > 0 && values[0] == 0)
+        var zeros = 0;
+        while (zeros < count && segments[zeros].Spare == 0)
         {
-            starts.RemoveAt(0);
-            values.RemoveAt(0);
+            zeros++;
         }
+
+        RemoveRange(0, zeros);
     }
 }

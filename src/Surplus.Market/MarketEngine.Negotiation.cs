@@ -205,13 +205,13 @@ public sealed partial class MarketEngine
 
     /// <summary>
     /// The regular auction for what an offer has left once the bids at or above its ask are served:
-    /// among the resting needs below the ask (from <paramref name="from"/> in the book, so highest
+    /// among the resting needs below the ask (in book order, so highest
     /// bid first, ties by time) that the offer could serve, the first opens a negotiation for its
     /// window; the others whose windows overlap that one are told they were outbid and keep resting.
     /// One negotiation per offer at a time of its arrival; a spot offer does not negotiate (its rest
     /// is cancelled at once).
     /// </summary>
-    private void NegotiateWithBestBid(RestingOffer offer, int from, List<MarketEvent> events)
+    private void NegotiateWithBestBid(RestingOffer offer, List<MarketEvent> events)
     {
         if (!Market.OpensNegotiations || Market.Clearing != ClearingMode.Continuous || Halted
             || offer.Spec.Mode == OrderMode.Spot || offer.Capacity.MaxSpare() == 0)
@@ -222,9 +222,8 @@ public sealed partial class MarketEngine
         RestingNeed? winner = null;
         long rate = 0;
         List<RestingNeed>? outbid = null;
-        for (var i = from; i < needBook.Count; i++)
+        foreach (var need in needBook.BidsBelow(offer.Ask))
         {
-            var need = needBook[i];
             if (!IsEligible(offer, need) || (offer.Locks > 0 && IsEngaged(offer, need.Window)))
             {
                 continue;

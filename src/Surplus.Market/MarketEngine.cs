@@ -402,7 +402,7 @@ public sealed partial class MarketEngine
         }
 
         var slotStart = clock - (clock % Market.Slot.Ticks);
-        var availability = new List<Window>();
+        var availability = new List<Window>(spec.Window is null ? 0 : 1);
         long expandedUntil = 0;
         if (spec.Window is { } window)
         {
@@ -678,10 +678,9 @@ public sealed partial class MarketEngine
         }
 
         needBook.EndWalk();
-        var below = needBook.FirstBidBelow(offer.Ask);
-        if (negotiate && below < needBook.Count)
+        if (negotiate && !needBook.BidsBelow(offer.Ask).IsEmpty)
         {
-            NegotiateWithBestBid(offer, below, events);
+            NegotiateWithBestBid(offer, events);
         }
     }
 

@@ -10,13 +10,13 @@ namespace Surplus.Market;
 /// the windows that start there, docs/capacity.md). The last two hold only the
 /// needs in the book; a need locked in a negotiation is open but out of them until it is put
 /// back. Every change goes through this class; <see cref="CheckInvariants"/> verifies what it
-/// keeps. Enumerates and indexes the needs in the book, in book order. Not thread-safe: owned by
+/// keeps. Enumerates the needs in the book, in book order. Not thread-safe: owned by
 /// one engine.
 /// </summary>
-internal sealed class NeedBook : IReadOnlyList<RestingNeed>
+internal sealed class NeedBook : IReadOnlyCollection<RestingNeed>
 {
     private readonly Dictionary<long, RestingNeed> byId = [];
-    private readonly List<RestingNeed> inOrder = [];
+    private readonly SortedBlockList<RestingNeed> inOrder = new(NeedOrder.Instance);
     private readonly Dictionary<(long Start, long End), List<RestingNeed>> byWindow = [];
 
     // The windows of byWindow in order of start (then end): an offer's walk visits only those that
@@ -39,9 +39,6 @@ internal sealed class NeedBook : IReadOnlyList<RestingNeed>
     /// <summary>The open needs, in the book or not, in no particular order.</summary>
     public IEnumerable<RestingNeed> All => byId.Values;
 
-    /// <summary>The need at <paramref name="index"/> in book order.</summary>
-    public RestingNeed this[int index] => inOrder[index];
-
     /// <summary>The open need with this id (in the book or locked), or null.</summary>
     public RestingNeed? Find(long id) => byId.TryGetValue(id, out var need) ? need : null;
 
@@ -49,7 +46,7 @@ internal sealed class NeedBook : IReadOnlyList<RestingNeed>
     public bool Contains(long id) => byId.ContainsKey(id);
 
     /// <summary>The needs in the book, in book order; the book must not change while it is walked this way.</summary>
-    public List<RestingNeed>.Enumerator GetEnumerator() => inOrder.GetEnumerator();
+    public SortedBlockList<RestingNeed>.Enumerator GetEnumerator() => inOrder.GetEnumerator();
 
     IEnumerator<RestingNeed> IEnumerable<RestingNeed>.GetEnumerator() => GetEnumerator();
 
@@ -78,7 +75,7 @@ internal sealed class NeedBook : IReadOnlyList<RestingNeed>
     /// <summary>Puts an open need (back) in the book and its window's list, at its place in book order.</summary>
     public void PutBack(RestingNeed need)
     {
-        InOrder(inOrder, need);
+        inOrder.Add(need);
         need.InBook = true;
         var window = (need.Window.StartTicks, need.Window.EndTicks);
         if (!byWindow.TryGetValue(window, out var list))
@@ -94,7 +91,11 @@ internal sealed class NeedBook : IReadOnlyList<RestingNeed>
     /// <summary>Takes a need out of the book and its window's list; it stays open (filled, cancelled or negotiating is the caller's business).</summary>
     public void TakeOutOfBook(RestingNeed need)
     {
-        inOrder.RemoveAt(IndexOf(inOrder, need));
+        if (!inOrder.Remove(need))
+        {
+            throw new InvalidOperationException($"{need} is not in the book");
+        }
+
         need.InBook = false;
         var window = (need.Window.StartTicks, need.Window.EndTicks);
         var list = byWindow[window];
@@ -106,25 +107,8 @@ internal sealed class NeedBook : IReadOnlyList<RestingNeed>
         }
     }
 
-    /// <summary>The place in the book of the first need that bids below <paramref name="ask"/>; <see cref="Count"/> when none does.</summary>
-    public int FirstBidBelow(Price ask)
-    {
-        int lo = 0, hi = inOrder.Count;
-        while (lo < hi)
-        {
-            var mid = (lo + hi) >>> 1;
-            if (inOrder[mid].Bid < ask)
-            {
-                hi = mid;
-            }
-            else
-            {
-                lo = mid + 1;
-            }
-        }
-
-        return lo;
-    }
+    /// <summary>The needs in the book that bid below <paramref name="ask"/>, in book order (highest bid first); valid until the book next changes.</summary>
+    public SortedBlockList<RestingNeed>.Enumerator BidsBelow(Price ask) => inOrder.From(ask, static (need, ask) => need.Bid >= ask);
 
     /// <summary>
     /// Starts a walk, in book order, over the needs in the book whose whole window lies in
@@ -229,7 +213,8 @@ internal sealed class NeedBook : IReadOnlyList<RestingNeed>
             Fail($"{inBook} open needs are marked in the book but {inOrder.Count} are in book order");
         }
 
-        CheckList(inOrder, "book order");
+        CheckList(inOrder.GetEnumerator(), "book order");
+        inOrder.CheckInvariants("need book, book order");
         var listed = 0;
         foreach (var (window, list) in byWindow)
         {
@@ -269,20 +254,22 @@ internal sealed class NeedBook : IReadOnlyList<RestingNeed>
         }
     }
 
-    private void CheckList(List<RestingNeed> list, string what)
+    private void CheckList(IEnumerable<RestingNeed> list, string what)
     {
-        for (var i = 0; i < list.Count; i++)
+        RestingNeed? previous = null;
+        foreach (var need in list)
         {
-            var need = list[i];
             if (!byId.TryGetValue(need.Id, out var same) || !ReferenceEquals(same, need) || !need.InBook)
             {
                 Fail($"{need} is in {what} but not open in the book");
             }
 
-            if (i > 0 && NeedOrder.Instance.Compare(list[i - 1], need) >= 0)
+            if (previous is not null && NeedOrder.Instance.Compare(previous, need) >= 0)
             {
-                Fail($"{need} comes after {list[i - 1]} in {what}: out of bid-then-time order");
+                Fail($"{need} comes after {previous} in {what}: out of bid-then-time order");
             }
+
+            previous = need;
         }
     }
 

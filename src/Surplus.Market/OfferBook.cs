@@ -5,7 +5,7 @@ namespace Surplus.Market;
 /// <summary>
 /// The open offers of one market, held in three indexes that always hold the same offers: by id,
 /// in book order (ask ascending, then time of entry: steps 344/346), and by the UTC days their
-/// availability touches (<see cref="DayIndex{T}"/>, so that a need scans only the offers of one
+/// availability touches (<see cref="DayIndex"/>, so that a need scans only the offers of one
 /// day, docs/capacity.md). Every change of membership, place or availability goes through this
 /// class; <see cref="CheckInvariants"/> verifies what it keeps. Enumerates in book order. Not
 /// thread-safe: owned by one engine.
@@ -13,8 +13,8 @@ namespace Surplus.Market;
 internal sealed class OfferBook : IReadOnlyCollection<RestingOffer>
 {
     private readonly Dictionary<long, RestingOffer> byId = [];
-    private readonly List<RestingOffer> inOrder = [];
-    private readonly DayIndex<RestingOffer> days = new(OfferOrder.Instance);
+    private readonly SortedBlockList<RestingOffer> inOrder = new(OfferOrder.Instance);
+    private readonly DayIndex days = new();
 
     /// <summary>How many offers are open.</summary>
     public int Count => inOrder.Count;
@@ -32,7 +32,7 @@ internal sealed class OfferBook : IReadOnlyCollection<RestingOffer>
     public bool Holds(RestingOffer offer) => byId.TryGetValue(offer.Id, out var open) && ReferenceEquals(open, offer);
 
     /// <summary>The open offers in book order; the book must not change while it is walked.</summary>
-    public List<RestingOffer>.Enumerator GetEnumerator() => inOrder.GetEnumerator();
+    public SortedBlockList<RestingOffer>.Enumerator GetEnumerator() => inOrder.GetEnumerator();
 
     IEnumerator<RestingOffer> IEnumerable<RestingOffer>.GetEnumerator() => GetEnumerator();
 
@@ -40,15 +40,15 @@ internal sealed class OfferBook : IReadOnlyCollection<RestingOffer>
 
     /// <summary>
     /// The offers that may serve every instant of <c>[startTicks, endTicks)</c>, in book order (see
-    /// <see cref="DayIndex{T}.Candidates"/>). Valid until the book next changes.
+    /// <see cref="DayIndex.Candidates"/>). Valid until the book next changes.
     /// </summary>
-    public ReadOnlySpan<RestingOffer> Candidates(long startTicks, long endTicks) => days.Candidates(startTicks, endTicks);
+    public SortedBlockList<RestingOffer>.Enumerator Candidates(long startTicks, long endTicks) => days.Candidates(startTicks, endTicks);
 
     /// <summary>Puts an offer in the book: by id, at its place in book order, and under the days of its availability.</summary>
     public void Add(RestingOffer offer)
     {
         byId.Add(offer.Id, offer);
-        inOrder.Insert(PlaceOf(offer), offer);
+        inOrder.Add(offer);
         foreach (var w in offer.Availability)
         {
             days.Add(offer, w.StartTicks, w.EndTicks);
@@ -59,7 +59,11 @@ internal sealed class OfferBook : IReadOnlyCollection<RestingOffer>
     public void Remove(RestingOffer offer)
     {
         byId.Remove(offer.Id);
-        inOrder.RemoveAt(IndexOf(offer));
+        if (!inOrder.Remove(offer))
+        {
+            throw new InvalidOperationException($"{offer} is not in the book");
+        }
+
         days.Remove(offer);
     }
 
@@ -113,68 +117,25 @@ internal sealed class OfferBook : IReadOnlyCollection<RestingOffer>
             Fail($"{byId.Count} offers by id but {inOrder.Count} in book order");
         }
 
-        for (var i = 0; i < inOrder.Count; i++)
+        RestingOffer? previous = null;
+        foreach (var offer in inOrder)
         {
-            var offer = inOrder[i];
             if (!byId.TryGetValue(offer.Id, out var same) || !ReferenceEquals(same, offer))
             {
-                Fail($"{offer} is in book order at {i} but not open under its id");
+                Fail($"{offer} is in book order but not open under its id");
             }
 
-            if (i > 0 && OfferOrder.Instance.Compare(inOrder[i - 1], offer) >= 0)
+            if (previous is not null && OfferOrder.Instance.Compare(previous, offer) >= 0)
             {
-                Fail($"{offer} at {i} comes after {inOrder[i - 1]}: the book is out of ask-then-time order");
+                Fail($"{offer} comes after {previous}: the book is out of ask-then-time order");
             }
+
+            previous = offer;
         }
 
-        days.CheckInvariants(inOrder, o => o.Availability);
+        inOrder.CheckInvariants("offer book, book order");
+        days.CheckInvariants(byId.Values);
     }
 
     private static void Fail(string message) => throw new InvalidOperationException($"offer book: {message}");
-
-    /// <summary>Where an offer goes in book order (sequences are unique, so it has one place).</summary>
-    private int PlaceOf(RestingOffer offer)
-    {
-        int lo = 0, hi = inOrder.Count;
-        while (lo < hi)
-        {
-            var mid = (lo + hi) >>> 1;
-            var other = inOrder[mid];
-            if (other.Ask < offer.Ask || (other.Ask == offer.Ask && other.Sequence < offer.Sequence))
-            {
-                lo = mid + 1;
-            }
-            else
-            {
-                hi = mid;
-            }
-        }
-
-        return lo;
-    }
-
-    private int IndexOf(RestingOffer offer)
-    {
-        int lo = 0, hi = inOrder.Count - 1;
-        while (lo <= hi)
-        {
-            var mid = (lo + hi) >>> 1;
-            var other = inOrder[mid];
-            if (ReferenceEquals(other, offer))
-            {
-                return mid;
-            }
-
-            if (other.Ask < offer.Ask || (other.Ask == offer.Ask && other.Sequence < offer.Sequence))
-            {
-                lo = mid + 1;
-            }
-            else
-            {
-                hi = mid - 1;
-            }
-        }
-
-        throw new InvalidOperationException($"{offer} is not in the book");
-    }
 }

@@ -21,6 +21,12 @@ internal sealed class RestingOffer(OfferSpec spec, long sequence, CapacityProfil
     /// <summary>How many negotiations hold part of this offer's capacity.</summary>
     public int Locks { get; set; }
 
+    /// <summary>The first UTC day (days since 0001-01-01) <see cref="DayIndex"/> lists the offer under; <see cref="long.MaxValue"/> when none.</summary>
+    public long FirstDay { get; set; } = long.MaxValue;
+
+    /// <summary>The last UTC day <see cref="DayIndex"/> lists the offer under; <see cref="long.MinValue"/> when none.</summary>
+    public long LastDay { get; set; } = long.MinValue;
+
     public long Id => Spec.Id.Value;
 
     public MemberId Seller => Spec.Seller;
