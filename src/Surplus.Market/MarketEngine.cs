@@ -651,7 +651,7 @@ public sealed partial class MarketEngine
             var fill = spare > 0 && IsEligible(offer, need) ? FillFor(need, need.Remaining, spare) : 0;
             if (fill == 0 || (need.Spec.Fill.Kind == FillKind.AllOrNone && fill < need.Remaining))
             {
-                needBook.StepWalk(left: false);
+                needBook.StepWalk();
                 continue;
             }
 
@@ -663,12 +663,9 @@ public sealed partial class MarketEngine
             {
                 RemoveNeed(need);
                 events.Add(new OrderFilled(OrderKey.Of(need.Spec.Id), need.Buyer, Now));
-                needBook.StepWalk(left: true);
             }
-            else
-            {
-                needBook.StepWalk(left: false);
-            }
+
+            needBook.StepWalk();
 
             if (offer.Capacity.MaxSpare() == 0)
             {

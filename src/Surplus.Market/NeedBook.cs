@@ -5,10 +5,10 @@ namespace Surplus.Market;
 /// <summary>
 /// The open needs of one market, held in three indexes kept in step: by id (every open need,
 /// including one locked in a negotiation), in book order (bid descending, then time of entry:
-/// step 364) and by exact window, each window's list in book order, the windows in order of start
-/// (so that an offer meets only the needs whose window lies where it has spare, and visits only
-/// the windows that start there, docs/capacity.md). The last two hold only the
-/// needs in the book; a need locked in a negotiation is open but out of them until it is put
+/// step 364) and by window (in order of the window's length, then its start, then book order), so
+/// that an offer meets only the needs whose window lies where it has spare and visits only the
+/// windows that fit there: for each length that fits, the windows of that length that start
+/// early enough (docs/capacity.md). The last two hold only the needs in the book; a need locked in a negotiation is open but out of them until it is put
 /// back. Every change goes through this class; <see cref="CheckInvariants"/> verifies what it
 /// keeps. Enumerates the needs in the book, in book order. Not thread-safe: owned by
 /// one engine.
@@ -17,16 +17,15 @@ internal sealed class NeedBook : IReadOnlyCollection<RestingNeed>
 {
     private readonly Dictionary<long, RestingNeed> byId = [];
     private readonly SortedBlockList<RestingNeed> inOrder = new(NeedOrder.Instance);
-    private readonly Dictionary<(long Start, long End), List<RestingNeed>> byWindow = [];
+    private readonly SortedBlockList<RestingNeed> byWindow = new(WindowOrder.Instance);
 
-    // The windows of byWindow in order of start (then end): an offer's walk visits only those that
-    // start within its spare, not every window of the book.
-    private readonly SortedSet<(long Start, long End)> windows = [];
+    // The distinct lengths of the windows in byWindow, shortest first, with how many needs have each.
+    private readonly List<long> lengths = [];
+    private readonly Dictionary<long, int> perLength = [];
 
-    // The walk over the window lists that lie within an offer's spare: the lists with the place
-    // reached in each, a queue of each list's next need in book order, and the list of the need
-    // the walk gave last.
-    private readonly List<(List<RestingNeed> Needs, int At)> walk = [];
+    // The walk over the windows that lie within an offer's spare: the need each window gave last,
+    // a queue of each window's next need in book order, and the window of the need given last.
+    private readonly List<RestingNeed> walk = [];
     private readonly PriorityQueue<int, RestingNeed> walkOrder = new(NeedOrder.Instance);
     private int walkAt = -1;
 
@@ -72,20 +71,23 @@ internal sealed class NeedBook : IReadOnlyCollection<RestingNeed>
         }
     }
 
-    /// <summary>Puts an open need (back) in the book and its window's list, at its place in book order.</summary>
+    /// <summary>Puts an open need (back) in the book and under its window, at its place in book order.</summary>
     public void PutBack(RestingNeed need)
     {
         inOrder.Add(need);
+        byWindow.Add(need);
         need.InBook = true;
-        var window = (need.Window.StartTicks, need.Window.EndTicks);
-        if (!byWindow.TryGetValue(window, out var list))
+        var length = need.Window.EndTicks - need.Window.StartTicks;
+        if (perLength.TryGetValue(length, out var count))
         {
-            list = [];
-            byWindow.Add(window, list);
-            windows.Add(window);
+            perLength[length] = count + 1;
         }
-
-        InOrder(list, need);
+        else
+        {
+            perLength.Add(length, 1);
+            var at = lengths.BinarySearch(length);
+            lengths.Insert(~at, length);
+        }
     }
 
     /// <summary>Takes a need out of the book and its window's list; it stays open (filled, cancelled or negotiating is the caller's business).</summary>
@@ -96,14 +98,18 @@ internal sealed class NeedBook : IReadOnlyCollection<RestingNeed>
             throw new InvalidOperationException($"{need} is not in the book");
         }
 
+        byWindow.Remove(need);
         need.InBook = false;
-        var window = (need.Window.StartTicks, need.Window.EndTicks);
-        var list = byWindow[window];
-        list.RemoveAt(IndexOf(list, need));
-        if (list.Count == 0)
+        var length = need.Window.EndTicks - need.Window.StartTicks;
+        var count = perLength[length] - 1;
+        if (count > 0)
         {
-            byWindow.Remove(window);
-            windows.Remove(window);
+            perLength[length] = count;
+        }
+        else
+        {
+            perLength.Remove(length);
+            lengths.RemoveAt(lengths.BinarySearch(length));
         }
     }
 
@@ -112,9 +118,9 @@ internal sealed class NeedBook : IReadOnlyCollection<RestingNeed>
 
     /// <summary>
     /// Starts a walk, in book order, over the needs in the book whose whole window lies in
-    /// <c>[start, end)</c> (none when either is null): it merges their windows' lists, each by its
-    /// first need. Needs may leave the book during the walk (<see cref="StepWalk"/> says when the
-    /// one it gave did); none may join. <see cref="EndWalk"/> ends it.
+    /// <c>[start, end)</c> (none when either is null): it merges their windows, each by its first
+    /// need. Needs may leave the book during the walk (the one it gave last, before
+    /// <see cref="StepWalk"/>); none may join. <see cref="EndWalk"/> ends it.
     /// </summary>
     public void StartWalk(long? start, long? end)
     {
@@ -124,14 +130,33 @@ internal sealed class NeedBook : IReadOnlyCollection<RestingNeed>
             return;
         }
 
-        // Only windows that start in [from, to) can lie within it; of those, the ones that end by to.
-        foreach (var window in windows.GetViewBetween((from, long.MinValue), (to - 1, long.MaxValue)))
+        // Only windows no longer than [from, to) can lie within it; of each length, those that start
+        // in [from, to - length]: every window visited is one the walk merges.
+        foreach (var length in lengths)
         {
-            if (window.End <= to)
+            if (length > to - from)
             {
-                var list = byWindow[window];
-                walkOrder.Enqueue(walk.Count, list[0]);
-                walk.Add((list, 0));
+                break;
+            }
+
+            var last = to - length;
+            (long Length, long Start) first = (length, from);
+            var next = byWindow.From(first, static (need, key) => WindowOrder.Before(need, key.Length, key.Start));
+            while (next.MoveNext())
+            {
+                var head = next.Current;
+                var startTicks = head.Window.StartTicks;
+                if (head.Window.EndTicks - startTicks != length || startTicks > last)
+                {
+                    break;
+                }
+
+                walkOrder.Enqueue(walk.Count, head);
+                walk.Add(head);
+
+                // On to the next window of this length.
+                (long Length, long Start) after = (length, startTicks + 1);
+                next = byWindow.From(after, static (need, key) => WindowOrder.Before(need, key.Length, key.Start));
             }
         }
     }
@@ -150,17 +175,17 @@ internal sealed class NeedBook : IReadOnlyCollection<RestingNeed>
     }
 
     /// <summary>
-    /// Moves the walk on from the need it gave last: past it when it stays in the book, or, when it
-    /// left the book (<paramref name="left"/>), to the need that took its place in its window's list.
+    /// Moves the walk on from the need it gave last, whether that need stayed in the book or left
+    /// it: to the next need of its window in book order, if any.
     /// </summary>
-    public void StepWalk(bool left)
+    public void StepWalk()
     {
-        var (list, at) = walk[walkAt];
-        at += left ? 0 : 1;
-        walk[walkAt] = (list, at);
-        if (at < list.Count)
+        var given = walk[walkAt];
+        var next = byWindow.From(given, static (need, given) => WindowOrder.Instance.Compare(need, given) <= 0);
+        if (next.MoveNext() && next.Current.Window == given.Window)
         {
-            walkOrder.Enqueue(walkAt, list[at]);
+            walk[walkAt] = next.Current;
+            walkOrder.Enqueue(walkAt, next.Current);
         }
     }
 
@@ -174,17 +199,17 @@ internal sealed class NeedBook : IReadOnlyCollection<RestingNeed>
 
     /// <summary>
     /// Throws <see cref="InvalidOperationException"/>, naming the need, when the indexes disagree:
-    /// a need in book order or a window's list that is not open under its id or not marked in the
-    /// book, an open need out of the book that no negotiation holds (or one in it that a negotiation
-    /// does), a list out of bid-then-time order, a window's list under another window or empty, the
-    /// lists not holding the book's needs once each, an open need with nothing left to fill, or a
-    /// walk left under way.
+    /// a need in book order that is not open under its id or not marked in the book, an open need
+    /// out of the book that no negotiation holds (or one in it that a negotiation does), the book or
+    /// a window out of bid-then-time order, the index by window not holding the book's needs once
+    /// each or its lengths miscounted, an open need with nothing left to fill, or a walk left under
+    /// way.
     /// </summary>
     public void CheckInvariants()
     {
         if (walk.Count > 0 || walkOrder.Count > 0)
         {
-            Fail("a walk over the window lists was left under way");
+            Fail("a walk over the windows was left under way");
         }
 
         var inBook = 0;
@@ -215,42 +240,44 @@ internal sealed class NeedBook : IReadOnlyCollection<RestingNeed>
 
         CheckList(inOrder.GetEnumerator(), "book order");
         inOrder.CheckInvariants("need book, book order");
-        var listed = 0;
-        foreach (var (window, list) in byWindow)
+        if (byWindow.Count != inOrder.Count)
         {
-            if (list.Count == 0)
+            Fail($"{byWindow.Count} needs are listed by window but {inOrder.Count} are in book order");
+        }
+
+        // Within one window, book order; the windows by length, then start.
+        RestingNeed? previous = null;
+        var counted = new Dictionary<long, int>();
+        foreach (var need in byWindow.GetEnumerator())
+        {
+            if (previous is not null && previous.Window == need.Window && NeedOrder.Instance.Compare(previous, need) >= 0)
             {
-                Fail($"the list of window [{Window.Format(window.Start)}, {Window.Format(window.End)}) is empty");
+                Fail($"{need} comes after {previous} in its window: out of bid-then-time order");
             }
 
-            CheckList(list, "its window's list");
-            foreach (var need in list)
+            if (!ReferenceEquals(inOrder.Find(need), need))
             {
-                if ((need.Window.StartTicks, need.Window.EndTicks) != window)
-                {
-                    Fail($"{need} is listed under the window [{Window.Format(window.Start)}, {Window.Format(window.End)})");
-                }
+                Fail($"{need} is listed by window but not in book order");
             }
 
-            listed += list.Count;
+            var length = need.Window.EndTicks - need.Window.StartTicks;
+            counted[length] = counted.GetValueOrDefault(length) + 1;
+            previous = need;
         }
 
-        if (listed != inOrder.Count)
-        {
-            Fail($"{listed} needs are listed by window but {inOrder.Count} are in book order");
-        }
-
-        if (windows.Count != byWindow.Count || windows.Any(w => !byWindow.ContainsKey(w)))
-        {
-            Fail($"the windows in order of start ({windows.Count}) are not the windows with lists ({byWindow.Count})");
-        }
-
+        byWindow.CheckInvariants("need book, by window");
         foreach (var need in inOrder)
         {
-            if (!byWindow.TryGetValue((need.Window.StartTicks, need.Window.EndTicks), out var list) || list.BinarySearch(need, NeedOrder.Instance) < 0)
+            if (!ReferenceEquals(byWindow.Find(need), need))
             {
-                Fail($"{need} is in the book but not in its window's list");
+                Fail($"{need} is in the book but not listed by its window");
             }
+        }
+
+        if (counted.Count != perLength.Count || counted.Any(c => perLength.GetValueOrDefault(c.Key) != c.Value)
+            || lengths.Count != perLength.Count || lengths.Any(l => !perLength.ContainsKey(l)) || lengths.Zip(lengths.Skip(1)).Any(p => p.First >= p.Second))
+        {
+            Fail($"the window lengths ({string.Join(", ", lengths)}) and their counts are not those of the needs listed by window");
         }
     }
 
@@ -274,14 +301,4 @@ internal sealed class NeedBook : IReadOnlyCollection<RestingNeed>
     }
 
     private static void Fail(string message) => throw new InvalidOperationException($"need book: {message}");
-
-    /// <summary>Puts a need into a list kept in book order (sequences are unique, so it has one place).</summary>
-    private static void InOrder(List<RestingNeed> needsInOrder, RestingNeed need) =>
-        needsInOrder.Insert(~needsInOrder.BinarySearch(need, NeedOrder.Instance), need);
-
-    private static int IndexOf(List<RestingNeed> needsInOrder, RestingNeed need)
-    {
-        var at = needsInOrder.BinarySearch(need, NeedOrder.Instance);
-        return at >= 0 ? at : throw new InvalidOperationException($"{need} is not in the book");
-    }
 }

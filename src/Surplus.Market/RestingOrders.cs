@@ -103,3 +103,33 @@ internal sealed class NeedOrder : IComparer<RestingNeed>
         return byBid != 0 ? byBid : x.Sequence.CompareTo(y.Sequence);
     }
 }
+
+/// <summary>
+/// The need book's index by window: the window's length, then its start, then book order, so that
+/// the windows of one length lie in order of start and each window's needs in book order.
+/// </summary>
+internal sealed class WindowOrder : IComparer<RestingNeed>
+{
+    public static readonly WindowOrder Instance = new();
+
+    /// <summary>True when <paramref name="need"/>'s window comes before every window of <paramref name="length"/> that starts at <paramref name="start"/> or later.</summary>
+    public static bool Before(RestingNeed need, long length, long start)
+    {
+        var own = need.Window.EndTicks - need.Window.StartTicks;
+        return own < length || (own == length && need.Window.StartTicks < start);
+    }
+
+    public int Compare(RestingNeed? x, RestingNeed? y)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(y);
+        var byLength = (x.Window.EndTicks - x.Window.StartTicks).CompareTo(y.Window.EndTicks - y.Window.StartTicks);
+        if (byLength != 0)
+        {
+            return byLength;
+        }
+
+        var byStart = x.Window.StartTicks.CompareTo(y.Window.StartTicks);
+        return byStart != 0 ? byStart : NeedOrder.Instance.Compare(x, y);
+    }
+}

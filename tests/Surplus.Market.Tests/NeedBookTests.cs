@@ -51,7 +51,7 @@ public sealed class NeedBookTests
                 book.Remove(need);
             }
 
-            book.StepWalk(leaves);
+            book.StepWalk();
         }
 
         book.EndWalk();
