@@ -28,7 +28,7 @@ public static class SizeCheck
     public static void Run(IReadOnlyList<int> sizes)
     {
         Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription}, server GC {System.Runtime.GCSettings.IsServerGC}; load average {Load()}");
-        Console.WriteLine("| side | resting | bytes per order (spec alone) | after restore | place µs, book 1,000 → 21,000 | place µs, last 20,000 | ratio | probe p50 µs at 1,000 | at full | ratio |");
+        Console.WriteLine("| side | resting | bytes per order (spec alone) | after restore | place µs: wall / CPU / GC pause (full GCs), book 1,000 → 21,000 | the same, last 20,000 | ratio: wall / CPU | probe p50 µs at 1,000 | at full | ratio |");
         Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         Measure("warm-up", 30_000, Offer, Probe(offerBook: true), Large(offerBook: true));
         Measure("warm-up", 30_000, Need, Probe(offerBook: false), Large(offerBook: false));
@@ -49,12 +49,12 @@ public static class SizeCheck
         var held = (Heap() - empty) / (double)size;
         var afterRestore = (Restored(book) - empty) / (double)size;
         return string.Create(CultureInfo.InvariantCulture,
-            $"| {side} | {size:N0} | {held:N0} ({specBytes:N0}) | {afterRestore:N0} | {f.SmallPlace:N2} | {f.LargePlace:N2} | {f.LargePlace / f.SmallPlace:0.00} | {f.SmallProbe:N1} | {f.FullProbe:N1} | {f.FullProbe / f.SmallProbe:0.00} |");
+            $"| {side} | {size:N0} | {held:N0} ({specBytes:N0}) | {afterRestore:N0} | {f.SmallPlace} | {f.LargePlace} | {f.LargePlace.Wall / f.SmallPlace.Wall:0.00} / {f.LargePlace.Cpu / f.SmallPlace.Cpu:0.00} | {f.SmallProbe:N1} | {f.FullProbe:N1} | {f.FullProbe / f.SmallProbe:0.00} |");
     }
 
     /// <summary>An engine filled to <paramref name="size"/> resting orders (the large one among them), with the times it took; its frame gone once it returns.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static (StrongBox<MarketEngine> Book, (double SmallPlace, double LargePlace, double SmallProbe, double FullProbe) Figures) Fill(
+    private static (StrongBox<MarketEngine> Book, (Placing SmallPlace, Placing LargePlace, double SmallProbe, double FullProbe) Figures) Fill(
         int size, Func<Random, int, MarketCommand> order, Func<int, MarketCommand> probe, MarketCommand large)
     {
         var random = new Random(11);
@@ -178,11 +178,21 @@ public static class SizeCheck
     }
 
     /// <summary>Microseconds per order, wall clock.</summary>
-    private static double Time(Action place, int count)
+    private static Placing Time(Action place, int count)
     {
+        var (cpu, paused, full) = (Environment.CpuUsage.TotalTime, GC.GetTotalPauseDuration(), GC.CollectionCount(2));
         var clock = Stopwatch.StartNew();
         place();
-        return count > 0 ? clock.Elapsed.TotalMicroseconds / count : double.NaN;
+        var wall = clock.Elapsed;
+        return count > 0
+            ? new Placing(wall.TotalMicroseconds / count, (Environment.CpuUsage.TotalTime - cpu).TotalMicroseconds / count, (GC.GetTotalPauseDuration() - paused).TotalMicroseconds / count, GC.CollectionCount(2) - full)
+            : new Placing(double.NaN, double.NaN, double.NaN, 0);
+    }
+
+    /// <summary>Placing a stretch of orders, per order: wall clock, the process's CPU time, and the time the GC paused it (µs); and the full collections meanwhile.</summary>
+    private readonly record struct Placing(double Wall, double Cpu, double Paused, int FullCollections)
+    {
+        public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{Wall:N2} / {Cpu:N2} / {Paused:N2} ({FullCollections})");
     }
 
     /// <summary>The median of single probes (after as many unmeasured), in microseconds.</summary>

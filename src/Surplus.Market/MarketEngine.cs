@@ -355,7 +355,7 @@ public sealed partial class MarketEngine
                 // An occurrence that straddles ExpandedUntil is in the book whole already, sales
                 // included: add only what lies after the last window (and nothing in the past).
                 var covered = Math.Max(offer.ExpandedUntil, slotStart);
-                if (offer.Availability.Count > 0)
+                if (offer.Availability.Length > 0)
                 {
                     covered = Math.Max(covered, offer.Availability[^1].EndTicks);
                 }
@@ -402,17 +402,17 @@ public sealed partial class MarketEngine
         }
 
         var slotStart = clock - (clock % Market.Slot.Ticks);
-        var availability = new List<Window>(spec.Window is null ? 0 : 1);
+        Window[] availability;
         long expandedUntil = 0;
         if (spec.Window is { } window)
         {
-            availability.Add(new Window(Math.Max(window.StartTicks, slotStart), window.EndTicks));
+            availability = [new Window(Math.Max(window.StartTicks, slotStart), window.EndTicks)];
         }
         else
         {
             expandedUntil = clock + Market.RecurrenceHorizon.Ticks + TimeSpan.TicksPerDay;
-            availability.AddRange(spec.Recurrence!.Expand(slotStart, expandedUntil, Market.Slot));
-            if (availability.Count == 0)
+            availability = [.. spec.Recurrence!.Expand(slotStart, expandedUntil, Market.Slot)];
+            if (availability.Length == 0)
             {
                 events.Add(new CommandRejected(key, spec.Seller, new Rejection(RejectCode.RecurrenceEmpty,
                     $"the recurrence '{spec.Recurrence.Rule}' has no occurrence in the next {Market.RecurrenceHorizon.TotalDays} days; check its rule and first date"), Now));

@@ -80,7 +80,7 @@ internal sealed class OfferBook : IReadOnlyCollection<RestingOffer>
     public void Extend(RestingOffer offer, long startTicks, long endTicks)
     {
         offer.Capacity.Set(startTicks, endTicks, offer.Spec.Rate.Value);
-        offer.Availability.Add(new Window(startTicks, endTicks));
+        offer.Availability = [.. offer.Availability, new Window(startTicks, endTicks)];
         days.Add(offer, startTicks, endTicks);
     }
 
@@ -96,10 +96,21 @@ internal sealed class OfferBook : IReadOnlyCollection<RestingOffer>
         foreach (var offer in inOrder)
         {
             offer.Capacity.DropBefore(slotStart);
-            offer.Availability.RemoveAll(w => w.EndTicks <= slotStart);
-            if (offer.Availability.Count > 0 && offer.Availability[0].StartTicks < slotStart)
+            var windows = offer.Availability;
+            var past = 0;
+            while (past < windows.Length && windows[past].EndTicks <= slotStart)
             {
-                offer.Availability[0] = new Window(slotStart, offer.Availability[0].EndTicks);
+                past++;
+            }
+
+            if (past > 0)
+            {
+                offer.Availability = windows = windows[past..];
+            }
+
+            if (windows.Length > 0 && windows[0].StartTicks < slotStart)
+            {
+                windows[0] = new Window(slotStart, windows[0].EndTicks);
             }
         }
     }

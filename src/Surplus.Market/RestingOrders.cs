@@ -6,7 +6,7 @@ namespace Surplus.Market;
 /// place there depends on <see cref="Ask"/> and <see cref="Sequence"/>, so only the book changes them
 /// while it is listed.
 /// </summary>
-internal sealed class RestingOffer(OfferSpec spec, long sequence, CapacityProfile capacity, List<Window> availability)
+internal sealed class RestingOffer(OfferSpec spec, long sequence, CapacityProfile capacity, Window[] availability)
 {
     public OfferSpec Spec { get; set; } = spec;
 
@@ -14,7 +14,8 @@ internal sealed class RestingOffer(OfferSpec spec, long sequence, CapacityProfil
 
     public CapacityProfile Capacity { get; } = capacity;
 
-    public List<Window> Availability { get; } = availability;
+    /// <summary>The windows the offer sells in, in order; replaced whole when they change (hourly at most), so a one-window offer holds one small array.</summary>
+    public Window[] Availability { get; set; } = availability;
 
     public long ExpandedUntil { get; set; }
 

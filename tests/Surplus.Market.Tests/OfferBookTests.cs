@@ -100,7 +100,7 @@ public sealed class OfferBookTests
         var offer = Resting(1, 1.00m, 1, Hours(21, 8, 12));
         var book = Book(offer);
 
-        offer.Availability.Add(Hours(25, 8, 12));
+        offer.Availability = [.. offer.Availability, Hours(25, 8, 12)];
 
         var broken = Assert.Throws<InvalidOperationException>(book.CheckInvariants);
         Assert.Contains("offer 1", broken.Message);
