@@ -12,7 +12,7 @@ namespace Surplus.Market;
 /// </summary>
 internal sealed class DayIndex
 {
-    private readonly Dictionary<long, SortedBlockList<RestingOffer>> days = [];
+    private readonly Dictionary<long, SortedBlockList<OfferKey, RestingOffer>> days = [];
     private long firstDay = long.MaxValue;
 
     /// <summary>Lists <paramref name="offer"/> under every day that <c>[startTicks, endTicks)</c> touches; listing it twice is harmless.</summary>
@@ -23,12 +23,12 @@ internal sealed class DayIndex
         {
             if (!days.TryGetValue(day, out var list))
             {
-                list = new SortedBlockList<RestingOffer>(OfferOrder.Instance);
+                list = new SortedBlockList<OfferKey, RestingOffer>();
                 days.Add(day, list);
                 firstDay = Math.Min(firstDay, day);
             }
 
-            list.Add(offer);
+            list.Add(offer.Key, offer);
         }
 
         offer.FirstDay = Math.Min(offer.FirstDay, first);
@@ -42,7 +42,7 @@ internal sealed class DayIndex
         {
             if (days.TryGetValue(day, out var list))
             {
-                list.Remove(offer);
+                list.Remove(offer.Key);
             }
         }
 
@@ -55,9 +55,9 @@ internal sealed class DayIndex
     /// the shortest list among the days the window touches, or none when a day has no list.
     /// Valid until the index next changes.
     /// </summary>
-    public SortedBlockList<RestingOffer>.Enumerator Candidates(long startTicks, long endTicks)
+    public SortedBlockList<OfferKey, RestingOffer>.Enumerator Candidates(long startTicks, long endTicks)
     {
-        SortedBlockList<RestingOffer>? shortest = null;
+        SortedBlockList<OfferKey, RestingOffer>? shortest = null;
         for (long day = DayOf(startTicks), last = DayOf(endTicks - 1); day <= last; day++)
         {
             if (!days.TryGetValue(day, out var list))
@@ -115,7 +115,7 @@ internal sealed class DayIndex
                 Fail($"day {day} is kept, before the first day {firstDay}");
             }
 
-            list.CheckInvariants($"day index, day {day}");
+            list.CheckInvariants($"day index, day {day}", o => o.Key);
             foreach (var offer in list)
             {
                 if (!open.Contains(offer))
@@ -132,7 +132,7 @@ internal sealed class DayIndex
     }
 
     private bool IsListed(RestingOffer offer, long day) =>
-        days.TryGetValue(day, out var list) && ReferenceEquals(list.Find(offer), offer);
+        days.TryGetValue(day, out var list) && ReferenceEquals(list.Find(offer.Key), offer);
 
     private static void Fail(string message) => throw new InvalidOperationException($"day index: {message}");
 

@@ -16,8 +16,8 @@ namespace Surplus.Market;
 internal sealed class NeedBook : IReadOnlyCollection<RestingNeed>
 {
     private readonly Dictionary<long, RestingNeed> byId = [];
-    private readonly SortedBlockList<RestingNeed> inOrder = new(NeedOrder.Instance);
-    private readonly SortedBlockList<RestingNeed> byWindow = new(WindowOrder.Instance);
+    private readonly SortedBlockList<NeedKey, RestingNeed> inOrder = new();
+    private readonly SortedBlockList<NeedWindowKey, RestingNeed> byWindow = new();
 
     // The distinct lengths of the windows in byWindow, shortest first, with how many needs have each.
     private readonly List<long> lengths = [];
@@ -45,7 +45,7 @@ internal sealed class NeedBook : IReadOnlyCollection<RestingNeed>
     public bool Contains(long id) => byId.ContainsKey(id);
 
     /// <summary>The needs in the book, in book order; the book must not change while it is walked this way.</summary>
-    public SortedBlockList<RestingNeed>.Enumerator GetEnumerator() => inOrder.GetEnumerator();
+    public SortedBlockList<NeedKey, RestingNeed>.Enumerator GetEnumerator() => inOrder.GetEnumerator();
 
     IEnumerator<RestingNeed> IEnumerable<RestingNeed>.GetEnumerator() => GetEnumerator();
 
@@ -74,8 +74,8 @@ internal sealed class NeedBook : IReadOnlyCollection<RestingNeed>
     /// <summary>Puts an open need (back) in the book and under its window, at its place in book order.</summary>
     public void PutBack(RestingNeed need)
     {
-        inOrder.Add(need);
-        byWindow.Add(need);
+        inOrder.Add(need.Key, need);
+        byWindow.Add(need.WindowKey, need);
         need.InBook = true;
         var length = need.Window.EndTicks - need.Window.StartTicks;
         if (perLength.TryGetValue(length, out var count))
@@ -93,12 +93,12 @@ internal sealed class NeedBook : IReadOnlyCollection<RestingNeed>
     /// <summary>Takes a need out of the book and its window's list; it stays open (filled, cancelled or negotiating is the caller's business).</summary>
     public void TakeOutOfBook(RestingNeed need)
     {
-        if (!inOrder.Remove(need))
+        if (!inOrder.Remove(need.Key))
         {
             throw new InvalidOperationException($"{need} is not in the book");
         }
 
-        byWindow.Remove(need);
+        byWindow.Remove(need.WindowKey);
         need.InBook = false;
         var length = need.Window.EndTicks - need.Window.StartTicks;
         var count = perLength[length] - 1;
@@ -114,7 +114,7 @@ internal sealed class NeedBook : IReadOnlyCollection<RestingNeed>
     }
 
     /// <summary>The needs in the book that bid below <paramref name="ask"/>, in book order (highest bid first); valid until the book next changes.</summary>
-    public SortedBlockList<RestingNeed>.Enumerator BidsBelow(Price ask) => inOrder.From(ask, static (need, ask) => need.Bid >= ask);
+    public SortedBlockList<NeedKey, RestingNeed>.Enumerator BidsBelow(Price ask) => inOrder.From(NeedKey.BelowAll(ask));
 
     /// <summary>
     /// Starts a walk, in book order, over the needs in the book whose whole window lies in
@@ -140,8 +140,7 @@ internal sealed class NeedBook : IReadOnlyCollection<RestingNeed>
             }
 
             var last = to - length;
-            (long Length, long Start) first = (length, from);
-            var next = byWindow.From(first, static (need, key) => WindowOrder.Before(need, key.Length, key.Start));
+            var next = byWindow.From(NeedWindowKey.First(length, from));
             while (next.MoveNext())
             {
                 var head = next.Current;
@@ -155,8 +154,7 @@ internal sealed class NeedBook : IReadOnlyCollection<RestingNeed>
                 walk.Add(head);
 
                 // On to the next window of this length.
-                (long Length, long Start) after = (length, startTicks + 1);
-                next = byWindow.From(after, static (need, key) => WindowOrder.Before(need, key.Length, key.Start));
+                next = byWindow.From(NeedWindowKey.First(length, startTicks + 1));
             }
         }
     }
@@ -181,7 +179,7 @@ internal sealed class NeedBook : IReadOnlyCollection<RestingNeed>
     public void StepWalk()
     {
         var given = walk[walkAt];
-        var next = byWindow.From(given, static (need, given) => WindowOrder.Instance.Compare(need, given) <= 0);
+        var next = byWindow.From(given.WindowKey.Next);
         if (next.MoveNext() && next.Current.Window == given.Window)
         {
             walk[walkAt] = next.Current;
@@ -239,7 +237,7 @@ internal sealed class NeedBook : IReadOnlyCollection<RestingNeed>
         }
 
         CheckList(inOrder.GetEnumerator(), "book order");
-        inOrder.CheckInvariants("need book, book order");
+        inOrder.CheckInvariants("need book, book order", n => n.Key);
         if (byWindow.Count != inOrder.Count)
         {
             Fail($"{byWindow.Count} needs are listed by window but {inOrder.Count} are in book order");
@@ -255,7 +253,7 @@ internal sealed class NeedBook : IReadOnlyCollection<RestingNeed>
                 Fail($"{need} comes after {previous} in its window: out of bid-then-time order");
             }
 
-            if (!ReferenceEquals(inOrder.Find(need), need))
+            if (!ReferenceEquals(inOrder.Find(need.Key), need))
             {
                 Fail($"{need} is listed by window but not in book order");
             }
@@ -265,10 +263,10 @@ internal sealed class NeedBook : IReadOnlyCollection<RestingNeed>
             previous = need;
         }
 
-        byWindow.CheckInvariants("need book, by window");
+        byWindow.CheckInvariants("need book, by window", n => n.WindowKey);
         foreach (var need in inOrder)
         {
-            if (!ReferenceEquals(byWindow.Find(need), need))
+            if (!ReferenceEquals(byWindow.Find(need.WindowKey), need))
             {
                 Fail($"{need} is in the book but not listed by its window");
             }

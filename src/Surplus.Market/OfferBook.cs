@@ -13,7 +13,7 @@ namespace Surplus.Market;
 internal sealed class OfferBook : IReadOnlyCollection<RestingOffer>
 {
     private readonly Dictionary<long, RestingOffer> byId = [];
-    private readonly SortedBlockList<RestingOffer> inOrder = new(OfferOrder.Instance);
+    private readonly SortedBlockList<OfferKey, RestingOffer> inOrder = new();
     private readonly DayIndex days = new();
 
     /// <summary>How many offers are open.</summary>
@@ -32,7 +32,7 @@ internal sealed class OfferBook : IReadOnlyCollection<RestingOffer>
     public bool Holds(RestingOffer offer) => byId.TryGetValue(offer.Id, out var open) && ReferenceEquals(open, offer);
 
     /// <summary>The open offers in book order; the book must not change while it is walked.</summary>
-    public SortedBlockList<RestingOffer>.Enumerator GetEnumerator() => inOrder.GetEnumerator();
+    public SortedBlockList<OfferKey, RestingOffer>.Enumerator GetEnumerator() => inOrder.GetEnumerator();
 
     IEnumerator<RestingOffer> IEnumerable<RestingOffer>.GetEnumerator() => GetEnumerator();
 
@@ -42,13 +42,13 @@ internal sealed class OfferBook : IReadOnlyCollection<RestingOffer>
     /// The offers that may serve every instant of <c>[startTicks, endTicks)</c>, in book order (see
     /// <see cref="DayIndex.Candidates"/>). Valid until the book next changes.
     /// </summary>
-    public SortedBlockList<RestingOffer>.Enumerator Candidates(long startTicks, long endTicks) => days.Candidates(startTicks, endTicks);
+    public SortedBlockList<OfferKey, RestingOffer>.Enumerator Candidates(long startTicks, long endTicks) => days.Candidates(startTicks, endTicks);
 
     /// <summary>Puts an offer in the book: by id, at its place in book order, and under the days of its availability.</summary>
     public void Add(RestingOffer offer)
     {
         byId.Add(offer.Id, offer);
-        inOrder.Add(offer);
+        inOrder.Add(offer.Key, offer);
         foreach (var w in offer.Availability)
         {
             days.Add(offer, w.StartTicks, w.EndTicks);
@@ -59,7 +59,7 @@ internal sealed class OfferBook : IReadOnlyCollection<RestingOffer>
     public void Remove(RestingOffer offer)
     {
         byId.Remove(offer.Id);
-        if (!inOrder.Remove(offer))
+        if (!inOrder.Remove(offer.Key))
         {
             throw new InvalidOperationException($"{offer} is not in the book");
         }
@@ -144,7 +144,7 @@ internal sealed class OfferBook : IReadOnlyCollection<RestingOffer>
             previous = offer;
         }
 
-        inOrder.CheckInvariants("offer book, book order");
+        inOrder.CheckInvariants("offer book, book order", o => o.Key);
         days.CheckInvariants(byId.Values);
     }
 

@@ -34,6 +34,9 @@ internal sealed class RestingOffer(OfferSpec spec, long sequence, CapacityProfil
 
     public Price Ask => Spec.Ask;
 
+    /// <summary>Its place in book order (ask, then time), as the book's lists hold it.</summary>
+    public OfferKey Key => new(Spec.Ask.PerUnitHour, Sequence);
+
     public long? ExpiryTicks => Spec.Window is { } w
         ? Math.Min(w.EndTicks, Spec.Expiry?.UtcTicks ?? long.MaxValue)
         : Spec.Expiry?.UtcTicks;
@@ -70,6 +73,12 @@ internal sealed class RestingNeed(NeedSpec spec, long sequence)
 
     public Window Window => Spec.Window;
 
+    /// <summary>Its place in book order (bid descending, then time), as the book's lists hold it.</summary>
+    public NeedKey Key => new(Spec.Bid.PerUnitHour, Sequence);
+
+    /// <summary>Its place in the index by window (length, start, then book order).</summary>
+    public NeedWindowKey WindowKey => new(Spec.Window.EndTicks - Spec.Window.StartTicks, Spec.Window.StartTicks, Spec.Bid.PerUnitHour, Sequence);
+
     public long ExpiryTicks => Math.Min(Spec.Window.StartTicks, Spec.Expiry?.UtcTicks ?? long.MaxValue);
 
     public NeedState ToState() => new(Spec, Sequence, new Rate(Remaining));
@@ -105,32 +114,57 @@ internal sealed class NeedOrder : IComparer<RestingNeed>
     }
 }
 
-/// <summary>
-/// The need book's index by window: the window's length, then its start, then book order, so that
-/// the windows of one length lie in order of start and each window's needs in book order.
-/// </summary>
-internal sealed class WindowOrder : IComparer<RestingNeed>
+/// <summary>An offer's place in book order: ask ascending, then time of entry.</summary>
+internal readonly record struct OfferKey(decimal Ask, long Sequence) : IComparable<OfferKey>
 {
-    public static readonly WindowOrder Instance = new();
-
-    /// <summary>True when <paramref name="need"/>'s window comes before every window of <paramref name="length"/> that starts at <paramref name="start"/> or later.</summary>
-    public static bool Before(RestingNeed need, long length, long start)
+    public int CompareTo(OfferKey other)
     {
-        var own = need.Window.EndTicks - need.Window.StartTicks;
-        return own < length || (own == length && need.Window.StartTicks < start);
+        var byAsk = Ask.CompareTo(other.Ask);
+        return byAsk != 0 ? byAsk : Sequence.CompareTo(other.Sequence);
     }
+}
 
-    public int Compare(RestingNeed? x, RestingNeed? y)
+/// <summary>A need's place in book order: bid descending, then time of entry.</summary>
+internal readonly record struct NeedKey(decimal Bid, long Sequence) : IComparable<NeedKey>
+{
+    /// <summary>Before every need that bids below <paramref name="ask"/>, after every other: where the bids below it start.</summary>
+    public static NeedKey BelowAll(Price ask) => new(ask.PerUnitHour, long.MaxValue);
+
+    public int CompareTo(NeedKey other)
     {
-        ArgumentNullException.ThrowIfNull(x);
-        ArgumentNullException.ThrowIfNull(y);
-        var byLength = (x.Window.EndTicks - x.Window.StartTicks).CompareTo(y.Window.EndTicks - y.Window.StartTicks);
+        var byBid = other.Bid.CompareTo(Bid);
+        return byBid != 0 ? byBid : Sequence.CompareTo(other.Sequence);
+    }
+}
+
+/// <summary>
+/// A need's place in the need book's index by window: the window's length, then its start, then
+/// book order, so that the windows of one length lie in order of start and each window's needs in
+/// book order.
+/// </summary>
+internal readonly record struct NeedWindowKey(long Length, long Start, decimal Bid, long Sequence) : IComparable<NeedWindowKey>
+{
+    /// <summary>Before every need whose window has <paramref name="length"/> and starts at <paramref name="start"/> or later, after every other.</summary>
+    public static NeedWindowKey First(long length, long start) => new(length, start, decimal.MaxValue, long.MinValue);
+
+    /// <summary>Just after this key: the next need's place, in the same window or the next.</summary>
+    public NeedWindowKey Next => this with { Sequence = Sequence + 1 };
+
+    public int CompareTo(NeedWindowKey other)
+    {
+        var byLength = Length.CompareTo(other.Length);
         if (byLength != 0)
         {
             return byLength;
         }
 
-        var byStart = x.Window.StartTicks.CompareTo(y.Window.StartTicks);
-        return byStart != 0 ? byStart : NeedOrder.Instance.Compare(x, y);
+        var byStart = Start.CompareTo(other.Start);
+        if (byStart != 0)
+        {
+            return byStart;
+        }
+
+        var byBid = other.Bid.CompareTo(Bid);
+        return byBid != 0 ? byBid : Sequence.CompareTo(other.Sequence);
     }
 }
