@@ -1,8 +1,11 @@
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.Options;
 using Prometheus;
 using Surplus.Exchange.Engine;
+using Surplus.Exchange.Queries;
+using Surplus.Exchange.Storage;
 using Surplus.Protocol;
 using Surplus.Server.Api;
 
@@ -45,6 +48,7 @@ public static class ServerApp
         services.AddSingleton<ExchangeMetrics>();
         services.AddSingleton<ExchangeServices>();
         services.AddHostedService<ExchangeService>();
+        AddExchangeParts(services);
 
         // After the exchange (which migrates and loads the store); stopped before it.
         services.AddHostedService<Surplus.Exchange.Contracts.ContractMonitor>();
@@ -122,5 +126,30 @@ public static class ServerApp
         var metrics = app.Services.GetRequiredService<ExchangeMetrics>();
         app.MapMetrics("/metrics", metrics.Registry).AllowAnonymous();
         return app;
+    }
+
+    /// <summary>
+    /// What the routes take instead of the whole exchange: its settings, the parts it is made of
+    /// (the same instances it holds), and the query classes that read the store.
+    /// </summary>
+    private static void AddExchangeParts(IServiceCollection services)
+    {
+        services.AddSingleton(s => s.GetRequiredService<IOptions<ServerOptions>>().Value);
+
+        // The exchange opens the database and disposes it; the container disposes it again at the same stop, which does nothing.
+        services.AddSingleton(s => s.GetRequiredService<ExchangeServices>().Database);
+        services.AddSingleton(s => s.GetRequiredService<ExchangeServices>().Health);
+        services.AddSingleton(s => s.GetRequiredService<ExchangeServices>().Hub);
+        services.AddSingleton(s => s.GetRequiredService<ExchangeServices>().Contracted);
+        services.AddSingleton<AccountQueries>();
+        services.AddSingleton<BlobQueries>();
+        services.AddSingleton<BlobUploads>();
+        services.AddSingleton<ContractQueries>();
+        services.AddSingleton<LedgerQueries>();
+        services.AddSingleton<MarketDataQueries>();
+        services.AddSingleton<MemberQueries>();
+        services.AddSingleton<NegotiationQueries>();
+        services.AddSingleton<OrderQueries>();
+        services.AddSingleton<SignalQueries>();
     }
 }

@@ -1,0 +1,16 @@
+using Surplus.Exchange.Signals;
+using Surplus.Exchange.Storage;
+
+namespace Surplus.Exchange.Queries;
+
+/// <summary>A member's signals as stored.</summary>
+/// <remarks>Thread-safe: each call opens its own connection.</remarks>
+internal sealed class SignalQueries(Database database)
+{
+    /// <summary>A member's signals numbered after <paramref name="after"/>, in order, at most <paramref name="limit"/>, each with its payload.</summary>
+    public async Task<IReadOnlyList<StoredSignal>> ReadAfterAsync(long member, long after, int limit)
+    {
+        await using var c = await database.OpenAsync();
+        return await SignalBlocks.ReadAfterAsync(c, member, after, limit);
+    }
+}
