@@ -120,7 +120,6 @@ public static class ServerApp
         app.Use(gate.PassAsync);
         app.UseAuthorization();
         Endpoints.Map(app);
-        ContractEndpoints.Map(app);
         Dashboard.DashboardEndpoints.Map(app);
         app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
         var metrics = app.Services.GetRequiredService<ExchangeMetrics>();

@@ -352,25 +352,8 @@ internal sealed class ExchangeServices : IWritePath, IDisposable
         return new JoinResponse(member, key);
     }
 
-    public async Task<MemberDto?> GetMemberAsync(long id)
-    {
-        await using var c = await Database.OpenAsync();
-        var row = await c.QuerySingleOrDefaultAsync<MemberRecord>(
-            "SELECT id AS Id, name AS Name, address AS Address, attributes AS Attributes, preferred AS Preferred, webhook_url AS WebhookUrl, suspended AS Suspended, pending AS Pending, joined_at AS JoinedAt, completed_count AS CompletedCount, failed_count AS FailedCount FROM members WHERE id = @id",
-            new { id });
-        return row?.ToDto();
-    }
-
-    public async Task<IReadOnlyList<MemberDto>> ListMembersAsync(long after, int limit)
-    {
-        await using var c = await Database.OpenAsync();
-        var rows = await c.QueryAsync<MemberRecord>(
-            "SELECT id AS Id, name AS Name, address AS Address, attributes AS Attributes, preferred AS Preferred, webhook_url AS WebhookUrl, suspended AS Suspended, pending AS Pending, joined_at AS JoinedAt, completed_count AS CompletedCount, failed_count AS FailedCount FROM members WHERE id > @after ORDER BY id LIMIT @limit",
-            new { after, limit });
-        return [.. rows.Select(r => r.ToDto())];
-    }
-
-    public async Task<MemberDto?> UpdateMemberAsync(long id, UpdateMemberRequest update, IReadOnlyDictionary<string, string>? attributes)
+    /// <summary>Changes a member's profile; false when there is no member of that id.</summary>
+    public async Task<bool> UpdateMemberAsync(long id, UpdateMemberRequest update, IReadOnlyDictionary<string, string>? attributes)
     {
         ArgumentNullException.ThrowIfNull(update);
         var changed = await WriteAsync(async (c, tx) =>
@@ -396,7 +379,7 @@ internal sealed class ExchangeServices : IWritePath, IDisposable
         });
         if (!changed)
         {
-            return null;
+            return false;
         }
 
         if (update.Preferences?.PreferredCounterparties is { } preferred)
@@ -416,7 +399,7 @@ internal sealed class ExchangeServices : IWritePath, IDisposable
             Hub.Notify([id]);
         }
 
-        return await GetMemberAsync(id);
+        return true;
     }
 
     /// <summary>Approves a pending member: from now on it may trade. Approving an approved member changes nothing.</summary>
@@ -511,25 +494,6 @@ internal sealed class ExchangeServices : IWritePath, IDisposable
         return null;
     }
 
-    /// <summary>The ledger's totals and whether money is conserved: every balance but the external one adds up to what came in from outside.</summary>
-    public async Task<LedgerCheckDto> CheckLedgerAsync()
-    {
-        await using var c = await Database.OpenAsync();
-        await using var tx = await c.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead);
-        var balances = (await c.QueryAsync<(string Account, long Balance)>("SELECT account, balance FROM accounts", transaction: tx)).ToList();
-        var deposits = await WideSum.OfAsync(c, tx, "amount", "transfers WHERE debit = 'external'");
-        var withdrawals = await WideSum.OfAsync(c, tx, "amount", "transfers WHERE credit = 'external'");
-
-        // Summed wide: the bounds keep every total inside 64 bits, but the check must answer for any store, a damaged one most of all.
-        Int128 Sum(Func<string, bool> which) => balances.Where(b => which(b.Account)).Aggregate(Int128.Zero, (sum, b) => sum + b.Balance);
-        var inside = Sum(a => a != Accounts.External);
-        var negative = balances.Where(b => b.Account != Accounts.External && b.Balance < 0).Select(b => b.Account).ToList();
-        Int128 Kind(string prefix, string suffix) => Sum(a => a.StartsWith(prefix, StringComparison.Ordinal) && a.EndsWith(suffix, StringComparison.Ordinal));
-        return new LedgerCheckDto(WideSum.Clamp(deposits), WideSum.Clamp(withdrawals), WideSum.Clamp(inside),
-            WideSum.Clamp(Kind("member:", ":available")), WideSum.Clamp(Kind("member:", ":held")), WideSum.Clamp(Kind(Accounts.EscrowKind, "")),
-            inside == deposits - withdrawals && negative.Count == 0, negative, WideSum.Clamp(Sum(a => a == Accounts.Fees)), WideSum.Clamp(Kind(Accounts.CollateralKind, "")));
-    }
-
     public async Task<Checked<MarketHost>> CreateMarketAsync(MarketDefinition definition)
     {
         ArgumentNullException.ThrowIfNull(definition);
@@ -600,34 +564,5 @@ internal sealed class ExchangeServices : IWritePath, IDisposable
         await c.ExecuteAsync(
             "INSERT INTO settings (key, value) VALUES ('admin_key_hash', @hash) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             new { hash = adminKeyHash });
-    }
-
-    private sealed class MemberRecord
-    {
-        public long Id { get; set; }
-
-        public string Name { get; set; } = "";
-
-        public string? Address { get; set; }
-
-        public string Attributes { get; set; } = "{}";
-
-        public string Preferred { get; set; } = "[]";
-
-        public string? WebhookUrl { get; set; }
-
-        public bool Suspended { get; set; }
-
-        public bool Pending { get; set; }
-
-        public long JoinedAt { get; set; }
-
-        public long CompletedCount { get; set; }
-
-        public long FailedCount { get; set; }
-
-        public MemberDto ToDto() => new(
-            Id, Name, Address, Json.Read<Dictionary<string, string>>(Attributes), Json.Read<List<long>>(Preferred), WebhookUrl, Suspended,
-            new DateTimeOffset(JoinedAt, TimeSpan.Zero), CompletedCount, FailedCount, ContractBook.Score(CompletedCount, FailedCount), Pending);
     }
 }

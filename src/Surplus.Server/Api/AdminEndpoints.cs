@@ -1,159 +1,210 @@
+using Microsoft.AspNetCore.Http.HttpResults;
 using Surplus.Exchange.Engine;
+using Surplus.Exchange.Queries;
 using Surplus.Market;
 using Surplus.Protocol;
 
 namespace Surplus.Server.Api;
 
-/// <summary>The operator's routes under <c>/v1/admin</c>; they need the admin key.</summary>
+/// <summary>The operator's routes under <c>/v1/admin</c> (members, markets, the ledger); they need the admin key. Contracts' are with the contracts.</summary>
 internal static class AdminEndpoints
 {
     public static void Map(RouteGroupBuilder v1)
     {
         var admin = v1.MapGroup("/admin").RequireAuthorization(ApiKeyHandler.AdminPolicy).WithTags("admin");
 
-        admin.MapGet("/members", async (int? limit, string? cursor, ExchangeServices exchange) =>
-        {
-            var max = exchange.Options.MaxPageSize;
-            var size = limit ?? Math.Min(50, max);
-            if (size < 1 || size > max)
-            {
-                return Problems.Result(new ApiError(Refusals.PageSizeInvalid, $"limit must be between 1 and {max}"));
-            }
+        admin.MapGet("/members", ListMembers)
+            .Produces<PageDto<MemberDto>>().ProducesProblem(400).WithSummary("Members, oldest first");
 
-            long after = 0;
-            if (cursor is not null && (!long.TryParse(cursor, out after) || after < 0))
-            {
-                return Problems.Result(new ApiError(Refusals.CursorInvalid, "cursor must be the 'next' value of a previous page"));
-            }
-
-            var members = await exchange.ListMembersAsync(after, size);
-            return Results.Ok(new PageDto<MemberDto>(members, members.Count == size ? members[^1].Id.ToString(System.Globalization.CultureInfo.InvariantCulture) : null));
-        })
-        .Produces<PageDto<MemberDto>>().ProducesProblem(400).WithSummary("Members, oldest first");
-
-        admin.MapPost("/members/{id:long}/suspend", async (long id, ExchangeServices exchange) =>
-            await exchange.SetSuspendedAsync(id, true) ? Results.Ok(await exchange.GetMemberAsync(id)) : Problems.Result(ApiError.NotFound($"member {id}")))
+        admin.MapPost("/members/{id:long}/suspend", Suspend)
             .Produces<MemberDto>().ProducesProblem(404).WithSummary("Suspend a member: it may only read until resumed");
 
-        admin.MapPost("/members/{id:long}/approve", async (long id, ExchangeServices exchange) =>
-            await exchange.ApproveAsync(id) ? Results.Ok(await exchange.GetMemberAsync(id)) : Problems.Result(ApiError.NotFound($"member {id}")))
+        admin.MapPost("/members/{id:long}/approve", Approve)
             .Produces<MemberDto>().ProducesProblem(404)
             .WithSummary("Approve a pending member (Surplus:RequireApproval): from now on it may trade; approving again changes nothing");
 
-        admin.MapPost("/members/{id:long}/resume", async (long id, ExchangeServices exchange) =>
-            await exchange.SetSuspendedAsync(id, false) ? Results.Ok(await exchange.GetMemberAsync(id)) : Problems.Result(ApiError.NotFound($"member {id}")))
+        admin.MapPost("/members/{id:long}/resume", ResumeMember)
             .Produces<MemberDto>().ProducesProblem(404).WithSummary("Resume a suspended member");
 
-        admin.MapPost("/members/{id:long}/deposit", async (HttpContext http, long id, ExchangeServices exchange) =>
-        {
-            var body = await Problems.ReadAsync<DepositRequest>(http.Request);
-            if (!body.IsOk)
-            {
-                return Problems.Result(body.Error!);
-            }
+        admin.MapPost("/members/{id:long}/deposit", Deposit)
+            .Accepts<DepositRequest>("application/json").Produces<AccountDto>().ProducesProblem(400).ProducesProblem(404).Idempotent()
+            .WithSummary("Credit a member's available balance, in minor units");
 
-            if (body.Value.Value.AmountMinor <= 0)
-            {
-                return Problems.Result(new ApiError(Refusals.AmountInvalid, "amountMinor must be a positive number of minor units (cents)"));
-            }
+        admin.MapPost("/markets", CreateMarket)
+            .Accepts<CreateMarketRequest>("application/json").Produces<MarketDto>(201).ProducesProblem(400).ProducesProblem(409)
+            .WithSummary("Create a market");
 
-            if (body.Value.Value.AmountMinor > exchange.Options.MaxAmountMinor)
-            {
-                return Problems.Result(new ApiError(Refusals.AmountTooLarge, $"amountMinor may be at most {exchange.Options.MaxAmountMinor} (the setting Surplus:MaxAmountMinor); deposit in several parts or raise the setting"));
-            }
+        admin.MapPost("/markets/{id}/clearing", ChangeClearing)
+            .Accepts<ChangeClearingRequest>("application/json").Produces<MarketDto>().ProducesProblem(400).ProducesProblem(404)
+            .WithSummary("Clear continuously or in call auctions every intervalSeconds; leaving call auctions clears the pending batch first; no order is lost");
 
-            if (body.Value.Value.Reference is { Length: > 200 })
-            {
-                return Problems.Result(new ApiError(Refusals.ReferenceInvalid, "the reference may have at most 200 characters"));
-            }
-
-            if (Endpoints.KeyProblem(http) is { } badKey)
-            {
-                return Problems.Result(badKey);
-            }
-
-            var key = http.Request.Headers["Idempotency-Key"].ToString();
-            var result = await exchange.DepositAsync(id, body.Value.Value.AmountMinor, body.Value.Value.Reference,
-                key.Length == 0 ? null : new IdempotencyKey(-1, key, body.Value.Hash));
-            return Problems.Answer(http, result);
-        })
-        .Accepts<DepositRequest>("application/json").Produces<AccountDto>().ProducesProblem(400).ProducesProblem(404).Idempotent()
-        .WithSummary("Credit a member's available balance, in minor units");
-
-        admin.MapPost("/markets", async (HttpContext http, ExchangeServices exchange) =>
-        {
-            var body = await Problems.ReadAsync<CreateMarketRequest>(http.Request);
-            if (!body.IsOk)
-            {
-                return Problems.Result(body.Error!);
-            }
-
-            var r = body.Value.Value;
-            if (!MarketIds.IsValid(r.Id))
-            {
-                return Problems.Result(new ApiError(Refusals.MarketIdInvalid, $"'{MarketIds.Shown(r.Id)}' is not a market id: give {MarketIds.Rule}"));
-            }
-
-            if (r.Unit.Length > 40 || !AttributeSet.IsPlainText(r.Unit))
-            {
-                return Problems.Result(new ApiError(Refusals.MarketInvalid, "the unit may have at most 40 characters, without control, format or markup characters"));
-            }
-
-            if (r.Clearing is not ("continuous" or "call-auction"))
-            {
-                return Problems.Result(new ApiError(Refusals.ClearingInvalid, "clearing must be 'continuous' or 'call-auction'"));
-            }
-
-            if (r.SlotSeconds <= 0)
-            {
-                return Problems.Result(new ApiError(Refusals.MarketInvalid, "slotSeconds must be positive, such as 60"));
-            }
-
-            if (r.AuctionIntervalSeconds <= 0 || 86_400 % r.AuctionIntervalSeconds != 0 || r.NegotiationTimeoutSeconds <= 0)
-            {
-                return Problems.Result(new ApiError(Refusals.MarketInvalid, "auctionIntervalSeconds must divide a day evenly (such as 60 or 300) and negotiationTimeoutSeconds must be positive (such as 600)"));
-            }
-
-            var definition = new MarketDefinition
-            {
-                Id = r.Id, Unit = r.Unit, Slot = TimeSpan.FromSeconds(r.SlotSeconds), Tick = r.Tick, FeeBasisPoints = r.FeeBasisPoints,
-                Currency = exchange.Options.Currency, MinorUnitDigits = exchange.Options.MinorUnitDigits,
-                Clearing = r.Clearing == "continuous" ? ClearingMode.Continuous : ClearingMode.CallAuction,
-                OpensNegotiations = r.OpensNegotiations,
-                NegotiationTimeout = TimeSpan.FromSeconds(r.NegotiationTimeoutSeconds),
-                AuctionInterval = TimeSpan.FromSeconds(r.AuctionIntervalSeconds),
-                CollateralBasisPoints = r.CollateralBasisPoints,
-                MaxRate = r.MaxRate ?? Bounds.MaxRate,
-                MaxPrice = r.MaxPrice ?? Bounds.MaxPrice,
-                MaxAmountMinor = r.MaxAmountMinor ?? exchange.Options.MaxAmountMinor,
-                OrderHorizon = r.OrderHorizonDays is { } days and > 0 and <= 3660 ? TimeSpan.FromDays(days) : r.OrderHorizonDays is null ? Bounds.OrderHorizon : TimeSpan.Zero,
-                MaxOccurrences = r.MaxOccurrences ?? Bounds.MaxOccurrences,
-                ContractTimings = new Market.Contracts.ContractTimings(
-                    r.StageLeadSeconds is { } lead ? TimeSpan.FromSeconds(lead) : Market.Contracts.ContractTimings.Default.StageLeadTime,
-                    r.HeartbeatTimeoutSeconds is { } beat ? TimeSpan.FromSeconds(beat) : Market.Contracts.ContractTimings.Default.HeartbeatTimeout,
-                    r.GraceSeconds is { } grace ? TimeSpan.FromSeconds(grace) : Market.Contracts.ContractTimings.Default.Grace),
-            };
-            if (definition.Validate() is { } problem)
-            {
-                return Problems.Result(new ApiError(Refusals.MarketInvalid, problem));
-            }
-
-            var created = await exchange.CreateMarketAsync(definition);
-            return created.IsOk ? Results.Created($"/v1/markets/{r.Id}", created.Value!.ToDto()) : Problems.Result(created.Error!);
-        })
-        .Accepts<CreateMarketRequest>("application/json").Produces<MarketDto>(201).ProducesProblem(400).ProducesProblem(409)
-        .WithSummary("Create a market");
-
-        NegotiationEndpoints.MapAdmin(admin);
-        admin.MapPost("/markets/{id}/halt", (HttpContext http, string id, ExchangeServices exchange) => SetHalted(http, id, true, exchange))
+        admin.MapPost("/markets/{id}/halt", Halt)
             .Produces<MarketDto>().ProducesProblem(404)
             .WithSummary("Halt a market: no new orders, amendments, counters or accepts, and no call auction clears; cancels and declines still work; nothing is lost");
-        admin.MapPost("/markets/{id}/resume", (HttpContext http, string id, ExchangeServices exchange) => SetHalted(http, id, false, exchange))
+        admin.MapPost("/markets/{id}/resume", ResumeMarket)
             .Produces<MarketDto>().ProducesProblem(404).WithSummary("Resume a halted market");
 
-        admin.MapGet("/ledger", async (ExchangeServices exchange) => TypedResults.Ok(await exchange.CheckLedgerAsync()))
+        admin.MapGet("/ledger", CheckLedger)
             .WithSummary("Ledger totals and the conservation check");
     }
+
+    private static async Task<IResult> ListMembers(int? limit, string? cursor, ServerOptions options, MemberQueries members)
+    {
+        var max = options.MaxPageSize;
+        var size = limit ?? Math.Min(50, max);
+        if (size < 1 || size > max)
+        {
+            return Problems.Result(new ApiError(Refusals.PageSizeInvalid, $"limit must be between 1 and {max}"));
+        }
+
+        long after = 0;
+        if (cursor is not null && (!long.TryParse(cursor, out after) || after < 0))
+        {
+            return Problems.Result(new ApiError(Refusals.CursorInvalid, "cursor must be the 'next' value of a previous page"));
+        }
+
+        var page = await members.ListAsync(after, size);
+        return Results.Ok(new PageDto<MemberDto>(page, page.Count == size ? page[^1].Id.ToString(System.Globalization.CultureInfo.InvariantCulture) : null));
+    }
+
+    private static async Task<IResult> Suspend(long id, ExchangeServices exchange, MemberQueries members) =>
+        await exchange.SetSuspendedAsync(id, true) ? Results.Ok(await members.GetAsync(id)) : Problems.Result(ApiError.NotFound($"member {id}"));
+
+    private static async Task<IResult> Approve(long id, ExchangeServices exchange, MemberQueries members) =>
+        await exchange.ApproveAsync(id) ? Results.Ok(await members.GetAsync(id)) : Problems.Result(ApiError.NotFound($"member {id}"));
+
+    private static async Task<IResult> ResumeMember(long id, ExchangeServices exchange, MemberQueries members) =>
+        await exchange.SetSuspendedAsync(id, false) ? Results.Ok(await members.GetAsync(id)) : Problems.Result(ApiError.NotFound($"member {id}"));
+
+    private static async Task<IResult> Deposit(HttpContext http, long id, ExchangeServices exchange, ServerOptions options)
+    {
+        var body = await Problems.ReadAsync<DepositRequest>(http.Request);
+        if (!body.IsOk)
+        {
+            return Problems.Result(body.Error!);
+        }
+
+        if (body.Value.Value.AmountMinor <= 0)
+        {
+            return Problems.Result(new ApiError(Refusals.AmountInvalid, "amountMinor must be a positive number of minor units (cents)"));
+        }
+
+        if (body.Value.Value.AmountMinor > options.MaxAmountMinor)
+        {
+            return Problems.Result(new ApiError(Refusals.AmountTooLarge, $"amountMinor may be at most {options.MaxAmountMinor} (the setting Surplus:MaxAmountMinor); deposit in several parts or raise the setting"));
+        }
+
+        if (body.Value.Value.Reference is { Length: > 200 })
+        {
+            return Problems.Result(new ApiError(Refusals.ReferenceInvalid, "the reference may have at most 200 characters"));
+        }
+
+        if (Commands.KeyProblem(http) is { } badKey)
+        {
+            return Problems.Result(badKey);
+        }
+
+        var key = http.Request.Headers["Idempotency-Key"].ToString();
+        var result = await exchange.DepositAsync(id, body.Value.Value.AmountMinor, body.Value.Value.Reference,
+            key.Length == 0 ? null : new IdempotencyKey(-1, key, body.Value.Hash));
+        return Problems.Answer(http, result);
+    }
+
+    private static async Task<IResult> CreateMarket(HttpContext http, ExchangeServices exchange, ServerOptions options)
+    {
+        var body = await Problems.ReadAsync<CreateMarketRequest>(http.Request);
+        if (!body.IsOk)
+        {
+            return Problems.Result(body.Error!);
+        }
+
+        var r = body.Value.Value;
+        if (!MarketIds.IsValid(r.Id))
+        {
+            return Problems.Result(new ApiError(Refusals.MarketIdInvalid, $"'{MarketIds.Shown(r.Id)}' is not a market id: give {MarketIds.Rule}"));
+        }
+
+        if (r.Unit.Length > 40 || !AttributeSet.IsPlainText(r.Unit))
+        {
+            return Problems.Result(new ApiError(Refusals.MarketInvalid, "the unit may have at most 40 characters, without control, format or markup characters"));
+        }
+
+        if (r.Clearing is not ("continuous" or "call-auction"))
+        {
+            return Problems.Result(new ApiError(Refusals.ClearingInvalid, "clearing must be 'continuous' or 'call-auction'"));
+        }
+
+        if (r.SlotSeconds <= 0)
+        {
+            return Problems.Result(new ApiError(Refusals.MarketInvalid, "slotSeconds must be positive, such as 60"));
+        }
+
+        if (r.AuctionIntervalSeconds <= 0 || 86_400 % r.AuctionIntervalSeconds != 0 || r.NegotiationTimeoutSeconds <= 0)
+        {
+            return Problems.Result(new ApiError(Refusals.MarketInvalid, "auctionIntervalSeconds must divide a day evenly (such as 60 or 300) and negotiationTimeoutSeconds must be positive (such as 600)"));
+        }
+
+        var definition = new MarketDefinition
+        {
+            Id = r.Id, Unit = r.Unit, Slot = TimeSpan.FromSeconds(r.SlotSeconds), Tick = r.Tick, FeeBasisPoints = r.FeeBasisPoints,
+            Currency = options.Currency, MinorUnitDigits = options.MinorUnitDigits,
+            Clearing = r.Clearing == "continuous" ? ClearingMode.Continuous : ClearingMode.CallAuction,
+            OpensNegotiations = r.OpensNegotiations,
+            NegotiationTimeout = TimeSpan.FromSeconds(r.NegotiationTimeoutSeconds),
+            AuctionInterval = TimeSpan.FromSeconds(r.AuctionIntervalSeconds),
+            CollateralBasisPoints = r.CollateralBasisPoints,
+            MaxRate = r.MaxRate ?? Bounds.MaxRate,
+            MaxPrice = r.MaxPrice ?? Bounds.MaxPrice,
+            MaxAmountMinor = r.MaxAmountMinor ?? options.MaxAmountMinor,
+            OrderHorizon = r.OrderHorizonDays is { } days and > 0 and <= 3660 ? TimeSpan.FromDays(days) : r.OrderHorizonDays is null ? Bounds.OrderHorizon : TimeSpan.Zero,
+            MaxOccurrences = r.MaxOccurrences ?? Bounds.MaxOccurrences,
+            ContractTimings = new Market.Contracts.ContractTimings(
+                r.StageLeadSeconds is { } lead ? TimeSpan.FromSeconds(lead) : Market.Contracts.ContractTimings.Default.StageLeadTime,
+                r.HeartbeatTimeoutSeconds is { } beat ? TimeSpan.FromSeconds(beat) : Market.Contracts.ContractTimings.Default.HeartbeatTimeout,
+                r.GraceSeconds is { } grace ? TimeSpan.FromSeconds(grace) : Market.Contracts.ContractTimings.Default.Grace),
+        };
+        if (definition.Validate() is { } problem)
+        {
+            return Problems.Result(new ApiError(Refusals.MarketInvalid, problem));
+        }
+
+        var created = await exchange.CreateMarketAsync(definition);
+        return created.IsOk ? Results.Created($"/v1/markets/{r.Id}", created.Value!.ToDto()) : Problems.Result(created.Error!);
+    }
+
+    private static async Task<IResult> ChangeClearing(HttpContext http, string id, ExchangeServices exchange)
+    {
+        if (exchange.Market(id) is not { } market)
+        {
+            return Problems.Result(ApiError.NotFound($"market '{id}'"));
+        }
+
+        var body = await Problems.ReadAsync<ChangeClearingRequest>(http.Request);
+        if (!body.IsOk)
+        {
+            return Problems.Result(body.Error!);
+        }
+
+        var request = body.Value.Value;
+        if (StoredMarket.Clearing(request.Clearing) is not { } mode)
+        {
+            return Problems.Result(new ApiError(Refusals.ClearingInvalid, "clearing must be 'continuous' or 'call-auction'"));
+        }
+
+        if (request.IntervalSeconds is { } seconds && (seconds <= 0 || 86_400 % seconds != 0))
+        {
+            return Problems.Result(new ApiError(Refusals.IntervalInvalid, $"intervalSeconds must be a positive number of seconds that divides a day evenly, such as 60 or 300 (not {seconds})"));
+        }
+
+        var interval = request.IntervalSeconds is { } s ? TimeSpan.FromSeconds(s) : market.Definition.AuctionInterval;
+        return await Commands.Answer(http, market, new ClearingWork(mode, interval));
+    }
+
+    private static Task<IResult> Halt(HttpContext http, string id, ExchangeServices exchange) => SetHalted(http, id, true, exchange);
+
+    private static Task<IResult> ResumeMarket(HttpContext http, string id, ExchangeServices exchange) => SetHalted(http, id, false, exchange);
+
+    private static async Task<Ok<LedgerCheckDto>> CheckLedger(LedgerQueries ledger) => TypedResults.Ok(await ledger.CheckAsync());
 
     private static async Task<IResult> SetHalted(HttpContext http, string id, bool halted, ExchangeServices exchange)
     {
@@ -164,7 +215,7 @@ internal static class AdminEndpoints
 
         // Through the market's engine loop, so the engine stops (or resumes) trading in the same
         // transaction that stores the flag, between two batches.
-        return await Endpoints.Answer(http, market, new HaltWork(halted));
+        return await Commands.Answer(http, market, new HaltWork(halted));
     }
 
     /// <summary>The core's default bounds, for what a new market's request leaves out.</summary>

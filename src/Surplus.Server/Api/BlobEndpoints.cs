@@ -1,9 +1,8 @@
-using System.Data.Common;
 using System.Security.Cryptography;
-using Dapper;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Net.Http.Headers;
-using Surplus.Exchange.Engine;
+using Surplus.Exchange.Queries;
+using Surplus.Exchange.Storage;
 using Surplus.Protocol;
 
 namespace Surplus.Server.Api;
@@ -13,7 +12,7 @@ namespace Surplus.Server.Api;
 /// <c>GET /v1/blobs/{sha256}</c> reads it back. Files live in <c>blobs/</c> in the data folder
 /// (on either store); the database keeps who uploaded what. A blob may be read by a member that
 /// uploaded it and by both parties of a contract whose job or delivery names it
-/// (<c>blob:&lt;sha256&gt;</c>; see <see cref="BlobAccess"/>); anyone else gets 404, as for a blob that does not exist.
+/// (<c>blob:&lt;sha256&gt;</c>; see <see cref="BlobQueries"/>); anyone else gets 404, as for a blob that does not exist.
 /// </summary>
 internal static class BlobEndpoints
 {
@@ -36,9 +35,9 @@ internal static class BlobEndpoints
     /// <summary>The folder blobs are kept in.</summary>
     public static string Folder(ServerOptions options) => Path.GetFullPath(Path.Combine(options.DataDirectory, "blobs"));
 
-    private static async Task<IResult> PutAsync(HttpContext http, ExchangeServices exchange)
+    private static async Task<IResult> PutAsync(HttpContext http, ServerOptions options, BlobQueries blobs, BlobUploads uploads)
     {
-        var limit = exchange.Options.MaxBlobBytes;
+        var limit = options.MaxBlobBytes;
         var tooLarge = new ApiError(Refusals.BlobTooLarge, $"a blob may have at most {limit} bytes (the setting Surplus:MaxBlobBytes); send a smaller one or split it");
         if (http.Request.ContentLength > limit)
         {
@@ -54,7 +53,7 @@ internal static class BlobEndpoints
             sizeLimit.MaxRequestBodySize = limit + 1;
         }
 
-        var folder = Folder(exchange.Options);
+        var folder = Folder(options);
         var incoming = Path.Combine(folder, "incoming");
         Directory.CreateDirectory(incoming);
         var temporary = Path.Combine(incoming, Guid.NewGuid().ToString("N"));
@@ -88,7 +87,7 @@ internal static class BlobEndpoints
             sha = Convert.ToHexStringLower(hash.GetHashAndReset());
 
             // Checked once the content is known, before it is kept: content the member uploaded before costs nothing again.
-            if (await QuotaProblemAsync(exchange, member, sha, size, http.RequestAborted) is { } overQuota)
+            if (await QuotaProblemAsync(blobs, options, member, sha, size, http.RequestAborted) is { } overQuota)
             {
                 return Problems.Result(overQuota);
             }
@@ -117,29 +116,14 @@ internal static class BlobEndpoints
             File.Delete(temporary);
         }
 
-        var now = exchange.Time.GetUtcNow().UtcTicks;
-        bool created;
-        try
+        var recorded = await uploads.RecordAsync(sha, size, member, http.RequestAborted);
+        if (recorded == BlobRecorded.Refused)
         {
-            await using var c = await exchange.Database.OpenAsync(http.RequestAborted);
-            await using var tx = await c.BeginTransactionAsync(http.RequestAborted);
-            created = await c.ExecuteAsync(
-                "INSERT INTO blobs (sha256, size, uploader_id, created_at) VALUES (@sha, @size, @member, @now) ON CONFLICT (sha256) DO NOTHING",
-                new { sha, size, member, now }, tx) == 1;
-            await c.ExecuteAsync(
-                "INSERT INTO blob_uploads (sha256, member_id, uploaded_at) VALUES (@sha, @member, @now) ON CONFLICT (sha256, member_id) DO NOTHING",
-                new { sha, member, now }, tx);
-            await tx.CommitAsync(http.RequestAborted);
-        }
-        catch (DbException e)
-        {
-            exchange.Log.LogError(e, "blob {Sha}: the metadata could not be stored", sha);
-            exchange.Health.Refused();
             return Problems.Result(http, ApiError.StoreUnavailable("the exchange could not record this blob; send it again"));
         }
 
         var blob = new BlobDto(sha, size, BlobLocation.For(sha));
-        return created ? Results.Created($"/v1/blobs/{sha}", blob) : Results.Ok(blob);
+        return recorded == BlobRecorded.Created ? Results.Created($"/v1/blobs/{sha}", blob) : Results.Ok(blob);
     }
 
     /// <summary>
@@ -147,17 +131,10 @@ internal static class BlobEndpoints
     /// the bytes and the number of blobs it has uploaded. Content it uploaded before costs nothing again.
     /// Uploads of one member that end at the same moment may each pass; each is still bounded by MaxBlobBytes.
     /// </summary>
-    private static async Task<ApiError?> QuotaProblemAsync(ExchangeServices exchange, long member, string sha, long size, CancellationToken cancel)
+    private static async Task<ApiError?> QuotaProblemAsync(BlobQueries blobs, ServerOptions options, long member, string sha, long size, CancellationToken cancel)
     {
-        var options = exchange.Options;
-        await using var c = await exchange.Database.OpenAsync(cancel);
-        var (count, bytes, again) = await c.QuerySingleAsync<(long Count, long Bytes, long Again)>(
-            """
-            SELECT COUNT(*), COALESCE(SUM(b.size), 0), COALESCE(SUM(CASE WHEN u.sha256 = @sha THEN 1 ELSE 0 END), 0)
-            FROM blob_uploads u JOIN blobs b ON b.sha256 = u.sha256 WHERE u.member_id = @member
-            """,
-            new { member, sha });
-        if (again > 0)
+        var (count, bytes, again) = await blobs.UsageAsync(member, sha, cancel);
+        if (again)
         {
             return null;
         }
@@ -172,7 +149,7 @@ internal static class BlobEndpoints
             : null;
     }
 
-    private static async Task<IResult> GetAsync(HttpContext http, string sha256, ExchangeServices exchange)
+    private static async Task<IResult> GetAsync(HttpContext http, string sha256, ServerOptions options, BlobQueries blobs, ILoggerFactory logs)
     {
         var sha = BlobLocation.TryParse(sha256, out var fromLocation) ? fromLocation : sha256.ToLowerInvariant();
         if (!BlobLocation.IsSha256(sha))
@@ -180,28 +157,22 @@ internal static class BlobEndpoints
             return Problems.Result(new ApiError(Refusals.Sha256Invalid, $"'{sha256}' is not a SHA-256: give the blob's 64 hex digits, as PUT /v1/blobs answered them"));
         }
 
-        var member = http.User.MemberId();
-        long? size;
-        await using (var c = await exchange.Database.OpenAsync(http.RequestAborted))
+        if (await blobs.ReadableSizeAsync(sha, http.User.MemberId(), http.RequestAborted) is not { } size)
         {
-            size = await c.QuerySingleOrDefaultAsync<long?>("SELECT size FROM blobs WHERE sha256 = @sha", new { sha });
-            if (size is null || !await BlobAccess.MayReadAsync(c, sha, member))
-            {
-                return Problems.Result(ApiError.NotFound($"blob {sha}"));
-            }
-        }
-
-        var path = Path.Combine(Folder(exchange.Options), sha);
-        if (!File.Exists(path))
-        {
-            exchange.Log.LogError("blob {Sha} is recorded but its file {Path} is missing", sha, path);
             return Problems.Result(ApiError.NotFound($"blob {sha}"));
         }
 
-        if (UnsatisfiableRange(http.Request, sha, size.Value))
+        var path = Path.Combine(Folder(options), sha);
+        if (!File.Exists(path))
         {
-            http.Response.Headers.ContentRange = new ContentRangeHeaderValue(size.Value).ToString();
-            return Problems.Result(new ApiError(Refusals.RangeNotSatisfiable, $"the Range header asks for bytes past the end of this blob of {size.Value} bytes; ask for bytes 0 to {size.Value - 1}"));
+            logs.CreateLogger(typeof(BlobEndpoints)).LogError("blob {Sha} is recorded but its file {Path} is missing", sha, path);
+            return Problems.Result(ApiError.NotFound($"blob {sha}"));
+        }
+
+        if (UnsatisfiableRange(http.Request, sha, size))
+        {
+            http.Response.Headers.ContentRange = new ContentRangeHeaderValue(size).ToString();
+            return Problems.Result(new ApiError(Refusals.RangeNotSatisfiable, $"the Range header asks for bytes past the end of this blob of {size} bytes; ask for bytes 0 to {size - 1}"));
         }
 
         return TypedResults.PhysicalFile(path, "application/octet-stream",

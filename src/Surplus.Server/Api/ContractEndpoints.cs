@@ -1,7 +1,7 @@
-using System.Data.Common;
 using System.Security.Cryptography;
 using Surplus.Exchange.Contracts;
 using Surplus.Exchange.Engine;
+using Surplus.Exchange.Queries;
 using Surplus.Market;
 using Surplus.Market.Contracts;
 using Surplus.Protocol;
@@ -23,22 +23,13 @@ internal static class ContractEndpoints
         var v1 = app.MapGroup("/v1");
         var contracts = v1.MapGroup("/contracts").WithTags("contracts").RequireAuthorization(ApiKeyHandler.MemberPolicy);
 
-        contracts.MapGet("", (HttpContext http, string? status, string? role, int? limit, string? cursor, ExchangeServices exchange) =>
-            List(exchange, http.User.MemberId(), role, status, limit, cursor))
+        contracts.MapGet("", ListOwn)
             .Produces<PageDto<ContractDto>>().ProducesProblem(400)
             .WithSummary("Your contracts, newest first; filter by status and by role (buyer or seller)");
 
-        contracts.MapGet("/{id:long}", async (HttpContext http, long id, ExchangeServices exchange) =>
-        {
-            var member = http.User.MemberId();
-            await using var c = await exchange.Database.OpenAsync();
-            var row = await ContractStore.FindAsync(c, null, id);
-            return row is null || (row.BuyerId != member && row.SellerId != member)
-                ? Problems.Result(ApiError.NotFound($"contract {id}"))
-                : Results.Json(row.ToDto(member), Json.Options);
-        })
-        .Produces<ContractDto>().ProducesProblem(404)
-        .WithSummary("One of your contracts with its full history, the job and the other side's address");
+        contracts.MapGet("/{id:long}", GetOwn)
+            .Produces<ContractDto>().ProducesProblem(404)
+            .WithSummary("One of your contracts with its full history, the job and the other side's address");
 
         // The seller's moves.
         Move(contracts, "accept", "The seller's agent takes the contract", _ => (c, at) => c.Accept(at), ContractParty.Seller);
@@ -47,31 +38,10 @@ internal static class ContractEndpoints
         Move(contracts, "heartbeat", "The running job is alive", _ => (c, at) => c.Heartbeat(at), ContractParty.Seller);
         MoveWithReason(contracts, "fail", "The seller's side failed, or the seller declines a matched contract; the buyer is refunded",
             r => (c, at) => c.Abandon(Reason(r, "the seller's side failed"), at), ContractParty.Seller);
-        contracts.MapPost("/{id:long}/deliver", async (HttpContext http, long id, ExchangeServices exchange) =>
-        {
-            var body = await Problems.ReadAsync<DeliveryDto>(http.Request);
-            if (!body.IsOk)
-            {
-                return Problems.Result(body.Error!);
-            }
-
-            if (CheckDelivery(body.Value.Value) is { } bad)
-            {
-                return Problems.Result(bad);
-            }
-
-            if (await BlobAccess.DeliveryProblemAsync(exchange, body.Value.Value, http.User.MemberId(), http.RequestAborted) is { } notYours)
-            {
-                return Problems.Result(notYours);
-            }
-
-            var delivery = ContractText.Delivery(body.Value.Value with { ResultsSha256 = body.Value.Value.ResultsSha256.ToLowerInvariant() });
-            return await Act(http, exchange, id, http.User.MemberId(),
-                new ContractAction("deliver", ContractParty.Seller, (c, at) => c.Deliver(delivery, at)), body.Value.Hash);
-        })
-        .RequireAuthorization(ApiKeyHandler.ActiveMemberPolicy)
-        .Accepts<DeliveryDto>("application/json").Produces<ContractDto>().ProducesProblem(400).ProducesProblem(403).ProducesProblem(404).ProducesProblem(409).Idempotent()
-        .WithSummary("The seller signs off: results location, SHA-256, exit code and metering (a non-zero exit code is still delivered capacity)");
+        contracts.MapPost("/{id:long}/deliver", Deliver)
+            .RequireAuthorization(ApiKeyHandler.ActiveMemberPolicy)
+            .Accepts<DeliveryDto>("application/json").Produces<ContractDto>().ProducesProblem(400).ProducesProblem(403).ProducesProblem(404).ProducesProblem(409).Idempotent()
+            .WithSummary("The seller signs off: results location, SHA-256, exit code and metering (a non-zero exit code is still delivered capacity)");
 
         // The buyer's moves.
         Move(contracts, "confirm", "The buyer accepts the results; the seller is paid at once", _ => (c, at) => c.Confirm(at), ContractParty.Buyer);
@@ -81,38 +51,77 @@ internal static class ContractEndpoints
             r => (c, at) => c.Cancel(ContractParty.Buyer, Reason(r, "cancelled by the buyer"), at), ContractParty.Buyer);
 
         var admin = v1.MapGroup("/admin/contracts").WithTags("admin").RequireAuthorization(ApiKeyHandler.AdminPolicy);
-        admin.MapGet("", (string? status, int? limit, string? cursor, ExchangeServices exchange) => List(exchange, null, null, status, limit, cursor))
+        admin.MapGet("", ListAll)
             .Produces<PageDto<ContractDto>>().ProducesProblem(400)
             .WithSummary("Every contract, newest first; status=disputed lists the disputes to decide");
-        admin.MapGet("/{id:long}", async (long id, ExchangeServices exchange) =>
-        {
-            await using var c = await exchange.Database.OpenAsync();
-            return await ContractStore.FindAsync(c, null, id) is { } row
-                ? Results.Json(row.ToDto(null), Json.Options)
-                : Problems.Result(ApiError.NotFound($"contract {id}"));
-        })
-        .Produces<ContractDto>().ProducesProblem(404).WithSummary("Any contract with its full history");
-        admin.MapPost("/{id:long}/resolve", async (HttpContext http, long id, ExchangeServices exchange) =>
-        {
-            var body = await Problems.ReadAsync<ResolveDisputeRequest>(http.Request);
-            if (!body.IsOk)
-            {
-                return Problems.Result(body.Error!);
-            }
-
-            var decision = body.Value.Value;
-            if (string.IsNullOrWhiteSpace(decision.Reason) || decision.Reason.Length > MaxReason)
-            {
-                return Problems.Result(new ApiError(Refusals.ReasonInvalid, $"give the reason for the decision (1 to {MaxReason} characters); both sides see it"));
-            }
-
-            return await Act(http, exchange, id, null,
-                new ContractAction("resolve", ContractParty.Operator, (c, at) => c.Resolve(decision.ForSeller, decision.Reason.Trim(), at)), body.Value.Hash);
-        })
-        .Accepts<ResolveDisputeRequest>("application/json").Produces<ContractDto>().ProducesProblem(400).ProducesProblem(404).ProducesProblem(409).Idempotent()
-        .WithSummary("Decide a dispute: for the seller (paid) or for the buyer (refunded; counts as the seller's failure)");
+        admin.MapGet("/{id:long}", GetAny)
+            .Produces<ContractDto>().ProducesProblem(404).WithSummary("Any contract with its full history");
+        admin.MapPost("/{id:long}/resolve", Resolve)
+            .Accepts<ResolveDisputeRequest>("application/json").Produces<ContractDto>().ProducesProblem(400).ProducesProblem(404).ProducesProblem(409).Idempotent()
+            .WithSummary("Decide a dispute: for the seller (paid) or for the buyer (refunded; counts as the seller's failure)");
         MoveWithReason(admin, "cancel", "The operator calls off a contract that is not final; the buyer is refunded",
             r => (c, at) => c.Cancel(ContractParty.Operator, Reason(r, "cancelled by the operator"), at), ContractParty.Operator);
+    }
+
+    private static Task<IResult> ListOwn(HttpContext http, string? status, string? role, int? limit, string? cursor, ServerOptions options, ContractQueries contracts) =>
+        List(options, contracts, http.User.MemberId(), role, status, limit, cursor);
+
+    private static async Task<IResult> GetOwn(HttpContext http, long id, ContractQueries contracts)
+    {
+        var member = http.User.MemberId();
+        var row = await contracts.FindAsync(id);
+        return row is null || (row.BuyerId != member && row.SellerId != member)
+            ? Problems.Result(ApiError.NotFound($"contract {id}"))
+            : Results.Json(row.ToDto(member), Json.Options);
+    }
+
+    private static async Task<IResult> Deliver(HttpContext http, long id, ExchangeServices exchange, BlobQueries blobs)
+    {
+        var body = await Problems.ReadAsync<DeliveryDto>(http.Request);
+        if (!body.IsOk)
+        {
+            return Problems.Result(body.Error!);
+        }
+
+        if (CheckDelivery(body.Value.Value) is { } bad)
+        {
+            return Problems.Result(bad);
+        }
+
+        if (await BlobAccess.DeliveryProblemAsync(blobs, body.Value.Value, http.User.MemberId(), http.RequestAborted) is { } notYours)
+        {
+            return Problems.Result(notYours);
+        }
+
+        var delivery = ContractText.Delivery(body.Value.Value with { ResultsSha256 = body.Value.Value.ResultsSha256.ToLowerInvariant() });
+        return await Act(http, exchange, id, http.User.MemberId(),
+            new ContractAction("deliver", ContractParty.Seller, (c, at) => c.Deliver(delivery, at)), body.Value.Hash);
+    }
+
+    private static Task<IResult> ListAll(string? status, int? limit, string? cursor, ServerOptions options, ContractQueries contracts) =>
+        List(options, contracts, null, null, status, limit, cursor);
+
+    private static async Task<IResult> GetAny(long id, ContractQueries contracts) =>
+        await contracts.FindAsync(id) is { } row
+            ? Results.Json(row.ToDto(null), Json.Options)
+            : Problems.Result(ApiError.NotFound($"contract {id}"));
+
+    private static async Task<IResult> Resolve(HttpContext http, long id, ExchangeServices exchange)
+    {
+        var body = await Problems.ReadAsync<ResolveDisputeRequest>(http.Request);
+        if (!body.IsOk)
+        {
+            return Problems.Result(body.Error!);
+        }
+
+        var decision = body.Value.Value;
+        if (string.IsNullOrWhiteSpace(decision.Reason) || decision.Reason.Length > MaxReason)
+        {
+            return Problems.Result(new ApiError(Refusals.ReasonInvalid, $"give the reason for the decision (1 to {MaxReason} characters); both sides see it"));
+        }
+
+        return await Act(http, exchange, id, null,
+            new ContractAction("resolve", ContractParty.Operator, (c, at) => c.Resolve(decision.ForSeller, decision.Reason.Trim(), at)), body.Value.Hash);
     }
 
     private static string Reason(ContractReasonRequest? request, string otherwise) =>
@@ -120,16 +129,26 @@ internal static class ContractEndpoints
 
     /// <summary>A move without a body (any body is ignored).</summary>
     private static void Move(RouteGroupBuilder group, string name, string summary, Func<object?, Func<Contract, DateTimeOffset, Rejection?>> apply, ContractParty party) =>
-        ForParty(party, group.MapPost($"/{{id:long}}/{name}", async (HttpContext http, long id, ExchangeServices exchange) =>
-        {
-            var hash = Hash(http.Request, []);
-            return await Act(http, exchange, id, party == ContractParty.Operator ? null : http.User.MemberId(), new ContractAction(name, party, apply(null)), hash);
-        })
+        ForParty(party, group.MapPost($"/{{id:long}}/{name}", new ContractMove(name, party, apply(null)).Post)
         .Produces<ContractDto>().ProducesProblem(403).ProducesProblem(404).ProducesProblem(409).WithSummary(summary).Idempotent());
 
     /// <summary>A move with an optional reason.</summary>
     private static void MoveWithReason(RouteGroupBuilder group, string name, string summary, Func<ContractReasonRequest?, Func<Contract, DateTimeOffset, Rejection?>> apply, ContractParty party) =>
-        ForParty(party, group.MapPost($"/{{id:long}}/{name}", async (HttpContext http, long id, ExchangeServices exchange) =>
+        ForParty(party, group.MapPost($"/{{id:long}}/{name}", new ContractMoveWithReason(name, party, apply).Post)
+        .Accepts<ContractReasonRequest>("application/json").Produces<ContractDto>().ProducesProblem(400).ProducesProblem(403).ProducesProblem(404).ProducesProblem(409)
+        .WithSummary(summary).Idempotent());
+
+    /// <summary>The route of one move without a body: the move, and the party it is for.</summary>
+    private sealed record ContractMove(string Name, ContractParty Party, Func<Contract, DateTimeOffset, Rejection?> Apply)
+    {
+        public Task<IResult> Post(HttpContext http, long id, ExchangeServices exchange) =>
+            Act(http, exchange, id, Party == ContractParty.Operator ? null : http.User.MemberId(), new ContractAction(Name, Party, Apply), Hash(http.Request, []));
+    }
+
+    /// <summary>The route of one move with an optional reason: the move for a reason, and the party it is for.</summary>
+    private sealed record ContractMoveWithReason(string Name, ContractParty Party, Func<ContractReasonRequest?, Func<Contract, DateTimeOffset, Rejection?>> Apply)
+    {
+        public async Task<IResult> Post(HttpContext http, long id, ExchangeServices exchange)
         {
             var body = await ReadOptionalAsync<ContractReasonRequest>(http.Request);
             if (!body.IsOk)
@@ -142,11 +161,10 @@ internal static class ContractEndpoints
                 return Problems.Result(new ApiError(Refusals.ReasonInvalid, $"the reason may have at most {MaxReason} characters"));
             }
 
-            return await Act(http, exchange, id, party == ContractParty.Operator ? null : http.User.MemberId(),
-                new ContractAction(name, party, apply(body.Value.Value)), body.Value.Hash);
-        })
-        .Accepts<ContractReasonRequest>("application/json").Produces<ContractDto>().ProducesProblem(400).ProducesProblem(403).ProducesProblem(404).ProducesProblem(409)
-        .WithSummary(summary).Idempotent());
+            return await Act(http, exchange, id, Party == ContractParty.Operator ? null : http.User.MemberId(),
+                new ContractAction(Name, Party, Apply(body.Value.Value)), body.Value.Hash);
+        }
+    }
 
     /// <summary>A member's move changes the contract, so a suspended member (who may only read) is refused with 403 member-suspended.</summary>
     private static void ForParty(ContractParty party, RouteHandlerBuilder route)
@@ -180,9 +198,9 @@ internal static class ContractEndpoints
         return Problems.Answer(http, result);
     }
 
-    private static async Task<IResult> List(ExchangeServices exchange, long? member, string? role, string? status, int? limit, string? cursor)
+    private static async Task<IResult> List(ServerOptions options, ContractQueries contracts, long? member, string? role, string? status, int? limit, string? cursor)
     {
-        var page = Paging.Check(limit, cursor, exchange.Options.MaxPageSize);
+        var page = Paging.Check(limit, cursor, options.MaxPageSize);
         if (!page.IsOk)
         {
             return Problems.Result(page.Error!);
@@ -198,8 +216,7 @@ internal static class ContractEndpoints
             return Problems.Result(new ApiError(Refusals.RoleInvalid, $"role '{role}' is not known; use buyer or seller (or leave it out for both)"));
         }
 
-        await using var c = await exchange.Database.OpenAsync();
-        var rows = await ContractStore.ListAsync(c, member, role, status, page.Value.Before, page.Value.Limit);
+        var rows = await contracts.ListAsync(member, role, status, page.Value.Before, page.Value.Limit);
         return Results.Json(new PageDto<ContractDto>([.. rows.Select(r => r.ToDto(member))], Paging.Next(rows, page.Value.Limit, r => r.Id)), Json.Options);
     }
 

@@ -1,7 +1,5 @@
-using System.Globalization;
-using Dapper;
 using Surplus.Exchange.Engine;
-using Surplus.Exchange.Storage;
+using Surplus.Exchange.Queries;
 using Surplus.Market;
 using Surplus.Protocol;
 
@@ -53,7 +51,7 @@ internal static class MarketDataEndpoints
             .WithSummary("Offered (unsold) against contracted capacity per slot, or per coarser bucket for long ranges (at most 31 days; default 3 days from the start of the current hour)");
     }
 
-    private static async Task<IResult> Summary(string id, DateTimeOffset? start, DateTimeOffset? end, ExchangeServices exchange)
+    private static async Task<IResult> Summary(string id, DateTimeOffset? start, DateTimeOffset? end, ExchangeServices exchange, TimeProvider time, MarketDataQueries marketData)
     {
         if (exchange.Market(id) is not { } market)
         {
@@ -63,12 +61,12 @@ internal static class MarketDataEndpoints
         if (start is null && end is null)
         {
             var hour = TimeSpan.FromHours(1).Ticks;
-            var next = (exchange.Time.GetUtcNow().UtcTicks / hour + 1) * hour;
+            var next = (time.GetUtcNow().UtcTicks / hour + 1) * hour;
             start = new DateTimeOffset(next, TimeSpan.Zero);
             end = start.Value.AddHours(1);
         }
 
-        var window = OrderMapper.QueryWindow(start, end, market.Definition, exchange.Time.GetUtcNow());
+        var window = OrderMapper.QueryWindow(start, end, market.Definition, time.GetUtcNow());
         if (!window.IsOk)
         {
             return Problems.Result(window.Error!);
@@ -81,30 +79,16 @@ internal static class MarketDataEndpoints
         }
 
         var depth = (BookDepth)result.Body!;
-        var since = exchange.Time.GetUtcNow().AddDays(-1).UtcTicks;
-        await using var c = await exchange.Database.OpenAsync();
-        var last = await c.QuerySingleOrDefaultAsync<(string Price, long At)?>(
-            "SELECT price, at FROM trades WHERE market = @id ORDER BY id DESC LIMIT 1", new { id });
-        // Summed in the store, by window length (a handful of lengths), rather than a day of trades read into memory;
-        // each sum in two halves that cannot overflow (see WideSum).
-        var day = (await c.QueryAsync<(long Span, object RateHigh, object RateLow, long Count, object AmountHigh, object AmountLow)>(
-            """
-            SELECT window_end - window_start, SUM(rate / 4294967296), SUM(rate % 4294967296), COUNT(*), SUM(amount / 4294967296), SUM(amount % 4294967296) FROM trades
-            WHERE market = @id AND at >= @since GROUP BY window_end - window_start
-            """, new { id, since }))
-            .Select(d => (d.Span, Rate: (decimal)WideSum.Join(d.RateHigh, d.RateLow), d.Count, Amount: WideSum.Join(d.AmountHigh, d.AmountLow)))
-            .ToList();
-
+        var trades = await marketData.FiguresAsync(id, time.GetUtcNow().AddDays(-1));
         var definition = market.Definition;
         return Results.Ok(new MarketSummaryDto(
             id, definition.Unit, market.Halted, window.Value.Start, window.Value.End,
             depth.Offers.Count > 0 ? depth.Offers[0].Price.PerUnitHour : null, depth.Offers.Count > 0 ? depth.Offers[0].Rate : 0, depth.Offers.Aggregate(0L, (sum, l) => DepthLevel.AddRates(sum, l.Rate)),
             depth.Needs.Count > 0 ? depth.Needs[0].Price.PerUnitHour : null, depth.Needs.Count > 0 ? depth.Needs[0].Rate : 0, depth.Needs.Aggregate(0L, (sum, l) => DepthLevel.AddRates(sum, l.Rate)),
-            last is { } l ? ParsePrice(l.Price) : null, last is { } t ? new DateTimeOffset(t.At, TimeSpan.Zero) : null,
-            day.Sum(d => d.Count), day.Sum(d => d.Rate * ((decimal)d.Span / TimeSpan.TicksPerHour)), WideSum.Clamp(day.Aggregate(Int128.Zero, (sum, d) => sum + d.Amount))));
+            trades.LastPrice, trades.LastAt, trades.DayTrades, trades.DayUnitHours, trades.DayAmountMinor));
     }
 
-    private static async Task<IResult> Candles(string id, string? interval, DateTimeOffset? start, DateTimeOffset? end, ExchangeServices exchange)
+    private static async Task<IResult> Candles(string id, string? interval, DateTimeOffset? start, DateTimeOffset? end, ExchangeServices exchange, TimeProvider time, MarketDataQueries marketData)
     {
         if (exchange.Market(id) is null)
         {
@@ -118,7 +102,7 @@ internal static class MarketDataEndpoints
         }
 
         // Without an end, the candles run up to the interval that holds the present; without a start, 100 intervals back.
-        var to = end ?? new DateTimeOffset(Steps(exchange.Time.GetUtcNow().UtcTicks + 1, step.Ticks) * step.Ticks, TimeSpan.Zero);
+        var to = end ?? new DateTimeOffset(Steps(time.GetUtcNow().UtcTicks + 1, step.Ticks) * step.Ticks, TimeSpan.Zero);
         if (start is null && to.UtcTicks - DateTimeOffset.MinValue.UtcTicks < step.Ticks * 100)
         {
             return Problems.Result(new ApiError(Refusals.RangeInvalid, "the 100 intervals before end start before the year 1; give a later end or a start"));
@@ -140,24 +124,12 @@ internal static class MarketDataEndpoints
             return Problems.Result(new ApiError(Refusals.RangeTooLong, $"one request spans at most {MaxCandles} intervals of {name}; shorten the range or use a longer interval"));
         }
 
-        await using var c = await exchange.Database.OpenAsync();
-        var trades = await c.QueryAsync<(long At, string Price, long Rate, long WindowStart, long WindowEnd, long Amount)>(
-            "SELECT at, price, rate, window_start, window_end, amount FROM trades WHERE market = @id AND at >= @from AND at < @to ORDER BY at, id",
-            new { id, from = from.UtcTicks, to = to.UtcTicks });
-
-        var candles = new List<CandleDto>();
-        foreach (var group in trades.GroupBy(t => t.At / step.Ticks * step.Ticks))
-        {
-            var prices = group.Select(t => ParsePrice(t.Price)).ToList();
-            candles.Add(new CandleDto(
-                new DateTimeOffset(group.Key, TimeSpan.Zero), prices[0], prices.Max(), prices.Min(), prices[^1],
-                group.Sum(t => UnitHours(t.Rate, t.WindowStart, t.WindowEnd)), WideSum.Clamp(group.Aggregate(Int128.Zero, (sum, t) => sum + t.Amount)), prices.Count));
-        }
-
-        return Results.Ok(new CandlesDto(id, name, from, to, candles));
+        var candles = await marketData.CandlesAsync(id, from, to, step);
+        return Results.Ok(new CandlesDto(id, name, from, to,
+            [.. candles.Select(c => new CandleDto(c.Start, c.Open, c.High, c.Low, c.Close, c.Volume, c.AmountMinor, c.Trades))]));
     }
 
-    private static async Task<IResult> Capacity(string id, DateTimeOffset? start, DateTimeOffset? end, ExchangeServices exchange)
+    private static async Task<IResult> Capacity(string id, DateTimeOffset? start, DateTimeOffset? end, ExchangeServices exchange, ContractedCapacity contracts, TimeProvider time)
     {
         if (exchange.Market(id) is not { } market)
         {
@@ -169,11 +141,11 @@ internal static class MarketDataEndpoints
         {
             // From the start of the current hour (or slot, when slots are longer or do not divide an hour), so buckets fall on round times.
             var align = TimeSpan.FromHours(1).Ticks % slot.Ticks == 0 ? TimeSpan.FromHours(1).Ticks : slot.Ticks;
-            start = new DateTimeOffset(exchange.Time.GetUtcNow().UtcTicks / align * align, TimeSpan.Zero);
+            start = new DateTimeOffset(time.GetUtcNow().UtcTicks / align * align, TimeSpan.Zero);
             end = start + DefaultCapacityRange;
         }
 
-        var window = OrderMapper.QueryWindow(start, end, market.Definition, exchange.Time.GetUtcNow());
+        var window = OrderMapper.QueryWindow(start, end, market.Definition, time.GetUtcNow());
         if (!window.IsOk)
         {
             return Problems.Result(window.Error!);
@@ -195,7 +167,7 @@ internal static class MarketDataEndpoints
 
         var offered = (decimal[])result.Body!;
         var contracted = new Sums(new decimal[count], range, bucket.Ticks);
-        exchange.Contracted.Visit(id, range.StartTicks, range.EndTicks, ref contracted, static (ref s, from, to, rate) => Spread(s.Values, s.Range, s.Bucket, from, to, rate));
+        contracts.Visit(id, range.StartTicks, range.EndTicks, ref contracted, static (ref s, from, to, rate) => Spread(s.Values, s.Range, s.Bucket, from, to, rate));
 
         var buckets = new List<CapacityBucketDto>(count);
         for (var i = 0; i < count; i++)
@@ -256,10 +228,6 @@ internal static class MarketDataEndpoints
     /// <summary>What the capacity view adds up, bucket by bucket, over its range.</summary>
     private readonly record struct Sums(decimal[] Values, Window Range, long Bucket);
 
-    private static decimal UnitHours(long rate, long start, long end) => rate * (decimal)(end - start) / TimeSpan.TicksPerHour;
-
     /// <summary>How many steps cover <paramref name="value"/>: the quotient rounded up.</summary>
     private static long Steps(long value, long step) => (value + step - 1) / step;
-
-    private static decimal ParsePrice(string price) => decimal.Parse(price, NumberStyles.Number, CultureInfo.InvariantCulture);
 }

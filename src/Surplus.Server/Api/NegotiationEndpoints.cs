@@ -1,5 +1,5 @@
-using Dapper;
 using Surplus.Exchange.Engine;
+using Surplus.Exchange.Queries;
 using Surplus.Market;
 using Surplus.Protocol;
 
@@ -7,7 +7,7 @@ namespace Surplus.Server.Api;
 
 /// <summary>
 /// Negotiations under <c>/v1/negotiations</c> (steps 350–354): each party lists and reads its own,
-/// counters, accepts or declines; and the operator's change of a market's clearing mode.
+/// counters, accepts or declines.
 /// </summary>
 internal static class NegotiationEndpoints
 {
@@ -15,128 +15,97 @@ internal static class NegotiationEndpoints
 
     public static void Map(RouteGroupBuilder v1)
     {
-        v1.MapGet("/negotiations", async (HttpContext http, string? market, string? status, string? role, int? limit, string? cursor, ExchangeServices exchange) =>
-        {
-            var page = Paging.Check(limit, cursor, exchange.Options.MaxPageSize);
-            if (!page.IsOk)
-            {
-                return Problems.Result(page.Error!);
-            }
+        v1.MapGet("/negotiations", List)
+            .RequireAuthorization(ApiKeyHandler.MemberPolicy).WithTags("negotiations").Produces<PageDto<NegotiationDto>>().ProducesProblem(400)
+            .WithSummary("Your negotiations, as buyer or seller, newest first, with the history of prices; filter by market, status and role");
 
-            if (status is not null && !Statuses.Contains(status))
-            {
-                return Problems.Result(new ApiError(Refusals.StatusInvalid, $"status '{status}' is not known; use {string.Join(", ", Statuses)}"));
-            }
+        v1.MapGet("/negotiations/{id:long}", Get)
+            .RequireAuthorization(ApiKeyHandler.MemberPolicy).WithTags("negotiations").Produces<NegotiationDto>().ProducesProblem(404)
+            .WithSummary("One of your negotiations");
 
-            if (role is not (null or "buyer" or "seller"))
-            {
-                return Problems.Result(new ApiError(Refusals.RoleInvalid, $"role '{role}' is not known; use buyer or seller"));
-            }
+        v1.MapPost("/negotiations/{id:long}/counter", Counter)
+            .RequireAuthorization(ApiKeyHandler.ActiveMemberPolicy).WithTags("negotiations").Accepts<CounterRequest>("application/json")
+            .Produces<NegotiationResultDto>().ProducesProblem(400).ProducesProblem(402).ProducesProblem(404).ProducesProblem(409).ProducesProblem(422).Idempotent()
+            .WithSummary("Put forward a new price at the version you last saw; a price that crosses the other side's trades at theirs");
 
-            var member = http.User.MemberId();
-            await using var c = await exchange.Database.OpenAsync();
-            var rows = (await c.QueryAsync<NegotiationRow>(
-                $"""
-                SELECT {NegotiationRow.Columns} FROM negotiations
-                WHERE {(role switch { "buyer" => "buyer_id = @member", "seller" => "seller_id = @member", _ => "(buyer_id = @member OR seller_id = @member)" })}
-                  AND id < @before AND (@market IS NULL OR market = @market) AND (@status IS NULL OR status = @status)
-                ORDER BY id DESC LIMIT @limit
-                """,
-                new { member, before = page.Value.Before, market, status, limit = page.Value.Limit })).ToList();
-            return Results.Ok(new PageDto<NegotiationDto>([.. rows.Select(r => r.ToDto(member))], Paging.Next(rows, page.Value.Limit, r => r.Id)));
-        })
-        .RequireAuthorization(ApiKeyHandler.MemberPolicy).WithTags("negotiations").Produces<PageDto<NegotiationDto>>().ProducesProblem(400)
-        .WithSummary("Your negotiations, as buyer or seller, newest first, with the history of prices; filter by market, status and role");
+        v1.MapPost("/negotiations/{id:long}/accept", Accept)
+            .RequireAuthorization(ApiKeyHandler.ActiveMemberPolicy).WithTags("negotiations").Accepts<AcceptRequest>("application/json")
+            .Produces<NegotiationResultDto>().ProducesProblem(400).ProducesProblem(402).ProducesProblem(404).ProducesProblem(409).Idempotent()
+            .WithSummary("Accept the other side's last price at the version you last saw: a trade");
 
-        v1.MapGet("/negotiations/{id:long}", async (HttpContext http, long id, ExchangeServices exchange) =>
-        {
-            var member = http.User.MemberId();
-            return await Find(exchange, id, member) is { } row
-                ? Results.Ok(row.ToDto(member))
-                : Problems.Result(ApiError.NotFound($"negotiation {id}"));
-        })
-        .RequireAuthorization(ApiKeyHandler.MemberPolicy).WithTags("negotiations").Produces<NegotiationDto>().ProducesProblem(404)
-        .WithSummary("One of your negotiations");
-
-        v1.MapPost("/negotiations/{id:long}/counter", async (HttpContext http, long id, ExchangeServices exchange) =>
-        {
-            var body = await Problems.ReadAsync<CounterRequest>(http.Request);
-            if (!body.IsOk)
-            {
-                return Problems.Result(body.Error!);
-            }
-
-            return await Act(http, exchange, id, NegotiationAction.Counter, new Price(body.Value.Value.Price), body.Value.Value.Version, body.Value.Hash);
-        })
-        .RequireAuthorization(ApiKeyHandler.ActiveMemberPolicy).WithTags("negotiations").Accepts<CounterRequest>("application/json")
-        .Produces<NegotiationResultDto>().ProducesProblem(400).ProducesProblem(402).ProducesProblem(404).ProducesProblem(409).ProducesProblem(422).Idempotent()
-        .WithSummary("Put forward a new price at the version you last saw; a price that crosses the other side's trades at theirs");
-
-        v1.MapPost("/negotiations/{id:long}/accept", async (HttpContext http, long id, ExchangeServices exchange) =>
-        {
-            var body = await Problems.ReadAsync<AcceptRequest>(http.Request);
-            if (!body.IsOk)
-            {
-                return Problems.Result(body.Error!);
-            }
-
-            return await Act(http, exchange, id, NegotiationAction.Accept, null, body.Value.Value.Version, body.Value.Hash);
-        })
-        .RequireAuthorization(ApiKeyHandler.ActiveMemberPolicy).WithTags("negotiations").Accepts<AcceptRequest>("application/json")
-        .Produces<NegotiationResultDto>().ProducesProblem(400).ProducesProblem(402).ProducesProblem(404).ProducesProblem(409).Idempotent()
-        .WithSummary("Accept the other side's last price at the version you last saw: a trade");
-
-        v1.MapPost("/negotiations/{id:long}/decline", (HttpContext http, long id, ExchangeServices exchange) =>
-            Act(http, exchange, id, NegotiationAction.Decline, null, 0,
-                Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"{http.Request.Method} {http.Request.Path}\n")))))
-        .RequireAuthorization(ApiKeyHandler.ActiveMemberPolicy).WithTags("negotiations")
-        .Produces<NegotiationResultDto>().ProducesProblem(403).ProducesProblem(404).ProducesProblem(409).Idempotent()
-        .WithSummary("Walk away: the locks are released and the need rests again (standing) or is cancelled (spot)");
+        v1.MapPost("/negotiations/{id:long}/decline", Decline)
+            .RequireAuthorization(ApiKeyHandler.ActiveMemberPolicy).WithTags("negotiations")
+            .Produces<NegotiationResultDto>().ProducesProblem(403).ProducesProblem(404).ProducesProblem(409).Idempotent()
+            .WithSummary("Walk away: the locks are released and the need rests again (standing) or is cancelled (spot)");
     }
 
-    /// <summary>The operator's route to change how a market clears; mapped in the admin group.</summary>
-    public static void MapAdmin(RouteGroupBuilder admin)
+    private static async Task<IResult> List(
+        HttpContext http, string? market, string? status, string? role, int? limit, string? cursor, ServerOptions options, NegotiationQueries negotiations)
     {
-        admin.MapPost("/markets/{id}/clearing", async (HttpContext http, string id, ExchangeServices exchange) =>
+        var page = Paging.Check(limit, cursor, options.MaxPageSize);
+        if (!page.IsOk)
         {
-            if (exchange.Market(id) is not { } market)
-            {
-                return Problems.Result(ApiError.NotFound($"market '{id}'"));
-            }
+            return Problems.Result(page.Error!);
+        }
 
-            var body = await Problems.ReadAsync<ChangeClearingRequest>(http.Request);
-            if (!body.IsOk)
-            {
-                return Problems.Result(body.Error!);
-            }
+        if (status is not null && !Statuses.Contains(status))
+        {
+            return Problems.Result(new ApiError(Refusals.StatusInvalid, $"status '{status}' is not known; use {string.Join(", ", Statuses)}"));
+        }
 
-            var request = body.Value.Value;
-            if (StoredMarket.Clearing(request.Clearing) is not { } mode)
-            {
-                return Problems.Result(new ApiError(Refusals.ClearingInvalid, "clearing must be 'continuous' or 'call-auction'"));
-            }
+        if (role is not (null or "buyer" or "seller"))
+        {
+            return Problems.Result(new ApiError(Refusals.RoleInvalid, $"role '{role}' is not known; use buyer or seller"));
+        }
 
-            if (request.IntervalSeconds is { } seconds && (seconds <= 0 || 86_400 % seconds != 0))
-            {
-                return Problems.Result(new ApiError(Refusals.IntervalInvalid, $"intervalSeconds must be a positive number of seconds that divides a day evenly, such as 60 or 300 (not {seconds})"));
-            }
-
-            var interval = request.IntervalSeconds is { } s ? TimeSpan.FromSeconds(s) : market.Definition.AuctionInterval;
-            return await Endpoints.Answer(http, market, new ClearingWork(mode, interval));
-        })
-        .Accepts<ChangeClearingRequest>("application/json").Produces<MarketDto>().ProducesProblem(400).ProducesProblem(404)
-        .WithSummary("Clear continuously or in call auctions every intervalSeconds; leaving call auctions clears the pending batch first; no order is lost");
+        var member = http.User.MemberId();
+        var rows = await negotiations.ListAsync(member, role, market, status, page.Value.Before, page.Value.Limit);
+        return Results.Ok(new PageDto<NegotiationDto>([.. rows.Select(r => r.ToDto(member))], Paging.Next(rows, page.Value.Limit, r => r.Id)));
     }
 
-    private static async Task<IResult> Act(HttpContext http, ExchangeServices exchange, long id, NegotiationAction action, Price? price, int version, string hash)
+    private static async Task<IResult> Get(HttpContext http, long id, NegotiationQueries negotiations)
     {
-        if (Endpoints.KeyProblem(http) is { } badKey)
+        var member = http.User.MemberId();
+        return await negotiations.FindAsync(id, member) is { } row
+            ? Results.Ok(row.ToDto(member))
+            : Problems.Result(ApiError.NotFound($"negotiation {id}"));
+    }
+
+    private static async Task<IResult> Counter(HttpContext http, long id, ExchangeServices exchange, NegotiationQueries negotiations)
+    {
+        var body = await Problems.ReadAsync<CounterRequest>(http.Request);
+        if (!body.IsOk)
+        {
+            return Problems.Result(body.Error!);
+        }
+
+        return await Act(http, exchange, negotiations, id, NegotiationAction.Counter, new Price(body.Value.Value.Price), body.Value.Value.Version, body.Value.Hash);
+    }
+
+    private static async Task<IResult> Accept(HttpContext http, long id, ExchangeServices exchange, NegotiationQueries negotiations)
+    {
+        var body = await Problems.ReadAsync<AcceptRequest>(http.Request);
+        if (!body.IsOk)
+        {
+            return Problems.Result(body.Error!);
+        }
+
+        return await Act(http, exchange, negotiations, id, NegotiationAction.Accept, null, body.Value.Value.Version, body.Value.Hash);
+    }
+
+    private static Task<IResult> Decline(HttpContext http, long id, ExchangeServices exchange, NegotiationQueries negotiations) =>
+        Act(http, exchange, negotiations, id, NegotiationAction.Decline, null, 0,
+            Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"{http.Request.Method} {http.Request.Path}\n"))));
+
+    private static async Task<IResult> Act(HttpContext http, ExchangeServices exchange, NegotiationQueries negotiations, long id, NegotiationAction action, Price? price, int version, string hash)
+    {
+        if (Commands.KeyProblem(http) is { } badKey)
         {
             return Problems.Result(badKey);
         }
 
         var member = http.User.MemberId();
-        if (await Find(exchange, id, member) is not { } row)
+        if (await negotiations.FindAsync(id, member) is not { } row)
         {
             return Problems.Result(ApiError.NotFound($"negotiation {id}"));
         }
@@ -160,16 +129,9 @@ internal static class NegotiationEndpoints
         }
 
         var key = http.Request.Headers["Idempotency-Key"].ToString();
-        return await Endpoints.Answer(http, market, new NegotiationWork(id, member, action, price, version)
+        return await Commands.Answer(http, market, new NegotiationWork(id, member, action, price, version)
         {
             Idempotency = key.Length == 0 ? null : new IdempotencyKey(member, key, hash),
         });
-    }
-
-    private static async Task<NegotiationRow?> Find(ExchangeServices exchange, long id, long member)
-    {
-        await using var c = await exchange.Database.OpenAsync();
-        var row = await c.QuerySingleOrDefaultAsync<NegotiationRow>($"SELECT {NegotiationRow.Columns} FROM negotiations WHERE id = @id", new { id });
-        return row is not null && row.IsParty(member) ? row : null;
     }
 }

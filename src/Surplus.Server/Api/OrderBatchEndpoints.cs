@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Surplus.Exchange.Engine;
+using Surplus.Exchange.Queries;
 using Surplus.Protocol;
 
 namespace Surplus.Server.Api;
@@ -20,79 +21,81 @@ internal static class OrderBatchEndpoints
 
     public static void Map(RouteGroupBuilder v1)
     {
-        v1.MapPost("/orders/batch", async (HttpContext http, ExchangeServices exchange) =>
+        v1.MapPost("/orders/batch", PlaceBatch)
+            .RequireAuthorization(ApiKeyHandler.ActiveMemberPolicy).WithTags("orders").Accepts<BatchOrdersRequest>("application/json")
+            .Produces<BatchOrdersResponse>().ProducesProblem(400).ProducesProblem(422).Idempotent()
+            .WithSummary("Place several offers and needs in one request; each is answered as it would be on its own");
+    }
+
+    private static async Task<IResult> PlaceBatch(HttpContext http, ExchangeServices exchange, ServerOptions options, BlobQueries blobs)
+    {
+        var body = await Problems.ReadAsync<BatchOrdersRequest>(http.Request);
+        if (!body.IsOk)
         {
-            var body = await Problems.ReadAsync<BatchOrdersRequest>(http.Request);
-            if (!body.IsOk)
+            return Problems.Result(body.Error!);
+        }
+
+        var key = http.Request.Headers["Idempotency-Key"].ToString();
+        if (key.Length > MaxBatchKeyLength)
+        {
+            return Problems.Result(new ApiError(Refusals.IdempotencyKeyInvalid, $"the Idempotency-Key of a batch may have at most {MaxBatchKeyLength} characters (each order is kept under the key and its index); a UUID is plenty"));
+        }
+
+        var orders = body.Value.Value.Orders;
+        var limit = options.MaxOrdersPerBatch;
+        if (orders.Count == 0 || orders.Count > limit)
+        {
+            return Problems.Result(new ApiError(Refusals.BatchSizeInvalid, $"a batch holds 1 to {limit} orders (the setting Surplus:MaxOrdersPerBatch); this one has {orders.Count}"));
+        }
+
+        if (await RateProblemAsync(http, orders.Count, options.RateLimitPerSecond) is { } tooFast)
+        {
+            return Problems.Result(tooFast);
+        }
+
+        var member = http.User.MemberId();
+        var preferred = Commands.Preferred(http, exchange);
+
+        // Looked up before any order is queued, so each market's engine still takes the batch's orders in their order.
+        var notYours = new ApiError?[orders.Count];
+        for (var i = 0; i < orders.Count; i++)
+        {
+            notYours[i] = await BlobAccess.JobProblemAsync(blobs, orders[i].Need?.Job, member, http.RequestAborted);
+        }
+
+        var answers = new Task<WorkResult>[orders.Count];
+        for (var i = 0; i < orders.Count; i++)
+        {
+            var itemKey = key.Length == 0 ? null : new IdempotencyKey(member, $"{key}#{i}", ItemHash(body.Value.Hash, i), key, i);
+            var work = orders[i] switch
             {
-                return Problems.Result(body.Error!);
-            }
+                _ when notYours[i] is { } problem => problem,
+                { Offer: { } offer, Need: null } => OrderEndpoints.PrepareOffer(exchange, offer, member, preferred, itemKey),
+                { Offer: null, Need: { } need } => OrderEndpoints.PrepareNeed(exchange, need, member, preferred, itemKey),
+                _ => new ApiError(Refusals.BatchItemInvalid, "give exactly one of offer and need"),
+            };
 
-            var key = http.Request.Headers["Idempotency-Key"].ToString();
-            if (key.Length > MaxBatchKeyLength)
-            {
-                return Problems.Result(new ApiError(Refusals.IdempotencyKeyInvalid, $"the Idempotency-Key of a batch may have at most {MaxBatchKeyLength} characters (each order is kept under the key and its index); a UUID is plenty"));
-            }
+            // Queued without waiting, so each market's engine takes the batch's orders in their order.
+            answers[i] = work.IsOk ? work.Value.Market.SubmitAsync(work.Value.Work) : Task.FromResult(WorkResult.Fail(work.Error!));
+        }
 
-            var orders = body.Value.Value.Orders;
-            var limit = exchange.Options.MaxOrdersPerBatch;
-            if (orders.Count == 0 || orders.Count > limit)
-            {
-                return Problems.Result(new ApiError(Refusals.BatchSizeInvalid, $"a batch holds 1 to {limit} orders (the setting Surplus:MaxOrdersPerBatch); this one has {orders.Count}"));
-            }
+        var results = await Task.WhenAll(answers);
+        if (results.All(r => r.Body is StoredJson { Replayed: true }))
+        {
+            http.Response.Headers["Idempotent-Replayed"] = "true";
+        }
 
-            if (await RateProblemAsync(http, orders.Count, exchange.Options.RateLimitPerSecond) is { } tooFast)
-            {
-                return Problems.Result(tooFast);
-            }
+        // Written straight into the response's pooled buffers: a batch's answer is often larger
+        // than 85,000 bytes, and a buffer of its own would go to the large object heap each time.
+        http.Response.StatusCode = StatusCodes.Status200OK;
+        http.Response.ContentType = "application/json";
+        await using (var json = new Utf8JsonWriter(http.Response.BodyWriter))
+        {
+            Write(json, orders, results);
+        }
 
-            var member = http.User.MemberId();
-            var preferred = Endpoints.Preferred(http, exchange);
-
-            // Looked up before any order is queued, so each market's engine still takes the batch's orders in their order.
-            var notYours = new ApiError?[orders.Count];
-            for (var i = 0; i < orders.Count; i++)
-            {
-                notYours[i] = await BlobAccess.JobProblemAsync(exchange, orders[i].Need?.Job, member, http.RequestAborted);
-            }
-
-            var answers = new Task<WorkResult>[orders.Count];
-            for (var i = 0; i < orders.Count; i++)
-            {
-                var itemKey = key.Length == 0 ? null : new IdempotencyKey(member, $"{key}#{i}", ItemHash(body.Value.Hash, i), key, i);
-                var work = orders[i] switch
-                {
-                    _ when notYours[i] is { } problem => problem,
-                    { Offer: { } offer, Need: null } => Endpoints.PrepareOffer(exchange, offer, member, preferred, itemKey),
-                    { Offer: null, Need: { } need } => Endpoints.PrepareNeed(exchange, need, member, preferred, itemKey),
-                    _ => new ApiError(Refusals.BatchItemInvalid, "give exactly one of offer and need"),
-                };
-
-                // Queued without waiting, so each market's engine takes the batch's orders in their order.
-                answers[i] = work.IsOk ? work.Value.Market.SubmitAsync(work.Value.Work) : Task.FromResult(WorkResult.Fail(work.Error!));
-            }
-
-            var results = await Task.WhenAll(answers);
-            if (results.All(r => r.Body is StoredJson { Replayed: true }))
-            {
-                http.Response.Headers["Idempotent-Replayed"] = "true";
-            }
-
-            // Written straight into the response's pooled buffers: a batch's answer is often larger
-            // than 85,000 bytes, and a buffer of its own would go to the large object heap each time.
-            http.Response.StatusCode = StatusCodes.Status200OK;
-            http.Response.ContentType = "application/json";
-            await using (var json = new Utf8JsonWriter(http.Response.BodyWriter))
-            {
-                Write(json, orders, results);
-            }
-
-            await http.Response.BodyWriter.FlushAsync(http.RequestAborted);
-            return Results.Empty;
-        })
-        .RequireAuthorization(ApiKeyHandler.ActiveMemberPolicy).WithTags("orders").Accepts<BatchOrdersRequest>("application/json")
-        .Produces<BatchOrdersResponse>().ProducesProblem(400).ProducesProblem(422).Idempotent()
-        .WithSummary("Place several offers and needs in one request; each is answered as it would be on its own");
+        await http.Response.BodyWriter.FlushAsync(http.RequestAborted);
+        return Results.Empty;
     }
 
     /// <summary>

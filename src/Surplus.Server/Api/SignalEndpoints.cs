@@ -1,6 +1,5 @@
 using System.Text.Json;
-using Dapper;
-using Surplus.Exchange.Engine;
+using Surplus.Exchange.Queries;
 using Surplus.Exchange.Signals;
 using Surplus.Protocol;
 using Surplus.Server.Signals;
@@ -14,51 +13,54 @@ internal static class SignalEndpoints
 
     public static void Map(RouteGroupBuilder v1)
     {
-        v1.MapGet("/events", async (HttpContext http, long? after, int? limit, ExchangeServices exchange) =>
+        v1.MapGet("/events", Get)
+            .RequireAuthorization(ApiKeyHandler.MemberPolicy).WithTags("signals").Produces<PageDto<SignalDto>>().ProducesProblem(400)
+            .AddOpenApiOperationTransformer(DescribeStream)
+            .WithSummary("Your signals: SSE (Accept: text/event-stream, resume with Last-Event-ID) or JSON after=N");
+    }
+
+    private static async Task<IResult> Get(
+        HttpContext http, long? after, int? limit, ServerOptions options, SignalQueries signals, SignalHub hub, FairUse fairUse, TimeProvider time)
+    {
+        var member = http.User.MemberId();
+        var max = options.MaxPageSize;
+        if (limit is < 1 || limit > max)
         {
-            var member = http.User.MemberId();
-            var max = exchange.Options.MaxPageSize;
-            if (limit is < 1 || limit > max)
-            {
-                return Problems.Result(new ApiError(Refusals.PageSizeInvalid, $"limit must be between 1 and {max}"));
-            }
+            return Problems.Result(new ApiError(Refusals.PageSizeInvalid, $"limit must be between 1 and {max}"));
+        }
 
-            var lastEventId = http.Request.Headers["Last-Event-ID"].ToString();
-            long from = after ?? 0;
-            if (lastEventId.Length > 0 && !long.TryParse(lastEventId, out from))
-            {
-                return Problems.Result(new ApiError(Refusals.LastEventIdInvalid, "Last-Event-ID must be the id of a signal you received"));
-            }
+        var lastEventId = http.Request.Headers["Last-Event-ID"].ToString();
+        long from = after ?? 0;
+        if (lastEventId.Length > 0 && !long.TryParse(lastEventId, out from))
+        {
+            return Problems.Result(new ApiError(Refusals.LastEventIdInvalid, "Last-Event-ID must be the id of a signal you received"));
+        }
 
-            if (from < 0)
-            {
-                return Problems.Result(new ApiError(Refusals.AfterInvalid, "after must be zero or the id of a signal you received"));
-            }
+        if (from < 0)
+        {
+            return Problems.Result(new ApiError(Refusals.AfterInvalid, "after must be zero or the id of a signal you received"));
+        }
 
-            if (!http.Request.Headers.Accept.ToString().Contains("text/event-stream", StringComparison.OrdinalIgnoreCase))
-            {
-                var items = await ReadAsync(exchange, member, from, limit ?? Math.Min(100, max));
-                return Results.Ok(new PageDto<SignalDto>(items, items.Count > 0 ? items[^1].Id.ToString(System.Globalization.CultureInfo.InvariantCulture) : null));
-            }
+        if (!http.Request.Headers.Accept.ToString().Contains("text/event-stream", StringComparison.OrdinalIgnoreCase))
+        {
+            var items = await ReadAsync(signals, member, from, limit ?? Math.Min(100, max));
+            return Results.Ok(new PageDto<SignalDto>(items, items.Count > 0 ? items[^1].Id.ToString(System.Globalization.CultureInfo.InvariantCulture) : null));
+        }
 
-            var stream = http.RequestServices.GetRequiredService<FairUse>().OpenStream(member);
-            if (!stream.IsOk)
-            {
-                return Problems.Result(stream.Error!);
-            }
+        var stream = fairUse.OpenStream(member);
+        if (!stream.IsOk)
+        {
+            return Problems.Result(stream.Error!);
+        }
 
-            // A stream stays open for as long as its reader likes; it counts against the event streams, not the requests in flight.
-            RequestGate.ReleaseTurn(http);
-            using (stream.Value)
-            {
-                await StreamAsync(http, exchange, member, from);
-            }
+        // A stream stays open for as long as its reader likes; it counts against the event streams, not the requests in flight.
+        RequestGate.ReleaseTurn(http);
+        using (stream.Value)
+        {
+            await StreamAsync(http, hub, signals, options, time, member, from);
+        }
 
-            return Results.Empty;
-        })
-        .RequireAuthorization(ApiKeyHandler.MemberPolicy).WithTags("signals").Produces<PageDto<SignalDto>>().ProducesProblem(400)
-        .AddOpenApiOperationTransformer(DescribeStream)
-        .WithSummary("Your signals: SSE (Accept: text/event-stream, resume with Last-Event-ID) or JSON after=N");
+        return Results.Empty;
     }
 
     /// <summary>The same route answers a stream of events to a client that accepts one, and reads where to resume from a header.</summary>
@@ -82,7 +84,7 @@ internal static class SignalEndpoints
         return Task.CompletedTask;
     }
 
-    private static async Task StreamAsync(HttpContext http, ExchangeServices exchange, long member, long after)
+    private static async Task StreamAsync(HttpContext http, SignalHub hub, SignalQueries signals, ServerOptions options, TimeProvider time, long member, long after)
     {
         var response = http.Response;
         response.Headers.ContentType = "text/event-stream";
@@ -97,7 +99,7 @@ internal static class SignalEndpoints
 
         // A reader that takes none of what is written for this long is dropped: what waits for it
         // is bounded by the server's response buffer, and its member gets its stream back.
-        var stallLimit = TimeSpan.FromSeconds(Math.Max(1, exchange.Options.EventStreamStallSeconds));
+        var stallLimit = TimeSpan.FromSeconds(Math.Max(1, options.EventStreamStallSeconds));
         using var stalled = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         try
         {
@@ -105,8 +107,8 @@ internal static class SignalEndpoints
             while (!cancel.IsCancellationRequested)
             {
                 // Wait first, then read: a signal committed between the read and the wait still wakes us.
-                var woken = exchange.Hub.WaitAsync(member);
-                var items = await ReadAsync(exchange, member, after, 500);
+                var woken = hub.WaitAsync(member);
+                var items = await ReadAsync(signals, member, after, 500);
                 stalled.CancelAfter(stallLimit);
                 foreach (var s in items)
                 {
@@ -122,7 +124,7 @@ internal static class SignalEndpoints
                 }
 
                 using var idle = CancellationTokenSource.CreateLinkedTokenSource(cancel);
-                var finished = await Task.WhenAny(woken, Task.Delay(KeepAlive, exchange.Time, idle.Token));
+                var finished = await Task.WhenAny(woken, Task.Delay(KeepAlive, time, idle.Token));
 
                 // Woken by a signal: the keep-alive timer goes, rather than lingering for its 15 s.
                 await idle.CancelAsync();
@@ -146,10 +148,9 @@ internal static class SignalEndpoints
         }
     }
 
-    private static async Task<List<SignalDto>> ReadAsync(ExchangeServices exchange, long member, long after, int limit)
+    private static async Task<List<SignalDto>> ReadAsync(SignalQueries signals, long member, long after, int limit)
     {
-        await using var c = await exchange.Database.OpenAsync();
-        var rows = await SignalBlocks.ReadAfterAsync(c, member, after, limit);
+        var rows = await signals.ReadAfterAsync(member, after, limit);
         return [.. rows.Select(r =>
         {
             using var doc = JsonDocument.Parse(r.Data);
