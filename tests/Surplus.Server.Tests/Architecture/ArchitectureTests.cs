@@ -49,6 +49,14 @@ public sealed class ArchitectureTests
         AssertSuccess(Types.InAssembly(Server).ShouldNot().HaveDependencyOnAny("Surplus.Client", "Surplus.Agent", "Surplus.Cli").GetResult());
     }
 
+    /// <summary>The host's routes read through the exchange's query classes: no SQL, no connection and no database driver in them.</summary>
+    [Fact]
+    public void Routes_UseNoDatabase()
+    {
+        AssertSuccess(Types.InAssembly(Server).That().ResideInNamespace("Surplus.Server.Api")
+            .ShouldNot().HaveDependencyOnAny("Dapper", "System.Data", "Npgsql", "Microsoft.Data.Sqlite").GetResult());
+    }
+
     [Fact]
     public void Folders_OfEachProject_HaveNoCycleButTheKnownOnes()
     {
