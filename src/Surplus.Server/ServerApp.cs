@@ -140,6 +140,7 @@ public static class ServerApp
         services.AddSingleton(s => s.GetRequiredService<ExchangeServices>().Health);
         services.AddSingleton(s => s.GetRequiredService<ExchangeServices>().Hub);
         services.AddSingleton(s => s.GetRequiredService<ExchangeServices>().Contracted);
+        services.AddSingleton(s => s.GetRequiredService<ExchangeServices>().Contracts);
         services.AddSingleton<AccountQueries>();
         services.AddSingleton<BlobQueries>();
         services.AddSingleton<BlobUploads>();

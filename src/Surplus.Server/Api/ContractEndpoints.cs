@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using Surplus.Exchange.Contracts;
 using Surplus.Exchange.Engine;
 using Surplus.Exchange.Queries;
+using Surplus.Exchange.Storage;
 using Surplus.Market;
 using Surplus.Market.Contracts;
 using Surplus.Protocol;
@@ -75,7 +76,7 @@ internal static class ContractEndpoints
             : Results.Json(row.ToDto(member), Json.Options);
     }
 
-    private static async Task<IResult> Deliver(HttpContext http, long id, ExchangeServices exchange, BlobQueries blobs)
+    private static async Task<IResult> Deliver(HttpContext http, long id, [AsParameters] ContractParts parts, BlobQueries blobs)
     {
         var body = await Problems.ReadAsync<DeliveryDto>(http.Request);
         if (!body.IsOk)
@@ -94,7 +95,7 @@ internal static class ContractEndpoints
         }
 
         var delivery = ContractText.Delivery(body.Value.Value with { ResultsSha256 = body.Value.Value.ResultsSha256.ToLowerInvariant() });
-        return await Act(http, exchange, id, http.User.MemberId(),
+        return await Act(http, parts, id, http.User.MemberId(),
             new ContractAction("deliver", ContractParty.Seller, (c, at) => c.Deliver(delivery, at)), body.Value.Hash);
     }
 
@@ -106,7 +107,7 @@ internal static class ContractEndpoints
             ? Results.Json(row.ToDto(null), Json.Options)
             : Problems.Result(ApiError.NotFound($"contract {id}"));
 
-    private static async Task<IResult> Resolve(HttpContext http, long id, ExchangeServices exchange)
+    private static async Task<IResult> Resolve(HttpContext http, long id, [AsParameters] ContractParts parts)
     {
         var body = await Problems.ReadAsync<ResolveDisputeRequest>(http.Request);
         if (!body.IsOk)
@@ -120,9 +121,12 @@ internal static class ContractEndpoints
             return Problems.Result(new ApiError(Refusals.ReasonInvalid, $"give the reason for the decision (1 to {MaxReason} characters); both sides see it"));
         }
 
-        return await Act(http, exchange, id, null,
+        return await Act(http, parts, id, null,
             new ContractAction("resolve", ContractParty.Operator, (c, at) => c.Resolve(decision.ForSeller, decision.Reason.Trim(), at)), body.Value.Hash);
     }
+
+    /// <summary>What a contract move takes: the contract book, the store's health and a log for a move the store refused.</summary>
+    private readonly record struct ContractParts(ContractBook Contracts, StoreHealth Health, ILogger<ContractBook> Log);
 
     private static string Reason(ContractReasonRequest? request, string otherwise) =>
         request?.Reason is { } r && !string.IsNullOrWhiteSpace(r) ? r.Trim() : otherwise;
@@ -141,14 +145,14 @@ internal static class ContractEndpoints
     /// <summary>The route of one move without a body: the move, and the party it is for.</summary>
     private sealed record ContractMove(string Name, ContractParty Party, Func<Contract, DateTimeOffset, Rejection?> Apply)
     {
-        public Task<IResult> Post(HttpContext http, long id, ExchangeServices exchange) =>
-            Act(http, exchange, id, Party == ContractParty.Operator ? null : http.User.MemberId(), new ContractAction(Name, Party, Apply), Hash(http.Request, []));
+        public Task<IResult> Post(HttpContext http, long id, [AsParameters] ContractParts parts) =>
+            Act(http, parts, id, Party == ContractParty.Operator ? null : http.User.MemberId(), new ContractAction(Name, Party, Apply), Hash(http.Request, []));
     }
 
     /// <summary>The route of one move with an optional reason: the move for a reason, and the party it is for.</summary>
     private sealed record ContractMoveWithReason(string Name, ContractParty Party, Func<ContractReasonRequest?, Func<Contract, DateTimeOffset, Rejection?>> Apply)
     {
-        public async Task<IResult> Post(HttpContext http, long id, ExchangeServices exchange)
+        public async Task<IResult> Post(HttpContext http, long id, [AsParameters] ContractParts parts)
         {
             var body = await ReadOptionalAsync<ContractReasonRequest>(http.Request);
             if (!body.IsOk)
@@ -161,7 +165,7 @@ internal static class ContractEndpoints
                 return Problems.Result(new ApiError(Refusals.ReasonInvalid, $"the reason may have at most {MaxReason} characters"));
             }
 
-            return await Act(http, exchange, id, Party == ContractParty.Operator ? null : http.User.MemberId(),
+            return await Act(http, parts, id, Party == ContractParty.Operator ? null : http.User.MemberId(),
                 new ContractAction(Name, Party, Apply(body.Value.Value)), body.Value.Hash);
         }
     }
@@ -175,7 +179,7 @@ internal static class ContractEndpoints
         }
     }
 
-    private static async Task<IResult> Act(HttpContext http, ExchangeServices exchange, long id, long? member, ContractAction action, string hash)
+    private static async Task<IResult> Act(HttpContext http, ContractParts parts, long id, long? member, ContractAction action, string hash)
     {
         var key = http.Request.Headers["Idempotency-Key"].ToString();
         if (key.Length > MaxKey)
@@ -186,12 +190,12 @@ internal static class ContractEndpoints
         WorkResult result;
         try
         {
-            result = await exchange.Contracts.ActAsync(id, member, action, key.Length == 0 ? null : new IdempotencyKey(member ?? -1, key, hash));
+            result = await parts.Contracts.ActAsync(id, member, action, key.Length == 0 ? null : new IdempotencyKey(member ?? -1, key, hash));
         }
-        catch (Exception e) when (Surplus.Exchange.Storage.StoreHealth.IsRefusal(e))
+        catch (Exception e) when (StoreHealth.IsRefusal(e))
         {
-            exchange.Log.LogError(e, "contract {Contract}: {Action} failed to commit", id, action.Name);
-            exchange.Health.Refused();
+            parts.Log.LogError(e, "contract {Contract}: {Action} failed to commit", id, action.Name);
+            parts.Health.Refused();
             return Problems.Result(http, ApiError.StoreUnavailable("the exchange could not store this change; nothing was changed; try again"));
         }
 

@@ -27,7 +27,7 @@ internal static class OrderBatchEndpoints
             .WithSummary("Place several offers and needs in one request; each is answered as it would be on its own");
     }
 
-    private static async Task<IResult> PlaceBatch(HttpContext http, ExchangeServices exchange, ServerOptions options, BlobQueries blobs)
+    private static async Task<IResult> PlaceBatch(HttpContext http, ExchangeServices exchange, ServerOptions options, BlobQueries blobs, RequestGate gate)
     {
         var body = await Problems.ReadAsync<BatchOrdersRequest>(http.Request);
         if (!body.IsOk)
@@ -48,7 +48,7 @@ internal static class OrderBatchEndpoints
             return Problems.Result(new ApiError(Refusals.BatchSizeInvalid, $"a batch holds 1 to {limit} orders (the setting Surplus:MaxOrdersPerBatch); this one has {orders.Count}"));
         }
 
-        if (await RateProblemAsync(http, orders.Count, options.RateLimitPerSecond) is { } tooFast)
+        if (await RateProblemAsync(http, gate, orders.Count, options.RateLimitPerSecond) is { } tooFast)
         {
             return Problems.Result(tooFast);
         }
@@ -103,15 +103,13 @@ internal static class OrderBatchEndpoints
     /// one token on its way in, and the other N − 1 are taken here, all at once, waiting for them as a
     /// single request over the rate waits for its one.
     /// </summary>
-    private static async Task<ApiError?> RateProblemAsync(HttpContext http, int orders, int perSecond)
+    private static async Task<ApiError?> RateProblemAsync(HttpContext http, RequestGate gate, int orders, int perSecond)
     {
         var more = orders - 1;
         if (more == 0)
         {
             return null;
         }
-
-        var gate = http.RequestServices.GetRequiredService<RequestGate>();
 
         // The bucket holds two seconds' worth: a larger batch could never be taken whole.
         return await gate.TakeAsync(http, RequestGate.Caller(http), more,

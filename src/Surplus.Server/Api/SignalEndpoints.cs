@@ -20,7 +20,7 @@ internal static class SignalEndpoints
     }
 
     private static async Task<IResult> Get(
-        HttpContext http, long? after, int? limit, ServerOptions options, SignalQueries signals, SignalHub hub, FairUse fairUse, TimeProvider time)
+        HttpContext http, long? after, int? limit, ServerOptions options, SignalQueries signals, SignalHub hub, FairUse fairUse, TimeProvider time, IHostApplicationLifetime lifetime)
     {
         var member = http.User.MemberId();
         var max = options.MaxPageSize;
@@ -57,7 +57,7 @@ internal static class SignalEndpoints
         RequestGate.ReleaseTurn(http);
         using (stream.Value)
         {
-            await StreamAsync(http, hub, signals, options, time, member, from);
+            await StreamAsync(http, hub, signals, options, time, lifetime.ApplicationStopping, member, from);
         }
 
         return Results.Empty;
@@ -84,7 +84,8 @@ internal static class SignalEndpoints
         return Task.CompletedTask;
     }
 
-    private static async Task StreamAsync(HttpContext http, SignalHub hub, SignalQueries signals, ServerOptions options, TimeProvider time, long member, long after)
+    private static async Task StreamAsync(
+        HttpContext http, SignalHub hub, SignalQueries signals, ServerOptions options, TimeProvider time, CancellationToken stopping, long member, long after)
     {
         var response = http.Response;
         response.Headers.ContentType = "text/event-stream";
@@ -93,7 +94,6 @@ internal static class SignalEndpoints
 
         // The stream ends when the client goes or the server stops: a stop must not wait for
         // open streams, and the client resumes from its Last-Event-ID.
-        var stopping = http.RequestServices.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
         using var ended = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, stopping);
         var cancel = ended.Token;
 
