@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Runtime;
 using System.Runtime.InteropServices;
 using Surplus.LoadGenerator;
+using Outcome = Surplus.LoadGenerator.Outcome;
 
 var orders = new Option<int>("--orders") { Description = "Orders in a closed-loop run (the run also stops at --seconds).", DefaultValueFactory = _ => 100_000 };
 var seconds = new Option<int>("--seconds") { Description = "The longest a closed-loop run may take.", DefaultValueFactory = _ => 60 };

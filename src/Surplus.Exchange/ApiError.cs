@@ -4,61 +4,51 @@ using Surplus.Protocol;
 namespace Surplus.Exchange;
 
 /// <summary>
-/// An error a caller can fix: one of the <see cref="Refusals"/> (its status, stable code and title)
-/// and what to do, said for this request.
+/// A refusal: one of the <see cref="Refusals"/> (its stable code and title; the host answers it with
+/// the catalog's status) and what to do, said for this request.
 /// </summary>
 public sealed record ApiError
 {
     /// <summary>A refusal of the catalog, with its detail.</summary>
     public ApiError(Refusal refusal, string detail)
-        : this(refusal?.Status ?? throw new ArgumentNullException(nameof(refusal)), refusal.Code, refusal.Title, detail)
     {
-    }
-
-    private ApiError(int status, string code, string title, string detail)
-    {
-        Status = status;
-        Code = code;
-        Title = title;
+        Refusal = refusal ?? throw new ArgumentNullException(nameof(refusal));
         Detail = detail;
     }
 
-    /// <summary>The HTTP status.</summary>
-    public int Status { get; }
+    /// <summary>
+    /// The refusal of the catalog; for a refusal kept under an idempotency key, the one it was then
+    /// (its code may be one a later version no longer answers).
+    /// </summary>
+    public Refusal Refusal { get; }
 
     /// <summary>The stable code: the last part of the problem type.</summary>
-    public string Code { get; }
+    public string Code => Refusal.Code;
 
     /// <summary>The title of this kind of refusal.</summary>
-    public string Title { get; }
+    public string Title => Refusal.Title;
 
     /// <summary>What is wrong and what to do, for this request.</summary>
     public string Detail { get; init; }
 
+    /// <summary>
+    /// True when the refusal says nothing of the request but of the exchange's state at the time (the
+    /// store refused the write, the exchange was stopping): the same request may pass later.
+    /// </summary>
+    public bool IsTransient => Refusal == Refusals.StoreUnavailable || Refusal == Refusals.ShuttingDown;
+
     /// <summary>The problem+json <c>type</c> for a code.</summary>
     public static string TypeOf(string code) => Refusal.TypePrefix + code;
 
-    /// <summary>404: no such thing that this caller may see.</summary>
+    /// <summary>No such thing that this caller may see.</summary>
     public static ApiError NotFound(string what) => new(Refusals.NotFound, $"{what} does not exist or is not yours");
 
     /// <summary>
-    /// 503: the store refused or could not take the change (a full disk, a read-only file, a lock,
-    /// a database that is down); nothing was changed and the same request may be sent again. Its
+    /// The store refused or could not take the change (a full disk, a read-only file, a lock, a
+    /// database that is down); nothing was changed and the same request may be sent again. Its
     /// HTTP answer carries <c>Retry-After</c>.
     /// </summary>
     public static ApiError StoreUnavailable(string detail) => new(Refusals.StoreUnavailable, detail);
-
-    /// <summary>
-    /// A refusal answered before and kept under an idempotency key, given again as it was (its code
-    /// may be one a later version no longer answers).
-    /// </summary>
-    public static ApiError Replayed(int status, string code, string title, string detail) => new(status, code, title, detail);
-
-    /// <summary>
-    /// The host's answer to a status it set without a body (Kestrel's or a middleware's): this
-    /// refusal's code under that status and its reason phrase.
-    /// </summary>
-    public ApiError WithStatus(int status, string title) => new(status, Code, title, Detail);
 
     /// <summary>The answer to a command the engine refused.</summary>
     public static ApiError From(Rejection rejection)

@@ -104,7 +104,7 @@ public static class ServerApp
                 }
             }
 
-            if (problem.Status == 500)
+            if (Problems.StatusOf(problem) == StatusCodes.Status500InternalServerError)
             {
                 app.Logger.LogError(exception, "unhandled error on {Path}", http.Request.Path);
             }

@@ -112,7 +112,7 @@ internal sealed class ContractBook(ExchangeServices exchange)
     /// <param name="member">The calling member, or null for the operator.</param>
     /// <param name="action">The move.</param>
     /// <param name="key">An idempotency key: a retry answers as the first call did.</param>
-    public async Task<WorkResult> ActAsync(long id, long? member, ContractAction action, IdempotencyKey? key)
+    public async Task<Outcome> ActAsync(long id, long? member, ContractAction action, IdempotencyKey? key)
     {
         ArgumentNullException.ThrowIfNull(action);
         var changes = new Changes();
@@ -141,18 +141,18 @@ internal sealed class ContractBook(ExchangeServices exchange)
 
         return result;
 
-        async Task<WorkResult> DecideAsync(DbConnection c, DbTransaction tx)
+        async Task<Outcome> DecideAsync(DbConnection c, DbTransaction tx)
         {
             var row = await ContractStore.FindAsync(c, tx, id);
             if (row is null || (member is { } m && m != row.BuyerId && m != row.SellerId))
             {
-                return WorkResult.Fail(ApiError.NotFound($"contract {id}"));
+                return Outcome.Refused(ApiError.NotFound($"contract {id}"));
             }
 
             var role = member is null ? ContractParty.Operator : member == row.SellerId ? ContractParty.Seller : ContractParty.Buyer;
             if (role != action.Party)
             {
-                return WorkResult.Fail(new ApiError(Refusals.ContractWrongParty, $"only the {ContractText.Party(action.Party)} may {action.Name} contract {id}; you are its {ContractText.Party(role)}"));
+                return Outcome.Refused(new ApiError(Refusals.ContractWrongParty, $"only the {ContractText.Party(action.Party)} may {action.Name} contract {id}; you are its {ContractText.Party(role)}"));
             }
 
             var now = exchange.Time.GetUtcNow();
@@ -177,13 +177,13 @@ internal sealed class ContractBook(ExchangeServices exchange)
 
             if (refused is not null)
             {
-                return WorkResult.Fail(ApiError.FromContract(refused) with
+                return Outcome.Refused(ApiError.FromContract(refused) with
                 {
                     Detail = $"{refused.Message} (contract {id} is {row.Status}{(contract.History.Count != seen ? " after the monitor's rules that were due" : "")})",
                 });
             }
 
-            return new WorkResult(200, row.ToDto(member), null);
+            return Outcome.Done(row.ToDto(member));
         }
     }
 
@@ -512,7 +512,7 @@ internal sealed class ContractBook(ExchangeServices exchange)
         if (result.Error is { } error)
         {
             // The store may come back; anything else is the market's answer to this need.
-            return error.Status == 503 ? null : new Placement(new FailoverDto("refused", null, error.Detail), request, 0);
+            return error.IsTransient ? null : new Placement(new FailoverDto("refused", null, error.Detail), request, 0);
         }
 
         var placed = result.Body switch
@@ -528,7 +528,7 @@ internal sealed class ContractBook(ExchangeServices exchange)
 /// <summary>Idempotency records outside the engine loop: a retried request answers as the first did.</summary>
 internal static class Idempotency
 {
-    public static async Task<WorkResult?> FindAsync(DbConnection c, DbTransaction tx, IdempotencyKey key)
+    public static async Task<Outcome?> FindAsync(DbConnection c, DbTransaction tx, IdempotencyKey key)
     {
         var earlier = await c.QuerySingleOrDefaultAsync<(string RequestHash, int Status, string Response)?>(
             "SELECT request_hash, status, response FROM idempotency WHERE member_id = @Member AND key = @Key", key, tx);
@@ -541,7 +541,7 @@ internal static class Idempotency
     }
 
     /// <summary>Keeps <paramref name="answer"/> under <paramref name="key"/> when there is a key and the answer is final (see <see cref="IdempotentAnswer"/>).</summary>
-    public static async Task KeepAsync(DbConnection c, DbTransaction tx, IdempotencyKey? key, WorkResult answer, long atTicks)
+    public static async Task KeepAsync(DbConnection c, DbTransaction tx, IdempotencyKey? key, Outcome answer, long atTicks)
     {
         if (key is null || !IdempotentAnswer.IsFinal(answer))
         {
@@ -551,6 +551,6 @@ internal static class Idempotency
         var kept = IdempotentAnswer.Kept(answer);
         await c.ExecuteAsync(
             "INSERT INTO idempotency (member_id, key, request_hash, status, response, created_at) VALUES (@Member, @Key, @RequestHash, @status, @response, @at)",
-            new { key.Member, key.Key, key.RequestHash, status = kept.Status, response = System.Text.Encoding.UTF8.GetString(((StoredJson)kept.Body!).Utf8), at = atTicks }, tx);
+            new { key.Member, key.Key, key.RequestHash, status = IdempotentAnswer.StoredStatus(kept), response = System.Text.Encoding.UTF8.GetString(((StoredJson)kept.Body!).Utf8), at = atTicks }, tx);
     }
 }

@@ -7,13 +7,13 @@ namespace Surplus.Exchange.Engine;
 /// </summary>
 internal sealed class AnswersInFlight
 {
-    private readonly Dictionary<(long Member, string Key), (string Hash, WorkResult Result)> keys = [];
+    private readonly Dictionary<(long Member, string Key), (string Hash, Outcome Result)> keys = [];
 
     // Orders in flight per member and request batch key, under the same lock.
     private readonly Dictionary<(long Member, string Batch), int> batches = [];
 
     /// <summary>The answer given under an idempotency key whose batch is applied but not yet stored, if any.</summary>
-    public (string Hash, WorkResult Result)? Find(IdempotencyKey key)
+    public (string Hash, Outcome Result)? Find(IdempotencyKey key)
     {
         ArgumentNullException.ThrowIfNull(key);
         lock (keys)
@@ -35,7 +35,7 @@ internal sealed class AnswersInFlight
     }
 
     /// <summary>Notes the keys of a batch handed to the writer (<paramref name="add"/>) or decided (not).</summary>
-    public void Change(IReadOnlyList<(IdempotencyKey Key, WorkResult Result)> kept, bool add)
+    public void Change(IReadOnlyList<(IdempotencyKey Key, Outcome Result)> kept, bool add)
     {
         ArgumentNullException.ThrowIfNull(kept);
         lock (keys)

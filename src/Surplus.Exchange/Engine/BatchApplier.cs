@@ -56,7 +56,7 @@ internal sealed class BatchApplier(
                 catch (Exception e) when (work is QueryWork)
                 {
                     log.LogError(e, "market {Market}: a read failed; it alone is answered with an error", market.Definition.Id);
-                    work.Result = WorkResult.Fail(Failure(e));
+                    work.Result = Outcome.Refused(Failure(e));
                 }
                 catch (Exception e)
                 {
@@ -82,20 +82,20 @@ internal sealed class BatchApplier(
         return effects;
     }
 
-    private WorkResult Apply(Work work, DateTimeOffset now, BatchEffects effects)
+    private Outcome Apply(Work work, DateTimeOffset now, BatchEffects effects)
     {
         switch (work)
         {
             case QueryWork query:
-                return new WorkResult(200, query.Query(market.Engine), null);
+                return Outcome.Done(query.Query(market.Engine));
             case TickWork:
                 projection.Execute(new AdvanceTime(now), effects);
-                return new WorkResult(204, null, null);
+                return Outcome.Nothing;
         }
 
         if (market.Halted && work is PlaceOfferWork or PlaceNeedWork or AmendWork)
         {
-            return WorkResult.Fail(new ApiError(Refusals.MarketHalted, $"market '{market.Definition.Id}' is halted by the operator; only cancels are taken until it resumes"));
+            return Outcome.Refused(new ApiError(Refusals.MarketHalted, $"market '{market.Definition.Id}' is halted by the operator; only cancels are taken until it resumes"));
         }
 
         return work switch
@@ -111,7 +111,7 @@ internal sealed class BatchApplier(
         };
     }
 
-    private WorkResult PlaceOffer(PlaceOfferWork work, DateTimeOffset now, BatchEffects effects)
+    private Outcome PlaceOffer(PlaceOfferWork work, DateTimeOffset now, BatchEffects effects)
     {
         var definition = market.Definition;
         var id = ids.NextOfferId();
@@ -122,7 +122,7 @@ internal sealed class BatchApplier(
         if (OrderRules.Check(spec, definition, now) is { } problem)
         {
             ids.ReturnOfferId(id);
-            return WorkResult.Fail(ApiError.From(problem));
+            return Outcome.Refused(ApiError.From(problem));
         }
 
         var row = new OfferRow
@@ -133,7 +133,7 @@ internal sealed class BatchApplier(
         if (LimitProblem(spec.Seller.Value, spec.Recurrence is not null) is { } tooMany)
         {
             ids.ReturnOfferId(id);
-            return WorkResult.Fail(tooMany);
+            return Outcome.Refused(tooMany);
         }
 
         market.OpenOffers[id] = row;
@@ -146,13 +146,13 @@ internal sealed class BatchApplier(
             market.Tally.Closed(row.Member, row.IsRecurring);
             effects.NewOffers.Remove(row);
             ids.ReturnOfferId(id);
-            return WorkResult.Fail(ApiError.From(rejected));
+            return Outcome.Refused(ApiError.From(rejected));
         }
 
-        return new WorkResult(201, new OfferResultDto(row.ToDto(), outcome.Trades), null);
+        return Outcome.Created(new OfferResultDto(row.ToDto(), outcome.Trades));
     }
 
-    private WorkResult PlaceNeed(PlaceNeedWork work, DateTimeOffset now, BatchEffects effects)
+    private Outcome PlaceNeed(PlaceNeedWork work, DateTimeOffset now, BatchEffects effects)
     {
         var definition = market.Definition;
         var id = ids.NextNeedId();
@@ -160,14 +160,14 @@ internal sealed class BatchApplier(
         if (OrderRules.Check(spec, definition, now) is { } problem)
         {
             ids.ReturnNeedId(id);
-            return WorkResult.Fail(ApiError.From(problem));
+            return Outcome.Refused(ApiError.From(problem));
         }
 
         var buyer = spec.Buyer.Value;
         if ((LimitProblem(buyer, recurring: false) ?? NegotiationLimitProblem(buyer)) is { } tooMany)
         {
             ids.ReturnNeedId(id);
-            return WorkResult.Fail(tooMany);
+            return Outcome.Refused(tooMany);
         }
 
         var unit = market.HoldUnit(spec.Window, spec.Bid, spec.MaximumPrice?.PerUnitHour);
@@ -175,7 +175,7 @@ internal sealed class BatchApplier(
         if (!ledger.TryMove(Accounts.Available(buyer), Accounts.Held(buyer), hold, "hold", $"need:{definition.Id}:{id}", now.UtcTicks))
         {
             ids.ReturnNeedId(id);
-            return WorkResult.Fail(new ApiError(Refusals.InsufficientFunds, $"this need holds {market.Money(hold)} ({spec.Rate} × {spec.Window.Length.TotalHours:0.##} h × {(spec.MaximumPrice is { } max && max > spec.Bid ? $"{max}, the hidden maximum" : spec.Bid)}, rounded up per unit) but only {market.Money(ledger.Balance(Accounts.Available(buyer)))} is available; deposit more or bid for less"));
+            return Outcome.Refused(new ApiError(Refusals.InsufficientFunds, $"this need holds {market.Money(hold)} ({spec.Rate} × {spec.Window.Length.TotalHours:0.##} h × {(spec.MaximumPrice is { } max && max > spec.Bid ? $"{max}, the hidden maximum" : spec.Bid)}, rounded up per unit) but only {market.Money(ledger.Balance(Accounts.Available(buyer)))} is available; deposit more or bid for less"));
         }
 
         var row = new NeedRow
@@ -196,28 +196,28 @@ internal sealed class BatchApplier(
             market.Tally.Closed(buyer, isRecurring: false);
             effects.NewNeeds.Remove(row);
             ids.ReturnNeedId(id);
-            return WorkResult.Fail(ApiError.From(rejected));
+            return Outcome.Refused(ApiError.From(rejected));
         }
 
-        return new WorkResult(201, new NeedResultDto(row.ToDto(), outcome.Trades, outcome.Negotiation), null);
+        return Outcome.Created(new NeedResultDto(row.ToDto(), outcome.Trades, outcome.Negotiation));
     }
 
-    private WorkResult Cancel(CancelWork work, DateTimeOffset now, BatchEffects effects)
+    private Outcome Cancel(CancelWork work, DateTimeOffset now, BatchEffects effects)
     {
         if (!IsOwnOpen(work.Order, work.Member))
         {
-            return WorkResult.Fail(ApiError.NotFound($"open {work.Order}"));
+            return Outcome.Refused(ApiError.NotFound($"open {work.Order}"));
         }
 
         var outcome = projection.Execute(new CancelOrder(work.Order, new MemberId(work.Member), now), effects);
-        return outcome.Rejected is { } rejected ? WorkResult.Fail(ApiError.From(rejected)) : new WorkResult(200, projection.OrderDto(work.Order), null);
+        return outcome.Rejected is { } rejected ? Outcome.Refused(ApiError.From(rejected)) : Outcome.Done(projection.OrderDto(work.Order));
     }
 
-    private WorkResult Amend(AmendWork work, DateTimeOffset now, BatchEffects effects)
+    private Outcome Amend(AmendWork work, DateTimeOffset now, BatchEffects effects)
     {
         if (!IsOwnOpen(work.Order, work.Member))
         {
-            return WorkResult.Fail(ApiError.NotFound($"open {work.Order}"));
+            return Outcome.Refused(ApiError.NotFound($"open {work.Order}"));
         }
 
         var definition = market.Definition;
@@ -242,7 +242,7 @@ internal sealed class BatchApplier(
                 var member = need.Member;
                 if (moved > 0 && !ledger.TryMove(Accounts.Available(member), Accounts.Held(member), moved, "hold", $"need:{definition.Id}:{need.Id}", now.UtcTicks))
                 {
-                    return WorkResult.Fail(new ApiError(Refusals.InsufficientFunds, $"the new bid holds {market.Money(moved)} more but only {market.Money(ledger.Balance(Accounts.Available(member)))} is available"));
+                    return Outcome.Refused(new ApiError(Refusals.InsufficientFunds, $"the new bid holds {market.Money(moved)} more but only {market.Money(ledger.Balance(Accounts.Available(member)))} is available"));
                 }
 
                 if (moved < 0)
@@ -271,29 +271,29 @@ internal sealed class BatchApplier(
                 need.UnitHold = previousUnit;
             }
 
-            return WorkResult.Fail(ApiError.From(rejected));
+            return Outcome.Refused(ApiError.From(rejected));
         }
 
-        return new WorkResult(200, work.Order.Side == OrderSide.Need
+        return Outcome.Done(work.Order.Side == OrderSide.Need
             ? new NeedResultDto((NeedDto)projection.OrderDto(work.Order), outcome.Trades, outcome.Negotiation)
-            : new OfferResultDto((OfferDto)projection.OrderDto(work.Order), outcome.Trades), null);
+            : new OfferResultDto((OfferDto)projection.OrderDto(work.Order), outcome.Trades));
     }
 
     /// <summary>
     /// A party's move in a negotiation (steps 350–354). A buyer's price may rise above what the
     /// need's hold covers; the difference is held first (the top-up).
     /// </summary>
-    private WorkResult Negotiate(NegotiationWork work, DateTimeOffset now, BatchEffects effects)
+    private Outcome Negotiate(NegotiationWork work, DateTimeOffset now, BatchEffects effects)
     {
         var definition = market.Definition;
         if (!market.OpenNegotiations.TryGetValue(work.Negotiation, out var row) || !row.IsParty(work.Member))
         {
-            return WorkResult.Fail(new ApiError(Refusals.NegotiationEnded, $"negotiation {work.Negotiation} is no longer open: it was agreed, declined, withdrawn or passed its deadline; GET /v1/negotiations/{work.Negotiation} shows how it ended"));
+            return Outcome.Refused(new ApiError(Refusals.NegotiationEnded, $"negotiation {work.Negotiation} is no longer open: it was agreed, declined, withdrawn or passed its deadline; GET /v1/negotiations/{work.Negotiation} shows how it ended"));
         }
 
         if (market.Halted && work.Action != NegotiationAction.Decline)
         {
-            return WorkResult.Fail(new ApiError(Refusals.MarketHalted, $"market '{definition.Id}' is halted by the operator; a negotiation may only be declined until it resumes"));
+            return Outcome.Refused(new ApiError(Refusals.MarketHalted, $"market '{definition.Id}' is halted by the operator; a negotiation may only be declined until it resumes"));
         }
 
         var by = new MemberId(work.Member);
@@ -322,7 +322,7 @@ internal sealed class BatchApplier(
                     var buyer = row.BuyerId;
                     if (!ledger.TryMove(Accounts.Available(buyer), Accounts.Held(buyer), required - covered, "hold", market.Reference(row), now.UtcTicks))
                     {
-                        return WorkResult.Fail(new ApiError(Refusals.InsufficientFunds, $"at {price} the negotiated {state.Rate} over the window costs up to {market.Money(required)}, {market.Money(required - covered)} more than is held for it, but only {market.Money(ledger.Balance(Accounts.Available(buyer)))} is available; deposit more or offer less"));
+                        return Outcome.Refused(new ApiError(Refusals.InsufficientFunds, $"at {price} the negotiated {state.Rate} over the window costs up to {market.Money(required)}, {market.Money(required - covered)} more than is held for it, but only {market.Money(ledger.Balance(Accounts.Available(buyer)))} is available; deposit more or offer less"));
                     }
 
                     toppedUp = required - covered;
@@ -341,7 +341,7 @@ internal sealed class BatchApplier(
                 row.State = row.State with { TopUp = row.State.TopUp - toppedUp };
             }
 
-            return WorkResult.Fail(ApiError.From(rejected));
+            return Outcome.Refused(ApiError.From(rejected));
         }
 
         if (toppedUp > 0 && row.Status == "open")
@@ -349,26 +349,26 @@ internal sealed class BatchApplier(
             effects.Negotiations[row.Id] = row;
         }
 
-        return new WorkResult(200, new NegotiationResultDto(row.ToDto(work.Member), outcome.Trades), null);
+        return Outcome.Done(new NegotiationResultDto(row.ToDto(work.Member), outcome.Trades));
     }
 
-    private WorkResult ChangeClearing(ClearingWork work, DateTimeOffset now, BatchEffects effects)
+    private Outcome ChangeClearing(ClearingWork work, DateTimeOffset now, BatchEffects effects)
     {
         var outcome = projection.Execute(new ChangeClearing(work.Mode, work.Interval, now), effects);
         return outcome.Rejected is { } rejected
-            ? WorkResult.Fail(ApiError.From(rejected))
-            : new WorkResult(200, market.ToDto(), null);
+            ? Outcome.Refused(ApiError.From(rejected))
+            : Outcome.Done(market.ToDto());
     }
 
     /// <summary>Halts or resumes the engine; the flag is stored with the batch. Asking for the state the market is in changes nothing.</summary>
-    private WorkResult Halt(HaltWork work, DateTimeOffset now, BatchEffects effects)
+    private Outcome Halt(HaltWork work, DateTimeOffset now, BatchEffects effects)
     {
         if (work.Halted != market.Halted)
         {
             var outcome = projection.Execute(work.Halted ? new HaltMarket(now) : new ResumeMarket(now), effects);
             if (outcome.Rejected is { } rejected)
             {
-                return WorkResult.Fail(ApiError.From(rejected));
+                return Outcome.Refused(ApiError.From(rejected));
             }
 
             market.Halted = work.Halted;
@@ -376,7 +376,7 @@ internal sealed class BatchApplier(
             log.LogInformation("market {Market}: {Action} by the operator", market.Definition.Id, work.Halted ? "halted" : "resumed");
         }
 
-        return new WorkResult(200, market.ToDto(), null);
+        return Outcome.Done(market.ToDto());
     }
 
     private bool IsOwnOpen(OrderKey order, long member) => order.Side == OrderSide.Offer

@@ -28,7 +28,7 @@ internal sealed class BatchEffects(long atTicks)
     /// <summary>Set when the operator halted or resumed the market in this batch.</summary>
     public bool? Halted { get; set; }
 
-    public List<(IdempotencyKey Key, WorkResult Result)> Idempotency { get; } = [];
+    public List<(IdempotencyKey Key, Outcome Result)> Idempotency { get; } = [];
 
     /// <summary>The members signalled, to be woken once the batch is stored.</summary>
     public HashSet<long> Members { get; } = [];

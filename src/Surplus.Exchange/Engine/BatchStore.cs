@@ -92,7 +92,7 @@ internal sealed class BatchStore(MarketMemory market, LedgerBook ledger, SignalL
         await RowInsert.ExecuteAsync(c, tx,
             "INSERT INTO idempotency (member_id, key, request_hash, status, response, created_at) VALUES (@Member, @Key, @Hash, @Status, @Response, @At)",
             IdempotencyParameters, b.Idempotency,
-            (i, v) => v.Add(i.Key.Member).Add(i.Key.Key).Add(i.Key.RequestHash).Add(i.Result.Status).AddUtf8(IdempotencyBatches.Response(i.Result)).Add(b.AtTicks));
+            (i, v) => v.Add(i.Key.Member).Add(i.Key.Key).Add(i.Key.RequestHash).Add(IdempotentAnswer.StoredStatus(i.Result)).AddUtf8(IdempotencyBatches.Response(i.Result)).Add(b.AtTicks));
         await RowInsert.ExecuteAsync(c, tx,
             """
             INSERT INTO idempotency_batches (member_id, batch_key, first_index, last_index, items, created_at)
@@ -156,7 +156,7 @@ internal sealed record StoredBatch(
     long AtTicks, List<OfferWrite> Offers, List<NeedWrite> Needs, List<Trade> Trades, List<ContractRow> Contracts,
     List<object> Negotiations, bool? Halted, MarketDefinition? Definition,
     IReadOnlyList<Transfer> Transfers, IReadOnlyList<KeyValuePair<string, long>> Balances, PackedBlocks<SignalBlock> Signals,
-    List<(IdempotencyKey Key, WorkResult Result)> Idempotency, PackedBlocks<IdempotencyBlock> IdempotencyBlocks, EngineStateRow Engine)
+    List<(IdempotencyKey Key, Outcome Result)> Idempotency, PackedBlocks<IdempotencyBlock> IdempotencyBlocks, EngineStateRow Engine)
 {
     /// <summary>Gives the packed blocks' buffers back: the batch is stored, or never will be.</summary>
     public void Release()

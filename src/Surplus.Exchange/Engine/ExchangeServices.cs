@@ -440,7 +440,7 @@ internal sealed class ExchangeServices : IWritePath, IDisposable
     }
 
     /// <summary>Credits a member from outside; with an idempotency key, a retry answers as the first call did and moves nothing.</summary>
-    public Task<WorkResult> DepositAsync(long member, long amount, string? reference, IdempotencyKey? key) => WriteAsync(async (c, tx) =>
+    public Task<Outcome> DepositAsync(long member, long amount, string? reference, IdempotencyKey? key) => WriteAsync(async (c, tx) =>
     {
         if (key is not null && await Idempotency.FindAsync(c, tx, key) is { } earlier)
         {
@@ -451,14 +451,14 @@ internal sealed class ExchangeServices : IWritePath, IDisposable
         if (await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM members WHERE id = @member", new { member }, tx) == 0)
         {
             // Kept like a deposit: a retry under the key is refused again, even once the member exists.
-            var unknown = WorkResult.Fail(ApiError.NotFound($"member {member}"));
+            var unknown = Outcome.Refused(ApiError.NotFound($"member {member}"));
             await Idempotency.KeepAsync(c, tx, key, unknown, at);
             return unknown;
         }
 
         if (DepositProblem(member, amount) is { } tooMuch)
         {
-            var refused = WorkResult.Fail(tooMuch);
+            var refused = Outcome.Refused(tooMuch);
             await Idempotency.KeepAsync(c, tx, key, refused, at);
             return refused;
         }
@@ -466,7 +466,7 @@ internal sealed class ExchangeServices : IWritePath, IDisposable
         Ledger.Move(Accounts.External, Accounts.Available(member), amount, "deposit", reference, at);
         Signals.Add(member, "account.deposit", at, Json.Write(new { amountMinor = amount, reference }));
         var answer = new AccountDto(Options.Currency, Options.MinorUnitDigits, Ledger.Balance(Accounts.Available(member)), Ledger.Balance(Accounts.Held(member)));
-        var result = new WorkResult(200, answer, null);
+        var result = Outcome.Done(answer);
         await Idempotency.KeepAsync(c, tx, key, result, at);
         return result;
     });

@@ -16,10 +16,10 @@ internal sealed record IdempotencyBlock(long Member, string Batch, int FirstInde
 internal static class IdempotencyBatches
 {
     /// <summary>Packs the kept answers of batch orders (keys with a batch), in the order given, by member and batch.</summary>
-    public static PackedBlocks<IdempotencyBlock> Pack(IReadOnlyList<(IdempotencyKey Key, WorkResult Result)> kept)
+    public static PackedBlocks<IdempotencyBlock> Pack(IReadOnlyList<(IdempotencyKey Key, Outcome Result)> kept)
     {
         ArgumentNullException.ThrowIfNull(kept);
-        var answers = kept.Where(k => k.Key.Batch is not null).Select(k => (k.Key, Response: Response(k.Result), k.Result.Status)).ToList();
+        var answers = kept.Where(k => k.Key.Batch is not null).Select(k => (k.Key, Response: Response(k.Result), Status: IdempotentAnswer.StoredStatus(k.Result))).ToList();
         var runs = PackedRows.Runs(answers, a => (a.Key.Member, a.Key.Batch!), a => a.Response.Length, (_, _) => true);
         return PackedRows.Blocks<(IdempotencyKey Key, byte[] Response, int Status), IdempotencyBlock>(runs, static (writer, a) =>
         {
@@ -49,7 +49,7 @@ internal static class IdempotencyBatches
     }
 
     /// <summary>The answer's JSON in UTF-8, as it is sent and stored.</summary>
-    public static byte[] Response(WorkResult result)
+    public static byte[] Response(Outcome result)
     {
         ArgumentNullException.ThrowIfNull(result);
         return result.Body is StoredJson json ? json.Utf8 : Json.WriteUtf8(result.Body);

@@ -36,7 +36,7 @@ internal sealed class IdempotencyLookup(
     /// The first answer given under <paramref name="request"/>'s key; a 422 when that key came with
     /// another request; null when the key is new.
     /// </summary>
-    public async Task<WorkResult?> FindAsync(IdempotencyKey request)
+    public async Task<Outcome?> FindAsync(IdempotencyKey request)
     {
         ArgumentNullException.ThrowIfNull(request);
         if (request.Batch is { } batch)
@@ -157,50 +157,78 @@ internal sealed class IdempotencyLookup(
 }
 
 /// <summary>
-/// Which answers an idempotency key keeps, and how a kept answer is given again. A keyed request's
-/// first answer is final for every outcome the exchange's rules decided — its success and its
-/// refusals (402, 403, 404, 409, 422 …) alike — so a retry cannot succeed where the first attempt was
-/// refused (a deposit in between does not turn a 402 into a placed need). Answers given before the
-/// request was judged, or that say nothing about it, are not kept and may be retried under the same
-/// key: a 400 (the request as sent is not valid; fixed, it may go under the same key), 401, a
-/// suspended member's 403, 408, 413, 429 and every 5xx.
+/// Which answers an idempotency key keeps, and how a kept answer is stored and given again. A keyed
+/// request's first answer is final for every outcome the exchange's rules decided — its acceptance
+/// and its refusals (402, 403, 404, 409, 422 …) alike — so a retry cannot succeed where the first
+/// attempt was refused (a deposit in between does not turn a 402 into a placed need). Answers given
+/// before the request was judged, or that say nothing about it, are not kept and may be retried
+/// under the same key: a 400 (the request as sent is not valid; fixed, it may go under the same
+/// key), 401, a suspended member's 403, 408, 413, 429 and every 5xx (the catalog's statuses).
+/// <para>
+/// The store keeps each answer with a number, as every version has: the HTTP status it was answered
+/// with (201 created, 200 done, 204 nothing, or the refusal's status in the catalog then), so that
+/// an answer kept by an earlier version is given again exactly as it was.
+/// </para>
 /// </summary>
 internal static class IdempotentAnswer
 {
+    private const int StoredDone = 200;
+    private const int StoredCreated = 201;
+    private const int StoredNothing = 204;
+
     /// <summary>True when <paramref name="result"/> is kept under the request's key.</summary>
-    public static bool IsFinal(WorkResult result)
+    public static bool IsFinal(Outcome result)
     {
         ArgumentNullException.ThrowIfNull(result);
-        return result.Error is not { } error
-            || (error.Status is >= 400 and < 500 and not (400 or 401 or 408 or 413 or 429) && error.Code != "member-suspended");
+        return result.Error is not { Refusal: var refusal }
+            || (refusal.Status is >= 400 and < 500 and not (400 or 401 or 408 or 413 or 429) && refusal.Code != Refusals.MemberSuspended.Code);
+    }
+
+    /// <summary>The number the store keeps with an answer (see the class's remarks).</summary>
+    public static int StoredStatus(Outcome result)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        return result.Kind switch
+        {
+            OutcomeKind.Created => StoredCreated,
+            OutcomeKind.Nothing => StoredNothing,
+            OutcomeKind.Refused => result.Error!.Refusal.Status,
+            _ => StoredDone,
+        };
     }
 
     /// <summary>The answer with its body as the JSON text that is both stored and sent (a problem document for a refusal).</summary>
-    public static WorkResult Kept(WorkResult result)
+    public static Outcome Kept(Outcome result)
     {
         ArgumentNullException.ThrowIfNull(result);
-        var body = result.Error is { } e ? Json.WriteUtf8(new ProblemDto(ApiError.TypeOf(e.Code), e.Title, e.Status, e.Detail)) : Json.WriteUtf8(result.Body);
+        var body = result.Error is { } e ? Json.WriteUtf8(new ProblemDto(ApiError.TypeOf(e.Code), e.Title, e.Refusal.Status, e.Detail)) : Json.WriteUtf8(result.Body);
         return result with { Body = new StoredJson(body, Replayed: false) };
     }
 
-    /// <summary>A stored answer, given again to a retry: a refusal comes back as the same problem.</summary>
-    public static WorkResult Replay(int status, string response)
+    /// <summary>A stored answer, given again to a retry: a refusal comes back as the same problem, under the status it had.</summary>
+    public static Outcome Replay(int status, string response)
     {
         ArgumentNullException.ThrowIfNull(response);
-        if (status < 400)
+        var body = new StoredJson(Encoding.UTF8.GetBytes(response));
+        switch (status)
         {
-            return new WorkResult(status, new StoredJson(Encoding.UTF8.GetBytes(response)), null);
+            case StoredCreated:
+                return new Outcome(OutcomeKind.Created, body, null);
+            case StoredNothing:
+                return new Outcome(OutcomeKind.Nothing, body, null);
+            case < 400:
+                return new Outcome(OutcomeKind.Done, body, null);
         }
 
         var problem = Json.Read<ProblemDto>(response);
-        var code = problem.Type.StartsWith(ApiError.TypeOf(""), StringComparison.Ordinal) ? problem.Type[ApiError.TypeOf("").Length..] : problem.Type;
-        return new WorkResult(status, new StoredJson(Encoding.UTF8.GetBytes(response)), ApiError.Replayed(status, code, problem.Title, problem.Detail));
+        var code = problem.Type.StartsWith(Refusal.TypePrefix, StringComparison.Ordinal) ? problem.Type[Refusal.TypePrefix.Length..] : problem.Type;
+        return new Outcome(OutcomeKind.Refused, body, new ApiError(new Refusal(code, status, problem.Title), problem.Detail));
     }
 
     /// <summary>The answer to a key that came before with another request.</summary>
-    public static WorkResult Reused(IdempotencyKey key)
+    public static Outcome Reused(IdempotencyKey key)
     {
         ArgumentNullException.ThrowIfNull(key);
-        return WorkResult.Fail(new ApiError(Refusals.IdempotencyKeyReused, $"the Idempotency-Key '{key.Key}' was used before with another request; use a new key for a new request"));
+        return Outcome.Refused(new ApiError(Refusals.IdempotencyKeyReused, $"the Idempotency-Key '{key.Key}' was used before with another request; use a new key for a new request"));
     }
 }

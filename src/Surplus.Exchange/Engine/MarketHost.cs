@@ -55,7 +55,7 @@ internal sealed class MarketHost
     public void Complete() => loop.Complete();
 
     /// <summary>Queues work; the task is its committed answer.</summary>
-    public Task<WorkResult> SubmitAsync(Work work) => loop.SubmitAsync(work);
+    public Task<Outcome> SubmitAsync(Work work) => loop.SubmitAsync(work);
 
     /// <summary>Marks the market to be read back from the store before its next batch.</summary>
     public void MarkStale() => memory.MarkStale();

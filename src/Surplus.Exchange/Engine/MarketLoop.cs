@@ -63,7 +63,7 @@ internal sealed class MarketLoop(
     /// batch of a hundred orders would otherwise make a hundred more tasks and wake a hundred more
     /// continuations when it is answered.
     /// </summary>
-    public Task<WorkResult> SubmitAsync(Work work)
+    public Task<Outcome> SubmitAsync(Work work)
     {
         ArgumentNullException.ThrowIfNull(work);
         Interlocked.Increment(ref queued);
@@ -73,7 +73,7 @@ internal sealed class MarketLoop(
         }
 
         Interlocked.Decrement(ref queued);
-        return Task.FromResult(WorkResult.Fail(new ApiError(Refusals.ShuttingDown, "the exchange is stopping; try again in a moment")));
+        return Task.FromResult(Outcome.Refused(new ApiError(Refusals.ShuttingDown, "the exchange is stopping; try again in a moment")));
     }
 
     private async Task RunAsync()
@@ -144,7 +144,7 @@ internal sealed class MarketLoop(
                 log.LogError(failed.InnerException, "market {Market}: a {Work} failed while it was applied; it alone is refused, and the other {Count} of its batch are applied again",
                     market.Definition.Id, failed.Work.GetType().Name, batch.Count - 1);
                 batch.Remove(failed.Work);
-                failed.Work.Done.TrySetResult(WorkResult.Fail(BatchApplier.Failure(failed.InnerException!)));
+                failed.Work.Done.TrySetResult(Outcome.Refused(BatchApplier.Failure(failed.InnerException!)));
                 await writePath.UndoAppliedAsync(market);
             }
         }
@@ -180,8 +180,8 @@ internal sealed class MarketLoop(
     {
         foreach (var work in batch)
         {
-            work.Done.TrySetResult(failure is not null ? WorkResult.Fail(failure)
-                : work.Result ?? WorkResult.Fail(new ApiError(Refusals.Internal, "no result")));
+            work.Done.TrySetResult(failure is not null ? Outcome.Refused(failure)
+                : work.Result ?? Outcome.Refused(new ApiError(Refusals.Internal, "no result")));
         }
 
         hub.Notify(notify);

@@ -3,12 +3,6 @@ using Surplus.Market;
 
 namespace Surplus.Exchange.Engine;
 
-/// <summary>The answer to one piece of engine work: an HTTP status and body, or an error.</summary>
-internal sealed record WorkResult(int Status, object? Body, ApiError? Error)
-{
-    public static WorkResult Fail(ApiError error) => new(error.Status, null, error);
-}
-
 /// <summary>
 /// An idempotency key, with the hash of the request it came with; for an order of a request batch,
 /// also the batch's own key and the order's index in it (<see cref="Key"/> is then the two together).
@@ -18,12 +12,12 @@ internal sealed record IdempotencyKey(long Member, string Key, string RequestHas
 /// <summary>One piece of work for a market's engine loop.</summary>
 internal abstract class Work
 {
-    public TaskCompletionSource<WorkResult> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    public TaskCompletionSource<Outcome> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public IdempotencyKey? Idempotency { get; init; }
 
-    /// <summary>The result, set while the batch is applied and handed out only after it committed.</summary>
-    public WorkResult? Result { get; set; }
+    /// <summary>The outcome, set while the batch is applied and handed out only after it committed.</summary>
+    public Outcome? Result { get; set; }
 }
 
 internal sealed class PlaceOfferWork(OfferSpec spec) : Work

@@ -187,7 +187,7 @@ internal static class ContractEndpoints
             return Problems.Result(new ApiError(Refusals.IdempotencyKeyInvalid, $"the Idempotency-Key may have at most {MaxKey} characters; a UUID is plenty"));
         }
 
-        WorkResult result;
+        Outcome result;
         try
         {
             result = await parts.Contracts.ActAsync(id, member, action, key.Length == 0 ? null : new IdempotencyKey(member ?? -1, key, hash));

@@ -28,13 +28,15 @@ internal static class HostProblems
             StatusCodes.Status413PayloadTooLarge => TooLarge(http),
             StatusCodes.Status415UnsupportedMediaType => UnsupportedMediaType(http),
             StatusCodes.Status416RangeNotSatisfiable => new ApiError(Refusals.RangeNotSatisfiable, "the Range header asks for bytes past the end; the Content-Range header gives the size"),
-            var status => (status >= 500
+            var status => Under(status, status >= 500
                 ? new ApiError(Refusals.Internal, "the exchange failed to handle this request; it has been logged")
-                : new ApiError(Refusals.RequestInvalid, $"the request to {path} was refused ({status}); /openapi/v1.json describes what each path takes"))
-                .WithStatus(status, ReasonPhrases(status)),
+                : new ApiError(Refusals.RequestInvalid, $"the request to {path} was refused ({status}); /openapi/v1.json describes what each path takes")),
         };
         return Problems.WriteAsync(http, error);
     }
+
+    /// <summary>A refusal's code and detail under a status the host set without a body, titled with its reason phrase.</summary>
+    private static ApiError Under(int status, ApiError error) => new(new Refusal(error.Code, status, ReasonPhrases(status)), error.Detail);
 
     /// <summary>415: the route takes JSON (or, for blobs, anything); this says which.</summary>
     public static ApiError UnsupportedMediaType(HttpContext http)

@@ -63,7 +63,7 @@ internal static class OrderBatchEndpoints
             notYours[i] = await BlobAccess.JobProblemAsync(blobs, orders[i].Need?.Job, member, http.RequestAborted);
         }
 
-        var answers = new Task<WorkResult>[orders.Count];
+        var answers = new Task<Outcome>[orders.Count];
         for (var i = 0; i < orders.Count; i++)
         {
             var itemKey = key.Length == 0 ? null : new IdempotencyKey(member, $"{key}#{i}", ItemHash(body.Value.Hash, i), key, i);
@@ -76,7 +76,7 @@ internal static class OrderBatchEndpoints
             };
 
             // Queued without waiting, so each market's engine takes the batch's orders in their order.
-            answers[i] = work.IsOk ? work.Value.Market.SubmitAsync(work.Value.Work) : Task.FromResult(WorkResult.Fail(work.Error!));
+            answers[i] = work.IsOk ? work.Value.Market.SubmitAsync(work.Value.Work) : Task.FromResult(Outcome.Refused(work.Error!));
         }
 
         var results = await Task.WhenAll(answers);
@@ -134,7 +134,7 @@ internal static class OrderBatchEndpoints
     }
 
     /// <summary>The answer, with each placed order's JSON written as the engine serialized (and stored) it.</summary>
-    private static void Write(Utf8JsonWriter json, IReadOnlyList<BatchOrderItem> orders, WorkResult[] results)
+    private static void Write(Utf8JsonWriter json, IReadOnlyList<BatchOrderItem> orders, Outcome[] results)
     {
         json.WriteStartObject();
         json.WriteStartArray("results");
@@ -142,12 +142,12 @@ internal static class OrderBatchEndpoints
         {
             var result = results[i];
             json.WriteStartObject();
-            json.WriteNumber("status", result.Status);
+            json.WriteNumber("status", Problems.StatusOf(result));
             if (result.Error is { } error)
             {
                 json.WritePropertyName("problem");
                 JsonSerializer.Serialize(json, new ProblemDto(
-                    ApiError.TypeOf(error.Code), error.Title, error.Status, $"$.orders[{i}]: {error.Detail}"), Json.Options);
+                    ApiError.TypeOf(error.Code), error.Title, Problems.StatusOf(error), $"$.orders[{i}]: {error.Detail}"), Json.Options);
             }
             else
             {

@@ -14,15 +14,35 @@ internal static partial class Problems
     /// <summary>The <c>Retry-After</c> of a 503: a refused store is often back within seconds (a lock released, a failover done).</summary>
     public const string RetryAfterSeconds = "1";
 
+    /// <summary>The HTTP status of a refusal: its status in the catalog.</summary>
+    public static int StatusOf(ApiError error)
+    {
+        ArgumentNullException.ThrowIfNull(error);
+        return error.Refusal.Status;
+    }
+
+    /// <summary>The HTTP status of an outcome: 200 done, 201 created, 204 nothing to return, a refusal's status in the catalog.</summary>
+    public static int StatusOf(Outcome outcome)
+    {
+        ArgumentNullException.ThrowIfNull(outcome);
+        return outcome.Kind switch
+        {
+            OutcomeKind.Done => StatusCodes.Status200OK,
+            OutcomeKind.Created => StatusCodes.Status201Created,
+            OutcomeKind.Nothing => StatusCodes.Status204NoContent,
+            _ => StatusOf(outcome.Error!),
+        };
+    }
+
     public static ProblemHttpResult Result(ApiError error) =>
-        TypedResults.Problem(error.Detail, statusCode: error.Status, title: error.Title, type: ApiError.TypeOf(error.Code));
+        TypedResults.Problem(error.Detail, statusCode: StatusOf(error), title: error.Title, type: ApiError.TypeOf(error.Code));
 
     /// <summary>The problem for <paramref name="error"/>, with <c>Retry-After</c> when it is a 503.</summary>
     public static ProblemHttpResult Result(HttpContext http, ApiError error)
     {
         ArgumentNullException.ThrowIfNull(http);
         ArgumentNullException.ThrowIfNull(error);
-        if (error.Status == StatusCodes.Status503ServiceUnavailable)
+        if (StatusOf(error) == StatusCodes.Status503ServiceUnavailable)
         {
             http.Response.Headers.RetryAfter = RetryAfterSeconds;
         }
@@ -30,26 +50,30 @@ internal static partial class Problems
         return Result(error);
     }
 
-    public static Task WriteAsync(HttpContext context, ApiError error)
+    public static Task WriteAsync(HttpContext context, ApiError error) => WriteAsync(context, error, StatusOf(error));
+
+    /// <summary>Writes <paramref name="error"/>'s problem under <paramref name="status"/> (the host's own, for a status set without a body).</summary>
+    public static Task WriteAsync(HttpContext context, ApiError error, int status)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(error);
-        if (error.Status == StatusCodes.Status503ServiceUnavailable)
+        if (status == StatusCodes.Status503ServiceUnavailable)
         {
             context.Response.Headers.RetryAfter = RetryAfterSeconds;
         }
 
-        context.Response.StatusCode = error.Status;
+        context.Response.StatusCode = status;
         return context.Response.WriteAsJsonAsync(
-            new { type = ApiError.TypeOf(error.Code), title = error.Title, status = error.Status, detail = error.Detail },
+            new { type = ApiError.TypeOf(error.Code), title = error.Title, status, detail = error.Detail },
             (JsonSerializerOptions?)null, "application/problem+json");
     }
 
     /// <summary>
-    /// Answers with a committed result: its problem, its stored JSON or its body; marked as replayed
-    /// when it is the first answer given again to a retry (a kept refusal too).
+    /// Answers with an outcome: its problem, its stored JSON or its body, under the status
+    /// <see cref="StatusOf(Outcome)"/> gives; marked as replayed when it is the first answer given
+    /// again to a retry (a kept refusal too).
     /// </summary>
-    public static IResult Answer(HttpContext http, WorkResult result)
+    public static IResult Answer(HttpContext http, Outcome result)
     {
         ArgumentNullException.ThrowIfNull(http);
         ArgumentNullException.ThrowIfNull(result);
@@ -65,10 +89,10 @@ internal static partial class Problems
 
         if (result.Body is StoredJson stored)
         {
-            return new Utf8Json(stored.Utf8, result.Status);
+            return new Utf8Json(stored.Utf8, StatusOf(result));
         }
 
-        return Results.Json(result.Body, Json.Options, statusCode: result.Status);
+        return Results.Json(result.Body, Json.Options, statusCode: StatusOf(result));
     }
 
     /// <summary>Reads a JSON body into <typeparamref name="T"/>, with the SHA-256 of the method, path and body for idempotency.</summary>

@@ -41,6 +41,24 @@ public sealed class ArchitectureTests
         AssertSuccess(Types.InAssembly(Exchange).ShouldNot().HaveDependencyOnAny("Microsoft.AspNetCore", "Surplus.Server").GetResult());
     }
 
+    /// <summary>
+    /// The exchange answers outcomes (accepted how, or a catalogued refusal), never an HTTP status:
+    /// no type of it carries a number named Status. The host picks the status (Api/Problems.cs).
+    /// </summary>
+    [Fact]
+    public void Exchange_HasNoMemberNamedStatusThatIsANumber()
+    {
+        const BindingFlags All = BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly;
+        var numbers = Exchange.GetTypes()
+            .SelectMany(t => t.GetProperties(All).Select(p => (Type: t, p.Name, Of: p.PropertyType))
+                .Concat(t.GetFields(All).Select(f => (Type: t, f.Name, Of: f.FieldType))))
+            .Where(m => m.Name.Equals("Status", StringComparison.OrdinalIgnoreCase) && (Nullable.GetUnderlyingType(m.Of) ?? m.Of) == typeof(int))
+            .Select(m => $"{m.Type.FullName}.{m.Name}")
+            .ToList();
+
+        Assert.Empty(numbers);
+    }
+
     [Fact]
     public void Projects_DependOneWay_CoreAndWireOnNothingOfTheServer()
     {

@@ -1,6 +1,8 @@
 using Dapper;
 using Microsoft.Extensions.DependencyInjection;
+using Surplus.Exchange;
 using Surplus.Exchange.Engine;
+using Surplus.Protocol;
 using Surplus.Server.Tests.Infrastructure;
 
 namespace Surplus.Server.Tests.Storage;
@@ -32,17 +34,17 @@ public sealed class IdempotencyLookupTests
             return true;
         });
 
-        var found = new List<int?>();
+        var found = new List<OutcomeKind?>();
         foreach (var index in new[] { 0, 1, 2, 3 })
         {
-            found.Add((await lookup.FindAsync(Key(5, index)))?.Status);
+            found.Add((await lookup.FindAsync(Key(5, index)))?.Kind);
         }
 
         // Stored after the batch was read: a settled batch gets no more rows while the lookup lives.
         await Keep(c, member: 5, first: 3, last: 3);
-        found.Add((await lookup.FindAsync(Key(5, 3)))?.Status);
+        found.Add((await lookup.FindAsync(Key(5, 3)))?.Kind);
 
-        Assert.Equal([201, 201, 201, null, null], found);
+        Assert.Equal([OutcomeKind.Created, OutcomeKind.Created, OutcomeKind.Created, null, null], found);
         Assert.Equal(["5/b"], asked);
     }
 
@@ -62,13 +64,13 @@ public sealed class IdempotencyLookupTests
 
         Assert.NotNull(await lookup.FindAsync(Key(5, 0)));
         Assert.Null(before);
-        Assert.Equal(201, after?.Status);
+        Assert.Equal(OutcomeKind.Created, after?.Kind);
     }
 
     [Theory]
     [InlineData(Store.Sqlite)]
     [InlineData(Store.Postgres)]
-    public async Task SameKeyWithAnotherRequest_IsA422_FromAWholeBatchToo(Store store)
+    public async Task SameKeyWithAnotherRequest_IsRefusedAsReused_FromAWholeBatchToo(Store store)
     {
         using var scratch = new ScratchStore(store);
         await using var c = await scratch.Database.OpenAsync();
@@ -77,7 +79,7 @@ public sealed class IdempotencyLookupTests
 
         var reused = await lookup.FindAsync(Key(5, 0) with { RequestHash = "bb" });
 
-        Assert.Equal(422, reused?.Status);
+        Assert.Equal(Refusals.IdempotencyKeyReused, reused?.Error?.Refusal);
     }
 
     [Fact]
@@ -85,7 +87,7 @@ public sealed class IdempotencyLookupTests
     {
         await using var factory = new ExchangeFactory(Store.Sqlite);
         var exchange = factory.Services.GetRequiredService<ExchangeServices>();
-        var answer = new WorkResult(201, null, null);
+        var answer = Outcome.Created(null);
         var first = (Key(5, 0), answer);
         var second = (Key(5, 1), answer);
         var alone = (new IdempotencyKey(5, "b", Hash), answer);
