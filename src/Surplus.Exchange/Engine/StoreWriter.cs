@@ -1,6 +1,7 @@
 using System.Data.Common;
 using System.Diagnostics;
 using System.Threading.Channels;
+using Surplus.Exchange.Storage;
 
 namespace Surplus.Exchange.Engine;
 
@@ -302,6 +303,3 @@ internal sealed class StoreWriter
         }
     }
 }
-
-/// <summary>A batch that was not stored because one applied before it failed to commit.</summary>
-internal sealed class StoreWriteException(string message) : Exception(message);

@@ -1,6 +1,5 @@
 using System.Data.Common;
 using Dapper;
-using Surplus.Exchange.Engine;
 
 namespace Surplus.Exchange.Storage;
 
@@ -72,3 +71,6 @@ public sealed class StoreHealth(Database database, TimeProvider time)
         }
     }
 }
+
+/// <summary>A batch that was not stored because one applied before it failed to commit.</summary>
+internal sealed class StoreWriteException(string message) : Exception(message);

@@ -24,11 +24,6 @@ public sealed class ArchitectureTests
     private static readonly string[] KnownCycles =
     [
         "Surplus.Exchange.Contracts <-> Surplus.Exchange.Engine",
-        "Surplus.Exchange.Contracts <-> Surplus.Exchange.Signals",
-        "Surplus.Exchange.Contracts <-> Surplus.Exchange.Storage",
-        "Surplus.Exchange.Engine <-> Surplus.Exchange.Signals",
-        "Surplus.Exchange.Engine <-> Surplus.Exchange.Storage",
-        "Surplus.Exchange.Signals <-> Surplus.Exchange.Storage",
     ];
 
     [Fact]
