@@ -205,13 +205,14 @@ public sealed partial class MarketEngine
 
     /// <summary>
     /// The regular auction for what an offer has left once the bids at or above its ask are served:
-    /// among the resting needs below the ask (in book order, so highest
+    /// among the resting needs below the ask that lie within its spare (the rest of the walk over
+    /// the need book from <paramref name="first"/>, in book order, so highest
     /// bid first, ties by time) that the offer could serve, the first opens a negotiation for its
     /// window; the others whose windows overlap that one are told they were outbid and keep resting.
     /// One negotiation per offer at a time of its arrival; a spot offer does not negotiate (its rest
     /// is cancelled at once).
     /// </summary>
-    private void NegotiateWithBestBid(RestingOffer offer, List<MarketEvent> events)
+    private void NegotiateWithBestBid(RestingOffer offer, RestingNeed first, List<MarketEvent> events)
     {
         if (!Market.OpensNegotiations || Market.Clearing != ClearingMode.Continuous || Halted
             || offer.Spec.Mode == OrderMode.Spot || offer.Capacity.MaxSpare() == 0)
@@ -222,8 +223,9 @@ public sealed partial class MarketEngine
         RestingNeed? winner = null;
         long rate = 0;
         List<RestingNeed>? outbid = null;
-        foreach (var need in needBook.BidsBelow(offer.Ask))
+        for (var need = first; need is not null; need = needBook.TryWalk(out var next) ? next : null)
         {
+            needBook.StepWalk();
             if (!IsEligible(offer, need) || (offer.Locks > 0 && IsEngaged(offer, need.Window)))
             {
                 continue;
@@ -245,6 +247,7 @@ public sealed partial class MarketEngine
             }
         }
 
+        needBook.EndWalk();
         if (winner is null)
         {
             return;

@@ -635,13 +635,16 @@ public sealed partial class MarketEngine
     {
         // The needs it may fill come from the window index, merged in book order: every other need
         // wants an instant where the offer has nothing spare, which a scan of the book would pass by.
-        // So the fills are a scan's, and the negotiation starts, as a scan's would, at the first
-        // need of the book that bids below the ask.
+        // So the fills are a scan's, and the negotiation goes on from the first need the walk gives
+        // that bids below the ask: it meets the same needs a scan of the book from there would have
+        // found the offer could serve, in the same order.
+        RestingNeed? belowAsk = null;
         needBook.StartWalk(offer.Capacity.StartOfAvailability(), offer.Capacity.EndOfAvailability());
         while (needBook.TryWalk(out var need))
         {
             if (need.Bid < offer.Ask)
             {
+                belowAsk = need;
                 break;
             }
 
@@ -674,11 +677,12 @@ public sealed partial class MarketEngine
             }
         }
 
-        needBook.EndWalk();
-        if (negotiate && !needBook.BidsBelow(offer.Ask).IsEmpty)
+        if (negotiate && belowAsk is not null)
         {
-            NegotiateWithBestBid(offer, events);
+            NegotiateWithBestBid(offer, belowAsk, events);
         }
+
+        needBook.EndWalk();
     }
 
     /// <summary>Step 342 less capacity: other member, not excluded by the need, attributes meet the constraints, each side's preferred list admits the other.</summary>

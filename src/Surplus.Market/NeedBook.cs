@@ -113,9 +113,6 @@ internal sealed class NeedBook : IReadOnlyCollection<RestingNeed>
         }
     }
 
-    /// <summary>The needs in the book that bid below <paramref name="ask"/>, in book order (highest bid first); valid until the book next changes.</summary>
-    public SortedBlockList<NeedKey, RestingNeed>.Enumerator BidsBelow(Price ask) => inOrder.From(NeedKey.BelowAll(ask));
-
     /// <summary>
     /// Starts a walk, in book order, over the needs in the book whose whole window lies in
     /// <c>[start, end)</c> (none when either is null): it merges their windows, each by its first

@@ -127,9 +127,6 @@ internal readonly record struct OfferKey(decimal Ask, long Sequence) : IComparab
 /// <summary>A need's place in book order: bid descending, then time of entry.</summary>
 internal readonly record struct NeedKey(decimal Bid, long Sequence) : IComparable<NeedKey>
 {
-    /// <summary>Before every need that bids below <paramref name="ask"/>, after every other: where the bids below it start.</summary>
-    public static NeedKey BelowAll(Price ask) => new(ask.PerUnitHour, long.MaxValue);
-
     public int CompareTo(NeedKey other)
     {
         var byBid = other.Bid.CompareTo(Bid);

@@ -26,9 +26,6 @@ public sealed class NeedBookTests
 
         book.CheckInvariants();
         Assert.Equal([2L, 1, 3, 4], book.Select(n => n.Id));
-        Assert.Equal([1L, 3, 4], book.BidsBelow(new Price(1.10m)).Select(n => n.Id));
-        Assert.Equal([4L], book.BidsBelow(new Price(1.00m)).Select(n => n.Id));
-        Assert.True(book.BidsBelow(new Price(0.50m)).IsEmpty);
     }
 
     [Fact]
