@@ -8,10 +8,10 @@ namespace Surplus.Market;
 /// step 364) and by window (in order of the window's length, then its start, then book order), so
 /// that an offer meets only the needs whose window lies where it has spare and visits only the
 /// windows that fit there: for each length that fits, the windows of that length that start
-/// early enough (docs/capacity.md). The last two hold only the needs in the book; a need locked in a negotiation is open but out of them until it is put
-/// back. Every change goes through this class; <see cref="CheckInvariants"/> verifies what it
-/// keeps. Enumerates the needs in the book, in book order. Not thread-safe: owned by
-/// one engine.
+/// early enough (docs/capacity.md). The last two hold only the needs in the book; a need locked in
+/// a negotiation is open but out of them until it is put back. Every change goes through this
+/// class; <see cref="CheckInvariants"/> verifies what it keeps. Enumerates the needs in the book,
+/// in book order. Not thread-safe: owned by one engine.
 /// </summary>
 internal sealed class NeedBook : IReadOnlyCollection<RestingNeed>
 {
@@ -90,7 +90,7 @@ internal sealed class NeedBook : IReadOnlyCollection<RestingNeed>
         }
     }
 
-    /// <summary>Takes a need out of the book and its window's list; it stays open (filled, cancelled or negotiating is the caller's business).</summary>
+    /// <summary>Takes a need out of the book and the index by window; it stays open (filled, cancelled or negotiating is the caller's business).</summary>
     public void TakeOutOfBook(RestingNeed need)
     {
         if (!inOrder.Remove(need.Key))
