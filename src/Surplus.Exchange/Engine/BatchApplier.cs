@@ -127,7 +127,7 @@ internal sealed class BatchApplier(
 
         var row = new OfferRow
         {
-            Id = id, Market = definition.Id, Member = spec.Seller.Value, Record = StoredOffer.From(spec),
+            Id = id, Market = definition.Id, Member = spec.Seller.Value, Record = StoredOffer.From(spec), IsRecurring = spec.Recurrence is not null,
             State = new OfferStateJson(0, spec.Ask.PerUnitHour, spec.Rate.Value, [], [], 0), CreatedAt = now.UtcTicks, UpdatedAt = now.UtcTicks,
         };
         if (LimitProblem(spec.Seller.Value, spec.Recurrence is not null) is { } tooMany)

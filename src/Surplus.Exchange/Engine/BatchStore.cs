@@ -17,6 +17,7 @@ namespace Surplus.Exchange.Engine;
 internal sealed class BatchStore(MarketMemory market, LedgerBook ledger, SignalLog signals)
 {
     private static readonly string[] OfferParameters = ["Id", "Market", "Member", "Status", "Spec", "State", "CreatedAt", "UpdatedAt"];
+    private static readonly string[] OfferUpdateParameters = ["Status", "State", "UpdatedAt", "Id"];
     private static readonly string[] NeedParameters = ["Id", "Market", "Member", "Status", "Spec", "State", "Held", "CreatedAt", "UpdatedAt"];
     private static readonly string[] TradeParameters =
         ["Market", "Id", "NeedId", "OfferId", "BuyerId", "SellerId", "Rate", "Start", "End", "Price", "Amount", "Fee", "Aggressor", "At"];
@@ -26,9 +27,12 @@ internal sealed class BatchStore(MarketMemory market, LedgerBook ledger, SignalL
     /// <summary>Takes what the batch stores, with the ledger's and the signal log's pending changes.</summary>
     public StoredBatch Freeze(BatchEffects effects)
     {
+        // A new row is inserted with its record; a stored one is updated, its record left as it is.
+        var newOffers = new HashSet<long>(effects.NewOffers.Count);
         foreach (var row in effects.NewOffers)
         {
             effects.Offers[row.Id] = row;
+            newOffers.Add(row.Id);
         }
 
         foreach (var row in effects.NewNeeds)
@@ -36,11 +40,21 @@ internal sealed class BatchStore(MarketMemory market, LedgerBook ledger, SignalL
             effects.Needs[row.Id] = row;
         }
 
+        var offers = new List<OfferWrite>(effects.Offers.Count);
+        foreach (var row in effects.Offers.Values)
+        {
+            offers.Add(new OfferWrite(row, newOffers.Contains(row.Id) ? row.SpecJson : null, row.State is { } state ? Json.WriteUtf8(state) : null, row.Status, row.UpdatedAt));
+            if (row.Status == "open")
+            {
+                row.Release();
+            }
+        }
+
         var (transfers, balances) = ledger.TakePending();
         var engine = market.Engine;
         return new StoredBatch(
             effects.AtTicks,
-            [.. effects.Offers.Values.Select(r => new OfferWrite(r, r.SpecJson, Json.WriteUtf8(r.State), r.Status, r.UpdatedAt))],
+            offers,
             [.. effects.Needs.Values.Select(r => new NeedWrite(r, r.SpecJson, Json.WriteUtf8(r.State), r.Status, r.Held, r.UpdatedAt))],
             effects.Trades, effects.Contracts,
             [
@@ -66,8 +80,19 @@ internal sealed class BatchStore(MarketMemory market, LedgerBook ledger, SignalL
             VALUES (@Id, @Market, @Member, @Status, @Spec, @State, @CreatedAt, @UpdatedAt)
             ON CONFLICT (id) DO UPDATE SET status = excluded.status, state = excluded.state, updated_at = excluded.updated_at
             """,
-            OfferParameters, b.Offers,
-            (o, v) => v.Add(o.Row.Id).Add(o.Row.Market).Add(o.Row.Member).Add(o.Status).AddUtf8(o.Spec).AddUtf8(o.State).Add(o.Row.CreatedAt).Add(o.UpdatedAt));
+            OfferParameters, [.. b.Offers.Where(o => o.Spec is not null)],
+            (o, v) => v.Add(o.Row.Id).Add(o.Row.Market).Add(o.Row.Member).Add(o.Status).AddUtf8(o.Spec!).AddUtf8(o.State!).Add(o.Row.CreatedAt).Add(o.UpdatedAt));
+
+        // An offer that left the book without being touched before keeps its last state: a closed offer has no capacity to show.
+        await RowInsert.ExecuteAsync(c, tx,
+            "UPDATE offers SET status = @Status, state = COALESCE(CAST(@State AS TEXT), state), updated_at = @UpdatedAt WHERE id = @Id",
+            OfferUpdateParameters, [.. b.Offers.Where(o => o.Spec is null)],
+            (o, v) =>
+            {
+                v.Add(o.Status);
+                _ = o.State is { } state ? v.AddUtf8(state) : v.Add((string?)null);
+                v.Add(o.UpdatedAt).Add(o.Row.Id);
+            });
         await RowInsert.ExecuteAsync(c, tx,
             """
             INSERT INTO needs (id, market, member_id, status, spec, state, held, created_at, updated_at)
@@ -138,9 +163,10 @@ internal sealed class BatchStore(MarketMemory market, LedgerBook ledger, SignalL
 /// <summary>
 /// An offer's row as it stood when its batch was applied, its request's and state's JSON written
 /// by the engine loop (the writer is the busier) in UTF-8, as the store takes it: as strings they
-/// were twice the bytes, and the writer transcoded them.
+/// were twice the bytes, and the writer transcoded them. <paramref name="Spec"/> is null for a row
+/// already stored (it is updated), <paramref name="State"/> null for one that left the book untouched.
 /// </summary>
-internal readonly record struct OfferWrite(OfferRow Row, byte[] Spec, byte[] State, string Status, long UpdatedAt);
+internal readonly record struct OfferWrite(OfferRow Row, byte[]? Spec, byte[]? State, string Status, long UpdatedAt);
 
 /// <summary>A need's row as it stood when its batch was applied, its request's and state's JSON written by the engine loop in UTF-8.</summary>
 internal readonly record struct NeedWrite(NeedRow Row, byte[] Spec, byte[] State, string Status, long Held, long UpdatedAt);

@@ -29,6 +29,17 @@ internal sealed class EngineProjection(
     {
         var engine = market.Engine;
         var hour = engine.Clock.UtcTicks / TimeSpan.TicksPerHour;
+
+        // The answer to a cancel or an amendment shows the order as it leaves the command, which may be out of the book.
+        if (command is CancelOrder { Order: { Side: OrderSide.Offer } cancelled })
+        {
+            Hydrate(cancelled.Id);
+        }
+        else if (command is AmendOrder { Order: { Side: OrderSide.Offer } amended })
+        {
+            Hydrate(amended.Id);
+        }
+
         var events = engine.Execute(command);
         Rejection? rejected = null;
         var trades = new List<TradeDto>();
@@ -136,6 +147,15 @@ internal sealed class EngineProjection(
         return new Executed(rejected, trades, negotiation);
     }
 
+    /// <summary>Gives a resting offer's row its record and state from the engine, for an answer that shows it.</summary>
+    private void Hydrate(long offer)
+    {
+        if (market.OpenOffers.TryGetValue(offer, out var row) && (row.Record is null || row.State is null) && market.Engine.FindOffer(new OfferId(offer)) is { } state)
+        {
+            row.Hydrate(state);
+        }
+    }
+
     /// <summary>An order as the answer to the last command shows it: as that command left it, even if it left the book.</summary>
     public object OrderDto(OrderKey order) => order.Side == OrderSide.Offer
         ? (lastTouchedOffers.TryGetValue(order.Id, out var o) ? o : market.OpenOffers[order.Id]).ToDto()
@@ -186,9 +206,9 @@ internal sealed class EngineProjection(
     /// </summary>
     private void KeepAmendment(OrderAmended amended)
     {
-        if (amended.Order.Side == OrderSide.Offer && market.OpenOffers.TryGetValue(amended.Order.Id, out var offer))
+        if (amended.Order.Side == OrderSide.Offer && market.OpenOffers.TryGetValue(amended.Order.Id, out var offer) && offer.State is { } state)
         {
-            offer.State = offer.State with { Ask = amended.Price.PerUnitHour, Rate = amended.Rate.Value };
+            offer.State = state with { Ask = amended.Price.PerUnitHour, Rate = amended.Rate.Value };
         }
         else if (amended.Order.Side == OrderSide.Need && market.OpenNeeds.TryGetValue(amended.Order.Id, out var need))
         {
@@ -233,7 +253,11 @@ internal sealed class EngineProjection(
             if (market.OpenOffers.Remove(key.Id, out var row))
             {
                 market.Tally.Closed(row.Member, row.IsRecurring);
-                row.State = row.State with { Capacity = [] };
+                if (row.State is { } state)
+                {
+                    row.State = state with { Capacity = [] };
+                }
+
                 row.Status = status;
                 row.UpdatedAt = at;
                 effects.Offers[key.Id] = row;

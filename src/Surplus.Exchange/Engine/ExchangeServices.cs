@@ -92,6 +92,7 @@ internal sealed class ExchangeServices : IWritePath, IDisposable
     /// <summary>Migrates the store, creates what a first start creates, and rebuilds every engine.</summary>
     public async Task StartAsync(CancellationToken cancellationToken)
     {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         SchemaMigrator.Migrate(Database);
         await using var c = await Database.OpenAsync(cancellationToken);
         await EnsureAdminKeyAsync(c);
@@ -113,8 +114,10 @@ internal sealed class ExchangeServices : IWritePath, IDisposable
             await c.ExecuteScalarAsync<long>("SELECT COALESCE(MAX(id), 0) FROM negotiations"));
         nextMemberId = await c.ExecuteScalarAsync<long>("SELECT COALESCE(MAX(id), 0) FROM members");
         BatchAnswersInRows = await c.ExecuteScalarAsync<string?>($"SELECT value FROM settings WHERE key = '{IdempotencyBatchesMigration.RowsSetting}'") is not null;
+        var migrated = clock.ElapsedMilliseconds;
         await LoadLedgerAndSignalsAsync(c);
         await Contracts.LoadAsync(c);
+        var ledgerAndContracts = clock.ElapsedMilliseconds;
         foreach (var m in await c.QueryAsync<(long Id, string ApiKeyHash, bool Suspended, string Preferred, bool Pending)>("SELECT id, api_key_hash, suspended, preferred, pending FROM members"))
         {
             membersByKeyHash[m.ApiKeyHash] = new MemberInfo(m.Id, m.Suspended, Json.Read<List<long>>(m.Preferred), m.Pending);
@@ -127,12 +130,17 @@ internal sealed class ExchangeServices : IWritePath, IDisposable
             markets[row.Id] = host;
         }
 
+        var marketsRead = clock.ElapsedMilliseconds;
         await Contracted.LoadAsync(c, markets.Values.Select(m => m.Definition), Time.GetUtcNow());
         Writer.Start();
         foreach (var host in markets.Values)
         {
             host.Start();
         }
+
+        Log.LogInformation(
+            "exchange read back in {Total} ms: schema and ids {Migrated} ms, ledger, signals and contracts {Ledger} ms, members and markets {Markets} ms, contracted capacity {Contracted} ms",
+            clock.ElapsedMilliseconds, migrated, ledgerAndContracts - migrated, marketsRead - ledgerAndContracts, clock.ElapsedMilliseconds - marketsRead);
     }
 
     /// <summary>Lets the engines finish what they were given, then stops them.</summary>

@@ -20,7 +20,7 @@ internal sealed class MarketHost
     public MarketHost(ExchangeServices exchange, MarketDefinition definition, bool halted)
     {
         ArgumentNullException.ThrowIfNull(exchange);
-        memory = new MarketMemory(definition, halted, exchange.Database);
+        memory = new MarketMemory(definition, halted, exchange.Database, exchange.Log);
         var projection = new EngineProjection(memory, exchange.Ledger, exchange.Signals, exchange.Contracts, exchange.Ids, exchange.Log);
         var replay = new IdempotentReplay(exchange.Database, exchange.AnswersInFlight, exchange.BatchAnswersInRows);
         applier = new BatchApplier(memory, projection, replay, exchange.Ledger, exchange.Ids, exchange.Contracts, exchange.Options, exchange.Time, exchange.Log, exchange.Metrics);

@@ -27,7 +27,13 @@ internal sealed record OfferStateJson(long Sequence, decimal Ask, long Rate, lon
 /// <summary>What a need's row stores besides its request: the engine's state of it.</summary>
 internal sealed record NeedStateJson(long Sequence, decimal Bid, long Remaining);
 
-/// <summary>An offer as stored: its record, engine state, status.</summary>
+/// <summary>
+/// An offer as stored: its record, engine state, status. A resting offer's row holds only what the
+/// engine does not (its member, times and status) once its batch is stored: the engine holds the
+/// rest, and the row takes its record and state from the engine again when an answer or a write
+/// needs them (<see cref="Hydrate"/>). A second copy of every resting offer's record and capacity
+/// beside the engine's would cost more memory than the engine's own.
+/// </summary>
 internal sealed class OfferRow
 {
     private byte[]? specJson;
@@ -38,31 +44,52 @@ internal sealed class OfferRow
 
     public required long Member { get; init; }
 
-    /// <summary>The offer as placed, as the store keeps it.</summary>
-    public required StoredOffer Record { get; init; }
+    /// <summary>The offer as placed, as the store keeps it; null while the row rests untouched since its batch was stored.</summary>
+    public StoredOffer? Record { get; set; }
 
     /// <summary>
     /// The record as stored JSON in UTF-8, made once: an order's record never changes after it is
-    /// placed, and the row, with this, lives as long as the order rests.
+    /// placed, and only a new row's is written.
     /// </summary>
-    public byte[] SpecJson => specJson ??= StoredOrders.Write(Record);
+    public byte[] SpecJson => specJson ??= StoredOrders.Write(Record ?? throw new InvalidOperationException($"offer {Id} has no record in memory"));
 
-    public required OfferStateJson State { get; set; }
+    /// <summary>The engine's state of the offer as last taken; null while the row rests untouched since its batch was stored.</summary>
+    public OfferStateJson? State { get; set; }
 
     public string Status { get; set; } = "open";
+
+    public required bool IsRecurring { get; init; }
 
     public required long CreatedAt { get; init; }
 
     public long UpdatedAt { get; set; }
 
-    public bool IsRecurring => Record.Recurrence is not null;
+    /// <summary>Takes the record and state from the engine's state of the open offer.</summary>
+    public void Hydrate(OfferState state)
+    {
+        State = OfferStateJson.From(state);
+        Record ??= StoredOffer.From(state.Spec);
+    }
 
-    public OfferDto ToDto() => new(
-        Id, Market, Member, Status, State.Rate, State.Ask, Record.Start, Record.End,
-        Record.Recurrence is { } r ? new RecurrenceDto(r.Rule, r.LocalStart, (int)r.Duration.TotalMinutes, r.Zone, r.FirstDate) : null,
-        Record.Mode, Record.Expiry, Record.MinimumPrice, Record.Attributes ?? new Dictionary<string, string>(), Record.PreferredBuyers ?? [],
-        [.. State.Capacity.Select(c => new CapacitySegmentDto(new DateTimeOffset(c[0], TimeSpan.Zero), c[1]))],
-        new DateTimeOffset(CreatedAt, TimeSpan.Zero), new DateTimeOffset(UpdatedAt, TimeSpan.Zero));
+    /// <summary>Lets go of the record and state once they are stored: the engine holds them while the offer rests.</summary>
+    public void Release()
+    {
+        Record = null;
+        State = null;
+        specJson = null;
+    }
+
+    public OfferDto ToDto()
+    {
+        var record = Record ?? throw new InvalidOperationException($"offer {Id} has no record in memory");
+        var state = State ?? throw new InvalidOperationException($"offer {Id} has no state in memory");
+        return new(
+            Id, Market, Member, Status, state.Rate, state.Ask, record.Start, record.End,
+            record.Recurrence is { } r ? new RecurrenceDto(r.Rule, r.LocalStart, (int)r.Duration.TotalMinutes, r.Zone, r.FirstDate) : null,
+            record.Mode, record.Expiry, record.MinimumPrice, record.Attributes ?? new Dictionary<string, string>(), record.PreferredBuyers ?? [],
+            Status == "open" ? [.. state.Capacity.Select(c => new CapacitySegmentDto(new DateTimeOffset(c[0], TimeSpan.Zero), c[1]))] : [],
+            new DateTimeOffset(CreatedAt, TimeSpan.Zero), new DateTimeOffset(UpdatedAt, TimeSpan.Zero));
+    }
 }
 
 /// <summary>A need as stored: its record, engine state, status, money held for it.</summary>

@@ -71,15 +71,22 @@ internal sealed class OrderRecord
         "id AS Id, market AS Market, member_id AS MemberId, status AS Status, spec AS Spec, state AS State, created_at AS CreatedAt, updated_at AS UpdatedAt"
         + (table == "needs" ? ", held AS Held" : "");
 
-    public object ToDto(OrderSide side) => side == OrderSide.Offer
-        ? new OfferRow
+    public object ToDto(OrderSide side)
+    {
+        if (side == OrderSide.Offer)
         {
-            Id = Id, Market = Market, Member = MemberId, Record = StoredOrders.ReadOffer(Spec), State = Json.Read<OfferStateJson>(State),
-            Status = Status, CreatedAt = CreatedAt, UpdatedAt = UpdatedAt,
-        }.ToDto()
-        : new NeedRow
+            var record = StoredOrders.ReadOffer(Spec);
+            return new OfferRow
+            {
+                Id = Id, Market = Market, Member = MemberId, Record = record, State = Json.Read<OfferStateJson>(State), IsRecurring = record.Recurrence is not null,
+                Status = Status, CreatedAt = CreatedAt, UpdatedAt = UpdatedAt,
+            }.ToDto();
+        }
+
+        return new NeedRow
         {
             Id = Id, Market = Market, Member = MemberId, Record = StoredOrders.ReadNeed(Spec), State = Json.Read<NeedStateJson>(State),
             Status = Status, Held = Held, CreatedAt = CreatedAt, UpdatedAt = UpdatedAt,
         }.ToDto();
+    }
 }
