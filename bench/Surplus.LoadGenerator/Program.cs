@@ -22,8 +22,8 @@ durable.AcceptOnlyFromAmong("both", "on", "off");
 var mode = new Option<string>("--mode") { Description = "Which runs: both, closed (throughput) or open (latency at --rate).", DefaultValueFactory = _ => "both" };
 mode.AcceptOnlyFromAmong("both", "closed", "open");
 var batch = new Option<int>("--batch") { Description = "Orders per request: 1 posts each to /v1/offers or /v1/needs; more posts one member's orders together to /v1/orders/batch.", DefaultValueFactory = _ => 1 };
-var scenario = new Option<string>("--scenario") { Description = "load: throughput and latency of orders; flood: a member's single needs alone and beside another member's flood; scale: what a book of --scale-orders resting orders costs.", DefaultValueFactory = _ => "load" };
-scenario.AcceptOnlyFromAmong("load", "flood", "scale");
+var scenario = new Option<string>("--scenario") { Description = "load: throughput and latency of orders; flood: a member's single needs alone and beside another member's flood; scale: what a book of --scale-orders resting orders costs; followers: --followers members on event streams while offers flow.", DefaultValueFactory = _ => "load" };
+scenario.AcceptOnlyFromAmong("load", "flood", "scale", "followers");
 var floodSeconds = new Option<int>("--flood-seconds") { Description = "flood: how long each phase (alone, under flood) measures the victim.", DefaultValueFactory = _ => 15 };
 var floodNeeds = new Option<int>("--flood-needs") { Description = "flood: the most needs the victim sends per phase.", DefaultValueFactory = _ => 20_000 };
 var floodParts = new Option<string>("--flood-parts") { Description = "flood: what the flooding member sends: b (batches of 1,000 offers from four connections), c (31-day capacity reads), r (recurring offers of every frequency), in any combination.", DefaultValueFactory = _ => "bcr" };
@@ -32,12 +32,15 @@ var scaleNeeds = new Option<int?>("--scale-needs") { Description = "scale: the r
 var scaleSamples = new Option<int>("--scale-samples") { Description = "scale: single orders measured against each book size (1 to 100,000).", DefaultValueFactory = _ => 2_000 };
 var scaleSampleSeconds = new Option<int>("--scale-sample-seconds") { Description = "scale: the longest the single orders at one book size take.", DefaultValueFactory = _ => 20 };
 var scaleSeconds = new Option<int>("--scale-seconds") { Description = "scale: the longest filling one book may take; a fill stopped early reports the size it reached.", DefaultValueFactory = _ => 1_800 };
+var followers = new Option<int>("--followers") { Description = "followers: members each holding an event stream open (1 to 15,000).", DefaultValueFactory = _ => 10_000 };
+var followRate = new Option<int>("--follow-rate") { Description = "followers: orders per second that trade with the followers, in batches of 100 (100 to 20,000).", DefaultValueFactory = _ => 5_000 };
+var followSeconds = new Option<int>("--follow-seconds") { Description = "followers: how long the offers flow (1 to 300).", DefaultValueFactory = _ => 20 };
 var dataRoot = new Option<string>("--data-root") { Description = "Where the fresh data folders go (a real disk, not tmpfs, or durability costs nothing).", DefaultValueFactory = _ => Path.GetTempPath() };
 
-var root = new RootCommand("Load generator for the Surplus exchange: starts the server on 127.0.0.1 with a fresh SQLite data folder (in this process for the load scenario, as `surplus serve` in its own process for flood and scale) and drives orders at it over loopback HTTP.")
+var root = new RootCommand("Load generator for the Surplus exchange: starts the server on 127.0.0.1 with a fresh SQLite data folder (in this process for the load scenario, as `surplus serve` in its own process for flood, scale and followers) and drives orders at it over loopback HTTP.")
 {
     orders, seconds, concurrency, clients, rate, rateSeconds, maxInFlight, warmup, warmupSeconds, processWarmupSeconds, members, durable, mode, batch, dataRoot,
-    scenario, floodSeconds, floodNeeds, floodParts, scaleOrders, scaleNeeds, scaleSamples, scaleSampleSeconds, scaleSeconds,
+    scenario, floodSeconds, floodNeeds, floodParts, scaleOrders, scaleNeeds, scaleSamples, scaleSampleSeconds, scaleSeconds, followers, followRate, followSeconds,
 };
 root.SetAction(async parse =>
 {
@@ -56,6 +59,21 @@ root.SetAction(async parse =>
         Console.WriteLine(await ScaleRun.RunAsync(
             new ScaleSettings(offers, needs, samples, TimeSpan.FromSeconds(parse.GetValue(scaleSampleSeconds)), TimeSpan.FromSeconds(parse.GetValue(scaleSeconds)), parse.GetValue(dataRoot)!),
             args));
+        return 0;
+    }
+
+    if (parse.GetValue(scenario) == "followers")
+    {
+        var count = parse.GetValue(followers);
+        var perSecond = parse.GetValue(followRate);
+        var flowSeconds = parse.GetValue(followSeconds);
+        if (count is < 1 or > FollowSettings.MaxFollowers || perSecond is < 100 or > FollowSettings.MaxRate || flowSeconds < 1 || flowSeconds > FollowSettings.MaxDuration.TotalSeconds)
+        {
+            await Console.Error.WriteLineAsync($"load generator: --followers is 1 to {FollowSettings.MaxFollowers:N0}, --follow-rate 100 to {FollowSettings.MaxRate:N0} and --follow-seconds 1 to {FollowSettings.MaxDuration.TotalSeconds:0}");
+            return 2;
+        }
+
+        Console.WriteLine(await FollowRun.RunAsync(new FollowSettings(count, perSecond, TimeSpan.FromSeconds(flowSeconds), parse.GetValue(dataRoot)!), args));
         return 0;
     }
 

@@ -304,7 +304,7 @@ internal static class ScaleRun
         Timeout = TimeSpan.FromMinutes(5),
     };
 
-    private static async Task<string[]> JoinManyAsync(HttpClient http, Uri exchange, string prefix, int count, long deposit)
+    internal static async Task<string[]> JoinManyAsync(HttpClient http, Uri exchange, string prefix, int count, long deposit)
     {
         var keys = new string[count];
         var next = -1;
@@ -320,7 +320,7 @@ internal static class ScaleRun
         return keys;
     }
 
-    private static async Task<string> JoinAsync(HttpClient http, Uri exchange, string name, long deposit)
+    internal static async Task<string> JoinAsync(HttpClient http, Uri exchange, string name, long deposit)
     {
         using var joined = await http.PostAsJsonAsync(new Uri(exchange, "/v1/members"), new JoinRequest(name, $"{name}.scale.example:7000"), Json);
         if (!joined.IsSuccessStatusCode)
@@ -346,7 +346,7 @@ internal static class ScaleRun
         return "Bearer " + member.ApiKey;
     }
 
-    private static async Task SendAsync<T>(HttpClient http, Uri exchange, string path, string key, T body)
+    internal static async Task SendAsync<T>(HttpClient http, Uri exchange, string path, string key, T body)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(exchange, path)) { Content = JsonContent.Create(body, options: Json) };
         request.Headers.TryAddWithoutValidation("Authorization", key);
@@ -357,7 +357,7 @@ internal static class ScaleRun
         }
     }
 
-    private static string LoadAverage() =>
+    internal static string LoadAverage() =>
         File.Exists("/proc/loadavg") ? string.Join(", ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
 
     private static double Percentile(List<double> latencies, double q)
@@ -374,10 +374,7 @@ internal static class ScaleRun
     private static string Report(ScaleSettings settings, BookFigures offers, BookFigures? needs, string loadBefore, string loadAfter, TimeSpan took, string[] args)
     {
         var text = new System.Text.StringBuilder();
-        var cpu = File.Exists("/proc/cpuinfo")
-            ? File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim()
-            : null;
-        text.AppendLine(CultureInfo.InvariantCulture, $"Machine: {cpu ?? RuntimeInformation.ProcessArchitecture.ToString()}, {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}; load average {loadBefore} before the run, {loadAfter} after it; the run took {took.TotalMinutes:0.0} min.");
+        text.AppendLine(Machine(loadBefore, loadAfter, took));
         text.AppendLine(CultureInfo.InvariantCulture, $"Command: dotnet run -c Release --project bench/Surplus.LoadGenerator -- {string.Join(' ', args)}");
         text.AppendLine(CultureInfo.InvariantCulture, $"`surplus serve` in its own process (durable SQLite, 127.0.0.1, fair-use limits as shipped but for joins per address); the book filled through POST /v1/orders/batch, {BatchSize:N0} orders a request, {InFlight} requests in flight, each book member sending one batch (so none has more than {BatchSize:N0} open orders or waits for its rate limit); book windows at any minute of the next {BookDays} days, 30 to 240 minutes long. Single orders: one after another on one connection, up to {settings.Samples:N0} or {settings.SampleLimit.TotalSeconds:0} s at each point, after a warm-up of {WarmupBatches} batches like the book's but spot (cancelled at once) and {WarmupSingles} single orders.");
         text.AppendLine();
@@ -427,6 +424,16 @@ internal static class ScaleRun
         }
 
         return text.ToString();
+    }
+
+    /// <summary>The report's first line: the machine, the load average before and after the run, and how long it took.</summary>
+    internal static string Machine(string loadBefore, string loadAfter, TimeSpan took)
+    {
+        var cpu = File.Exists("/proc/cpuinfo")
+            ? File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim()
+            : null;
+        return string.Create(CultureInfo.InvariantCulture,
+            $"Machine: {cpu ?? RuntimeInformation.ProcessArchitecture.ToString()}, {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}; load average {loadBefore} before the run, {loadAfter} after it; the run took {took.TotalMinutes:0.0} min.");
     }
 
     private static double PerOrder(long kb, BookFigures book) => (kb - book.EmptyKb) / (double)Math.Max(1, book.Size);
