@@ -91,6 +91,13 @@ public sealed class ServerOptions
     /// <summary>How long an event stream's reader may take none of what is written to it before the stream is dropped, in seconds.</summary>
     public int EventStreamStallSeconds { get; set; } = 30;
 
+    /// <summary>
+    /// The most event streams that read the store at once, to catch up (when they open, or after
+    /// falling behind); the rest wait their turn. Streams that keep up are handed committed signals
+    /// and do not read the store.
+    /// </summary>
+    public int EventStreamReadsAtOnce { get; set; } = 4;
+
     /// <summary>The most bytes of blobs one member may have uploaded (default 10 GiB).</summary>
     public long MaxBlobBytesPerMember { get; set; } = 10_737_418_240;
 

@@ -53,6 +53,8 @@ public static class ServerApp
         // After the exchange (which migrates and loads the store); stopped before it.
         services.AddHostedService<Surplus.Exchange.Contracts.ContractMonitor>();
         services.AddHostedService<Signals.WebhookDispatcher>();
+        services.AddSingleton<Signals.EventStreams>();
+        services.AddHostedService(provider => provider.GetRequiredService<Signals.EventStreams>());
         services.AddHttpClient(Signals.WebhookDispatcher.ClientName, client => client.Timeout = TimeSpan.FromSeconds(10))
 
             // A redirect is an answer that is not a 2xx: the signal is tried again, never posted elsewhere.

@@ -195,7 +195,7 @@ internal sealed class EngineProjection(
         effects.Contracts.Add(contract);
         Touch(OrderKey.Of(t.Need), effects, "open");
         Touch(OrderKey.Of(t.Offer), effects, "open");
-        signals.AddTrade(buyer, t.Seller.Value, effects.AtTicks, contract.Id);
+        signals.AddTrade(buyer, t.Seller.Value, effects.AtTicks, contract.Id, contract.TradeJson);
         effects.Members.Add(buyer);
         effects.Members.Add(t.Seller.Value);
     }

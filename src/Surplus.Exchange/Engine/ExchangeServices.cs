@@ -280,6 +280,7 @@ internal sealed class ExchangeServices : IWritePath, IDisposable
             using var signals = Signals.TakePending();
             await WriteLedgerAndSignalsAsync(c, tx, transfers, balances, signals);
             await tx.CommitAsync();
+            Hub.Publish(signals.Signals);
             return result;
         }
         catch

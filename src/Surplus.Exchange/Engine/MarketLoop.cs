@@ -161,6 +161,7 @@ internal sealed class MarketLoop(
             Committed: () =>
             {
                 contracted.Traded(market.Definition, stored.Trades, time.GetUtcNow());
+                hub.Publish(stored.Signals.Signals);
                 stored.Release();
                 answersInFlight.Change(keys, add: false);
                 Finish(batch, null, effects.Members);

@@ -6,9 +6,15 @@ namespace Surplus.Exchange.Signals;
 /// A signal waiting to be written: member, number, type, instant and JSON payload; or, with an empty
 /// payload, where the payload is kept: the trade of a contract (<paramref name="Contract"/>), or the
 /// payload of another member's signal (<paramref name="SameAs"/>, the other party's copy of a
-/// signal told to both parties of a contract).
+/// signal told to both parties of a contract). <paramref name="Shown"/> is the payload as a reader
+/// gets it, where <paramref name="Data"/> is empty, so a committed signal can be handed to the
+/// member's open streams without reading it back from the store.
 /// </summary>
-public sealed record PendingSignal(long Member, long Seq, string Type, long AtTicks, string Data, long? Contract = null, SignalId? SameAs = null);
+public sealed record PendingSignal(long Member, long Seq, string Type, long AtTicks, string Data, long? Contract = null, SignalId? SameAs = null, string? Shown = null)
+{
+    /// <summary>The payload as a reader of the member's signals gets it.</summary>
+    public string Payload => Shown ?? Data;
+}
 
 /// <summary>A signal's identity: its member and that member's number for it.</summary>
 public readonly record struct SignalId(long Member, long Seq);
@@ -22,7 +28,7 @@ public sealed class SignalLog
 {
     private readonly Lock sync = new();
     private readonly Dictionary<long, long> last = [];
-    private readonly List<PendingSignal> pending = [];
+    private List<PendingSignal> pending = [];
 
     /// <summary>Replaces the counters with the store's.</summary>
     public void Load(IEnumerable<KeyValuePair<long, long>> lastByMember)
@@ -41,27 +47,30 @@ public sealed class SignalLog
     /// <summary>Adds a signal for a member and returns its number.</summary>
     public long Add(long member, string type, long atTicks, string data) => Add(member, type, atTicks, data, null, null);
 
-    /// <summary>Tells both parties of a trade, their signals' payload the trade that its contract keeps.</summary>
-    public void AddTrade(long buyer, long seller, long atTicks, long contract)
+    /// <summary>
+    /// Tells both parties of a trade, their signals' payload the trade that its contract keeps
+    /// (<paramref name="trade"/>, that contract's trade as JSON).
+    /// </summary>
+    public void AddTrade(long buyer, long seller, long atTicks, long contract, string trade)
     {
-        Add(buyer, "trade", atTicks, "", contract, null);
-        Add(seller, "trade", atTicks, "", contract, null);
+        Add(buyer, "trade", atTicks, "", contract, null, trade);
+        Add(seller, "trade", atTicks, "", contract, null, trade);
     }
 
     /// <summary>Tells both parties the same thing: the payload is kept once, with the first party's signal.</summary>
     public void AddBoth(long first, long second, string type, long atTicks, string data)
     {
-        var seq = Add(first, type, atTicks, data, null, null);
-        Add(second, type, atTicks, "", null, new SignalId(first, seq));
+        var seq = Add(first, type, atTicks, data, null, null, null);
+        Add(second, type, atTicks, "", null, new SignalId(first, seq), data);
     }
 
-    private long Add(long member, string type, long atTicks, string data, long? contract, SignalId? sameAs)
+    private long Add(long member, string type, long atTicks, string data, long? contract, SignalId? sameAs, string? shown = null)
     {
         lock (sync)
         {
             var seq = last.GetValueOrDefault(member) + 1;
             last[member] = seq;
-            pending.Add(new PendingSignal(member, seq, type, atTicks, data, contract, sameAs));
+            pending.Add(new PendingSignal(member, seq, type, atTicks, data, contract, sameAs, shown));
             return seq;
         }
     }
@@ -76,26 +85,66 @@ public sealed class SignalLog
     }
 
     /// <summary>
-    /// The signals added since the last call, packed as they are stored; clears them. The caller
-    /// disposes the blocks once they are written (or their transaction failed).
+    /// The signals added since the last call, packed as they are stored, and as they are; clears
+    /// them. The caller disposes them once they are written (or their transaction failed), and
+    /// once written hands them to <see cref="SignalHub.Publish"/>.
     /// </summary>
-    public PackedBlocks<SignalBlock> TakePending()
+    public TakenSignals TakePending()
     {
         lock (sync)
         {
-            var taken = SignalBlocks.Pack(pending);
-            pending.Clear();
-            return taken;
+            var taken = pending;
+            pending = [];
+            return new TakenSignals(SignalBlocks.Pack(taken), taken);
         }
     }
 }
 
-/// <summary>Wakes the readers of a member's signals when new ones are committed. Thread-safe.</summary>
+/// <summary>Signals taken from the log: packed as the store keeps them (this list), and one by one (<see cref="Signals"/>).</summary>
+public sealed class TakenSignals : IReadOnlyList<SignalBlock>, IDisposable
+{
+    private readonly PackedBlocks<SignalBlock> blocks;
+
+    internal TakenSignals(PackedBlocks<SignalBlock> blocks, IReadOnlyList<PendingSignal> signals)
+    {
+        this.blocks = blocks;
+        Signals = signals;
+    }
+
+    /// <summary>The signals, in the order they were numbered.</summary>
+    public IReadOnlyList<PendingSignal> Signals { get; }
+
+    /// <inheritdoc />
+    public int Count => blocks.Count;
+
+    /// <inheritdoc />
+    public SignalBlock this[int index] => blocks[index];
+
+    /// <inheritdoc />
+    public IEnumerator<SignalBlock> GetEnumerator() => blocks.GetEnumerator();
+
+    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+
+    /// <summary>Gives the packed blocks' buffer back (once).</summary>
+    public void Dispose() => blocks.Dispose();
+}
+
+/// <summary>
+/// Wakes the readers of a member's signals when new ones are committed, and hands committed signals
+/// to the member's open streams (<see cref="Subscribe"/>), so that a stream that is keeping up never
+/// reads the store. Thread-safe.
+/// </summary>
 public sealed class SignalHub
 {
     private readonly Lock sync = new();
     private readonly Dictionary<long, TaskCompletionSource> waiters = [];
     private TaskCompletionSource any = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private readonly Lock subscribersSync = new();
+
+    // The member's latest subscription, which links to its earlier ones.
+    private readonly Dictionary<long, SignalSubscription> subscribers = [];
+    private long subscribed;
 
     /// <summary>A task that completes when the member's next signals are committed.</summary>
     public Task WaitAsync(long member)
@@ -142,6 +191,223 @@ public sealed class SignalHub
                 any.TrySetResult();
                 any = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             }
+        }
+    }
+
+    /// <summary>
+    /// Subscribes to the member's signals committed from now on. Subscribe before reading the
+    /// store, so that nothing committed in between is missed; dispose the subscription when the
+    /// stream ends.
+    /// </summary>
+    public SignalSubscription Subscribe(long member)
+    {
+        lock (subscribersSync)
+        {
+            var subscription = new SignalSubscription(this, member, ++subscribed) { Next = subscribers.GetValueOrDefault(member) };
+            subscribers[member] = subscription;
+            return subscription;
+        }
+    }
+
+    /// <summary>
+    /// Hands signals, committed, in the order they were numbered, to their members' subscriptions.
+    /// Never waits for a reader: a subscription that has more waiting than it holds drops them and
+    /// its reader reads the store instead.
+    /// </summary>
+    public void Publish(IReadOnlyList<PendingSignal> signals)
+    {
+        ArgumentNullException.ThrowIfNull(signals);
+        lock (subscribersSync)
+        {
+            if (subscribers.Count == 0)
+            {
+                return;
+            }
+
+            foreach (var signal in signals)
+            {
+                for (var subscription = subscribers.GetValueOrDefault(signal.Member); subscription is not null; subscription = subscription.Next)
+                {
+                    subscription.Offer(signal);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Wakes one slice of the subscriptions (those whose number is <paramref name="slice"/> modulo
+    /// <paramref name="slices"/>) with nothing new, for their keep-alives: a slice at a time, so that
+    /// the streams' keep-alives are spread out rather than written all at once.
+    /// </summary>
+    public void WakeSlice(int slice, int slices)
+    {
+        lock (subscribersSync)
+        {
+            foreach (var first in subscribers.Values)
+            {
+                for (var subscription = first; subscription is not null; subscription = subscription.Next)
+                {
+                    if (subscription.Number % slices == slice)
+                    {
+                        subscription.Wake();
+                    }
+                }
+            }
+        }
+    }
+
+    internal void Unsubscribe(SignalSubscription gone)
+    {
+        lock (subscribersSync)
+        {
+            if (!subscribers.TryGetValue(gone.Member, out var first))
+            {
+                return;
+            }
+
+            if (first == gone)
+            {
+                if (gone.Next is null)
+                {
+                    subscribers.Remove(gone.Member);
+                }
+                else
+                {
+                    subscribers[gone.Member] = gone.Next;
+                }
+
+                return;
+            }
+
+            for (var before = first; before.Next is not null; before = before.Next)
+            {
+                if (before.Next == gone)
+                {
+                    before.Next = gone.Next;
+                    return;
+                }
+            }
+        }
+    }
+}
+
+/// <summary>
+/// One open stream's share of its member's committed signals: at most <see cref="Capacity"/> wait
+/// to be taken; past that they are dropped and the reader is told to read the store from where it
+/// is, so a reader that falls behind costs no more memory and never slows the publisher. One reader;
+/// thread-safe against the publisher.
+/// </summary>
+public sealed class SignalSubscription : IDisposable
+{
+    /// <summary>The most signals that wait for the reader; past that it reads the store.</summary>
+    public const int Capacity = 256;
+
+    private readonly SignalHub hub;
+    private readonly Lock sync = new();
+    private List<PendingSignal> queued = [];
+    private TaskCompletionSource? waiter;
+    private bool lost;
+    private bool woken;
+    private int disposed;
+
+    internal SignalSubscription(SignalHub hub, long member, long number)
+    {
+        this.hub = hub;
+        Member = member;
+        Number = number;
+    }
+
+    /// <summary>The member whose signals these are.</summary>
+    public long Member { get; }
+
+    internal long Number { get; }
+
+    internal SignalSubscription? Next { get; set; }
+
+    /// <summary>
+    /// Completes when there is something to take, or when <see cref="Wake"/> was called since the
+    /// last wait; completed at once if either is already so.
+    /// </summary>
+    public Task WaitAsync()
+    {
+        lock (sync)
+        {
+            if (queued.Count > 0 || lost || woken)
+            {
+                woken = false;
+                return Task.CompletedTask;
+            }
+
+            return (waiter ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+        }
+    }
+
+    /// <summary>
+    /// Takes what waits: gives <paramref name="empty"/> (an empty list) to hold what comes next and
+    /// returns the list of signals that waited, in order. <paramref name="behind"/> is true when
+    /// signals were dropped since the last take: the reader reads the store after the last one it wrote.
+    /// </summary>
+    public List<PendingSignal> Take(List<PendingSignal> empty, out bool behind)
+    {
+        ArgumentNullException.ThrowIfNull(empty);
+        lock (sync)
+        {
+            var taken = queued;
+            queued = empty;
+            behind = lost;
+            lost = false;
+            woken = false;
+            return taken;
+        }
+    }
+
+    /// <summary>Wakes the reader with nothing new: to write a keep-alive, or to see that its stream has ended.</summary>
+    public void Wake()
+    {
+        TaskCompletionSource? wake;
+        lock (sync)
+        {
+            woken = true;
+            wake = waiter;
+            waiter = null;
+        }
+
+        wake?.TrySetResult();
+    }
+
+    internal void Offer(PendingSignal signal)
+    {
+        TaskCompletionSource? wake;
+        lock (sync)
+        {
+            if (lost)
+            {
+                return;
+            }
+
+            if (queued.Count >= Capacity)
+            {
+                lost = true;
+                queued.Clear();
+            }
+            else
+            {
+                queued.Add(signal);
+            }
+
+            wake = waiter;
+            waiter = null;
+        }
+
+        wake?.TrySetResult();
+    }
+
+    /// <summary>Ends the subscription: nothing more is handed to it.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref disposed, 1) == 0)
+        {
+            hub.Unsubscribe(this);
         }
     }
 }

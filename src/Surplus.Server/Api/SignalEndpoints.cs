@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Surplus.Exchange.Queries;
-using Surplus.Exchange.Signals;
 using Surplus.Protocol;
 using Surplus.Server.Signals;
 
@@ -9,8 +8,6 @@ namespace Surplus.Server.Api;
 /// <summary><c>GET /v1/events</c>: a member's signals as server-sent events (resuming from <c>Last-Event-ID</c>) or as a JSON poll (<c>?after=N</c>).</summary>
 internal static class SignalEndpoints
 {
-    private static readonly TimeSpan KeepAlive = TimeSpan.FromSeconds(15);
-
     public static void Map(RouteGroupBuilder v1)
     {
         v1.MapGet("/events", Get)
@@ -20,7 +17,7 @@ internal static class SignalEndpoints
     }
 
     private static async Task<IResult> Get(
-        HttpContext http, long? after, int? limit, ServerOptions options, SignalQueries signals, SignalHub hub, FairUse fairUse, TimeProvider time, IHostApplicationLifetime lifetime)
+        HttpContext http, long? after, int? limit, ServerOptions options, SignalQueries signals, FairUse fairUse, EventStreams streams)
     {
         var member = http.User.MemberId();
         var max = options.MaxPageSize;
@@ -57,7 +54,7 @@ internal static class SignalEndpoints
         RequestGate.ReleaseTurn(http);
         using (stream.Value)
         {
-            await StreamAsync(http, hub, signals, options, time, lifetime.ApplicationStopping, member, from);
+            await streams.StreamAsync(http, member, from);
         }
 
         return Results.Empty;
@@ -82,70 +79,6 @@ internal static class SignalEndpoints
             Schema = new Microsoft.OpenApi.OpenApiSchema { Type = Microsoft.OpenApi.JsonSchemaType.String },
         });
         return Task.CompletedTask;
-    }
-
-    private static async Task StreamAsync(
-        HttpContext http, SignalHub hub, SignalQueries signals, ServerOptions options, TimeProvider time, CancellationToken stopping, long member, long after)
-    {
-        var response = http.Response;
-        response.Headers.ContentType = "text/event-stream";
-        response.Headers.CacheControl = "no-cache";
-        response.Headers["X-Accel-Buffering"] = "no";
-
-        // The stream ends when the client goes or the server stops: a stop must not wait for
-        // open streams, and the client resumes from its Last-Event-ID.
-        using var ended = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, stopping);
-        var cancel = ended.Token;
-
-        // A reader that takes none of what is written for this long is dropped: what waits for it
-        // is bounded by the server's response buffer, and its member gets its stream back.
-        var stallLimit = TimeSpan.FromSeconds(Math.Max(1, options.EventStreamStallSeconds));
-        using var stalled = CancellationTokenSource.CreateLinkedTokenSource(cancel);
-        try
-        {
-            await response.StartAsync(cancel);
-            while (!cancel.IsCancellationRequested)
-            {
-                // Wait first, then read: a signal committed between the read and the wait still wakes us.
-                var woken = hub.WaitAsync(member);
-                var items = await ReadAsync(signals, member, after, 500);
-                stalled.CancelAfter(stallLimit);
-                foreach (var s in items)
-                {
-                    await response.WriteAsync($"id: {s.Id}\nevent: {s.Type}\ndata: {s.Data.GetRawText()}\n\n", stalled.Token);
-                    after = s.Id;
-                }
-
-                await response.Body.FlushAsync(stalled.Token);
-                stalled.CancelAfter(Timeout.InfiniteTimeSpan);
-                if (items.Count == 500)
-                {
-                    continue;
-                }
-
-                using var idle = CancellationTokenSource.CreateLinkedTokenSource(cancel);
-                var finished = await Task.WhenAny(woken, Task.Delay(KeepAlive, time, idle.Token));
-
-                // Woken by a signal: the keep-alive timer goes, rather than lingering for its 15 s.
-                await idle.CancelAsync();
-                if (finished != woken)
-                {
-                    stalled.CancelAfter(stallLimit);
-                    await response.WriteAsync(": keep-alive\n\n", stalled.Token);
-                    await response.Body.FlushAsync(stalled.Token);
-                    stalled.CancelAfter(Timeout.InfiniteTimeSpan);
-                }
-            }
-        }
-        catch (OperationCanceledException) when (!cancel.IsCancellationRequested)
-        {
-            // Stalled: the connection goes, with whatever it still had to send.
-            http.Abort();
-        }
-        catch (OperationCanceledException)
-        {
-            // The client went away, or the server stops.
-        }
     }
 
     private static async Task<List<SignalDto>> ReadAsync(SignalQueries signals, long member, long after, int limit)

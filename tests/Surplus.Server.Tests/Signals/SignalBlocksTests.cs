@@ -72,7 +72,7 @@ public sealed class SignalBlocksTests
         var database = scratch.Database;
         var log = new SignalLog();
         log.Add(1, "order.rested", 10, """{"order":1}""");
-        log.AddTrade(1, 2, 11, 3);
+        log.AddTrade(1, 2, 11, 3, Trade);
         log.AddBoth(1, 2, "contract.matched", 11, """{"contract":3}""");
         var firstBatch = log.TakePending();
         log.Add(1, "order.filled", 12, """{"order":2}""");

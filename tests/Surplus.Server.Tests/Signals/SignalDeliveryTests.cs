@@ -3,6 +3,7 @@ using System.Text.Json;
 using Dapper;
 using Microsoft.Extensions.DependencyInjection;
 using Surplus.Exchange.Engine;
+using Surplus.Exchange.Signals;
 using Surplus.Protocol;
 using Surplus.Server.Tests.Infrastructure;
 
@@ -194,6 +195,47 @@ public sealed class SignalDeliveryTests
         {
             Assert.True(list.Select(s => s.Id).SequenceEqual(Enumerable.Range(1, list.Count).Select(i => (long)i)), $"{member}'s signals are numbered 1, 2, 3, …");
         }
+    }
+
+    [Theory]
+    [InlineData(Store.Sqlite)]
+    [InlineData(Store.Postgres)]
+    public async Task Events_BurstLargerThanAStreamHolds_EverySignalOnceInOrderAsThePollGivesIt(Store store)
+    {
+        await using var exchange = new ExchangeFactory(store);
+        var (_, _, sellerKey) = await exchange.Join("burst-seller");
+        var (buyerId, _, buyerKey) = await exchange.Join("burst-buyer");
+        await exchange.Deposit(buyerId, 1_000_000);
+        var stream = await EventStream.Open(exchange.CreateClient(sellerKey));
+
+        // Handed over live: a trade.
+        await Place(exchange, sellerKey, "/v1/offers", new PlaceOfferRequest("compute", 100, 10m, Tuesday.AddHours(12), Tuesday.AddHours(18)));
+        await Place(exchange, buyerKey, "/v1/needs", new PlaceNeedRequest("compute", 40, Tuesday.AddHours(12), Tuesday.AddHours(14), 12m));
+        var received = await stream.Read(await Missing(exchange, sellerKey, stream.LastId));
+
+        // More signals at once than a stream is handed (each offer rests: one signal each): the stream reads the rest from the store.
+        var burst = SignalSubscription.Capacity + 100;
+        var batch = new BatchOrdersRequest([.. Enumerable.Range(0, burst).Select(i =>
+            new BatchOrderItem(Offer: new PlaceOfferRequest("compute", 10, 20m, Tuesday.AddMinutes(i), Tuesday.AddMinutes(i + 30))))]);
+        using (var seller = exchange.CreateClient(sellerKey))
+        {
+            Assert.All((await (await seller.Post("/v1/orders/batch", batch)).Read<BatchOrdersResponse>(HttpStatusCode.OK)).Results, r => Assert.Equal(201, r.Status));
+        }
+
+        received.AddRange(await stream.Read(await Missing(exchange, sellerKey, stream.LastId)));
+
+        // And live again after it.
+        await Place(exchange, buyerKey, "/v1/needs", new PlaceNeedRequest("compute", 10, Tuesday.AddHours(15), Tuesday.AddHours(16), 12m));
+        received.AddRange(await stream.Read(await Missing(exchange, sellerKey, stream.LastId)));
+        await stream.DisposeAsync();
+
+        Assert.Equal(Enumerable.Range(1, received.Count).Select(i => (long)i), received.Select(e => e.Id));
+        Assert.Equal(1 + burst, received.Count(e => e.Type == "order.rested"));
+        Assert.Equal(2, received.Count(e => e.Type == "trade"));
+        var polled = await PollAll(exchange, sellerKey, pageSize: 100);
+        Assert.Equal(
+            polled.Select(s => (s.Id, s.Type, Canonical(s.Data.GetRawText()))),
+            received.Select(e => (e.Id, e.Type, Canonical(e.Data))));
     }
 
     private static async Task<JsonElement> Place<T>(ExchangeFactory exchange, string key, string path, T order)
