@@ -1,7 +1,7 @@
 namespace Surplus.Exchange.Engine;
 
 /// <summary>Starts the exchange with the host, tells the engines the time, and stops them cleanly.</summary>
-internal sealed class ExchangeService(ExchangeServices exchange) : IHostedService, IDisposable
+internal sealed class ExchangeService(ExchangeStartup startup, MemberDirectory members, MarketRegistry markets, ServerOptions options, TimeProvider time) : IHostedService, IDisposable
 {
     private readonly CancellationTokenSource stop = new();
     private readonly Lock sync = new();
@@ -10,10 +10,10 @@ internal sealed class ExchangeService(ExchangeServices exchange) : IHostedServic
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        await exchange.StartAsync(cancellationToken);
-        if (exchange.NewAdminKey is { } key)
+        await startup.StartAsync(cancellationToken);
+        if (members.NewAdminKey is { } key)
         {
-            Console.WriteLine($"Admin key (shown once; also kept in {Path.GetFullPath(Path.Combine(exchange.Options.DataDirectory, "admin.key"))}): {key}");
+            Console.WriteLine($"Admin key (shown once; also kept in {Path.GetFullPath(Path.Combine(options.DataDirectory, "admin.key"))}): {key}");
         }
 
         ticker = Task.Run(TickAsync, CancellationToken.None);
@@ -39,17 +39,17 @@ internal sealed class ExchangeService(ExchangeServices exchange) : IHostedServic
             await ticker;
         }
 
-        await exchange.StopAsync();
+        await startup.StopAsync();
     }
 
     private async Task TickAsync()
     {
-        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(exchange.Options.TickMilliseconds), exchange.Time);
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(options.TickMilliseconds), time);
         try
         {
             while (await timer.WaitForNextTickAsync(stop.Token))
             {
-                await Task.WhenAll(exchange.Markets().Select(m => m.SubmitAsync(new TickWork())));
+                await Task.WhenAll(markets.All().Select(m => m.SubmitAsync(new TickWork())));
             }
         }
         catch (OperationCanceledException)

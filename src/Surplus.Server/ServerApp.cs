@@ -3,8 +3,11 @@ using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
 using Prometheus;
+using Surplus.Exchange.Contracts;
 using Surplus.Exchange.Engine;
+using Surplus.Exchange.Ledger;
 using Surplus.Exchange.Queries;
+using Surplus.Exchange.Signals;
 using Surplus.Exchange.Storage;
 using Surplus.Protocol;
 using Surplus.Server.Api;
@@ -46,12 +49,11 @@ public static class ServerApp
         var services = builder.Services;
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<ExchangeMetrics>();
-        services.AddSingleton<ExchangeServices>();
-        services.AddHostedService<ExchangeService>();
         AddExchangeParts(services);
+        services.AddHostedService<ExchangeService>();
 
         // After the exchange (which migrates and loads the store); stopped before it.
-        services.AddHostedService<Surplus.Exchange.Contracts.ContractMonitor>();
+        services.AddHostedService<ContractMonitor>();
         services.AddHostedService<Signals.WebhookDispatcher>();
         services.AddSingleton<Signals.EventStreams>();
         services.AddHostedService(provider => provider.GetRequiredService<Signals.EventStreams>());
@@ -99,7 +101,7 @@ public static class ServerApp
 
             if (problem.Code == "store-unavailable")
             {
-                http.RequestServices.GetRequiredService<ExchangeServices>().Health.Refused();
+                http.RequestServices.GetRequiredService<StoreHealth>().Refused();
                 if (!http.RequestAborted.IsCancellationRequested)
                 {
                     app.Logger.LogError(exception, "the store refused a change on {Method} {Path}", http.Request.Method, http.Request.Path);
@@ -130,19 +132,32 @@ public static class ServerApp
     }
 
     /// <summary>
-    /// What the routes take instead of the whole exchange: its settings, the parts it is made of
-    /// (the same instances it holds), and the query classes that read the store.
+    /// The exchange's services, each built with what it uses: its settings, the store and its health,
+    /// the write gate, members, the ledger and deposits, signals, contracts, the markets and what
+    /// starts them; and the query classes that read the store.
     /// </summary>
     private static void AddExchangeParts(IServiceCollection services)
     {
         services.AddSingleton(s => s.GetRequiredService<IOptions<ServerOptions>>().Value);
-
-        // The exchange opens the database and disposes it; the container disposes it again at the same stop, which does nothing.
-        services.AddSingleton(s => s.GetRequiredService<ExchangeServices>().Database);
-        services.AddSingleton(s => s.GetRequiredService<ExchangeServices>().Health);
-        services.AddSingleton(s => s.GetRequiredService<ExchangeServices>().Hub);
-        services.AddSingleton(s => s.GetRequiredService<ExchangeServices>().Contracted);
-        services.AddSingleton(s => s.GetRequiredService<ExchangeServices>().Contracts);
+        services.AddSingleton(s =>
+        {
+            var options = s.GetRequiredService<ServerOptions>();
+            return Database.Open(options.Database, options.DataDirectory, options.Durable);
+        });
+        services.AddSingleton<StoreHealth>();
+        services.AddSingleton<WriteGate>();
+        services.AddSingleton<MemberDirectory>();
+        services.AddSingleton<LedgerBook>();
+        services.AddSingleton<Deposits>();
+        services.AddSingleton<SignalLog>();
+        services.AddSingleton<SignalHub>();
+        services.AddSingleton<OrderIds>();
+        services.AddSingleton<AnswersInFlight>();
+        services.AddSingleton<ContractedCapacity>();
+        services.AddSingleton<ContractBook>();
+        services.AddSingleton<MarketRegistry>();
+        services.AddSingleton<MarketHosts>();
+        services.AddSingleton<ExchangeStartup>();
         services.AddSingleton<AccountQueries>();
         services.AddSingleton<BlobQueries>();
         services.AddSingleton<BlobUploads>();

@@ -3,6 +3,7 @@ using System.Globalization;
 using Dapper;
 using Surplus.Exchange.Engine;
 using Surplus.Exchange.Ledger;
+using Surplus.Exchange.Signals;
 using Surplus.Exchange.Storage;
 using Surplus.Market;
 using Surplus.Market.Contracts;
@@ -20,7 +21,9 @@ internal sealed record ContractAction(string Name, ContractParty Party, Func<Con
 /// same transaction as its money and signals; the state machine is rebuilt from the stored history
 /// each time, so nothing about a contract lives only in memory.
 /// </summary>
-internal sealed class ContractBook(ExchangeServices exchange)
+internal sealed class ContractBook(
+    WriteGate writeGate, Database database, LedgerBook ledger, SignalLog signals, MarketRegistry markets, ContractedCapacity contracted,
+    TimeProvider time, ILogger<ContractBook> log)
 {
     /// <summary>How many due contracts the monitor takes into one transaction.</summary>
     private const int MonitorBatch = 500;
@@ -99,8 +102,8 @@ internal sealed class ContractBook(ExchangeServices exchange)
         {
             var wanted = Pricing.Fee(trade.Amount, market.CollateralBasisPoints).Minor;
             var seller = Accounts.Available(trade.Seller.Value);
-            row.Collateral = Math.Min(wanted, exchange.Ledger.Balance(seller));
-            exchange.Ledger.Move(seller, Accounts.Collateral(trade.Market, trade.Id.Value), row.Collateral, "collateral", $"contract:{row.Id}", trade.At.UtcTicks);
+            row.Collateral = Math.Min(wanted, ledger.Balance(seller));
+            ledger.Move(seller, Accounts.Collateral(trade.Market, trade.Id.Value), row.Collateral, "collateral", $"contract:{row.Id}", trade.At.UtcTicks);
         }
 
         Tell(row, contract.History[0], null, null);
@@ -116,7 +119,7 @@ internal sealed class ContractBook(ExchangeServices exchange)
     {
         ArgumentNullException.ThrowIfNull(action);
         var changes = new Changes();
-        var result = await exchange.WriteAsync(async (c, tx) =>
+        var result = await writeGate.WriteAsync(async (c, tx) =>
         {
             if (key is not null && await Idempotency.FindAsync(c, tx, key) is { } earlier)
             {
@@ -125,14 +128,14 @@ internal sealed class ContractBook(ExchangeServices exchange)
 
             // The first answer is final, a refusal too: a retry of a refused move is refused again, even when it would now be allowed.
             var answer = await DecideAsync(c, tx);
-            await Idempotency.KeepAsync(c, tx, key, answer, exchange.Time.GetUtcNow().UtcTicks);
+            await Idempotency.KeepAsync(c, tx, key, answer, time.GetUtcNow().UtcTicks);
             return answer;
         });
         await AfterCommitAsync(changes);
         if (changes.Failovers.Count > 0 && result.Body is ContractDto)
         {
             // The answer shows what became of the failover the move set off.
-            await using var c = await exchange.Database.OpenAsync();
+            await using var c = await database.OpenAsync();
             if (await ContractStore.FindAsync(c, null, id) is { } now)
             {
                 return result with { Body = now.ToDto(member) };
@@ -155,7 +158,7 @@ internal sealed class ContractBook(ExchangeServices exchange)
                 return Outcome.Refused(new ApiError(Refusals.ContractWrongParty, $"only the {ContractText.Party(action.Party)} may {action.Name} contract {id}; you are its {ContractText.Party(role)}"));
             }
 
-            var now = exchange.Time.GetUtcNow();
+            var now = time.GetUtcNow();
             var contract = row.ToContract();
             var timings = TimingsOf(row.Market);
             var seen = contract.History.Count;
@@ -195,9 +198,9 @@ internal sealed class ContractBook(ExchangeServices exchange)
         // batch applied so far and holds every market meanwhile, which a tick with nothing due need
         // not cost. A deadline that comes while its contract's batch is still being stored is met
         // on the next tick.
-        await using (var c = await exchange.Database.OpenAsync())
+        await using (var c = await database.OpenAsync())
         {
-            if (!await ContractStore.AnyDueAsync(c, exchange.Time.GetUtcNow().UtcTicks))
+            if (!await ContractStore.AnyDueAsync(c, time.GetUtcNow().UtcTicks))
             {
                 return 0;
             }
@@ -207,9 +210,9 @@ internal sealed class ContractBook(ExchangeServices exchange)
         while (true)
         {
             var changes = new Changes();
-            var due = await exchange.WriteAsync(async (c, tx) =>
+            var due = await writeGate.WriteAsync(async (c, tx) =>
             {
-                var now = exchange.Time.GetUtcNow();
+                var now = time.GetUtcNow();
                 var rows = await ContractStore.DueAsync(c, tx, now.UtcTicks, MonitorBatch);
                 foreach (var row in rows)
                 {
@@ -234,7 +237,7 @@ internal sealed class ContractBook(ExchangeServices exchange)
     public async Task ResumeFailoversAsync()
     {
         List<long> pending;
-        await using (var c = await exchange.Database.OpenAsync())
+        await using (var c = await database.OpenAsync())
         {
             pending = await ContractStore.PendingFailoversAsync(c);
         }
@@ -245,7 +248,7 @@ internal sealed class ContractBook(ExchangeServices exchange)
         }
     }
 
-    private ContractTimings TimingsOf(string market) => exchange.Market(market)?.Definition.ContractTimings ?? ContractTimings.Default;
+    private ContractTimings TimingsOf(string market) => markets.Find(market)?.Definition.ContractTimings ?? ContractTimings.Default;
 
     /// <summary>Runs the monitor's rules at <paramref name="now"/> until none is due (a completion settles at once).</summary>
     private static void Watch(Contract contract, DateTimeOffset now, ContractTimings timings)
@@ -269,7 +272,7 @@ internal sealed class ContractBook(ExchangeServices exchange)
         var trade = contract.Trade;
         var escrow = Accounts.Escrow(trade.Market, trade.Id.Value);
         var reference = $"contract:{contract.Id}";
-        var market = exchange.Market(row.Market)?.Definition;
+        var market = markets.Find(row.Market)?.Definition;
         row.Update(contract, market?.ContractTimings ?? ContractTimings.Default, at);
         var collateral = Accounts.Collateral(trade.Market, trade.Id.Value);
         foreach (var step in contract.History.Skip(seen))
@@ -278,10 +281,10 @@ internal sealed class ContractBook(ExchangeServices exchange)
             switch (step.To)
             {
                 case ContractStatus.Settled or ContractStatus.Cancelled:
-                    exchange.Ledger.Move(collateral, Accounts.Available(row.SellerId), row.Collateral, "collateral-return", reference, at);
+                    ledger.Move(collateral, Accounts.Available(row.SellerId), row.Collateral, "collateral-return", reference, at);
                     break;
                 case ContractStatus.NoShow or ContractStatus.Failed:
-                    exchange.Ledger.Move(collateral, Accounts.Available(row.BuyerId), row.Collateral, "collateral-forfeit", reference, at);
+                    ledger.Move(collateral, Accounts.Available(row.BuyerId), row.Collateral, "collateral-forfeit", reference, at);
                     break;
             }
 
@@ -289,20 +292,20 @@ internal sealed class ContractBook(ExchangeServices exchange)
             {
                 case ContractStatus.Settled:
                     paid = trade.Amount - trade.Fee;
-                    exchange.Ledger.Move(escrow, Accounts.Available(row.SellerId), paid.Value.Minor, "settlement", reference, at);
-                    exchange.Ledger.Move(escrow, Accounts.Fees, trade.Fee.Minor, "fee", reference, at);
+                    ledger.Move(escrow, Accounts.Available(row.SellerId), paid.Value.Minor, "settlement", reference, at);
+                    ledger.Move(escrow, Accounts.Fees, trade.Fee.Minor, "fee", reference, at);
                     await ContractStore.CountAsync(c, tx, row.SellerId, 1, 0);
                     changes.Records.Add((row.SellerId, 1, 0));
                     break;
                 case ContractStatus.NoShow or ContractStatus.Failed:
                     refund = trade.Amount;
-                    exchange.Ledger.Move(escrow, Accounts.Available(row.BuyerId), trade.Amount.Minor, "refund", reference, at);
+                    ledger.Move(escrow, Accounts.Available(row.BuyerId), trade.Amount.Minor, "refund", reference, at);
                     await ContractStore.CountAsync(c, tx, row.SellerId, 0, 1);
                     changes.Records.Add((row.SellerId, 0, 1));
                     break;
                 case ContractStatus.Cancelled:
                     refund = trade.Amount;
-                    exchange.Ledger.Move(escrow, Accounts.Available(row.BuyerId), trade.Amount.Minor, "refund", reference, at);
+                    ledger.Move(escrow, Accounts.Available(row.BuyerId), trade.Amount.Minor, "refund", reference, at);
                     break;
             }
 
@@ -351,10 +354,10 @@ internal sealed class ContractBook(ExchangeServices exchange)
             paidMinor = amounts?.PaidMinor, feeMinor = amounts?.FeeMinor, refundMinor = amounts?.RefundMinor, failover,
         };
         var type = "contract." + ContractText.Status(step.To);
-        exchange.Signals.AddBoth(row.BuyerId, row.SellerId, type, step.At.UtcTicks, Json.Write(data));
+        signals.AddBoth(row.BuyerId, row.SellerId, type, step.At.UtcTicks, Json.Write(data));
     }
 
-    private void Signal(long member, string type, object data, long atTicks) => exchange.Signals.Add(member, type, atTicks, Json.Write(data));
+    private void Signal(long member, string type, object data, long atTicks) => signals.Add(member, type, atTicks, Json.Write(data));
 
     /// <summary>What a committed change leaves to do: the records in memory and the failovers to place.</summary>
     private sealed class Changes
@@ -371,9 +374,9 @@ internal sealed class ContractBook(ExchangeServices exchange)
     {
         foreach (var (market, window, rate) in changes.Ended)
         {
-            if (exchange.Market(market) is { } host)
+            if (markets.Find(market) is { } host)
             {
-                exchange.Contracted.Ended(host.Definition, window, rate, exchange.Time.GetUtcNow());
+                contracted.Ended(host.Definition, window, rate, time.GetUtcNow());
             }
         }
 
@@ -401,7 +404,7 @@ internal sealed class ContractBook(ExchangeServices exchange)
         }
         catch (Exception e) when (e is DbException or IOException or TimeoutException or InvalidOperationException)
         {
-            exchange.Log.LogWarning(e, "contract {Contract}: the failover could not be placed yet; it stays pending", id);
+            log.LogWarning(e, "contract {Contract}: the failover could not be placed yet; it stays pending", id);
         }
     }
 
@@ -425,14 +428,14 @@ internal sealed class ContractBook(ExchangeServices exchange)
         {
             ContractRow? row;
             (string Spec, string State)? need;
-            await using (var c = await exchange.Database.OpenAsync())
+            await using (var c = await database.OpenAsync())
             {
                 row = await ContractStore.FindAsync(c, null, id);
                 need = row is null ? null : await c.QuerySingleOrDefaultAsync<(string Spec, string State)?>(
                     "SELECT spec, state FROM needs WHERE id = @id", new { id = row.NeedId });
             }
 
-            if (row is not { FailoverState: "pending" } || need is not { } n || exchange.Market(row.Market) is not { } host)
+            if (row is not { FailoverState: "pending" } || need is not { } n || markets.Find(row.Market) is not { } host)
             {
                 return;
             }
@@ -443,7 +446,7 @@ internal sealed class ContractBook(ExchangeServices exchange)
                 return;
             }
 
-            await exchange.WriteAsync(async (c, tx) =>
+            await writeGate.WriteAsync(async (c, tx) =>
             {
                 var current = await ContractStore.FindAsync(c, tx, id);
                 if (current is not { FailoverState: "pending" })
@@ -458,7 +461,7 @@ internal sealed class ContractBook(ExchangeServices exchange)
                     contract = id, market = current.Market, needId = outcome.Failover.NeedId, detail = outcome.Failover.Detail,
                     start = outcome.Request?.Start, end = outcome.Request?.End, rate = outcome.Request?.Rate, bid = outcome.Request?.Bid,
                     trades = outcome.Trades,
-                }, exchange.Time.GetUtcNow().UtcTicks);
+                }, time.GetUtcNow().UtcTicks);
                 return true;
             });
         }
@@ -482,7 +485,7 @@ internal sealed class ContractBook(ExchangeServices exchange)
     {
         var market = host.Definition;
         var trade = row.TradeDto;
-        var now = exchange.Time.GetUtcNow();
+        var now = time.GetUtcNow();
         var slotStart = now.UtcTicks - (now.UtcTicks % market.Slot.Ticks);
         var start = new DateTimeOffset(Math.Max(trade.Start.UtcTicks, slotStart), TimeSpan.Zero);
         if (FailoverFor(Window.Create(trade.Start, trade.End, TimeSpan.FromTicks(1)).Value, market, now) is { State: "skipped" } skipped)

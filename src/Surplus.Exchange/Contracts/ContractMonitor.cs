@@ -1,5 +1,4 @@
 using System.Data.Common;
-using Surplus.Exchange.Engine;
 
 namespace Surplus.Exchange.Contracts;
 
@@ -9,7 +8,7 @@ namespace Surplus.Exchange.Contracts;
 /// deadline has come, inside the write gate, and places the failovers still pending. It also runs
 /// once at start, so that deadlines that passed while the exchange was stopped are met at once.
 /// </summary>
-internal sealed class ContractMonitor(ExchangeServices exchange) : IHostedService, IDisposable
+internal sealed class ContractMonitor(ContractBook contracts, ServerOptions options, TimeProvider time, ILogger<ContractMonitor> log) : IHostedService, IDisposable
 {
     private readonly CancellationTokenSource stop = new();
     private readonly Lock sync = new();
@@ -44,7 +43,7 @@ internal sealed class ContractMonitor(ExchangeServices exchange) : IHostedServic
 
     private async Task RunAsync()
     {
-        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(exchange.Options.TickMilliseconds), exchange.Time);
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(options.TickMilliseconds), time);
         try
         {
             do
@@ -63,17 +62,17 @@ internal sealed class ContractMonitor(ExchangeServices exchange) : IHostedServic
     {
         try
         {
-            var moved = await exchange.Contracts.WatchDueAsync();
+            var moved = await contracts.WatchDueAsync();
             if (moved > 0)
             {
-                exchange.Log.LogDebug("the monitor moved {Count} contracts", moved);
+                log.LogDebug("the monitor moved {Count} contracts", moved);
             }
 
-            await exchange.Contracts.ResumeFailoversAsync();
+            await contracts.ResumeFailoversAsync();
         }
         catch (Exception e) when (e is DbException or IOException or TimeoutException or InvalidOperationException)
         {
-            exchange.Log.LogError(e, "the transaction monitor's pass failed; it tries again on the next tick");
+            log.LogError(e, "the transaction monitor's pass failed; it tries again on the next tick");
         }
     }
 }

@@ -113,7 +113,7 @@ internal sealed class BatchStore(MarketMemory market, LedgerBook ledger, SignalL
 
         await ContractStore.InsertAsync(c, tx, b.Contracts);
         await WriteNegotiationsAsync(c, tx, b);
-        await ExchangeServices.WriteLedgerAndSignalsAsync(c, tx, b.Transfers, b.Balances, b.Signals);
+        await WriteGate.WriteLedgerAndSignalsAsync(c, tx, b.Transfers, b.Balances, b.Signals);
         await RowInsert.ExecuteAsync(c, tx,
             "INSERT INTO idempotency (member_id, key, request_hash, status, response, created_at) VALUES (@Member, @Key, @Hash, @Status, @Response, @At)",
             IdempotencyParameters, b.Idempotency,

@@ -17,15 +17,18 @@ internal sealed class MarketHost
     private readonly BatchApplier applier;
     private readonly MarketLoop loop;
 
-    public MarketHost(ExchangeServices exchange, MarketDefinition definition, bool halted)
+    /// <param name="definition">The market.</param>
+    /// <param name="halted">Whether it was halted when it was stored.</param>
+    /// <param name="shared">The exchange's parts every market uses.</param>
+    public MarketHost(MarketDefinition definition, bool halted, MarketParts shared)
     {
-        ArgumentNullException.ThrowIfNull(exchange);
-        memory = new MarketMemory(definition, halted, exchange.Database, exchange.Log);
-        var projection = new EngineProjection(memory, exchange.Ledger, exchange.Signals, exchange.Contracts, exchange.Ids, exchange.Log);
-        var replay = new IdempotentReplay(exchange.Database, exchange.AnswersInFlight, exchange.BatchAnswersInRows);
-        applier = new BatchApplier(memory, projection, replay, exchange.Ledger, exchange.Ids, exchange.Contracts, exchange.Options, exchange.Time, exchange.Log, exchange.Metrics);
-        var store = new BatchStore(memory, exchange.Ledger, exchange.Signals);
-        loop = new MarketLoop(memory, applier, store, exchange.AnswersInFlight, exchange, exchange.Contracted, exchange.Hub, exchange.Options, exchange.Time, exchange.Log);
+        ArgumentNullException.ThrowIfNull(shared);
+        memory = new MarketMemory(definition, halted, shared.Database, shared.Log);
+        var projection = new EngineProjection(memory, shared.Ledger, shared.Signals, shared.Contracts, shared.Ids, shared.Log);
+        var replay = new IdempotentReplay(shared.Database, shared.AnswersInFlight, shared.BatchAnswersInRows);
+        applier = new BatchApplier(memory, projection, replay, shared.Ledger, shared.Ids, shared.Contracts, shared.Options, shared.Time, shared.Log, shared.Metrics);
+        var store = new BatchStore(memory, shared.Ledger, shared.Signals);
+        loop = new MarketLoop(memory, applier, store, shared.AnswersInFlight, shared.WritePath, shared.Contracted, shared.Hub, shared.Options, shared.Time, shared.Log);
     }
 
     public MarketDefinition Definition => memory.Definition;

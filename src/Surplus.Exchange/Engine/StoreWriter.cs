@@ -22,7 +22,7 @@ internal sealed record PendingCommit(
 /// <para>
 /// When a transaction fails, every batch in it and every batch applied after it (whose changes were
 /// made on top of it in memory) fails too; the exchange reloads its memory from the store before
-/// the next change (<see cref="ExchangeServices.EnsureConsistentAsync"/>).
+/// the next change (<see cref="WriteGate.EnsureConsistentAsync"/>).
 /// </para>
 /// </summary>
 internal sealed class StoreWriter
@@ -43,7 +43,10 @@ internal sealed class StoreWriter
     /// <summary>The most passes a checkpoint beside the writer makes to leave it a short tail.</summary>
     private const int MaxPasses = 3;
 
-    private readonly ExchangeServices exchange;
+    private readonly Database database;
+    private readonly ExchangeMetrics metrics;
+    private readonly ILogger log;
+    private readonly Action storeFailed;
     private readonly Channel<PendingCommit> queue = Channel.CreateUnbounded<PendingCommit>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Channel<bool> checkpoints = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { SingleReader = true, FullMode = BoundedChannelFullMode.DropWrite });
     private readonly CancellationTokenSource stopping = new();
@@ -56,9 +59,16 @@ internal sealed class StoreWriter
     private Task? loop;
     private volatile bool catchUp;
 
-    public StoreWriter(ExchangeServices exchange)
+    /// <param name="database">The store.</param>
+    /// <param name="metrics">Where each stored transaction is counted.</param>
+    /// <param name="log">The log of refused transactions and failed checkpoints.</param>
+    /// <param name="storeFailed">Called when a transaction fails: memory must be read back before the next change.</param>
+    public StoreWriter(Database database, ExchangeMetrics metrics, ILogger log, Action storeFailed)
     {
-        this.exchange = exchange;
+        this.database = database;
+        this.metrics = metrics;
+        this.log = log;
+        this.storeFailed = storeFailed;
         idle.SetResult();
     }
 
@@ -191,12 +201,12 @@ internal sealed class StoreWriter
 
         try
         {
-            exchange.Database.CheckpointAsync(connection).GetAwaiter().GetResult();
+            database.CheckpointAsync(connection).GetAwaiter().GetResult();
         }
         catch (DbException e)
         {
             // Nothing is lost: the log is copied by a later checkpoint.
-            exchange.Log.LogWarning(e, "the writer could not copy the rest of the log into the database file; a later checkpoint will");
+            log.LogWarning(e, "the writer could not copy the rest of the log into the database file; a later checkpoint will");
         }
     }
 
@@ -205,7 +215,7 @@ internal sealed class StoreWriter
         var started = Stopwatch.GetTimestamp();
         try
         {
-            connection ??= await exchange.Database.OpenAsync();
+            connection ??= await database.OpenAsync();
             await using (var transaction = await connection.BeginTransactionAsync())
             {
                 foreach (var commit in live)
@@ -219,8 +229,8 @@ internal sealed class StoreWriter
         catch (Exception e)
         {
             failedEpoch = live.Max(c => c.Epoch);
-            exchange.Log.LogError(e, "the store refused a transaction of {Batches} engine batches; memory is read back from the store before the next change", live.Count);
-            exchange.StoreFailed();
+            log.LogError(e, "the store refused a transaction of {Batches} engine batches; memory is read back from the store before the next change", live.Count);
+            storeFailed();
             if (connection is not null)
             {
                 await connection.DisposeAsync();
@@ -235,12 +245,12 @@ internal sealed class StoreWriter
             return;
         }
 
-        exchange.Metrics.Stored(Stopwatch.GetElapsedTime(started));
+        metrics.Stored(Stopwatch.GetElapsedTime(started));
         checkpoints.Writer.TryWrite(true);
         foreach (var commit in live)
         {
             commit.Committed();
-            exchange.Metrics.Batch(commit.Commands);
+            metrics.Batch(commit.Commands);
         }
     }
 
@@ -255,7 +265,7 @@ internal sealed class StoreWriter
             checkpoints.Reader.TryRead(out _);
             try
             {
-                var logPages = await exchange.Database.CheckpointAsync();
+                var logPages = await database.CheckpointAsync();
                 if (logPages >= CatchUpPages)
                 {
                     // Each pass copies what was written during the last, a shorter time each pass,
@@ -263,7 +273,7 @@ internal sealed class StoreWriter
                     for (var pass = 0; pass < MaxPasses; pass++)
                     {
                         var before = logPages;
-                        logPages = await exchange.Database.CheckpointAsync();
+                        logPages = await database.CheckpointAsync();
                         if (logPages - before < ShortTailPages)
                         {
                             break;
@@ -276,7 +286,7 @@ internal sealed class StoreWriter
             catch (Exception e) when (e is DbException or IOException)
             {
                 // The writer's own checkpoint (at 16,000 pages) still bounds the log.
-                exchange.Log.LogWarning(e, "a checkpoint beside the writer failed; the writer checkpoints itself when the log grows");
+                log.LogWarning(e, "a checkpoint beside the writer failed; the writer checkpoints itself when the log grows");
             }
 
             // A pace for the disk, not an instant of the market: real time, whatever clock the exchange runs on.

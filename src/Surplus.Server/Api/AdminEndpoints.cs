@@ -67,16 +67,16 @@ internal static class AdminEndpoints
         return Results.Ok(new PageDto<MemberDto>(page, page.Count == size ? page[^1].Id.ToString(System.Globalization.CultureInfo.InvariantCulture) : null));
     }
 
-    private static async Task<IResult> Suspend(long id, ExchangeServices exchange, MemberQueries members) =>
-        await exchange.SetSuspendedAsync(id, true) ? Results.Ok(await members.GetAsync(id)) : Problems.Result(ApiError.NotFound($"member {id}"));
+    private static async Task<IResult> Suspend(long id, MemberDirectory directory, MemberQueries members) =>
+        await directory.SetSuspendedAsync(id, true) ? Results.Ok(await members.GetAsync(id)) : Problems.Result(ApiError.NotFound($"member {id}"));
 
-    private static async Task<IResult> Approve(long id, ExchangeServices exchange, MemberQueries members) =>
-        await exchange.ApproveAsync(id) ? Results.Ok(await members.GetAsync(id)) : Problems.Result(ApiError.NotFound($"member {id}"));
+    private static async Task<IResult> Approve(long id, MemberDirectory directory, MemberQueries members) =>
+        await directory.ApproveAsync(id) ? Results.Ok(await members.GetAsync(id)) : Problems.Result(ApiError.NotFound($"member {id}"));
 
-    private static async Task<IResult> ResumeMember(long id, ExchangeServices exchange, MemberQueries members) =>
-        await exchange.SetSuspendedAsync(id, false) ? Results.Ok(await members.GetAsync(id)) : Problems.Result(ApiError.NotFound($"member {id}"));
+    private static async Task<IResult> ResumeMember(long id, MemberDirectory directory, MemberQueries members) =>
+        await directory.SetSuspendedAsync(id, false) ? Results.Ok(await members.GetAsync(id)) : Problems.Result(ApiError.NotFound($"member {id}"));
 
-    private static async Task<IResult> Deposit(HttpContext http, long id, ExchangeServices exchange, ServerOptions options)
+    private static async Task<IResult> Deposit(HttpContext http, long id, Deposits deposits, ServerOptions options)
     {
         var body = await Problems.ReadAsync<DepositRequest>(http.Request);
         if (!body.IsOk)
@@ -105,12 +105,12 @@ internal static class AdminEndpoints
         }
 
         var key = http.Request.Headers["Idempotency-Key"].ToString();
-        var result = await exchange.DepositAsync(id, body.Value.Value.AmountMinor, body.Value.Value.Reference,
+        var result = await deposits.DepositAsync(id, body.Value.Value.AmountMinor, body.Value.Value.Reference,
             key.Length == 0 ? null : new IdempotencyKey(-1, key, body.Value.Hash));
         return Problems.Answer(http, result);
     }
 
-    private static async Task<IResult> CreateMarket(HttpContext http, ExchangeServices exchange, ServerOptions options)
+    private static async Task<IResult> CreateMarket(HttpContext http, MarketHosts hosts, ServerOptions options)
     {
         var body = await Problems.ReadAsync<CreateMarketRequest>(http.Request);
         if (!body.IsOk)
@@ -168,13 +168,13 @@ internal static class AdminEndpoints
             return Problems.Result(new ApiError(Refusals.MarketInvalid, problem));
         }
 
-        var created = await exchange.CreateMarketAsync(definition);
+        var created = await hosts.CreateAsync(definition);
         return created.IsOk ? Results.Created($"/v1/markets/{r.Id}", created.Value!.ToDto()) : Problems.Result(created.Error!);
     }
 
-    private static async Task<IResult> ChangeClearing(HttpContext http, string id, ExchangeServices exchange)
+    private static async Task<IResult> ChangeClearing(HttpContext http, string id, MarketRegistry markets)
     {
-        if (exchange.Market(id) is not { } market)
+        if (markets.Find(id) is not { } market)
         {
             return Problems.Result(ApiError.NotFound($"market '{id}'"));
         }
@@ -200,15 +200,15 @@ internal static class AdminEndpoints
         return await Commands.Answer(http, market, new ClearingWork(mode, interval));
     }
 
-    private static Task<IResult> Halt(HttpContext http, string id, ExchangeServices exchange) => SetHalted(http, id, true, exchange);
+    private static Task<IResult> Halt(HttpContext http, string id, MarketRegistry markets) => SetHalted(http, id, true, markets);
 
-    private static Task<IResult> ResumeMarket(HttpContext http, string id, ExchangeServices exchange) => SetHalted(http, id, false, exchange);
+    private static Task<IResult> ResumeMarket(HttpContext http, string id, MarketRegistry markets) => SetHalted(http, id, false, markets);
 
     private static async Task<Ok<LedgerCheckDto>> CheckLedger(LedgerQueries ledger) => TypedResults.Ok(await ledger.CheckAsync());
 
-    private static async Task<IResult> SetHalted(HttpContext http, string id, bool halted, ExchangeServices exchange)
+    private static async Task<IResult> SetHalted(HttpContext http, string id, bool halted, MarketRegistry markets)
     {
-        if (exchange.Market(id) is not { } market)
+        if (markets.Find(id) is not { } market)
         {
             return Problems.Result(ApiError.NotFound($"market '{id}'"));
         }

@@ -12,7 +12,7 @@ internal sealed class ApiKeyHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
     ILoggerFactory logger,
     UrlEncoder encoder,
-    ExchangeServices exchange) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+    MemberDirectory members) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "ApiKey";
     public const string MemberPolicy = "member";
@@ -34,11 +34,11 @@ internal sealed class ApiKeyHandler(
 
         var key = header[7..].Trim();
         List<Claim> claims;
-        if (exchange.IsAdminKey(key))
+        if (members.IsAdminKey(key))
         {
             claims = [new Claim(ClaimTypes.Role, "admin")];
         }
-        else if (exchange.MemberByKey(key) is { } member)
+        else if (members.MemberByKey(key) is { } member)
         {
             claims = [new Claim(ClaimTypes.NameIdentifier, member.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)), new Claim(ClaimTypes.Role, "member")];
             if (!member.Suspended && !member.Pending)

@@ -9,8 +9,8 @@ internal static class Commands
     private const int MaxKeyLength = 200;
 
     /// <summary>The caller's preferred counterparties, from the members cache (a hash of its key: once per request).</summary>
-    internal static IReadOnlyList<long> Preferred(HttpContext http, ExchangeServices exchange) =>
-        exchange.MemberByKey(http.Request.Headers.Authorization.ToString()[7..].Trim())?.PreferredCounterparties ?? [];
+    internal static IReadOnlyList<long> Preferred(HttpContext http, MemberDirectory members) =>
+        members.MemberByKey(http.Request.Headers.Authorization.ToString()[7..].Trim())?.PreferredCounterparties ?? [];
 
     internal static IdempotencyKey? Key(HttpContext http, long member, string hash)
     {

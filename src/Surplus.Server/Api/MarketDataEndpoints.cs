@@ -51,9 +51,9 @@ internal static class MarketDataEndpoints
             .WithSummary("Offered (unsold) against contracted capacity per slot, or per coarser bucket for long ranges (at most 31 days; default 3 days from the start of the current hour)");
     }
 
-    private static async Task<IResult> Summary(string id, DateTimeOffset? start, DateTimeOffset? end, ExchangeServices exchange, TimeProvider time, MarketDataQueries marketData)
+    private static async Task<IResult> Summary(string id, DateTimeOffset? start, DateTimeOffset? end, MarketRegistry markets, TimeProvider time, MarketDataQueries marketData)
     {
-        if (exchange.Market(id) is not { } market)
+        if (markets.Find(id) is not { } market)
         {
             return Problems.Result(ApiError.NotFound($"market '{id}'"));
         }
@@ -88,9 +88,9 @@ internal static class MarketDataEndpoints
             trades.LastPrice, trades.LastAt, trades.DayTrades, trades.DayUnitHours, trades.DayAmountMinor));
     }
 
-    private static async Task<IResult> Candles(string id, string? interval, DateTimeOffset? start, DateTimeOffset? end, ExchangeServices exchange, TimeProvider time, MarketDataQueries marketData)
+    private static async Task<IResult> Candles(string id, string? interval, DateTimeOffset? start, DateTimeOffset? end, MarketRegistry markets, TimeProvider time, MarketDataQueries marketData)
     {
-        if (exchange.Market(id) is null)
+        if (markets.Find(id) is null)
         {
             return Problems.Result(ApiError.NotFound($"market '{id}'"));
         }
@@ -129,9 +129,9 @@ internal static class MarketDataEndpoints
             [.. candles.Select(c => new CandleDto(c.Start, c.Open, c.High, c.Low, c.Close, c.Volume, c.AmountMinor, c.Trades))]));
     }
 
-    private static async Task<IResult> Capacity(string id, DateTimeOffset? start, DateTimeOffset? end, ExchangeServices exchange, ContractedCapacity contracts, TimeProvider time)
+    private static async Task<IResult> Capacity(string id, DateTimeOffset? start, DateTimeOffset? end, MarketRegistry markets, ContractedCapacity contracts, TimeProvider time)
     {
-        if (exchange.Market(id) is not { } market)
+        if (markets.Find(id) is not { } market)
         {
             return Problems.Result(ApiError.NotFound($"market '{id}'"));
         }

@@ -26,14 +26,14 @@ internal static class MarketEndpoints
             .WithSummary("Trades of a market, newest first");
     }
 
-    private static Ok<List<MarketDto>> ListMarkets(ExchangeServices exchange) => TypedResults.Ok(exchange.Markets().Select(m => m.ToDto()).ToList());
+    private static Ok<List<MarketDto>> ListMarkets(MarketRegistry markets) => TypedResults.Ok(markets.All().Select(m => m.ToDto()).ToList());
 
-    private static IResult GetMarket(string id, ExchangeServices exchange) =>
-        exchange.Market(id) is { } m ? Results.Ok(m.ToDto()) : Problems.Result(ApiError.NotFound($"market '{id}'"));
+    private static IResult GetMarket(string id, MarketRegistry markets) =>
+        markets.Find(id) is { } m ? Results.Ok(m.ToDto()) : Problems.Result(ApiError.NotFound($"market '{id}'"));
 
-    private static async Task<IResult> GetBook(string id, DateTimeOffset? start, DateTimeOffset? end, ExchangeServices exchange, TimeProvider time)
+    private static async Task<IResult> GetBook(string id, DateTimeOffset? start, DateTimeOffset? end, MarketRegistry markets, TimeProvider time)
     {
-        if (exchange.Market(id) is not { } market)
+        if (markets.Find(id) is not { } market)
         {
             return Problems.Result(ApiError.NotFound($"market '{id}'"));
         }
@@ -56,9 +56,9 @@ internal static class MarketEndpoints
             [.. depth.Needs.Select(l => new BookLevelDto(l.Price.PerUnitHour, l.Rate, l.Orders))]));
     }
 
-    private static async Task<IResult> ListTrades(string id, int? limit, string? cursor, ExchangeServices exchange, ServerOptions options, MarketDataQueries marketData)
+    private static async Task<IResult> ListTrades(string id, int? limit, string? cursor, MarketRegistry markets, ServerOptions options, MarketDataQueries marketData)
     {
-        if (exchange.Market(id) is null)
+        if (markets.Find(id) is null)
         {
             return Problems.Result(ApiError.NotFound($"market '{id}'"));
         }

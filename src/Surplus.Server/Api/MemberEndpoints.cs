@@ -25,7 +25,7 @@ internal static class MemberEndpoints
             .WithSummary("Change your profile; a field left out or null is unchanged, an empty value clears it");
     }
 
-    private static async Task<IResult> Join(HttpRequest http, ExchangeServices exchange, ServerOptions options, FairUse fairUse)
+    private static async Task<IResult> Join(HttpRequest http, MemberDirectory directory, ServerOptions options, FairUse fairUse)
     {
         var body = await Problems.ReadAsync<JoinRequest>(http);
         if (!body.IsOk)
@@ -45,14 +45,14 @@ internal static class MemberEndpoints
             return Problems.Result(tooMany);
         }
 
-        var joined = await exchange.JoinAsync(request, Normalize(request.Attributes), request.Preferences?.PreferredCounterparties ?? []);
+        var joined = await directory.JoinAsync(request, Normalize(request.Attributes), request.Preferences?.PreferredCounterparties ?? []);
         return Results.Created($"/v1/members/me", joined);
     }
 
     private static async Task<IResult> GetMe(HttpContext http, MemberQueries members) =>
         await members.GetAsync(http.User.MemberId()) is { } m ? Results.Ok(m) : Problems.Result(ApiError.NotFound("member"));
 
-    private static async Task<IResult> UpdateMe(HttpContext http, ExchangeServices exchange, ServerOptions options, MemberQueries members)
+    private static async Task<IResult> UpdateMe(HttpContext http, MemberDirectory directory, ServerOptions options, MemberQueries members)
     {
         var body = await Problems.ReadAsync<UpdateMemberRequest>(http.Request);
         if (!body.IsOk)
@@ -67,7 +67,7 @@ internal static class MemberEndpoints
         }
 
         var id = http.User.MemberId();
-        var member = await exchange.UpdateMemberAsync(id, update, update.Attributes is null ? null : Normalize(update.Attributes))
+        var member = await directory.UpdateMemberAsync(id, update, update.Attributes is null ? null : Normalize(update.Attributes))
             ? await members.GetAsync(id)
             : null;
         return member is null ? Problems.Result(ApiError.NotFound("member")) : Results.Ok(member);

@@ -71,7 +71,7 @@ internal static class NegotiationEndpoints
             : Problems.Result(ApiError.NotFound($"negotiation {id}"));
     }
 
-    private static async Task<IResult> Counter(HttpContext http, long id, ExchangeServices exchange, NegotiationQueries negotiations)
+    private static async Task<IResult> Counter(HttpContext http, long id, MarketRegistry markets, NegotiationQueries negotiations)
     {
         var body = await Problems.ReadAsync<CounterRequest>(http.Request);
         if (!body.IsOk)
@@ -79,10 +79,10 @@ internal static class NegotiationEndpoints
             return Problems.Result(body.Error!);
         }
 
-        return await Act(http, exchange, negotiations, id, NegotiationAction.Counter, new Price(body.Value.Value.Price), body.Value.Value.Version, body.Value.Hash);
+        return await Act(http, markets, negotiations, id, NegotiationAction.Counter, new Price(body.Value.Value.Price), body.Value.Value.Version, body.Value.Hash);
     }
 
-    private static async Task<IResult> Accept(HttpContext http, long id, ExchangeServices exchange, NegotiationQueries negotiations)
+    private static async Task<IResult> Accept(HttpContext http, long id, MarketRegistry markets, NegotiationQueries negotiations)
     {
         var body = await Problems.ReadAsync<AcceptRequest>(http.Request);
         if (!body.IsOk)
@@ -90,14 +90,14 @@ internal static class NegotiationEndpoints
             return Problems.Result(body.Error!);
         }
 
-        return await Act(http, exchange, negotiations, id, NegotiationAction.Accept, null, body.Value.Value.Version, body.Value.Hash);
+        return await Act(http, markets, negotiations, id, NegotiationAction.Accept, null, body.Value.Value.Version, body.Value.Hash);
     }
 
-    private static Task<IResult> Decline(HttpContext http, long id, ExchangeServices exchange, NegotiationQueries negotiations) =>
-        Act(http, exchange, negotiations, id, NegotiationAction.Decline, null, 0,
+    private static Task<IResult> Decline(HttpContext http, long id, MarketRegistry markets, NegotiationQueries negotiations) =>
+        Act(http, markets, negotiations, id, NegotiationAction.Decline, null, 0,
             Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"{http.Request.Method} {http.Request.Path}\n"))));
 
-    private static async Task<IResult> Act(HttpContext http, ExchangeServices exchange, NegotiationQueries negotiations, long id, NegotiationAction action, Price? price, int version, string hash)
+    private static async Task<IResult> Act(HttpContext http, MarketRegistry markets, NegotiationQueries negotiations, long id, NegotiationAction action, Price? price, int version, string hash)
     {
         if (Commands.KeyProblem(http) is { } badKey)
         {
@@ -118,7 +118,7 @@ internal static class NegotiationEndpoints
             return Problems.Result(new ApiError(Refusals.NegotiationEnded, $"negotiation {id} has ended ({row.Status}{(row.Price is { } p ? $" at {p}" : "")}); nothing more can be done in it"));
         }
 
-        if (exchange.Market(row.Market) is not { } market)
+        if (markets.Find(row.Market) is not { } market)
         {
             return Problems.Result(ApiError.NotFound($"negotiation {id}"));
         }

@@ -27,7 +27,7 @@ internal static class OrderBatchEndpoints
             .WithSummary("Place several offers and needs in one request; each is answered as it would be on its own");
     }
 
-    private static async Task<IResult> PlaceBatch(HttpContext http, ExchangeServices exchange, ServerOptions options, BlobQueries blobs, RequestGate gate)
+    private static async Task<IResult> PlaceBatch(HttpContext http, MarketRegistry markets, MemberDirectory members, TimeProvider time, ServerOptions options, BlobQueries blobs, RequestGate gate)
     {
         var body = await Problems.ReadAsync<BatchOrdersRequest>(http.Request);
         if (!body.IsOk)
@@ -54,7 +54,7 @@ internal static class OrderBatchEndpoints
         }
 
         var member = http.User.MemberId();
-        var preferred = Commands.Preferred(http, exchange);
+        var preferred = Commands.Preferred(http, members);
 
         // Looked up before any order is queued, so each market's engine still takes the batch's orders in their order.
         var notYours = new ApiError?[orders.Count];
@@ -70,8 +70,8 @@ internal static class OrderBatchEndpoints
             var work = orders[i] switch
             {
                 _ when notYours[i] is { } problem => problem,
-                { Offer: { } offer, Need: null } => OrderEndpoints.PrepareOffer(exchange, offer, member, preferred, itemKey),
-                { Offer: null, Need: { } need } => OrderEndpoints.PrepareNeed(exchange, need, member, preferred, itemKey),
+                { Offer: { } offer, Need: null } => OrderEndpoints.PrepareOffer(markets, time, offer, member, preferred, itemKey),
+                { Offer: null, Need: { } need } => OrderEndpoints.PrepareNeed(markets, time, need, member, preferred, itemKey),
                 _ => new ApiError(Refusals.BatchItemInvalid, "give exactly one of offer and need"),
             };
 

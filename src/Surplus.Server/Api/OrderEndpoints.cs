@@ -57,7 +57,7 @@ internal static class OrderEndpoints
     private const string AmendSummary = "Reprice (loses time priority and matches again) or reduce an open order";
     private const string CancelSummary = "Cancel an open order (allowed while its market is halted; not while you are suspended)";
 
-    private static async Task<IResult> PlaceOffer(HttpContext http, ExchangeServices exchange)
+    private static async Task<IResult> PlaceOffer(HttpContext http, MarketRegistry markets, MemberDirectory members, TimeProvider time)
     {
         var body = await Problems.ReadAsync<PlaceOfferRequest>(http.Request);
         if (!body.IsOk)
@@ -71,11 +71,11 @@ internal static class OrderEndpoints
         }
 
         var member = http.User.MemberId();
-        var work = PrepareOffer(exchange, body.Value.Value, member, Commands.Preferred(http, exchange), Commands.Key(http, member, body.Value.Hash));
+        var work = PrepareOffer(markets, time, body.Value.Value, member, Commands.Preferred(http, members), Commands.Key(http, member, body.Value.Hash));
         return work.IsOk ? await Commands.Answer(http, work.Value.Market, work.Value.Work) : Problems.Result(work.Error!);
     }
 
-    private static async Task<IResult> PlaceNeed(HttpContext http, ExchangeServices exchange, BlobQueries blobs)
+    private static async Task<IResult> PlaceNeed(HttpContext http, MarketRegistry markets, MemberDirectory members, TimeProvider time, BlobQueries blobs)
     {
         var body = await Problems.ReadAsync<PlaceNeedRequest>(http.Request);
         if (!body.IsOk)
@@ -94,20 +94,20 @@ internal static class OrderEndpoints
             return Problems.Result(notYours);
         }
 
-        var work = PrepareNeed(exchange, body.Value.Value, member, Commands.Preferred(http, exchange), Commands.Key(http, member, body.Value.Hash));
+        var work = PrepareNeed(markets, time, body.Value.Value, member, Commands.Preferred(http, members), Commands.Key(http, member, body.Value.Hash));
         return work.IsOk ? await Commands.Answer(http, work.Value.Market, work.Value.Work) : Problems.Result(work.Error!);
     }
 
     /// <summary>An offer checked against its market and ready for the market's engine, or what is wrong with it.</summary>
     internal static Checked<(MarketHost Market, Work Work)> PrepareOffer(
-        ExchangeServices exchange, PlaceOfferRequest offer, long member, IReadOnlyList<long> preferred, IdempotencyKey? key)
+        MarketRegistry markets, TimeProvider time, PlaceOfferRequest offer, long member, IReadOnlyList<long> preferred, IdempotencyKey? key)
     {
-        if (exchange.Market(offer.Market) is not { } market)
+        if (markets.Find(offer.Market) is not { } market)
         {
             return UnknownMarket(offer.Market);
         }
 
-        var now = exchange.Time.GetUtcNow();
+        var now = time.GetUtcNow();
         var request = OrderMapper.Normalize(offer, now);
         var spec = OrderMapper.ToSpec(request, 0, member, market.Definition, preferred);
         if (!spec.IsOk)
@@ -126,14 +126,14 @@ internal static class OrderEndpoints
 
     /// <summary>A need checked against its market and ready for the market's engine, or what is wrong with it.</summary>
     internal static Checked<(MarketHost Market, Work Work)> PrepareNeed(
-        ExchangeServices exchange, PlaceNeedRequest need, long member, IReadOnlyList<long> preferred, IdempotencyKey? key)
+        MarketRegistry markets, TimeProvider time, PlaceNeedRequest need, long member, IReadOnlyList<long> preferred, IdempotencyKey? key)
     {
-        if (exchange.Market(need.Market) is not { } market)
+        if (markets.Find(need.Market) is not { } market)
         {
             return UnknownMarket(need.Market);
         }
 
-        var now = exchange.Time.GetUtcNow();
+        var now = time.GetUtcNow();
         var spec = OrderMapper.ToSpec(need, 0, member, market.Definition, preferred);
         if (!spec.IsOk)
         {
@@ -165,13 +165,13 @@ internal static class OrderEndpoints
 
     private static Task<IResult> GetNeed(HttpContext http, long id, OrderQueries orders) => Get<NeedDto>(http, OrderSide.Need, id, orders);
 
-    private static Task<IResult> AmendOffer(HttpContext http, long id, ExchangeServices exchange, OrderQueries orders) => Amend(http, OrderSide.Offer, id, exchange, orders);
+    private static Task<IResult> AmendOffer(HttpContext http, long id, MarketRegistry markets, OrderQueries orders) => Amend(http, OrderSide.Offer, id, markets, orders);
 
-    private static Task<IResult> AmendNeed(HttpContext http, long id, ExchangeServices exchange, OrderQueries orders) => Amend(http, OrderSide.Need, id, exchange, orders);
+    private static Task<IResult> AmendNeed(HttpContext http, long id, MarketRegistry markets, OrderQueries orders) => Amend(http, OrderSide.Need, id, markets, orders);
 
-    private static Task<IResult> CancelOffer(HttpContext http, long id, ExchangeServices exchange, OrderQueries orders) => Cancel(http, OrderSide.Offer, id, exchange, orders);
+    private static Task<IResult> CancelOffer(HttpContext http, long id, MarketRegistry markets, OrderQueries orders) => Cancel(http, OrderSide.Offer, id, markets, orders);
 
-    private static Task<IResult> CancelNeed(HttpContext http, long id, ExchangeServices exchange, OrderQueries orders) => Cancel(http, OrderSide.Need, id, exchange, orders);
+    private static Task<IResult> CancelNeed(HttpContext http, long id, MarketRegistry markets, OrderQueries orders) => Cancel(http, OrderSide.Need, id, markets, orders);
 
     private static async Task<IResult> List<TDto>(
         HttpContext http, OrderSide side, string? market, string? status, int? limit, string? cursor, ServerOptions options, OrderQueries orders)
@@ -197,7 +197,7 @@ internal static class OrderEndpoints
         return row is null ? Problems.Result(ApiError.NotFound($"{Name(side)} {id}")) : Results.Ok((TDto)row.ToDto(side));
     }
 
-    private static async Task<IResult> Amend(HttpContext http, OrderSide side, long id, ExchangeServices exchange, OrderQueries orders)
+    private static async Task<IResult> Amend(HttpContext http, OrderSide side, long id, MarketRegistry markets, OrderQueries orders)
     {
         var body = await Problems.ReadAsync<AmendOrderRequest>(http.Request);
         if (!body.IsOk)
@@ -211,7 +211,7 @@ internal static class OrderEndpoints
             return Problems.Result(new ApiError(Refusals.NothingToAmend, "give a new price, a new rate or both"));
         }
 
-        var market = await MarketOf(exchange, orders, side, id, http.User.MemberId());
+        var market = await MarketOf(markets, orders, side, id, http.User.MemberId());
         if (market is null)
         {
             return Problems.Result(ApiError.NotFound($"open {Name(side)} {id}"));
@@ -221,9 +221,9 @@ internal static class OrderEndpoints
             amend.Price is { } p ? new Price(p) : null, amend.Rate is { } r ? new Rate(r) : null));
     }
 
-    private static async Task<IResult> Cancel(HttpContext http, OrderSide side, long id, ExchangeServices exchange, OrderQueries orders)
+    private static async Task<IResult> Cancel(HttpContext http, OrderSide side, long id, MarketRegistry markets, OrderQueries orders)
     {
-        var market = await MarketOf(exchange, orders, side, id, http.User.MemberId());
+        var market = await MarketOf(markets, orders, side, id, http.User.MemberId());
         if (market is null)
         {
             return Problems.Result(ApiError.NotFound($"open {Name(side)} {id}"));
@@ -232,8 +232,8 @@ internal static class OrderEndpoints
         return await Commands.Answer(http, market, new CancelWork(new OrderKey(side, id), http.User.MemberId()));
     }
 
-    private static async Task<MarketHost?> MarketOf(ExchangeServices exchange, OrderQueries orders, OrderSide side, long id, long member) =>
-        await orders.OpenOrderMarketAsync(side, id, member) is { } market ? exchange.Market(market) : null;
+    private static async Task<MarketHost?> MarketOf(MarketRegistry markets, OrderQueries orders, OrderSide side, long id, long member) =>
+        await orders.OpenOrderMarketAsync(side, id, member) is { } market ? markets.Find(market) : null;
 
     private static string Name(OrderSide side) => side.ToString().ToLowerInvariant();
 }

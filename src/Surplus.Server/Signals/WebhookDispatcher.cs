@@ -6,6 +6,7 @@ using System.Text.Json;
 using Dapper;
 using Surplus.Exchange.Engine;
 using Surplus.Exchange.Signals;
+using Surplus.Exchange.Storage;
 using Surplus.Protocol;
 
 namespace Surplus.Server.Signals;
@@ -24,7 +25,7 @@ namespace Surplus.Server.Signals;
 /// worker, so a slow webhook delays only its own member, and none of this runs in the engine's
 /// write gate: the engines never wait for a webhook.
 /// </remarks>
-internal sealed class WebhookDispatcher(ExchangeServices exchange, IHttpClientFactory clients, ILogger<WebhookDispatcher> log) : BackgroundService
+internal sealed class WebhookDispatcher(SignalHub hub, Database database, ServerOptions options, TimeProvider time, IHttpClientFactory clients, ILogger<WebhookDispatcher> log) : BackgroundService
 {
     /// <summary>The name of the HTTP client the posts go through.</summary>
     public const string ClientName = "webhooks";
@@ -51,7 +52,7 @@ internal sealed class WebhookDispatcher(ExchangeServices exchange, IHttpClientFa
         while (!stoppingToken.IsCancellationRequested)
         {
             // Any committed signal may be the first of a member that has just set a webhook.
-            var woken = exchange.Hub.WaitAnyAsync();
+            var woken = hub.WaitAnyAsync();
             try
             {
                 foreach (var member in await MembersWithWebhooksAsync(stoppingToken))
@@ -84,7 +85,7 @@ internal sealed class WebhookDispatcher(ExchangeServices exchange, IHttpClientFa
         var failures = 0;
         while (!stop.IsCancellationRequested)
         {
-            var woken = exchange.Hub.WaitAsync(member);
+            var woken = hub.WaitAsync(member);
             Outcome outcome;
             try
             {
@@ -111,11 +112,11 @@ internal sealed class WebhookDispatcher(ExchangeServices exchange, IHttpClientFa
                     continue;
             }
 
-            if (++failures >= exchange.Options.WebhookAttempts)
+            if (++failures >= options.WebhookAttempts)
             {
                 log.LogWarning("webhooks: member {Member}: {Attempts} attempts failed; trying again with its next signal", member, failures);
                 failures = 0;
-                await Wait(exchange.Hub.WaitAsync(member), null, stop);
+                await Wait(hub.WaitAsync(member), null, stop);
             }
             else
             {
@@ -130,7 +131,7 @@ internal sealed class WebhookDispatcher(ExchangeServices exchange, IHttpClientFa
     {
         Target? target;
         List<StoredSignal> signals;
-        await using (var c = await exchange.Database.OpenAsync(stop))
+        await using (var c = await database.OpenAsync(stop))
         {
             target = await c.QuerySingleOrDefaultAsync<Target>(
                 "SELECT webhook_url AS Url, webhook_secret AS Secret, webhook_cursor AS Cursor FROM members WHERE id = @member", new { member });
@@ -176,7 +177,7 @@ internal sealed class WebhookDispatcher(ExchangeServices exchange, IHttpClientFa
             }
 
             // Taken: recorded even while stopping, so the next start does not post it again.
-            await using var c = await exchange.Database.OpenAsync(CancellationToken.None);
+            await using var c = await database.OpenAsync(CancellationToken.None);
             await c.ExecuteAsync("UPDATE members SET webhook_cursor = @seq WHERE id = @member AND webhook_cursor < @seq", new { seq, member });
         }
 
@@ -185,7 +186,7 @@ internal sealed class WebhookDispatcher(ExchangeServices exchange, IHttpClientFa
 
     private async Task<IReadOnlyList<long>> MembersWithWebhooksAsync(CancellationToken stop)
     {
-        await using var c = await exchange.Database.OpenAsync(stop);
+        await using var c = await database.OpenAsync(stop);
         return [.. await c.QueryAsync<long>("SELECT id FROM members WHERE webhook_url IS NOT NULL")];
     }
 
@@ -201,7 +202,7 @@ internal sealed class WebhookDispatcher(ExchangeServices exchange, IHttpClientFa
 
         if (delay is { } d)
         {
-            waits.Add(Task.Delay(d, exchange.Time, done.Token));
+            waits.Add(Task.Delay(d, time, done.Token));
         }
 
         if (waits.Count == 0)

@@ -11,7 +11,7 @@ namespace Surplus.Server.Tests.Architecture;
 /// </summary>
 public sealed class ArchitectureTests
 {
-    private static readonly Assembly Exchange = typeof(ExchangeServices).Assembly;
+    private static readonly Assembly Exchange = typeof(WriteGate).Assembly;
     private static readonly Assembly Server = typeof(ServerApp).Assembly;
     private static readonly Assembly Core = typeof(MarketEngine).Assembly;
     private static readonly Assembly Wire = typeof(Surplus.Protocol.Refusals).Assembly;

@@ -1,5 +1,6 @@
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
+using Surplus.Exchange.Contracts;
 using Surplus.Exchange.Engine;
 using Surplus.Protocol;
 using Surplus.Server.Tests.Infrastructure;
@@ -231,7 +232,8 @@ public sealed class ContractMonitorTests
         // The write gate drains the engines' pipeline and holds every market: a tick with nothing
         // due must not take it, and a tick with something due must (it changes the store).
         await using var s = await Trade(store);
-        var exchange = s.Exchange.Services.GetRequiredService<ExchangeServices>();
+        var exchange = s.Exchange.Services.GetRequiredService<WriteGate>();
+        var contracts = s.Exchange.Services.GetRequiredService<ContractBook>();
         var inside = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var holder = exchange.WriteAsync(async (_, _) =>
@@ -246,10 +248,10 @@ public sealed class ContractMonitorTests
         try
         {
             // A tick that waited for the gate would never end while it is held.
-            Assert.Equal(0, await exchange.Contracts.WatchDueAsync().WaitAsync(TimeSpan.FromSeconds(30)));
+            Assert.Equal(0, await contracts.WatchDueAsync().WaitAsync(TimeSpan.FromSeconds(30)));
 
             s.AdvanceTo(NoShowAt);
-            dueTick = exchange.Contracts.WatchDueAsync();
+            dueTick = contracts.WatchDueAsync();
             await Task.Delay(TimeSpan.FromMilliseconds(300));
             Assert.False(dueTick.IsCompleted, "a tick with a contract due changed the store without the write gate");
         }

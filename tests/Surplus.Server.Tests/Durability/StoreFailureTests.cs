@@ -3,6 +3,7 @@ using System.Net;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Surplus.Exchange.Engine;
+using Surplus.Exchange.Storage;
 using Surplus.Protocol;
 using Surplus.Server.Tests.Infrastructure;
 
@@ -133,7 +134,7 @@ public sealed class StoreFailureTests
     /// <summary>Makes the store refuse any need of <paramref name="member"/>, failing the transaction that carries it.</summary>
     private static async Task RefuseNeedsOf(ExchangeFactory exchange, long member)
     {
-        var database = exchange.Services.GetRequiredService<ExchangeServices>().Database;
+        var database = exchange.Services.GetRequiredService<Database>();
         await using var connection = await database.OpenAsync();
         await using var command = connection.CreateCommand();
         command.CommandText = exchange.Store == Store.Sqlite

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Surplus.Exchange.Engine;
+using Surplus.Exchange.Storage;
 using Surplus.Protocol;
 using Surplus.Server.Tests.Infrastructure;
 
@@ -98,7 +99,7 @@ public sealed class StoreRefusalTests
     /// <summary>Makes every table of the store refuse every change, or take them again.</summary>
     private static async Task RefuseWrites(ExchangeFactory exchange, bool refuse)
     {
-        var database = exchange.Services.GetRequiredService<ExchangeServices>().Database;
+        var database = exchange.Services.GetRequiredService<Database>();
         await using var connection = await database.OpenAsync();
         await using var tables = connection.CreateCommand();
         tables.CommandText = exchange.Store == Store.Sqlite

@@ -1,6 +1,7 @@
 using Dapper;
 using Microsoft.Extensions.DependencyInjection;
 using Surplus.Exchange.Engine;
+using Surplus.Exchange.Storage;
 using Surplus.Server.Tests.Infrastructure;
 
 namespace Surplus.Server.Tests.Durability;
@@ -21,8 +22,9 @@ public sealed class WriteAheadLogTests
             // The client starts the server, and with it the writer.
         }
 
-        var host = exchange.Services.GetRequiredService<ExchangeServices>();
-        await using (var connection = await host.Database.OpenAsync())
+        var database = exchange.Services.GetRequiredService<Database>();
+        var writeGate = exchange.Services.GetRequiredService<WriteGate>();
+        await using (var connection = await database.OpenAsync())
         {
             await connection.ExecuteAsync("CREATE TABLE log_load (id INTEGER PRIMARY KEY, member INTEGER, data TEXT)");
             await connection.ExecuteAsync("CREATE INDEX ix_log_load_member ON log_load (member, id)");
@@ -37,7 +39,7 @@ public sealed class WriteAheadLogTests
         {
             var first = Interlocked.Add(ref next, 2_000) - 2_000;
             var stored = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            host.Writer.Enqueue(new PendingCommit(host.Epoch, 1,
+            writeGate.Writer.Enqueue(new PendingCommit(writeGate.Epoch, 1,
                 (c, tx) => c.ExecuteAsync("INSERT INTO log_load (id, member, data) VALUES (@Id, @Member, @Data)",
                     Enumerable.Range(0, 2_000).Select(i => new { Id = first + i, Member = (first + i) % 61, Data = text }), tx),
                 () => stored.SetResult(), e => stored.SetException(e)));
@@ -53,7 +55,7 @@ public sealed class WriteAheadLogTests
         });
         await Task.WhenAll(lanes);
 
-        await using (var connection = await host.Database.OpenAsync())
+        await using (var connection = await database.OpenAsync())
         {
             // The table and its index alone take more pages than SQLite's own checkpoint waits for.
             var pages = await connection.ExecuteScalarAsync<long>("PRAGMA page_count");

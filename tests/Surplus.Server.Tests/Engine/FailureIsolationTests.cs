@@ -45,8 +45,9 @@ public sealed class FailureIsolationTests
         var (_, culprit, culpritKey) = await exchange.Join("culprit");
         keys["culprit"] = culpritKey;
         using var reader = exchange.CreateClient();
-        var core = exchange.Services.GetRequiredService<ExchangeServices>();
-        var host = core.Market("compute")!;
+        var markets = exchange.Services.GetRequiredService<MarketRegistry>();
+        var writeGate = exchange.Services.GetRequiredService<WriteGate>();
+        var host = markets.Find("compute")!;
 
         // The culprit's offer is the cheapest, so it trades whenever it meets a need, then throws.
         host.AfterApply = work =>
@@ -61,7 +62,7 @@ public sealed class FailureIsolationTests
         // else is queued behind it, then takes it all at once.
         Task<HttpResponseMessage> culpritAnswer, bookAnswer;
         List<Task<HttpResponseMessage>> others;
-        await core.Gate.WaitAsync();
+        await writeGate.Gate.WaitAsync();
         try
         {
             _ = host.SubmitAsync(new TickWork());
@@ -77,7 +78,7 @@ public sealed class FailureIsolationTests
         }
         finally
         {
-            core.Gate.Release();
+            writeGate.Gate.Release();
         }
 
         await (await culpritAnswer).Problem(HttpStatusCode.InternalServerError, "internal");

@@ -90,7 +90,7 @@ public sealed class SignalBlocksTests
             foreach (var batch in new[] { firstBatch, secondBatch })
             {
                 await using var tx = await c.BeginTransactionAsync();
-                await ExchangeServices.WriteLedgerAndSignalsAsync(c, tx, [], [], batch);
+                await WriteGate.WriteLedgerAndSignalsAsync(c, tx, [], [], batch);
                 await tx.CommitAsync();
             }
 

@@ -4,6 +4,7 @@ using Dapper;
 using Microsoft.Extensions.DependencyInjection;
 using Surplus.Exchange.Engine;
 using Surplus.Exchange.Signals;
+using Surplus.Exchange.Storage;
 using Surplus.Protocol;
 using Surplus.Server.Tests.Infrastructure;
 
@@ -132,7 +133,7 @@ public sealed class SignalDeliveryTests
         }
 
         // The store keeps the trade once, in its contract: the parties' stored signals name the contract and hold no copy.
-        await using (var c = await exchange.Services.GetRequiredService<ExchangeServices>().Database.OpenAsync())
+        await using (var c = await exchange.Services.GetRequiredService<Database>().OpenAsync())
         {
             var stored = new List<(long Member, JsonElement Signal)>();
             foreach (var (member, text) in await c.QueryAsync<(long, string)>("SELECT member_id, signals FROM signal_blocks ORDER BY member_id, last_seq"))

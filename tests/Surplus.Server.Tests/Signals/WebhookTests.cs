@@ -6,6 +6,7 @@ using System.Text.Json;
 using Dapper;
 using Microsoft.Extensions.DependencyInjection;
 using Surplus.Exchange.Engine;
+using Surplus.Exchange.Storage;
 using Surplus.Protocol;
 using Surplus.Server.Tests.Api;
 using Surplus.Server.Tests.Infrastructure;
@@ -185,7 +186,7 @@ public sealed class WebhookTests
     /// <summary>The member's webhook position as stored: the last signal its webhook took that the dispatcher recorded.</summary>
     private static async Task<long> StoredCursor(ExchangeFactory exchange, long member)
     {
-        await using var c = await exchange.Services.GetRequiredService<ExchangeServices>().Database.OpenAsync();
+        await using var c = await exchange.Services.GetRequiredService<Database>().OpenAsync();
         return await c.ExecuteScalarAsync<long>("SELECT webhook_cursor FROM members WHERE id = @member", new { member });
     }
 

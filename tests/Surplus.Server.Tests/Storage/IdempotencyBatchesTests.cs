@@ -58,7 +58,7 @@ public sealed class IdempotencyBatchesTests
         var answered = await seller.Client.Post("/v1/orders/batch", batch, "kept-batch");
         var body = await answered.Content.ReadAsStringAsync();
         Assert.Equal(HttpStatusCode.OK, answered.StatusCode);
-        await using (var c = await exchange.Services.GetRequiredService<ExchangeServices>().Database.OpenAsync())
+        await using (var c = await exchange.Services.GetRequiredService<Database>().OpenAsync())
         {
             Assert.Equal(0, await c.ExecuteScalarAsync<long>("SELECT count(*) FROM idempotency WHERE key LIKE 'kept-batch%'"));
             var rows = await c.ExecuteScalarAsync<long>("SELECT count(*) FROM idempotency_batches WHERE batch_key = 'kept-batch'");
@@ -91,7 +91,7 @@ public sealed class IdempotencyBatchesTests
         var body = await (await seller.Client.Post("/v1/orders/batch", batch, "old-batch")).Content.ReadAsStringAsync();
 
         // As an older server kept them: a row per order under the batch's key and the order's index.
-        var database = exchange.Services.GetRequiredService<ExchangeServices>().Database;
+        var database = exchange.Services.GetRequiredService<Database>();
         SchemaMigrator.MigrateDown(database, 10);
         await using (var c = await database.OpenAsync())
         {

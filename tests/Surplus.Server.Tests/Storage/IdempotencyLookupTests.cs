@@ -86,21 +86,21 @@ public sealed class IdempotencyLookupTests
     public async Task BatchInFlight_UntilEveryOrderOfItIsDecided()
     {
         await using var factory = new ExchangeFactory(Store.Sqlite);
-        var exchange = factory.Services.GetRequiredService<ExchangeServices>();
+        var answersInFlight = factory.Services.GetRequiredService<AnswersInFlight>();
         var answer = Outcome.Created(null);
         var first = (Key(5, 0), answer);
         var second = (Key(5, 1), answer);
         var alone = (new IdempotencyKey(5, "b", Hash), answer);
 
-        exchange.AnswersInFlight.Change([first, second, alone], add: true);
-        var both = (exchange.AnswersInFlight.BatchInFlight(5, "b"), exchange.AnswersInFlight.BatchInFlight(6, "b"), exchange.AnswersInFlight.BatchInFlight(5, "c"));
-        exchange.AnswersInFlight.Change([first, alone], add: false);
-        var one = exchange.AnswersInFlight.BatchInFlight(5, "b");
-        exchange.AnswersInFlight.Change([second], add: false);
+        answersInFlight.Change([first, second, alone], add: true);
+        var both = (answersInFlight.BatchInFlight(5, "b"), answersInFlight.BatchInFlight(6, "b"), answersInFlight.BatchInFlight(5, "c"));
+        answersInFlight.Change([first, alone], add: false);
+        var one = answersInFlight.BatchInFlight(5, "b");
+        answersInFlight.Change([second], add: false);
 
         Assert.Equal((true, false, false), both);
         Assert.True(one);
-        Assert.False(exchange.AnswersInFlight.BatchInFlight(5, "b"));
+        Assert.False(answersInFlight.BatchInFlight(5, "b"));
     }
 
     private static IdempotencyKey Key(long member, int index) => new(member, $"b#{index}", Hash, "b", index);

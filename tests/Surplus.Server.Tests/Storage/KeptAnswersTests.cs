@@ -6,6 +6,7 @@ using Dapper;
 using Microsoft.Extensions.DependencyInjection;
 using Surplus.Exchange;
 using Surplus.Exchange.Engine;
+using Surplus.Exchange.Storage;
 using Surplus.Protocol;
 using Surplus.Server.Api;
 using Surplus.Server.Tests.Infrastructure;
@@ -35,7 +36,7 @@ public sealed class KeptAnswersTests
         const string Created = """{"offer":{"id":777,"kept":"by an earlier version"},"trades":[]}""";
         const string Done = """{"done":true}""";
         const string Refused = """{"type":"urn:surplus:problem:capacity-gone","title":"Gone away","status":409,"detail":"a refusal this version no longer answers"}""";
-        await using (var c = await exchange.Services.GetRequiredService<ExchangeServices>().Database.OpenAsync())
+        await using (var c = await exchange.Services.GetRequiredService<Database>().OpenAsync())
         {
             foreach (var (key, status, response) in new[] { ("old-created", 201, Created), ("old-done", 200, Done), ("old-refused", 409, Refused) })
             {

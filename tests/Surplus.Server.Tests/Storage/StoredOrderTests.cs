@@ -127,7 +127,7 @@ public sealed class StoredOrderTests
         var oldNeed = new StoredNeed(50, Start.AddHours(6), Start.AddHours(7), 12m, Constraints: [padded],
             Job: new StoredJob("ftp://programs.example/p.wasm", "ftp://results.example/"));
         Assert.False((await seller.Post("/v1/offers", new PlaceOfferRequest("compute", 1, 10m, Start, Start.AddHours(1), Attributes: attributes))).IsSuccessStatusCode);
-        await using (var c = await exchange.Services.GetRequiredService<ExchangeServices>().Database.OpenAsync())
+        await using (var c = await exchange.Services.GetRequiredService<Database>().OpenAsync())
         {
             await c.ExecuteAsync("UPDATE offers SET spec = @spec WHERE id = @id", new { id = offer.Offer.Id, spec = Encoding.UTF8.GetString(StoredOrders.Write(oldOffer)) });
             await c.ExecuteAsync("UPDATE needs SET spec = @spec WHERE id = @id", new { id = need.Need.Id, spec = Encoding.UTF8.GetString(StoredOrders.Write(oldNeed)) });
