@@ -1,5 +1,6 @@
 using System.Data.Common;
 using Dapper;
+using Microsoft.Data.Sqlite;
 using Surplus.Exchange.Storage;
 using Surplus.Market;
 using Surplus.Protocol;
@@ -127,7 +128,7 @@ internal sealed class MarketMemory(MarketDefinition definition, bool halted, Dat
             var count = 0;
             while (count < ReadChunk && await reader.ReadAsync())
             {
-                chunk[count++] = new StoredOfferText(reader.GetInt64(0), reader.GetInt64(1), reader.GetString(2), reader.GetString(3), reader.GetInt64(4), reader.GetInt64(5));
+                chunk[count++] = new StoredOfferText(reader.GetInt64(0), reader.GetInt64(1), Utf8(reader, 2), Utf8(reader, 3), reader.GetInt64(4), reader.GetInt64(5));
             }
 
             await parsing;
@@ -167,8 +168,16 @@ internal sealed class MarketMemory(MarketDefinition definition, bool halted, Dat
             });
         });
 
+    /// <summary>
+    /// A text column in UTF-8. SQLite keeps text in UTF-8 and hands it over as it is; read as a
+    /// string it would be turned into UTF-16 only for the JSON reader to turn it back.
+    /// </summary>
+    private static byte[] Utf8(DbDataReader reader, int column) => reader is SqliteDataReader
+        ? reader.GetFieldValue<byte[]>(column)
+        : System.Text.Encoding.UTF8.GetBytes(reader.GetString(column));
+
     /// <summary>An open offer's row as read, before its texts are parsed.</summary>
-    private readonly record struct StoredOfferText(long Id, long MemberId, string Spec, string State, long CreatedAt, long UpdatedAt);
+    private readonly record struct StoredOfferText(long Id, long MemberId, byte[] Spec, byte[] State, long CreatedAt, long UpdatedAt);
 
     /// <summary>The open negotiations of this market as the engine's snapshot wants them, and the engine's next id.</summary>
     private async Task<(List<NegotiationState> Open, long NextId)> LoadNegotiationsAsync(DbConnection connection)

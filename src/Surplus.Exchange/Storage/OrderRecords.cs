@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Surplus.Market;
@@ -203,6 +204,10 @@ internal static class StoredOrders
 
     public static byte[] Write(StoredNeed need) => JsonSerializer.SerializeToUtf8Bytes(need, OrderRecordJson.Default.StoredNeed);
 
+    /// <summary>As <see cref="ReadOffer(string)"/>, from UTF-8.</summary>
+    public static StoredOffer ReadOffer(ReadOnlySpan<byte> utf8) => JsonSerializer.Deserialize(utf8, OrderRecordJson.Default.StoredOffer)
+        ?? throw new InvalidDataException("a stored offer is empty");
+
     public static StoredOffer ReadOffer(string json) => JsonSerializer.Deserialize(json, OrderRecordJson.Default.StoredOffer)
         ?? throw new InvalidDataException("a stored offer is empty");
 
@@ -222,7 +227,9 @@ internal static class StoredOrders
     public static IReadOnlyList<long>? Members(IReadOnlySet<MemberId> members) =>
         members.Count == 0 ? null : [.. members.Select(m => m.Value).Order()];
 
-    public static HashSet<MemberId> Set(IReadOnlyList<long>? ids) => [.. (ids ?? []).Select(i => new MemberId(i))];
+    /// <summary>A list of members as a set: an empty one is the one shared <see cref="FrozenSet{T}.Empty"/>, as nearly every order's lists are.</summary>
+    public static IReadOnlySet<MemberId> Set(IReadOnlyList<long>? ids) =>
+        ids is null or { Count: 0 } ? FrozenSet<MemberId>.Empty : new HashSet<MemberId>(ids.Select(i => new MemberId(i)));
 
     /// <summary>A stored window: aligned to the market's slot when it was placed, so taken to the tick now.</summary>
     public static Window ReadWindow(DateTimeOffset start, DateTimeOffset end, string side, long id)
