@@ -30,6 +30,37 @@ public sealed class OrdersTests(Exchanges exchanges)
         AssertSameJson(offer, await seller.Client.Get<OfferDto>($"/v1/offers/{offer.Id}"));
     }
 
+    /// <summary>
+    /// A resting offer's row keeps neither its record nor its state once its batch is stored: one that
+    /// later fills wholly, without its row being touched first, and one that is cancelled still show
+    /// all they were placed with, and no capacity once they are closed.
+    /// </summary>
+    [Theory]
+    [InlineData(Store.Sqlite)]
+    [InlineData(Store.Postgres)]
+    public async Task RestingOffer_FilledOrCancelledAfterItsBatchWasStored_ShowsItsRecordAndNoCapacity(Store store)
+    {
+        var exchange = exchanges.For(store);
+        var market = await exchange.NewMarket();
+        var seller = await exchange.Trader("resting-seller");
+        var buyer = await exchange.Trader("resting-buyer", 1_000_000);
+        var linux = new Dictionary<string, string> { ["os"] = "linux" };
+        var filled = (await seller.PlaceOffer(Offer(market, 100, 10.25m, Tomorrow, 2) with { Attributes = linux })).Offer;
+        var cancelled = (await seller.PlaceOffer(Offer(market, 50, 11.5m, Tomorrow.AddHours(4), 2) with { Attributes = linux })).Offer;
+
+        var trade = Assert.Single((await buyer.PlaceNeed(Need(market, 100, 10.25m, Tomorrow, 2))).Trades);
+        var answer = await (await seller.Client.DeleteAsync($"/v1/offers/{cancelled.Id}")).Read<OfferDto>(HttpStatusCode.OK);
+
+        Assert.Equal(filled.Id, trade.OfferId);
+        var shown = await seller.Client.Get<OfferDto>($"/v1/offers/{filled.Id}");
+        Assert.Equal(("filled", 100L, 10.25m, "linux"), (shown.Status, shown.Rate, shown.Ask, shown.Attributes["os"]));
+        Assert.Equal((Tomorrow, Tomorrow.AddHours(2)), (shown.Start!.Value, shown.End!.Value));
+        Assert.Empty(shown.Capacity);
+        Assert.Equal(("cancelled", 50L, 11.5m, "linux"), (answer.Status, answer.Rate, answer.Ask, answer.Attributes["os"]));
+        Assert.Empty(answer.Capacity);
+        AssertSameJson(answer, await seller.Client.Get<OfferDto>($"/v1/offers/{cancelled.Id}"));
+    }
+
     [Theory]
     [InlineData(Store.Sqlite)]
     [InlineData(Store.Postgres)]
