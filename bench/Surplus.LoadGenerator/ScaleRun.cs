@@ -33,7 +33,7 @@ internal sealed record Fill(int From, int Placed, int Refused, TimeSpan Elapsed,
 /// <summary>One book's figures: the server's memory, batch placement and single orders against the book small and full, and a restart.</summary>
 internal sealed record BookFigures(
     string Side, int Size, long EmptyKb, long FullKb, long DataBytes, Fill Small, Fill Large, TimeSpan FillTime,
-    List<double> SinglesSmall, List<double> SinglesLarge, Restart? Restart);
+    List<double> SinglesSmall, List<double> SinglesLarge, Restart? Restart, List<Fill> Middle);
 
 /// <summary>A restart of the server on a full book: SIGTERM until exited, start until the first <c>/healthz</c> 200, the first order after it, and the memory then.</summary>
 internal sealed record Restart(TimeSpan Stop, TimeSpan Start, double FirstOrderMs, long ResidentKb);
@@ -56,6 +56,10 @@ internal static class ScaleRun
 
     // Batches timed into the small book and into the full one: 20,000 orders, a second or two.
     private const int MeasuredBatches = 20;
+
+    // The fill between the two timed stretches, timed in this many parts: where the cost per order grows,
+    // each part averaging over tens of seconds rather than the one collection a stretch of a second or two may meet.
+    private const int MiddleParts = 8;
     private const int WarmupSingles = 500;
     private const int BookDays = 31;
 
@@ -104,7 +108,7 @@ internal static class ScaleRun
             var (start, end) = BookWindow(book, first);
             return new BatchOrderItem(Offer: new PlaceOfferRequest(Market, 10, 5.00m + (book.Next(500) * 0.01m), start, end, Mode: mode));
         });
-        var warmBatches = warmers.Select(key => (key, Offers(BatchSize, "spot"))).ToList();
+        var warmBatches = warmers.Select(key => (key, Offers(BatchSize, "standing"))).ToList();
 
         return await MeasureBookAsync(settings, server, http, "offers", settings.Offers, members, Offers, warmBatches, probes, "/v1/needs", probe, restart: true);
     }
@@ -132,7 +136,7 @@ internal static class ScaleRun
             var (start, end) = BookWindow(book, first);
             return new BatchOrderItem(Need: new PlaceNeedRequest(Market, 10, start, end, 1.00m + (book.Next(400) * 0.01m), Mode: mode));
         });
-        var warmBatches = warmers.Select(key => (key, Needs(BatchSize, "spot"))).ToList();
+        var warmBatches = warmers.Select(key => (key, Needs(BatchSize, "standing"))).ToList();
 
         return await MeasureBookAsync(settings, server, http, "needs", settings.Needs, members, Needs, warmBatches, probes, "/v1/offers", probe, restart: false);
     }
@@ -141,14 +145,19 @@ internal static class ScaleRun
         ScaleSettings settings, ServerProcess server, HttpClient http, string side, int size, string[] members, Func<int, string, byte[]> batch,
         List<(string Key, byte[] Body)> warmBatches, string[] probes, string probePath, byte[] probe, bool restart)
     {
-        // Warm-up, leaving nothing resting: batches like the book's but spot (what does not trade at once is
-        // cancelled), and single orders that trade with the large order.
+        // Warm-up, leaving nothing resting: batches like the book's, each order then cancelled, and single
+        // orders that trade with the large order. Standing orders, not spot ones, so that every path of
+        // placing a resting order is compiled to its final tier before the small book is timed: spot
+        // orders never rest, and the small book would be timed partly on first-tier code.
         await Console.Error.WriteLineAsync($"[scale] {side}: warming up");
-        var warm = await BatchesAsync(server, http, [.. warmBatches.Select(w => (Func<(string, byte[])>)(() => w))], 0, settings.FillLimit);
+        var placed = new List<(string Key, long Id)>();
+        var warm = await BatchesAsync(server, http, [.. warmBatches.Select(w => (Func<(string, byte[])>)(() => w))], 0, settings.FillLimit, placed);
         if (warm.Refused > 0)
         {
             throw new InvalidOperationException($"the warm-up's orders were refused: {warm.Refusal}");
         }
+
+        await CancelAsync(http, server.Address, side, placed, settings.FillLimit);
 
         await SinglesAsync(http, server.Address, probes, probePath, probe, WarmupSingles, settings.SampleLimit);
         await Task.Delay(TimeSpan.FromSeconds(2));
@@ -166,9 +175,23 @@ internal static class ScaleRun
         clock.Start();
         var small = await BatchesAsync(server, http, batches[1..(1 + measured)], start.To, settings.FillLimit);
         await Console.Error.WriteLineAsync($"[scale] {side}: {small.To:N0} resting, {small.Rate:N0}/s; filling to {size:N0}");
-        var middle = await BatchesAsync(server, http, batches[(1 + measured)..^measured], small.To, settings.FillLimit - clock.Elapsed);
-        await Console.Error.WriteLineAsync($"[scale] {side}: {middle.To:N0} resting, {middle.Rate:N0}/s over the middle of the fill");
-        var large = await BatchesAsync(server, http, batches[^measured..], middle.To, settings.FillLimit - clock.Elapsed);
+        var parts = new List<Fill>();
+        var rest = batches[(1 + measured)..^measured];
+        var reached = small.To;
+        for (var part = 0; part < MiddleParts; part++)
+        {
+            var (first, last) = (rest.Length * part / MiddleParts, rest.Length * (part + 1) / MiddleParts);
+            if (last > first)
+            {
+                var fill = await BatchesAsync(server, http, rest[first..last], reached, settings.FillLimit - clock.Elapsed);
+                parts.Add(fill);
+                reached = fill.To;
+                await Console.Error.WriteLineAsync(
+                    $"[scale] {side}: {fill.To:N0} resting, {fill.Rate:N0}/s and {(fill.Placed > 0 ? fill.ServerCpu.TotalMicroseconds / fill.Placed : 0):N1} µs of server CPU per order from {fill.From:N0}");
+            }
+        }
+
+        var large = await BatchesAsync(server, http, batches[^measured..], reached, settings.FillLimit - clock.Elapsed);
         var fillTime = clock.Elapsed;
         await Console.Error.WriteLineAsync($"[scale] {side}: {large.To:N0} resting, {large.Rate:N0}/s into the full book; single orders against it");
         var singlesLarge = await SinglesAsync(http, server.Address, probes, probePath, probe, settings.Samples, settings.SampleLimit);
@@ -189,7 +212,7 @@ internal static class ScaleRun
             await Console.Error.WriteLineAsync($"[scale] {side}: stopped in {stop.TotalSeconds:0.0} s, answered /healthz {started.TotalSeconds:0.0} s after starting");
         }
 
-        return new BookFigures(side, large.To, emptyKb, fullKb, dataBytes, small, large, fillTime, singlesSmall, singlesLarge, restarted);
+        return new BookFigures(side, large.To, emptyKb, fullKb, dataBytes, small, large, fillTime, singlesSmall, singlesLarge, restarted, parts);
     }
 
     /// <summary>
@@ -212,7 +235,8 @@ internal static class ScaleRun
     /// Sends the batches, <see cref="InFlight"/> at a time, each built just before it is sent; stops
     /// early at <paramref name="limit"/>. Counts the orders placed (201) and refused.
     /// </summary>
-    private static async Task<Fill> BatchesAsync(ServerProcess server, HttpClient http, Func<(string Key, byte[] Body)>[] batches, int from, TimeSpan limit)
+    private static async Task<Fill> BatchesAsync(
+        ServerProcess server, HttpClient http, Func<(string Key, byte[] Body)>[] batches, int from, TimeSpan limit, List<(string Key, long Id)>? placedIds = null)
     {
         var next = -1;
         int placed = 0, refused = 0;
@@ -255,6 +279,16 @@ internal static class ScaleRun
                     if (result.GetProperty("status").GetInt32() == 201)
                     {
                         Interlocked.Increment(ref placed);
+                        if (placedIds is not null)
+                        {
+                            // {"offer": {"offer": {"id": …}, "trades": […]}}, and the same for a need.
+                            var name = result.TryGetProperty("offer", out _) ? "offer" : "need";
+                            var order = result.GetProperty(name).GetProperty(name);
+                            lock (placedIds)
+                            {
+                                placedIds.Add((request.Key, order.GetProperty("id").GetInt64()));
+                            }
+                        }
                     }
                     else
                     {
@@ -267,6 +301,29 @@ internal static class ScaleRun
 
         await Task.WhenAll(Enumerable.Range(0, InFlight).Select(_ => Task.Run(Loop)));
         return new Fill(from, placed, refused, clock.Elapsed, server.CpuTime - cpu, refusal);
+    }
+
+    /// <summary>Cancels the orders given, <see cref="InFlight"/> at a time (each member's well inside its rate limit); stops at <paramref name="limit"/>.</summary>
+    private static async Task CancelAsync(HttpClient http, Uri exchange, string side, List<(string Key, long Id)> orders, TimeSpan limit)
+    {
+        var next = -1;
+        var clock = Stopwatch.StartNew();
+        async Task Loop()
+        {
+            for (var i = Interlocked.Increment(ref next); i < orders.Count && clock.Elapsed < limit; i = Interlocked.Increment(ref next))
+            {
+                var (key, id) = orders[i];
+                using var message = new HttpRequestMessage(HttpMethod.Delete, new Uri(exchange, $"/v1/{side}/{id}"));
+                message.Headers.TryAddWithoutValidation("Authorization", key);
+                using var response = await http.SendAsync(message);
+                if (!response.IsSuccessStatusCode)
+                {
+                    throw new InvalidOperationException($"cancelling the warm-up's {side} {id}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+                }
+            }
+        }
+
+        await Task.WhenAll(Enumerable.Range(0, InFlight).Select(_ => Task.Run(Loop)));
     }
 
     /// <summary>Single orders one after another, the probe members in turn (each stays well inside its rate limit); each latency in ms.</summary>
@@ -376,7 +433,7 @@ internal static class ScaleRun
         var text = new System.Text.StringBuilder();
         text.AppendLine(Machine(loadBefore, loadAfter, took));
         text.AppendLine(CultureInfo.InvariantCulture, $"Command: dotnet run -c Release --project bench/Surplus.LoadGenerator -- {string.Join(' ', args)}");
-        text.AppendLine(CultureInfo.InvariantCulture, $"`surplus serve` in its own process (durable SQLite, 127.0.0.1, fair-use limits as shipped but for joins per address); the book filled through POST /v1/orders/batch, {BatchSize:N0} orders a request, {InFlight} requests in flight, each book member sending one batch (so none has more than {BatchSize:N0} open orders or waits for its rate limit); book windows at any minute of the next {BookDays} days, 30 to 240 minutes long. Single orders: one after another on one connection, up to {settings.Samples:N0} or {settings.SampleLimit.TotalSeconds:0} s at each point, after a warm-up of {WarmupBatches} batches like the book's but spot (cancelled at once) and {WarmupSingles} single orders.");
+        text.AppendLine(CultureInfo.InvariantCulture, $"`surplus serve` in its own process (durable SQLite, 127.0.0.1, fair-use limits as shipped but for joins per address); the book filled through POST /v1/orders/batch, {BatchSize:N0} orders a request, {InFlight} requests in flight, each book member sending one batch (so none has more than {BatchSize:N0} open orders or waits for its rate limit); book windows at any minute of the next {BookDays} days, 30 to 240 minutes long. Single orders: one after another on one connection, up to {settings.Samples:N0} or {settings.SampleLimit.TotalSeconds:0} s at each point, after a warm-up of {WarmupBatches} batches like the book's, each order then cancelled, and {WarmupSingles} single orders.");
         text.AppendLine();
         text.AppendLine(CultureInfo.InvariantCulture, $"| what | book of {offers.Small.From:N0} | book of {offers.Size:N0} | full ÷ small |");
         text.AppendLine("|---|---:|---:|---:|");
@@ -447,6 +504,12 @@ internal static class ScaleRun
             $"| {order}s placed in batches, per second (book {small.From:N0} → {small.To:N0}, and {large.From:N0} → {large.To:N0}) | {Show(Rate(small), "N0")} | {Show(Rate(large), "N0")} | **{Show(Rate(large) / Rate(small), "0.00")}** |");
         text.AppendLine(CultureInfo.InvariantCulture,
             $"| server CPU while placing them, per {order} (µs) | {Show(Cpu(small), "N1")} | {Show(Cpu(large), "N1")} | {Show(Cpu(large) / Cpu(small), "0.00")} |");
+        if (book.Middle.Count > 0)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture,
+                $"| … and between them, in {book.Middle.Count} parts: the book's size, then µs of server CPU per {order} | {string.Join("; ", book.Middle.Select(f => $"{f.From / 1000:N0}k → {f.To / 1000:N0}k: {Show(Cpu(f), "N1")}"))} | | |");
+        }
+
         foreach (var (name, q) in new[] { ("p50", 0.5), ("p99", 0.99) })
         {
             var (s, l) = (Percentile(book.SinglesSmall, q), Percentile(book.SinglesLarge, q));
