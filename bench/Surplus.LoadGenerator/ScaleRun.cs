@@ -145,11 +145,17 @@ internal static class ScaleRun
         ScaleSettings settings, ServerProcess server, HttpClient http, string side, int size, string[] members, Func<int, string, byte[]> batch,
         List<(string Key, byte[] Body)> warmBatches, string[] probes, string probePath, byte[] probe, bool restart)
     {
-        // Warm-up, leaving nothing resting: batches like the book's, each order then cancelled, and single
-        // orders that trade with the large order. Standing orders, not spot ones, so that every path of
+        // Warm-up, leaving nothing resting: single orders that trade with the large order, then batches like
+        // the book's, each order then cancelled. Standing orders, not spot ones, so that every path of
         // placing a resting order is compiled to its final tier before the small book is timed: spot
-        // orders never rest, and the small book would be timed partly on first-tier code.
+        // orders never rest, and the small book would be timed partly on first-tier code. The empty
+        // server's memory is read before those batches: the heap they grew stays with the server GC for
+        // a while after they are cancelled, and would be counted out of the book's memory.
         await Console.Error.WriteLineAsync($"[scale] {side}: warming up");
+        await SinglesAsync(http, server.Address, probes, probePath, probe, WarmupSingles, settings.SampleLimit);
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        var emptyKb = server.ResidentKilobytes;
+
         var placed = new List<(string Key, long Id)>();
         var warm = await BatchesAsync(server, http, [.. warmBatches.Select(w => (Func<(string, byte[])>)(() => w))], 0, settings.FillLimit, placed);
         if (warm.Refused > 0)
@@ -158,10 +164,7 @@ internal static class ScaleRun
         }
 
         await CancelAsync(http, server.Address, side, placed, settings.FillLimit);
-
-        await SinglesAsync(http, server.Address, probes, probePath, probe, WarmupSingles, settings.SampleLimit);
         await Task.Delay(TimeSpan.FromSeconds(2));
-        var emptyKb = server.ResidentKilobytes;
 
         // The book's batches: member i sends batch i, so no member holds more than 1,000 open orders.
         var batches = members.Select((key, i) => (Func<(string, byte[])>)(() => (key, batch(Math.Min(BatchSize, size - (i * BatchSize)), "standing")))).ToArray();
@@ -433,7 +436,7 @@ internal static class ScaleRun
         var text = new System.Text.StringBuilder();
         text.AppendLine(Machine(loadBefore, loadAfter, took));
         text.AppendLine(CultureInfo.InvariantCulture, $"Command: dotnet run -c Release --project bench/Surplus.LoadGenerator -- {string.Join(' ', args)}");
-        text.AppendLine(CultureInfo.InvariantCulture, $"`surplus serve` in its own process (durable SQLite, 127.0.0.1, fair-use limits as shipped but for joins per address); the book filled through POST /v1/orders/batch, {BatchSize:N0} orders a request, {InFlight} requests in flight, each book member sending one batch (so none has more than {BatchSize:N0} open orders or waits for its rate limit); book windows at any minute of the next {BookDays} days, 30 to 240 minutes long. Single orders: one after another on one connection, up to {settings.Samples:N0} or {settings.SampleLimit.TotalSeconds:0} s at each point, after a warm-up of {WarmupBatches} batches like the book's, each order then cancelled, and {WarmupSingles} single orders.");
+        text.AppendLine(CultureInfo.InvariantCulture, $"`surplus serve` in its own process (durable SQLite, 127.0.0.1, fair-use limits as shipped but for joins per address); the book filled through POST /v1/orders/batch, {BatchSize:N0} orders a request, {InFlight} requests in flight, each book member sending one batch (so none has more than {BatchSize:N0} open orders or waits for its rate limit); book windows at any minute of the next {BookDays} days, 30 to 240 minutes long. Single orders: one after another on one connection, up to {settings.Samples:N0} or {settings.SampleLimit.TotalSeconds:0} s at each point, after a warm-up of {WarmupSingles} single orders and {WarmupBatches} batches like the book's, each order then cancelled.");
         text.AppendLine();
         text.AppendLine(CultureInfo.InvariantCulture, $"| what | book of {offers.Small.From:N0} | book of {offers.Size:N0} | full ÷ small |");
         text.AppendLine("|---|---:|---:|---:|");
@@ -454,7 +457,7 @@ internal static class ScaleRun
             text.AppendLine(CultureInfo.InvariantCulture, $"| the first need after it | {r.FirstOrderMs:0.0} ms |");
         }
 
-        text.AppendLine(CultureInfo.InvariantCulture, $"| resident memory (VmRSS), empty server (warmed up) | {offers.EmptyKb / 1024.0:N0} MB |");
+        text.AppendLine(CultureInfo.InvariantCulture, $"| resident memory (VmRSS), empty server (after the warm-up's single orders) | {offers.EmptyKb / 1024.0:N0} MB |");
         text.AppendLine(CultureInfo.InvariantCulture, $"| resident memory after placing them | {offers.FullKb / 1024.0:N0} MB, **{PerOrder(offers.FullKb, offers):N2} KB per offer** beyond the empty server |");
         if (offers.Restart is { } m)
         {
