@@ -510,7 +510,7 @@ internal static class ScaleRun
         if (book.Middle.Count > 0)
         {
             text.AppendLine(CultureInfo.InvariantCulture,
-                $"| … and between them, in {book.Middle.Count} parts: the book's size, then µs of server CPU per {order} | {string.Join("; ", book.Middle.Select(f => $"{f.From / 1000:N0}k → {f.To / 1000:N0}k: {Show(Cpu(f), "N1")}"))} | | |");
+                $"| … and between them, in {book.Middle.Count} part{(book.Middle.Count == 1 ? "" : "s")}: the book's size, then µs of server CPU per {order} | {string.Join("; ", book.Middle.Select(f => $"{f.From / 1000:N0}k → {f.To / 1000:N0}k: {Show(Cpu(f), "N1")}"))} | | |");
         }
 
         foreach (var (name, q) in new[] { ("p50", 0.5), ("p99", 0.99) })
