@@ -162,8 +162,9 @@ internal sealed class BatchStore(MarketMemory market, LedgerBook ledger, SignalL
 
 /// <summary>
 /// An offer's row as it stood when its batch was applied, its request's and state's JSON written
-/// by the engine loop (the writer is the busier) in UTF-8, as the store takes it: as strings they
-/// were twice the bytes, and the writer transcoded them. <paramref name="Spec"/> is null for a row
+/// by the engine loop (the writer is the busier) in UTF-8, as the store takes it, so that the writer
+/// has nothing to transcode and memory holds one byte per character of ASCII JSON, not two as a
+/// string would. <paramref name="Spec"/> is null for a row
 /// already stored (it is updated), <paramref name="State"/> null for one that left the book untouched.
 /// </summary>
 internal readonly record struct OfferWrite(OfferRow Row, byte[]? Spec, byte[]? State, string Status, long UpdatedAt);

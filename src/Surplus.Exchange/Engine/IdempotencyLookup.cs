@@ -14,9 +14,9 @@ namespace Surplus.Exchange.Engine;
 /// <paramref name="settled"/> tells whether a member's request batch has no order applied and not yet
 /// stored. The engine loop that asks holds the exchange's write gate, so no other order is applied
 /// while this lookup lives: the rows of a batch that was settled when first asked about are then all
-/// the rows it will have, and they are read once for all its orders. A hundred orders of a new batch
-/// were a hundred queries in the engine loop, each finding nothing. A batch with orders in flight is
-/// looked up order by order, as each of them may be stored meanwhile.
+/// the rows it will have, and they are read once for all its orders, rather than with a query per
+/// order in the engine loop, where each query of a new batch would find nothing. A batch with orders
+/// in flight is looked up order by order, as each of them may be stored meanwhile.
 /// </para>
 /// </summary>
 internal sealed class IdempotencyLookup(

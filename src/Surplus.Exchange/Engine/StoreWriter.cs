@@ -187,10 +187,10 @@ internal sealed class StoreWriter
     /// <summary>
     /// Copies the rest of the log into the database file between two transactions, so that the next
     /// one starts the log over. Only a writer can: while transactions keep coming, a checkpoint beside
-    /// it never reaches the log's end, and the log would grow until SQLite's own checkpoint at 16,000
-    /// pages copied and synced what the last 200 ms had written inside a commit (30 to 50 ms here,
-    /// every 0.65 s at 10,000 orders/s). Just after a checkpoint beside it, the rest is a few
-    /// milliseconds of writes.
+    /// it never reaches the log's end, and the log would grow until SQLite's own checkpoint copied and
+    /// synced it inside a commit, holding up every answer waiting for that commit (docs/benchmarks.md,
+    /// the write path's choices). Just after a checkpoint beside it, the rest is a short tail, which
+    /// the writer copies without holding anyone up for long.
     /// </summary>
     private void CatchUp()
     {
