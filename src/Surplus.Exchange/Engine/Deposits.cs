@@ -3,6 +3,7 @@ using Surplus.Exchange.Contracts;
 using Surplus.Exchange.Ledger;
 using Surplus.Exchange.Signals;
 using Surplus.Exchange.Storage;
+using Surplus.Market;
 using Surplus.Protocol;
 
 namespace Surplus.Exchange.Engine;
@@ -15,36 +16,40 @@ namespace Surplus.Exchange.Engine;
 internal sealed class Deposits(WriteGate writeGate, LedgerBook ledger, SignalLog signals, ServerOptions options, TimeProvider time)
 {
     /// <summary>Credits a member from outside; with an idempotency key, a retry answers as the first call did and moves nothing.</summary>
-    public Task<Outcome> DepositAsync(long member, long amount, string? reference, IdempotencyKey? key) => writeGate.WriteAsync(async (c, tx) =>
+    public Task<Outcome> DepositAsync(MemberId account, long amount, string? reference, IdempotencyKey? key)
     {
-        if (key is not null && await Idempotency.FindAsync(c, tx, key) is { } earlier)
+        var member = account.Value;
+        return writeGate.WriteAsync(async (c, tx) =>
         {
-            return earlier;
-        }
+            if (key is not null && await Idempotency.FindAsync(c, tx, key) is { } earlier)
+            {
+                return earlier;
+            }
 
-        var at = time.GetUtcNow().UtcTicks;
-        if (await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM members WHERE id = @member", new { member }, tx) == 0)
-        {
-            // Kept like a deposit: a retry under the key is refused again, even once the member exists.
-            var unknown = Outcome.Refused(ApiError.NotFound($"member {member}"));
-            await Idempotency.KeepAsync(c, tx, key, unknown, at);
-            return unknown;
-        }
+            var at = time.GetUtcNow().UtcTicks;
+            if (await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM members WHERE id = @member", new { member }, tx) == 0)
+            {
+                // Kept like a deposit: a retry under the key is refused again, even once the member exists.
+                var unknown = Outcome.Refused(ApiError.NotFound($"member {member}"));
+                await Idempotency.KeepAsync(c, tx, key, unknown, at);
+                return unknown;
+            }
 
-        if (DepositProblem(member, amount) is { } tooMuch)
-        {
-            var refused = Outcome.Refused(tooMuch);
-            await Idempotency.KeepAsync(c, tx, key, refused, at);
-            return refused;
-        }
+            if (DepositProblem(member, amount) is { } tooMuch)
+            {
+                var refused = Outcome.Refused(tooMuch);
+                await Idempotency.KeepAsync(c, tx, key, refused, at);
+                return refused;
+            }
 
-        ledger.Move(Accounts.External, Accounts.Available(member), amount, "deposit", reference, at);
-        signals.Add(member, "account.deposit", at, Json.Write(new { amountMinor = amount, reference }));
-        var answer = new AccountDto(options.Currency, options.MinorUnitDigits, ledger.Balance(Accounts.Available(member)), ledger.Balance(Accounts.Held(member)));
-        var result = Outcome.Done(answer);
-        await Idempotency.KeepAsync(c, tx, key, result, at);
-        return result;
-    });
+            ledger.Move(Accounts.External, Accounts.Available(member), amount, "deposit", reference, at);
+            signals.Add(member, "account.deposit", at, Json.Write(new { amountMinor = amount, reference }));
+            var answer = new AccountDto(options.Currency, options.MinorUnitDigits, ledger.Balance(Accounts.Available(member)), ledger.Balance(Accounts.Held(member)));
+            var result = Outcome.Done(answer);
+            await Idempotency.KeepAsync(c, tx, key, result, at);
+            return result;
+        });
+    }
 
     /// <summary>
     /// Why a deposit may not be made now, or null: the member's balance or the money inside the

@@ -4,12 +4,13 @@ using System.Text;
 using Dapper;
 using Surplus.Exchange.Signals;
 using Surplus.Exchange.Storage;
+using Surplus.Market;
 using Surplus.Protocol;
 
 namespace Surplus.Exchange.Engine;
 
 /// <summary>What the exchange knows of a member for every request: id, suspension, preferred counterparties.</summary>
-internal sealed record MemberInfo(long Id, bool Suspended, IReadOnlyList<long> PreferredCounterparties, bool Pending = false);
+internal sealed record MemberInfo(MemberId Id, bool Suspended, IReadOnlyList<long> PreferredCounterparties, bool Pending = false);
 
 /// <summary>
 /// The members as every request sees them: each member by the hash of its API key, the admin key,
@@ -41,7 +42,7 @@ internal sealed class MemberDirectory(WriteGate writeGate, SignalHub hub, Server
         {
             foreach (var m in members)
             {
-                membersByKeyHash[m.ApiKeyHash] = new MemberInfo(m.Id, m.Suspended, Json.Read<List<long>>(m.Preferred), m.Pending);
+                membersByKeyHash[m.ApiKeyHash] = new MemberInfo(new MemberId(m.Id), m.Suspended, Json.Read<List<long>>(m.Preferred), m.Pending);
             }
         }
     }
@@ -80,15 +81,16 @@ internal sealed class MemberDirectory(WriteGate writeGate, SignalHub hub, Server
         });
         lock (sync)
         {
-            membersByKeyHash[Hash(key)] = new MemberInfo(member.Id, false, preferred, pending);
+            membersByKeyHash[Hash(key)] = new MemberInfo(new MemberId(member.Id), false, preferred, pending);
         }
 
         return new JoinResponse(member, key);
     }
 
     /// <summary>Changes a member's profile; false when there is no member of that id.</summary>
-    public async Task<bool> UpdateMemberAsync(long id, UpdateMemberRequest update, IReadOnlyDictionary<string, string>? attributes)
+    public async Task<bool> UpdateMemberAsync(MemberId member, UpdateMemberRequest update, IReadOnlyDictionary<string, string>? attributes)
     {
+        var id = member.Value;
         ArgumentNullException.ThrowIfNull(update);
         var changed = await writeGate.WriteAsync(async (c, tx) =>
         {
@@ -120,7 +122,7 @@ internal sealed class MemberDirectory(WriteGate writeGate, SignalHub hub, Server
         {
             lock (sync)
             {
-                foreach (var (hash, info) in membersByKeyHash.Where(kv => kv.Value.Id == id).ToList())
+                foreach (var (hash, info) in membersByKeyHash.Where(kv => kv.Value.Id == member).ToList())
                 {
                     membersByKeyHash[hash] = info with { PreferredCounterparties = preferred };
                 }
@@ -137,15 +139,16 @@ internal sealed class MemberDirectory(WriteGate writeGate, SignalHub hub, Server
     }
 
     /// <summary>Approves a pending member: from now on it may trade. Approving an approved member changes nothing.</summary>
-    public async Task<bool> ApproveAsync(long id)
+    public async Task<bool> ApproveAsync(MemberId member)
     {
+        var id = member.Value;
         var known = await writeGate.WriteAsync(async (c, tx) =>
             await c.ExecuteAsync("UPDATE members SET pending = @pending WHERE id = @id", new { id, pending = false }, tx) > 0);
         if (known)
         {
             lock (sync)
             {
-                foreach (var (hash, info) in membersByKeyHash.Where(kv => kv.Value.Id == id).ToList())
+                foreach (var (hash, info) in membersByKeyHash.Where(kv => kv.Value.Id == member).ToList())
                 {
                     membersByKeyHash[hash] = info with { Pending = false };
                 }
@@ -155,15 +158,16 @@ internal sealed class MemberDirectory(WriteGate writeGate, SignalHub hub, Server
         return known;
     }
 
-    public async Task<bool> SetSuspendedAsync(long id, bool suspended)
+    public async Task<bool> SetSuspendedAsync(MemberId member, bool suspended)
     {
+        var id = member.Value;
         var changed = await writeGate.WriteAsync(async (c, tx) =>
             await c.ExecuteAsync("UPDATE members SET suspended = @suspended WHERE id = @id", new { id, suspended }, tx) > 0);
         if (changed)
         {
             lock (sync)
             {
-                foreach (var (hash, info) in membersByKeyHash.Where(kv => kv.Value.Id == id).ToList())
+                foreach (var (hash, info) in membersByKeyHash.Where(kv => kv.Value.Id == member).ToList())
                 {
                     membersByKeyHash[hash] = info with { Suspended = suspended };
                 }

@@ -3,6 +3,7 @@ using System.Globalization;
 using Dapper;
 using Surplus.Exchange.Ledger;
 using Surplus.Exchange.Storage;
+using Surplus.Market;
 
 namespace Surplus.Exchange.Queries;
 
@@ -11,8 +12,9 @@ namespace Surplus.Exchange.Queries;
 internal sealed class AccountQueries(Database database)
 {
     /// <summary>A member's available and held balances in minor units (0 for an account with no transfer yet).</summary>
-    public async Task<Balances> BalancesAsync(long member)
+    public async Task<Balances> BalancesAsync(MemberId owner)
     {
+        var member = owner.Value;
         await using var c = await database.OpenAsync();
         var balances = (await c.QueryAsync<(string Account, long Balance)>(
             "SELECT account, balance FROM accounts WHERE account IN (@available, @held)",
@@ -24,8 +26,9 @@ internal sealed class AccountQueries(Database database)
     /// A page of a member's statement from <paramref name="from"/>, newest first: at most
     /// <paramref name="size"/> lines, each with the running balance after it, read from one snapshot.
     /// </summary>
-    public async Task<StatementPage> StatementAsync(long member, int size, StatementPosition from)
+    public async Task<StatementPage> StatementAsync(MemberId owner, int size, StatementPosition from)
     {
+        var member = owner.Value;
         string available = Accounts.Available(member), held = Accounts.Held(member);
         await using var c = await database.OpenAsync();
         await using var snapshot = await c.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead);

@@ -2,6 +2,7 @@ using Dapper;
 using Surplus.Exchange.Contracts;
 using Surplus.Exchange.Engine;
 using Surplus.Exchange.Storage;
+using Surplus.Market;
 using Surplus.Protocol;
 
 namespace Surplus.Exchange.Queries;
@@ -14,8 +15,9 @@ internal sealed class MemberQueries(Database database)
         "id AS Id, name AS Name, address AS Address, attributes AS Attributes, preferred AS Preferred, webhook_url AS WebhookUrl, suspended AS Suspended, pending AS Pending, joined_at AS JoinedAt, completed_count AS CompletedCount, failed_count AS FailedCount";
 
     /// <summary>A member's profile, or null when there is no member of that id.</summary>
-    public async Task<MemberDto?> GetAsync(long id)
+    public async Task<MemberDto?> GetAsync(MemberId member)
     {
+        var id = member.Value;
         await using var c = await database.OpenAsync();
         var row = await c.QuerySingleOrDefaultAsync<MemberRecord>($"SELECT {Columns} FROM members WHERE id = @id", new { id });
         return row?.ToDto();

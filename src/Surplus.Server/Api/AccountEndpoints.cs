@@ -19,7 +19,7 @@ internal static class AccountEndpoints
 
     private static async Task<Ok<AccountDto>> GetBalances(HttpContext http, ServerOptions options, AccountQueries accounts)
     {
-        var balances = await accounts.BalancesAsync(http.User.MemberId());
+        var balances = await accounts.BalancesAsync(http.User.Member());
         return TypedResults.Ok(new AccountDto(options.Currency, options.MinorUnitDigits, balances.AvailableMinor, balances.HeldMinor));
     }
 
@@ -32,7 +32,7 @@ internal static class AccountEndpoints
         }
 
         var (size, from) = page.Value;
-        var statement = await accounts.StatementAsync(http.User.MemberId(), size, from);
+        var statement = await accounts.StatementAsync(http.User.Member(), size, from);
         return Results.Ok(new PageDto<LedgerEntryDto>(
             [.. statement.Lines.Select(l => new LedgerEntryDto(l.TransferId, l.At, l.Account, l.Kind, l.AmountMinor, l.BalanceMinor, l.Reference))],
             statement.Next?.ToString()));

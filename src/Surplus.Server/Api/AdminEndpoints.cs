@@ -68,13 +68,13 @@ internal static class AdminEndpoints
     }
 
     private static async Task<IResult> Suspend(long id, MemberDirectory directory, MemberQueries members) =>
-        await directory.SetSuspendedAsync(id, true) ? Results.Ok(await members.GetAsync(id)) : Problems.Result(ApiError.NotFound($"member {id}"));
+        await directory.SetSuspendedAsync(new MemberId(id), true) ? Results.Ok(await members.GetAsync(new MemberId(id))) : Problems.Result(ApiError.NotFound($"member {id}"));
 
     private static async Task<IResult> Approve(long id, MemberDirectory directory, MemberQueries members) =>
-        await directory.ApproveAsync(id) ? Results.Ok(await members.GetAsync(id)) : Problems.Result(ApiError.NotFound($"member {id}"));
+        await directory.ApproveAsync(new MemberId(id)) ? Results.Ok(await members.GetAsync(new MemberId(id))) : Problems.Result(ApiError.NotFound($"member {id}"));
 
     private static async Task<IResult> ResumeMember(long id, MemberDirectory directory, MemberQueries members) =>
-        await directory.SetSuspendedAsync(id, false) ? Results.Ok(await members.GetAsync(id)) : Problems.Result(ApiError.NotFound($"member {id}"));
+        await directory.SetSuspendedAsync(new MemberId(id), false) ? Results.Ok(await members.GetAsync(new MemberId(id))) : Problems.Result(ApiError.NotFound($"member {id}"));
 
     private static async Task<IResult> Deposit(HttpContext http, long id, Deposits deposits, ServerOptions options)
     {
@@ -105,7 +105,7 @@ internal static class AdminEndpoints
         }
 
         var key = http.Request.Headers["Idempotency-Key"].ToString();
-        var result = await deposits.DepositAsync(id, body.Value.Value.AmountMinor, body.Value.Value.Reference,
+        var result = await deposits.DepositAsync(new MemberId(id), body.Value.Value.AmountMinor, body.Value.Value.Reference,
             key.Length == 0 ? null : new IdempotencyKey(-1, key, body.Value.Hash));
         return Problems.Answer(http, result);
     }

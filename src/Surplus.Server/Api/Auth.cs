@@ -3,6 +3,7 @@ using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
 using Surplus.Exchange.Engine;
+using Surplus.Market;
 using Surplus.Protocol;
 
 namespace Surplus.Server.Api;
@@ -40,7 +41,7 @@ internal sealed class ApiKeyHandler(
         }
         else if (members.MemberByKey(key) is { } member)
         {
-            claims = [new Claim(ClaimTypes.NameIdentifier, member.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)), new Claim(ClaimTypes.Role, "member")];
+            claims = [new Claim(ClaimTypes.NameIdentifier, member.Id.ToString()), new Claim(ClaimTypes.Role, "member")];
             if (!member.Suspended && !member.Pending)
             {
                 claims.Add(new Claim("active", "true"));
@@ -76,6 +77,8 @@ internal sealed class ApiKeyHandler(
 /// <summary>Who is calling.</summary>
 internal static class Caller
 {
+    public static MemberId Member(this ClaimsPrincipal user) => new(user.MemberId());
+
     public static long MemberId(this ClaimsPrincipal user) =>
         long.Parse(user.FindFirstValue(ClaimTypes.NameIdentifier) ?? throw new InvalidOperationException("not a member"), System.Globalization.CultureInfo.InvariantCulture);
 }

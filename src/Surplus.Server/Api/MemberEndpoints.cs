@@ -50,7 +50,7 @@ internal static class MemberEndpoints
     }
 
     private static async Task<IResult> GetMe(HttpContext http, MemberQueries members) =>
-        await members.GetAsync(http.User.MemberId()) is { } m ? Results.Ok(m) : Problems.Result(ApiError.NotFound("member"));
+        await members.GetAsync(http.User.Member()) is { } m ? Results.Ok(m) : Problems.Result(ApiError.NotFound("member"));
 
     private static async Task<IResult> UpdateMe(HttpContext http, MemberDirectory directory, ServerOptions options, MemberQueries members)
     {
@@ -66,7 +66,7 @@ internal static class MemberEndpoints
             return Problems.Result(bad);
         }
 
-        var id = http.User.MemberId();
+        var id = http.User.Member();
         var member = await directory.UpdateMemberAsync(id, update, update.Attributes is null ? null : Normalize(update.Attributes))
             ? await members.GetAsync(id)
             : null;
