@@ -66,23 +66,17 @@ internal static class MarketDataEndpoints
             end = start.Value.AddHours(1);
         }
 
-        var window = OrderMapper.QueryWindow(start, end, market.Definition, time.GetUtcNow());
-        if (!window.IsOk)
+        var asked = await MarketEndpoints.DepthAsync(market, start, end, time);
+        if (!asked.IsOk)
         {
-            return Problems.Result(window.Error!);
+            return Problems.Result(asked.Error!);
         }
 
-        var result = await market.SubmitAsync(new QueryWork(engine => engine.Depth(window.Value)));
-        if (result.Error is not null)
-        {
-            return Problems.Result(result.Error);
-        }
-
-        var depth = (BookDepth)result.Body!;
+        var (window, depth) = asked.Value;
         var trades = await marketData.FiguresAsync(id, time.GetUtcNow().AddDays(-1));
         var definition = market.Definition;
         return Results.Ok(new MarketSummaryDto(
-            id, definition.Unit, market.Halted, window.Value.Start, window.Value.End,
+            id, definition.Unit, market.Halted, window.Start, window.End,
             depth.Offers.Count > 0 ? depth.Offers[0].Price.PerUnitHour : null, depth.Offers.Count > 0 ? depth.Offers[0].Rate : 0, depth.Offers.Aggregate(0L, (sum, l) => DepthLevel.AddRates(sum, l.Rate)),
             depth.Needs.Count > 0 ? depth.Needs[0].Price.PerUnitHour : null, depth.Needs.Count > 0 ? depth.Needs[0].Rate : 0, depth.Needs.Aggregate(0L, (sum, l) => DepthLevel.AddRates(sum, l.Rate)),
             trades.LastPrice, trades.LastAt, trades.DayTrades, trades.DayUnitHours, trades.DayAmountMinor));

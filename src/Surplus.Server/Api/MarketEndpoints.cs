@@ -38,22 +38,29 @@ internal static class MarketEndpoints
             return Problems.Result(ApiError.NotFound($"market '{id}'"));
         }
 
+        var asked = await DepthAsync(market, start, end, time);
+        if (!asked.IsOk)
+        {
+            return Problems.Result(asked.Error!);
+        }
+
+        var (window, depth) = asked.Value;
+        return Results.Ok(new BookDto(id, window.Start, window.End,
+            [.. depth.Offers.Select(l => new BookLevelDto(l.Price.PerUnitHour, l.Rate, l.Orders))],
+            [.. depth.Needs.Select(l => new BookLevelDto(l.Price.PerUnitHour, l.Rate, l.Orders))]));
+    }
+
+    /// <summary>The book's depth over the window asked for (checked against the market's reach first), as the market's loop reads it, or why not.</summary>
+    internal static async Task<Checked<(Window Window, BookDepth Depth)>> DepthAsync(MarketHost market, DateTimeOffset? start, DateTimeOffset? end, TimeProvider time)
+    {
         var window = OrderMapper.QueryWindow(start, end, market.Definition, time.GetUtcNow());
         if (!window.IsOk)
         {
-            return Problems.Result(window.Error!);
+            return window.Error!;
         }
 
         var result = await market.SubmitAsync(new QueryWork(engine => engine.Depth(window.Value)));
-        if (result.Error is not null)
-        {
-            return Problems.Result(result.Error);
-        }
-
-        var depth = (BookDepth)result.Body!;
-        return Results.Ok(new BookDto(id, window.Value.Start, window.Value.End,
-            [.. depth.Offers.Select(l => new BookLevelDto(l.Price.PerUnitHour, l.Rate, l.Orders))],
-            [.. depth.Needs.Select(l => new BookLevelDto(l.Price.PerUnitHour, l.Rate, l.Orders))]));
+        return result.Error is { } error ? error : (window.Value, (BookDepth)result.Body!);
     }
 
     private static async Task<IResult> ListTrades(string id, int? limit, string? cursor, MarketRegistry markets, ServerOptions options, MarketDataQueries marketData)
