@@ -112,12 +112,13 @@ internal sealed class ContractBook(
 
     /// <summary>A party's (or the operator's) move, after the monitor's rules that are due; answers the contract as it then stands.</summary>
     /// <param name="id">The contract.</param>
-    /// <param name="member">The calling member, or null for the operator.</param>
+    /// <param name="caller">The calling member, or null for the operator.</param>
     /// <param name="action">The move.</param>
     /// <param name="key">An idempotency key: a retry answers as the first call did.</param>
-    public async Task<Outcome> ActAsync(long id, long? member, ContractAction action, IdempotencyKey? key)
+    public async Task<Outcome> ActAsync(long id, MemberId? caller, ContractAction action, IdempotencyKey? key)
     {
         ArgumentNullException.ThrowIfNull(action);
+        var member = caller?.Value;
         var changes = new Changes();
         var result = await writeGate.WriteAsync(async (c, tx) =>
         {

@@ -1,5 +1,6 @@
 using Surplus.Exchange.Contracts;
 using Surplus.Exchange.Storage;
+using Surplus.Market;
 
 namespace Surplus.Exchange.Queries;
 
@@ -18,9 +19,9 @@ internal sealed class ContractQueries(Database database)
     /// A page of contracts below the id <paramref name="before"/>, newest first: a member's (as buyer,
     /// seller or either, by <paramref name="role"/>), or every contract when <paramref name="member"/> is null.
     /// </summary>
-    public async Task<IReadOnlyList<ContractRow>> ListAsync(long? member, string? role, string? status, long before, int limit)
+    public async Task<IReadOnlyList<ContractRow>> ListAsync(MemberId? member, string? role, string? status, long before, int limit)
     {
         await using var c = await database.OpenAsync();
-        return await ContractStore.ListAsync(c, member, role, status, before, limit);
+        return await ContractStore.ListAsync(c, member?.Value, role, status, before, limit);
     }
 }

@@ -65,7 +65,7 @@ internal static class ContractEndpoints
     }
 
     private static Task<IResult> ListOwn(HttpContext http, string? status, string? role, int? limit, string? cursor, ServerOptions options, ContractQueries contracts) =>
-        List(options, contracts, http.User.MemberId(), role, status, limit, cursor);
+        List(options, contracts, http.User.Member(), role, status, limit, cursor);
 
     private static async Task<IResult> GetOwn(HttpContext http, long id, ContractQueries contracts)
     {
@@ -95,7 +95,7 @@ internal static class ContractEndpoints
         }
 
         var delivery = ContractText.Delivery(body.Value.Value with { ResultsSha256 = body.Value.Value.ResultsSha256.ToLowerInvariant() });
-        return await Act(http, parts, id, http.User.MemberId(),
+        return await Act(http, parts, id, http.User.Member(),
             new ContractAction("deliver", ContractParty.Seller, (c, at) => c.Deliver(delivery, at)), body.Value.Hash);
     }
 
@@ -146,7 +146,7 @@ internal static class ContractEndpoints
     private sealed record ContractMove(string Name, ContractParty Party, Func<Contract, DateTimeOffset, Rejection?> Apply)
     {
         public Task<IResult> Post(HttpContext http, long id, [AsParameters] ContractParts parts) =>
-            Act(http, parts, id, Party == ContractParty.Operator ? null : http.User.MemberId(), new ContractAction(Name, Party, Apply), Hash(http.Request, []));
+            Act(http, parts, id, Party == ContractParty.Operator ? null : http.User.Member(), new ContractAction(Name, Party, Apply), Hash(http.Request, []));
     }
 
     /// <summary>The route of one move with an optional reason: the move for a reason, and the party it is for.</summary>
@@ -165,7 +165,7 @@ internal static class ContractEndpoints
                 return Problems.Result(new ApiError(Refusals.ReasonInvalid, $"the reason may have at most {MaxReason} characters"));
             }
 
-            return await Act(http, parts, id, Party == ContractParty.Operator ? null : http.User.MemberId(),
+            return await Act(http, parts, id, Party == ContractParty.Operator ? null : http.User.Member(),
                 new ContractAction(Name, Party, Apply(body.Value.Value)), body.Value.Hash);
         }
     }
@@ -179,7 +179,7 @@ internal static class ContractEndpoints
         }
     }
 
-    private static async Task<IResult> Act(HttpContext http, ContractParts parts, long id, long? member, ContractAction action, string hash)
+    private static async Task<IResult> Act(HttpContext http, ContractParts parts, long id, MemberId? member, ContractAction action, string hash)
     {
         var key = http.Request.Headers["Idempotency-Key"].ToString();
         if (key.Length > MaxKey)
@@ -190,7 +190,7 @@ internal static class ContractEndpoints
         Outcome result;
         try
         {
-            result = await parts.Contracts.ActAsync(id, member, action, key.Length == 0 ? null : new IdempotencyKey(member ?? -1, key, hash));
+            result = await parts.Contracts.ActAsync(id, member, action, key.Length == 0 ? null : new IdempotencyKey(member?.Value ?? -1, key, hash));
         }
         catch (Exception e) when (StoreHealth.IsRefusal(e))
         {
@@ -202,7 +202,7 @@ internal static class ContractEndpoints
         return Problems.Answer(http, result);
     }
 
-    private static async Task<IResult> List(ServerOptions options, ContractQueries contracts, long? member, string? role, string? status, int? limit, string? cursor)
+    private static async Task<IResult> List(ServerOptions options, ContractQueries contracts, MemberId? member, string? role, string? status, int? limit, string? cursor)
     {
         var page = Paging.Check(limit, cursor, options.MaxPageSize);
         if (!page.IsOk)
@@ -221,7 +221,7 @@ internal static class ContractEndpoints
         }
 
         var rows = await contracts.ListAsync(member, role, status, page.Value.Before, page.Value.Limit);
-        return Results.Json(new PageDto<ContractDto>([.. rows.Select(r => r.ToDto(member))], Paging.Next(rows, page.Value.Limit, r => r.Id)), Json.Options);
+        return Results.Json(new PageDto<ContractDto>([.. rows.Select(r => r.ToDto(member?.Value))], Paging.Next(rows, page.Value.Limit, r => r.Id)), Json.Options);
     }
 
     private static ApiError? CheckDelivery(DeliveryDto d)
