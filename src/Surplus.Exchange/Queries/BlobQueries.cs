@@ -2,6 +2,7 @@ using System.Data.Common;
 using Dapper;
 using Surplus.Exchange.Engine;
 using Surplus.Exchange.Storage;
+using Surplus.Market;
 using Surplus.Protocol;
 
 namespace Surplus.Exchange.Queries;
@@ -16,15 +17,15 @@ namespace Surplus.Exchange.Queries;
 internal sealed class BlobQueries(Database database)
 {
     /// <summary>The size of a blob the member may read; null when there is no such blob or the member may not read it.</summary>
-    public async Task<long?> ReadableSizeAsync(string sha, long member, CancellationToken cancel)
+    public async Task<long?> ReadableSizeAsync(string sha, MemberId member, CancellationToken cancel)
     {
         await using var c = await database.OpenAsync(cancel);
         var size = await c.QuerySingleOrDefaultAsync<long?>("SELECT size FROM blobs WHERE sha256 = @sha", new { sha });
-        return size is null || !await MayReadAsync(c, sha, member) ? null : size;
+        return size is null || !await MayReadAsync(c, sha, member.Value) ? null : size;
     }
 
     /// <summary>The first of the named blobs that the member may not read, or null when it may read them all.</summary>
-    public async Task<(string Field, string Sha)?> FirstUnreadableAsync(IReadOnlyList<(string Field, string Sha)> named, long member, CancellationToken cancel)
+    public async Task<(string Field, string Sha)?> FirstUnreadableAsync(IReadOnlyList<(string Field, string Sha)> named, MemberId member, CancellationToken cancel)
     {
         ArgumentNullException.ThrowIfNull(named);
         if (named.Count == 0)
@@ -35,7 +36,7 @@ internal sealed class BlobQueries(Database database)
         await using var c = await database.OpenAsync(cancel);
         foreach (var (field, sha) in named)
         {
-            if (!await MayReadAsync(c, sha, member))
+            if (!await MayReadAsync(c, sha, member.Value))
             {
                 return (field, sha);
             }
@@ -45,8 +46,9 @@ internal sealed class BlobQueries(Database database)
     }
 
     /// <summary>The blobs a member has uploaded (how many, their bytes) and whether this content is among them.</summary>
-    public async Task<BlobUsage> UsageAsync(long member, string sha, CancellationToken cancel)
+    public async Task<BlobUsage> UsageAsync(MemberId owner, string sha, CancellationToken cancel)
     {
+        var member = owner.Value;
         await using var c = await database.OpenAsync(cancel);
         var (count, bytes, again) = await c.QuerySingleAsync<(long Count, long Bytes, long Again)>(
             """

@@ -1,6 +1,7 @@
 using Dapper;
 using Surplus.Exchange.Engine;
 using Surplus.Exchange.Storage;
+using Surplus.Market;
 
 namespace Surplus.Exchange.Queries;
 
@@ -12,8 +13,9 @@ internal sealed class NegotiationQueries(Database database)
     /// A page of a member's negotiations below the id <paramref name="before"/>, newest first: as buyer,
     /// seller or either (by <paramref name="role"/>); a null <paramref name="market"/> or <paramref name="status"/> does not filter.
     /// </summary>
-    public async Task<IReadOnlyList<NegotiationRow>> ListAsync(long member, string? role, string? market, string? status, long before, int limit)
+    public async Task<IReadOnlyList<NegotiationRow>> ListAsync(MemberId party, string? role, string? market, string? status, long before, int limit)
     {
+        var member = party.Value;
         await using var c = await database.OpenAsync();
         return [.. await c.QueryAsync<NegotiationRow>(
             $"""
@@ -26,10 +28,10 @@ internal sealed class NegotiationQueries(Database database)
     }
 
     /// <summary>The negotiation of that id when the member is one of its parties, else null.</summary>
-    public async Task<NegotiationRow?> FindAsync(long id, long member)
+    public async Task<NegotiationRow?> FindAsync(long id, MemberId member)
     {
         await using var c = await database.OpenAsync();
         var row = await c.QuerySingleOrDefaultAsync<NegotiationRow>($"SELECT {NegotiationRow.Columns} FROM negotiations WHERE id = @id", new { id });
-        return row is not null && row.IsParty(member) ? row : null;
+        return row is not null && row.IsParty(member.Value) ? row : null;
     }
 }

@@ -13,8 +13,9 @@ internal sealed class OrderQueries(Database database)
     /// A page of a member's orders of one side below the id <paramref name="before"/>, newest first;
     /// a null <paramref name="market"/> or <paramref name="status"/> does not filter.
     /// </summary>
-    public async Task<IReadOnlyList<OrderRecord>> ListAsync(OrderSide side, long member, long before, string? market, string? status, int limit)
+    public async Task<IReadOnlyList<OrderRecord>> ListAsync(OrderSide side, MemberId owner, long before, string? market, string? status, int limit)
     {
+        var member = owner.Value;
         var table = Table(side);
         await using var c = await database.OpenAsync();
         return [.. await c.QueryAsync<OrderRecord>(
@@ -27,8 +28,9 @@ internal sealed class OrderQueries(Database database)
     }
 
     /// <summary>One of a member's orders, or null when there is none of that id that is the member's.</summary>
-    public async Task<OrderRecord?> FindAsync(OrderSide side, long id, long member)
+    public async Task<OrderRecord?> FindAsync(OrderSide side, long id, MemberId owner)
     {
+        var member = owner.Value;
         var table = Table(side);
         await using var c = await database.OpenAsync();
         return await c.QuerySingleOrDefaultAsync<OrderRecord>(
@@ -36,8 +38,9 @@ internal sealed class OrderQueries(Database database)
     }
 
     /// <summary>The market of a member's open order, or null when the member has no open order of that id.</summary>
-    public async Task<string?> OpenOrderMarketAsync(OrderSide side, long id, long member)
+    public async Task<string?> OpenOrderMarketAsync(OrderSide side, long id, MemberId owner)
     {
+        var member = owner.Value;
         await using var c = await database.OpenAsync();
         return await c.QuerySingleOrDefaultAsync<string?>(
             $"SELECT market FROM {Table(side)} WHERE id = @id AND member_id = @member AND status = 'open'", new { id, member });

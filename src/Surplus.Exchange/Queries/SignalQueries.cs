@@ -1,5 +1,6 @@
 using Surplus.Exchange.Signals;
 using Surplus.Exchange.Storage;
+using Surplus.Market;
 
 namespace Surplus.Exchange.Queries;
 
@@ -8,9 +9,9 @@ namespace Surplus.Exchange.Queries;
 internal sealed class SignalQueries(Database database)
 {
     /// <summary>A member's signals numbered after <paramref name="after"/>, in order, at most <paramref name="limit"/>, each with its payload.</summary>
-    public async Task<IReadOnlyList<StoredSignal>> ReadAfterAsync(long member, long after, int limit)
+    public async Task<IReadOnlyList<StoredSignal>> ReadAfterAsync(MemberId member, long after, int limit)
     {
         await using var c = await database.OpenAsync();
-        return await SignalBlocks.ReadAfterAsync(c, member, after, limit);
+        return await SignalBlocks.ReadAfterAsync(c, member.Value, after, limit);
     }
 }

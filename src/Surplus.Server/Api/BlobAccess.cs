@@ -1,4 +1,5 @@
 using Surplus.Exchange.Queries;
+using Surplus.Market;
 using Surplus.Protocol;
 
 namespace Surplus.Server.Api;
@@ -13,7 +14,7 @@ internal static class BlobAccess
     /// Why a buyer's job may not be placed: it names a blob the buyer may not read. Null when every
     /// blob it names is the buyer's to name (or it names none, which asks nothing of the store).
     /// </summary>
-    public static async Task<ApiError?> JobProblemAsync(BlobQueries blobs, JobDto? job, long buyer, CancellationToken cancel)
+    public static async Task<ApiError?> JobProblemAsync(BlobQueries blobs, JobDto? job, MemberId buyer, CancellationToken cancel)
     {
         ArgumentNullException.ThrowIfNull(blobs);
         if (job is null)
@@ -26,7 +27,7 @@ internal static class BlobAccess
     }
 
     /// <summary>Why a seller may not deliver these results: they name a blob the seller may not read.</summary>
-    public static async Task<ApiError?> DeliveryProblemAsync(BlobQueries blobs, DeliveryDto delivery, long seller, CancellationToken cancel)
+    public static async Task<ApiError?> DeliveryProblemAsync(BlobQueries blobs, DeliveryDto delivery, MemberId seller, CancellationToken cancel)
     {
         ArgumentNullException.ThrowIfNull(blobs);
         ArgumentNullException.ThrowIfNull(delivery);

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Net.Http.Headers;
 using Surplus.Exchange.Queries;
+using Surplus.Market;
 using Surplus.Exchange.Storage;
 using Surplus.Protocol;
 
@@ -87,7 +88,7 @@ internal static class BlobEndpoints
             sha = Convert.ToHexStringLower(hash.GetHashAndReset());
 
             // Checked once the content is known, before it is kept: content the member uploaded before costs nothing again.
-            if (await QuotaProblemAsync(blobs, options, member, sha, size, http.RequestAborted) is { } overQuota)
+            if (await QuotaProblemAsync(blobs, options, new MemberId(member), sha, size, http.RequestAborted) is { } overQuota)
             {
                 return Problems.Result(overQuota);
             }
@@ -131,7 +132,7 @@ internal static class BlobEndpoints
     /// the bytes and the number of blobs it has uploaded. Content it uploaded before costs nothing again.
     /// Uploads of one member that end at the same moment may each pass; each is still bounded by MaxBlobBytes.
     /// </summary>
-    private static async Task<ApiError?> QuotaProblemAsync(BlobQueries blobs, ServerOptions options, long member, string sha, long size, CancellationToken cancel)
+    private static async Task<ApiError?> QuotaProblemAsync(BlobQueries blobs, ServerOptions options, MemberId member, string sha, long size, CancellationToken cancel)
     {
         var (count, bytes, again) = await blobs.UsageAsync(member, sha, cancel);
         if (again)
@@ -157,7 +158,7 @@ internal static class BlobEndpoints
             return Problems.Result(new ApiError(Refusals.Sha256Invalid, $"'{sha256}' is not a SHA-256: give the blob's 64 hex digits, as PUT /v1/blobs answered them"));
         }
 
-        if (await blobs.ReadableSizeAsync(sha, http.User.MemberId(), http.RequestAborted) is not { } size)
+        if (await blobs.ReadableSizeAsync(sha, http.User.Member(), http.RequestAborted) is not { } size)
         {
             return Problems.Result(ApiError.NotFound($"blob {sha}"));
         }

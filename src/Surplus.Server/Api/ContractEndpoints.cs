@@ -89,7 +89,7 @@ internal static class ContractEndpoints
             return Problems.Result(bad);
         }
 
-        if (await BlobAccess.DeliveryProblemAsync(blobs, body.Value.Value, http.User.MemberId(), http.RequestAborted) is { } notYours)
+        if (await BlobAccess.DeliveryProblemAsync(blobs, body.Value.Value, http.User.Member(), http.RequestAborted) is { } notYours)
         {
             return Problems.Result(notYours);
         }

@@ -59,14 +59,14 @@ internal static class NegotiationEndpoints
         }
 
         var member = http.User.MemberId();
-        var rows = await negotiations.ListAsync(member, role, market, status, page.Value.Before, page.Value.Limit);
+        var rows = await negotiations.ListAsync(new MemberId(member), role, market, status, page.Value.Before, page.Value.Limit);
         return Results.Ok(new PageDto<NegotiationDto>([.. rows.Select(r => r.ToDto(member))], Paging.Next(rows, page.Value.Limit, r => r.Id)));
     }
 
     private static async Task<IResult> Get(HttpContext http, long id, NegotiationQueries negotiations)
     {
         var member = http.User.MemberId();
-        return await negotiations.FindAsync(id, member) is { } row
+        return await negotiations.FindAsync(id, new MemberId(member)) is { } row
             ? Results.Ok(row.ToDto(member))
             : Problems.Result(ApiError.NotFound($"negotiation {id}"));
     }
@@ -105,7 +105,7 @@ internal static class NegotiationEndpoints
         }
 
         var member = http.User.MemberId();
-        if (await negotiations.FindAsync(id, member) is not { } row)
+        if (await negotiations.FindAsync(id, new MemberId(member)) is not { } row)
         {
             return Problems.Result(ApiError.NotFound($"negotiation {id}"));
         }

@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using Surplus.Exchange.Engine;
 using Surplus.Exchange.Queries;
+using Surplus.Market;
 using Surplus.Protocol;
 
 namespace Surplus.Server.Api;
@@ -60,7 +61,7 @@ internal static class OrderBatchEndpoints
         var notYours = new ApiError?[orders.Count];
         for (var i = 0; i < orders.Count; i++)
         {
-            notYours[i] = await BlobAccess.JobProblemAsync(blobs, orders[i].Need?.Job, member, http.RequestAborted);
+            notYours[i] = await BlobAccess.JobProblemAsync(blobs, orders[i].Need?.Job, new MemberId(member), http.RequestAborted);
         }
 
         var answers = new Task<Outcome>[orders.Count];

@@ -89,7 +89,7 @@ internal static class OrderEndpoints
         }
 
         var member = http.User.MemberId();
-        if (await BlobAccess.JobProblemAsync(blobs, body.Value.Value.Job, member, http.RequestAborted) is { } notYours)
+        if (await BlobAccess.JobProblemAsync(blobs, body.Value.Value.Job, new MemberId(member), http.RequestAborted) is { } notYours)
         {
             return Problems.Result(notYours);
         }
@@ -187,13 +187,13 @@ internal static class OrderEndpoints
             return Problems.Result(new ApiError(Refusals.StatusInvalid, $"status '{status}' is not known; use open, filled, cancelled or expired"));
         }
 
-        var rows = await orders.ListAsync(side, http.User.MemberId(), page.Value.Before, market, status, page.Value.Limit);
+        var rows = await orders.ListAsync(side, http.User.Member(), page.Value.Before, market, status, page.Value.Limit);
         return Results.Ok(new PageDto<TDto>([.. rows.Select(r => (TDto)r.ToDto(side))], Paging.Next(rows, page.Value.Limit, r => r.Id)));
     }
 
     private static async Task<IResult> Get<TDto>(HttpContext http, OrderSide side, long id, OrderQueries orders)
     {
-        var row = await orders.FindAsync(side, id, http.User.MemberId());
+        var row = await orders.FindAsync(side, id, http.User.Member());
         return row is null ? Problems.Result(ApiError.NotFound($"{Name(side)} {id}")) : Results.Ok((TDto)row.ToDto(side));
     }
 
@@ -211,7 +211,7 @@ internal static class OrderEndpoints
             return Problems.Result(new ApiError(Refusals.NothingToAmend, "give a new price, a new rate or both"));
         }
 
-        var market = await MarketOf(markets, orders, side, id, http.User.MemberId());
+        var market = await MarketOf(markets, orders, side, id, http.User.Member());
         if (market is null)
         {
             return Problems.Result(ApiError.NotFound($"open {Name(side)} {id}"));
@@ -223,7 +223,7 @@ internal static class OrderEndpoints
 
     private static async Task<IResult> Cancel(HttpContext http, OrderSide side, long id, MarketRegistry markets, OrderQueries orders)
     {
-        var market = await MarketOf(markets, orders, side, id, http.User.MemberId());
+        var market = await MarketOf(markets, orders, side, id, http.User.Member());
         if (market is null)
         {
             return Problems.Result(ApiError.NotFound($"open {Name(side)} {id}"));
@@ -232,7 +232,7 @@ internal static class OrderEndpoints
         return await Commands.Answer(http, market, new CancelWork(new OrderKey(side, id), http.User.MemberId()));
     }
 
-    private static async Task<MarketHost?> MarketOf(MarketRegistry markets, OrderQueries orders, OrderSide side, long id, long member) =>
+    private static async Task<MarketHost?> MarketOf(MarketRegistry markets, OrderQueries orders, OrderSide side, long id, MemberId member) =>
         await orders.OpenOrderMarketAsync(side, id, member) is { } market ? markets.Find(market) : null;
 
     private static string Name(OrderSide side) => side.ToString().ToLowerInvariant();

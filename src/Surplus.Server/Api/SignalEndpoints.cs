@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Surplus.Exchange.Queries;
+using Surplus.Market;
 using Surplus.Protocol;
 using Surplus.Server.Signals;
 
@@ -40,7 +41,7 @@ internal static class SignalEndpoints
 
         if (!http.Request.Headers.Accept.ToString().Contains("text/event-stream", StringComparison.OrdinalIgnoreCase))
         {
-            var items = await ReadAsync(signals, member, from, limit ?? Math.Min(100, max));
+            var items = await ReadAsync(signals, new MemberId(member), from, limit ?? Math.Min(100, max));
             return Results.Ok(new PageDto<SignalDto>(items, items.Count > 0 ? items[^1].Id.ToString(System.Globalization.CultureInfo.InvariantCulture) : null));
         }
 
@@ -81,7 +82,7 @@ internal static class SignalEndpoints
         return Task.CompletedTask;
     }
 
-    private static async Task<List<SignalDto>> ReadAsync(SignalQueries signals, long member, long after, int limit)
+    private static async Task<List<SignalDto>> ReadAsync(SignalQueries signals, MemberId member, long after, int limit)
     {
         var rows = await signals.ReadAfterAsync(member, after, limit);
         return [.. rows.Select(r =>

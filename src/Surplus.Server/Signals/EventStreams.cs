@@ -4,6 +4,7 @@ using System.IO.Pipelines;
 using System.Text;
 using Surplus.Exchange.Queries;
 using Surplus.Exchange.Signals;
+using Surplus.Market;
 
 namespace Surplus.Server.Signals;
 
@@ -205,7 +206,7 @@ internal sealed class EventStreams(SignalHub hub, SignalQueries signals, ServerO
         await reads.WaitAsync(cancellationToken);
         try
         {
-            return await signals.ReadAfterAsync(member, after, PageSize);
+            return await signals.ReadAfterAsync(new MemberId(member), after, PageSize);
         }
         finally
         {
