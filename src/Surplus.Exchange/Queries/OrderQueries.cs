@@ -28,22 +28,22 @@ internal sealed class OrderQueries(Database database)
     }
 
     /// <summary>One of a member's orders, or null when there is none of that id that is the member's.</summary>
-    public async Task<OrderRecord?> FindAsync(OrderSide side, long id, MemberId owner)
+    public async Task<OrderRecord?> FindAsync(OrderKey order, MemberId owner)
     {
-        var member = owner.Value;
-        var table = Table(side);
+        var (member, id) = (owner.Value, order.Id);
+        var table = Table(order.Side);
         await using var c = await database.OpenAsync();
         return await c.QuerySingleOrDefaultAsync<OrderRecord>(
             $"SELECT {OrderRecord.Columns(table)} FROM {table} WHERE id = @id AND member_id = @member", new { id, member });
     }
 
     /// <summary>The market of a member's open order, or null when the member has no open order of that id.</summary>
-    public async Task<string?> OpenOrderMarketAsync(OrderSide side, long id, MemberId owner)
+    public async Task<string?> OpenOrderMarketAsync(OrderKey order, MemberId owner)
     {
-        var member = owner.Value;
+        var (member, id) = (owner.Value, order.Id);
         await using var c = await database.OpenAsync();
         return await c.QuerySingleOrDefaultAsync<string?>(
-            $"SELECT market FROM {Table(side)} WHERE id = @id AND member_id = @member AND status = 'open'", new { id, member });
+            $"SELECT market FROM {Table(order.Side)} WHERE id = @id AND member_id = @member AND status = 'open'", new { id, member });
     }
 
     private static string Table(OrderSide side) => side == OrderSide.Offer ? "offers" : "needs";

@@ -193,7 +193,7 @@ internal static class OrderEndpoints
 
     private static async Task<IResult> Get<TDto>(HttpContext http, OrderSide side, long id, OrderQueries orders)
     {
-        var row = await orders.FindAsync(side, id, http.User.Member());
+        var row = await orders.FindAsync(new OrderKey(side, id), http.User.Member());
         return row is null ? Problems.Result(ApiError.NotFound($"{Name(side)} {id}")) : Results.Ok((TDto)row.ToDto(side));
     }
 
@@ -211,7 +211,7 @@ internal static class OrderEndpoints
             return Problems.Result(new ApiError(Refusals.NothingToAmend, "give a new price, a new rate or both"));
         }
 
-        var market = await MarketOf(markets, orders, side, id, http.User.Member());
+        var market = await MarketOf(markets, orders, new OrderKey(side, id), http.User.Member());
         if (market is null)
         {
             return Problems.Result(ApiError.NotFound($"open {Name(side)} {id}"));
@@ -223,7 +223,7 @@ internal static class OrderEndpoints
 
     private static async Task<IResult> Cancel(HttpContext http, OrderSide side, long id, MarketRegistry markets, OrderQueries orders)
     {
-        var market = await MarketOf(markets, orders, side, id, http.User.Member());
+        var market = await MarketOf(markets, orders, new OrderKey(side, id), http.User.Member());
         if (market is null)
         {
             return Problems.Result(ApiError.NotFound($"open {Name(side)} {id}"));
@@ -232,8 +232,8 @@ internal static class OrderEndpoints
         return await Commands.Answer(http, market, new CancelWork(new OrderKey(side, id), http.User.MemberId()));
     }
 
-    private static async Task<MarketHost?> MarketOf(MarketRegistry markets, OrderQueries orders, OrderSide side, long id, MemberId member) =>
-        await orders.OpenOrderMarketAsync(side, id, member) is { } market ? markets.Find(market) : null;
+    private static async Task<MarketHost?> MarketOf(MarketRegistry markets, OrderQueries orders, OrderKey order, MemberId member) =>
+        await orders.OpenOrderMarketAsync(order, member) is { } market ? markets.Find(market) : null;
 
     private static string Name(OrderSide side) => side.ToString().ToLowerInvariant();
 }
