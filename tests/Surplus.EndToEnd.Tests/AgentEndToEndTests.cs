@@ -100,7 +100,10 @@ public sealed class AgentEndToEndTests
 
         var delivered = await WaitForAsync(async () => await AllContractsAsync(buyer) is var all && all.Count(c => c.Status is "delivered" or "completed" or "settled") == Jobs ? all : null, agent, TimeSpan.FromMinutes(4));
 
-        var output = agent.Output;
+        // The agent's console log is written from a queue of its own: wait until it has caught up with
+        // the deliveries the exchange already reports, then count.
+        var output = await WaitForAsync(() => Task.FromResult(agent.Output is var said
+            && delivered.All(c => said.Contains($"contract {c.Id}: delivered to", StringComparison.Ordinal)) ? said : null), agent);
         foreach (var contract in delivered)
         {
             Assert.Equal(1, Occurrences(output, $"contract {contract.Id}: running the job"));
