@@ -25,6 +25,9 @@ internal sealed class ExchangeUnderTest : IAsyncDisposable
 
     public string DataDirectory { get; }
 
+    /// <summary>Server settings (<c>Name=value</c>) given with <c>--setting</c>, for every exchange a run starts, after the scenario's own.</summary>
+    public static IReadOnlyList<string> ExtraSettings { get; set; } = [];
+
     /// <summary>Starts the exchange; with <paramref name="fairUse"/>, its members keep the rate limit and the other fair-use limits as shipped.</summary>
     public static async Task<ExchangeUnderTest> StartAsync(bool durable, string dataRoot, bool fairUse = false)
     {
@@ -40,6 +43,7 @@ internal sealed class ExchangeUnderTest : IAsyncDisposable
             "--Surplus:JoinsPerAddressPerHour=100000",
             "--Surplus:AdminKey=" + AdminKey,
             "--Logging:LogLevel:Default=Warning",
+            .. ExtraSettings.Select(s => "--Surplus:" + s),
         ]);
         await app.StartAsync();
         var address = new Uri(app.Urls.First(u => u.StartsWith("http://127.0.0.1:", StringComparison.Ordinal)));

@@ -35,15 +35,24 @@ var scaleSeconds = new Option<int>("--scale-seconds") { Description = "scale: th
 var followers = new Option<int>("--followers") { Description = "followers: members each holding an event stream open (1 to 15,000).", DefaultValueFactory = _ => 10_000 };
 var followRate = new Option<int>("--follow-rate") { Description = "followers: orders per second that trade with the followers, in batches of 100 (100 to 20,000).", DefaultValueFactory = _ => 5_000 };
 var followSeconds = new Option<int>("--follow-seconds") { Description = "followers: how long the offers flow (1 to 300).", DefaultValueFactory = _ => 20 };
+var setting = new Option<string[]>("--setting") { Description = "A server setting (Name=value, as `surplus serve --Surplus:Name=value` takes it) for every exchange the run starts, after the scenario's own; repeatable.", AllowMultipleArgumentsPerToken = false };
 var dataRoot = new Option<string>("--data-root") { Description = "Where the fresh data folders go (a real disk, not tmpfs, or durability costs nothing).", DefaultValueFactory = _ => Path.GetTempPath() };
 
 var root = new RootCommand("Load generator for the Surplus exchange: starts the server on 127.0.0.1 with a fresh SQLite data folder (in this process for the load scenario, as `surplus serve` in its own process for flood, scale and followers) and drives orders at it over loopback HTTP.")
 {
-    orders, seconds, concurrency, clients, rate, rateSeconds, maxInFlight, warmup, warmupSeconds, processWarmupSeconds, members, durable, mode, batch, dataRoot,
+    orders, seconds, concurrency, clients, rate, rateSeconds, maxInFlight, warmup, warmupSeconds, processWarmupSeconds, members, durable, mode, batch, dataRoot, setting,
     scenario, floodSeconds, floodNeeds, floodParts, scaleOrders, scaleNeeds, scaleSamples, scaleSampleSeconds, scaleSeconds, followers, followRate, followSeconds,
 };
 root.SetAction(async parse =>
 {
+    var extra = parse.GetValue(setting) ?? [];
+    if (extra.FirstOrDefault(s => s.IndexOf('=', StringComparison.Ordinal) < 1) is { } malformed)
+    {
+        await Console.Error.WriteLineAsync($"load generator: --setting takes Name=value, not '{malformed}'");
+        return 2;
+    }
+
+    ExchangeUnderTest.ExtraSettings = extra;
     if (parse.GetValue(scenario) == "scale")
     {
         var offers = parse.GetValue(scaleOrders);

@@ -65,7 +65,7 @@ internal sealed class ServerProcess : IAsyncDisposable
     public long DataBytes => new DirectoryInfo(DataDirectory).EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length);
 
     /// <summary>
-    /// Starts <c>surplus serve</c> with <paramref name="settings"/> (each <c>Name=value</c>, given as <c>--Surplus:Name=value</c>)
+    /// Starts <c>surplus serve</c> with <paramref name="settings"/> and then <see cref="ExchangeUnderTest.ExtraSettings"/> (each <c>Name=value</c>, given as <c>--Surplus:Name=value</c>)
     /// and waits for its <c>/healthz</c>, at most <paramref name="startLimit"/> (60 s when not given).
     /// </summary>
     public static async Task<ServerProcess> StartAsync(string dataRoot, IEnumerable<string> settings, TimeSpan? startLimit = null)
@@ -74,7 +74,7 @@ internal sealed class ServerProcess : IAsyncDisposable
         var data = Path.Combine(dataRoot, $"surplus-load-{Guid.NewGuid():N}");
         Directory.CreateDirectory(data);
         var address = new Uri($"http://127.0.0.1:{FreePort()}");
-        var server = new ServerProcess(cli, [.. settings.Select(s => "--Surplus:" + s)], data, address);
+        var server = new ServerProcess(cli, [.. settings.Concat(ExchangeUnderTest.ExtraSettings).Select(s => "--Surplus:" + s)], data, address);
         await server.WaitUntilHealthyAsync(startLimit ?? TimeSpan.FromSeconds(60));
         return server;
     }

@@ -7,7 +7,10 @@ namespace Surplus.Exchange.Engine;
 /// thousand orders at once delays another member's one order by a share of a batch, not by a
 /// thousand. A batch takes the exchange's own work (ticks, halts, clearing changes) first, then
 /// goes round the members (and the reads, as one more) taking at most <c>perMember</c> commands, or
-/// one read, from each, in the order each sent them. Owned by the market's loop; not thread-safe.
+/// one read, from each, in the order each sent them. It goes round again while two or more members
+/// still have commands waiting: members sending together share one transaction's commit, but no
+/// member's backlog fills a batch on its own (nor beside the reads, which name no member). Owned by
+/// the market's loop; not thread-safe.
 /// </summary>
 internal sealed class FairQueue
 {
@@ -39,30 +42,38 @@ internal sealed class FairQueue
             batch.Add(own);
         }
 
-        // One round: each member waiting gets its turn once, and goes to the back if it has more.
-        for (var waiting = turns.Count; waiting > 0 && batch.Count < max; waiting--)
+        // Rounds: each member waiting gets its turn once a round, and goes to the back if it has more.
+        // The first round is everyone's; another is taken only while two or more members have
+        // commands left, so that one member's backlog never makes the others' batch longer than its share.
+        for (var round = 0; batch.Count < max && turns.Count > 0 && (round == 0 || MembersWaiting() > 1); round++)
         {
-            var member = turns.Dequeue();
-            var lane = lanes[member];
-            // A read may scan the whole book (a month of capacity, say), so it takes a member's whole share.
-            for (var taken = 0; taken < perMember && batch.Count < max && lane.TryDequeue(out var work); taken += work is QueryWork ? perMember : 1)
+            for (var waiting = turns.Count; waiting > 0 && batch.Count < max; waiting--)
             {
-                batch.Add(work);
-            }
+                var member = turns.Dequeue();
+                var lane = lanes[member];
+                // A read may scan the whole book (a month of capacity, say), so it takes a member's whole share.
+                for (var taken = 0; taken < perMember && batch.Count < max && lane.TryDequeue(out var work); taken += work is QueryWork ? perMember : 1)
+                {
+                    batch.Add(work);
+                }
 
-            if (lane.Count > 0)
-            {
-                turns.Enqueue(member);
-            }
-            else
-            {
-                lanes.Remove(member);
+                if (lane.Count > 0)
+                {
+                    turns.Enqueue(member);
+                }
+                else
+                {
+                    lanes.Remove(member);
+                }
             }
         }
 
         Count -= batch.Count;
         return batch;
     }
+
+    /// <summary>Members with commands waiting (the anonymous reads' lane is no member).</summary>
+    private int MembersWaiting() => lanes.Count - (lanes.ContainsKey(Reads) ? 1 : 0);
 
     private void Add(Work work)
     {

@@ -69,4 +69,50 @@ public sealed class FairQueueTests
         Assert.Equal([tick, .. orders, reads[0]], batch);
         Assert.Equal(2, queue.Count);
     }
+
+    [Fact]
+    public void Take_MembersSendingTogether_ShareOneBatchUpToItsLimit()
+    {
+        var work = Enumerable.Range(0, 300).Select(i => (Work)Of(i % 3, i)).ToArray();
+        var queue = new FairQueue();
+
+        var batch = queue.Take(Channel(work), max: 250, perMember: 16);
+
+        Assert.Equal(250, batch.Count);
+        Assert.Equal(50, queue.Count);
+        foreach (var member in new long[] { 0, 1, 2 })
+        {
+            Assert.Equal(work.Cast<CancelWork>().Where(w => w.Member == member).Take(batch.Cast<CancelWork>().Count(w => w.Member == member)), batch.Cast<CancelWork>().Where(w => w.Member == member));
+            Assert.InRange(batch.Cast<CancelWork>().Count(w => w.Member == member), 80, 90);
+        }
+    }
+
+    [Fact]
+    public void Take_RoundsStopOnceOneMemberAloneHasWorkLeft()
+    {
+        var flood = Enumerable.Range(1, 1000).Select(i => (Work)Of(1, i)).ToArray();
+        var second = Enumerable.Range(1, 40).Select(i => (Work)Of(2, 2000 + i)).ToArray();
+        var third = Enumerable.Range(1, 40).Select(i => (Work)Of(3, 3000 + i)).ToArray();
+        var queue = new FairQueue();
+
+        var batch = queue.Take(Channel([.. flood, .. second, .. third]), max: 2048, perMember: 16);
+
+        // Three rounds: 16 of each, 16 of each, then 16 of the flood and the last 8 of the others.
+        Assert.Equal([.. flood.Take(48)], batch.Cast<CancelWork>().Where(w => w.Member == 1));
+        Assert.Equal(second, batch.Cast<CancelWork>().Where(w => w.Member == 2));
+        Assert.Equal(third, batch.Cast<CancelWork>().Where(w => w.Member == 3));
+        Assert.Equal(1000 - 48, queue.Count);
+    }
+
+    [Fact]
+    public void Take_ReadsBesideOneMembersFlood_DoNotKeepTheRoundsGoing()
+    {
+        var flood = Enumerable.Range(1, 1000).Select(i => (Work)Of(1, i)).ToArray();
+        var reads = Enumerable.Range(0, 50).Select(_ => (Work)new QueryWork(_ => 0)).ToArray();
+        var queue = new FairQueue();
+
+        var batch = queue.Take(Channel([.. flood, .. reads]), max: 2048, perMember: 16);
+
+        Assert.Equal([.. flood.Take(16), reads[0]], batch);
+    }
 }
