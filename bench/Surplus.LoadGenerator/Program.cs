@@ -22,8 +22,10 @@ durable.AcceptOnlyFromAmong("both", "on", "off");
 var mode = new Option<string>("--mode") { Description = "Which runs: both, closed (throughput) or open (latency at --rate).", DefaultValueFactory = _ => "both" };
 mode.AcceptOnlyFromAmong("both", "closed", "open");
 var batch = new Option<int>("--batch") { Description = "Orders per request: 1 posts each to /v1/offers or /v1/needs; more posts one member's orders together to /v1/orders/batch.", DefaultValueFactory = _ => 1 };
-var scenario = new Option<string>("--scenario") { Description = "load: throughput and latency of orders; flood: a member's single needs alone and beside another member's flood; scale: what a book of --scale-orders resting orders costs; followers: --followers members on event streams while offers flow.", DefaultValueFactory = _ => "load" };
-scenario.AcceptOnlyFromAmong("load", "flood", "scale", "followers");
+var scenario = new Option<string>("--scenario") { Description = "load: throughput and latency of orders; single: one order per request against surplus serve beside GET /healthz; flood: a member's single needs alone and beside another member's flood; scale: what a book of --scale-orders resting orders costs; followers: --followers members on event streams while offers flow.", DefaultValueFactory = _ => "load" };
+scenario.AcceptOnlyFromAmong("load", "single", "flood", "scale", "followers");
+var singleRounds = new Option<int>("--single-rounds") { Description = "single: rounds of a part of /healthz then a part of orders.", DefaultValueFactory = _ => 3 };
+var singleSeconds = new Option<int>("--single-seconds") { Description = "single: how long each part of a round lasts.", DefaultValueFactory = _ => 10 };
 var floodSeconds = new Option<int>("--flood-seconds") { Description = "flood: how long each phase (alone, under flood) measures the victim.", DefaultValueFactory = _ => 15 };
 var floodNeeds = new Option<int>("--flood-needs") { Description = "flood: the most needs the victim sends per phase.", DefaultValueFactory = _ => 20_000 };
 var floodParts = new Option<string>("--flood-parts") { Description = "flood: what the flooding member sends: b (batches of 1,000 offers from four connections), c (31-day capacity reads), r (recurring offers of every frequency), in any combination.", DefaultValueFactory = _ => "bcr" };
@@ -41,7 +43,7 @@ var dataRoot = new Option<string>("--data-root") { Description = "Where the fres
 var root = new RootCommand("Load generator for the Surplus exchange: starts the server on 127.0.0.1 with a fresh SQLite data folder (in this process for the load scenario, as `surplus serve` in its own process for flood, scale and followers) and drives orders at it over loopback HTTP.")
 {
     orders, seconds, concurrency, clients, rate, rateSeconds, maxInFlight, warmup, warmupSeconds, processWarmupSeconds, members, durable, mode, batch, dataRoot, setting,
-    scenario, floodSeconds, floodNeeds, floodParts, scaleOrders, scaleNeeds, scaleSamples, scaleSampleSeconds, scaleSeconds, followers, followRate, followSeconds,
+    scenario, floodSeconds, floodNeeds, floodParts, scaleOrders, scaleNeeds, scaleSamples, scaleSampleSeconds, scaleSeconds, followers, followRate, followSeconds, singleRounds, singleSeconds,
 };
 root.SetAction(async parse =>
 {
@@ -83,6 +85,22 @@ root.SetAction(async parse =>
         }
 
         Console.WriteLine(await FollowRun.RunAsync(new FollowSettings(count, perSecond, TimeSpan.FromSeconds(flowSeconds), parse.GetValue(dataRoot)!), args));
+        return 0;
+    }
+
+    if (parse.GetValue(scenario) == "single")
+    {
+        var single = new SingleSettings(
+            parse.GetValue(singleRounds), TimeSpan.FromSeconds(parse.GetValue(singleSeconds)), TimeSpan.FromSeconds(parse.GetValue(warmupSeconds)),
+            parse.GetValue(concurrency), parse.GetValue(clients), parse.GetValue(members), parse.GetValue(dataRoot)!);
+        if (single.Rounds is < 1 or > SingleSettings.MaxRounds || single.Part < TimeSpan.FromSeconds(1) || single.Part > SingleSettings.MaxPart
+            || single.Warmup > TimeSpan.FromMinutes(10) || single.Concurrency is < 1 or > 1_024 || single.Clients is < 1 or > 64 || single.Members is < 1 or > 1_000)
+        {
+            await Console.Error.WriteLineAsync($"load generator: --single-rounds is 1 to {SingleSettings.MaxRounds}, --single-seconds 1 to {SingleSettings.MaxPart.TotalSeconds:0}, --warmup-seconds at most 600, --concurrency 1 to 1,024, --clients 1 to 64 and --members 1 to 1,000");
+            return 2;
+        }
+
+        Console.WriteLine(await SingleRun.RunAsync(single, args));
         return 0;
     }
 
