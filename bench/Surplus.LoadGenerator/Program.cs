@@ -24,6 +24,7 @@ mode.AcceptOnlyFromAmong("both", "closed", "open");
 var batch = new Option<int>("--batch") { Description = "Orders per request: 1 posts each to /v1/offers or /v1/needs; more posts one member's orders together to /v1/orders/batch.", DefaultValueFactory = _ => 1 };
 var scenario = new Option<string>("--scenario") { Description = "load: throughput and latency of orders; single: one order per request against surplus serve beside GET /healthz; flood: a member's single needs alone and beside another member's flood; scale: what a book of --scale-orders resting orders costs; followers: --followers members on event streams while offers flow.", DefaultValueFactory = _ => "load" };
 scenario.AcceptOnlyFromAmong("load", "single", "flood", "scale", "followers");
+var runs = new Option<int>("--runs") { Description = "load: how many times each run (mode and store) is repeated, each on a fresh exchange; the report counts the open-loop runs whose p99 is under 25 ms.", DefaultValueFactory = _ => 1 };
 var singleRounds = new Option<int>("--single-rounds") { Description = "single: rounds of a part of /healthz then a part of orders.", DefaultValueFactory = _ => 3 };
 var singleSeconds = new Option<int>("--single-seconds") { Description = "single: how long each part of a round lasts.", DefaultValueFactory = _ => 10 };
 var floodSeconds = new Option<int>("--flood-seconds") { Description = "flood: how long each phase (alone, under flood) measures the victim.", DefaultValueFactory = _ => 15 };
@@ -43,7 +44,7 @@ var dataRoot = new Option<string>("--data-root") { Description = "Where the fres
 var root = new RootCommand("Load generator for the Surplus exchange: starts the server on 127.0.0.1 with a fresh SQLite data folder (in this process for the load scenario, as `surplus serve` in its own process for flood, scale and followers) and drives orders at it over loopback HTTP.")
 {
     orders, seconds, concurrency, clients, rate, rateSeconds, maxInFlight, warmup, warmupSeconds, processWarmupSeconds, members, durable, mode, batch, dataRoot, setting,
-    scenario, floodSeconds, floodNeeds, floodParts, scaleOrders, scaleNeeds, scaleSamples, scaleSampleSeconds, scaleSeconds, followers, followRate, followSeconds, singleRounds, singleSeconds,
+    scenario, floodSeconds, floodNeeds, floodParts, scaleOrders, scaleNeeds, scaleSamples, scaleSampleSeconds, scaleSeconds, followers, followRate, followSeconds, singleRounds, singleSeconds, runs,
 };
 root.SetAction(async parse =>
 {
@@ -124,6 +125,13 @@ root.SetAction(async parse =>
         TimeSpan.FromSeconds(parse.GetValue(processWarmupSeconds)));
     var stores = parse.GetValue(durable) switch { "on" => new[] { true }, "off" => [false], _ => [true, false] };
     var modes = parse.GetValue(mode) switch { "closed" => new[] { false }, "open" => [true], _ => [false, true] };
+    var repeat = parse.GetValue(runs);
+    if (repeat is < 1 or > 20)
+    {
+        await Console.Error.WriteLineAsync("load generator: --runs is 1 to 20");
+        return 2;
+    }
+
     if (settings.Orders < 1 || settings.Concurrency < 1 || settings.Clients < 1 || settings.Rate < 1 || settings.Members < 1 || settings.MaxInFlight < 1 || settings.Batch < 1 || settings.Batch > 1000)
     {
         await Console.Error.WriteLineAsync("load generator: counts and rates must be at least 1, and --batch at most 1000");
@@ -136,7 +144,10 @@ root.SetAction(async parse =>
     {
         foreach (var store in stores)
         {
-            rows.Add(await Runs.RunAsync(settings, store, open));
+            for (var run = 0; run < repeat; run++)
+            {
+                rows.Add(await Runs.RunAsync(settings, store, open));
+            }
         }
     }
 
@@ -204,6 +215,9 @@ internal static class Runs
             }
         }
     }
+
+    /// <summary>The open loop's tail goal: p99 under this many milliseconds at the offered rate, run after run.</summary>
+    internal const int TailGoalMilliseconds = 25;
 
     /// <summary>Fewer methods than this compiled in a round of the warm-up: the JIT has caught up.</summary>
     internal const int SettledJitMethods = 100;
@@ -299,6 +313,14 @@ internal static class Runs
             text.AppendLine();
             text.AppendLine(CultureInfo.InvariantCulture,
                 $"{row.Name}: the exchange answered {row.Result.Acked / row.Result.Elapsed.TotalSeconds:N0} orders/s of the {settings.Rate:N0}/s offered, so the queue grew for the whole run; its latencies are those of an overloaded server (measured from each order's intended send time), and orders never sent count as not acknowledged.");
+        }
+
+        foreach (var runsOfOne in rows.Where(r => r.Open).GroupBy(r => r.Name).Where(g => g.Count() > 1))
+        {
+            var p99 = runsOfOne.Select(r => r.Result.Percentiles(0.99)[0]).ToArray();
+            text.AppendLine();
+            text.AppendLine(CultureInfo.InvariantCulture,
+                $"{runsOfOne.Key}: p99 under {TailGoalMilliseconds} ms in **{p99.Count(p => p < TailGoalMilliseconds)} of {p99.Length} runs** (p99 of each run: {string.Join(", ", p99.Select(p => p.ToString("0.0", CultureInfo.InvariantCulture)))} ms).");
         }
 
         var closedOn = rows.FirstOrDefault(r => !r.Open && r.Durable);
