@@ -74,29 +74,27 @@ public sealed class AttributeSet
         {
             if (map.Count == MaxCount)
             {
-                return Result<AttributeSet>.Fail(RejectCode.AttributeInvalid, $"give at most {MaxCount} attributes");
+                return Result<AttributeSet>.Fail(RejectMessages.AttributesTooMany, ("maxCount", MaxCount));
             }
 
             if (name is null || name.Length > MaxNameLength || !Constraint.IsValidName(name))
             {
-                return Result<AttributeSet>.Fail(RejectCode.AttributeInvalid,
-                    $"attribute name '{Shown(name)}' is not valid; use 1 to {MaxNameLength} letters, digits, '-', '_' or '.'");
+                return Result<AttributeSet>.Fail(RejectMessages.AttributeNameInvalid, ("name", Shown(name)), ("maxLength", MaxNameLength));
             }
 
             if (value is null)
             {
-                return Result<AttributeSet>.Fail(RejectCode.AttributeInvalid, $"attribute '{name}' has no value");
+                return Result<AttributeSet>.Fail(RejectMessages.AttributeWithoutValue, ("name", name));
             }
 
             if (value.Length > MaxValueLength || !IsPlainText(value))
             {
-                return Result<AttributeSet>.Fail(RejectCode.AttributeInvalid,
-                    $"attribute '{name}' must have a value of at most {MaxValueLength} characters without control, format or markup characters (< > & \" ' `)");
+                return Result<AttributeSet>.Fail(RejectMessages.AttributeValueInvalid, ("name", name), ("maxLength", MaxValueLength));
             }
 
             if (!map.TryAdd(name, AttributeValue.Parse(value)))
             {
-                return Result<AttributeSet>.Fail(RejectCode.AttributeInvalid, $"attribute '{name}' is given twice");
+                return Result<AttributeSet>.Fail(RejectMessages.AttributeTwice, ("name", name));
             }
         }
 
@@ -206,8 +204,7 @@ public sealed record Constraint(string Name, ConstraintOperator Operator, Attrib
         ArgumentNullException.ThrowIfNull(text);
         if (text.Length > AttributeSet.MaxNameLength + AttributeSet.MaxValueLength + 2 || !AttributeSet.IsPlainText(text, markup: true))
         {
-            return Result<Constraint>.Fail(RejectCode.AttributeInvalid,
-                $"a constraint is a name, an operator and a value of at most {AttributeSet.MaxNameLength + AttributeSet.MaxValueLength + 2} characters in all, without control or format characters, such as os=linux");
+            return Result<Constraint>.Fail(RejectMessages.ConstraintTooLong, ("maxLength", AttributeSet.MaxNameLength + AttributeSet.MaxValueLength + 2));
         }
 
         foreach (var (symbol, op) in Symbols)
@@ -228,15 +225,13 @@ public sealed record Constraint(string Name, ConstraintOperator Operator, Attrib
             var parsed = AttributeValue.Parse(value);
             if (op is not (ConstraintOperator.Equal or ConstraintOperator.NotEqual) && parsed.Number is null)
             {
-                return Result<Constraint>.Fail(RejectCode.AttributeInvalid,
-                    $"constraint '{text}' compares with '{value}', which is not a number; use = or != for text");
+                return Result<Constraint>.Fail(RejectMessages.ConstraintNotANumber, ("constraint", text), ("value", value));
             }
 
             return Result<Constraint>.Ok(new Constraint(name, op, parsed));
         }
 
-        return Result<Constraint>.Fail(RejectCode.AttributeInvalid,
-            $"constraint '{text}' is not of the form name=value, name!=value, name>=number, name<=number, name>number or name<number");
+        return Result<Constraint>.Fail(RejectMessages.ConstraintInvalid, ("constraint", text));
     }
 
     /// <summary>True when the attributes satisfy this constraint.</summary>

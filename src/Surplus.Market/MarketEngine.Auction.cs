@@ -102,8 +102,7 @@ public sealed partial class MarketEngine
             if (Halted)
             {
                 // Leaving call auctions clears the pending batch, and a halted market trades nothing.
-                events.Add(new CommandRejected(null, null, new Rejection(RejectCode.MarketHalted,
-                    $"market '{Market.Id}' is halted: leaving call auctions would clear the pending batch; resume the market first, then switch"), Now));
+                events.Add(new CommandRejected(null, null, new Rejection(RejectMessages.HaltedAuction, ("market", Market.Id)), Now));
                 return;
             }
 

@@ -21,7 +21,7 @@ public sealed partial class MarketEngine
     public bool Halted { get; private set; }
 
     private Rejection? HaltedProblem(string what) => Halted
-        ? new Rejection(RejectCode.MarketHalted, $"market '{Market.Id}' is halted by the operator; no {what} are taken until it resumes (cancels and declines are)")
+        ? new Rejection(RejectMessages.MarketHalted, ("market", Market.Id), ("what", what))
         : null;
 
     /// <summary>True when the command may go on; otherwise reports the halt and returns false.</summary>
@@ -40,8 +40,7 @@ public sealed partial class MarketEngine
     {
         if (Halted == halted)
         {
-            events.Add(new CommandRejected(null, null, new Rejection(RejectCode.NothingToAmend,
-                $"market '{Market.Id}' is {(halted ? "already halted" : "not halted")}"), Now));
+            events.Add(new CommandRejected(null, null, new Rejection(RejectMessages.HaltUnchanged, ("market", Market.Id), ("state", halted ? "already halted" : "not halted")), Now));
             return;
         }
 

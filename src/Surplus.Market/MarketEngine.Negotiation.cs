@@ -375,8 +375,7 @@ public sealed partial class MarketEngine
             return n;
         }
 
-        events.Add(new CommandRejected(null, by, new Rejection(RejectCode.NegotiationUnknown,
-            $"negotiation {id} is not open for you: it ended (agreed, declined or past its deadline) or is not yours"), Now));
+        events.Add(new CommandRejected(null, by, new Rejection(RejectMessages.NegotiationUnknown, ("negotiation", id.Value)), Now));
         return null;
     }
 
@@ -387,8 +386,7 @@ public sealed partial class MarketEngine
             return true;
         }
 
-        events.Add(new CommandRejected(null, by, new Rejection(RejectCode.NegotiationStale,
-            $"negotiation {n.Id} is at version {n.Version}, not {version}: the other side moved; read it again and answer its price"), Now));
+        events.Add(new CommandRejected(null, by, new Rejection(RejectMessages.NegotiationStale, ("negotiation", n.Id.Value), ("version", n.Version), ("given", version)), Now));
         return false;
     }
 

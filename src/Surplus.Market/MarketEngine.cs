@@ -394,7 +394,7 @@ public sealed partial class MarketEngine
         var key = OrderKey.Of(spec.Id);
         var problem = HaltedProblem("orders")
             ?? OrderRules.Check(spec, Market, Now)
-            ?? (offerBook.Contains(spec.Id.Value) ? new Rejection(RejectCode.DuplicateId, $"offer {spec.Id} is already open") : null);
+            ?? (offerBook.Contains(spec.Id.Value) ? new Rejection(RejectMessages.DuplicateId, ("order", $"offer {spec.Id}")) : null);
         if (problem is not null)
         {
             events.Add(new CommandRejected(key, spec.Seller, problem, Now));
@@ -414,8 +414,8 @@ public sealed partial class MarketEngine
             availability = [.. spec.Recurrence!.Expand(slotStart, expandedUntil, Market.Slot)];
             if (availability.Length == 0)
             {
-                events.Add(new CommandRejected(key, spec.Seller, new Rejection(RejectCode.RecurrenceEmpty,
-                    $"the recurrence '{spec.Recurrence.Rule}' has no occurrence in the next {Market.RecurrenceHorizon.TotalDays} days; check its rule and first date"), Now));
+                events.Add(new CommandRejected(key, spec.Seller, new Rejection(RejectMessages.RecurrenceEmpty,
+                    ("rule", spec.Recurrence.Rule), ("days", Market.RecurrenceHorizon.TotalDays)), Now));
                 return;
             }
         }
@@ -441,7 +441,7 @@ public sealed partial class MarketEngine
         var key = OrderKey.Of(spec.Id);
         var problem = HaltedProblem("orders")
             ?? OrderRules.Check(spec, Market, Now)
-            ?? (needBook.Contains(spec.Id.Value) ? new Rejection(RejectCode.DuplicateId, $"need {spec.Id} is already open") : null);
+            ?? (needBook.Contains(spec.Id.Value) ? new Rejection(RejectMessages.DuplicateId, ("order", $"need {spec.Id}")) : null);
         if (problem is not null)
         {
             events.Add(new CommandRejected(key, spec.Buyer, problem, Now));
@@ -758,13 +758,13 @@ public sealed partial class MarketEngine
     {
         if (order is null)
         {
-            events.Add(new CommandRejected(key, by, new Rejection(RejectCode.UnknownOrder, $"{key} is not open: it was filled, cancelled or expired, or never placed"), Now));
+            events.Add(new CommandRejected(key, by, new Rejection(RejectMessages.UnknownOrder, ("order", key.ToString())), Now));
             return null;
         }
 
         if (owner(order) != by)
         {
-            events.Add(new CommandRejected(key, by, new Rejection(RejectCode.NotOwner, $"{key} belongs to another member"), Now));
+            events.Add(new CommandRejected(key, by, new Rejection(RejectMessages.NotOwner, ("order", key.ToString())), Now));
             return null;
         }
 
@@ -775,7 +775,7 @@ public sealed partial class MarketEngine
     {
         if (amend.NewPrice is null && amend.NewRate is null)
         {
-            events.Add(new CommandRejected(amend.Order, amend.By, new Rejection(RejectCode.NothingToAmend, "give a new price, a new rate or both"), Now));
+            events.Add(new CommandRejected(amend.Order, amend.By, new Rejection(RejectMessages.NothingToAmend), Now));
             return;
         }
 
@@ -806,11 +806,11 @@ public sealed partial class MarketEngine
         var price = amend.NewPrice ?? offer.Ask;
         var rate = amend.NewRate?.Value ?? offer.Spec.Rate.Value;
         var problem = rate > offer.Spec.Rate.Value
-            ? new Rejection(RejectCode.RateIncrease, $"the rate can only go down (it is {offer.Spec.Rate}); place a new offer for more")
+            ? new Rejection(RejectMessages.OfferRateIncrease, ("rate", offer.Spec.Rate.Value))
             : price == offer.Ask && rate == offer.Spec.Rate.Value
-                ? new Rejection(RejectCode.NothingToAmend, "the new price and rate are the ones the offer already has")
+                ? new Rejection(RejectMessages.AmendmentChangesNothing, ("side", "offer"))
                 : offer.Spec.MinimumPrice is { } min && min > price
-                    ? new Rejection(RejectCode.HiddenLimitInvalid, $"the new ask {price} is below the hidden minimum {min}")
+                    ? new Rejection(RejectMessages.AskBelowMinimum, ("ask", price.PerUnitHour), ("minimum", min.PerUnitHour))
                     : null;
         var cut = offer.Spec.Rate.Value - rate;
 
@@ -818,8 +818,8 @@ public sealed partial class MarketEngine
         var unsold = cut > 0 ? UnsoldOf(offer) : offer.Capacity;
         if (problem is null && cut > 0 && offer.Availability.Any(w => unsold.MinSpare(w.StartTicks, w.EndTicks) < cut))
         {
-            problem = new Rejection(RejectCode.ReduceBelowSold,
-                $"more than {rate} is already sold in some slot; the rate can go down to {offer.Spec.Rate.Value - offer.Availability.Min(w => unsold.MinSpare(w.StartTicks, w.EndTicks))} at the least");
+            problem = new Rejection(RejectMessages.ReduceBelowSold,
+                ("rate", rate), ("lowestRate", offer.Spec.Rate.Value - offer.Availability.Min(w => unsold.MinSpare(w.StartTicks, w.EndTicks))));
         }
 
         if (problem is not null)
@@ -862,13 +862,13 @@ public sealed partial class MarketEngine
         var price = amend.NewPrice ?? need.Bid;
         var rate = amend.NewRate?.Value ?? need.Remaining;
         var problem = rate > need.Remaining
-            ? new Rejection(RejectCode.RateIncrease, $"the rate can only go down (it is {need.Remaining}); place a new need for more")
+            ? new Rejection(RejectMessages.NeedRateIncrease, ("rate", need.Remaining))
             : price == need.Bid && rate == need.Remaining
-                ? new Rejection(RejectCode.NothingToAmend, "the new price and rate are the ones the need already has")
+                ? new Rejection(RejectMessages.AmendmentChangesNothing, ("side", "need"))
                 : need.Spec.MaximumPrice is { } max && max < price
-                    ? new Rejection(RejectCode.HiddenLimitInvalid, $"the new bid {price} is above the hidden maximum {max}")
+                    ? new Rejection(RejectMessages.BidAboveMaximum, ("bid", price.PerUnitHour), ("maximum", max.PerUnitHour))
                     : need.Spec.Fill.Kind == FillKind.MinimumFill && need.Spec.Fill.MinimumRate > rate && rate < need.Remaining
-                        ? new Rejection(RejectCode.MinFillInvalid, $"the rate {rate} would be below the minimum fill {need.Spec.Fill.MinimumRate}")
+                        ? new Rejection(RejectMessages.RateBelowMinFill, ("rate", rate), ("minimumFill", need.Spec.Fill.MinimumRate))
                         : OrderRules.CheckAmount(new Rate(rate), need.Window.Length, need.Spec.MaximumPrice is { } top && top > price ? top : price, Market);
         if (problem is not null)
         {

@@ -13,7 +13,7 @@ public static class OrderRules
         ArgumentNullException.ThrowIfNull(market);
         if (offer.Window is null == offer.Recurrence is null)
         {
-            return new(RejectCode.AvailabilityInvalid, "an offer has either a window or a recurrence, not both and not neither");
+            return new(RejectMessages.AvailabilityInvalid);
         }
 
         if (offer.Window is { } w && (CheckWindow(w, market) ?? CheckReach(w, market, at)) is { } bad)
@@ -23,14 +23,14 @@ public static class OrderRules
 
         if (offer.Window is { } window && window.EndTicks <= at.UtcTicks)
         {
-            return new(RejectCode.WindowInPast, $"the window {window} has already ended; offer capacity that is still to come");
+            return new(RejectMessages.WindowEnded, ("window", window.ToString()));
         }
 
         return CheckRate(offer.Rate, market)
             ?? CheckPrice(offer.Ask, market, "ask")
             ?? (offer.MinimumPrice is { } min ? CheckPrice(min, market, "minimum price") : null)
             ?? (offer.MinimumPrice is { } m && m > offer.Ask
-                ? new Rejection(RejectCode.HiddenLimitInvalid, $"the hidden minimum {m} is above the ask {offer.Ask}; it must be at or below the ask")
+                ? new Rejection(RejectMessages.MinimumAboveAsk, ("minimum", m.PerUnitHour), ("ask", offer.Ask.PerUnitHour))
                 : null)
             ?? CheckAmount(offer.Rate, offer.Window?.Length ?? offer.Recurrence!.Duration, offer.Ask, market)
             ?? (offer.Recurrence is { } recurrence ? recurrence.Check(market, at) : null)
@@ -50,25 +50,23 @@ public static class OrderRules
         var slotStart = at.UtcTicks - (at.UtcTicks % market.Slot.Ticks);
         if (need.Window.EndTicks <= at.UtcTicks || need.Window.StartTicks < slotStart)
         {
-            return new(RejectCode.WindowInPast,
-                $"the window {need.Window} starts before the current slot ({Window.Format(slotStart)}); ask for capacity from then on");
+            return new(RejectMessages.WindowBeforeCurrentSlot, ("window", need.Window.ToString()), ("slotStart", Window.Format(slotStart)));
         }
 
         if (need.Mode == OrderMode.Standing && need.Window.StartTicks < at.UtcTicks)
         {
-            return new(RejectCode.WindowInPast,
-                $"the window {need.Window} has already started; a standing need must start in the future (or place a spot need)");
+            return new(RejectMessages.WindowStarted, ("window", need.Window.ToString()));
         }
 
         return CheckRate(need.Rate, market)
             ?? CheckPrice(need.Bid, market, "bid")
             ?? (need.MaximumPrice is { } max ? CheckPrice(max, market, "maximum price") : null)
             ?? (need.MaximumPrice is { } m && m < need.Bid
-                ? new Rejection(RejectCode.HiddenLimitInvalid, $"the hidden maximum {m} is below the bid {need.Bid}; it must be at or above the bid")
+                ? new Rejection(RejectMessages.MaximumBelowBid, ("maximum", m.PerUnitHour), ("bid", need.Bid.PerUnitHour))
                 : null)
             ?? CheckAmount(need.Rate, need.Window.Length, need.MaximumPrice is { } top && top > need.Bid ? top : need.Bid, market)
             ?? (need.Fill.Kind == FillKind.MinimumFill && (need.Fill.MinimumRate < 1 || need.Fill.MinimumRate > need.Rate.Value)
-                ? new Rejection(RejectCode.MinFillInvalid, $"the minimum fill {need.Fill.MinimumRate} must be between 1 and the need's rate {need.Rate}")
+                ? new Rejection(RejectMessages.MinFillInvalid, ("minimumFill", need.Fill.MinimumRate), ("rate", need.Rate.Value))
                 : null)
             ?? CheckExpiry(need.Expiry, at);
     }
@@ -79,20 +77,19 @@ public static class OrderRules
         ArgumentNullException.ThrowIfNull(market);
         if (price.PerUnitHour <= 0)
         {
-            return new(RejectCode.PriceNotPositive, $"the {what} must be more than zero per unit-hour; it is {price}");
+            return new(RejectMessages.PriceNotPositive, ("what", what), ("price", price.PerUnitHour));
         }
 
         if (price.PerUnitHour > market.MaxPrice)
         {
-            return new(RejectCode.PriceTooLarge,
-                $"the {what} {price} is above the market's highest price, {market.MaxPrice} per unit-hour (its setting MaxPrice); name a lower price");
+            return new(RejectMessages.PriceTooLarge, ("what", what), ("price", price.PerUnitHour), ("maxPrice", market.MaxPrice));
         }
 
         if (!Pricing.IsOnTick(price, market.Tick))
         {
             var below = Math.Floor(price.PerUnitHour / market.Tick) * market.Tick;
-            return new(RejectCode.PriceOffTick,
-                $"the {what} {price} is not a multiple of the market's tick {market.Tick}; use {below} or {below + market.Tick}");
+            return new(RejectMessages.PriceOffTick,
+                ("what", what), ("price", price.PerUnitHour), ("tick", market.Tick), ("below", below), ("above", below + market.Tick));
         }
 
         return null;
@@ -103,9 +100,9 @@ public static class OrderRules
     {
         ArgumentNullException.ThrowIfNull(market);
         return rate.Value <= 0
-            ? new Rejection(RejectCode.RateNotPositive, $"the rate must be at least one unit; it is {rate}")
+            ? new Rejection(RejectMessages.RateNotPositive, ("rate", rate.Value))
             : rate.Value > market.MaxRate
-                ? new Rejection(RejectCode.RateTooLarge, $"the rate {rate} is above the market's largest, {market.MaxRate} {market.Unit} (its setting MaxRate); ask for less")
+                ? new Rejection(RejectMessages.RateTooLarge, ("rate", rate.Value), ("maxRate", market.MaxRate), ("unit", market.Unit))
                 : null;
     }
 
@@ -129,8 +126,8 @@ public static class OrderRules
         }
 
         return amount > market.MaxAmountMinor
-            ? new Rejection(RejectCode.AmountTooLarge,
-                $"{rate} {market.Unit} for {length.TotalHours:0.##} h at {price} comes to more than one order may, {market.MaxAmountMinor} minor units (the market's setting MaxAmountMinor); ask for less capacity, a shorter window or a lower price")
+            ? new Rejection(RejectMessages.AmountTooLarge,
+                ("rate", rate.Value), ("unit", market.Unit), ("hours", length.TotalHours), ("price", price.PerUnitHour), ("maxAmountMinor", market.MaxAmountMinor))
             : null;
     }
 
@@ -144,8 +141,8 @@ public static class OrderRules
         long now = at.UtcTicks, horizon = market.OrderHorizon.Ticks;
         long earliest = Math.Max(DateTimeOffset.MinValue.UtcTicks, now - horizon), latest = Math.Min(DateTimeOffset.MaxValue.UtcTicks, now + horizon);
         return window.StartTicks < earliest || window.EndTicks > latest
-            ? new Rejection(RejectCode.BeyondHorizon,
-                $"the window {window} reaches further from now than the market's horizon of {market.OrderHorizon.TotalDays:0.##} days (its setting OrderHorizon); give one within [{Window.Format(earliest)}, {Window.Format(latest)}]")
+            ? new Rejection(RejectMessages.WindowBeyondHorizon,
+                ("window", window.ToString()), ("days", market.OrderHorizon.TotalDays), ("earliest", Window.Format(earliest)), ("latest", Window.Format(latest)))
             : null;
     }
 
@@ -157,6 +154,6 @@ public static class OrderRules
 
     private static Rejection? CheckExpiry(DateTimeOffset? expiry, DateTimeOffset at) =>
         expiry is { } e && e <= at
-            ? new Rejection(RejectCode.ExpiryInPast, $"the expiry {e:O} is not after now ({at:O}); give a later expiry or none")
+            ? new Rejection(RejectMessages.ExpiryInPast, ("expiry", e), ("now", at))
             : null;
 }

@@ -56,7 +56,7 @@ public sealed record Recurrence
 
         if (text.Length > MaxRuleLength)
         {
-            return Result<Recurrence>.Fail(RejectCode.RecurrenceInvalid, $"a rule may have at most {MaxRuleLength} characters; for example FREQ=WEEKLY;BYDAY=SA");
+            return Result<Recurrence>.Fail(RejectMessages.RuleTooLong, ("maxLength", MaxRuleLength));
         }
 
         RecurrencePattern pattern;
@@ -66,13 +66,12 @@ public sealed record Recurrence
         }
         catch (Exception e) when (e is ArgumentException or FormatException or InvalidOperationException)
         {
-            return Result<Recurrence>.Fail(RejectCode.RecurrenceInvalid,
-                $"'{rule}' is not a valid RFC 5545 RRULE ({e.Message.Split('(')[0].Trim()}); for example FREQ=WEEKLY;BYDAY=SA");
+            return Result<Recurrence>.Fail(RejectMessages.RuleInvalid, ("rule", rule), ("why", e.Message.Split('(')[0].Trim()));
         }
 
         if (!text.Contains("FREQ=", StringComparison.OrdinalIgnoreCase))
         {
-            return Result<Recurrence>.Fail(RejectCode.RecurrenceInvalid, $"'{rule}' has no FREQ; for example FREQ=WEEKLY;BYDAY=SA");
+            return Result<Recurrence>.Fail(RejectMessages.RuleWithoutFrequency, ("rule", rule));
         }
 
         // Capacity comes in slots of a minute or more, and the start time gives the time of day: a rule
@@ -80,20 +79,18 @@ public sealed record Recurrence
         if (pattern.Frequency is FrequencyType.Secondly or FrequencyType.Minutely
             || pattern.BySecond.Count > 0 || pattern.ByMinute.Count > 0 || pattern.ByHour.Count > 0)
         {
-            return Result<Recurrence>.Fail(RejectCode.RecurrenceTooFrequent,
-                $"'{rule}' repeats within the hour or picks times of day; use FREQ=HOURLY, DAILY, WEEKLY, MONTHLY or YEARLY without BYHOUR, BYMINUTE or BYSECOND, and give the time of day as the start");
+            return Result<Recurrence>.Fail(RejectMessages.RuleWithinTheHour, ("rule", rule));
         }
 
         if (duration <= TimeSpan.Zero || duration > TimeSpan.FromDays(31))
         {
-            return Result<Recurrence>.Fail(RejectCode.RecurrenceInvalid, "an occurrence must last more than nothing and at most 31 days");
+            return Result<Recurrence>.Fail(RejectMessages.OccurrenceLength);
         }
 
         var zone = DateTimeZoneProviders.Tzdb.GetZoneOrNull(zoneId);
         if (zone is null)
         {
-            return Result<Recurrence>.Fail(RejectCode.RecurrenceInvalid,
-                $"'{zoneId}' is not an IANA time zone; use a name such as Europe/Zurich or UTC");
+            return Result<Recurrence>.Fail(RejectMessages.ZoneUnknown, ("zone", zoneId));
         }
 
         return Result<Recurrence>.Ok(new Recurrence(text.ToUpperInvariant(), firstDate, localStart, duration, zone));
@@ -141,23 +138,20 @@ public sealed record Recurrence
         ArgumentNullException.ThrowIfNull(market);
         if (Duration < market.Slot)
         {
-            return new(RejectCode.RecurrenceTooFrequent,
-                $"each occurrence lasts {Duration.TotalMinutes:0.##} minutes, less than the market's slot of {market.Slot.TotalMinutes:0.##}; make it last at least a slot");
+            return new(RejectMessages.OccurrenceShorterThanSlot, ("minutes", Duration.TotalMinutes), ("slotMinutes", market.Slot.TotalMinutes));
         }
 
         var today = DateOnly.FromDateTime(Instant.FromDateTimeOffset(at).InZone(Zone).Date.ToDateTimeUnspecified());
         var reach = (int)Math.Ceiling(market.OrderHorizon.TotalDays);
         if (FirstDate < today.AddDays(-reach) || FirstDate > today.AddDays(reach))
         {
-            return new(RejectCode.BeyondHorizon,
-                $"the first date {FirstDate:yyyy-MM-dd} is further from today ({today:yyyy-MM-dd}) than the market's horizon of {reach} days (its setting OrderHorizon)");
+            return new(RejectMessages.FirstDateBeyondHorizon, ("firstDate", FirstDate), ("today", today), ("days", reach));
         }
 
         var pattern = new RecurrencePattern(Rule);
         if (pattern.Count is { } count && count > market.MaxOccurrences)
         {
-            return new(RejectCode.RecurrenceTooMany,
-                $"COUNT={count} is more occurrences than a recurring offer may have, {market.MaxOccurrences} (the market's setting MaxOccurrences); use a smaller COUNT or an UNTIL");
+            return new(RejectMessages.CountTooLarge, ("count", count), ("maxOccurrences", market.MaxOccurrences));
         }
 
         var from = at.UtcTicks;
@@ -169,8 +163,8 @@ public sealed record Recurrence
             // Measured in ticks: a local difference in months or years has no fixed length.
             if (previous is { } p && NodaTime.Period.Between(p, start, PeriodUnits.Ticks).Ticks is var gap && gap < market.Slot.Ticks)
             {
-                return new(RejectCode.RecurrenceTooFrequent,
-                    $"'{Rule}' starts occurrences {TimeSpan.FromTicks(gap).TotalMinutes:0.##} minutes apart, less than the market's slot of {market.Slot.TotalMinutes:0.##} minutes");
+                return new(RejectMessages.OccurrencesCloserThanSlot,
+                    ("rule", Rule), ("minutes", TimeSpan.FromTicks(gap).TotalMinutes), ("slotMinutes", market.Slot.TotalMinutes));
             }
 
             previous = start;
@@ -182,8 +176,8 @@ public sealed record Recurrence
 
             if (ToUtcTicks(start.PlusTicks(Duration.Ticks)) > from && ++seen > market.MaxOccurrences)
             {
-                return new(RejectCode.RecurrenceTooMany,
-                    $"'{Rule}' has more than {market.MaxOccurrences} occurrences in the next {market.RecurrenceHorizon.TotalDays:0.##} days (the market's setting MaxOccurrences); repeat less often");
+                return new(RejectMessages.OccurrencesTooMany,
+                    ("rule", Rule), ("maxOccurrences", market.MaxOccurrences), ("days", market.RecurrenceHorizon.TotalDays));
             }
         }
 

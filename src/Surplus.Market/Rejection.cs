@@ -65,11 +65,63 @@ public enum RejectCode
     RecurrenceTooMany,
 }
 
-/// <summary>A refused command: a stable code and a message that says what to fix.</summary>
-public sealed record Rejection(RejectCode Code, string Message)
+/// <summary>One way of saying a refusal of the core: its code and its wording. Immutable and thread-safe.</summary>
+public sealed class RejectMessage
 {
+    /// <summary>A message of <paramref name="code"/> worded as <paramref name="text"/> (see <see cref="MessageTemplate"/>).</summary>
+    public RejectMessage(RejectCode code, string text)
+    {
+        Code = code;
+        Template = new MessageTemplate(text);
+    }
+
+    /// <summary>The code this message says.</summary>
+    public RejectCode Code { get; }
+
+    /// <summary>The wording.</summary>
+    public MessageTemplate Template { get; }
+}
+
+/// <summary>
+/// A refused command: a stable code, and the values of its message, whose wording is written once in
+/// <see cref="RejectMessages"/>. Two rejections are equal when their code and message are.
+/// </summary>
+public sealed record Rejection
+{
+    private readonly MessageValue[] values;
+
+    /// <summary>A refusal said in <paramref name="message"/> with <paramref name="values"/>; throws when they do not fill its holes (a bug).</summary>
+    public Rejection(RejectMessage message, params MessageValue[] values)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        ArgumentNullException.ThrowIfNull(values);
+        Code = message.Code;
+        Template = message.Template;
+        this.values = values;
+        Message = Template.Format(values);
+    }
+
+    /// <summary>Why.</summary>
+    public RejectCode Code { get; }
+
+    /// <summary>The wording of the message, from <see cref="RejectMessages"/>.</summary>
+    public MessageTemplate Template { get; }
+
+    /// <summary>The values the message is said with, by the names of its holes.</summary>
+    public IReadOnlyList<MessageValue> Values => values;
+
+    /// <summary>What to fix: the template with its values.</summary>
+    public string Message { get; }
+
     /// <summary>The stable, kebab-case name of the code (for example <c>window-not-aligned</c>).</summary>
     public string Name => RejectCodes.Name(Code);
+
+    /// <inheritdoc/>
+    public bool Equals(Rejection? other) =>
+        other is not null && Code == other.Code && string.Equals(Message, other.Message, StringComparison.Ordinal);
+
+    /// <inheritdoc/>
+    public override int GetHashCode() => HashCode.Combine(Code, StringComparer.Ordinal.GetHashCode(Message));
 }
 
 /// <summary>Stable names of reject codes.</summary>
@@ -135,8 +187,8 @@ public readonly struct Result<T>
     /// <summary>A value.</summary>
     public static Result<T> Ok(T value) => new(value, null);
 
-    /// <summary>A refusal.</summary>
-    public static Result<T> Fail(RejectCode code, string message) => new(default, new Rejection(code, message));
+    /// <summary>A refusal said in <paramref name="message"/> with <paramref name="values"/>.</summary>
+    public static Result<T> Fail(RejectMessage message, params MessageValue[] values) => new(default, new Rejection(message, values));
 
     /// <summary>A refusal carried over from another result.</summary>
     public static Result<T> Fail(Rejection error) => new(default, error);

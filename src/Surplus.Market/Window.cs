@@ -41,14 +41,12 @@ public readonly record struct Window
         long s = start.UtcTicks, e = end.UtcTicks;
         if (e < s)
         {
-            return Result<Window>.Fail(RejectCode.WindowReversed,
-                $"the window ends ({Format(e)}) before it starts ({Format(s)}); swap start and end");
+            return Result<Window>.Fail(RejectMessages.WindowReversed, ("end", Format(e)), ("start", Format(s)));
         }
 
         if (e == s)
         {
-            return Result<Window>.Fail(RejectCode.WindowEmpty,
-                $"the window starts and ends at {Format(s)}; give an end after the start");
+            return Result<Window>.Fail(RejectMessages.WindowEmpty, ("start", Format(s)));
         }
 
         if (s % slot.Ticks != 0 || e % slot.Ticks != 0)
@@ -57,9 +55,11 @@ public readonly record struct Window
             var earlier = bad - (bad % slot.Ticks);
 
             // The slot after the last one of the calendar does not exist.
-            var later = earlier <= DateTimeOffset.MaxValue.UtcTicks - slot.Ticks ? $" or {Format(earlier + slot.Ticks)}" : "";
-            return Result<Window>.Fail(RejectCode.WindowNotAligned,
-                $"{Format(bad)} is not on the market's {FormatSlot(slot)} slot; use {Format(earlier)}{later}");
+            return earlier <= DateTimeOffset.MaxValue.UtcTicks - slot.Ticks
+                ? Result<Window>.Fail(RejectMessages.WindowNotAligned,
+                    ("edge", Format(bad)), ("slot", FormatSlot(slot)), ("earlier", Format(earlier)), ("later", Format(earlier + slot.Ticks)))
+                : Result<Window>.Fail(RejectMessages.WindowNotAlignedAtTheEnd,
+                    ("edge", Format(bad)), ("slot", FormatSlot(slot)), ("earlier", Format(earlier)));
         }
 
         return Result<Window>.Ok(new Window(s, e));

@@ -145,7 +145,7 @@ public sealed class Contract
     {
         if (Status == ContractStatus.Staged && at < Trade.Window.Start)
         {
-            return new Rejection(RejectCode.ContractTransitionInvalid, $"the window opens at {Trade.Window.Start:O}; start then, not before");
+            return new Rejection(RejectMessages.StartBeforeWindow, ("start", Trade.Window.Start));
         }
 
         var problem = Move(ContractParty.Seller, "start", ContractStatus.Running, at, null, ContractStatus.Staged);
@@ -209,7 +209,7 @@ public sealed class Contract
         ContractParty.Buyer => Move(ContractParty.Buyer, "cancel", ContractStatus.Cancelled, at, reason, ContractStatus.Matched),
         ContractParty.Operator => Move(ContractParty.Operator, "cancel", ContractStatus.Cancelled, at, reason,
             ContractStatus.Matched, ContractStatus.Accepted, ContractStatus.Staged, ContractStatus.Running, ContractStatus.Delivered, ContractStatus.Disputed),
-        _ => new Rejection(RejectCode.NotOwner, "only the buyer (before the seller accepts) or the operator may cancel a contract"),
+        _ => new Rejection(RejectMessages.NotCancellingParty),
     };
 
     /// <summary>The operator settles a dispute for the seller (paid) or the buyer (refunded).</summary>
@@ -322,6 +322,5 @@ public sealed class Contract
     }
 
     private Rejection Illegal(string action, params ContractStatus[] from) =>
-        new(RejectCode.ContractTransitionInvalid,
-            $"cannot {action} a contract that is {Status}; {action} is for contracts that are {string.Join(" or ", from)}");
+        new(RejectMessages.ContractMoveInvalid, ("action", action), ("current", Status.ToString()), ("from", string.Join(" or ", from)));
 }
