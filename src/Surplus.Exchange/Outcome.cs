@@ -24,7 +24,7 @@ internal enum OutcomeKind
 /// <param name="Kind">Accepted how, or refused.</param>
 /// <param name="Body">The result (a wire record, or its JSON as kept under an idempotency key); for a kept refusal, the refusal's JSON as kept.</param>
 /// <param name="Error">The refusal, when refused.</param>
-internal sealed record Outcome(OutcomeKind Kind, object? Body, ApiError? Error)
+internal sealed record Outcome(OutcomeKind Kind, object? Body, Refused? Error)
 {
     /// <summary>Accepted with nothing to return.</summary>
     public static readonly Outcome Nothing = new(OutcomeKind.Nothing, null, null);
@@ -36,7 +36,7 @@ internal sealed record Outcome(OutcomeKind Kind, object? Body, ApiError? Error)
     public static Outcome Created(object? body) => new(OutcomeKind.Created, body, null);
 
     /// <summary>Refused.</summary>
-    public static Outcome Refused(ApiError error)
+    public static Outcome Refused(Refused error)
     {
         ArgumentNullException.ThrowIfNull(error);
         return new(OutcomeKind.Refused, null, error);

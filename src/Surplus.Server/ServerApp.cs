@@ -89,9 +89,9 @@ public static class ServerApp
             var problem = exception switch
             {
                 BadHttpRequestException { StatusCode: 413 } => HostProblems.TooLarge(http),
-                BadHttpRequestException e => new ApiError(Refusals.RequestInvalid, Problems.Explain(e)),
-                { } e when Surplus.Exchange.Storage.StoreHealth.IsRefusal(e) => ApiError.StoreUnavailable("the store could not take this change; nothing was changed; send the same request again in a moment"),
-                _ => new ApiError(Refusals.Internal, "the exchange failed to handle this request; it has been logged"),
+                BadHttpRequestException e => Problems.Explain(e),
+                { } e when Surplus.Exchange.Storage.StoreHealth.IsRefusal(e) => RefusalMessages.StoreRefusedRequest.With(),
+                _ => RefusalMessages.Internal.With(),
             };
             if (exception is BadHttpRequestException)
             {

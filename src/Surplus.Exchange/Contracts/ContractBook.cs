@@ -150,13 +150,13 @@ internal sealed class ContractBook(
             var row = await ContractStore.FindAsync(c, tx, id);
             if (row is null || (member is { } m && m != row.BuyerId && m != row.SellerId))
             {
-                return Outcome.Refused(ApiError.NotFound($"contract {id}"));
+                return Outcome.Refused(Refused.NotFound($"contract {id}"));
             }
 
             var role = member is null ? ContractParty.Operator : member == row.SellerId ? ContractParty.Seller : ContractParty.Buyer;
             if (role != action.Party)
             {
-                return Outcome.Refused(new ApiError(Refusals.ContractWrongParty, $"only the {ContractText.Party(action.Party)} may {action.Name} contract {id}; you are its {ContractText.Party(role)}"));
+                return Outcome.Refused(RefusalMessages.ContractWrongParty.With(("party", ContractText.Party(action.Party)), ("action", action.Name), ("contract", id), ("role", ContractText.Party(role))));
             }
 
             var now = time.GetUtcNow();
@@ -181,10 +181,8 @@ internal sealed class ContractBook(
 
             if (refused is not null)
             {
-                return Outcome.Refused(ApiError.FromContract(refused) with
-                {
-                    Detail = $"{refused.Message} (contract {id} is {row.Status}{(contract.History.Count != seen ? " after the monitor's rules that were due" : "")})",
-                });
+                var state = contract.History.Count != seen ? RefusalMessages.ContractStateAfterMonitor : RefusalMessages.ContractState;
+                return Outcome.Refused(Refused.FromContract(refused, state, ("contract", id), ("contractStatus", row.Status)));
             }
 
             return Outcome.Done(row.ToDto(member));

@@ -24,9 +24,9 @@ internal sealed class BatchApplier(
     public Action<Work>? AfterApply { get; set; }
 
     /// <summary>The answer to work that failed with <paramref name="e"/>: the store's refusal, or the exchange's own failure.</summary>
-    public static ApiError Failure(Exception e) => StoreHealth.IsRefusal(e)
-        ? ApiError.StoreUnavailable("the exchange could not store this change; nothing was changed; try again")
-        : new ApiError(Refusals.Internal, "the exchange failed to apply this change; nothing was changed; it has been logged");
+    public static Refused Failure(Exception e) => StoreHealth.IsRefusal(e)
+        ? RefusalMessages.StoreRefused.With()
+        : RefusalMessages.ApplyFailed.With();
 
     /// <summary>
     /// Applies a batch in memory and gives what it changed: rows, money, signals and idempotency
@@ -95,7 +95,7 @@ internal sealed class BatchApplier(
 
         if (market.Halted && work is PlaceOfferWork or PlaceNeedWork or AmendWork)
         {
-            return Outcome.Refused(new ApiError(Refusals.MarketHalted, $"market '{market.Definition.Id}' is halted by the operator; only cancels are taken until it resumes"));
+            return Outcome.Refused(RefusalMessages.MarketHalted.With(("market", market.Definition.Id)));
         }
 
         return work switch
@@ -122,7 +122,7 @@ internal sealed class BatchApplier(
         if (OrderRules.Check(spec, definition, now) is { } problem)
         {
             ids.ReturnOfferId(id);
-            return Outcome.Refused(ApiError.From(problem));
+            return Outcome.Refused(Refused.From(problem));
         }
 
         var row = new OfferRow
@@ -146,7 +146,7 @@ internal sealed class BatchApplier(
             market.Tally.Closed(row.Member, row.IsRecurring);
             effects.NewOffers.Remove(row);
             ids.ReturnOfferId(id);
-            return Outcome.Refused(ApiError.From(rejected));
+            return Outcome.Refused(Refused.From(rejected));
         }
 
         return Outcome.Created(new OfferResultDto(row.ToDto(), outcome.Trades));
@@ -160,7 +160,7 @@ internal sealed class BatchApplier(
         if (OrderRules.Check(spec, definition, now) is { } problem)
         {
             ids.ReturnNeedId(id);
-            return Outcome.Refused(ApiError.From(problem));
+            return Outcome.Refused(Refused.From(problem));
         }
 
         var buyer = spec.Buyer.Value;
@@ -175,7 +175,9 @@ internal sealed class BatchApplier(
         if (!ledger.TryMove(Accounts.Available(buyer), Accounts.Held(buyer), hold, "hold", $"need:{definition.Id}:{id}", now.UtcTicks))
         {
             ids.ReturnNeedId(id);
-            return Outcome.Refused(new ApiError(Refusals.InsufficientFunds, $"this need holds {market.Money(hold)} ({spec.Rate} × {spec.Window.Length.TotalHours:0.##} h × {(spec.MaximumPrice is { } max && max > spec.Bid ? $"{max}, the hidden maximum" : spec.Bid)}, rounded up per unit) but only {market.Money(ledger.Balance(Accounts.Available(buyer)))} is available; deposit more or bid for less"));
+            return Outcome.Refused((spec.MaximumPrice is { } max && max > spec.Bid ? RefusalMessages.NeedHoldAtMaximumTooLarge : RefusalMessages.NeedHoldTooLarge).With(
+                ("hold", market.Money(hold)), ("rate", spec.Rate.Value), ("hours", spec.Window.Length.TotalHours),
+                ("price", (spec.MaximumPrice is { } top && top > spec.Bid ? top : spec.Bid).PerUnitHour), ("available", market.Money(ledger.Balance(Accounts.Available(buyer))))));
         }
 
         var row = new NeedRow
@@ -196,7 +198,7 @@ internal sealed class BatchApplier(
             market.Tally.Closed(buyer, isRecurring: false);
             effects.NewNeeds.Remove(row);
             ids.ReturnNeedId(id);
-            return Outcome.Refused(ApiError.From(rejected));
+            return Outcome.Refused(Refused.From(rejected));
         }
 
         return Outcome.Created(new NeedResultDto(row.ToDto(), outcome.Trades, outcome.Negotiation));
@@ -206,18 +208,18 @@ internal sealed class BatchApplier(
     {
         if (!IsOwnOpen(work.Order, work.Member))
         {
-            return Outcome.Refused(ApiError.NotFound($"open {work.Order}"));
+            return Outcome.Refused(Refused.NotFound($"open {work.Order}"));
         }
 
         var outcome = projection.Execute(new CancelOrder(work.Order, new MemberId(work.Member), now), effects);
-        return outcome.Rejected is { } rejected ? Outcome.Refused(ApiError.From(rejected)) : Outcome.Done(projection.OrderDto(work.Order));
+        return outcome.Rejected is { } rejected ? Outcome.Refused(Refused.From(rejected)) : Outcome.Done(projection.OrderDto(work.Order));
     }
 
     private Outcome Amend(AmendWork work, DateTimeOffset now, BatchEffects effects)
     {
         if (!IsOwnOpen(work.Order, work.Member))
         {
-            return Outcome.Refused(ApiError.NotFound($"open {work.Order}"));
+            return Outcome.Refused(Refused.NotFound($"open {work.Order}"));
         }
 
         var definition = market.Definition;
@@ -242,7 +244,7 @@ internal sealed class BatchApplier(
                 var member = need.Member;
                 if (moved > 0 && !ledger.TryMove(Accounts.Available(member), Accounts.Held(member), moved, "hold", $"need:{definition.Id}:{need.Id}", now.UtcTicks))
                 {
-                    return Outcome.Refused(new ApiError(Refusals.InsufficientFunds, $"the new bid holds {market.Money(moved)} more but only {market.Money(ledger.Balance(Accounts.Available(member)))} is available"));
+                    return Outcome.Refused(RefusalMessages.BidRaiseTooLarge.With(("more", market.Money(moved)), ("available", market.Money(ledger.Balance(Accounts.Available(member))))));
                 }
 
                 if (moved < 0)
@@ -271,7 +273,7 @@ internal sealed class BatchApplier(
                 need.UnitHold = previousUnit;
             }
 
-            return Outcome.Refused(ApiError.From(rejected));
+            return Outcome.Refused(Refused.From(rejected));
         }
 
         return Outcome.Done(work.Order.Side == OrderSide.Need
@@ -288,12 +290,12 @@ internal sealed class BatchApplier(
         var definition = market.Definition;
         if (!market.OpenNegotiations.TryGetValue(work.Negotiation, out var row) || !row.IsParty(work.Member))
         {
-            return Outcome.Refused(new ApiError(Refusals.NegotiationEnded, $"negotiation {work.Negotiation} is no longer open: it was agreed, declined, withdrawn or passed its deadline; GET /v1/negotiations/{work.Negotiation} shows how it ended"));
+            return Outcome.Refused(RefusalMessages.NegotiationClosed.With(("negotiation", work.Negotiation)));
         }
 
         if (market.Halted && work.Action != NegotiationAction.Decline)
         {
-            return Outcome.Refused(new ApiError(Refusals.MarketHalted, $"market '{definition.Id}' is halted by the operator; a negotiation may only be declined until it resumes"));
+            return Outcome.Refused(RefusalMessages.NegotiationHalted.With(("market", definition.Id)));
         }
 
         var by = new MemberId(work.Member);
@@ -322,7 +324,9 @@ internal sealed class BatchApplier(
                     var buyer = row.BuyerId;
                     if (!ledger.TryMove(Accounts.Available(buyer), Accounts.Held(buyer), required - covered, "hold", market.Reference(row), now.UtcTicks))
                     {
-                        return Outcome.Refused(new ApiError(Refusals.InsufficientFunds, $"at {price} the negotiated {state.Rate} over the window costs up to {market.Money(required)}, {market.Money(required - covered)} more than is held for it, but only {market.Money(ledger.Balance(Accounts.Available(buyer)))} is available; deposit more or offer less"));
+                        return Outcome.Refused(RefusalMessages.NegotiatedPriceTooLarge.With(
+                            ("price", price.PerUnitHour), ("rate", state.Rate.Value), ("required", market.Money(required)), ("more", market.Money(required - covered)),
+                            ("available", market.Money(ledger.Balance(Accounts.Available(buyer))))));
                     }
 
                     toppedUp = required - covered;
@@ -341,7 +345,7 @@ internal sealed class BatchApplier(
                 row.State = row.State with { TopUp = row.State.TopUp - toppedUp };
             }
 
-            return Outcome.Refused(ApiError.From(rejected));
+            return Outcome.Refused(Refused.From(rejected));
         }
 
         if (toppedUp > 0 && row.Status == "open")
@@ -356,7 +360,7 @@ internal sealed class BatchApplier(
     {
         var outcome = projection.Execute(new ChangeClearing(work.Mode, work.Interval, now), effects);
         return outcome.Rejected is { } rejected
-            ? Outcome.Refused(ApiError.From(rejected))
+            ? Outcome.Refused(Refused.From(rejected))
             : Outcome.Done(market.ToDto());
     }
 
@@ -368,7 +372,7 @@ internal sealed class BatchApplier(
             var outcome = projection.Execute(work.Halted ? new HaltMarket(now) : new ResumeMarket(now), effects);
             if (outcome.Rejected is { } rejected)
             {
-                return Outcome.Refused(ApiError.From(rejected));
+                return Outcome.Refused(Refused.From(rejected));
             }
 
             market.Halted = work.Halted;
@@ -384,17 +388,17 @@ internal sealed class BatchApplier(
         : market.OpenNeeds.TryGetValue(order.Id, out var n) && n.Member == member;
 
     /// <summary>A new order would take the member past its limit of open orders, or of recurring offers, in this market.</summary>
-    private ApiError? LimitProblem(long member, bool recurring)
+    private Refused? LimitProblem(long member, bool recurring)
     {
         var tally = market.Tally;
         if (tally.Orders(member) >= options.MaxOpenOrdersPerMember)
         {
-            return new ApiError(Refusals.TooManyOpenOrders, $"you have {tally.Orders(member)} open orders in market '{market.Definition.Id}', the most one member may have (the setting Surplus:MaxOpenOrdersPerMember is {options.MaxOpenOrdersPerMember}); cancel some or wait until they fill or expire");
+            return RefusalMessages.TooManyOpenOrders.With(("count", tally.Orders(member)), ("market", market.Definition.Id), ("max", options.MaxOpenOrdersPerMember));
         }
 
         if (recurring && tally.Recurring(member) >= options.MaxRecurringOffersPerMember)
         {
-            return new ApiError(Refusals.TooManyRecurringOffers, $"you have {tally.Recurring(member)} recurring offers in market '{market.Definition.Id}', the most one member may have (the setting Surplus:MaxRecurringOffersPerMember is {options.MaxRecurringOffersPerMember}); cancel one first");
+            return RefusalMessages.TooManyRecurringOffers.With(("count", tally.Recurring(member)), ("market", market.Definition.Id), ("max", options.MaxRecurringOffersPerMember));
         }
 
         return null;
@@ -405,11 +409,11 @@ internal sealed class BatchApplier(
     /// more, so it waits until one ends. (Each negotiation locks one of the buyer's needs, so the
     /// count can never pass its open orders either.)
     /// </summary>
-    private ApiError? NegotiationLimitProblem(long buyer)
+    private Refused? NegotiationLimitProblem(long buyer)
     {
         var limit = options.MaxOpenNegotiationsPerMember;
         return market.Definition.OpensNegotiations && market.Tally.Negotiations(buyer) >= limit
-            ? new ApiError(Refusals.TooManyNegotiations, $"you have {market.Tally.Negotiations(buyer)} open negotiations in market '{market.Definition.Id}', the most one member may have (the setting Surplus:MaxOpenNegotiationsPerMember is {limit}); accept, counter or decline one first")
+            ? RefusalMessages.TooManyNegotiations.With(("count", market.Tally.Negotiations(buyer)), ("market", market.Definition.Id), ("max", limit))
             : null;
     }
 }

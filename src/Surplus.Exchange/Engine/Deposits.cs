@@ -30,7 +30,7 @@ internal sealed class Deposits(WriteGate writeGate, LedgerBook ledger, SignalLog
             if (await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM members WHERE id = @member", new { member }, tx) == 0)
             {
                 // Kept like a deposit: a retry under the key is refused again, even once the member exists.
-                var unknown = Outcome.Refused(ApiError.NotFound($"member {member}"));
+                var unknown = Outcome.Refused(Refused.NotFound($"member {member}"));
                 await Idempotency.KeepAsync(c, tx, key, unknown, at);
                 return unknown;
             }
@@ -56,19 +56,19 @@ internal sealed class Deposits(WriteGate writeGate, LedgerBook ledger, SignalLog
     /// exchange would pass its bound. Inside the write gate, so no other change slips between the
     /// check and the move.
     /// </summary>
-    private ApiError? DepositProblem(long member, long amount)
+    private Refused? DepositProblem(long member, long amount)
     {
         Int128 balance = ledger.Balance(Accounts.Available(member)) + (Int128)ledger.Balance(Accounts.Held(member));
         if (balance + amount > options.MaxBalanceMinor)
         {
-            return new ApiError(Refusals.BalanceTooLarge, $"the deposit would bring member {member}'s balance to {balance + amount}, above {options.MaxBalanceMinor} (the setting Surplus:MaxBalanceMinor); deposit at most {Int128.Max(0, options.MaxBalanceMinor - balance)}");
+            return RefusalMessages.BalanceTooLarge.With(("member", member), ("balance", balance + amount), ("max", options.MaxBalanceMinor), ("most", Int128.Max(0, options.MaxBalanceMinor - balance)));
         }
 
         // The external account is the negative of everything inside.
         Int128 inside = -(Int128)ledger.Balance(Accounts.External);
         if (inside + amount > options.MaxLedgerTotalMinor)
         {
-            return new ApiError(Refusals.LedgerTotalTooLarge, $"the deposit would bring the money inside the exchange to {inside + amount}, above {options.MaxLedgerTotalMinor} (the setting Surplus:MaxLedgerTotalMinor); deposit at most {Int128.Max(0, options.MaxLedgerTotalMinor - inside)}");
+            return RefusalMessages.LedgerTotalTooLarge.With(("total", inside + amount), ("max", options.MaxLedgerTotalMinor), ("most", Int128.Max(0, options.MaxLedgerTotalMinor - inside)));
         }
 
         return null;

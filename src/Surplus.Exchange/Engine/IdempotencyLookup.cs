@@ -1,5 +1,6 @@
 using System.Data.Common;
 using System.Text;
+using System.Text.Json;
 using Surplus.Protocol;
 
 namespace Surplus.Exchange.Engine;
@@ -201,7 +202,7 @@ internal static class IdempotentAnswer
     public static Outcome Kept(Outcome result)
     {
         ArgumentNullException.ThrowIfNull(result);
-        var body = result.Error is { } e ? Json.WriteUtf8(new ProblemDto(ApiError.TypeOf(e.Code), e.Title, e.Refusal.Status, e.Detail)) : Json.WriteUtf8(result.Body);
+        var body = result.Error is { } e ? ProblemJson.WriteUtf8(e) : Json.WriteUtf8(result.Body);
         return result with { Body = new StoredJson(body, Replayed: false) };
     }
 
@@ -220,15 +221,18 @@ internal static class IdempotentAnswer
                 return new Outcome(OutcomeKind.Done, body, null);
         }
 
-        var problem = Json.Read<ProblemDto>(response);
-        var code = problem.Type.StartsWith(Refusal.TypePrefix, StringComparison.Ordinal) ? problem.Type[Refusal.TypePrefix.Length..] : problem.Type;
-        return new Outcome(OutcomeKind.Refused, body, new ApiError(new Refusal(code, status, problem.Title), problem.Detail));
+        // Read without the stored form's schema: a kept problem carries the extension members it was given with.
+        using var problem = JsonDocument.Parse(response);
+        var root = problem.RootElement;
+        var type = root.GetProperty("type").GetString() ?? "";
+        var code = type.StartsWith(Refusal.TypePrefix, StringComparison.Ordinal) ? type[Refusal.TypePrefix.Length..] : type;
+        return new Outcome(OutcomeKind.Refused, body, Refused.Kept(new Refusal(code, status, root.GetProperty("title").GetString() ?? ""), root.GetProperty("detail").GetString() ?? "", ProblemJson.ValuesOf(root)));
     }
 
     /// <summary>The answer to a key that came before with another request.</summary>
     public static Outcome Reused(IdempotencyKey key)
     {
         ArgumentNullException.ThrowIfNull(key);
-        return Outcome.Refused(new ApiError(Refusals.IdempotencyKeyReused, $"the Idempotency-Key '{key.Key}' was used before with another request; use a new key for a new request"));
+        return Outcome.Refused(RefusalMessages.IdempotencyKeyReused.With(("key", key.Key)));
     }
 }

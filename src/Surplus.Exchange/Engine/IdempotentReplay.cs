@@ -55,5 +55,5 @@ internal sealed class IdempotentReplay(Database database, AnswersInFlight inFlig
     private static Outcome? Replay((string Hash, Outcome Result)? first, IdempotencyKey key) =>
         first is not { } f ? null
         : f.Hash == key.RequestHash ? f.Result with { Body = f.Result.Body is StoredJson json ? json with { Replayed = true } : f.Result.Body }
-        : Outcome.Refused(new ApiError(Refusals.IdempotencyKeyReused, $"the Idempotency-Key '{key.Key}' was used before with another request; use a new key for a new request"));
+        : Outcome.Refused(RefusalMessages.IdempotencyKeyReused.With(("key", key.Key)));
 }

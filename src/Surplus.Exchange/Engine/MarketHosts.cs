@@ -85,7 +85,7 @@ internal sealed class MarketHosts(
         ArgumentNullException.ThrowIfNull(definition);
         if (markets.Find(definition.Id) is not null)
         {
-            return new ApiError(Refusals.MarketExists, $"market '{definition.Id}' already exists");
+            return RefusalMessages.MarketExists.With(("market", definition.Id));
         }
 
         var shared = parts ?? throw new InvalidOperationException("the markets are not loaded yet");

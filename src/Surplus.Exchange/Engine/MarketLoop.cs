@@ -73,7 +73,7 @@ internal sealed class MarketLoop(
         }
 
         Interlocked.Decrement(ref queued);
-        return Task.FromResult(Outcome.Refused(new ApiError(Refusals.ShuttingDown, "the exchange is stopping; try again in a moment")));
+        return Task.FromResult(Outcome.Refused(RefusalMessages.ShuttingDown.With()));
     }
 
     private async Task RunAsync()
@@ -177,12 +177,12 @@ internal sealed class MarketLoop(
     }
 
     /// <summary>Hands out a batch's answers (or its failure) and wakes the members it signalled.</summary>
-    private void Finish(List<Work> batch, ApiError? failure, IReadOnlyCollection<long> notify)
+    private void Finish(List<Work> batch, Refused? failure, IReadOnlyCollection<long> notify)
     {
         foreach (var work in batch)
         {
             work.Done.TrySetResult(failure is not null ? Outcome.Refused(failure)
-                : work.Result ?? Outcome.Refused(new ApiError(Refusals.Internal, "no result")));
+                : work.Result ?? Outcome.Refused(RefusalMessages.NoResult.With()));
         }
 
         hub.Notify(notify);

@@ -11,25 +11,25 @@ internal static class OrderMapper
     {
         null or "standing" => OrderMode.Standing,
         "spot" => OrderMode.Spot,
-        _ => new ApiError(Refusals.ModeInvalid, $"mode '{mode}' is not known; use 'standing' or 'spot'"),
+        _ => RefusalMessages.ModeInvalid.With(("mode", mode ?? "")),
     };
 
     public static Checked<Window> Window(DateTimeOffset? start, DateTimeOffset? end, MarketDefinition market)
     {
         if (start is null || end is null)
         {
-            return new ApiError(Refusals.WindowMissing, "give both start and end of the window (ISO 8601, such as 2026-11-28T12:00:00Z)");
+            return RefusalMessages.WindowMissing.With();
         }
 
         var window = Market.Window.Create(start.Value, end.Value, market.Slot);
-        return window.IsOk ? window.Value : ApiError.From(window.Error!);
+        return window.IsOk ? window.Value : Refused.From(window.Error!);
     }
 
     /// <summary>A window to read the market over (book, summary, capacity): aligned, and within the market's horizon of <paramref name="now"/>.</summary>
     public static Checked<Window> QueryWindow(DateTimeOffset? start, DateTimeOffset? end, MarketDefinition market, DateTimeOffset now)
     {
         var window = Window(start, end, market);
-        return window.IsOk && OrderRules.CheckReach(window.Value, market, now) is { } far ? ApiError.From(far) : window;
+        return window.IsOk && OrderRules.CheckReach(window.Value, market, now) is { } far ? Refused.From(far) : window;
     }
 
     /// <summary>Fills in what the request left to defaults (the recurrence's first date), so the spec, and the order's stored record, name it.</summary>
@@ -64,18 +64,18 @@ internal static class OrderMapper
         {
             if (r.Start is not null || r.End is not null)
             {
-                return new ApiError(Refusals.AvailabilityInvalid, "give either start and end, or a recurrence, not both");
+                return RefusalMessages.AvailabilityInvalid.With();
             }
 
             if (rec.DurationMinutes <= 0)
             {
-                return new ApiError(Refusals.RecurrenceInvalid, "the recurrence's durationMinutes must be more than zero");
+                return RefusalMessages.RecurrenceDurationInvalid.With();
             }
 
             var made = Recurrence.Create(rec.Rule ?? "", rec.FirstDate ?? DateOnly.MinValue, rec.Start, TimeSpan.FromMinutes(rec.DurationMinutes), rec.TimeZone ?? "");
             if (!made.IsOk)
             {
-                return ApiError.From(made.Error!);
+                return Refused.From(made.Error!);
             }
 
             recurrence = made.Value;
@@ -94,7 +94,7 @@ internal static class OrderMapper
         var attributes = AttributeSet.Create(r.Attributes ?? new Dictionary<string, string>());
         if (!attributes.IsOk)
         {
-            return ApiError.From(attributes.Error!);
+            return Refused.From(attributes.Error!);
         }
 
         return new OfferSpec
@@ -140,9 +140,9 @@ internal static class OrderMapper
                 fill = FillPolicy.MinimumFill(min);
                 break;
             case "min-fill":
-                return new ApiError(Refusals.MinFillInvalid, "fill 'min-fill' needs minimumFill, the least rate one seller must provide");
+                return RefusalMessages.MinFillMissing.With();
             default:
-                return new ApiError(Refusals.FillInvalid, $"fill '{r.Fill}' is not known; use 'divisible', 'min-fill' or 'all-or-none'");
+                return RefusalMessages.FillInvalid.With(("fill", r.Fill ?? ""));
         }
 
         if ((CounterpartiesProblem("preferredSellers", r.PreferredSellers) ?? CounterpartiesProblem("excludedSellers", r.ExcludedSellers)) is { } crowded)
@@ -152,7 +152,7 @@ internal static class OrderMapper
 
         if (r.Constraints is { Count: > AttributeSet.MaxCount })
         {
-            return new ApiError(Refusals.AttributeInvalid, $"give at most {AttributeSet.MaxCount} constraints");
+            return RefusalMessages.ConstraintsTooMany.With(("max", AttributeSet.MaxCount));
         }
 
         var constraints = new List<Constraint>();
@@ -161,7 +161,7 @@ internal static class OrderMapper
             var c = Constraint.Parse(text ?? "");
             if (!c.IsOk)
             {
-                return ApiError.From(c.Error!);
+                return Refused.From(c.Error!);
             }
 
             constraints.Add(c.Value);
@@ -171,12 +171,12 @@ internal static class OrderMapper
         {
             if (string.IsNullOrWhiteSpace(j.Program) || string.IsNullOrWhiteSpace(j.Results))
             {
-                return new ApiError(Refusals.JobInvalid, "a job needs a program location and a results location");
+                return RefusalMessages.JobIncomplete.With();
             }
 
             if (j.Runtime is not ("wasm" or "process"))
             {
-                return new ApiError(Refusals.JobInvalid, $"runtime '{j.Runtime}' is not known; use 'wasm' or 'process'");
+                return RefusalMessages.RuntimeInvalid.With(("runtime", j.Runtime ?? ""));
             }
 
             if (JobProblem(j) is { } badJob)
@@ -213,11 +213,11 @@ internal static class OrderMapper
     /// <c>blob:&lt;sha256&gt;</c> or an absolute http, https or file URL (the results also the bare
     /// <c>blob:</c>); a hash is 64 hex digits; nothing carries control or format characters.
     /// </summary>
-    private static ApiError? JobProblem(JobDto job)
+    private static Refused? JobProblem(JobDto job)
     {
         if (job.Inputs is { Count: > MaxJobInputs })
         {
-            return new ApiError(Refusals.JobInvalid, $"a job may name at most {MaxJobInputs} inputs");
+            return RefusalMessages.JobInputsTooMany.With(("max", MaxJobInputs));
         }
 
         var inputs = job.Inputs ?? [];
@@ -225,7 +225,7 @@ internal static class OrderMapper
         {
             if (inputs[i] is null)
             {
-                return new ApiError(Refusals.JobInvalid, $"job.inputs[{i}] is null; give each input as {{\"location\":…,\"sha256\":…}}");
+                return RefusalMessages.JobInputNull.With(("index", i));
             }
         }
 
@@ -235,7 +235,7 @@ internal static class OrderMapper
         {
             if (!IsLocation(location, results))
             {
-                return new ApiError(Refusals.LocationInvalid, $"{field} must be blob:<sha256> (64 hex digits){(results ? ", the bare blob:" : "")} or an absolute http, https or file URL of at most {MaxLocationLength} characters");
+                return (results ? RefusalMessages.ResultsLocationInvalid : RefusalMessages.LocationInvalid).With(("field", field), ("maxLength", MaxLocationLength));
             }
         }
 
@@ -245,12 +245,12 @@ internal static class OrderMapper
         {
             if (hash is not null && (hash.Length != 64 || !hash.All(char.IsAsciiHexDigit)))
             {
-                return new ApiError(Refusals.Sha256Invalid, $"{field} must be a SHA-256: 64 hex digits");
+                return RefusalMessages.Sha256Invalid.With(("field", field));
             }
         }
 
         return job.ProgramName is { } name && (name.Length > 200 || !AttributeSet.IsPlainText(name))
-            ? new ApiError(Refusals.JobInvalid, "job.programName may have at most 200 characters, without control, format or markup characters")
+            ? RefusalMessages.ProgramNameInvalid.With()
             : null;
     }
 
@@ -281,8 +281,8 @@ internal static class OrderMapper
     public const int MaxCounterparties = 100;
 
     /// <summary>The refusal of a counterparty list longer than <see cref="MaxCounterparties"/>, or null.</summary>
-    public static ApiError? CounterpartiesProblem(string field, IReadOnlyList<long>? ids) =>
+    public static Refused? CounterpartiesProblem(string field, IReadOnlyList<long>? ids) =>
         ids is { Count: > MaxCounterparties }
-            ? new ApiError(Refusals.CounterpartiesTooMany, $"{field} names {ids.Count} members; name at most {MaxCounterparties}")
+            ? RefusalMessages.CounterpartiesTooMany.With(("field", field), ("count", ids.Count), ("max", MaxCounterparties))
             : null;
 }

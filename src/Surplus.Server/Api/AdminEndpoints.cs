@@ -54,13 +54,13 @@ internal static class AdminEndpoints
         var size = limit ?? Math.Min(50, max);
         if (size < 1 || size > max)
         {
-            return Problems.Result(new ApiError(Refusals.PageSizeInvalid, $"limit must be between 1 and {max}"));
+            return Problems.Result(RefusalMessages.PageSizeInvalid.With(("max", max)));
         }
 
         long after = 0;
         if (cursor is not null && (!long.TryParse(cursor, out after) || after < 0))
         {
-            return Problems.Result(new ApiError(Refusals.CursorInvalid, "cursor must be the 'next' value of a previous page"));
+            return Problems.Result(RefusalMessages.CursorInvalid.With());
         }
 
         var page = await members.ListAsync(after, size);
@@ -68,13 +68,13 @@ internal static class AdminEndpoints
     }
 
     private static async Task<IResult> Suspend(long id, MemberDirectory directory, MemberQueries members) =>
-        await directory.SetSuspendedAsync(new MemberId(id), true) ? Results.Ok(await members.GetAsync(new MemberId(id))) : Problems.Result(ApiError.NotFound($"member {id}"));
+        await directory.SetSuspendedAsync(new MemberId(id), true) ? Results.Ok(await members.GetAsync(new MemberId(id))) : Problems.Result(Refused.NotFound($"member {id}"));
 
     private static async Task<IResult> Approve(long id, MemberDirectory directory, MemberQueries members) =>
-        await directory.ApproveAsync(new MemberId(id)) ? Results.Ok(await members.GetAsync(new MemberId(id))) : Problems.Result(ApiError.NotFound($"member {id}"));
+        await directory.ApproveAsync(new MemberId(id)) ? Results.Ok(await members.GetAsync(new MemberId(id))) : Problems.Result(Refused.NotFound($"member {id}"));
 
     private static async Task<IResult> ResumeMember(long id, MemberDirectory directory, MemberQueries members) =>
-        await directory.SetSuspendedAsync(new MemberId(id), false) ? Results.Ok(await members.GetAsync(new MemberId(id))) : Problems.Result(ApiError.NotFound($"member {id}"));
+        await directory.SetSuspendedAsync(new MemberId(id), false) ? Results.Ok(await members.GetAsync(new MemberId(id))) : Problems.Result(Refused.NotFound($"member {id}"));
 
     private static async Task<IResult> Deposit(HttpContext http, long id, Deposits deposits, ServerOptions options)
     {
@@ -86,17 +86,17 @@ internal static class AdminEndpoints
 
         if (body.Value.Value.AmountMinor <= 0)
         {
-            return Problems.Result(new ApiError(Refusals.AmountInvalid, "amountMinor must be a positive number of minor units (cents)"));
+            return Problems.Result(RefusalMessages.AmountInvalid.With());
         }
 
         if (body.Value.Value.AmountMinor > options.MaxAmountMinor)
         {
-            return Problems.Result(new ApiError(Refusals.AmountTooLarge, $"amountMinor may be at most {options.MaxAmountMinor} (the setting Surplus:MaxAmountMinor); deposit in several parts or raise the setting"));
+            return Problems.Result(RefusalMessages.DepositTooLarge.With(("max", options.MaxAmountMinor)));
         }
 
         if (body.Value.Value.Reference is { Length: > 200 })
         {
-            return Problems.Result(new ApiError(Refusals.ReferenceInvalid, "the reference may have at most 200 characters"));
+            return Problems.Result(RefusalMessages.ReferenceInvalid.With());
         }
 
         if (Commands.KeyProblem(http) is { } badKey)
@@ -121,27 +121,27 @@ internal static class AdminEndpoints
         var r = body.Value.Value;
         if (!MarketIds.IsValid(r.Id))
         {
-            return Problems.Result(new ApiError(Refusals.MarketIdInvalid, $"'{MarketIds.Shown(r.Id)}' is not a market id: give {MarketIds.Rule}"));
+            return Problems.Result(RefusalMessages.MarketIdInvalid.With(("market", MarketIds.Shown(r.Id)), ("rule", MarketIds.Rule)));
         }
 
         if (r.Unit.Length > 40 || !AttributeSet.IsPlainText(r.Unit))
         {
-            return Problems.Result(new ApiError(Refusals.MarketInvalid, "the unit may have at most 40 characters, without control, format or markup characters"));
+            return Problems.Result(RefusalMessages.MarketUnitInvalid.With());
         }
 
         if (r.Clearing is not ("continuous" or "call-auction"))
         {
-            return Problems.Result(new ApiError(Refusals.ClearingInvalid, "clearing must be 'continuous' or 'call-auction'"));
+            return Problems.Result(RefusalMessages.ClearingInvalid.With());
         }
 
         if (r.SlotSeconds <= 0)
         {
-            return Problems.Result(new ApiError(Refusals.MarketInvalid, "slotSeconds must be positive, such as 60"));
+            return Problems.Result(RefusalMessages.MarketSlotInvalid.With());
         }
 
         if (r.AuctionIntervalSeconds <= 0 || 86_400 % r.AuctionIntervalSeconds != 0 || r.NegotiationTimeoutSeconds <= 0)
         {
-            return Problems.Result(new ApiError(Refusals.MarketInvalid, "auctionIntervalSeconds must divide a day evenly (such as 60 or 300) and negotiationTimeoutSeconds must be positive (such as 600)"));
+            return Problems.Result(RefusalMessages.MarketTimesInvalid.With());
         }
 
         var definition = new MarketDefinition
@@ -165,7 +165,7 @@ internal static class AdminEndpoints
         };
         if (definition.Validate() is { } problem)
         {
-            return Problems.Result(new ApiError(Refusals.MarketInvalid, problem));
+            return Problems.Result(RefusalMessages.MarketDefinitionInvalid.With(("problem", problem)));
         }
 
         var created = await hosts.CreateAsync(definition);
@@ -176,7 +176,7 @@ internal static class AdminEndpoints
     {
         if (markets.Find(id) is not { } market)
         {
-            return Problems.Result(ApiError.NotFound($"market '{id}'"));
+            return Problems.Result(Refused.NotFound($"market '{id}'"));
         }
 
         var body = await Problems.ReadAsync<ChangeClearingRequest>(http.Request);
@@ -188,12 +188,12 @@ internal static class AdminEndpoints
         var request = body.Value.Value;
         if (StoredMarket.Clearing(request.Clearing) is not { } mode)
         {
-            return Problems.Result(new ApiError(Refusals.ClearingInvalid, "clearing must be 'continuous' or 'call-auction'"));
+            return Problems.Result(RefusalMessages.ClearingInvalid.With());
         }
 
         if (request.IntervalSeconds is { } seconds && (seconds <= 0 || 86_400 % seconds != 0))
         {
-            return Problems.Result(new ApiError(Refusals.IntervalInvalid, $"intervalSeconds must be a positive number of seconds that divides a day evenly, such as 60 or 300 (not {seconds})"));
+            return Problems.Result(RefusalMessages.AuctionIntervalInvalid.With(("seconds", seconds)));
         }
 
         var interval = request.IntervalSeconds is { } s ? TimeSpan.FromSeconds(s) : market.Definition.AuctionInterval;
@@ -210,7 +210,7 @@ internal static class AdminEndpoints
     {
         if (markets.Find(id) is not { } market)
         {
-            return Problems.Result(ApiError.NotFound($"market '{id}'"));
+            return Problems.Result(Refused.NotFound($"market '{id}'"));
         }
 
         // Through the market's engine loop, so the engine stops (or resumes) trading in the same

@@ -62,16 +62,16 @@ internal sealed class ApiKeyHandler(
     }
 
     protected override Task HandleChallengeAsync(AuthenticationProperties properties) =>
-        Problems.WriteAsync(Context, new ApiError(Refusals.Unauthorized, "send your API key as 'Authorization: Bearer <key>'; join with POST /v1/members to get one"));
+        Problems.WriteAsync(Context, RefusalMessages.Unauthorized.With());
 
     protected override Task HandleForbiddenAsync(AuthenticationProperties properties) =>
         Problems.WriteAsync(Context, Context.User.HasClaim("pending", "true")
-            ? new ApiError(Refusals.MemberPending, "this member waits for the operator's approval (the exchange requires it of new members) and may only read until then; ask the operator to approve it")
+            ? RefusalMessages.MemberPending.With()
             : Context.User.IsInRole("member") && !Context.User.HasClaim("active", "true")
-            ? new ApiError(Refusals.MemberSuspended, "this member is suspended by the operator and may only read; ask the operator to resume it")
+            ? RefusalMessages.MemberSuspended.With()
             : Context.User.IsInRole("admin")
-                ? new ApiError(Refusals.Forbidden, "this route acts for a member: send a member's API key (the admin key is for /v1/admin routes)")
-                : new ApiError(Refusals.Forbidden, "this key may not do that; operator routes need the admin key"));
+                ? RefusalMessages.AdminKeyOnMemberRoute.With()
+                : RefusalMessages.Forbidden.With());
 }
 
 /// <summary>Who is calling.</summary>

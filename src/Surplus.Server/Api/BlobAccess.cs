@@ -14,7 +14,7 @@ internal static class BlobAccess
     /// Why a buyer's job may not be placed: it names a blob the buyer may not read. Null when every
     /// blob it names is the buyer's to name (or it names none, which asks nothing of the store).
     /// </summary>
-    public static async Task<ApiError?> JobProblemAsync(BlobQueries blobs, JobDto? job, MemberId buyer, CancellationToken cancel)
+    public static async Task<Refused?> JobProblemAsync(BlobQueries blobs, JobDto? job, MemberId buyer, CancellationToken cancel)
     {
         ArgumentNullException.ThrowIfNull(blobs);
         if (job is null)
@@ -27,7 +27,7 @@ internal static class BlobAccess
     }
 
     /// <summary>Why a seller may not deliver these results: they name a blob the seller may not read.</summary>
-    public static async Task<ApiError?> DeliveryProblemAsync(BlobQueries blobs, DeliveryDto delivery, MemberId seller, CancellationToken cancel)
+    public static async Task<Refused?> DeliveryProblemAsync(BlobQueries blobs, DeliveryDto delivery, MemberId seller, CancellationToken cancel)
     {
         ArgumentNullException.ThrowIfNull(blobs);
         ArgumentNullException.ThrowIfNull(delivery);
@@ -40,6 +40,5 @@ internal static class BlobAccess
     }
 
     // The same words whether the blob exists or not: the refusal must not tell a stranger that it does.
-    private static ApiError NotReadable(string field, string sha) => new(Refusals.BlobNotReadable,
-        $"{field} names blob:{sha}, which you have not uploaded and no contract of yours hands you; upload it first with PUT /v1/blobs, then name it");
+    private static Refused NotReadable(string field, string sha) => RefusalMessages.BlobNotReadable.With(("field", field), ("sha256", sha));
 }

@@ -39,7 +39,7 @@ internal static class BlobEndpoints
     private static async Task<IResult> PutAsync(HttpContext http, ServerOptions options, BlobQueries blobs, BlobUploads uploads)
     {
         var limit = options.MaxBlobBytes;
-        var tooLarge = new ApiError(Refusals.BlobTooLarge, $"a blob may have at most {limit} bytes (the setting Surplus:MaxBlobBytes); send a smaller one or split it");
+        var tooLarge = RefusalMessages.BlobTooLarge.With(("max", limit));
         if (http.Request.ContentLength > limit)
         {
             HostProblems.CloseAfterAnswer(http);
@@ -120,7 +120,7 @@ internal static class BlobEndpoints
         var recorded = await uploads.RecordAsync(sha, size, member, http.RequestAborted);
         if (recorded == BlobRecorded.Refused)
         {
-            return Problems.Result(http, ApiError.StoreUnavailable("the exchange could not record this blob; send it again"));
+            return Problems.Result(http, RefusalMessages.BlobNotRecorded.With());
         }
 
         var blob = new BlobDto(sha, size, BlobLocation.For(sha));
@@ -132,7 +132,7 @@ internal static class BlobEndpoints
     /// the bytes and the number of blobs it has uploaded. Content it uploaded before costs nothing again.
     /// Uploads of one member that end at the same moment may each pass; each is still bounded by MaxBlobBytes.
     /// </summary>
-    private static async Task<ApiError?> QuotaProblemAsync(BlobQueries blobs, ServerOptions options, MemberId member, string sha, long size, CancellationToken cancel)
+    private static async Task<Refused?> QuotaProblemAsync(BlobQueries blobs, ServerOptions options, MemberId member, string sha, long size, CancellationToken cancel)
     {
         var (count, bytes, again) = await blobs.UsageAsync(member, sha, cancel);
         if (again)
@@ -142,11 +142,11 @@ internal static class BlobEndpoints
 
         if (count >= options.MaxBlobsPerMember)
         {
-            return new ApiError(Refusals.TooManyBlobs, $"you have uploaded {count} blobs, the most one member may keep (the setting Surplus:MaxBlobsPerMember is {options.MaxBlobsPerMember})");
+            return RefusalMessages.TooManyBlobs.With(("count", count), ("max", options.MaxBlobsPerMember));
         }
 
         return bytes > options.MaxBlobBytesPerMember - size
-            ? new ApiError(Refusals.TooManyBlobBytes, $"you have uploaded {bytes} bytes of blobs and this one has {size}; one member may keep at most {options.MaxBlobBytesPerMember} (the setting Surplus:MaxBlobBytesPerMember)")
+            ? RefusalMessages.TooManyBlobBytes.With(("bytes", bytes), ("size", size), ("max", options.MaxBlobBytesPerMember))
             : null;
     }
 
@@ -155,25 +155,25 @@ internal static class BlobEndpoints
         var sha = BlobLocation.TryParse(sha256, out var fromLocation) ? fromLocation : sha256.ToLowerInvariant();
         if (!BlobLocation.IsSha256(sha))
         {
-            return Problems.Result(new ApiError(Refusals.Sha256Invalid, $"'{sha256}' is not a SHA-256: give the blob's 64 hex digits, as PUT /v1/blobs answered them"));
+            return Problems.Result(RefusalMessages.BlobHashInvalid.With(("sha256", sha256)));
         }
 
         if (await blobs.ReadableSizeAsync(sha, http.User.Member(), http.RequestAborted) is not { } size)
         {
-            return Problems.Result(ApiError.NotFound($"blob {sha}"));
+            return Problems.Result(Refused.NotFound($"blob {sha}"));
         }
 
         var path = Path.Combine(Folder(options), sha);
         if (!File.Exists(path))
         {
             logs.CreateLogger(typeof(BlobEndpoints)).LogError("blob {Sha} is recorded but its file {Path} is missing", sha, path);
-            return Problems.Result(ApiError.NotFound($"blob {sha}"));
+            return Problems.Result(Refused.NotFound($"blob {sha}"));
         }
 
         if (UnsatisfiableRange(http.Request, sha, size))
         {
             http.Response.Headers.ContentRange = new ContentRangeHeaderValue(size).ToString();
-            return Problems.Result(new ApiError(Refusals.RangeNotSatisfiable, $"the Range header asks for bytes past the end of this blob of {size} bytes; ask for bytes 0 to {size - 1}"));
+            return Problems.Result(RefusalMessages.RangePastTheBlob.With(("size", size), ("last", size - 1)));
         }
 
         return TypedResults.PhysicalFile(path, "application/octet-stream",

@@ -19,9 +19,9 @@ internal static class Commands
     }
 
     /// <summary>What is wrong with the request's Idempotency-Key, or null. A longer key is refused rather than cut, so two keys never collide.</summary>
-    internal static ApiError? KeyProblem(HttpContext http) =>
+    internal static Refused? KeyProblem(HttpContext http) =>
         http.Request.Headers["Idempotency-Key"].ToString() is { Length: > MaxKeyLength }
-            ? new ApiError(Refusals.IdempotencyKeyInvalid, $"the Idempotency-Key may have at most {MaxKeyLength} characters; a UUID is plenty")
+            ? RefusalMessages.IdempotencyKeyTooLong.With(("maxLength", MaxKeyLength))
             : null;
 
     /// <summary>Submits work to a market and answers with its committed result (or the stored one, for a retried key).</summary>

@@ -72,7 +72,7 @@ internal static class ContractEndpoints
         var member = http.User.MemberId();
         var row = await contracts.FindAsync(id);
         return row is null || (row.BuyerId != member && row.SellerId != member)
-            ? Problems.Result(ApiError.NotFound($"contract {id}"))
+            ? Problems.Result(Refused.NotFound($"contract {id}"))
             : Results.Json(row.ToDto(member), Json.Options);
     }
 
@@ -105,7 +105,7 @@ internal static class ContractEndpoints
     private static async Task<IResult> GetAny(long id, ContractQueries contracts) =>
         await contracts.FindAsync(id) is { } row
             ? Results.Json(row.ToDto(null), Json.Options)
-            : Problems.Result(ApiError.NotFound($"contract {id}"));
+            : Problems.Result(Refused.NotFound($"contract {id}"));
 
     private static async Task<IResult> Resolve(HttpContext http, long id, [AsParameters] ContractParts parts)
     {
@@ -118,7 +118,7 @@ internal static class ContractEndpoints
         var decision = body.Value.Value;
         if (string.IsNullOrWhiteSpace(decision.Reason) || decision.Reason.Length > MaxReason)
         {
-            return Problems.Result(new ApiError(Refusals.ReasonInvalid, $"give the reason for the decision (1 to {MaxReason} characters); both sides see it"));
+            return Problems.Result(RefusalMessages.DecisionReasonInvalid.With(("maxLength", MaxReason)));
         }
 
         return await Act(http, parts, id, null,
@@ -162,7 +162,7 @@ internal static class ContractEndpoints
 
             if (body.Value.Value?.Reason is { Length: > MaxReason })
             {
-                return Problems.Result(new ApiError(Refusals.ReasonInvalid, $"the reason may have at most {MaxReason} characters"));
+                return Problems.Result(RefusalMessages.ReasonTooLong.With(("maxLength", MaxReason)));
             }
 
             return await Act(http, parts, id, Party == ContractParty.Operator ? null : http.User.Member(),
@@ -184,7 +184,7 @@ internal static class ContractEndpoints
         var key = http.Request.Headers["Idempotency-Key"].ToString();
         if (key.Length > MaxKey)
         {
-            return Problems.Result(new ApiError(Refusals.IdempotencyKeyInvalid, $"the Idempotency-Key may have at most {MaxKey} characters; a UUID is plenty"));
+            return Problems.Result(RefusalMessages.IdempotencyKeyTooLong.With(("maxLength", MaxKey)));
         }
 
         Outcome result;
@@ -196,7 +196,7 @@ internal static class ContractEndpoints
         {
             parts.Log.LogError(e, "contract {Contract}: {Action} failed to commit", id, action.Name);
             parts.Health.Refused();
-            return Problems.Result(http, ApiError.StoreUnavailable("the exchange could not store this change; nothing was changed; try again"));
+            return Problems.Result(http, RefusalMessages.StoreRefused.With());
         }
 
         return Problems.Answer(http, result);
@@ -212,33 +212,33 @@ internal static class ContractEndpoints
 
         if (status is not null && !ContractText.Statuses.Contains(status))
         {
-            return Problems.Result(new ApiError(Refusals.StatusInvalid, $"status '{status}' is not known; use one of {string.Join(", ", ContractText.Statuses)}"));
+            return Problems.Result(RefusalMessages.ContractStatusInvalid.With(("given", status), ("statuses", string.Join(", ", ContractText.Statuses))));
         }
 
         if (role is not (null or "buyer" or "seller"))
         {
-            return Problems.Result(new ApiError(Refusals.RoleInvalid, $"role '{role}' is not known; use buyer or seller (or leave it out for both)"));
+            return Problems.Result(RefusalMessages.ContractRoleInvalid.With(("role", role)));
         }
 
         var rows = await contracts.ListAsync(member, role, status, page.Value.Before, page.Value.Limit);
         return Results.Json(new PageDto<ContractDto>([.. rows.Select(r => r.ToDto(member?.Value))], Paging.Next(rows, page.Value.Limit, r => r.Id)), Json.Options);
     }
 
-    private static ApiError? CheckDelivery(DeliveryDto d)
+    private static Refused? CheckDelivery(DeliveryDto d)
     {
         if (string.IsNullOrWhiteSpace(d.ResultsLocation) || d.ResultsLocation.Length > 2000)
         {
-            return new ApiError(Refusals.DeliveryInvalid, "give the results location (1 to 2000 characters)");
+            return RefusalMessages.DeliveryLocationMissing.With();
         }
 
         if (d.ResultsSha256 is not { Length: 64 } sha || !sha.All(char.IsAsciiHexDigit))
         {
-            return new ApiError(Refusals.DeliveryInvalid, "resultsSha256 must be the SHA-256 of the results: 64 hex digits");
+            return RefusalMessages.DeliveryHashInvalid.With();
         }
 
         if (d.WallMilliseconds < 0 || d.FuelUsed < 0 || d.PeakMemoryBytes < 0)
         {
-            return new ApiError(Refusals.DeliveryInvalid, "wall time, fuel and peak memory cannot be negative");
+            return RefusalMessages.DeliveryMeteringNegative.With();
         }
 
         return null;

@@ -34,7 +34,7 @@ internal sealed class FairUse : IDisposable
     }
 
     /// <summary>Takes one join from the address's bucket; a problem naming the limit when it is empty.</summary>
-    public ApiError? Join(HttpContext http)
+    public Refused? Join(HttpContext http)
     {
         ArgumentNullException.ThrowIfNull(http);
         using var lease = joins.AttemptAcquire(http.Connection.RemoteIpAddress?.ToString() ?? "unknown");
@@ -44,7 +44,7 @@ internal sealed class FairUse : IDisposable
         }
 
         http.Response.Headers.RetryAfter = ((int)Math.Ceiling((TimeSpan.FromHours(1) / Math.Max(1, options.JoinsPerAddressPerHour)).TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
-        return new ApiError(Refusals.TooManyJoins, $"one address may join {options.JoinsPerAddressPerHour} members an hour (the setting Surplus:JoinsPerAddressPerHour); use the members you have, or try again later");
+        return RefusalMessages.TooManyJoins.With(("max", options.JoinsPerAddressPerHour));
     }
 
     /// <summary>Opens one of the member's event streams, or says why not; dispose the answer's stream when it ends.</summary>
@@ -55,7 +55,7 @@ internal sealed class FairUse : IDisposable
         if (open > limit)
         {
             Close(member);
-            return new ApiError(Refusals.TooManyEventStreams, $"one member may hold {limit} event streams open at once (the setting Surplus:MaxEventStreamsPerMember); close one, or read with ?after=N instead of a stream");
+            return RefusalMessages.TooManyEventStreams.With(("max", limit));
         }
 
         return new StreamLease(this, member);

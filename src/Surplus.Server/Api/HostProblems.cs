@@ -22,40 +22,40 @@ internal static class HostProblems
         var path = http.Request.Path;
         var error = http.Response.StatusCode switch
         {
-            StatusCodes.Status400BadRequest => new ApiError(Refusals.RequestInvalid, "the request could not be read; send a well-formed HTTP request to a path /openapi/v1.json lists"),
-            StatusCodes.Status404NotFound => new ApiError(Refusals.NotFound, $"there is nothing at {path}; /openapi/v1.json lists the API's paths"),
-            StatusCodes.Status405MethodNotAllowed => new ApiError(Refusals.MethodNotAllowed, $"{http.Request.Method} is not allowed on {path}; /openapi/v1.json lists the methods of each path"),
+            StatusCodes.Status400BadRequest => RefusalMessages.RequestUnreadable.With(),
+            StatusCodes.Status404NotFound => RefusalMessages.PathUnknown.With(("path", path.ToString())),
+            StatusCodes.Status405MethodNotAllowed => RefusalMessages.MethodNotAllowed.With(("method", http.Request.Method), ("path", path.ToString())),
             StatusCodes.Status413PayloadTooLarge => TooLarge(http),
             StatusCodes.Status415UnsupportedMediaType => UnsupportedMediaType(http),
-            StatusCodes.Status416RangeNotSatisfiable => new ApiError(Refusals.RangeNotSatisfiable, "the Range header asks for bytes past the end; the Content-Range header gives the size"),
+            StatusCodes.Status416RangeNotSatisfiable => RefusalMessages.RangePastTheEnd.With(),
             var status => Under(status, status >= 500
-                ? new ApiError(Refusals.Internal, "the exchange failed to handle this request; it has been logged")
-                : new ApiError(Refusals.RequestInvalid, $"the request to {path} was refused ({status}); /openapi/v1.json describes what each path takes")),
+                ? RefusalMessages.Internal.With()
+                : RefusalMessages.RequestRefused.With(("path", path.ToString()), ("statusCode", status))),
         };
         return Problems.WriteAsync(http, error);
     }
 
-    /// <summary>A refusal's code and detail under a status the host set without a body, titled with its reason phrase.</summary>
-    private static ApiError Under(int status, ApiError error) => new(new Refusal(error.Code, status, ReasonPhrases(status)), error.Detail);
+    /// <summary>A refusal's code, wording and values under a status the host set without a body, titled with its reason phrase.</summary>
+    private static Refused Under(int status, Refused error) => new(new Refusal(error.Code, status, ReasonPhrases(status)), error.Template, [.. error.Values]);
 
     /// <summary>415: the route takes JSON (or, for blobs, anything); this says which.</summary>
-    public static ApiError UnsupportedMediaType(HttpContext http)
+    public static Refused UnsupportedMediaType(HttpContext http)
     {
         ArgumentNullException.ThrowIfNull(http);
         var given = http.Request.ContentType is { Length: > 0 } type ? $"'{type}'" : "no Content-Type";
-        return new ApiError(Refusals.UnsupportedMediaType, $"{http.Request.Method} {http.Request.Path} takes a JSON body, and {given} is not JSON: send it with Content-Type: application/json");
+        return RefusalMessages.UnsupportedMediaType.With(("method", http.Request.Method), ("path", http.Request.Path.ToString()), ("given", given));
     }
 
     /// <summary>
     /// 413 for a body over the request's limit, and the connection is closed after it: the rest of
     /// the body is not read, so the next request could not be found on the same connection.
     /// </summary>
-    public static ApiError TooLarge(HttpContext http)
+    public static Refused TooLarge(HttpContext http)
     {
         ArgumentNullException.ThrowIfNull(http);
         CloseAfterAnswer(http);
         var limit = http.RequestServices.GetRequiredService<IOptions<ServerOptions>>().Value.MaxRequestBodyBytes;
-        return new ApiError(Refusals.BodyTooLarge, $"the body may have at most {limit} bytes (the setting Surplus:MaxRequestBodyBytes); send a smaller one");
+        return RefusalMessages.BodyTooLarge.With(("max", limit));
     }
 
     /// <summary>

@@ -55,7 +55,7 @@ internal static class MarketDataEndpoints
     {
         if (markets.Find(id) is not { } market)
         {
-            return Problems.Result(ApiError.NotFound($"market '{id}'"));
+            return Problems.Result(Refused.NotFound($"market '{id}'"));
         }
 
         if (start is null && end is null)
@@ -86,36 +86,36 @@ internal static class MarketDataEndpoints
     {
         if (markets.Find(id) is null)
         {
-            return Problems.Result(ApiError.NotFound($"market '{id}'"));
+            return Problems.Result(Refused.NotFound($"market '{id}'"));
         }
 
         var name = interval ?? "1h";
         if (!Intervals.TryGetValue(name, out var step))
         {
-            return Problems.Result(new ApiError(Refusals.IntervalInvalid, $"interval '{name}' is not served; use one of {string.Join(", ", Intervals.Keys)}"));
+            return Problems.Result(RefusalMessages.CandleIntervalInvalid.With(("interval", name), ("intervals", string.Join(", ", Intervals.Keys))));
         }
 
         // Without an end, the candles run up to the interval that holds the present; without a start, 100 intervals back.
         var to = end ?? new DateTimeOffset(Steps(time.GetUtcNow().UtcTicks + 1, step.Ticks) * step.Ticks, TimeSpan.Zero);
         if (start is null && to.UtcTicks - DateTimeOffset.MinValue.UtcTicks < step.Ticks * 100)
         {
-            return Problems.Result(new ApiError(Refusals.RangeInvalid, "the 100 intervals before end start before the year 1; give a later end or a start"));
+            return Problems.Result(RefusalMessages.RangeBeforeYearOne.With());
         }
 
         var from = start ?? to - (step * 100);
         if (from.UtcTicks % step.Ticks != 0 || to.UtcTicks % step.Ticks != 0)
         {
-            return Problems.Result(new ApiError(Refusals.RangeNotAligned, $"start and end must fall on {name} boundaries (UTC), such as {new DateTimeOffset(from.UtcTicks / step.Ticks * step.Ticks, TimeSpan.Zero):yyyy-MM-dd'T'HH:mm:ss'Z'}"));
+            return Problems.Result(RefusalMessages.RangeNotAligned.With(("interval", name), ("example", new DateTimeOffset(from.UtcTicks / step.Ticks * step.Ticks, TimeSpan.Zero).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture))));
         }
 
         if (to <= from)
         {
-            return Problems.Result(new ApiError(Refusals.RangeInvalid, "end must be after start"));
+            return Problems.Result(RefusalMessages.RangeReversed.With());
         }
 
         if ((to - from).Ticks / step.Ticks > MaxCandles)
         {
-            return Problems.Result(new ApiError(Refusals.RangeTooLong, $"one request spans at most {MaxCandles} intervals of {name}; shorten the range or use a longer interval"));
+            return Problems.Result(RefusalMessages.CandlesTooMany.With(("max", MaxCandles), ("interval", name)));
         }
 
         var candles = await marketData.CandlesAsync(id, from, to, step);
@@ -127,7 +127,7 @@ internal static class MarketDataEndpoints
     {
         if (markets.Find(id) is not { } market)
         {
-            return Problems.Result(ApiError.NotFound($"market '{id}'"));
+            return Problems.Result(Refused.NotFound($"market '{id}'"));
         }
 
         var slot = market.Definition.Slot;
@@ -148,7 +148,7 @@ internal static class MarketDataEndpoints
         var range = window.Value;
         if (range.Length > MaxCapacityRange)
         {
-            return Problems.Result(new ApiError(Refusals.RangeTooLong, $"the capacity view covers at most {MaxCapacityRange.TotalDays:0} days; shorten the range"));
+            return Problems.Result(RefusalMessages.CapacityRangeTooLong.With(("days", MaxCapacityRange.TotalDays)));
         }
 
         var bucket = BucketFor(range.Length, slot);

@@ -29,13 +29,13 @@ internal static class MarketEndpoints
     private static Ok<List<MarketDto>> ListMarkets(MarketRegistry markets) => TypedResults.Ok(markets.All().Select(m => m.ToDto()).ToList());
 
     private static IResult GetMarket(string id, MarketRegistry markets) =>
-        markets.Find(id) is { } m ? Results.Ok(m.ToDto()) : Problems.Result(ApiError.NotFound($"market '{id}'"));
+        markets.Find(id) is { } m ? Results.Ok(m.ToDto()) : Problems.Result(Refused.NotFound($"market '{id}'"));
 
     private static async Task<IResult> GetBook(string id, DateTimeOffset? start, DateTimeOffset? end, MarketRegistry markets, TimeProvider time)
     {
         if (markets.Find(id) is not { } market)
         {
-            return Problems.Result(ApiError.NotFound($"market '{id}'"));
+            return Problems.Result(Refused.NotFound($"market '{id}'"));
         }
 
         var asked = await DepthAsync(market, start, end, time);
@@ -67,7 +67,7 @@ internal static class MarketEndpoints
     {
         if (markets.Find(id) is null)
         {
-            return Problems.Result(ApiError.NotFound($"market '{id}'"));
+            return Problems.Result(Refused.NotFound($"market '{id}'"));
         }
 
         var page = Paging.Check(limit, cursor, options.MaxPageSize);

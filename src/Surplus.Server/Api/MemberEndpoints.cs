@@ -50,7 +50,7 @@ internal static class MemberEndpoints
     }
 
     private static async Task<IResult> GetMe(HttpContext http, MemberQueries members) =>
-        await members.GetAsync(http.User.Member()) is { } m ? Results.Ok(m) : Problems.Result(ApiError.NotFound("member"));
+        await members.GetAsync(http.User.Member()) is { } m ? Results.Ok(m) : Problems.Result(Refused.NotFound("member"));
 
     private static async Task<IResult> UpdateMe(HttpContext http, MemberDirectory directory, ServerOptions options, MemberQueries members)
     {
@@ -70,25 +70,25 @@ internal static class MemberEndpoints
         var member = await directory.UpdateMemberAsync(id, update, update.Attributes is null ? null : Normalize(update.Attributes))
             ? await members.GetAsync(id)
             : null;
-        return member is null ? Problems.Result(ApiError.NotFound("member")) : Results.Ok(member);
+        return member is null ? Problems.Result(Refused.NotFound("member")) : Results.Ok(member);
     }
 
-    private static ApiError? CheckProfile(
+    private static Refused? CheckProfile(
         string? name, string? address, IReadOnlyDictionary<string, string>? attributes, PreferencesDto? preferences, bool webhookPrivateAddresses)
     {
         if (string.IsNullOrWhiteSpace(name) || name.Trim().Length > 100 || !AttributeSet.IsPlainText(name))
         {
-            return new ApiError(Refusals.NameInvalid, "give a name of 1 to 100 characters without control, format (such as bidi overrides) or markup characters (< > & \" ' `)");
+            return RefusalMessages.NameInvalid.With();
         }
 
         if (address is { Length: > 500 } || (address is not null && !AttributeSet.IsPlainText(address)))
         {
-            return new ApiError(Refusals.AddressInvalid, "the address may have at most 500 characters, without control, format (such as bidi overrides) or markup characters (< > & \" ' `)");
+            return RefusalMessages.AddressInvalid.With();
         }
 
         if (attributes is not null && AttributeSet.Create(attributes).Error is { } e)
         {
-            return ApiError.From(e);
+            return Refused.From(e);
         }
 
         if (OrderMapper.CounterpartiesProblem("preferences.preferredCounterparties", preferences?.PreferredCounterparties) is { } crowded)
@@ -100,23 +100,23 @@ internal static class MemberEndpoints
         if (preferences?.WebhookUrl is { Length: > 0 } url
             && (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https")))
         {
-            return new ApiError(Refusals.WebhookInvalid, $"the webhook '{url}' is not an absolute http or https URL");
+            return RefusalMessages.WebhookNotHttp.With(("url", url));
         }
 
         if (preferences?.WebhookUrl is { Length: > 0 } hook && Signals.WebhookConnections.Problem(new Uri(hook), webhookPrivateAddresses) is { } inside)
         {
-            return new ApiError(Refusals.WebhookInvalid, inside);
+            return inside;
         }
 
         // The store's columns are this wide; a longer value must be a 400, not a failed write.
         if (preferences?.WebhookUrl is { Length: > 2000 })
         {
-            return new ApiError(Refusals.WebhookInvalid, "the webhook URL may have at most 2000 characters");
+            return RefusalMessages.WebhookTooLong.With();
         }
 
         if (preferences?.WebhookSecret is { Length: > 200 })
         {
-            return new ApiError(Refusals.WebhookInvalid, "the webhook secret may have at most 200 characters");
+            return RefusalMessages.WebhookSecretTooLong.With();
         }
 
         return null;

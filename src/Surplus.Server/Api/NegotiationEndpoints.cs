@@ -50,12 +50,12 @@ internal static class NegotiationEndpoints
 
         if (status is not null && !Statuses.Contains(status))
         {
-            return Problems.Result(new ApiError(Refusals.StatusInvalid, $"status '{status}' is not known; use {string.Join(", ", Statuses)}"));
+            return Problems.Result(RefusalMessages.NegotiationStatusInvalid.With(("given", status), ("statuses", string.Join(", ", Statuses))));
         }
 
         if (role is not (null or "buyer" or "seller"))
         {
-            return Problems.Result(new ApiError(Refusals.RoleInvalid, $"role '{role}' is not known; use buyer or seller"));
+            return Problems.Result(RefusalMessages.NegotiationRoleInvalid.With(("role", role)));
         }
 
         var member = http.User.MemberId();
@@ -68,7 +68,7 @@ internal static class NegotiationEndpoints
         var member = http.User.MemberId();
         return await negotiations.FindAsync(id, new MemberId(member)) is { } row
             ? Results.Ok(row.ToDto(member))
-            : Problems.Result(ApiError.NotFound($"negotiation {id}"));
+            : Problems.Result(Refused.NotFound($"negotiation {id}"));
     }
 
     private static async Task<IResult> Counter(HttpContext http, long id, MarketRegistry markets, NegotiationQueries negotiations)
@@ -107,7 +107,7 @@ internal static class NegotiationEndpoints
         var member = http.User.MemberId();
         if (await negotiations.FindAsync(id, new MemberId(member)) is not { } row)
         {
-            return Problems.Result(ApiError.NotFound($"negotiation {id}"));
+            return Problems.Result(Refused.NotFound($"negotiation {id}"));
         }
 
         // With a key, the engine (which checks the same) decides whether the negotiation is still open
@@ -115,17 +115,19 @@ internal static class NegotiationEndpoints
         var keyed = http.Request.Headers["Idempotency-Key"].ToString().Length > 0;
         if (row.Status != "open" && !keyed)
         {
-            return Problems.Result(new ApiError(Refusals.NegotiationEnded, $"negotiation {id} has ended ({row.Status}{(row.Price is { } p ? $" at {p}" : "")}); nothing more can be done in it"));
+            return Problems.Result(row.Price is { } p
+                ? RefusalMessages.NegotiationEndedAtPrice.With(("negotiation", id), ("outcome", row.Status), ("price", p))
+                : RefusalMessages.NegotiationEnded.With(("negotiation", id), ("outcome", row.Status)));
         }
 
         if (markets.Find(row.Market) is not { } market)
         {
-            return Problems.Result(ApiError.NotFound($"negotiation {id}"));
+            return Problems.Result(Refused.NotFound($"negotiation {id}"));
         }
 
         if (!keyed && price is { } counter && OrderRules.CheckPrice(counter, market.Definition, "counter price") is { } bad)
         {
-            return Problems.Result(ApiError.From(bad));
+            return Problems.Result(Refused.From(bad));
         }
 
         var key = http.Request.Headers["Idempotency-Key"].ToString();

@@ -18,7 +18,7 @@ internal static class OperationEndpoints
     {
         if (await health.CheckAsync() is { } failed)
         {
-            return Problems.Result(http, ApiError.StoreUnavailable($"not ready: {failed}"));
+            return Problems.Result(http, RefusalMessages.NotReady.With(("failed", failed)));
         }
 
         return TypedResults.Ok(new HealthDto("ok"));

@@ -39,14 +39,14 @@ internal static class OrderBatchEndpoints
         var key = http.Request.Headers["Idempotency-Key"].ToString();
         if (key.Length > MaxBatchKeyLength)
         {
-            return Problems.Result(new ApiError(Refusals.IdempotencyKeyInvalid, $"the Idempotency-Key of a batch may have at most {MaxBatchKeyLength} characters (each order is kept under the key and its index); a UUID is plenty"));
+            return Problems.Result(RefusalMessages.BatchKeyTooLong.With(("maxLength", MaxBatchKeyLength)));
         }
 
         var orders = body.Value.Value.Orders;
         var limit = options.MaxOrdersPerBatch;
         if (orders.Count == 0 || orders.Count > limit)
         {
-            return Problems.Result(new ApiError(Refusals.BatchSizeInvalid, $"a batch holds 1 to {limit} orders (the setting Surplus:MaxOrdersPerBatch); this one has {orders.Count}"));
+            return Problems.Result(RefusalMessages.BatchSizeInvalid.With(("max", limit), ("count", orders.Count)));
         }
 
         if (await RateProblemAsync(http, gate, orders.Count, options.RateLimitPerSecond) is { } tooFast)
@@ -58,7 +58,7 @@ internal static class OrderBatchEndpoints
         var preferred = Commands.Preferred(http, members);
 
         // Looked up before any order is queued, so each market's engine still takes the batch's orders in their order.
-        var notYours = new ApiError?[orders.Count];
+        var notYours = new Refused?[orders.Count];
         for (var i = 0; i < orders.Count; i++)
         {
             notYours[i] = await BlobAccess.JobProblemAsync(blobs, orders[i].Need?.Job, new MemberId(member), http.RequestAborted);
@@ -73,7 +73,7 @@ internal static class OrderBatchEndpoints
                 _ when notYours[i] is { } problem => problem,
                 { Offer: { } offer, Need: null } => OrderEndpoints.PrepareOffer(markets, time, offer, member, preferred, itemKey),
                 { Offer: null, Need: { } need } => OrderEndpoints.PrepareNeed(markets, time, need, member, preferred, itemKey),
-                _ => new ApiError(Refusals.BatchItemInvalid, "give exactly one of offer and need"),
+                _ => RefusalMessages.BatchItemInvalid.With(),
             };
 
             // Queued without waiting, so each market's engine takes the batch's orders in their order.
@@ -104,7 +104,7 @@ internal static class OrderBatchEndpoints
     /// one token on its way in, and the other N − 1 are taken here, all at once, waiting for them as a
     /// single request over the rate waits for its one.
     /// </summary>
-    private static async Task<ApiError?> RateProblemAsync(HttpContext http, RequestGate gate, int orders, int perSecond)
+    private static async Task<Refused?> RateProblemAsync(HttpContext http, RequestGate gate, int orders, int perSecond)
     {
         var more = orders - 1;
         if (more == 0)
@@ -113,8 +113,7 @@ internal static class OrderBatchEndpoints
         }
 
         // The bucket holds two seconds' worth: a larger batch could never be taken whole.
-        return await gate.TakeAsync(http, RequestGate.Caller(http), more,
-            $"a batch counts as one request per order: these {orders} orders and this key's {perSecond} requests a second (the setting Surplus:RateLimitPerSecond, with a burst of twice that) do not fit; send smaller batches");
+        return await gate.TakeAsync(http, RequestGate.Caller(http), more, RefusalMessages.BatchRateLimited, ("count", orders), ("rate", perSecond));
     }
 
     /// <summary>
@@ -147,8 +146,7 @@ internal static class OrderBatchEndpoints
             if (result.Error is { } error)
             {
                 json.WritePropertyName("problem");
-                JsonSerializer.Serialize(json, new ProblemDto(
-                    ApiError.TypeOf(error.Code), error.Title, Problems.StatusOf(error), $"$.orders[{i}]: {error.Detail}"), Json.Options);
+                ProblemJson.Write(json, error, Problems.StatusOf(error), $"$.orders[{i}]: ");
             }
             else
             {

@@ -118,7 +118,7 @@ internal static class OrderEndpoints
         // A keyed order that breaks a rule goes on to the engine, which checks the same rules: its refusal is kept under the key.
         if (key is null && OrderRules.Check(spec.Value!, market.Definition, now) is { } problem)
         {
-            return ApiError.From(problem);
+            return Refused.From(problem);
         }
 
         return (market, new PlaceOfferWork(spec.Value!) { Idempotency = key });
@@ -144,16 +144,15 @@ internal static class OrderEndpoints
         // the same rules before it holds anything: its refusal is kept under the key.
         if (key is null && OrderRules.Check(spec.Value!, market.Definition, now) is { } rules)
         {
-            return ApiError.From(rules);
+            return Refused.From(rules);
         }
 
         return (market, new PlaceNeedWork(spec.Value!, NeedRow.StoredJobOf(need.Job)) { Idempotency = key });
     }
 
-    private static ApiError UnknownMarket(string market) =>
-        new ApiError(Refusals.MarketUnknown, MarketIds.IsValid(market)
-            ? $"market '{market}' does not exist; GET /v1/markets lists them"
-            : $"'{MarketIds.Shown(market)}' is not a market id ({MarketIds.Rule}); GET /v1/markets lists them");
+    private static Refused UnknownMarket(string market) => MarketIds.IsValid(market)
+        ? RefusalMessages.MarketUnknown.With(("market", market))
+        : RefusalMessages.MarketIdNotValid.With(("market", MarketIds.Shown(market)), ("rule", MarketIds.Rule));
 
     private static Task<IResult> ListOffers(HttpContext http, string? market, string? status, int? limit, string? cursor, ServerOptions options, OrderQueries orders) =>
         List<OfferDto>(http, OrderSide.Offer, market, status, limit, cursor, options, orders);
@@ -184,7 +183,7 @@ internal static class OrderEndpoints
 
         if (status is not (null or "open" or "filled" or "cancelled" or "expired"))
         {
-            return Problems.Result(new ApiError(Refusals.StatusInvalid, $"status '{status}' is not known; use open, filled, cancelled or expired"));
+            return Problems.Result(RefusalMessages.OrderStatusInvalid.With(("given", status)));
         }
 
         var rows = await orders.ListAsync(side, http.User.Member(), page.Value.Before, market, status, page.Value.Limit);
@@ -194,7 +193,7 @@ internal static class OrderEndpoints
     private static async Task<IResult> Get<TDto>(HttpContext http, OrderSide side, long id, OrderQueries orders)
     {
         var row = await orders.FindAsync(new OrderKey(side, id), http.User.Member());
-        return row is null ? Problems.Result(ApiError.NotFound($"{Name(side)} {id}")) : Results.Ok((TDto)row.ToDto(side));
+        return row is null ? Problems.Result(Refused.NotFound($"{Name(side)} {id}")) : Results.Ok((TDto)row.ToDto(side));
     }
 
     private static async Task<IResult> Amend(HttpContext http, OrderSide side, long id, MarketRegistry markets, OrderQueries orders)
@@ -208,13 +207,13 @@ internal static class OrderEndpoints
         var amend = body.Value.Value;
         if (amend.Price is null && amend.Rate is null)
         {
-            return Problems.Result(new ApiError(Refusals.NothingToAmend, "give a new price, a new rate or both"));
+            return Problems.Result(RefusalMessages.NothingToAmend.With());
         }
 
         var market = await MarketOf(markets, orders, new OrderKey(side, id), http.User.Member());
         if (market is null)
         {
-            return Problems.Result(ApiError.NotFound($"open {Name(side)} {id}"));
+            return Problems.Result(Refused.NotFound($"open {Name(side)} {id}"));
         }
 
         return await Commands.Answer(http, market, new AmendWork(new OrderKey(side, id), http.User.MemberId(),
@@ -226,7 +225,7 @@ internal static class OrderEndpoints
         var market = await MarketOf(markets, orders, new OrderKey(side, id), http.User.Member());
         if (market is null)
         {
-            return Problems.Result(ApiError.NotFound($"open {Name(side)} {id}"));
+            return Problems.Result(Refused.NotFound($"open {Name(side)} {id}"));
         }
 
         return await Commands.Answer(http, market, new CancelWork(new OrderKey(side, id), http.User.MemberId()));

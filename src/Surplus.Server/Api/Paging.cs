@@ -12,7 +12,7 @@ internal static class Paging
         var size = limit ?? Math.Min(50, max);
         if (size < 1 || size > max)
         {
-            return new ApiError(Refusals.PageSizeInvalid, $"limit must be between 1 and {max}");
+            return RefusalMessages.PageSizeInvalid.With(("max", max));
         }
 
         if (cursor is null)
@@ -22,7 +22,7 @@ internal static class Paging
 
         return long.TryParse(cursor, NumberStyles.None, CultureInfo.InvariantCulture, out var before) && before > 0
             ? (size, before)
-            : new ApiError(Refusals.CursorInvalid, "cursor must be the 'next' value of a previous page");
+            : RefusalMessages.CursorInvalid.With();
     }
 
     public static string? Next<T>(IReadOnlyList<T> rows, int limit, Func<T, long> id) =>
@@ -37,7 +37,7 @@ internal static class StatementCursor
         var size = limit ?? Math.Min(50, max);
         if (size < 1 || size > max)
         {
-            return new ApiError(Refusals.PageSizeInvalid, $"limit must be between 1 and {max}");
+            return RefusalMessages.PageSizeInvalid.With(("max", max));
         }
 
         if (cursor is null)
@@ -50,6 +50,6 @@ internal static class StatementCursor
             && long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var transfer) && transfer > 0
             && (parts.Length == 1 || parts[1] == "1")
             ? (size, parts.Length == 1 ? new StatementPosition(transfer - 1, 0) : new StatementPosition(transfer, 1))
-            : new ApiError(Refusals.CursorInvalid, "cursor must be the 'next' value of a previous page");
+            : RefusalMessages.CursorInvalid.With();
     }
 }

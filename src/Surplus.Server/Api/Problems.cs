@@ -15,7 +15,7 @@ internal static partial class Problems
     public const string RetryAfterSeconds = "1";
 
     /// <summary>The HTTP status of a refusal: its status in the catalog.</summary>
-    public static int StatusOf(ApiError error)
+    public static int StatusOf(Refused error)
     {
         ArgumentNullException.ThrowIfNull(error);
         return error.Refusal.Status;
@@ -34,11 +34,19 @@ internal static partial class Problems
         };
     }
 
-    public static ProblemHttpResult Result(ApiError error) =>
-        TypedResults.Problem(error.Detail, statusCode: StatusOf(error), title: error.Title, type: ApiError.TypeOf(error.Code));
+    /// <summary>
+    /// The problem for <paramref name="error"/>: its type, title and status from the catalog, the detail
+    /// made of its message's wording and values, and each value as an extension member.
+    /// </summary>
+    public static ProblemHttpResult Result(Refused error)
+    {
+        ArgumentNullException.ThrowIfNull(error);
+        return TypedResults.Problem(error.Detail, statusCode: StatusOf(error), title: error.Title, type: Refused.TypeOf(error.Code),
+            extensions: error.Values.Count == 0 ? null : ProblemJson.Extensions(error));
+    }
 
     /// <summary>The problem for <paramref name="error"/>, with <c>Retry-After</c> when it is a 503.</summary>
-    public static ProblemHttpResult Result(HttpContext http, ApiError error)
+    public static ProblemHttpResult Result(HttpContext http, Refused error)
     {
         ArgumentNullException.ThrowIfNull(http);
         ArgumentNullException.ThrowIfNull(error);
@@ -50,10 +58,10 @@ internal static partial class Problems
         return Result(error);
     }
 
-    public static Task WriteAsync(HttpContext context, ApiError error) => WriteAsync(context, error, StatusOf(error));
+    public static Task WriteAsync(HttpContext context, Refused error) => WriteAsync(context, error, StatusOf(error));
 
     /// <summary>Writes <paramref name="error"/>'s problem under <paramref name="status"/> (the host's own, for a status set without a body).</summary>
-    public static Task WriteAsync(HttpContext context, ApiError error, int status)
+    public static Task WriteAsync(HttpContext context, Refused error, int status)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(error);
@@ -63,9 +71,10 @@ internal static partial class Problems
         }
 
         context.Response.StatusCode = status;
-        return context.Response.WriteAsJsonAsync(
-            new { type = ApiError.TypeOf(error.Code), title = error.Title, status, detail = error.Detail },
-            (JsonSerializerOptions?)null, "application/problem+json");
+        context.Response.ContentType = "application/problem+json";
+        var body = ProblemJson.WriteUtf8(error, status);
+        context.Response.ContentLength = body.Length;
+        return context.Response.Body.WriteAsync(body).AsTask();
     }
 
     /// <summary>
@@ -148,7 +157,7 @@ internal static partial class Problems
     {
         if (body.IsEmpty)
         {
-            return new ApiError(Refusals.BodyMissing, $"send a JSON body describing the {Describe<T>()}");
+            return RefusalMessages.BodyMissing.With(("body", Describe<T>()));
         }
 
         // The serializer is as strict as the shape check (required and nullable fields, no unknown
@@ -167,7 +176,7 @@ internal static partial class Problems
 
         if (value is null)
         {
-            return new ApiError(Refusals.BodyMissing, $"send a JSON object describing the {Describe<T>()}");
+            return RefusalMessages.BodyNull.With(("body", Describe<T>()));
         }
 
         return (value, RequestHash(request, body));
@@ -185,7 +194,7 @@ internal static partial class Problems
     }
 
     /// <summary>Why the serializer refused a body, in the words of the API.</summary>
-    private static ApiError Explain<T>(ReadOnlySpan<byte> body)
+    private static Refused Explain<T>(ReadOnlySpan<byte> body)
     {
         JsonElement document;
         try
@@ -196,17 +205,17 @@ internal static partial class Problems
         catch (JsonException e)
         {
             var what = e.Message.Split(" LineNumber:")[0].Split(" Path:")[0].TrimEnd('.');
-            return new ApiError(Refusals.JsonInvalid, $"the body is not valid JSON: {what} (line {(e.LineNumber ?? 0) + 1}, byte {(e.BytePositionInLine ?? 0) + 1}); send a JSON object describing the {Describe<T>()}");
+            return RefusalMessages.JsonMalformed.With(("problem", what), ("line", (e.LineNumber ?? 0) + 1), ("byte", (e.BytePositionInLine ?? 0) + 1), ("body", Describe<T>()));
         }
 
         if (document.ValueKind == JsonValueKind.Null)
         {
-            return new ApiError(Refusals.BodyMissing, $"send a JSON object describing the {Describe<T>()}");
+            return RefusalMessages.BodyNull.With(("body", Describe<T>()));
         }
 
         if (JsonShape.Check(document, typeof(T), Json.Options) is { } wrong)
         {
-            return new ApiError(Refusals.JsonInvalid, $"{wrong} (in the {Describe<T>()})");
+            return RefusalMessages.JsonWrongShape.With(("problem", wrong), ("body", Describe<T>()));
         }
 
         try
@@ -215,31 +224,30 @@ internal static partial class Problems
         }
         catch (InvalidOperationException)
         {
-            return new ApiError(Refusals.JsonInvalid, $"the body holds text that is not valid Unicode; send a valid {Describe<T>()}");
+            return RefusalMessages.JsonNotUnicode.With(("body", Describe<T>()));
         }
         catch (JsonException e)
         {
             // The shape check passed, so this is a value the serializer could not read (a date out of range, say).
-            var what = e.Path is { Length: > 1 } path && JsonShape.TypeAt(path, typeof(T), Json.Options) is { } type
-                ? $"{path} must be {JsonShape.Describe(type, Json.Options)}"
-                : $"the body is not a valid {Describe<T>()}";
-            return new ApiError(Refusals.JsonInvalid, what);
+            return e.Path is { Length: > 1 } path && JsonShape.TypeAt(path, typeof(T), Json.Options) is { } type
+                ? RefusalMessages.JsonValueInvalid.With(("path", path), ("expected", JsonShape.Describe(type, Json.Options)))
+                : RefusalMessages.JsonInvalid.With(("body", Describe<T>()));
         }
 
-        return new ApiError(Refusals.JsonInvalid, $"the body is not a valid {Describe<T>()}");
+        return RefusalMessages.JsonInvalid.With(("body", Describe<T>()));
     }
 
     /// <summary>
     /// Says what to fix when a query or route value could not be read: "limit must be a whole
     /// number; 'ten' is not" rather than the framework's words about C# types.
     /// </summary>
-    public static string Explain(BadHttpRequestException exception)
+    public static Refused Explain(BadHttpRequestException exception)
     {
         ArgumentNullException.ThrowIfNull(exception);
         var match = BindFailure().Match(exception.Message);
         if (!match.Success)
         {
-            return exception.Message;
+            return RefusalMessages.RequestValueInvalid.With(("problem", exception.Message));
         }
 
         var type = match.Groups["type"].Value.Replace("Nullable<", "", StringComparison.Ordinal).TrimEnd('>', '?') switch
@@ -251,8 +259,9 @@ internal static partial class Problems
             _ => null,
         };
         return type is null
-            ? exception.Message
-            : $"{match.Groups["name"].Value} must be {JsonShape.Describe(type, Json.Options)}; '{match.Groups["value"].Value}' is not";
+            ? RefusalMessages.RequestValueInvalid.With(("problem", exception.Message))
+            : RefusalMessages.RequestValueMistyped.With(
+                ("parameter", match.Groups["name"].Value), ("expected", JsonShape.Describe(type, Json.Options)), ("value", match.Groups["value"].Value));
     }
 
     [System.Text.RegularExpressions.GeneratedRegex("^Failed to bind parameter \"(?<type>[^ \"]+) (?<name>[^\"]+)\" from \"(?<value>.*)\"\\.$")]

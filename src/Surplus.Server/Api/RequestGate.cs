@@ -1,3 +1,4 @@
+using Surplus.Market;
 using System.Globalization;
 using System.Threading.RateLimiting;
 using Microsoft.Extensions.Options;
@@ -79,7 +80,7 @@ internal sealed class RequestGate : IDisposable
         {
             turn.Dispose();
             http.Response.Headers.RetryAfter = "1";
-            await Problems.WriteAsync(http, new ApiError(Refusals.TooManyRequestsWaiting, $"one key may have {options.MaxRequestsInFlightPerMember} requests in flight and {options.MaxWaitingRequestsPerMember} more waiting (the settings Surplus:MaxRequestsInFlightPerMember and Surplus:MaxWaitingRequestsPerMember); wait for answers before sending more"));
+            await Problems.WriteAsync(http, RefusalMessages.TooManyRequestsWaiting.With(("inFlight", options.MaxRequestsInFlightPerMember), ("waiting", options.MaxWaitingRequestsPerMember)));
             return;
         }
 
@@ -87,7 +88,7 @@ internal sealed class RequestGate : IDisposable
         http.Items[TurnItem] = held;
         try
         {
-            var problem = await TakeAsync(http, caller, 1, $"this key may make {options.RateLimitPerSecond} requests a second (the setting Surplus:RateLimitPerSecond); wait a moment and retry");
+            var problem = await TakeAsync(http, caller, 1, RefusalMessages.RateLimited, ("rate", options.RateLimitPerSecond));
             if (problem is not null)
             {
                 await Problems.WriteAsync(http, problem);
@@ -104,10 +105,10 @@ internal sealed class RequestGate : IDisposable
 
     /// <summary>
     /// Takes <paramref name="count"/> more tokens for the request, waiting for them in the caller's
-    /// queue; a 429 problem (with Retry-After) saying <paramref name="detail"/> when they cannot be
-    /// had: more than the bucket holds, or more than its queue has room for.
+    /// queue; a 429 problem (with Retry-After) said in <paramref name="message"/> with <paramref name="values"/>
+    /// when they cannot be had: more than the bucket holds, or more than its queue has room for.
     /// </summary>
-    public async Task<ApiError?> TakeAsync(HttpContext http, string caller, int count, string detail)
+    public async Task<Refused?> TakeAsync(HttpContext http, string caller, int count, RefusalMessage message, params MessageValue[] values)
     {
         ArgumentNullException.ThrowIfNull(http);
         if (count <= MostTokens)
@@ -120,7 +121,7 @@ internal sealed class RequestGate : IDisposable
         }
 
         http.Response.Headers.RetryAfter = Math.Max(1L, count / Math.Max(1, options.RateLimitPerSecond)).ToString(CultureInfo.InvariantCulture);
-        return new ApiError(Refusals.RateLimited, detail);
+        return new Refused(message, values);
     }
 
     /// <summary>

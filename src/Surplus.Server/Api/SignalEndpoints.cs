@@ -24,19 +24,19 @@ internal static class SignalEndpoints
         var max = options.MaxPageSize;
         if (limit is < 1 || limit > max)
         {
-            return Problems.Result(new ApiError(Refusals.PageSizeInvalid, $"limit must be between 1 and {max}"));
+            return Problems.Result(RefusalMessages.PageSizeInvalid.With(("max", max)));
         }
 
         var lastEventId = http.Request.Headers["Last-Event-ID"].ToString();
         long from = after ?? 0;
         if (lastEventId.Length > 0 && !long.TryParse(lastEventId, out from))
         {
-            return Problems.Result(new ApiError(Refusals.LastEventIdInvalid, "Last-Event-ID must be the id of a signal you received"));
+            return Problems.Result(RefusalMessages.LastEventIdInvalid.With());
         }
 
         if (from < 0)
         {
-            return Problems.Result(new ApiError(Refusals.AfterInvalid, "after must be zero or the id of a signal you received"));
+            return Problems.Result(RefusalMessages.AfterInvalid.With());
         }
 
         if (!http.Request.Headers.Accept.ToString().Contains("text/event-stream", StringComparison.OrdinalIgnoreCase))

@@ -27,7 +27,7 @@ internal static class DashboardEndpoints
     {
         if (!Assets.TryGetValue(file, out var asset))
         {
-            return Api.Problems.Result(ApiError.NotFound($"dashboard file '{file}'"));
+            return Api.Problems.Result(Refused.NotFound($"dashboard file '{file}'"));
         }
 
         var headers = http.Response.Headers;

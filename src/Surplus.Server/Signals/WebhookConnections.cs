@@ -11,7 +11,7 @@ namespace Surplus.Server.Signals;
 internal static class WebhookConnections
 {
     /// <summary>What is wrong with a webhook URL before any post, or null: a literal private, loopback or link-local address, or <c>localhost</c>.</summary>
-    public static string? Problem(Uri url, bool allowPrivate)
+    public static Refused? Problem(Uri url, bool allowPrivate)
     {
         ArgumentNullException.ThrowIfNull(url);
         if (allowPrivate)
@@ -20,7 +20,7 @@ internal static class WebhookConnections
         }
 
         return AddressRules.IsPrivateHost(url)
-            ? $"the webhook '{url}' points at a private, loopback or link-local address; the exchange posts only to public addresses (the operator may allow others with Surplus:WebhookPrivateAddresses)"
+            ? RefusalMessages.WebhookPrivate.With(("url", url.ToString()))
             : null;
     }
 

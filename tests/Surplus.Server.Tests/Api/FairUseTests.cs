@@ -72,6 +72,38 @@ public sealed class MemberLimitTests(TightExchanges exchanges) : IClassFixture<T
         await (await member.Client.Post("/v1/offers", Offer(market, 10, 10m, Tomorrow, 1))).Problem(HttpStatusCode.Conflict, "too-many-open-orders");
     }
 
+    [Fact]
+    public async Task PlaceOrder_OverTheOpenOrderLimit_GivesTheCountAndTheLimitAsMembersOfTheProblem_AndAgainToARetry()
+    {
+        var exchange = exchanges.For(Store.Sqlite);
+        var market = await exchange.NewMarket();
+        var member = await exchange.Trader("counted", 1_000_000);
+        for (var i = 0; i < 3; i++)
+        {
+            await member.PlaceOffer(Offer(market, 10, 10m, Tomorrow.AddHours(i), 1));
+        }
+
+        var first = await SendKeyed(member.Client, Offer(market, 10, 10m, Tomorrow.AddHours(5), 1));
+        var retry = await SendKeyed(member.Client, Offer(market, 10, 10m, Tomorrow.AddHours(5), 1));
+
+        foreach (var (response, replayed) in new[] { (first, false), (retry, true) })
+        {
+            Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
+            Assert.Equal(replayed, response.Headers.Contains("Idempotent-Replayed"));
+            var problem = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+            Assert.Equal(("urn:surplus:problem:too-many-open-orders", 3L, market, 3L),
+                (problem.GetProperty("type").GetString(), problem.GetProperty("count").GetInt64(), problem.GetProperty("market").GetString(), problem.GetProperty("max").GetInt64()));
+            Assert.StartsWith($"you have 3 open orders in market '{market}'", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        }
+
+        static Task<HttpResponseMessage> SendKeyed(HttpClient client, object offer)
+        {
+            var request = new HttpRequestMessage(HttpMethod.Post, "/v1/offers") { Content = JsonContent.Create(offer) };
+            request.Headers.Add("Idempotency-Key", "counted-offer");
+            return client.SendAsync(request);
+        }
+    }
+
     [Theory]
     [InlineData(Store.Sqlite)]
     [InlineData(Store.Postgres)]

@@ -34,12 +34,12 @@ public sealed class LifetimeTests
         using var folder = new ScratchFolder("surplus-lifetime-");
         var app = ServerApp.Build(["--urls", "http://127.0.0.1:0", "--data", folder.Path, "--Logging:LogLevel:Default=Warning"]);
         var gate = app.Services.GetRequiredService<RequestGate>();
-        Assert.Null(await gate.TakeAsync(new DefaultHttpContext(), "member:1", 1, "a token"));
+        Assert.Null(await gate.TakeAsync(new DefaultHttpContext(), "member:1", 1, RefusalMessages.RateLimited, ("rate", 1)));
 
         await app.DisposeAsync();
 
         // Disposed, its buckets' replenishing timer has stopped.
-        await Assert.ThrowsAsync<ObjectDisposedException>(() => gate.TakeAsync(new DefaultHttpContext(), "member:1", 1, "a token"));
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => gate.TakeAsync(new DefaultHttpContext(), "member:1", 1, RefusalMessages.RateLimited, ("rate", 1)));
     }
 
     /// <summary>Starts a server, sends it requests through the rate limiter, stops and disposes it; only a weak reference is left.</summary>

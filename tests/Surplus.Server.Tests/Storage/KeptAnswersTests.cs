@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Surplus.Exchange;
 using Surplus.Exchange.Engine;
 using Surplus.Exchange.Storage;
+using Surplus.Market;
 using Surplus.Protocol;
 using Surplus.Server.Api;
 using Surplus.Server.Tests.Infrastructure;
@@ -72,7 +73,7 @@ public sealed class KeptAnswersTests
             "done" => Outcome.Done(new { done = true }),
             "created" => Outcome.Created(new { id = 1 }),
             "nothing" => Outcome.Nothing,
-            _ => Outcome.Refused(new ApiError(Refusals.All.Single(r => r.Code == which), "what to do")),
+            _ => Outcome.Refused(new Refused(Refusals.All.Single(r => r.Code == which), new MessageTemplate("what to do with {thing} at {limit}"), ("thing", "it"), ("limit", 7L))),
         };
         var kept = IdempotentAnswer.Kept(outcome);
 
@@ -81,6 +82,7 @@ public sealed class KeptAnswersTests
         Assert.Equal(Problems.StatusOf(outcome), IdempotentAnswer.StoredStatus(kept));
         Assert.Equal(outcome.Kind, replayed.Kind);
         Assert.Equal(outcome.Error, replayed.Error);
+        Assert.Equal(outcome.Error?.Values ?? [], replayed.Error?.Values ?? []);
         Assert.Equal(Problems.StatusOf(outcome), Problems.StatusOf(replayed));
     }
 
