@@ -277,10 +277,14 @@ internal static class ApiDocument
             schema.Format = "decimal";
         }
 
-        // Every problem the exchange answers has these four members (Problems.Result, Problems.WriteAsync).
+        // Every problem the exchange answers has these four members (Problems.Result, Problems.WriteAsync),
+        // and the values its detail is made of as extension members.
         if (context.JsonTypeInfo.Type == typeof(Microsoft.AspNetCore.Mvc.ProblemDetails))
         {
             schema.Required = new HashSet<string> { "type", "title", "status", "detail" };
+            schema.Description = "A refusal (RFC 9457): type is urn:surplus:problem:<code>; detail says what to fix. "
+                + "The values the detail is made of (a bound, the value that passed it) come as extension members, "
+                + "named per code in docs/api.md (Every refusal code).";
         }
 
         return Task.CompletedTask;

@@ -8,10 +8,11 @@ using System.IO;
 using System;
 namespace Surplus.Server.Tests.Api.OpenApi.Generated.Models
 {
+    /// <summary>
+    /// A refusal (RFC 9457): type is urn:surplus:problem:&lt;code&gt;; detail says what to fix. The values the detail is made of (a bound, the value that passed it) come as extension members, named per code in docs/api.md (Every refusal code).
+    /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
-    #pragma warning disable CS1591
     public partial class ProblemDetails : ApiException, IAdditionalDataHolder, IParsable
-    #pragma warning restore CS1591
     {
         /// <summary>Stores additional data not described in the OpenAPI description found when deserializing. Can be used for serialization as well.</summary>
         public IDictionary<string, object> AdditionalData { get; set; }
