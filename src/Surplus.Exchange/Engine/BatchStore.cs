@@ -19,6 +19,7 @@ internal sealed class BatchStore(MarketMemory market, LedgerBook ledger, SignalL
     private static readonly string[] OfferParameters = ["Id", "Market", "Member", "Status", "Spec", "State", "CreatedAt", "UpdatedAt"];
     private static readonly string[] OfferUpdateParameters = ["Status", "State", "UpdatedAt", "Id"];
     private static readonly string[] NeedParameters = ["Id", "Market", "Member", "Status", "Spec", "State", "Held", "CreatedAt", "UpdatedAt"];
+    private static readonly string[] NeedUpdateParameters = ["Status", "State", "Held", "UpdatedAt", "Id"];
     private static readonly string[] TradeParameters =
         ["Market", "Id", "NeedId", "OfferId", "BuyerId", "SellerId", "Rate", "Start", "End", "Price", "Amount", "Fee", "Aggressor", "At"];
     private static readonly string[] IdempotencyParameters = ["Member", "Key", "Hash", "Status", "Response", "At"];
@@ -35,9 +36,11 @@ internal sealed class BatchStore(MarketMemory market, LedgerBook ledger, SignalL
             newOffers.Add(row.Id);
         }
 
+        var newNeeds = new HashSet<long>(effects.NewNeeds.Count);
         foreach (var row in effects.NewNeeds)
         {
             effects.Needs[row.Id] = row;
+            newNeeds.Add(row.Id);
         }
 
         var offers = new List<OfferWrite>(effects.Offers.Count);
@@ -50,12 +53,22 @@ internal sealed class BatchStore(MarketMemory market, LedgerBook ledger, SignalL
             }
         }
 
+        var needs = new List<NeedWrite>(effects.Needs.Count);
+        foreach (var row in effects.Needs.Values)
+        {
+            needs.Add(new NeedWrite(row, newNeeds.Contains(row.Id) ? row.SpecJson : null, Json.WriteUtf8(row.State), row.Status, row.Held, row.UpdatedAt));
+            if (row.Status == "open")
+            {
+                row.Release();
+            }
+        }
+
         var (transfers, balances) = ledger.TakePending();
         var engine = market.Engine;
         return new StoredBatch(
             effects.AtTicks,
             offers,
-            [.. effects.Needs.Values.Select(r => new NeedWrite(r, r.SpecJson, Json.WriteUtf8(r.State), r.Status, r.Held, r.UpdatedAt))],
+            needs,
             effects.Trades, effects.Contracts,
             [
                 .. effects.Negotiations.Values.Select(r => new
@@ -99,8 +112,12 @@ internal sealed class BatchStore(MarketMemory market, LedgerBook ledger, SignalL
             VALUES (@Id, @Market, @Member, @Status, @Spec, @State, @Held, @CreatedAt, @UpdatedAt)
             ON CONFLICT (id) DO UPDATE SET status = excluded.status, state = excluded.state, held = excluded.held, updated_at = excluded.updated_at
             """,
-            NeedParameters, b.Needs,
-            (n, v) => v.Add(n.Row.Id).Add(n.Row.Market).Add(n.Row.Member).Add(n.Status).AddUtf8(n.Spec).AddUtf8(n.State).Add(n.Held).Add(n.Row.CreatedAt).Add(n.UpdatedAt));
+            NeedParameters, [.. b.Needs.Where(n => n.Spec is not null)],
+            (n, v) => v.Add(n.Row.Id).Add(n.Row.Market).Add(n.Row.Member).Add(n.Status).AddUtf8(n.Spec!).AddUtf8(n.State).Add(n.Held).Add(n.Row.CreatedAt).Add(n.UpdatedAt));
+        await RowInsert.ExecuteAsync(c, tx,
+            "UPDATE needs SET status = @Status, state = @State, held = @Held, updated_at = @UpdatedAt WHERE id = @Id",
+            NeedUpdateParameters, [.. b.Needs.Where(n => n.Spec is null)],
+            (n, v) => v.Add(n.Status).AddUtf8(n.State).Add(n.Held).Add(n.UpdatedAt).Add(n.Row.Id));
         await RowInsert.ExecuteAsync(c, tx,
             """
             INSERT INTO trades (market, id, need_id, offer_id, buyer_id, seller_id, rate, window_start, window_end, price, amount, fee, aggressor, at)
@@ -169,8 +186,12 @@ internal sealed class BatchStore(MarketMemory market, LedgerBook ledger, SignalL
 /// </summary>
 internal readonly record struct OfferWrite(OfferRow Row, byte[]? Spec, byte[]? State, string Status, long UpdatedAt);
 
-/// <summary>A need's row as it stood when its batch was applied, its request's and state's JSON written by the engine loop in UTF-8.</summary>
-internal readonly record struct NeedWrite(NeedRow Row, byte[] Spec, byte[] State, string Status, long Held, long UpdatedAt);
+/// <summary>
+/// A need's row as it stood when its batch was applied, its request's and state's JSON written by
+/// the engine loop in UTF-8; <paramref name="Spec"/> is null for a row already stored (it is updated:
+/// a need's record never changes after it is placed).
+/// </summary>
+internal readonly record struct NeedWrite(NeedRow Row, byte[]? Spec, byte[] State, string Status, long Held, long UpdatedAt);
 
 /// <summary>The engine's counters as a batch left them.</summary>
 internal sealed record EngineStateRow(string Market, long Clock, long NextSequence, long NextTradeId);

@@ -108,8 +108,8 @@ internal sealed class NeedRow
     public required StoredNeed Record { get; init; }
 
     /// <summary>
-    /// The record as stored JSON in UTF-8, made once: an order's record never changes after it is
-    /// placed, and the row, with this, lives as long as the order rests.
+    /// The record as stored JSON in UTF-8, made once for the row's insert: an order's record never
+    /// changes after it is placed, and a stored row is updated without it.
     /// </summary>
     public byte[] SpecJson => specJson ??= StoredOrders.Write(Record);
 
@@ -127,8 +127,19 @@ internal sealed class NeedRow
 
     public long UpdatedAt { get; set; }
 
-    /// <summary>The job as the API shows it and each of the need's contracts keeps it, made once.</summary>
+    /// <summary>The job as the API shows it and each of the need's contracts keeps it, made once per batch that needs it.</summary>
     public JobDto? JobDto => jobDto ??= Job(Record.Job);
+
+    /// <summary>
+    /// Lets go of what was made from the record for its batch (its stored JSON, the job as the API
+    /// shows it) once the batch is stored: the row keeps its record for as long as the need rests,
+    /// and copies of it beside the record would cost as much again.
+    /// </summary>
+    public void Release()
+    {
+        specJson = null;
+        jobDto = null;
+    }
 
     public NeedDto ToDto() => new(
         Id, Market, Member, Status, Record.Rate, State.Remaining, Record.Start, Record.End, State.Bid, Record.MaximumPrice,
