@@ -25,6 +25,7 @@ var batch = new Option<int>("--batch") { Description = "Orders per request: 1 po
 var scenario = new Option<string>("--scenario") { Description = "load: throughput and latency of orders; single: one order per request against surplus serve beside GET /healthz; flood: a member's single needs alone and beside another member's flood; scale: what a book of --scale-orders resting orders costs; followers: --followers members on event streams while offers flow.", DefaultValueFactory = _ => "load" };
 scenario.AcceptOnlyFromAmong("load", "single", "flood", "scale", "followers");
 var runs = new Option<int>("--runs") { Description = "load: how many times each run (mode and store) is repeated, each on a fresh exchange; the report counts the open-loop runs whose p99 is under 25 ms.", DefaultValueFactory = _ => 1 };
+var allocations = new Option<bool>("--allocations") { Description = "load: also sample what each measured run allocates, by type (the runtime's allocation ticks), and report the types that allocate most per order." };
 var singleRounds = new Option<int>("--single-rounds") { Description = "single: rounds of a part of /healthz then a part of orders.", DefaultValueFactory = _ => 3 };
 var singleSeconds = new Option<int>("--single-seconds") { Description = "single: how long each part of a round lasts.", DefaultValueFactory = _ => 10 };
 var floodSeconds = new Option<int>("--flood-seconds") { Description = "flood: how long each phase (alone, under flood) measures the victim.", DefaultValueFactory = _ => 15 };
@@ -44,7 +45,7 @@ var dataRoot = new Option<string>("--data-root") { Description = "Where the fres
 var root = new RootCommand("Load generator for the Surplus exchange: starts the server on 127.0.0.1 with a fresh SQLite data folder (in this process for the load scenario, as `surplus serve` in its own process for flood, scale and followers) and drives orders at it over loopback HTTP.")
 {
     orders, seconds, concurrency, clients, rate, rateSeconds, maxInFlight, warmup, warmupSeconds, processWarmupSeconds, members, durable, mode, batch, dataRoot, setting,
-    scenario, floodSeconds, floodNeeds, floodParts, scaleOrders, scaleNeeds, scaleSamples, scaleSampleSeconds, scaleSeconds, followers, followRate, followSeconds, singleRounds, singleSeconds, runs,
+    scenario, floodSeconds, floodNeeds, floodParts, scaleOrders, scaleNeeds, scaleSamples, scaleSampleSeconds, scaleSeconds, followers, followRate, followSeconds, singleRounds, singleSeconds, runs, allocations,
 };
 root.SetAction(async parse =>
 {
@@ -122,7 +123,7 @@ root.SetAction(async parse =>
         parse.GetValue(orders), TimeSpan.FromSeconds(parse.GetValue(seconds)), parse.GetValue(concurrency), parse.GetValue(clients),
         parse.GetValue(rate), TimeSpan.FromSeconds(parse.GetValue(rateSeconds)), parse.GetValue(maxInFlight), parse.GetValue(warmup),
         TimeSpan.FromSeconds(parse.GetValue(warmupSeconds)), parse.GetValue(members), parse.GetValue(dataRoot)!, parse.GetValue(batch),
-        TimeSpan.FromSeconds(parse.GetValue(processWarmupSeconds)));
+        TimeSpan.FromSeconds(parse.GetValue(processWarmupSeconds)), parse.GetValue(allocations));
     var stores = parse.GetValue(durable) switch { "on" => new[] { true }, "off" => [false], _ => [true, false] };
     var modes = parse.GetValue(mode) switch { "closed" => new[] { false }, "open" => [true], _ => [false, true] };
     var repeat = parse.GetValue(runs);
@@ -160,10 +161,10 @@ return await root.Parse(args).InvokeAsync();
 /// <summary>What one invocation measures.</summary>
 internal sealed record LoadSettings(
     int Orders, TimeSpan Limit, int Concurrency, int Clients, int Rate, TimeSpan RateDuration, int MaxInFlight, int Warmup, TimeSpan WarmupLimit, int Members,
-    string DataRoot, int Batch, TimeSpan ProcessWarmupLimit);
+    string DataRoot, int Batch, TimeSpan ProcessWarmupLimit, bool Allocations = false);
 
 /// <summary>One line of the report.</summary>
-internal sealed record Row(bool Durable, bool Open, string Load, RunResult Result, EngineCounters Engine, RuntimeCosts Costs, IReadOnlyList<GcPause> GcPauses)
+internal sealed record Row(bool Durable, bool Open, string Load, RunResult Result, EngineCounters Engine, RuntimeCosts Costs, IReadOnlyList<GcPause> GcPauses, string? Allocations = null)
 {
     public double MeanBatch => Engine.Stores > 0 ? Engine.Commands / Engine.Stores : double.NaN;
 
@@ -250,14 +251,17 @@ internal static class Runs
             var before = await exchange.BatchesAsync(http[0]);
             await Console.Error.WriteLineAsync($"[{name}] sending {count} orders");
             using var gc = new GcPauses();
+            using var sampled = settings.Allocations ? new AllocationSamples() : null;
             var costs = RuntimeCosts.Now();
             var result = open
                 ? await LoadRun.OpenLoopAsync(exchange.Address, http, requests, settings.Rate / (double)settings.Batch, settings.MaxInFlight, TimeSpan.FromSeconds(30))
                 : await LoadRun.ClosedLoopAsync(exchange.Address, http, requests, settings.Concurrency, settings.Limit);
             var spent = RuntimeCosts.Now() - costs;
+            sampled?.Stop();
             var after = await exchange.BatchesAsync(http[0]);
             var engine = after - before;
-            var row = new Row(durable, open, open ? $"{settings.Rate:N0}/s offered" : $"{settings.Concurrency} in flight", result, engine, spent, gc.Pauses);
+            var row = new Row(durable, open, open ? $"{settings.Rate:N0}/s offered" : $"{settings.Concurrency} in flight", result, engine, spent, gc.Pauses,
+                sampled?.Report($"{(durable ? "FULL (durable)" : "OFF")}, {(open ? "open loop" : "closed loop")}", result.Acked));
             await Console.Error.WriteLineAsync($"[{name}] {result.Acked} acknowledged in {result.Elapsed.TotalSeconds:0.0} s"
                 + (result.Samples.Count > 0 ? $"; other answers, for example: {string.Join(" | ", result.Samples)}" : ""));
             var worst = gc.Pauses.OrderByDescending(p => p.Length).Take(5).Select(p => $"{p.Length.TotalMilliseconds:0.0} ms {p.Collection}, {p.Suspending.TotalMilliseconds:0.0} ms of it stopping the threads, {p.Promoted / 1048576.0:0.0} MB promoted");
@@ -321,6 +325,12 @@ internal static class Runs
             text.AppendLine();
             text.AppendLine(CultureInfo.InvariantCulture,
                 $"{runsOfOne.Key}: p99 under {TailGoalMilliseconds} ms in **{p99.Count(p => p < TailGoalMilliseconds)} of {p99.Length} runs** (p99 of each run: {string.Join(", ", p99.Select(p => p.ToString("0.0", CultureInfo.InvariantCulture)))} ms).");
+        }
+
+        foreach (var row in rows.Where(r => r.Allocations is not null))
+        {
+            text.AppendLine();
+            text.Append(row.Allocations);
         }
 
         var closedOn = rows.FirstOrDefault(r => !r.Open && r.Durable);
