@@ -8,57 +8,10 @@ namespace Surplus.Exchange.Contracts;
 /// deadline has come, inside the write gate, and places the failovers still pending. It also runs
 /// once at start, so that deadlines that passed while the exchange was stopped are met at once.
 /// </summary>
-internal sealed class ContractMonitor(ContractBook contracts, ServerOptions options, TimeProvider time, ILogger<ContractMonitor> log) : IHostedService, IDisposable
+internal sealed class ContractMonitor(ContractBook contracts, ServerOptions options, TimeProvider time, ILogger<ContractMonitor> log)
+    : ClockLoop(TimeSpan.FromMilliseconds(options.TickMilliseconds), time, tickAtStart: true)
 {
-    private readonly CancellationTokenSource stop = new();
-    private readonly Lock sync = new();
-    private Task? loop;
-    private Task? stopping;
-
-    public Task StartAsync(CancellationToken cancellationToken)
-    {
-        loop = Task.Run(RunAsync, CancellationToken.None);
-        return Task.CompletedTask;
-    }
-
-    // A host may be stopped twice (see ExchangeService); the second call waits for the first.
-    public Task StopAsync(CancellationToken cancellationToken)
-    {
-        lock (sync)
-        {
-            return stopping ??= StopOnceAsync();
-        }
-    }
-
-    public void Dispose() => stop.Dispose();
-
-    private async Task StopOnceAsync()
-    {
-        await stop.CancelAsync();
-        if (loop is not null)
-        {
-            await loop;
-        }
-    }
-
-    private async Task RunAsync()
-    {
-        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(options.TickMilliseconds), time);
-        try
-        {
-            do
-            {
-                await PassAsync();
-            }
-            while (await timer.WaitForNextTickAsync(stop.Token));
-        }
-        catch (OperationCanceledException)
-        {
-            // Stopping.
-        }
-    }
-
-    private async Task PassAsync()
+    protected override async Task TickAsync()
     {
         try
         {
