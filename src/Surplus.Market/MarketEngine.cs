@@ -55,7 +55,11 @@ public sealed partial class MarketEngine
     /// <summary>How many needs rest in the book.</summary>
     public int OpenNeedCount => needBook.OpenCount;
 
-    /// <summary>Rebuilds an engine from a snapshot taken by <see cref="Export"/>.</summary>
+    /// <summary>
+    /// Rebuilds an engine from a snapshot taken by <see cref="Export"/>. The orders may come in any
+    /// order; they are put in the book in book order, so that each index is filled from the back
+    /// (an order appended after the last of its list) instead of by an insert at a searched place.
+    /// </summary>
     public static MarketEngine Restore(MarketDefinition market, EngineSnapshot snapshot)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
@@ -66,16 +70,29 @@ public sealed partial class MarketEngine
             nextTradeId = snapshot.NextTradeId,
             Halted = snapshot.Halted,
         };
-        foreach (var state in snapshot.Offers)
+
+        var offers = new RestingOffer[snapshot.Offers.Count];
+        var offerKeys = new OfferKey[offers.Length];
+        for (var i = 0; i < offers.Length; i++)
         {
-            var offer = new RestingOffer(state.Spec, state.Sequence, CapacityProfile.FromSegments(state.Capacity), [.. state.Availability])
+            var state = snapshot.Offers[i];
+            offers[i] = new RestingOffer(state.Spec, state.Sequence, CapacityProfile.FromSegments(state.Capacity), [.. state.Availability])
             {
                 ExpandedUntil = state.ExpandedUntilTicks,
             };
+            offerKeys[i] = offers[i].Key;
+        }
+
+        InBookOrder(offerKeys, offers);
+        engine.offerBook.EnsureCapacity(offers.Length);
+        foreach (var offer in offers)
+        {
             engine.Rest(offer);
         }
 
         var locked = (snapshot.Negotiations ?? []).Select(n => n.Need.Value).ToHashSet();
+        var needs = new List<RestingNeed>(snapshot.Needs.Count);
+        var needKeys = new List<NeedKey>(snapshot.Needs.Count);
         foreach (var state in snapshot.Needs)
         {
             var need = new RestingNeed(state.Spec, state.Sequence) { Remaining = state.Remaining.Value };
@@ -85,12 +102,35 @@ public sealed partial class MarketEngine
             }
             else
             {
-                engine.Rest(need);
+                needs.Add(need);
+                needKeys.Add(need.Key);
             }
+        }
+
+        var inBook = needs.ToArray();
+        InBookOrder(needKeys.ToArray(), inBook);
+        engine.needBook.Load(inBook);
+        foreach (var need in inBook)
+        {
+            engine.ExpireInTime(need);
         }
 
         engine.RestoreNegotiations(snapshot);
         return engine;
+    }
+
+    /// <summary>Sorts <paramref name="items"/> by their keys, unless they already are (a snapshot written in book order).</summary>
+    private static void InBookOrder<TKey, T>(TKey[] keys, T[] items)
+        where TKey : IComparable<TKey>
+    {
+        for (var i = 1; i < keys.Length; i++)
+        {
+            if (keys[i - 1].CompareTo(keys[i]) >= 0)
+            {
+                Array.Sort(keys, items);
+                return;
+            }
+        }
     }
 
     /// <summary>Everything the engine holds, as plain data, in a stable order.</summary>

@@ -58,6 +58,37 @@ internal sealed class NeedBook : IReadOnlyCollection<RestingNeed>
         PutBack(need);
     }
 
+    /// <summary>
+    /// Opens needs read back, given in book order, and puts them in the book: each index is filled
+    /// from the back (the index by window after sorting them by window), as
+    /// <see cref="SortedBlockList{TKey, T}"/> fills full blocks from items added in order.
+    /// </summary>
+    public void Load(RestingNeed[] inBookOrder)
+    {
+        ArgumentNullException.ThrowIfNull(inBookOrder);
+        byId.EnsureCapacity(byId.Count + inBookOrder.Length);
+        foreach (var need in inBookOrder)
+        {
+            byId.Add(need.Id, need);
+            inOrder.Add(need.Key, need);
+        }
+
+        var byWindowKey = new NeedWindowKey[inBookOrder.Length];
+        var windowOrder = (RestingNeed[])inBookOrder.Clone();
+        for (var i = 0; i < windowOrder.Length; i++)
+        {
+            byWindowKey[i] = windowOrder[i].WindowKey;
+        }
+
+        Array.Sort(byWindowKey, windowOrder);
+        foreach (var need in windowOrder)
+        {
+            byWindow.Add(need.WindowKey, need);
+            need.InBook = true;
+            Counted(need);
+        }
+    }
+
     /// <summary>Opens a need that is locked in a negotiation: known by id, out of the book until <see cref="PutBack"/>.</summary>
     public void AddLocked(RestingNeed need) => byId.Add(need.Id, need);
 
@@ -77,6 +108,12 @@ internal sealed class NeedBook : IReadOnlyCollection<RestingNeed>
         inOrder.Add(need.Key, need);
         byWindow.Add(need.WindowKey, need);
         need.InBook = true;
+        Counted(need);
+    }
+
+    /// <summary>Counts a need's window length among those in the book.</summary>
+    private void Counted(RestingNeed need)
+    {
         var length = need.Window.EndTicks - need.Window.StartTicks;
         if (perLength.TryGetValue(length, out var count))
         {

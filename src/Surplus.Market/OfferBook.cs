@@ -44,6 +44,9 @@ internal sealed class OfferBook : IReadOnlyCollection<RestingOffer>
     /// </summary>
     public SortedBlockList<OfferKey, RestingOffer>.Enumerator Candidates(long startTicks, long endTicks) => days.Candidates(startTicks, endTicks);
 
+    /// <summary>Makes room for <paramref name="count"/> offers by id, so that a book read back fills its index without growing it step by step.</summary>
+    public void EnsureCapacity(int count) => byId.EnsureCapacity(count);
+
     /// <summary>Puts an offer in the book: by id, at its place in book order, and under the days of its availability.</summary>
     public void Add(RestingOffer offer)
     {

@@ -64,7 +64,17 @@ internal sealed class SortedBlockList<TKey, T>
             return true;
         }
 
-        var b = Math.Min(FirstBlockNotBelow(key), blocks.Count - 1);
+        var lastBlock = blocks.Count - 1;
+        if (lasts[lastBlock].CompareTo(key) < 0)
+        {
+            // After every key held (a book read back in order, a new order at the back of its
+            // level): the last block fills up to its size and a full one is followed by a new one,
+            // instead of splitting in half, so items added in order leave their blocks full.
+            Append(key, item);
+            return true;
+        }
+
+        var b = Math.Min(FirstBlockNotBelow(key), lastBlock);
         var block = blocks[b];
         var at = Array.BinarySearch(block.Keys, 0, block.Count, key);
         if (at >= 0)
@@ -243,6 +253,32 @@ internal sealed class SortedBlockList<TKey, T>
         }
 
         return lo;
+    }
+
+    /// <summary>Adds an item whose key is above every key held, at the end of the last block or in a new one when that is full.</summary>
+    private void Append(TKey key, T item)
+    {
+        var b = blocks.Count - 1;
+        var block = blocks[b];
+        if (block.Count == BlockSize)
+        {
+            block = new Block(BlockSize);
+            blocks.Add(block);
+            lasts.Add(key);
+            b++;
+        }
+        else if (block.Count == block.Items.Length)
+        {
+            var size = Math.Min(BlockSize, block.Items.Length * 2);
+            Array.Resize(ref block.Keys, size);
+            Array.Resize(ref block.Items, size);
+        }
+
+        block.Keys[block.Count] = key;
+        block.Items[block.Count] = item;
+        block.Count++;
+        lasts[b] = key;
+        Count++;
     }
 
     /// <summary>Moves the entries of block <paramref name="b"/> + 1 to the end of block <paramref name="b"/>.</summary>

@@ -66,4 +66,43 @@ public sealed class MarketEnginePropertyTests
             Assert.Equal(SnapshotText.Of(original.Export()), SnapshotText.Of(restored.Export()));
         }, iter: Streams, print: Print);
     }
+
+    /// <summary>
+    /// Restore puts the orders in the book in book order whatever order they come in (the store's
+    /// rows come by id, a snapshot's offers in book order): the same engine from any order.
+    /// </summary>
+    [Fact]
+    public void Restore_OrdersInAnyOrder_GivesTheSameEngine()
+    {
+        OrderStreams.RawWithSplit.Sample(sample =>
+        {
+            var steps = OrderStreams.Build(sample.Steps);
+            var original = new MarketEngine(OrderStreams.Market);
+            foreach (var step in steps.Take(sample.Split))
+            {
+                original.Execute(step.Command);
+            }
+
+            var export = original.Export();
+            var shuffle = new Random(sample.Split);
+            var shuffled = export with
+            {
+                Offers = [.. export.Offers.OrderBy(_ => shuffle.Next())],
+                Needs = [.. export.Needs.OrderBy(_ => shuffle.Next())],
+            };
+            var inBookOrder = export with { Offers = [.. original.Offers] };
+            foreach (var snapshot in new[] { shuffled, inBookOrder })
+            {
+                var restored = MarketEngine.Restore(OrderStreams.Market, snapshot);
+                restored.CheckInvariants();
+                Assert.Equal(SnapshotText.Of(export), SnapshotText.Of(restored.Export()));
+                var copy = MarketEngine.Restore(OrderStreams.Market, export);
+                foreach (var step in steps.Skip(sample.Split))
+                {
+                    Assert.Equal(copy.Execute(step.Command), restored.Execute(step.Command));
+                    restored.CheckInvariants();
+                }
+            }
+        }, iter: Streams, print: Print);
+    }
 }
