@@ -25,6 +25,13 @@ public sealed class ServerOptions
     public bool Durable { get; set; } = true;
 
     /// <summary>
+    /// True writes each market's open orders to a snapshot file in the data folder's <c>snapshots</c>
+    /// at a clean stop, which the next start reads instead of the rows' JSON when the store has not
+    /// changed since (docs/architecture.md, "Reading the markets back"); false always reads the rows.
+    /// </summary>
+    public bool EngineSnapshots { get; set; } = true;
+
+    /// <summary>
     /// The largest amount of money one deposit may bring, and one need may hold (rate × hours × its
     /// highest price), in minor units (default 10^15: ten trillion of a currency with cents).
     /// </summary>

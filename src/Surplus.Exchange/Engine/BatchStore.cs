@@ -143,10 +143,11 @@ internal sealed class BatchStore(MarketMemory market, LedgerBook ledger, SignalL
             IdempotencyBlockParameters, b.IdempotencyBlocks,
             (i, v) => v.Add(i.Member).Add(i.Batch).Add(i.FirstIndex).Add(i.LastIndex).AddUtf8(i.Items).Add(b.AtTicks));
 
+        // The market's snapshot, if the last stop wrote one, no longer is what the store holds.
         await c.ExecuteAsync(
             """
-            INSERT INTO engine_state (market, clock, next_sequence, next_trade_id) VALUES (@Market, @Clock, @NextSequence, @NextTradeId)
-            ON CONFLICT (market) DO UPDATE SET clock = excluded.clock, next_sequence = excluded.next_sequence, next_trade_id = excluded.next_trade_id
+            INSERT INTO engine_state (market, clock, next_sequence, next_trade_id, snapshot) VALUES (@Market, @Clock, @NextSequence, @NextTradeId, NULL)
+            ON CONFLICT (market) DO UPDATE SET clock = excluded.clock, next_sequence = excluded.next_sequence, next_trade_id = excluded.next_trade_id, snapshot = NULL
             """,
             b.Engine, tx);
     }

@@ -40,10 +40,17 @@ internal sealed class ExchangeStartup(
             clock.ElapsedMilliseconds, migrated, ledgerAndContracts - migrated, marketsRead - ledgerAndContracts, clock.ElapsedMilliseconds - marketsRead);
     }
 
-    /// <summary>Lets the engines finish what they were given, then stops them and the writer.</summary>
+    /// <summary>
+    /// Lets the engines finish what they were given, then stops them and the writer, and writes each
+    /// market's snapshot when memory is what the store holds (no write failed since it was last read back).
+    /// </summary>
     public async Task StopAsync()
     {
         await hosts.StopAsync();
         await writeGate.Writer.StopAsync();
+        if (writeGate.Consistent)
+        {
+            await hosts.WriteSnapshotsAsync();
+        }
     }
 }

@@ -23,7 +23,8 @@ internal sealed class MarketHost
     public MarketHost(MarketDefinition definition, bool halted, MarketParts shared)
     {
         ArgumentNullException.ThrowIfNull(shared);
-        memory = new MarketMemory(definition, halted, shared.Database, shared.Log);
+        var snapshots = shared.Options.EngineSnapshots ? Path.Combine(shared.Options.DataDirectory, "snapshots") : null;
+        memory = new MarketMemory(definition, halted, shared.Database, snapshots, shared.Log);
         var projection = new EngineProjection(memory, shared.Ledger, shared.Signals, shared.Contracts, shared.Ids, shared.Log);
         var replay = new IdempotentReplay(shared.Database, shared.AnswersInFlight, shared.BatchAnswersInRows);
         applier = new BatchApplier(memory, projection, replay, shared.Ledger, shared.Ids, shared.Contracts, shared.Options, shared.Time, shared.Log, shared.Metrics);
@@ -50,8 +51,14 @@ internal sealed class MarketHost
         set => applier.AfterApply = value;
     }
 
+    /// <summary>The market's memory, for tests that compare what two starts rebuilt; the loop owns it.</summary>
+    internal MarketMemory Memory => memory;
+
     /// <summary>Rebuilds the engine and the open orders from the store.</summary>
     public Task LoadAsync(DbConnection connection) => memory.LoadAsync(connection);
+
+    /// <summary>Writes the market's snapshot at a clean stop, once its loop and the writer have stopped.</summary>
+    public Task WriteSnapshotAsync() => memory.WriteSnapshotAsync();
 
     public void Start() => loop.Start();
 

@@ -79,6 +79,25 @@ internal sealed class MarketHosts(
         await Task.WhenAll(hosts.Select(h => h.Loop ?? Task.CompletedTask));
     }
 
+    /// <summary>
+    /// Writes every market's snapshot, after the loops and the writer have stopped; a market whose
+    /// snapshot cannot be written is read from its rows at the next start, as after a crash.
+    /// </summary>
+    public async Task WriteSnapshotsAsync()
+    {
+        foreach (var host in markets.All())
+        {
+            try
+            {
+                await host.WriteSnapshotAsync();
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException || StoreHealth.IsRefusal(e))
+            {
+                log.LogWarning(e, "market {Market}: no snapshot written at the stop; the next start reads its rows", host.Definition.Id);
+            }
+        }
+    }
+
     /// <summary>Stores a new market and starts its loop; refused when a market of its id exists.</summary>
     public async Task<Checked<MarketHost>> CreateAsync(MarketDefinition definition)
     {

@@ -12,7 +12,12 @@ namespace Surplus.Exchange.Engine;
 /// negotiations as the store keeps them, and what each member holds open. Read back from the store
 /// on start and after a failed write. Owned by the market's loop: not thread-safe.
 /// </summary>
-internal sealed class MarketMemory(MarketDefinition definition, bool halted, Database database, ILogger log)
+/// <param name="definition">The market as stored.</param>
+/// <param name="halted">Whether it is halted.</param>
+/// <param name="database">The store it is read back from.</param>
+/// <param name="snapshots">The folder of the engine snapshots written at a clean stop, or null to read the rows alone.</param>
+/// <param name="log">The log of how it was read back.</param>
+internal sealed class MarketMemory(MarketDefinition definition, bool halted, Database database, string? snapshots, ILogger log)
 {
     public MarketDefinition Definition { get; set; } = definition;
 
@@ -41,6 +46,9 @@ internal sealed class MarketMemory(MarketDefinition definition, bool halted, Dat
     /// <summary>Marks the market to be read back from the store before its next batch.</summary>
     public void MarkStale() => Stale = true;
 
+    /// <summary>Where the last read back found the open orders: <c>snapshot</c> or <c>rows</c>.</summary>
+    public string LoadedFrom { get; private set; } = "rows";
+
     /// <summary>Reads the market back from the store; while that fails, the batch fails with a 503 and the next one tries again.</summary>
     public async Task ReloadAsync()
     {
@@ -63,39 +71,160 @@ internal sealed class MarketMemory(MarketDefinition definition, bool halted, Dat
             Halted = market.Halted;
         }
 
-        var state = await connection.QuerySingleOrDefaultAsync<(long Clock, long NextSequence, long NextTradeId)?>(
-            "SELECT clock, next_sequence, next_trade_id FROM engine_state WHERE market = @market", new { market = Definition.Id });
+        var state = await connection.QuerySingleOrDefaultAsync<(long Clock, long NextSequence, long NextTradeId, string? Snapshot)?>(
+            "SELECT clock, next_sequence, next_trade_id, snapshot FROM engine_state WHERE market = @market", new { market = Definition.Id });
+        var (engineClock, nextSequence, nextTradeId, token) = state ?? (DateTimeOffset.MinValue.UtcTicks, 1, 1, null);
 
-        // Orders are rebuilt from their stored records, not from requests through the HTTP mapper:
-        // an order the exchange accepted once loads whatever the mapper refuses since.
-        var offerStates = await ReadOffersAsync(connection);
-        var offersRead = clock.ElapsedMilliseconds;
-        var needStates = new List<NeedState>();
-        foreach (var row in await connection.QueryAsync<(long Id, long MemberId, string Spec, string State, long Held, long CreatedAt, long UpdatedAt)>(
-            "SELECT id, member_id, spec, state, held, created_at, updated_at FROM needs WHERE market = @market AND status = 'open'", new { market = Definition.Id }))
+        // The snapshot of the last clean stop, while no batch has been stored since; else the rows.
+        List<OfferState> offerStates;
+        List<NeedState> needStates;
+        LoadedFrom = "rows";
+        if (token is not null && snapshots is not null
+            && await ReadSnapshotAsync(connection, token, engineClock, nextSequence, nextTradeId) is { } book)
         {
-            var record = StoredOrders.ReadNeed(row.Spec);
-            var stored = Json.Read<NeedStateJson>(row.State);
-            var spec = record.ToSpec(row.Id, row.MemberId) with { Bid = new Price(stored.Bid) };
-            needStates.Add(new NeedState(spec, stored.Sequence, new Rate(stored.Remaining)));
-            OpenNeeds[row.Id] = new NeedRow
+            LoadedFrom = "snapshot";
+            (offerStates, needStates) = (book.Offers, book.Needs);
+            OpenOffers.EnsureCapacity(book.OfferRows.Count);
+            foreach (var row in book.OfferRows)
             {
-                Id = row.Id, Market = Definition.Id, Member = row.MemberId, Record = record, State = stored, Held = row.Held,
-                UnitHold = HoldUnit(spec.Window, spec.Bid, record.MaximumPrice),
-                CreatedAt = row.CreatedAt, UpdatedAt = row.UpdatedAt,
-            };
+                OpenOffers[row.Id] = row;
+            }
+
+            foreach (var row in book.NeedRows)
+            {
+                OpenNeeds[row.Id] = row;
+            }
+        }
+        else
+        {
+            // Orders are rebuilt from their stored records, not from requests through the HTTP mapper:
+            // an order the exchange accepted once loads whatever the mapper refuses since.
+            offerStates = await ReadOffersAsync(connection);
+            needStates = [];
+            foreach (var row in await connection.QueryAsync<(long Id, long MemberId, string Spec, string State, long Held, long CreatedAt, long UpdatedAt)>(
+                "SELECT id, member_id, spec, state, held, created_at, updated_at FROM needs WHERE market = @market AND status = 'open'", new { market = Definition.Id }))
+            {
+                var (need, needRow) = Need(row.Id, row.MemberId, StoredOrders.ReadNeed(row.Spec), Json.Read<NeedStateJson>(row.State), row.Held, row.CreatedAt, row.UpdatedAt);
+                needStates.Add(need);
+                OpenNeeds[row.Id] = needRow;
+            }
         }
 
+        var offersRead = clock.ElapsedMilliseconds;
         var (negotiations, nextNegotiationId) = await LoadNegotiationsAsync(connection);
         Recount();
         var rowsRead = clock.ElapsedMilliseconds;
-        var (engineClock, nextSequence, nextTradeId) = state ?? (DateTimeOffset.MinValue.UtcTicks, 1, 1);
         Engine = MarketEngine.Restore(Definition, new EngineSnapshot(
             new DateTimeOffset(engineClock, TimeSpan.Zero), nextSequence, nextTradeId, offerStates, needStates, negotiations, nextNegotiationId, Halted));
         log.LogInformation(
-            "market {Market}: {Offers} offers, {Needs} needs and {Negotiations} negotiations read back in {Total} ms (offers {OffersRead} ms, needs and negotiations {RestRead} ms, engine {Engine} ms)",
-            Definition.Id, offerStates.Count, needStates.Count, negotiations.Count, clock.ElapsedMilliseconds, offersRead, rowsRead - offersRead, clock.ElapsedMilliseconds - rowsRead);
+            "market {Market}: {Offers} offers, {Needs} needs and {Negotiations} negotiations read back from the {Source} in {Total} ms (orders {OrdersRead} ms, negotiations {RestRead} ms, engine {Engine} ms)",
+            Definition.Id, offerStates.Count, needStates.Count, negotiations.Count, LoadedFrom, clock.ElapsedMilliseconds, offersRead, rowsRead - offersRead, clock.ElapsedMilliseconds - rowsRead);
     }
+
+    /// <summary>An open need as the engine and its row take it, from its stored record and state (a row or a snapshot).</summary>
+    private (NeedState, NeedRow) Need(long id, long member, StoredNeed record, NeedStateJson stored, long held, long createdAt, long updatedAt) =>
+        ReadNeed(Definition, id, member, record, stored, held, createdAt, updatedAt);
+
+    /// <summary>An open need of <paramref name="market"/> as the engine and its row take it, from its stored record and state (a row or a snapshot).</summary>
+    internal static (NeedState, NeedRow) ReadNeed(MarketDefinition market, long id, long member, StoredNeed record, NeedStateJson stored, long held, long createdAt, long updatedAt)
+    {
+        ArgumentNullException.ThrowIfNull(market);
+        ArgumentNullException.ThrowIfNull(record);
+        ArgumentNullException.ThrowIfNull(stored);
+        var spec = record.ToSpec(id, member) with { Bid = new Price(stored.Bid) };
+        return (new NeedState(spec, stored.Sequence, new Rate(stored.Remaining)), new NeedRow
+        {
+            Id = id, Market = market.Id, Member = member, Record = record, State = stored, Held = held,
+            UnitHold = HoldUnit(market, spec.Window, spec.Bid, record.MaximumPrice),
+            CreatedAt = createdAt, UpdatedAt = updatedAt,
+        });
+    }
+
+    /// <summary>
+    /// The snapshot the store names, or null when there is none to read or it is not that one
+    /// (another store's, a damaged or cut file, another format): then the rows are read, and a
+    /// log line says why.
+    /// </summary>
+    private async Task<EngineSnapshotFile.Book?> ReadSnapshotAsync(DbConnection connection, string token, long engineClock, long nextSequence, long nextTradeId)
+    {
+        var path = EngineSnapshotFile.PathOf(snapshots!, Definition.Id);
+        if (!Guid.TryParseExact(token, "N", out var guid))
+        {
+            log.LogWarning("market {Market}: the store names the snapshot '{Token}', which is no snapshot's token; its rows are read", Definition.Id, token);
+            return null;
+        }
+
+        var expected = new EngineSnapshotFile.Stamp(guid, await SchemaVersionAsync(connection), Definition.Id, engineClock, nextSequence, nextTradeId);
+        try
+        {
+            await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0);
+            var book = EngineSnapshotFile.Read(file, expected, Need, out var why);
+            if (book is null)
+            {
+                log.LogWarning("market {Market}: the snapshot {Path} is not used, {Why}; its rows are read", Definition.Id, path, why);
+            }
+
+            return book;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            log.LogWarning("market {Market}: the snapshot {Path} cannot be read ({Error}); its rows are read", Definition.Id, path, e.Message);
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Writes the market's open orders to its snapshot file and has the store name it, at a clean
+    /// stop: after the loop and the writer have stopped, with memory what the store holds. Nothing
+    /// is written for a market that must be read back (a failed write or command left memory
+    /// ahead of the store), and the store names the file only while its engine counters are the
+    /// ones written into it.
+    /// </summary>
+    public async Task WriteSnapshotAsync()
+    {
+        if (snapshots is null || Stale)
+        {
+            return;
+        }
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var path = EngineSnapshotFile.PathOf(snapshots, Definition.Id);
+        var engine = Engine;
+        await using var c = await database.OpenAsync();
+        var stamp = new EngineSnapshotFile.Stamp(
+            Guid.NewGuid(), await SchemaVersionAsync(c), Definition.Id, engine.Clock.UtcTicks, engine.NextSequence, engine.NextTradeId);
+        Directory.CreateDirectory(snapshots);
+        var written = path + ".new";
+        if (engine.OpenOfferCount != OpenOffers.Count || engine.OpenNeedCount != OpenNeeds.Count)
+        {
+            throw new InvalidOperationException(
+                $"the engine holds {engine.OpenOfferCount} offers and {engine.OpenNeedCount} needs, their rows {OpenOffers.Count} and {OpenNeeds.Count}");
+        }
+
+        await using (var file = new FileStream(written, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 0))
+        {
+            EngineSnapshotFile.Write(file, stamp, OpenOffers.Count, engine.Offers.Select(o => (OpenOffers[o.Spec.Id.Value], o)), OpenNeeds.Values);
+        }
+
+        File.Move(written, path, overwrite: true);
+        var named = await c.ExecuteAsync(
+            "UPDATE engine_state SET snapshot = @token WHERE market = @market AND clock = @clock AND next_sequence = @sequence AND next_trade_id = @trade",
+            new { token = stamp.Token.ToString("N"), market = Definition.Id, clock = stamp.Clock, sequence = stamp.NextSequence, trade = stamp.NextTradeId });
+        if (named == 0)
+        {
+            // No batch stored yet, or the store holds other counters than memory: the file is not what the store holds.
+            File.Delete(path);
+            log.LogInformation("market {Market}: no snapshot written, the store's engine state is not memory's", Definition.Id);
+            return;
+        }
+
+        log.LogInformation("market {Market}: {Offers} offers and {Needs} needs written to {Path} in {Ms} ms",
+            Definition.Id, OpenOffers.Count, OpenNeeds.Count, path, clock.ElapsedMilliseconds);
+    }
+
+    /// <summary>The newest migration applied to the store: a snapshot is read only under the schema it was written under.</summary>
+    private static Task<long> SchemaVersionAsync(DbConnection connection) =>
+        connection.ExecuteScalarAsync<long>("SELECT MAX(\"Version\") FROM \"VersionInfo\"");
 
     /// <summary>The most open offers read from the store before they are parsed, in parallel, and their texts let go.</summary>
     private const int ReadChunk = 8_192;
@@ -159,14 +288,19 @@ internal sealed class MarketMemory(MarketDefinition definition, bool halted, Dat
         Parallel.For(0, count, i =>
         {
             var row = rows[i];
-            var record = StoredOrders.ReadOffer(row.Spec);
-            var stored = Json.Read<OfferStateJson>(row.State);
-            parsed[i] = (stored.ToState(record.ToSpec(row.Id, row.MemberId)), new OfferRow
-            {
-                Id = row.Id, Market = market, Member = row.MemberId, IsRecurring = record.Recurrence is not null,
-                CreatedAt = row.CreatedAt, UpdatedAt = row.UpdatedAt,
-            });
+            parsed[i] = ReadOffer(market, row.Id, row.MemberId, row.Spec, row.State, row.CreatedAt, row.UpdatedAt);
         });
+
+    /// <summary>An open offer as the engine and its row take it, from its row's two JSON texts.</summary>
+    internal static (OfferState State, OfferRow Row) ReadOffer(string market, long id, long member, byte[] spec, byte[] state, long createdAt, long updatedAt)
+    {
+        var record = StoredOrders.ReadOffer(spec);
+        var stored = Json.Read<OfferStateJson>(state);
+        return (stored.ToState(record.ToSpec(id, member)), new OfferRow
+        {
+            Id = id, Market = market, Member = member, IsRecurring = record.Recurrence is not null, CreatedAt = createdAt, UpdatedAt = updatedAt,
+        });
+    }
 
     /// <summary>
     /// A text column in UTF-8. SQLite keeps text in UTF-8 and hands it over as it is; read as a
@@ -221,8 +355,10 @@ internal sealed class MarketMemory(MarketDefinition definition, bool halted, Dat
     }
 
     /// <summary>The hold per unit of rate for a need: its bid, or its hidden maximum when it has one, since the engine may agree up to that on the buyer's behalf.</summary>
-    public long HoldUnit(Window window, Price bid, decimal? maximum) =>
-        Pricing.UnitCeiling(window, maximum is { } max && max > bid.PerUnitHour ? new Price(max) : bid, Definition.MinorUnitDigits).Minor;
+    public long HoldUnit(Window window, Price bid, decimal? maximum) => HoldUnit(Definition, window, bid, maximum);
+
+    private static long HoldUnit(MarketDefinition market, Window window, Price bid, decimal? maximum) =>
+        Pricing.UnitCeiling(window, maximum is { } max && max > bid.PerUnitHour ? new Price(max) : bid, market.MinorUnitDigits).Minor;
 
     /// <summary>An amount in the market's currency, for a refusal's detail.</summary>
     public string Money(long minor) => (minor / (decimal)Math.Pow(10, Definition.MinorUnitDigits)).ToString("0.00##", System.Globalization.CultureInfo.InvariantCulture) + " " + Definition.Currency;

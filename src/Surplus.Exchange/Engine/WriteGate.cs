@@ -49,6 +49,9 @@ internal sealed class WriteGate : IWritePath, IDisposable
     /// </summary>
     public long Epoch { get; private set; }
 
+    /// <summary>False after a failed write until memory is read back from the store: memory may then hold what the store does not.</summary>
+    public bool Consistent => !inconsistent;
+
     /// <summary>A write failed or a batch failed half-applied: memory must be read back from the store before the next change.</summary>
     public void StoreFailed()
     {

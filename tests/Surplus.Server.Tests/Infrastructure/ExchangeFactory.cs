@@ -31,13 +31,15 @@ public sealed class ExchangeFactory : IAsyncDisposable
     /// A data folder to run on as it is (SQLite only), which the caller keeps and deletes; by default
     /// a new temporary one, deleted when this is disposed.
     /// </param>
-    public ExchangeFactory(Store store, FakeTimeProvider? time = null, IReadOnlyDictionary<string, string?>? extra = null, string? dataDirectory = null)
+    /// <param name="postgresDatabase">A PostgreSQL database to run on as it is; by default a new one.</param>
+    public ExchangeFactory(
+        Store store, FakeTimeProvider? time = null, IReadOnlyDictionary<string, string?>? extra = null, string? dataDirectory = null, string? postgresDatabase = null)
     {
         Store = store;
         Time = time ?? new FakeTimeProvider(new DateTimeOffset(2026, 11, 23, 8, 0, 0, TimeSpan.Zero));
         ownsDataDirectory = dataDirectory is null;
         DataDirectory = dataDirectory ?? Directory.CreateTempSubdirectory("surplus-test-").FullName;
-        postgres = store == Store.Postgres ? PostgresServer.NewDatabase() : null;
+        postgres = store == Store.Postgres ? postgresDatabase ?? PostgresServer.NewDatabase() : null;
         settings = new Dictionary<string, string?>
         {
             ["Surplus:DataDirectory"] = DataDirectory,
@@ -60,6 +62,9 @@ public sealed class ExchangeFactory : IAsyncDisposable
 
     public string DataDirectory { get; }
 
+    /// <summary>The PostgreSQL database's connection string; null on SQLite.</summary>
+    public string? PostgresDatabase => postgres;
+
     public IServiceProvider Services => factory.Services;
 
     public HttpClient CreateClient(string? key = null)
@@ -76,10 +81,14 @@ public sealed class ExchangeFactory : IAsyncDisposable
     /// <summary>A handler that sends requests into the in-process server (for clients built on their own HttpClient).</summary>
     public HttpMessageHandler CreateHandler() => factory.Server.CreateHandler();
 
-    /// <summary>Stops the server (letting the engines finish) and starts a new one on the same store and clock.</summary>
-    public async Task Restart()
+    /// <summary>
+    /// Stops the server (letting the engines finish) and starts a new one on the same store and
+    /// clock; <paramref name="whileStopped"/> runs between the two (a test that damages what the stop wrote).
+    /// </summary>
+    public async Task Restart(Action? whileStopped = null)
     {
         await factory.DisposeAsync();
+        whileStopped?.Invoke();
         factory = Create();
         _ = factory.Server;
     }
