@@ -138,7 +138,7 @@ internal static class ScaleRun
         });
         var warmBatches = warmers.Select(key => (key, Needs(BatchSize, "standing"))).ToList();
 
-        return await MeasureBookAsync(settings, server, http, "needs", settings.Needs, members, Needs, warmBatches, probes, "/v1/offers", probe, restart: false);
+        return await MeasureBookAsync(settings, server, http, "needs", settings.Needs, members, Needs, warmBatches, probes, "/v1/offers", probe, restart: true);
     }
 
     private static async Task<BookFigures> MeasureBookAsync(
@@ -207,7 +207,17 @@ internal static class ScaleRun
         {
             await Console.Error.WriteLineAsync($"[scale] {side}: restarting with {large.To:N0} resting");
             var stop = await server.StopAsync();
+            foreach (var line in server.LogLines("written to"))
+            {
+                await Console.Error.WriteLineAsync($"[server] {line.Trim()}");
+            }
+
             var started = await server.RestartAsync(ScaleSettings.StartLimit);
+            foreach (var line in server.LogLines("read back").Concat(server.LogLines("its rows are read")))
+            {
+                await Console.Error.WriteLineAsync($"[server] {line.Trim()}");
+            }
+
             var firstOrder = await SinglesAsync(http, server.Address, probes, probePath, probe, 1, ScaleSettings.StartLimit);
             await SinglesAsync(http, server.Address, probes, probePath, probe, settings.Samples, settings.SampleLimit);
             await Task.Delay(TimeSpan.FromSeconds(2));
@@ -469,6 +479,13 @@ internal static class ScaleRun
         if (needs is not null)
         {
             text.AppendLine(CultureInfo.InvariantCulture, $"| resident memory with {needs.Size:N0} resting needs (empty: {needs.EmptyKb / 1024.0:N0} MB) | {needs.FullKb / 1024.0:N0} MB, **{PerOrder(needs.FullKb, needs):N2} KB per need** |");
+            if (needs.Restart is { } n)
+            {
+                text.AppendLine(CultureInfo.InvariantCulture, $"| needs: stop, SIGTERM until the process exited | {n.Stop.TotalSeconds:0.0} s |");
+                text.AppendLine(CultureInfo.InvariantCulture, $"| **needs: restart, start until the first `/healthz` 200** | **{n.Start.TotalSeconds:0.0} s** |");
+                text.AppendLine(CultureInfo.InvariantCulture, $"| needs: the first offer after it | {n.FirstOrderMs:0.0} ms |");
+                text.AppendLine(CultureInfo.InvariantCulture, $"| needs: resident memory after a restart (and {settings.Samples:N0} offers) | {n.ResidentKb / 1024.0:N0} MB, **{PerOrder(n.ResidentKb, needs):N2} KB per need** |");
+            }
         }
 
         foreach (var book in new[] { offers, needs })

@@ -132,7 +132,8 @@ internal sealed class ServerProcess : IAsyncDisposable
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
-            Environment = { ["Logging__LogLevel__Default"] = "Warning" },
+            // Warnings, and how the exchange was read back at a start (and written at a stop), which a restart reports.
+            Environment = { ["Logging__LogLevel__Default"] = "Warning", ["Logging__LogLevel__Surplus.Exchange.Engine.ExchangeStartup"] = "Information", ["Logging__LogLevel__Surplus.Exchange.Engine.MarketHost"] = "Information" },
         };
         foreach (var argument in new[] { cli, "serve", "--urls", Address.ToString().TrimEnd('/'), "--data", DataDirectory, "--Surplus:AdminKey=" + ExchangeUnderTest.AdminKey }
             .Concat(arguments))
@@ -261,6 +262,10 @@ internal sealed class ServerProcess : IAsyncDisposable
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
+
+    /// <summary>The server's last log lines that contain <paramref name="text"/> (the log keeps its last few kilobytes).</summary>
+    public IReadOnlyList<string> LogLines(string text) =>
+        [.. Text(log).Split('\n').Where(l => l.Contains(text, StringComparison.Ordinal)).Select(l => l.TrimEnd())];
 
     private static void Append(System.Text.StringBuilder log, string? line)
     {
