@@ -7,6 +7,17 @@ public readonly record struct NegotiationId(long Value)
     public override string ToString() => Value.ToString(System.Globalization.CultureInfo.InvariantCulture);
 }
 
+/// <summary>
+/// The id of a negotiation across all the exchange's markets, as the API shows it: assigned by the
+/// exchange when the engine opens the negotiation. Not the engine's <see cref="NegotiationId"/>,
+/// which numbers the negotiations of one market only.
+/// </summary>
+public readonly record struct ExchangeNegotiationId(long Value)
+{
+    /// <inheritdoc />
+    public override string ToString() => Value.ToString(System.Globalization.CultureInfo.InvariantCulture);
+}
+
 /// <summary>Which side of a negotiation.</summary>
 public enum NegotiationSide
 {

@@ -29,8 +29,8 @@ internal sealed class ContractBook(
     private const int MonitorBatch = 500;
 
     private readonly Lock sync = new();
-    private readonly Dictionary<long, (long Completed, long Failed)> records = [];
-    private readonly HashSet<long> failoversInFlight = [];
+    private readonly Dictionary<MemberId, (long Completed, long Failed)> records = [];
+    private readonly HashSet<ContractId> failoversInFlight = [];
     private long nextId;
 
     /// <summary>Reads the last contract id and the sellers' records.</summary>
@@ -44,7 +44,7 @@ internal sealed class ContractBook(
             records.Clear();
             foreach (var r in rows)
             {
-                records[r.Id] = (r.Completed, r.Failed);
+                records[new MemberId(r.Id)] = (r.Completed, r.Failed);
             }
         }
     }
@@ -57,7 +57,7 @@ internal sealed class ContractBook(
     }
 
     /// <summary>A seller's reliability now.</summary>
-    public decimal? Reliability(long member)
+    public decimal? Reliability(MemberId member)
     {
         lock (sync)
         {
@@ -71,7 +71,7 @@ internal sealed class ContractBook(
     /// a given value is replaced, or removed while the seller has no record. The set was checked
     /// when the offer was placed and the score is the exchange's own, so it is not checked again.
     /// </summary>
-    public AttributeSet WithReliability(AttributeSet attributes, long seller)
+    public AttributeSet WithReliability(AttributeSet attributes, MemberId seller)
     {
         ArgumentNullException.ThrowIfNull(attributes);
         var score = Reliability(seller);
@@ -93,7 +93,7 @@ internal sealed class ContractBook(
     {
         ArgumentNullException.ThrowIfNull(trade);
         ArgumentNullException.ThrowIfNull(market);
-        var contract = new Contract(Interlocked.Increment(ref nextId), trade, trade.At);
+        var contract = new Contract(new ContractId(Interlocked.Increment(ref nextId)), trade, trade.At);
         var row = ContractRow.Create(contract, job, market.ContractTimings);
 
         // The trade is made before the seller's balance is looked at, so the collateral is what
@@ -101,9 +101,9 @@ internal sealed class ContractBook(
         if (market.CollateralBasisPoints > 0)
         {
             var wanted = Pricing.Fee(trade.Amount, market.CollateralBasisPoints).Minor;
-            var seller = Accounts.Available(trade.Seller.Value);
+            var seller = Account.Available(trade.Seller);
             row.Collateral = Math.Min(wanted, ledger.Balance(seller));
-            ledger.Move(seller, Accounts.Collateral(trade.Market, trade.Id.Value), row.Collateral, "collateral", $"contract:{row.Id}", trade.At.UtcTicks);
+            ledger.Move(seller, Account.Collateral(trade.Market, trade.Id), row.Collateral, "collateral", $"contract:{row.Id}", trade.At.UtcTicks);
         }
 
         Tell(row, contract.History[0], null, null);
@@ -115,10 +115,10 @@ internal sealed class ContractBook(
     /// <param name="caller">The calling member, or null for the operator.</param>
     /// <param name="action">The move.</param>
     /// <param name="key">An idempotency key: a retry answers as the first call did.</param>
-    public async Task<Outcome> ActAsync(long id, MemberId? caller, ContractAction action, IdempotencyKey? key)
+    public async Task<Outcome> ActAsync(ContractId id, MemberId? caller, ContractAction action, IdempotencyKey? key)
     {
         ArgumentNullException.ThrowIfNull(action);
-        var member = caller?.Value;
+        var member = caller;
         var changes = new Changes();
         var result = await writeGate.WriteAsync(async (c, tx) =>
         {
@@ -148,15 +148,15 @@ internal sealed class ContractBook(
         async Task<Outcome> DecideAsync(DbConnection c, DbTransaction tx)
         {
             var row = await ContractStore.FindAsync(c, tx, id);
-            if (row is null || (member is { } m && m != row.BuyerId && m != row.SellerId))
+            if (row is null || (member is { } m && m != row.Buyer && m != row.Seller))
             {
                 return Outcome.Refused(Refused.NotFound($"contract {id}"));
             }
 
-            var role = member is null ? ContractParty.Operator : member == row.SellerId ? ContractParty.Seller : ContractParty.Buyer;
+            var role = member is null ? ContractParty.Operator : member == row.Seller ? ContractParty.Seller : ContractParty.Buyer;
             if (role != action.Party)
             {
-                return Outcome.Refused(RefusalMessages.ContractWrongParty.With(("party", ContractText.Party(action.Party)), ("action", action.Name), ("contract", id), ("role", ContractText.Party(role))));
+                return Outcome.Refused(RefusalMessages.ContractWrongParty.With(("party", ContractText.Party(action.Party)), ("action", action.Name), ("contract", id.Value), ("role", ContractText.Party(role))));
             }
 
             var now = time.GetUtcNow();
@@ -182,7 +182,7 @@ internal sealed class ContractBook(
             if (refused is not null)
             {
                 var state = contract.History.Count != seen ? RefusalMessages.ContractStateAfterMonitor : RefusalMessages.ContractState;
-                return Outcome.Refused(Refused.FromContract(refused, state, ("contract", id), ("contractStatus", row.Status)));
+                return Outcome.Refused(Refused.FromContract(refused, state, ("contract", id.Value), ("contractStatus", row.Status)));
             }
 
             return Outcome.Done(row.ToDto(member));
@@ -235,7 +235,7 @@ internal sealed class ContractBook(
     /// <summary>Places every failover that is still pending (after a restart, or when the market could not take it).</summary>
     public async Task ResumeFailoversAsync()
     {
-        List<long> pending;
+        List<ContractId> pending;
         await using (var c = await database.OpenAsync())
         {
             pending = await ContractStore.PendingFailoversAsync(c);
@@ -269,21 +269,21 @@ internal sealed class ContractBook(
     {
         var at = now.UtcTicks;
         var trade = contract.Trade;
-        var escrow = Accounts.Escrow(trade.Market, trade.Id.Value);
+        var escrow = Account.Escrow(trade.Market, trade.Id);
         var reference = $"contract:{contract.Id}";
         var market = markets.Find(row.Market)?.Definition;
         row.Update(contract, market?.ContractTimings ?? ContractTimings.Default, at);
-        var collateral = Accounts.Collateral(trade.Market, trade.Id.Value);
+        var collateral = Account.Collateral(trade.Market, trade.Id);
         foreach (var step in contract.History.Skip(seen))
         {
             Money? paid = null, refund = null;
             switch (step.To)
             {
                 case ContractStatus.Settled or ContractStatus.Cancelled:
-                    ledger.Move(collateral, Accounts.Available(row.SellerId), row.Collateral, "collateral-return", reference, at);
+                    ledger.Move(collateral, Account.Available(row.Seller), row.Collateral, "collateral-return", reference, at);
                     break;
                 case ContractStatus.NoShow or ContractStatus.Failed:
-                    ledger.Move(collateral, Accounts.Available(row.BuyerId), row.Collateral, "collateral-forfeit", reference, at);
+                    ledger.Move(collateral, Account.Available(row.Buyer), row.Collateral, "collateral-forfeit", reference, at);
                     break;
             }
 
@@ -291,20 +291,20 @@ internal sealed class ContractBook(
             {
                 case ContractStatus.Settled:
                     paid = trade.Amount - trade.Fee;
-                    ledger.Move(escrow, Accounts.Available(row.SellerId), paid.Value.Minor, "settlement", reference, at);
-                    ledger.Move(escrow, Accounts.Fees, trade.Fee.Minor, "fee", reference, at);
-                    await ContractStore.CountAsync(c, tx, row.SellerId, 1, 0);
-                    changes.Records.Add((row.SellerId, 1, 0));
+                    ledger.Move(escrow, Account.Available(row.Seller), paid.Value.Minor, "settlement", reference, at);
+                    ledger.Move(escrow, Account.Fees, trade.Fee.Minor, "fee", reference, at);
+                    await ContractStore.CountAsync(c, tx, row.Seller, 1, 0);
+                    changes.Records.Add((row.Seller, 1, 0));
                     break;
                 case ContractStatus.NoShow or ContractStatus.Failed:
                     refund = trade.Amount;
-                    ledger.Move(escrow, Accounts.Available(row.BuyerId), trade.Amount.Minor, "refund", reference, at);
-                    await ContractStore.CountAsync(c, tx, row.SellerId, 0, 1);
-                    changes.Records.Add((row.SellerId, 0, 1));
+                    ledger.Move(escrow, Account.Available(row.Buyer), trade.Amount.Minor, "refund", reference, at);
+                    await ContractStore.CountAsync(c, tx, row.Seller, 0, 1);
+                    changes.Records.Add((row.Seller, 0, 1));
                     break;
                 case ContractStatus.Cancelled:
                     refund = trade.Amount;
-                    ledger.Move(escrow, Accounts.Available(row.BuyerId), trade.Amount.Minor, "refund", reference, at);
+                    ledger.Move(escrow, Account.Available(row.Buyer), trade.Amount.Minor, "refund", reference, at);
                     break;
             }
 
@@ -323,11 +323,11 @@ internal sealed class ContractBook(
             Tell(row, step, new Amounts(paid?.Minor, paid is null ? null : trade.Fee.Minor, refund?.Minor), failover?.State);
             if (failover is { State: "pending" })
             {
-                changes.Failovers.Add(row.Id);
+                changes.Failovers.Add(row.ContractId);
             }
             else if (failover is not null)
             {
-                Signal(row.BuyerId, "failover.skipped", new { contract = row.Id, market = row.Market, detail = failover.Detail }, at);
+                Signal(row.Buyer, "failover.skipped", new { contract = row.Id, market = row.Market, detail = failover.Detail }, at);
             }
         }
 
@@ -353,17 +353,17 @@ internal sealed class ContractBook(
             paidMinor = amounts?.PaidMinor, feeMinor = amounts?.FeeMinor, refundMinor = amounts?.RefundMinor, failover,
         };
         var type = "contract." + ContractText.Status(step.To);
-        signals.AddBoth(row.BuyerId, row.SellerId, type, step.At.UtcTicks, Json.Write(data));
+        signals.AddBoth(row.Buyer, row.Seller, type, step.At.UtcTicks, Json.Write(data));
     }
 
-    private void Signal(long member, string type, object data, long atTicks) => signals.Add(member, type, atTicks, Json.Write(data));
+    private void Signal(MemberId member, string type, object data, long atTicks) => signals.Add(member, type, atTicks, Json.Write(data));
 
     /// <summary>What a committed change leaves to do: the records in memory and the failovers to place.</summary>
     private sealed class Changes
     {
-        public List<(long Member, int Completed, int Failed)> Records { get; } = [];
+        public List<(MemberId Member, int Completed, int Failed)> Records { get; } = [];
 
-        public List<long> Failovers { get; } = [];
+        public List<ContractId> Failovers { get; } = [];
 
         /// <summary>Trades whose contracts ended without their work: their capacity is no longer contracted.</summary>
         public List<(string Market, Window Window, long Rate)> Ended { get; } = [];
@@ -395,7 +395,7 @@ internal sealed class ContractBook(
     }
 
     /// <summary>A failover that cannot be placed now stays pending; the monitor tries again on its next tick.</summary>
-    private async Task TryFailoverAsync(long id)
+    private async Task TryFailoverAsync(ContractId id)
     {
         try
         {
@@ -413,7 +413,7 @@ internal sealed class ContractBook(
     /// The need is placed with an idempotency key of the contract, so a restart between the
     /// contract's failure and the placement places it once.
     /// </summary>
-    private async Task FailoverAsync(long id)
+    private async Task FailoverAsync(ContractId id)
     {
         lock (sync)
         {
@@ -455,9 +455,9 @@ internal sealed class ContractBook(
 
                 current.SetFailover(outcome.Failover);
                 await ContractStore.UpdateAsync(c, tx, current);
-                Signal(current.BuyerId, "failover." + outcome.Failover.State, new
+                Signal(current.Buyer, "failover." + outcome.Failover.State, new
                 {
-                    contract = id, market = current.Market, needId = outcome.Failover.NeedId, detail = outcome.Failover.Detail,
+                    contract = id.Value, market = current.Market, needId = outcome.Failover.NeedId, detail = outcome.Failover.Detail,
                     start = outcome.Request?.Start, end = outcome.Request?.End, rate = outcome.Request?.Rate, bid = outcome.Request?.Bid,
                     trades = outcome.Trades,
                 }, time.GetUtcNow().UtcTicks);

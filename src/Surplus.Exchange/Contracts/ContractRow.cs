@@ -101,6 +101,15 @@ internal sealed class ContractRow
 
     public string? SellerAddress { get; set; }
 
+    /// <summary>The contract's id, as the core's type.</summary>
+    public ContractId ContractId => new(Id);
+
+    /// <summary>The buyer, as the core's type.</summary>
+    public MemberId Buyer => new(BuyerId);
+
+    /// <summary>The seller, as the core's type.</summary>
+    public MemberId Seller => new(SellerId);
+
     public TradeDto TradeDto => Json.Read<TradeDto>(TradeJson);
 
     public JobDto? Job => JobJson is null ? null : Json.Read<JobDto>(JobJson);
@@ -113,7 +122,7 @@ internal sealed class ContractRow
         var t = contract.Trade;
         var row = new ContractRow
         {
-            Id = contract.Id, Market = t.Market, TradeId = t.Id.Value, NeedId = t.Need.Value, OfferId = t.Offer.Value,
+            Id = contract.Id.Value, Market = t.Market, TradeId = t.Id.Value, NeedId = t.Need.Value, OfferId = t.Offer.Value,
             BuyerId = t.Buyer.Value, SellerId = t.Seller.Value, TradeJson = Json.Write(Engine.Json.Trade(t, showParties: true)),
             JobJson = job is null ? null : Json.Write(job), CreatedAt = contract.MatchedAt.UtcTicks,
         };
@@ -130,7 +139,7 @@ internal sealed class ContractRow
             new Rate(d.Rate), window, new Price(d.Price), new Money(d.AmountMinor), new Money(d.FeeMinor),
             d.Aggressor == "need" ? OrderSide.Need : OrderSide.Offer, d.At);
         var steps = Json.Read<List<ContractStepDto>>(HistoryJson).Select(ContractText.Step).ToList();
-        return Contract.Restore(Id, trade, steps,
+        return Contract.Restore(ContractId, trade, steps,
             LastHeartbeat is { } beat ? new DateTimeOffset(beat, TimeSpan.Zero) : null,
             DeliveryJson is null ? null : ContractText.Delivery(Json.Read<DeliveryDto>(DeliveryJson)));
     }
@@ -152,10 +161,10 @@ internal sealed class ContractRow
         FailoverJson = Json.Write(failover);
     }
 
-    public ContractDto ToDto(long? viewer)
+    public ContractDto ToDto(MemberId? viewer)
     {
         var d = TradeDto;
-        var role = viewer == BuyerId ? "buyer" : viewer == SellerId ? "seller" : "operator";
+        var role = viewer == Buyer ? "buyer" : viewer == Seller ? "seller" : "operator";
         return new ContractDto(
             Id, Market, TradeId, NeedId, OfferId, BuyerId, SellerId, role, Status, d.Rate, d.Start, d.End, d.Price, d.AmountMinor, d.FeeMinor,
             Job, role switch { "buyer" => SellerAddress, "seller" => BuyerAddress, _ => null },

@@ -1,6 +1,8 @@
 using System.Data.Common;
 using Dapper;
 using Surplus.Exchange.Storage;
+using Surplus.Market;
+using Surplus.Market.Contracts;
 
 namespace Surplus.Exchange.Contracts;
 
@@ -44,12 +46,13 @@ internal static class ContractStore
         WHERE id = @Id
         """, row, tx);
 
-    public static Task<ContractRow?> FindAsync(DbConnection c, DbTransaction? tx, long id) =>
-        c.QuerySingleOrDefaultAsync<ContractRow?>($"{Select} WHERE c.id = @id", new { id }, tx);
+    public static Task<ContractRow?> FindAsync(DbConnection c, DbTransaction? tx, ContractId id) =>
+        c.QuerySingleOrDefaultAsync<ContractRow?>($"{Select} WHERE c.id = @id", new { id = id.Value }, tx);
 
     /// <summary>A member's contracts (as buyer, seller or either), newest first.</summary>
-    public static async Task<List<ContractRow>> ListAsync(DbConnection c, long? member, string? role, string? status, long before, int limit)
+    public static async Task<List<ContractRow>> ListAsync(DbConnection c, MemberId? caller, string? role, string? status, long before, int limit)
     {
+        var member = caller?.Value;
         var who = (member, role) switch
         {
             (null, _) => "1 = 1",
@@ -72,10 +75,10 @@ internal static class ContractStore
     public static Task<bool> AnyDueAsync(DbConnection c, long nowTicks) =>
         c.ExecuteScalarAsync<bool>("SELECT EXISTS (SELECT 1 FROM contracts WHERE next_deadline IS NOT NULL AND next_deadline <= @now)", new { now = nowTicks });
 
-    public static async Task<List<long>> PendingFailoversAsync(DbConnection c) =>
-        [.. await c.QueryAsync<long>("SELECT id FROM contracts WHERE failover_state = 'pending' ORDER BY id")];
+    public static async Task<List<ContractId>> PendingFailoversAsync(DbConnection c) =>
+        [.. (await c.QueryAsync<long>("SELECT id FROM contracts WHERE failover_state = 'pending' ORDER BY id")).Select(id => new ContractId(id))];
 
-    public static Task CountAsync(DbConnection c, DbTransaction tx, long member, int completed, int failed) => c.ExecuteAsync(
+    public static Task CountAsync(DbConnection c, DbTransaction tx, MemberId member, int completed, int failed) => c.ExecuteAsync(
         "UPDATE members SET completed_count = completed_count + @completed, failed_count = failed_count + @failed WHERE id = @member",
-        new { member, completed, failed }, tx);
+        new { member = member.Value, completed, failed }, tx);
 }

@@ -117,7 +117,7 @@ internal sealed class BatchApplier(
         var id = ids.NextOfferId();
 
         // The seller's reliability now becomes the offer's attribute, kept with the stored record.
-        var spec = work.Spec with { Id = new OfferId(id), Attributes = contracts.WithReliability(work.Spec.Attributes, work.Spec.Seller.Value) };
+        var spec = work.Spec with { Id = new OfferId(id), Attributes = contracts.WithReliability(work.Spec.Attributes, work.Spec.Seller) };
 
         if (OrderRules.Check(spec, definition, now) is { } problem)
         {
@@ -172,12 +172,13 @@ internal sealed class BatchApplier(
 
         var unit = market.HoldUnit(spec.Window, spec.Bid, spec.MaximumPrice?.PerUnitHour);
         var hold = checked(unit * spec.Rate.Value);
-        if (!ledger.TryMove(Accounts.Available(buyer), Accounts.Held(buyer), hold, "hold", $"need:{definition.Id}:{id}", now.UtcTicks))
+        Account available = Account.Available(spec.Buyer), held = Account.Held(spec.Buyer);
+        if (!ledger.TryMove(available, held, hold, "hold", $"need:{definition.Id}:{id}", now.UtcTicks))
         {
             ids.ReturnNeedId(id);
             return Outcome.Refused((spec.MaximumPrice is { } max && max > spec.Bid ? RefusalMessages.NeedHoldAtMaximumTooLarge : RefusalMessages.NeedHoldTooLarge).With(
                 ("hold", market.Money(hold)), ("rate", spec.Rate.Value), ("hours", spec.Window.Length.TotalHours),
-                ("price", (spec.MaximumPrice is { } top && top > spec.Bid ? top : spec.Bid).PerUnitHour), ("available", market.Money(ledger.Balance(Accounts.Available(buyer))))));
+                ("price", (spec.MaximumPrice is { } top && top > spec.Bid ? top : spec.Bid).PerUnitHour), ("available", market.Money(ledger.Balance(available)))));
         }
 
         var row = new NeedRow
@@ -193,7 +194,7 @@ internal sealed class BatchApplier(
         var outcome = projection.Execute(new PlaceNeed(spec, now), effects);
         if (outcome.Rejected is { } rejected)
         {
-            ledger.Move(Accounts.Held(buyer), Accounts.Available(buyer), hold, "hold-reversal", $"need:{definition.Id}:{id}", now.UtcTicks);
+            ledger.Move(held, available, hold, "hold-reversal", $"need:{definition.Id}:{id}", now.UtcTicks);
             market.OpenNeeds.Remove(id);
             market.Tally.Closed(buyer, isRecurring: false);
             effects.NewNeeds.Remove(row);
@@ -211,7 +212,7 @@ internal sealed class BatchApplier(
             return Outcome.Refused(Refused.NotFound($"open {work.Order}"));
         }
 
-        var outcome = projection.Execute(new CancelOrder(work.Order, new MemberId(work.Member), now), effects);
+        var outcome = projection.Execute(new CancelOrder(work.Order, work.Member, now), effects);
         return outcome.Rejected is { } rejected ? Outcome.Refused(Refused.From(rejected)) : Outcome.Done(projection.OrderDto(work.Order));
     }
 
@@ -241,15 +242,15 @@ internal sealed class BatchApplier(
             {
                 var unit = market.HoldUnit(window, price, need.Record.MaximumPrice);
                 moved = checked(unit * remaining) - need.Held;
-                var member = need.Member;
-                if (moved > 0 && !ledger.TryMove(Accounts.Available(member), Accounts.Held(member), moved, "hold", $"need:{definition.Id}:{need.Id}", now.UtcTicks))
+                Account available = Account.Available(new MemberId(need.Member)), held = Account.Held(new MemberId(need.Member));
+                if (moved > 0 && !ledger.TryMove(available, held, moved, "hold", $"need:{definition.Id}:{need.Id}", now.UtcTicks))
                 {
-                    return Outcome.Refused(RefusalMessages.BidRaiseTooLarge.With(("more", market.Money(moved)), ("available", market.Money(ledger.Balance(Accounts.Available(member))))));
+                    return Outcome.Refused(RefusalMessages.BidRaiseTooLarge.With(("more", market.Money(moved)), ("available", market.Money(ledger.Balance(available)))));
                 }
 
                 if (moved < 0)
                 {
-                    ledger.Move(Accounts.Held(member), Accounts.Available(member), -moved, "release", $"need:{definition.Id}:{need.Id}", now.UtcTicks);
+                    ledger.Move(held, available, -moved, "release", $"need:{definition.Id}:{need.Id}", now.UtcTicks);
                 }
 
                 need.Held += moved;
@@ -258,12 +259,12 @@ internal sealed class BatchApplier(
             }
         }
 
-        var outcome = projection.Execute(new AmendOrder(work.Order, new MemberId(work.Member), work.Price, work.Rate, now), effects);
+        var outcome = projection.Execute(new AmendOrder(work.Order, work.Member, work.Price, work.Rate, now), effects);
         if (outcome.Rejected is { } rejected)
         {
             if (need is not null && moved != 0)
             {
-                var (from, to) = moved > 0 ? (Accounts.Held(need.Member), Accounts.Available(need.Member)) : (Accounts.Available(need.Member), Accounts.Held(need.Member));
+                var (from, to) = moved > 0 ? (Account.Held(new MemberId(need.Member)), Account.Available(new MemberId(need.Member))) : (Account.Available(new MemberId(need.Member)), Account.Held(new MemberId(need.Member)));
                 ledger.Move(from, to, Math.Abs(moved), "hold-reversal", $"need:{definition.Id}:{need.Id}", now.UtcTicks);
                 need.Held -= moved;
                 need.UnitHold = previousUnit;
@@ -288,9 +289,9 @@ internal sealed class BatchApplier(
     private Outcome Negotiate(NegotiationWork work, DateTimeOffset now, BatchEffects effects)
     {
         var definition = market.Definition;
-        if (!market.OpenNegotiations.TryGetValue(work.Negotiation, out var row) || !row.IsParty(work.Member))
+        if (!market.OpenNegotiations.TryGetValue(work.Negotiation.Value, out var row) || !row.IsParty(work.Member))
         {
-            return Outcome.Refused(RefusalMessages.NegotiationClosed.With(("negotiation", work.Negotiation)));
+            return Outcome.Refused(RefusalMessages.NegotiationClosed.With(("negotiation", work.Negotiation.Value)));
         }
 
         if (market.Halted && work.Action != NegotiationAction.Decline)
@@ -298,7 +299,7 @@ internal sealed class BatchApplier(
             return Outcome.Refused(RefusalMessages.NegotiationHalted.With(("market", definition.Id)));
         }
 
-        var by = new MemberId(work.Member);
+        var by = work.Member;
         var id = new NegotiationId(row.EngineId);
         MarketCommand command = work.Action switch
         {
@@ -309,7 +310,7 @@ internal sealed class BatchApplier(
 
         var toppedUp = 0L;
         var state = market.Engine.FindNegotiation(id)!;
-        if (work.Member == row.BuyerId && work.Action != NegotiationAction.Decline && work.Version == state.Version)
+        if (work.Member.Value == row.BuyerId && work.Action != NegotiationAction.Decline && work.Version == state.Version)
         {
             // The buyer's price must be held before the seller can take it (or before it takes the seller's).
             var price = work.Action == NegotiationAction.Counter ? work.Price!.Value : state.SellerPrice;
@@ -321,12 +322,12 @@ internal sealed class BatchApplier(
                 var covered = checked((state.Rate.Value * need.UnitHold) + row.State.TopUp);
                 if (required > covered)
                 {
-                    var buyer = row.BuyerId;
-                    if (!ledger.TryMove(Accounts.Available(buyer), Accounts.Held(buyer), required - covered, "hold", market.Reference(row), now.UtcTicks))
+                    Account available = Account.Available(new MemberId(row.BuyerId)), held = Account.Held(new MemberId(row.BuyerId));
+                    if (!ledger.TryMove(available, held, required - covered, "hold", market.Reference(row), now.UtcTicks))
                     {
                         return Outcome.Refused(RefusalMessages.NegotiatedPriceTooLarge.With(
                             ("price", price.PerUnitHour), ("rate", state.Rate.Value), ("required", market.Money(required)), ("more", market.Money(required - covered)),
-                            ("available", market.Money(ledger.Balance(Accounts.Available(buyer))))));
+                            ("available", market.Money(ledger.Balance(available)))));
                     }
 
                     toppedUp = required - covered;
@@ -341,7 +342,7 @@ internal sealed class BatchApplier(
             // A negotiation that reached its deadline on this very command gave its whole top-up back already.
             if (toppedUp > 0 && row.Status == "open")
             {
-                ledger.Move(Accounts.Held(row.BuyerId), Accounts.Available(row.BuyerId), toppedUp, "hold-reversal", market.Reference(row), now.UtcTicks);
+                ledger.Move(Account.Held(new MemberId(row.BuyerId)), Account.Available(new MemberId(row.BuyerId)), toppedUp, "hold-reversal", market.Reference(row), now.UtcTicks);
                 row.State = row.State with { TopUp = row.State.TopUp - toppedUp };
             }
 
@@ -383,9 +384,9 @@ internal sealed class BatchApplier(
         return Outcome.Done(market.ToDto());
     }
 
-    private bool IsOwnOpen(OrderKey order, long member) => order.Side == OrderSide.Offer
-        ? market.OpenOffers.TryGetValue(order.Id, out var o) && o.Member == member
-        : market.OpenNeeds.TryGetValue(order.Id, out var n) && n.Member == member;
+    private bool IsOwnOpen(OrderKey order, MemberId member) => order.Side == OrderSide.Offer
+        ? market.OpenOffers.TryGetValue(order.Id, out var o) && o.Member == member.Value
+        : market.OpenNeeds.TryGetValue(order.Id, out var n) && n.Member == member.Value;
 
     /// <summary>A new order would take the member past its limit of open orders, or of recurring offers, in this market.</summary>
     private Refused? LimitProblem(long member, bool recurring)

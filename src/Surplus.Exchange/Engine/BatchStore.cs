@@ -204,7 +204,7 @@ internal sealed record EngineStateRow(string Market, long Clock, long NextSequen
 internal sealed record StoredBatch(
     long AtTicks, List<OfferWrite> Offers, List<NeedWrite> Needs, List<Trade> Trades, List<ContractRow> Contracts,
     List<object> Negotiations, bool? Halted, MarketDefinition? Definition,
-    IReadOnlyList<Transfer> Transfers, IReadOnlyList<KeyValuePair<string, long>> Balances, TakenSignals Signals,
+    IReadOnlyList<Transfer> Transfers, IReadOnlyList<KeyValuePair<Account, long>> Balances, TakenSignals Signals,
     List<(IdempotencyKey Key, Outcome Result)> Idempotency, PackedBlocks<IdempotencyBlock> IdempotencyBlocks, EngineStateRow Engine)
 {
     /// <summary>Gives the packed blocks' buffers back: the batch is stored, or never will be.</summary>

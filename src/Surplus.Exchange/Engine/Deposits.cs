@@ -35,16 +35,16 @@ internal sealed class Deposits(WriteGate writeGate, LedgerBook ledger, SignalLog
                 return unknown;
             }
 
-            if (DepositProblem(member, amount) is { } tooMuch)
+            if (DepositProblem(account, amount) is { } tooMuch)
             {
                 var refused = Outcome.Refused(tooMuch);
                 await Idempotency.KeepAsync(c, tx, key, refused, at);
                 return refused;
             }
 
-            ledger.Move(Accounts.External, Accounts.Available(member), amount, "deposit", reference, at);
-            signals.Add(member, "account.deposit", at, Json.Write(new { amountMinor = amount, reference }));
-            var answer = new AccountDto(options.Currency, options.MinorUnitDigits, ledger.Balance(Accounts.Available(member)), ledger.Balance(Accounts.Held(member)));
+            ledger.Move(Account.External, Account.Available(account), amount, "deposit", reference, at);
+            signals.Add(account, "account.deposit", at, Json.Write(new { amountMinor = amount, reference }));
+            var answer = new AccountDto(options.Currency, options.MinorUnitDigits, ledger.Balance(Account.Available(account)), ledger.Balance(Account.Held(account)));
             var result = Outcome.Done(answer);
             await Idempotency.KeepAsync(c, tx, key, result, at);
             return result;
@@ -56,16 +56,16 @@ internal sealed class Deposits(WriteGate writeGate, LedgerBook ledger, SignalLog
     /// exchange would pass its bound. Inside the write gate, so no other change slips between the
     /// check and the move.
     /// </summary>
-    private Refused? DepositProblem(long member, long amount)
+    private Refused? DepositProblem(MemberId member, long amount)
     {
-        Int128 balance = ledger.Balance(Accounts.Available(member)) + (Int128)ledger.Balance(Accounts.Held(member));
+        Int128 balance = ledger.Balance(Account.Available(member)) + (Int128)ledger.Balance(Account.Held(member));
         if (balance + amount > options.MaxBalanceMinor)
         {
-            return RefusalMessages.BalanceTooLarge.With(("member", member), ("balance", balance + amount), ("max", options.MaxBalanceMinor), ("most", Int128.Max(0, options.MaxBalanceMinor - balance)));
+            return RefusalMessages.BalanceTooLarge.With(("member", member.Value), ("balance", balance + amount), ("max", options.MaxBalanceMinor), ("most", Int128.Max(0, options.MaxBalanceMinor - balance)));
         }
 
         // The external account is the negative of everything inside.
-        Int128 inside = -(Int128)ledger.Balance(Accounts.External);
+        Int128 inside = -(Int128)ledger.Balance(Account.External);
         if (inside + amount > options.MaxLedgerTotalMinor)
         {
             return RefusalMessages.LedgerTotalTooLarge.With(("total", inside + amount), ("max", options.MaxLedgerTotalMinor), ("most", Int128.Max(0, options.MaxLedgerTotalMinor - inside)));

@@ -187,15 +187,15 @@ internal sealed class EngineProjection(
         var buyer = t.Buyer.Value;
         var at = effects.AtTicks;
         var definition = market.Definition;
-        ledger.Move(Accounts.Held(buyer), Accounts.Escrow(definition.Id, t.Id.Value), t.Amount.Minor, "escrow", $"trade:{definition.Id}:{t.Id.Value}", at);
-        ledger.Move(Accounts.Held(buyer), Accounts.Available(buyer), portion + topUp - t.Amount.Minor, "release", $"trade:{definition.Id}:{t.Id.Value}", at);
+        ledger.Move(Account.Held(t.Buyer), Account.Escrow(definition.Id, t.Id), t.Amount.Minor, "escrow", $"trade:{definition.Id}:{t.Id.Value}", at);
+        ledger.Move(Account.Held(t.Buyer), Account.Available(t.Buyer), portion + topUp - t.Amount.Minor, "release", $"trade:{definition.Id}:{t.Id.Value}", at);
         need.Held -= portion;
         // Both parties' signals carry the trade as its contract keeps it, so their rows name the contract.
         var contract = contracts.Open(t, need.JobDto, definition);
         effects.Contracts.Add(contract);
         Touch(OrderKey.Of(t.Need), effects, "open");
         Touch(OrderKey.Of(t.Offer), effects, "open");
-        signals.AddTrade(buyer, t.Seller.Value, effects.AtTicks, contract.Id, contract.TradeJson);
+        signals.AddTrade(t.Buyer, t.Seller, effects.AtTicks, contract.ContractId, contract.TradeJson);
         effects.Members.Add(buyer);
         effects.Members.Add(t.Seller.Value);
     }
@@ -267,7 +267,7 @@ internal sealed class EngineProjection(
         else if (market.OpenNeeds.Remove(key.Id, out var row))
         {
             market.Tally.Closed(row.Member, isRecurring: false);
-            ledger.Move(Accounts.Held(row.Member), Accounts.Available(row.Member), row.Held, "release", $"need:{market.Definition.Id}:{row.Id}", at);
+            ledger.Move(Account.Held(new MemberId(row.Member)), Account.Available(new MemberId(row.Member)), row.Held, "release", $"need:{market.Definition.Id}:{row.Id}", at);
             row.Held = 0;
             row.State = row.State with { Remaining = remaining };
             row.Status = status;
@@ -339,7 +339,7 @@ internal sealed class EngineProjection(
             }
             else
             {
-                ledger.Move(Accounts.Held(row.BuyerId), Accounts.Available(row.BuyerId), topUp, "release", market.Reference(row), effects.AtTicks);
+                ledger.Move(Account.Held(new MemberId(row.BuyerId)), Account.Available(new MemberId(row.BuyerId)), topUp, "release", market.Reference(row), effects.AtTicks);
             }
         }
 
@@ -369,13 +369,13 @@ internal sealed class EngineProjection(
 
     private void SignalParties(NegotiationRow row, string type, BatchEffects effects)
     {
-        Signal(effects, row.BuyerId, type, row.ToDto(row.BuyerId));
-        Signal(effects, row.SellerId, type, row.ToDto(row.SellerId));
+        Signal(effects, row.BuyerId, type, row.ToDto(row.Buyer));
+        Signal(effects, row.SellerId, type, row.ToDto(row.Seller));
     }
 
     private void Signal<T>(BatchEffects effects, long member, string type, T data)
     {
-        signals.Add(member, type, effects.AtTicks, Json.Write(data));
+        signals.Add(new MemberId(member), type, effects.AtTicks, Json.Write(data));
         effects.Members.Add(member);
     }
 }

@@ -100,9 +100,9 @@ internal sealed class FairQueue
     {
         PlaceOfferWork place => place.Spec.Seller.Value,
         PlaceNeedWork place => place.Spec.Buyer.Value,
-        CancelWork cancel => cancel.Member,
-        AmendWork amend => amend.Member,
-        NegotiationWork negotiate => negotiate.Member,
+        CancelWork cancel => cancel.Member.Value,
+        AmendWork amend => amend.Member.Value,
+        NegotiationWork negotiate => negotiate.Member.Value,
         QueryWork => Reads,
         _ => System,
     };

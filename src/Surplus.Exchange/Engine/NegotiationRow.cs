@@ -84,11 +84,17 @@ internal sealed class NegotiationRow
         set => Price = value is null ? null : decimal.Parse(value, System.Globalization.CultureInfo.InvariantCulture);
     }
 
-    public bool IsParty(long member) => member == BuyerId || member == SellerId;
+    /// <summary>The buyer, as the core's type.</summary>
+    public MemberId Buyer => new(BuyerId);
+
+    /// <summary>The seller, as the core's type.</summary>
+    public MemberId Seller => new(SellerId);
+
+    public bool IsParty(MemberId member) => member.Value == BuyerId || member.Value == SellerId;
 
     /// <summary>The negotiation as <paramref name="viewer"/> (one of the parties) sees it: both prices on the table, never a hidden limit.</summary>
-    public NegotiationDto ToDto(long viewer) => new(
-        Id, Market, NeedId, OfferId, viewer == BuyerId ? "buyer" : "seller", Status, State.Rate,
+    public NegotiationDto ToDto(MemberId viewer) => new(
+        Id, Market, NeedId, OfferId, viewer.Value == BuyerId ? "buyer" : "seller", Status, State.Rate,
         new DateTimeOffset(State.Start, TimeSpan.Zero), new DateTimeOffset(State.End, TimeSpan.Zero),
         State.BuyerPrice, State.SellerPrice, State.Version, new DateTimeOffset(State.Deadline, TimeSpan.Zero), Price,
         [.. State.Moves.Select(m => new NegotiationMoveDto(m.By, m.Price, m.Version, new DateTimeOffset(m.At, TimeSpan.Zero)))]);

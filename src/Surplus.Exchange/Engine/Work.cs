@@ -33,18 +33,18 @@ internal sealed class PlaceNeedWork(NeedSpec spec, StoredJob? job) : Work
     public StoredJob? Job { get; } = job;
 }
 
-internal sealed class CancelWork(OrderKey order, long member) : Work
+internal sealed class CancelWork(OrderKey order, MemberId member) : Work
 {
     public OrderKey Order { get; } = order;
 
-    public long Member { get; } = member;
+    public MemberId Member { get; } = member;
 }
 
-internal sealed class AmendWork(OrderKey order, long member, Price? price, Rate? rate) : Work
+internal sealed class AmendWork(OrderKey order, MemberId member, Price? price, Rate? rate) : Work
 {
     public OrderKey Order { get; } = order;
 
-    public long Member { get; } = member;
+    public MemberId Member { get; } = member;
 
     public Price? Price { get; } = price;
 
@@ -67,11 +67,11 @@ internal enum NegotiationAction
 }
 
 /// <summary>A party counters, accepts or declines a negotiation (by its exchange-wide id).</summary>
-internal sealed class NegotiationWork(long negotiation, long member, NegotiationAction action, Price? price, int version) : Work
+internal sealed class NegotiationWork(ExchangeNegotiationId negotiation, MemberId member, NegotiationAction action, Price? price, int version) : Work
 {
-    public long Negotiation { get; } = negotiation;
+    public ExchangeNegotiationId Negotiation { get; } = negotiation;
 
-    public long Member { get; } = member;
+    public MemberId Member { get; } = member;
 
     public NegotiationAction Action { get; } = action;
 

@@ -3,6 +3,7 @@ using Dapper;
 using Surplus.Exchange.Ledger;
 using Surplus.Exchange.Signals;
 using Surplus.Exchange.Storage;
+using Surplus.Market;
 
 namespace Surplus.Exchange.Engine;
 
@@ -166,17 +167,17 @@ internal sealed class WriteGate : IWritePath, IDisposable
 
     /// <summary>Writes ledger transfers and balances and signals taken from the ledger's and the signal log's pending changes.</summary>
     public static async Task WriteLedgerAndSignalsAsync(
-        DbConnection c, DbTransaction tx, IReadOnlyList<Transfer> transfers, IReadOnlyList<KeyValuePair<string, long>> balances, IReadOnlyList<SignalBlock> signals)
+        DbConnection c, DbTransaction tx, IReadOnlyList<Transfer> transfers, IReadOnlyList<KeyValuePair<Account, long>> balances, IReadOnlyList<SignalBlock> signals)
     {
         await RowInsert.ExecuteAsync(c, tx,
             "INSERT INTO transfers (id, at, debit, credit, amount, kind, reference, member_id) VALUES (@Id, @At, @Debit, @Credit, @Amount, @Kind, @Reference, @Member)",
-            TransferParameters, transfers, (t, v) => v.Add(t.Id).Add(t.AtTicks).Add(t.Debit).Add(t.Credit).Add(t.Amount).Add(t.Kind).Add(t.Reference).Add(t.Member));
+            TransferParameters, transfers, (t, v) => v.Add(t.Id).Add(t.AtTicks).Add(t.Debit.ToString()).Add(t.Credit.ToString()).Add(t.Amount).Add(t.Kind).Add(t.Reference).Add(t.Member?.Value));
         await RowInsert.ExecuteAsync(c, tx,
             """
             INSERT INTO accounts (account, member_id, balance) VALUES (@Account, @Member, @Balance)
             ON CONFLICT (account) DO UPDATE SET balance = excluded.balance
             """,
-            AccountParameters, balances, (b, v) => v.Add(b.Key).Add(Accounts.MemberOf(b.Key)).Add(b.Value));
+            AccountParameters, balances, (b, v) => v.Add(b.Key.ToString()).Add(b.Key.Member?.Value).Add(b.Value));
         await RowInsert.ExecuteAsync(c, tx,
             "INSERT INTO signal_blocks (member_id, last_seq, first_seq, signals) VALUES (@Member, @Last, @First, @Signals)",
             SignalParameters, signals, (s, v) => v.Add(s.Member).Add(s.LastSeq).Add(s.FirstSeq).AddUtf8(s.Signals));
@@ -187,7 +188,7 @@ internal sealed class WriteGate : IWritePath, IDisposable
     {
         var accounts = await c.QueryAsync<(string Account, long Balance)>("SELECT account, balance FROM accounts");
         var lastTransfer = await c.ExecuteScalarAsync<long>("SELECT COALESCE(MAX(id), 0) FROM transfers");
-        ledger.Load(accounts.Select(a => new KeyValuePair<string, long>(a.Account, a.Balance)), lastTransfer);
+        ledger.Load(accounts.Select(a => new KeyValuePair<Account, long>(Account.Parse(a.Account), a.Balance)), lastTransfer);
         var numbers = await SignalBlocks.LastNumbersAsync(c);
         signals.Load(numbers.Select(s => new KeyValuePair<long, long>(s.Member, s.Seq)));
     }

@@ -14,12 +14,12 @@ internal sealed class AccountQueries(Database database)
     /// <summary>A member's available and held balances in minor units (0 for an account with no transfer yet).</summary>
     public async Task<Balances> BalancesAsync(MemberId owner)
     {
-        var member = owner.Value;
+        string available = Account.Available(owner).ToString(), held = Account.Held(owner).ToString();
         await using var c = await database.OpenAsync();
         var balances = (await c.QueryAsync<(string Account, long Balance)>(
             "SELECT account, balance FROM accounts WHERE account IN (@available, @held)",
-            new { available = Accounts.Available(member), held = Accounts.Held(member) })).ToDictionary(r => r.Account, r => r.Balance);
-        return new Balances(balances.GetValueOrDefault(Accounts.Available(member)), balances.GetValueOrDefault(Accounts.Held(member)));
+            new { available, held })).ToDictionary(r => r.Account, r => r.Balance);
+        return new Balances(balances.GetValueOrDefault(available), balances.GetValueOrDefault(held));
     }
 
     /// <summary>
@@ -29,7 +29,7 @@ internal sealed class AccountQueries(Database database)
     public async Task<StatementPage> StatementAsync(MemberId owner, int size, StatementPosition from)
     {
         var member = owner.Value;
-        string available = Accounts.Available(member), held = Accounts.Held(member);
+        string available = Account.Available(owner).ToString(), held = Account.Held(owner).ToString();
         await using var c = await database.OpenAsync();
         await using var snapshot = await c.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead);
 

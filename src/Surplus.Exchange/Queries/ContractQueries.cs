@@ -1,6 +1,7 @@
 using Surplus.Exchange.Contracts;
 using Surplus.Exchange.Storage;
 using Surplus.Market;
+using Surplus.Market.Contracts;
 
 namespace Surplus.Exchange.Queries;
 
@@ -9,7 +10,7 @@ namespace Surplus.Exchange.Queries;
 internal sealed class ContractQueries(Database database)
 {
     /// <summary>The contract of that id, or null.</summary>
-    public async Task<ContractRow?> FindAsync(long id)
+    public async Task<ContractRow?> FindAsync(ContractId id)
     {
         await using var c = await database.OpenAsync();
         return await ContractStore.FindAsync(c, null, id);
@@ -22,6 +23,6 @@ internal sealed class ContractQueries(Database database)
     public async Task<IReadOnlyList<ContractRow>> ListAsync(MemberId? member, string? role, string? status, long before, int limit)
     {
         await using var c = await database.OpenAsync();
-        return await ContractStore.ListAsync(c, member?.Value, role, status, before, limit);
+        return await ContractStore.ListAsync(c, member, role, status, before, limit);
     }
 }

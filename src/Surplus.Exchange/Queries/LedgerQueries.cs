@@ -1,5 +1,5 @@
 using Dapper;
-using Surplus.Exchange.Ledger;
+using Surplus.Market;
 using Surplus.Exchange.Storage;
 using Surplus.Protocol;
 
@@ -19,12 +19,14 @@ internal sealed class LedgerQueries(Database database)
         var withdrawals = await WideSum.OfAsync(c, tx, "amount", "transfers WHERE credit = 'external'");
 
         // Summed wide: the bounds keep every total inside 64 bits, but the check must answer for any store, a damaged one most of all.
+        // A name that is no account's (a damaged store) counts inside, and under no kind.
+        var external = Account.External.ToString();
         Int128 Sum(Func<string, bool> which) => balances.Where(b => which(b.Account)).Aggregate(Int128.Zero, (sum, b) => sum + b.Balance);
-        var inside = Sum(a => a != Accounts.External);
-        var negative = balances.Where(b => b.Account != Accounts.External && b.Balance < 0).Select(b => b.Account).ToList();
-        Int128 Kind(string prefix, string suffix) => Sum(a => a.StartsWith(prefix, StringComparison.Ordinal) && a.EndsWith(suffix, StringComparison.Ordinal));
+        var inside = Sum(a => a != external);
+        var negative = balances.Where(b => b.Account != external && b.Balance < 0).Select(b => b.Account).ToList();
+        Int128 Kind(AccountKind kind) => Sum(a => Account.TryParse(a, out var account) && account.Kind == kind);
         return new LedgerCheckDto(WideSum.Clamp(deposits), WideSum.Clamp(withdrawals), WideSum.Clamp(inside),
-            WideSum.Clamp(Kind("member:", ":available")), WideSum.Clamp(Kind("member:", ":held")), WideSum.Clamp(Kind(Accounts.EscrowKind, "")),
-            inside == deposits - withdrawals && negative.Count == 0, negative, WideSum.Clamp(Sum(a => a == Accounts.Fees)), WideSum.Clamp(Kind(Accounts.CollateralKind, "")));
+            WideSum.Clamp(Kind(AccountKind.Available)), WideSum.Clamp(Kind(AccountKind.Held)), WideSum.Clamp(Kind(AccountKind.Escrow)),
+            inside == deposits - withdrawals && negative.Count == 0, negative, WideSum.Clamp(Kind(AccountKind.Fees)), WideSum.Clamp(Kind(AccountKind.Collateral)));
     }
 }

@@ -28,10 +28,10 @@ internal sealed class NegotiationQueries(Database database)
     }
 
     /// <summary>The negotiation of that id when the member is one of its parties, else null.</summary>
-    public async Task<NegotiationRow?> FindAsync(long id, MemberId member)
+    public async Task<NegotiationRow?> FindAsync(ExchangeNegotiationId id, MemberId member)
     {
         await using var c = await database.OpenAsync();
-        var row = await c.QuerySingleOrDefaultAsync<NegotiationRow>($"SELECT {NegotiationRow.Columns} FROM negotiations WHERE id = @id", new { id });
-        return row is not null && row.IsParty(member.Value) ? row : null;
+        var row = await c.QuerySingleOrDefaultAsync<NegotiationRow>($"SELECT {NegotiationRow.Columns} FROM negotiations WHERE id = @id", new { id = id.Value });
+        return row is not null && row.IsParty(member) ? row : null;
     }
 }

@@ -1,4 +1,6 @@
 using Surplus.Exchange.Storage;
+using Surplus.Market;
+using Surplus.Market.Contracts;
 
 namespace Surplus.Exchange.Signals;
 
@@ -45,23 +47,23 @@ public sealed class SignalLog
     }
 
     /// <summary>Adds a signal for a member and returns its number.</summary>
-    public long Add(long member, string type, long atTicks, string data) => Add(member, type, atTicks, data, null, null);
+    public long Add(MemberId member, string type, long atTicks, string data) => Add(member.Value, type, atTicks, data, null, null);
 
     /// <summary>
     /// Tells both parties of a trade, their signals' payload the trade that its contract keeps
     /// (<paramref name="trade"/>, that contract's trade as JSON).
     /// </summary>
-    public void AddTrade(long buyer, long seller, long atTicks, long contract, string trade)
+    public void AddTrade(MemberId buyer, MemberId seller, long atTicks, ContractId contract, string trade)
     {
-        Add(buyer, "trade", atTicks, "", contract, null, trade);
-        Add(seller, "trade", atTicks, "", contract, null, trade);
+        Add(buyer.Value, "trade", atTicks, "", contract.Value, null, trade);
+        Add(seller.Value, "trade", atTicks, "", contract.Value, null, trade);
     }
 
     /// <summary>Tells both parties the same thing: the payload is kept once, with the first party's signal.</summary>
-    public void AddBoth(long first, long second, string type, long atTicks, string data)
+    public void AddBoth(MemberId first, MemberId second, string type, long atTicks, string data)
     {
-        var seq = Add(first, type, atTicks, data, null, null, null);
-        Add(second, type, atTicks, "", null, new SignalId(first, seq), data);
+        var seq = Add(first.Value, type, atTicks, data, null, null, null);
+        Add(second.Value, type, atTicks, "", null, new SignalId(first.Value, seq), data);
     }
 
     private long Add(long member, string type, long atTicks, string data, long? contract, SignalId? sameAs, string? shown = null)

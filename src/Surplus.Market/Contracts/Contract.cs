@@ -1,5 +1,15 @@
 namespace Surplus.Market.Contracts;
 
+/// <summary>
+/// The id of a contract, one per trade: assigned by the exchange from 1 in the order trades are
+/// made, across all its markets, and never reused.
+/// </summary>
+public readonly record struct ContractId(long Value)
+{
+    /// <inheritdoc />
+    public override string ToString() => Value.ToString(System.Globalization.CultureInfo.InvariantCulture);
+}
+
 /// <summary>Where a contract stands (DESIGN.md §4).</summary>
 public enum ContractStatus
 {
@@ -73,7 +83,7 @@ public sealed class Contract
     private readonly List<ContractStep> history = [];
 
     /// <summary>A new contract for a trade, in <see cref="ContractStatus.Matched"/>.</summary>
-    public Contract(long id, Trade trade, DateTimeOffset at)
+    public Contract(ContractId id, Trade trade, DateTimeOffset at)
     {
         ArgumentNullException.ThrowIfNull(trade);
         Id = id;
@@ -82,7 +92,7 @@ public sealed class Contract
         history.Add(new ContractStep(ContractStatus.Matched, ContractStatus.Matched, ContractParty.Monitor, "match", null, at));
     }
 
-    private Contract(long id, Trade trade, IEnumerable<ContractStep> steps, DateTimeOffset? lastHeartbeat, Delivery? delivery)
+    private Contract(ContractId id, Trade trade, IEnumerable<ContractStep> steps, DateTimeOffset? lastHeartbeat, Delivery? delivery)
     {
         Id = id;
         Trade = trade;
@@ -93,7 +103,7 @@ public sealed class Contract
     }
 
     /// <summary>The contract's id.</summary>
-    public long Id { get; }
+    public ContractId Id { get; }
 
     /// <summary>The trade it comes from.</summary>
     public Trade Trade { get; }
@@ -123,7 +133,7 @@ public sealed class Contract
     public bool RefundsBuyer => Status is ContractStatus.NoShow or ContractStatus.Failed or ContractStatus.Cancelled;
 
     /// <summary>Rebuilds a contract from its stored history.</summary>
-    public static Contract Restore(long id, Trade trade, IReadOnlyList<ContractStep> steps, DateTimeOffset? lastHeartbeat, Delivery? delivery)
+    public static Contract Restore(ContractId id, Trade trade, IReadOnlyList<ContractStep> steps, DateTimeOffset? lastHeartbeat, Delivery? delivery)
     {
         ArgumentNullException.ThrowIfNull(steps);
         if (steps.Count == 0)

@@ -69,9 +69,9 @@ internal static class ContractEndpoints
 
     private static async Task<IResult> GetOwn(HttpContext http, long id, ContractQueries contracts)
     {
-        var member = http.User.MemberId();
-        var row = await contracts.FindAsync(id);
-        return row is null || (row.BuyerId != member && row.SellerId != member)
+        var member = http.User.Member();
+        var row = await contracts.FindAsync(new ContractId(id));
+        return row is null || (row.Buyer != member && row.Seller != member)
             ? Problems.Result(Refused.NotFound($"contract {id}"))
             : Results.Json(row.ToDto(member), Json.Options);
     }
@@ -103,7 +103,7 @@ internal static class ContractEndpoints
         List(options, contracts, null, null, status, limit, cursor);
 
     private static async Task<IResult> GetAny(long id, ContractQueries contracts) =>
-        await contracts.FindAsync(id) is { } row
+        await contracts.FindAsync(new ContractId(id)) is { } row
             ? Results.Json(row.ToDto(null), Json.Options)
             : Problems.Result(Refused.NotFound($"contract {id}"));
 
@@ -190,7 +190,7 @@ internal static class ContractEndpoints
         Outcome result;
         try
         {
-            result = await parts.Contracts.ActAsync(id, member, action, key.Length == 0 ? null : new IdempotencyKey(member?.Value ?? -1, key, hash));
+            result = await parts.Contracts.ActAsync(new ContractId(id), member, action, key.Length == 0 ? null : new IdempotencyKey(member?.Value ?? -1, key, hash));
         }
         catch (Exception e) when (StoreHealth.IsRefusal(e))
         {
@@ -221,7 +221,7 @@ internal static class ContractEndpoints
         }
 
         var rows = await contracts.ListAsync(member, role, status, page.Value.Before, page.Value.Limit);
-        return Results.Json(new PageDto<ContractDto>([.. rows.Select(r => r.ToDto(member?.Value))], Paging.Next(rows, page.Value.Limit, r => r.Id)), Json.Options);
+        return Results.Json(new PageDto<ContractDto>([.. rows.Select(r => r.ToDto(member))], Paging.Next(rows, page.Value.Limit, r => r.Id)), Json.Options);
     }
 
     private static Refused? CheckDelivery(DeliveryDto d)

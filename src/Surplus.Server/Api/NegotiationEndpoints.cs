@@ -58,15 +58,15 @@ internal static class NegotiationEndpoints
             return Problems.Result(RefusalMessages.NegotiationRoleInvalid.With(("role", role)));
         }
 
-        var member = http.User.MemberId();
-        var rows = await negotiations.ListAsync(new MemberId(member), role, market, status, page.Value.Before, page.Value.Limit);
+        var member = http.User.Member();
+        var rows = await negotiations.ListAsync(member, role, market, status, page.Value.Before, page.Value.Limit);
         return Results.Ok(new PageDto<NegotiationDto>([.. rows.Select(r => r.ToDto(member))], Paging.Next(rows, page.Value.Limit, r => r.Id)));
     }
 
     private static async Task<IResult> Get(HttpContext http, long id, NegotiationQueries negotiations)
     {
-        var member = http.User.MemberId();
-        return await negotiations.FindAsync(id, new MemberId(member)) is { } row
+        var member = http.User.Member();
+        return await negotiations.FindAsync(new ExchangeNegotiationId(id), member) is { } row
             ? Results.Ok(row.ToDto(member))
             : Problems.Result(Refused.NotFound($"negotiation {id}"));
     }
@@ -104,8 +104,9 @@ internal static class NegotiationEndpoints
             return Problems.Result(badKey);
         }
 
-        var member = http.User.MemberId();
-        if (await negotiations.FindAsync(id, new MemberId(member)) is not { } row)
+        var member = http.User.Member();
+        var negotiation = new ExchangeNegotiationId(id);
+        if (await negotiations.FindAsync(negotiation, member) is not { } row)
         {
             return Problems.Result(Refused.NotFound($"negotiation {id}"));
         }
@@ -131,9 +132,9 @@ internal static class NegotiationEndpoints
         }
 
         var key = http.Request.Headers["Idempotency-Key"].ToString();
-        return await Commands.Answer(http, market, new NegotiationWork(id, member, action, price, version)
+        return await Commands.Answer(http, market, new NegotiationWork(negotiation, member, action, price, version)
         {
-            Idempotency = key.Length == 0 ? null : new IdempotencyKey(member, key, hash),
+            Idempotency = key.Length == 0 ? null : new IdempotencyKey(member.Value, key, hash),
         });
     }
 }

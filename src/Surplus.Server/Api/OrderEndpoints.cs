@@ -216,7 +216,7 @@ internal static class OrderEndpoints
             return Problems.Result(Refused.NotFound($"open {Name(side)} {id}"));
         }
 
-        return await Commands.Answer(http, market, new AmendWork(new OrderKey(side, id), http.User.MemberId(),
+        return await Commands.Answer(http, market, new AmendWork(new OrderKey(side, id), http.User.Member(),
             amend.Price is { } p ? new Price(p) : null, amend.Rate is { } r ? new Rate(r) : null));
     }
 
@@ -228,7 +228,7 @@ internal static class OrderEndpoints
             return Problems.Result(Refused.NotFound($"open {Name(side)} {id}"));
         }
 
-        return await Commands.Answer(http, market, new CancelWork(new OrderKey(side, id), http.User.MemberId()));
+        return await Commands.Answer(http, market, new CancelWork(new OrderKey(side, id), http.User.Member()));
     }
 
     private static async Task<MarketHost?> MarketOf(MarketRegistry markets, OrderQueries orders, OrderKey order, MemberId member) =>

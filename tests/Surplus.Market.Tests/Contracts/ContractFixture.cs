@@ -25,7 +25,7 @@ internal static class ContractFixture
         new TradeId(7), "compute", new NeedId(1), new OfferId(2), TestMarket.Alice, TestMarket.Bob, new Rate(10),
         window ?? Window, new Price(2m), new Money(4000), new Money(100), OrderSide.Need, at ?? MatchedAt);
 
-    public static Contract New(Window? window = null, DateTimeOffset? at = null) => new(1, Trade(window, at), at ?? MatchedAt);
+    public static Contract New(Window? window = null, DateTimeOffset? at = null) => new(new ContractId(1), Trade(window, at), at ?? MatchedAt);
 
     public static Delivery Results(int exitCode = 0) =>
         new("https://results.example/job-7.tar", new string('a', 64), exitCode, 3_600_000, 1_000_000, 512L * 1024 * 1024);

@@ -135,8 +135,8 @@ public sealed class ContractPropertyTests
         {
             var timings = script.Timings;
             var trade = ContractFixture.Trade(script.Window, script.MatchedAt);
-            var plain = new Contract(1, trade, script.MatchedAt);
-            var restored = new Contract(1, trade, script.MatchedAt);
+            var plain = new Contract(new ContractId(1), trade, script.MatchedAt);
+            var restored = new Contract(new ContractId(1), trade, script.MatchedAt);
             var now = script.MatchedAt;
             foreach (var (delay, raw, arg) in script.Steps)
             {
@@ -185,7 +185,7 @@ public sealed class ContractPropertyTests
         {
             var script = new Script(lead, beat, grace, length, before, []);
             var timings = script.Timings;
-            var c = new Contract(1, ContractFixture.Trade(script.Window, script.MatchedAt), script.MatchedAt);
+            var c = new Contract(new ContractId(1), ContractFixture.Trade(script.Window, script.MatchedAt), script.MatchedAt);
             var now = script.MatchedAt;
             Assert.Null(c.Accept(now));
             Assert.Null(c.Stage(now));

@@ -242,5 +242,5 @@ public sealed class ContractTransitionTests
 
     [Fact]
     public void Restore_WithoutHistory_Throws() =>
-        Assert.Throws<ArgumentException>(() => Contract.Restore(1, Trade(), [], null, null));
+        Assert.Throws<ArgumentException>(() => Contract.Restore(new ContractId(1), Trade(), [], null, null));
 }

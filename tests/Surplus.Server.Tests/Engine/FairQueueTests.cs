@@ -6,7 +6,7 @@ namespace Surplus.Server.Tests.Engine;
 
 public sealed class FairQueueTests
 {
-    private static CancelWork Of(long member, long order) => new(new OrderKey(OrderSide.Offer, order), member);
+    private static CancelWork Of(long member, long order) => new(new OrderKey(OrderSide.Offer, order), new MemberId(member));
 
     private static ChannelReader<Work> Channel(params Work[] work)
     {
@@ -51,7 +51,7 @@ public sealed class FairQueueTests
         Assert.Equal(work.Length, taken.Count);
         foreach (var member in new long[] { 0, 1, 2 })
         {
-            Assert.Equal(work.Cast<CancelWork>().Where(w => w.Member == member), taken.Cast<CancelWork>().Where(w => w.Member == member));
+            Assert.Equal(work.Cast<CancelWork>().Where(w => w.Member.Value == member), taken.Cast<CancelWork>().Where(w => w.Member.Value == member));
         }
     }
 
@@ -82,8 +82,8 @@ public sealed class FairQueueTests
         Assert.Equal(50, queue.Count);
         foreach (var member in new long[] { 0, 1, 2 })
         {
-            Assert.Equal(work.Cast<CancelWork>().Where(w => w.Member == member).Take(batch.Cast<CancelWork>().Count(w => w.Member == member)), batch.Cast<CancelWork>().Where(w => w.Member == member));
-            Assert.InRange(batch.Cast<CancelWork>().Count(w => w.Member == member), 80, 90);
+            Assert.Equal(work.Cast<CancelWork>().Where(w => w.Member.Value == member).Take(batch.Cast<CancelWork>().Count(w => w.Member.Value == member)), batch.Cast<CancelWork>().Where(w => w.Member.Value == member));
+            Assert.InRange(batch.Cast<CancelWork>().Count(w => w.Member.Value == member), 80, 90);
         }
     }
 
@@ -98,9 +98,9 @@ public sealed class FairQueueTests
         var batch = queue.Take(Channel([.. flood, .. second, .. third]), max: 2048, perMember: 16);
 
         // Three rounds: 16 of each, 16 of each, then 16 of the flood and the last 8 of the others.
-        Assert.Equal([.. flood.Take(48)], batch.Cast<CancelWork>().Where(w => w.Member == 1));
-        Assert.Equal(second, batch.Cast<CancelWork>().Where(w => w.Member == 2));
-        Assert.Equal(third, batch.Cast<CancelWork>().Where(w => w.Member == 3));
+        Assert.Equal([.. flood.Take(48)], batch.Cast<CancelWork>().Where(w => w.Member.Value == 1));
+        Assert.Equal(second, batch.Cast<CancelWork>().Where(w => w.Member.Value == 2));
+        Assert.Equal(third, batch.Cast<CancelWork>().Where(w => w.Member.Value == 3));
         Assert.Equal(1000 - 48, queue.Count);
     }
 

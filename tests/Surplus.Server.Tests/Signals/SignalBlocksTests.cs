@@ -4,6 +4,8 @@ using Dapper;
 using Surplus.Exchange.Engine;
 using Surplus.Exchange.Signals;
 using Surplus.Exchange.Storage;
+using Surplus.Market;
+using Surplus.Market.Contracts;
 using Surplus.Server.Signals;
 using Surplus.Server.Tests.Infrastructure;
 
@@ -71,12 +73,13 @@ public sealed class SignalBlocksTests
         using var scratch = new ScratchStore(store);
         var database = scratch.Database;
         var log = new SignalLog();
-        log.Add(1, "order.rested", 10, """{"order":1}""");
-        log.AddTrade(1, 2, 11, 3, Trade);
-        log.AddBoth(1, 2, "contract.matched", 11, """{"contract":3}""");
+        MemberId one = new(1), two = new(2);
+        log.Add(one, "order.rested", 10, """{"order":1}""");
+        log.AddTrade(one, two, 11, new ContractId(3), Trade);
+        log.AddBoth(one, two, "contract.matched", 11, """{"contract":3}""");
         var firstBatch = log.TakePending();
-        log.Add(1, "order.filled", 12, """{"order":2}""");
-        log.Add(2, "deposit", 13, """{"amount":5}""");
+        log.Add(one, "order.filled", 12, """{"order":2}""");
+        log.Add(two, "deposit", 13, """{"amount":5}""");
         var secondBatch = log.TakePending();
         Assert.Empty(log.TakePending());
 

@@ -1,6 +1,7 @@
 using Dapper;
 using Surplus.Exchange.Ledger;
 using Surplus.Exchange.Storage;
+using Surplus.Market;
 using Surplus.Server.Tests.Infrastructure;
 
 namespace Surplus.Server.Tests.Storage;
@@ -55,21 +56,21 @@ public sealed class TransfersByMemberMigrationTests
     [Fact]
     public void Transfer_NamesTheMemberOnEitherSide_AndNoneBetweenExchangeAccounts()
     {
-        Assert.Equal(12, new Transfer(1, 0, "member:12:available", "member:12:held", 5, "hold", null).Member);
-        Assert.Equal(7, new Transfer(2, 0, "escrow:compute:1", "member:7:available", 5, "settlement", null).Member);
-        Assert.Equal(3, new Transfer(3, 0, Accounts.External, "member:3:available", 5, "deposit", null).Member);
-        Assert.Null(new Transfer(4, 0, "escrow:compute:1", Accounts.Fees, 5, "fee", null).Member);
+        Assert.Equal(new MemberId(12), new Transfer(1, 0, Account.Parse("member:12:available"), Account.Parse("member:12:held"), 5, "hold", null).Member);
+        Assert.Equal(new MemberId(7), new Transfer(2, 0, Account.Parse("escrow:compute:1"), Account.Parse("member:7:available"), 5, "settlement", null).Member);
+        Assert.Equal(new MemberId(3), new Transfer(3, 0, Account.External, Account.Parse("member:3:available"), 5, "deposit", null).Member);
+        Assert.Null(new Transfer(4, 0, Account.Parse("escrow:compute:1"), Account.Fees, 5, "fee", null).Member);
     }
 
     [Fact]
     public void TryMove_FromOneMemberToAnother_IsRefusedBeforeAnythingChanges()
     {
         var ledger = new LedgerBook();
-        ledger.Move(Accounts.External, Accounts.Available(1), 100, "deposit", null, 0);
+        ledger.Move(Account.External, Account.Available(new MemberId(1)), 100, "deposit", null, 0);
 
-        Assert.Throws<InvalidOperationException>(() => ledger.TryMove(Accounts.Available(1), Accounts.Available(2), 10, "gift", null, 0));
+        Assert.Throws<InvalidOperationException>(() => ledger.TryMove(Account.Available(new MemberId(1)), Account.Available(new MemberId(2)), 10, "gift", null, 0));
 
-        Assert.Equal(100, ledger.Balance(Accounts.Available(1)));
-        Assert.Equal(0, ledger.Balance(Accounts.Available(2)));
+        Assert.Equal(100, ledger.Balance(Account.Available(new MemberId(1))));
+        Assert.Equal(0, ledger.Balance(Account.Available(new MemberId(2))));
     }
 }
