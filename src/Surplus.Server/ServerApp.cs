@@ -155,6 +155,7 @@ public static class ServerApp
         services.AddSingleton<AnswersInFlight>();
         services.AddSingleton<ContractedCapacity>();
         services.AddSingleton<ContractBook>();
+        services.AddSingleton<ITradeContracts>(s => s.GetRequiredService<ContractBook>());
         services.AddSingleton<MarketRegistry>();
         services.AddSingleton<MarketHosts>();
         services.AddSingleton<ExchangeStartup>();

@@ -23,7 +23,7 @@ internal sealed record ContractAction(string Name, ContractParty Party, Func<Con
 /// </summary>
 internal sealed class ContractBook(
     WriteGate writeGate, Database database, LedgerBook ledger, SignalLog signals, MarketRegistry markets, ContractedCapacity contracted,
-    TimeProvider time, ILogger<ContractBook> log)
+    TimeProvider time, ILogger<ContractBook> log) : ITradeContracts
 {
     /// <summary>How many due contracts the monitor takes into one transaction.</summary>
     private const int MonitorBatch = 500;
@@ -89,7 +89,7 @@ internal sealed class ContractBook(
     private const string ReliabilityAttribute = "reliability";
 
     /// <summary>Opens the contract of a new trade; called by the engine loop, which writes the row in the batch's transaction.</summary>
-    public ContractRow Open(Trade trade, JobDto? job, MarketDefinition market)
+    public IOpenedContract Open(Trade trade, JobDto? job, MarketDefinition market)
     {
         ArgumentNullException.ThrowIfNull(trade);
         ArgumentNullException.ThrowIfNull(market);
@@ -108,6 +108,13 @@ internal sealed class ContractBook(
 
         Tell(row, contract.History[0], null, null);
         return row;
+    }
+
+    /// <summary>Writes the contracts a batch opened, in its transaction.</summary>
+    public Task WriteOpenedAsync(DbConnection c, DbTransaction tx, IReadOnlyList<IOpenedContract> opened)
+    {
+        ArgumentNullException.ThrowIfNull(opened);
+        return opened.Count == 0 ? Task.CompletedTask : ContractStore.InsertAsync(c, tx, [.. opened.Cast<ContractRow>()]);
     }
 
     /// <summary>A party's (or the operator's) move, after the monitor's rules that are due; answers the contract as it then stands.</summary>
@@ -524,35 +531,5 @@ internal sealed class ContractBook(
             _ => throw new InvalidOperationException("placing a need answered without the need"),
         };
         return new Placement(new FailoverDto("placed", placed.Need.Id, null), request, placed.Trades.Count);
-    }
-}
-
-/// <summary>Idempotency records outside the engine loop: a retried request answers as the first did.</summary>
-internal static class Idempotency
-{
-    public static async Task<Outcome?> FindAsync(DbConnection c, DbTransaction tx, IdempotencyKey key)
-    {
-        var earlier = await c.QuerySingleOrDefaultAsync<(string RequestHash, int Status, string Response)?>(
-            "SELECT request_hash, status, response FROM idempotency WHERE member_id = @Member AND key = @Key", key, tx);
-        if (earlier is not { } e)
-        {
-            return null;
-        }
-
-        return e.RequestHash == key.RequestHash ? IdempotentAnswer.Replay(e.Status, e.Response) : IdempotentAnswer.Reused(key);
-    }
-
-    /// <summary>Keeps <paramref name="answer"/> under <paramref name="key"/> when there is a key and the answer is final (see <see cref="IdempotentAnswer"/>).</summary>
-    public static async Task KeepAsync(DbConnection c, DbTransaction tx, IdempotencyKey? key, Outcome answer, long atTicks)
-    {
-        if (key is null || !IdempotentAnswer.IsFinal(answer))
-        {
-            return;
-        }
-
-        var kept = IdempotentAnswer.Kept(answer);
-        await c.ExecuteAsync(
-            "INSERT INTO idempotency (member_id, key, request_hash, status, response, created_at) VALUES (@Member, @Key, @RequestHash, @status, @response, @at)",
-            new { key.Member, key.Key, key.RequestHash, status = IdempotentAnswer.StoredStatus(kept), response = System.Text.Encoding.UTF8.GetString(((StoredJson)kept.Body!).Utf8), at = atTicks }, tx);
     }
 }

@@ -51,7 +51,7 @@ internal static class ContractText
 }
 
 /// <summary>A contract as stored: the trade, the job, the history and what the monitor needs to find it.</summary>
-internal sealed class ContractRow
+internal sealed class ContractRow : IOpenedContract
 {
     public const string Columns =
         "c.id AS Id, c.market AS Market, c.trade_id AS TradeId, c.need_id AS NeedId, c.offer_id AS OfferId, c.buyer_id AS BuyerId, c.seller_id AS SellerId, "

@@ -1,4 +1,3 @@
-using Surplus.Exchange.Contracts;
 using Surplus.Exchange.Ledger;
 using Surplus.Exchange.Storage;
 using Surplus.Market;
@@ -14,7 +13,7 @@ namespace Surplus.Exchange.Engine;
 /// thread-safe.
 /// </summary>
 internal sealed class BatchApplier(
-    MarketMemory market, EngineProjection projection, IdempotentReplay replay, LedgerBook ledger, OrderIds ids, ContractBook contracts,
+    MarketMemory market, EngineProjection projection, IdempotentReplay replay, LedgerBook ledger, OrderIds ids, ITradeContracts contracts,
     ServerOptions options, TimeProvider time, ILogger log, ExchangeMetrics metrics)
 {
     /// <summary>

@@ -1,4 +1,3 @@
-using Surplus.Exchange.Contracts;
 using Surplus.Market;
 
 namespace Surplus.Exchange.Engine;
@@ -18,7 +17,7 @@ internal sealed class BatchEffects(long atTicks)
 
     public List<Trade> Trades { get; } = [];
 
-    public List<ContractRow> Contracts { get; } = [];
+    public List<IOpenedContract> Contracts { get; } = [];
 
     public Dictionary<long, NegotiationRow> Negotiations { get; } = [];
 

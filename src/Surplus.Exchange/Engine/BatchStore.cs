@@ -1,6 +1,5 @@
 using System.Data.Common;
 using Dapper;
-using Surplus.Exchange.Contracts;
 using Surplus.Exchange.Ledger;
 using Surplus.Exchange.Signals;
 using Surplus.Exchange.Storage;
@@ -14,7 +13,7 @@ namespace Surplus.Exchange.Engine;
 /// <see cref="WriteAsync"/> writes it inside the store writer's transaction, which carries as many
 /// batches as are waiting (group commit).
 /// </summary>
-internal sealed class BatchStore(MarketMemory market, LedgerBook ledger, SignalLog signals)
+internal sealed class BatchStore(MarketMemory market, LedgerBook ledger, SignalLog signals, ITradeContracts contracts)
 {
     private static readonly string[] OfferParameters = ["Id", "Market", "Member", "Status", "Spec", "State", "CreatedAt", "UpdatedAt"];
     private static readonly string[] OfferUpdateParameters = ["Status", "State", "UpdatedAt", "Id"];
@@ -83,7 +82,7 @@ internal sealed class BatchStore(MarketMemory market, LedgerBook ledger, SignalL
     }
 
     /// <summary>Writes one batch in the transaction given.</summary>
-    public static async Task WriteAsync(DbConnection c, DbTransaction tx, StoredBatch b)
+    public async Task WriteAsync(DbConnection c, DbTransaction tx, StoredBatch b)
     {
         // One command per table, its parameters made once and only their values set per row:
         // Dapper would build a parameter set per row, under names SQLite must look up four ways.
@@ -128,7 +127,7 @@ internal sealed class BatchStore(MarketMemory market, LedgerBook ledger, SignalL
                 .Add(t.Window.StartTicks).Add(t.Window.EndTicks).Add(t.Price.PerUnitHour.ToString(System.Globalization.CultureInfo.InvariantCulture))
                 .Add(t.Amount.Minor).Add(t.Fee.Minor).Add(t.Aggressor == OrderSide.Need ? "need" : "offer").Add(t.At.UtcTicks));
 
-        await ContractStore.InsertAsync(c, tx, b.Contracts);
+        await contracts.WriteOpenedAsync(c, tx, b.Contracts);
         await WriteNegotiationsAsync(c, tx, b);
         await WriteGate.WriteLedgerAndSignalsAsync(c, tx, b.Transfers, b.Balances, b.Signals);
         await RowInsert.ExecuteAsync(c, tx,
@@ -202,7 +201,7 @@ internal sealed record EngineStateRow(string Market, long Clock, long NextSequen
 /// loop goes on changing them while the writer stores this), the rest never changes.
 /// </summary>
 internal sealed record StoredBatch(
-    long AtTicks, List<OfferWrite> Offers, List<NeedWrite> Needs, List<Trade> Trades, List<ContractRow> Contracts,
+    long AtTicks, List<OfferWrite> Offers, List<NeedWrite> Needs, List<Trade> Trades, List<IOpenedContract> Contracts,
     List<object> Negotiations, bool? Halted, MarketDefinition? Definition,
     IReadOnlyList<Transfer> Transfers, IReadOnlyList<KeyValuePair<Account, long>> Balances, TakenSignals Signals,
     List<(IdempotencyKey Key, Outcome Result)> Idempotency, PackedBlocks<IdempotencyBlock> IdempotencyBlocks, EngineStateRow Engine)

@@ -1,5 +1,4 @@
 using Dapper;
-using Surplus.Exchange.Contracts;
 using Surplus.Exchange.Ledger;
 using Surplus.Exchange.Signals;
 using Surplus.Exchange.Storage;

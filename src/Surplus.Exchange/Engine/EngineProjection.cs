@@ -1,4 +1,3 @@
-using Surplus.Exchange.Contracts;
 using Surplus.Exchange.Ledger;
 using Surplus.Exchange.Signals;
 using Surplus.Exchange.Storage;
@@ -18,7 +17,7 @@ internal sealed record Executed(Rejection? Rejected, List<TradeDto> Trades, Nego
 /// Owned by the market's loop: not thread-safe.
 /// </summary>
 internal sealed class EngineProjection(
-    MarketMemory market, LedgerBook ledger, SignalLog signals, ContractBook contracts, OrderIds ids, ILogger log)
+    MarketMemory market, LedgerBook ledger, SignalLog signals, ITradeContracts contracts, OrderIds ids, ILogger log)
 {
     // The rows the last command touched, which its answer shows: an order that left the book is no longer open.
     private readonly Dictionary<long, OfferRow> lastTouchedOffers = [];

@@ -1,5 +1,4 @@
 using Dapper;
-using Surplus.Exchange.Contracts;
 using Surplus.Exchange.Storage;
 
 namespace Surplus.Exchange.Engine;
@@ -11,7 +10,7 @@ namespace Surplus.Exchange.Engine;
 /// finish what they were given and the writer store it.
 /// </summary>
 internal sealed class ExchangeStartup(
-    Database database, MemberDirectory members, WriteGate writeGate, ContractBook contracts, MarketRegistry markets, MarketHosts hosts,
+    Database database, MemberDirectory members, WriteGate writeGate, ITradeContracts contracts, MarketRegistry markets, MarketHosts hosts,
     OrderIds ids, ContractedCapacity contracted, TimeProvider time, ILogger<ExchangeStartup> log)
 {
     /// <summary>Migrates the store, creates what a first start creates, and rebuilds every engine.</summary>

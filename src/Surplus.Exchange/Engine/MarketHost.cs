@@ -28,7 +28,7 @@ internal sealed class MarketHost
         var projection = new EngineProjection(memory, shared.Ledger, shared.Signals, shared.Contracts, shared.Ids, shared.Log);
         var replay = new IdempotentReplay(shared.Database, shared.AnswersInFlight, shared.BatchAnswersInRows);
         applier = new BatchApplier(memory, projection, replay, shared.Ledger, shared.Ids, shared.Contracts, shared.Options, shared.Time, shared.Log, shared.Metrics);
-        var store = new BatchStore(memory, shared.Ledger, shared.Signals);
+        var store = new BatchStore(memory, shared.Ledger, shared.Signals, shared.Contracts);
         loop = new MarketLoop(memory, applier, store, shared.AnswersInFlight, shared.WritePath, shared.Contracted, shared.Hub, shared.Options, shared.Time, shared.Log);
     }
 

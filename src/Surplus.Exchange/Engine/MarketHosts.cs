@@ -1,6 +1,5 @@
 using System.Data.Common;
 using Dapper;
-using Surplus.Exchange.Contracts;
 using Surplus.Exchange.Ledger;
 using Surplus.Exchange.Signals;
 using Surplus.Exchange.Storage;
@@ -14,7 +13,7 @@ namespace Surplus.Exchange.Engine;
 /// projection, replay and batch store use. One set for the exchange.
 /// </summary>
 internal sealed record MarketParts(
-    Database Database, LedgerBook Ledger, SignalLog Signals, SignalHub Hub, ContractBook Contracts, ContractedCapacity Contracted,
+    Database Database, LedgerBook Ledger, SignalLog Signals, SignalHub Hub, ITradeContracts Contracts, ContractedCapacity Contracted,
     OrderIds Ids, AnswersInFlight AnswersInFlight, bool BatchAnswersInRows, IWritePath WritePath,
     ServerOptions Options, TimeProvider Time, ILogger Log, ExchangeMetrics Metrics);
 
@@ -24,7 +23,7 @@ internal sealed record MarketParts(
 /// </summary>
 internal sealed class MarketHosts(
     MarketRegistry markets, WriteGate writeGate, Database database, LedgerBook ledger, SignalLog signals, SignalHub hub,
-    ContractBook contracts, ContractedCapacity contracted, OrderIds ids, AnswersInFlight answersInFlight,
+    ITradeContracts contracts, ContractedCapacity contracted, OrderIds ids, AnswersInFlight answersInFlight,
     ServerOptions options, TimeProvider time, ILogger<MarketHost> log, ExchangeMetrics metrics)
 {
     private MarketParts? parts;

@@ -157,7 +157,7 @@ internal sealed class MarketLoop(
         var keys = effects.Idempotency;
         answersInFlight.Change(keys, add: true);
         return new PendingCommit(
-            writePath.Epoch, batch.Count, (c, tx) => BatchStore.WriteAsync(c, tx, stored),
+            writePath.Epoch, batch.Count, (c, tx) => store.WriteAsync(c, tx, stored),
             Committed: () =>
             {
                 contracted.Traded(market.Definition, stored.Trades, time.GetUtcNow());
