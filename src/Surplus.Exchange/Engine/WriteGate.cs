@@ -171,13 +171,13 @@ internal sealed class WriteGate : IWritePath, IDisposable
     {
         await RowInsert.ExecuteAsync(c, tx,
             "INSERT INTO transfers (id, at, debit, credit, amount, kind, reference, member_id) VALUES (@Id, @At, @Debit, @Credit, @Amount, @Kind, @Reference, @Member)",
-            TransferParameters, transfers, (t, v) => v.Add(t.Id).Add(t.AtTicks).Add(t.Debit.ToString()).Add(t.Credit.ToString()).Add(t.Amount).Add(t.Kind).Add(t.Reference).Add(t.Member?.Value));
+            TransferParameters, transfers, (t, v) => v.Add(t.Id).Add(t.AtTicks).Add(AccountNames.Of(t.Debit)).Add(AccountNames.Of(t.Credit)).Add(t.Amount).Add(t.Kind).Add(t.Reference).Add(t.Member?.Value));
         await RowInsert.ExecuteAsync(c, tx,
             """
             INSERT INTO accounts (account, member_id, balance) VALUES (@Account, @Member, @Balance)
             ON CONFLICT (account) DO UPDATE SET balance = excluded.balance
             """,
-            AccountParameters, balances, (b, v) => v.Add(b.Key.ToString()).Add(b.Key.Member?.Value).Add(b.Value));
+            AccountParameters, balances, (b, v) => v.Add(AccountNames.Of(b.Key)).Add(b.Key.Member?.Value).Add(b.Value));
         await RowInsert.ExecuteAsync(c, tx,
             "INSERT INTO signal_blocks (member_id, last_seq, first_seq, signals) VALUES (@Member, @Last, @First, @Signals)",
             SignalParameters, signals, (s, v) => v.Add(s.Member).Add(s.LastSeq).Add(s.FirstSeq).AddUtf8(s.Signals));

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Surplus.Market;
 
 namespace Surplus.Exchange.Ledger;
@@ -7,6 +8,20 @@ public sealed record Transfer(long Id, long AtTicks, Account Debit, Account Cred
 {
     /// <summary>The member whose account is on either side, if any: its statement lists the transfer.</summary>
     public MemberId? Member => Debit.Member ?? Credit.Member;
+}
+
+/// <summary>
+/// Account names as the store is written: a member's two are made once (every need placed, filled
+/// or closed writes them), the exchange's own are constants, and a trade's are made when written.
+/// Thread-safe.
+/// </summary>
+public static class AccountNames
+{
+    private static readonly ConcurrentDictionary<Account, string> MemberNames = new();
+
+    /// <summary>The account's name, <see cref="Account.ToString"/>.</summary>
+    public static string Of(Account account) =>
+        account.Member is null ? account.ToString() : MemberNames.GetOrAdd(account, static a => a.ToString());
 }
 
 /// <summary>
