@@ -182,7 +182,7 @@ internal sealed class BatchApplier(
 
         var row = new NeedRow
         {
-            Id = id, Market = definition.Id, Member = buyer, Record = StoredNeed.From(spec, work.Job),
+            Id = id, Market = definition.Id, Member = buyer, Record = StoredNeed.From(spec, work.Job), Job = work.Job,
             State = new NeedStateJson(0, spec.Bid.PerUnitHour, spec.Rate.Value), Held = hold, UnitHold = unit,
             CreatedAt = now.UtcTicks, UpdatedAt = now.UtcTicks,
         };
@@ -230,16 +230,22 @@ internal sealed class BatchApplier(
         {
             // The hold follows the new bid and rate before the engine matches at them.
             need = market.OpenNeeds[work.Order.Id];
+            if (need.Record is null && market.Engine.FindNeed(new NeedId(need.Id)) is { } resting)
+            {
+                need.Hydrate(resting);
+            }
+
+            var record = need.Record ?? throw new InvalidOperationException($"need {need.Id} is open in memory but not in its engine");
             var price = work.Price ?? new Price(need.State.Bid);
             var remaining = work.Rate?.Value ?? need.State.Remaining;
-            var window = StoredOrders.ReadWindow(need.Record.Start, need.Record.End, "need", need.Id);
-            var top = need.Record.MaximumPrice is { } max && max > price.PerUnitHour ? new Price(max) : price;
+            var window = StoredOrders.ReadWindow(record.Start, record.End, "need", need.Id);
+            var top = record.MaximumPrice is { } max && max > price.PerUnitHour ? new Price(max) : price;
 
             // A price or amount past the market's bounds is refused by the engine before any money moves.
             if (OrderRules.CheckPrice(price, definition, "new price") is null && remaining > 0 && remaining <= need.State.Remaining
                 && OrderRules.CheckAmount(new Rate(remaining), window.Length, top, definition) is null)
             {
-                var unit = market.HoldUnit(window, price, need.Record.MaximumPrice);
+                var unit = market.HoldUnit(window, price, record.MaximumPrice);
                 moved = checked(unit * remaining) - need.Held;
                 Account available = Account.Available(new MemberId(need.Member)), held = Account.Held(new MemberId(need.Member));
                 if (moved > 0 && !ledger.TryMove(available, held, moved, "hold", $"need:{definition.Id}:{need.Id}", now.UtcTicks))

@@ -30,13 +30,13 @@ internal sealed class EngineProjection(
         var hour = engine.Clock.UtcTicks / TimeSpan.TicksPerHour;
 
         // The answer to a cancel or an amendment shows the order as it leaves the command, which may be out of the book.
-        if (command is CancelOrder { Order: { Side: OrderSide.Offer } cancelled })
+        if (command is CancelOrder { Order: var cancelled })
         {
-            Hydrate(cancelled.Id);
+            Hydrate(cancelled);
         }
-        else if (command is AmendOrder { Order: { Side: OrderSide.Offer } amended })
+        else if (command is AmendOrder { Order: var amended })
         {
-            Hydrate(amended.Id);
+            Hydrate(amended);
         }
 
         var events = engine.Execute(command);
@@ -146,12 +146,19 @@ internal sealed class EngineProjection(
         return new Executed(rejected, trades, negotiation);
     }
 
-    /// <summary>Gives a resting offer's row its record and state from the engine, for an answer that shows it.</summary>
-    private void Hydrate(long offer)
+    /// <summary>Gives a resting order's row its record (and an offer's its state) from the engine, for an answer that shows it.</summary>
+    private void Hydrate(OrderKey order)
     {
-        if (market.OpenOffers.TryGetValue(offer, out var row) && (row.Record is null || row.State is null) && market.Engine.FindOffer(new OfferId(offer)) is { } state)
+        if (order.Side == OrderSide.Offer)
         {
-            row.Hydrate(state);
+            if (market.OpenOffers.TryGetValue(order.Id, out var offer) && (offer.Record is null || offer.State is null) && market.Engine.FindOffer(new OfferId(order.Id)) is { } state)
+            {
+                offer.Hydrate(state);
+            }
+        }
+        else if (market.OpenNeeds.TryGetValue(order.Id, out var need) && need.Record is null && market.Engine.FindNeed(new NeedId(order.Id)) is { } state)
+        {
+            need.Hydrate(state);
         }
     }
 

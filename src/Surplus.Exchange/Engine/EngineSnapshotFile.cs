@@ -49,9 +49,10 @@ internal static class EngineSnapshotFile
 
     /// <summary>
     /// Writes a market's open orders: its offers in book order, each with its row and the engine's
-    /// state of it, and its needs' rows.
+    /// state of it, and its needs, each with its row and the engine's state of it.
     /// </summary>
-    public static void Write(Stream stream, Stamp stamp, int offerCount, IEnumerable<(OfferRow Row, OfferState State)> offers, IReadOnlyCollection<NeedRow> needs)
+    public static void Write(
+        Stream stream, Stamp stamp, int offerCount, IEnumerable<(OfferRow Row, OfferState State)> offers, int needCount, IEnumerable<(NeedRow Row, NeedState State)> needs)
     {
         ArgumentNullException.ThrowIfNull(offers);
         ArgumentNullException.ThrowIfNull(needs);
@@ -65,7 +66,7 @@ internal static class EngineSnapshotFile
         w.Int64(stamp.NextSequence);
         w.Int64(stamp.NextTradeId);
         w.Int32(offerCount);
-        w.Int32(needs.Count);
+        w.Int32(needCount);
         var written = 0;
         foreach (var (row, state) in offers)
         {
@@ -78,9 +79,17 @@ internal static class EngineSnapshotFile
             throw new InvalidOperationException($"{written} offers written where {offerCount} were counted");
         }
 
-        foreach (var row in needs)
+        written = 0;
+        foreach (var (row, state) in needs)
         {
-            WriteNeed(w, row);
+            // A resting need's row keeps its job only; the rest of its record is the engine's spec.
+            WriteNeed(w, row, row.Record ?? StoredNeed.From(state.Spec, row.Job));
+            written++;
+        }
+
+        if (written != needCount)
+        {
+            throw new InvalidOperationException($"{written} needs written where {needCount} were counted");
         }
 
         w.Finish();
@@ -267,9 +276,8 @@ internal static class EngineSnapshotFile
         return (state.ToState(record.ToSpec(id, member)), row);
     }
 
-    private static void WriteNeed(SnapshotWriter w, NeedRow row)
+    private static void WriteNeed(SnapshotWriter w, NeedRow row, StoredNeed record)
     {
-        var record = row.Record;
         w.Int64(row.Id);
         w.Int64(row.Member);
         w.Int64(row.CreatedAt);

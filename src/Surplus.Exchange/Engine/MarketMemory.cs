@@ -134,7 +134,7 @@ internal sealed class MarketMemory(MarketDefinition definition, bool halted, Dat
         var spec = record.ToSpec(id, member) with { Bid = new Price(stored.Bid) };
         return (new NeedState(spec, stored.Sequence, new Rate(stored.Remaining)), new NeedRow
         {
-            Id = id, Market = market.Id, Member = member, Record = record, State = stored, Held = held,
+            Id = id, Market = market.Id, Member = member, Job = record.Job, State = stored, Held = held,
             UnitHold = HoldUnit(market, spec.Window, spec.Bid, record.MaximumPrice),
             CreatedAt = createdAt, UpdatedAt = updatedAt,
         });
@@ -203,7 +203,8 @@ internal sealed class MarketMemory(MarketDefinition definition, bool halted, Dat
 
         await using (var file = new FileStream(written, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 0))
         {
-            EngineSnapshotFile.Write(file, stamp, OpenOffers.Count, engine.Offers.Select(o => (OpenOffers[o.Spec.Id.Value], o)), OpenNeeds.Values);
+            EngineSnapshotFile.Write(file, stamp, OpenOffers.Count, engine.Offers.Select(o => (OpenOffers[o.Spec.Id.Value], o)),
+                OpenNeeds.Count, OpenNeeds.Values.Select(r => (r, engine.FindNeed(new NeedId(r.Id)) ?? throw new InvalidOperationException($"need {r.Id} is open in memory but not in its engine"))));
         }
 
         File.Move(written, path, overwrite: true);

@@ -92,7 +92,12 @@ internal sealed class OfferRow
     }
 }
 
-/// <summary>A need as stored: its record, engine state, status, money held for it.</summary>
+/// <summary>
+/// A need as stored: its record, engine state, status, money held for it. As with an offer, a
+/// resting need's row lets go of its record once its batch is stored (the engine holds the spec, and
+/// the row keeps only the job, which the engine does not), and takes it from the engine again when an
+/// answer or an amendment needs it (<see cref="Hydrate"/>).
+/// </summary>
 internal sealed class NeedRow
 {
     private byte[]? specJson;
@@ -104,14 +109,17 @@ internal sealed class NeedRow
 
     public required long Member { get; init; }
 
-    /// <summary>The need as placed, as the store keeps it.</summary>
-    public required StoredNeed Record { get; init; }
+    /// <summary>The need as placed, as the store keeps it; null while the row rests untouched since its batch was stored.</summary>
+    public StoredNeed? Record { get; set; }
+
+    /// <summary>The job the need is for, as the store keeps it: each of its trades' contracts takes it.</summary>
+    public required StoredJob? Job { get; init; }
 
     /// <summary>
     /// The record as stored JSON in UTF-8, made once for the row's insert: an order's record never
     /// changes after it is placed, and a stored row is updated without it.
     /// </summary>
-    public byte[] SpecJson => specJson ??= StoredOrders.Write(Record);
+    public byte[] SpecJson => specJson ??= StoredOrders.Write(Record ?? throw new InvalidOperationException($"need {Id} has no record in memory"));
 
     public required NeedStateJson State { get; set; }
 
@@ -128,23 +136,34 @@ internal sealed class NeedRow
     public long UpdatedAt { get; set; }
 
     /// <summary>The job as the API shows it and each of the need's contracts keeps it, made once per batch that needs it.</summary>
-    public JobDto? JobDto => jobDto ??= Job(Record.Job);
+    public JobDto? JobDto => jobDto ??= ToJobDto(Job);
+
+    /// <summary>Takes the record from the engine's spec of the open need (the spec holds its current bid; the rest is as placed).</summary>
+    public void Hydrate(NeedState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        Record ??= StoredNeed.From(state.Spec, Job);
+    }
 
     /// <summary>
-    /// Lets go of what was made from the record for its batch (its stored JSON, the job as the API
-    /// shows it) once the batch is stored: the row keeps its record for as long as the need rests,
-    /// and copies of it beside the record would cost as much again.
+    /// Lets go of the record, and of what was made from it for its batch (its stored JSON, the job as
+    /// the API shows it), once the batch is stored: the engine holds the need while it rests.
     /// </summary>
     public void Release()
     {
+        Record = null;
         specJson = null;
         jobDto = null;
     }
 
-    public NeedDto ToDto() => new(
-        Id, Market, Member, Status, Record.Rate, State.Remaining, Record.Start, Record.End, State.Bid, Record.MaximumPrice,
-        Record.Mode, Record.Fill, Record.MinimumFill, Record.Expiry, Record.Constraints ?? [], Record.PreferredSellers ?? [],
-        JobDto, Held, new DateTimeOffset(CreatedAt, TimeSpan.Zero), new DateTimeOffset(UpdatedAt, TimeSpan.Zero), Record.ExcludedSellers ?? []);
+    public NeedDto ToDto()
+    {
+        var record = Record ?? throw new InvalidOperationException($"need {Id} has no record in memory");
+        return new(
+            Id, Market, Member, Status, record.Rate, State.Remaining, record.Start, record.End, State.Bid, record.MaximumPrice,
+            record.Mode, record.Fill, record.MinimumFill, record.Expiry, record.Constraints ?? [], record.PreferredSellers ?? [],
+            JobDto, Held, new DateTimeOffset(CreatedAt, TimeSpan.Zero), new DateTimeOffset(UpdatedAt, TimeSpan.Zero), record.ExcludedSellers ?? []);
+    }
 
     /// <summary>The job of a need request (checked by <see cref="OrderMapper"/>) as the store keeps it.</summary>
     public static StoredJob? StoredJobOf(JobDto? job) => job is null ? null
@@ -152,7 +171,7 @@ internal sealed class NeedRow
             job.Inputs is { Count: > 0 } inputs ? [.. inputs.Select(i => new StoredJobInput(i.Location, i.Sha256))] : null);
 
     /// <summary>A stored job as the API shows it.</summary>
-    public static JobDto? Job(StoredJob? job) => job is null ? null
+    public static JobDto? ToJobDto(StoredJob? job) => job is null ? null
         : new JobDto(job.Program, job.Results, job.Runtime, job.ProgramName, job.ProgramSha256,
             job.Inputs is { } inputs ? [.. inputs.Select(i => new JobInputDto(i.Location, i.Sha256))] : null);
 }

@@ -86,9 +86,10 @@ internal sealed class OrderRecord
             }.ToDto();
         }
 
+        var need = StoredOrders.ReadNeed(Spec);
         return new NeedRow
         {
-            Id = Id, Market = Market, Member = MemberId, Record = StoredOrders.ReadNeed(Spec), State = Json.Read<NeedStateJson>(State),
+            Id = Id, Market = Market, Member = MemberId, Record = need, Job = need.Job, State = Json.Read<NeedStateJson>(State),
             Status = Status, Held = Held, CreatedAt = CreatedAt, UpdatedAt = UpdatedAt,
         }.ToDto();
     }

@@ -61,6 +61,52 @@ public sealed class OrdersTests(Exchanges exchanges)
         AssertSameJson(answer, await seller.Client.Get<OfferDto>($"/v1/offers/{cancelled.Id}"));
     }
 
+    /// <summary>
+    /// A resting need's row keeps only its job once its batch is stored, and takes its record from
+    /// the engine again for an answer: a need with every field set answers an amendment and a
+    /// cancellation as the store shows it, and a trade after that still carries its job whole.
+    /// </summary>
+    [Theory]
+    [InlineData(Store.Sqlite)]
+    [InlineData(Store.Postgres)]
+    public async Task RestingNeed_WithEveryFieldAmendedTradedAndCancelledAfterItsBatchWasStored_AnswersAsTheStoreShowsIt(Store store)
+    {
+        var exchange = exchanges.For(store);
+        var market = await exchange.NewMarket();
+        var seller = await exchange.Trader("lean-need-seller");
+        var excluded = await exchange.Trader("lean-need-excluded");
+        var buyer = await exchange.Trader("lean-need-buyer", 10_000_000);
+        var job = new JobDto(
+            "https://example.com/p.wasm", "blob:", "wasm", "p.wasm", new string('a', 64),
+            [new JobInputDto("https://example.com/in.bin", new string('b', 64)), new JobInputDto("https://example.com/other.bin")]);
+        var need = Need(market, 40, 3.00m, Tomorrow, 2) with
+        {
+            MaximumPrice = 4.50m, Fill = "min-fill", MinimumFill = 10, Expiry = Tomorrow.AddMinutes(-30), Constraints = ["os = linux"],
+            PreferredSellers = [seller.Id], ExcludedSellers = [excluded.Id], Job = job,
+        };
+        var placed = (await buyer.PlaceNeed(need)).Need;
+
+        var amended = await (await buyer.Client.Patch($"/v1/needs/{placed.Id}", new AmendOrderRequest(Price: 3.25m))).Read<NeedResultDto>(HttpStatusCode.OK);
+        AssertSameJson(amended.Need, await buyer.Client.Get<NeedDto>($"/v1/needs/{placed.Id}"));
+        Assert.Equal(
+            (placed.Rate, placed.Start, placed.End, placed.MaximumPrice, placed.Mode, placed.Fill, placed.MinimumFill, placed.Expiry, 3.25m),
+            (amended.Need.Rate, amended.Need.Start, amended.Need.End, amended.Need.MaximumPrice, amended.Need.Mode, amended.Need.Fill, amended.Need.MinimumFill, amended.Need.Expiry, amended.Need.Bid));
+        Assert.Equal(placed.Constraints, amended.Need.Constraints);
+        Assert.Equal([seller.Id], amended.Need.PreferredSellers);
+        Assert.Equal([excluded.Id], amended.Need.ExcludedSellers);
+        AssertSameJson(placed.Job!, amended.Need.Job!);
+
+        var trade = Assert.Single((await seller.PlaceOffer(Offer(market, 15, 3.00m, Tomorrow, 2) with { Attributes = new Dictionary<string, string> { ["os"] = "linux" } })).Trades);
+        var contract = Assert.Single((await seller.Client.Get<PageDto<ContractDto>>("/v1/contracts?role=seller")).Items);
+        Assert.Equal(placed.Id, trade.NeedId);
+        AssertSameJson(job, contract.Job!);
+
+        var cancelled = await (await buyer.Client.DeleteAsync($"/v1/needs/{placed.Id}")).Read<NeedDto>(HttpStatusCode.OK);
+        Assert.Equal(("cancelled", 40L, 25L, 3.25m), (cancelled.Status, cancelled.Rate, cancelled.Remaining, cancelled.Bid));
+        AssertSameJson(job, cancelled.Job!);
+        AssertSameJson(cancelled, await buyer.Client.Get<NeedDto>($"/v1/needs/{placed.Id}"));
+    }
+
     [Theory]
     [InlineData(Store.Sqlite)]
     [InlineData(Store.Postgres)]

@@ -43,7 +43,7 @@ public sealed class EngineSnapshotFileTests
             var stamp = new EngineSnapshotFile.Stamp(Guid.NewGuid(), 14, Market.Id, 42, 10_000, 7);
             var rows = fromRows.ToDictionary(o => o.Row.Id, o => o.Row);
             using var file = new MemoryStream();
-            EngineSnapshotFile.Write(file, stamp, rows.Count, engine.Offers.Select(o => (rows[o.Spec.Id.Value], o)), [.. needsFromRows.Select(n => n.Item2)]);
+            EngineSnapshotFile.Write(file, stamp, rows.Count, engine.Offers.Select(o => (rows[o.Spec.Id.Value], o)), needsFromRows.Count, needsFromRows.Select(n => (n.Item2, n.Item1)));
             file.Position = 0;
             var book = EngineSnapshotFile.Read(file, stamp, (a, b, c, d, e, f, g) => MarketMemory.ReadNeed(Market, a, b, c, d, e, f, g), out var why);
             Assert.True(book is not null, why);

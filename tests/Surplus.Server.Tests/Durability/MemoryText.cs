@@ -34,7 +34,7 @@ internal static class MemoryText
         $"offer row {row.Id} {row.Market} member {row.Member} {row.Status} recurring {row.IsRecurring} {row.CreatedAt} {row.UpdatedAt} record {Value(row.Record)} state {Value(row.State)}");
 
     public static string Of(NeedRow row) => string.Create(CultureInfo.InvariantCulture,
-        $"need row {row.Id} {row.Market} member {row.Member} {row.Status} held {row.Held} unit {row.UnitHold} {row.CreatedAt} {row.UpdatedAt} record {Value(row.Record)} state {Value(row.State)}");
+        $"need row {row.Id} {row.Market} member {row.Member} {row.Status} held {row.Held} unit {row.UnitHold} {row.CreatedAt} {row.UpdatedAt} record {Value(row.Record)} job {Value(row.Job)} state {Value(row.State)}");
 
     public static string Of(MarketEngine engine) => Value(engine.Export());
 

@@ -70,9 +70,9 @@ public sealed class OrderRecordsMigrationTests
             Assert.Equal(new long[] { 6 }, first.ExcludedSellers);
             Assert.Equal(new JobDto("https://programs.example/render.wasm", "blob:", "wasm", "render", new string('b', 64),
                 [new JobInputDto("https://data.example/scene.bin"), new JobInputDto("https://data.example/t.bin", new string('c', 64))]),
-                NeedRow.Job(first.Job), new JobComparer());
+                NeedRow.ToJobDto(first.Job), new JobComparer());
             Assert.Equal(Surplus.Market.FillKind.MinimumFill, first.ToSpec(1, 3).Fill.Kind);
-            Assert.Equal(("all-or-none", (IReadOnlyList<string>?)null, (IReadOnlyList<JobInputDto>?)null), (needs[1].Fill, needs[1].Constraints, NeedRow.Job(needs[1].Job)!.Inputs));
+            Assert.Equal(("all-or-none", (IReadOnlyList<string>?)null, (IReadOnlyList<JobInputDto>?)null), (needs[1].Fill, needs[1].Constraints, NeedRow.ToJobDto(needs[1].Job)!.Inputs));
         }
 
         SchemaMigrator.MigrateDown(database, 12);
