@@ -118,7 +118,8 @@ internal static class FollowRun
         var alone = await OrdersAsync(http, server.Address, buyers, Batches(settings.Duration), settings.Rate);
         var aloneCpu = (server.CpuTime - cpu, Process.GetCurrentProcess().TotalProcessorTime - ownCpu);
         await Task.Delay(TimeSpan.FromSeconds(2));
-        var emptyKb = server.ResidentKilobytes;
+        var emptyRawKb = server.ResidentKilobytes;
+        var emptyKb = await server.SettledResidentKilobytesAsync();
 
         await Console.Error.WriteLineAsync($"[followers] opening {settings.Followers:N0} event streams");
         using var stop = new CancellationTokenSource();
@@ -128,7 +129,8 @@ internal static class FollowRun
         var readers = await OpenAsync(streams, server.Address, followers, arrivals, counters, stop.Token);
         var openTime = opening.Elapsed;
         await Task.Delay(Settle);
-        var openKb = server.ResidentKilobytes;
+        var openRawKb = server.ResidentKilobytes;
+        var openKb = await server.SettledResidentKilobytesAsync();
         cpu = server.CpuTime;
         ownCpu = Process.GetCurrentProcess().TotalProcessorTime;
 
@@ -143,10 +145,10 @@ internal static class FollowRun
             await Task.Delay(100);
         }
 
-        var endKb = server.ResidentKilobytes;
+        var endKb = await server.SettledResidentKilobytesAsync();
         await stop.CancelAsync();
         await Task.WhenAll(readers);
-        return Report(settings, args, loadBefore, ScaleRun.LoadAverage(), clock.Elapsed, joinTime, openTime, readers.Count, emptyKb, openKb, endKb, alone, aloneCpu, flow, flowCpu, arrivals, counters);
+        return Report(settings, args, loadBefore, ScaleRun.LoadAverage(), clock.Elapsed, joinTime, openTime, readers.Count, (emptyRawKb, openRawKb), emptyKb, openKb, endKb, alone, aloneCpu, flow, flowCpu, arrivals, counters);
     }
 
     /// <summary>What the readers of the streams saw.</summary>
@@ -410,7 +412,7 @@ internal static class FollowRun
 
     private static string Report(
         FollowSettings settings, string[] args, string loadBefore, string loadAfter, TimeSpan took, TimeSpan joinTime, TimeSpan openTime, int open,
-        long emptyKb, long openKb, long endKb, Flow alone, (TimeSpan Server, TimeSpan Client) aloneCpu, Flow flow, (TimeSpan Server, TimeSpan Client) flowCpu,
+        (long Empty, long Open) rawKb, long emptyKb, long openKb, long endKb, Flow alone, (TimeSpan Server, TimeSpan Client) aloneCpu, Flow flow, (TimeSpan Server, TimeSpan Client) flowCpu,
         ConcurrentDictionary<long, long> arrivals, StreamCounters counters)
     {
         static double Ms(long ticks) => ticks * 1000.0 / Stopwatch.Frequency;
@@ -434,8 +436,9 @@ internal static class FollowRun
         text.AppendLine("| what | no stream open | every follower's stream open |");
         text.AppendLine("|---|---:|---:|");
         text.AppendLine(CultureInfo.InvariantCulture, $"| event streams open (opened in) | 0 | {open:N0} ({openTime.TotalSeconds:0.0} s) |");
-        text.AppendLine(CultureInfo.InvariantCulture, $"| **resident memory** (VmRSS), {Settle.TotalSeconds:0} s after the last stream opened | {emptyKb / 1024.0:N0} MB | {openKb / 1024.0:N0} MB, **{(openKb - emptyKb) / (double)Math.Max(1, open):N1} KB per follower** |");
-        text.AppendLine(CultureInfo.InvariantCulture, $"| resident memory after the orders | | {endKb / 1024.0:N0} MB, {(endKb - emptyKb) / (double)Math.Max(1, open):N1} KB per follower |");
+        text.AppendLine(CultureInfo.InvariantCulture, $"| **resident memory** (VmRSS) once the garbage is collected, {Settle.TotalSeconds:0} s after the last stream opened | {emptyKb / 1024.0:N0} MB | {openKb / 1024.0:N0} MB, **{(openKb - emptyKb) / (double)Math.Max(1, open):N1} KB per follower** |");
+        text.AppendLine(CultureInfo.InvariantCulture, $"| resident memory once the garbage is collected, after the orders | | {endKb / 1024.0:N0} MB, {(endKb - emptyKb) / (double)Math.Max(1, open):N1} KB per follower |");
+        text.AppendLine(CultureInfo.InvariantCulture, $"| resident memory as it was, garbage and all, {Settle.TotalSeconds:0} s after the last stream opened | {rawKb.Empty / 1024.0:N0} MB | {rawKb.Open / 1024.0:N0} MB, {(rawKb.Open - rawKb.Empty) / (double)Math.Max(1, open):N1} KB per follower |");
         text.AppendLine(CultureInfo.InvariantCulture, $"| orders acknowledged (of sent) | {Rate(alone)} | {Rate(flow)} |");
         text.AppendLine(CultureInfo.InvariantCulture, $"| an order's latency, p50 / p99 / max (ms) | {Percentiles(Latency(alone))} | {Percentiles(Latency(flow))} |");
         text.AppendLine(CultureInfo.InvariantCulture, $"| CPU of the server and of this process | {Cpu(alone, aloneCpu)} | {Cpu(flow, flowCpu)} |");
