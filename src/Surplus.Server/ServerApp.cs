@@ -43,6 +43,11 @@ public static class ServerApp
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes);
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
 
+        // The hosting's request log writes only below Warning, yet while it is on at any level it gives
+        // every request a log scope and an Activity, kept for as long as the request is open: hours for
+        // an event stream, at ten thousand of them.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
+
         // API keys need no cookies or tokens, so the data-protection keys are never used for anything secret.
         builder.Logging.AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error);
 
@@ -83,6 +88,9 @@ public static class ServerApp
 
         var app = builder.Build();
         var gate = app.Services.GetRequiredService<RequestGate>();
+
+        // In front of everything: a stream is written once the rest of the pipeline has returned.
+        app.Use(app.Services.GetRequiredService<Signals.EventStreams>().HandOver);
         app.UseExceptionHandler(error => error.Run(async http =>
         {
             var exception = http.Features.Get<IExceptionHandlerFeature>()?.Error;

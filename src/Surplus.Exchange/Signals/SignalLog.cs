@@ -1,3 +1,4 @@
+using System.Threading.Tasks.Sources;
 using Surplus.Exchange.Storage;
 using Surplus.Market;
 using Surplus.Market.Contracts;
@@ -258,6 +259,9 @@ public sealed class SignalHub
         }
     }
 
+    /// <summary>Wakes every subscription with nothing new: to see that the server stops.</summary>
+    public void WakeAll() => WakeSlice(0, 1);
+
     internal void Unsubscribe(SignalSubscription gone)
     {
         lock (subscribersSync)
@@ -296,18 +300,21 @@ public sealed class SignalHub
 /// <summary>
 /// One open stream's share of its member's committed signals: at most <see cref="Capacity"/> wait
 /// to be taken; past that they are dropped and the reader is told to read the store from where it
-/// is, so a reader that falls behind costs no more memory and never slows the publisher. One reader;
-/// thread-safe against the publisher.
+/// is, so a reader that falls behind costs no more memory and never slows the publisher. It holds a
+/// list only while signals wait, and its reader waits on the subscription itself (no task per
+/// wait), so an idle stream costs this object alone. One reader, which awaits each
+/// <see cref="WaitAsync"/> before the next; thread-safe against the publisher.
 /// </summary>
-public sealed class SignalSubscription : IDisposable
+public sealed class SignalSubscription : IDisposable, IValueTaskSource
 {
     /// <summary>The most signals that wait for the reader; past that it reads the store.</summary>
     public const int Capacity = 256;
 
     private readonly SignalHub hub;
     private readonly Lock sync = new();
-    private List<PendingSignal> queued = [];
-    private TaskCompletionSource? waiter;
+    private ManualResetValueTaskSourceCore<bool> waiter = new() { RunContinuationsAsynchronously = true };
+    private List<PendingSignal>? queued;
+    private bool waiting;
     private bool lost;
     private bool woken;
     private int disposed;
@@ -328,58 +335,61 @@ public sealed class SignalSubscription : IDisposable
 
     /// <summary>
     /// Completes when there is something to take, or when <see cref="Wake"/> was called since the
-    /// last wait; completed at once if either is already so.
+    /// last wait; completed at once if either is already so. Await it before calling it again.
     /// </summary>
-    public Task WaitAsync()
+    public ValueTask WaitAsync()
     {
         lock (sync)
         {
-            if (queued.Count > 0 || lost || woken)
+            if (queued is not null || lost || woken)
             {
                 woken = false;
-                return Task.CompletedTask;
+                return ValueTask.CompletedTask;
             }
 
-            return (waiter ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+            waiter.Reset();
+            waiting = true;
+            return new ValueTask(this, waiter.Version);
         }
     }
 
     /// <summary>
-    /// Takes what waits: gives <paramref name="empty"/> (an empty list) to hold what comes next and
-    /// returns the list of signals that waited, in order. <paramref name="behind"/> is true when
+    /// Takes what waits, in order (empty when nothing does). <paramref name="behind"/> is true when
     /// signals were dropped since the last take: the reader reads the store after the last one it wrote.
     /// </summary>
-    public List<PendingSignal> Take(List<PendingSignal> empty, out bool behind)
+    public IReadOnlyList<PendingSignal> Take(out bool behind)
     {
-        ArgumentNullException.ThrowIfNull(empty);
         lock (sync)
         {
             var taken = queued;
-            queued = empty;
+            queued = null;
             behind = lost;
             lost = false;
             woken = false;
-            return taken;
+            return taken ?? (IReadOnlyList<PendingSignal>)[];
         }
     }
 
     /// <summary>Wakes the reader with nothing new: to write a keep-alive, or to see that its stream has ended.</summary>
     public void Wake()
     {
-        TaskCompletionSource? wake;
+        bool wake;
         lock (sync)
         {
             woken = true;
-            wake = waiter;
-            waiter = null;
+            wake = waiting;
+            waiting = false;
         }
 
-        wake?.TrySetResult();
+        if (wake)
+        {
+            waiter.SetResult(true);
+        }
     }
 
     internal void Offer(PendingSignal signal)
     {
-        TaskCompletionSource? wake;
+        bool wake;
         lock (sync)
         {
             if (lost)
@@ -387,21 +397,24 @@ public sealed class SignalSubscription : IDisposable
                 return;
             }
 
-            if (queued.Count >= Capacity)
+            if (queued is { Count: >= Capacity })
             {
                 lost = true;
-                queued.Clear();
+                queued = null;
             }
             else
             {
-                queued.Add(signal);
+                (queued ??= new List<PendingSignal>(4)).Add(signal);
             }
 
-            wake = waiter;
-            waiter = null;
+            wake = waiting;
+            waiting = false;
         }
 
-        wake?.TrySetResult();
+        if (wake)
+        {
+            waiter.SetResult(true);
+        }
     }
 
     /// <summary>Ends the subscription: nothing more is handed to it.</summary>
@@ -412,4 +425,11 @@ public sealed class SignalSubscription : IDisposable
             hub.Unsubscribe(this);
         }
     }
+
+    void IValueTaskSource.GetResult(short token) => waiter.GetResult(token);
+
+    ValueTaskSourceStatus IValueTaskSource.GetStatus(short token) => waiter.GetStatus(token);
+
+    void IValueTaskSource.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+        waiter.OnCompleted(continuation, state, token, flags);
 }

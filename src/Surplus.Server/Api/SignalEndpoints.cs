@@ -53,6 +53,13 @@ internal static class SignalEndpoints
 
         // A stream stays open for as long as its reader likes; it counts against the event streams, not the requests in flight.
         RequestGate.ReleaseTurn(http);
+        if (http.Features.Get<EventStreams.Handover>() is { } handover)
+        {
+            // Written once the pipeline has returned, without what it held.
+            handover.Take(member, from, stream.Value!);
+            return Results.Empty;
+        }
+
         using (stream.Value)
         {
             await streams.StreamAsync(http, member, from);

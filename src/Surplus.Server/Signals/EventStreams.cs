@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Globalization;
 using System.IO.Pipelines;
 using System.Text;
+using Microsoft.AspNetCore.Http.Features;
 using Surplus.Exchange.Queries;
 using Surplus.Exchange.Signals;
 using Surplus.Market;
@@ -22,12 +23,18 @@ namespace Surplus.Server.Signals;
 /// No stream has a timer of its own: one loop wakes a fifteenth of the streams every second, and
 /// each writes a keep-alive if it wrote nothing since its last wake. A write that waits
 /// <c>Surplus:EventStreamStallSeconds</c> (the socket's and the response's buffers full) drops the
-/// stream; only then is a timer set. Thread-safe; one per server.
+/// stream; only then is a timer set. A stream is written after the request's pipeline has returned
+/// (<see cref="HandOver"/>), so an open stream holds its connection, its subscription and its own
+/// call, not the key check's, the rate limit's or the request's services. Thread-safe; one per server.
 /// </remarks>
-internal sealed class EventStreams(SignalHub hub, SignalQueries signals, ServerOptions options, TimeProvider time, IHostApplicationLifetime lifetime) : BackgroundService
+internal sealed class EventStreams(
+    SignalHub hub, SignalQueries signals, ServerOptions options, TimeProvider time, IHostApplicationLifetime lifetime, IServiceProvider services) : BackgroundService
 {
     /// <summary>How often an idle stream is woken; it writes a keep-alive at every other wake at the latest.</summary>
     public static readonly TimeSpan KeepAlive = TimeSpan.FromSeconds(15);
+
+    /// <summary>The path of the streams.</summary>
+    public const string Path = "/v1/events";
 
     private const int Slices = 15;
     private const int PageSize = 500;
@@ -36,6 +43,8 @@ internal sealed class EventStreams(SignalHub hub, SignalQueries signals, ServerO
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        // One registration wakes every stream when the server stops, rather than one per stream.
+        using var onStop = lifetime.ApplicationStopping.UnsafeRegister(static h => ((SignalHub)h!).WakeAll(), hub);
         var slice = 0;
         try
         {
@@ -58,6 +67,103 @@ internal sealed class EventStreams(SignalHub hub, SignalQueries signals, ServerO
         base.Dispose();
     }
 
+    /// <summary>
+    /// The middleware in front of the pipeline for <c>GET /v1/events</c> as a stream: the request goes
+    /// through the pipeline (key, rate, limits, the endpoint's checks) with a service scope of its own,
+    /// and when the endpoint hands the stream over (<see cref="Handover"/>) the stream is written from
+    /// here, after the pipeline has returned: what the checks held (the scope and its services, the
+    /// caller's claims, the middleware's suspended calls) goes before the stream starts, rather than
+    /// staying for as long as the stream is open. Other requests pass straight through.
+    /// </summary>
+    public Task HandOver(HttpContext http, RequestDelegate next)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        ArgumentNullException.ThrowIfNull(next);
+        var request = http.Request;
+        return HttpMethods.IsGet(request.Method)
+            && request.Path.Equals(Path, StringComparison.OrdinalIgnoreCase)
+            && request.Headers.Accept.ToString().Contains("text/event-stream", StringComparison.OrdinalIgnoreCase)
+            ? HandOverAsync(http, next)
+            : next(http);
+    }
+
+    private async Task HandOverAsync(HttpContext http, RequestDelegate next)
+    {
+        if (await CheckAsync(http, next) is not { Lease: { } lease } handover)
+        {
+            // Answered in the pipeline: a refusal, or a stream written there.
+            return;
+        }
+
+        Forget(http);
+        using (lease)
+        {
+            await StreamAsync(http, handover.Member, handover.After);
+        }
+    }
+
+    /// <summary>
+    /// The request through the pipeline, with a service scope that ends with it; what the endpoint
+    /// handed over. A method of its own, so that nothing it held stays with the stream.
+    /// </summary>
+    private async Task<Handover> CheckAsync(HttpContext http, RequestDelegate next)
+    {
+        var handover = new Handover();
+        http.Features.Set(handover);
+        var scope = services.CreateAsyncScope();
+        try
+        {
+            http.RequestServices = scope.ServiceProvider;
+            await next(http);
+        }
+        catch
+        {
+            handover.Lease?.Dispose();
+            throw;
+        }
+        finally
+        {
+            // Nothing resolves a scoped service once the pipeline has returned.
+            http.RequestServices = services;
+            http.Features.Set<Handover>(null);
+            await scope.DisposeAsync();
+        }
+
+        return handover;
+    }
+
+    /// <summary>What the pipeline left on the request that the stream does not use.</summary>
+    private static void Forget(HttpContext http)
+    {
+        var features = http.Features;
+        features.Set<Microsoft.AspNetCore.Authentication.IAuthenticateResultFeature>(null);
+        features.Set<Microsoft.AspNetCore.Http.Features.Authentication.IHttpAuthenticationFeature>(null);
+        features.Set<IItemsFeature>(null);
+        features.Set<IQueryFeature>(null);
+        features.Set<IRouteValuesFeature>(null);
+        http.SetEndpoint(null);
+    }
+
+    /// <summary>
+    /// Where the endpoint hands a checked stream over to <see cref="HandOver"/>: the member, where to
+    /// resume, and the member's stream lease, given back when the stream ends.
+    /// </summary>
+    internal sealed class Handover
+    {
+        public long Member { get; private set; }
+
+        public long After { get; private set; }
+
+        public IDisposable? Lease { get; private set; }
+
+        public void Take(long member, long after, IDisposable lease)
+        {
+            Member = member;
+            After = after;
+            Lease = lease;
+        }
+    }
+
     /// <summary>Streams the member's signals after number <paramref name="after"/> until the client goes, the server stops or the stream stalls.</summary>
     public async Task StreamAsync(HttpContext http, long member, long after)
     {
@@ -77,8 +183,6 @@ internal sealed class EventStreams(SignalHub hub, SignalQueries signals, ServerO
         // Subscribed before the store is read: what is committed meanwhile comes both ways, and the numbers tell.
         using var subscription = hub.Subscribe(member);
         using var onAbort = aborted.UnsafeRegister(static s => ((SignalSubscription)s!).Wake(), subscription);
-        using var onStop = stopping.UnsafeRegister(static s => ((SignalSubscription)s!).Wake(), subscription);
-        var spare = new List<PendingSignal>();
         try
         {
             await response.StartAsync(aborted);
@@ -112,7 +216,7 @@ internal sealed class EventStreams(SignalHub hub, SignalQueries signals, ServerO
                 }
 
                 await subscription.WaitAsync();
-                var taken = subscription.Take(spare, out behind);
+                var taken = subscription.Take(out behind);
                 var written = 0;
                 foreach (var s in taken)
                 {
@@ -134,8 +238,6 @@ internal sealed class EventStreams(SignalHub hub, SignalQueries signals, ServerO
                     written++;
                 }
 
-                taken.Clear();
-                spare = taken;
                 if (written == 0 && !behind)
                 {
                     // Woken with nothing to write: a keep-alive, unless the stream wrote since the last wake.

@@ -24,6 +24,7 @@ public sealed class ExchangeFactory : IAsyncDisposable
 
     private readonly string? postgres;
     private readonly bool ownsDataDirectory;
+    private readonly bool kestrel;
     private readonly Dictionary<string, string?> settings;
     private WebApplicationFactory<Program> factory;
 
@@ -32,9 +33,15 @@ public sealed class ExchangeFactory : IAsyncDisposable
     /// a new temporary one, deleted when this is disposed.
     /// </param>
     /// <param name="postgresDatabase">A PostgreSQL database to run on as it is; by default a new one.</param>
+    /// <param name="kestrel">
+    /// The real HTTP server on a free loopback port, rather than the in-process test server: for what
+    /// only sockets show (a reader that stops reading, connections that stay open).
+    /// </param>
     public ExchangeFactory(
-        Store store, FakeTimeProvider? time = null, IReadOnlyDictionary<string, string?>? extra = null, string? dataDirectory = null, string? postgresDatabase = null)
+        Store store, FakeTimeProvider? time = null, IReadOnlyDictionary<string, string?>? extra = null, string? dataDirectory = null, string? postgresDatabase = null,
+        bool kestrel = false)
     {
+        this.kestrel = kestrel;
         Store = store;
         Time = time ?? new FakeTimeProvider(new DateTimeOffset(2026, 11, 23, 8, 0, 0, TimeSpan.Zero));
         ownsDataDirectory = dataDirectory is null;
@@ -53,7 +60,7 @@ public sealed class ExchangeFactory : IAsyncDisposable
             settings[k] = v;
         }
 
-        factory = Create();
+        factory = Start();
     }
 
     public Store Store { get; }
@@ -89,8 +96,11 @@ public sealed class ExchangeFactory : IAsyncDisposable
     {
         await factory.DisposeAsync();
         whileStopped?.Invoke();
-        factory = Create();
-        _ = factory.Server;
+        factory = Start();
+        if (!kestrel)
+        {
+            _ = factory.Server;
+        }
     }
 
     public async ValueTask DisposeAsync()
@@ -109,6 +119,18 @@ public sealed class ExchangeFactory : IAsyncDisposable
         {
             // A file still open; the temp folder is cleaned by the system.
         }
+    }
+
+    private WebApplicationFactory<Program> Start()
+    {
+        var created = Create();
+        if (kestrel)
+        {
+            created.UseKestrel(0);
+            created.StartServer();
+        }
+
+        return created;
     }
 
     private WebApplicationFactory<Program> Create() => new WebApplicationFactory<Program>().WithWebHostBuilder(builder =>

@@ -16,21 +16,21 @@ public sealed class SignalHubTests
         using var first = hub.Subscribe(1);
         using var second = hub.Subscribe(1);
         using var other = hub.Subscribe(2);
-        var waiting = first.WaitAsync();
+        var waiting = first.WaitAsync().AsTask();
 
         hub.Publish([Signal(1, 1), Signal(2, 1), Signal(1, 2)]);
 
         await waiting.WaitAsync(TimeSpan.FromSeconds(10));
         foreach (var subscription in new[] { first, second })
         {
-            var taken = subscription.Take([], out var behind);
+            var taken = subscription.Take(out var behind);
             Assert.False(behind);
             Assert.Equal([1L, 2L], taken.Select(s => s.Seq));
             Assert.All(taken, s => Assert.Equal(1, s.Member));
         }
 
-        Assert.Equal([1L], other.Take([], out _).Select(s => s.Seq));
-        Assert.Empty(first.Take([], out _));
+        Assert.Equal([1L], other.Take(out _).Select(s => s.Seq));
+        Assert.Empty(first.Take(out _));
     }
 
     [Fact]
@@ -42,11 +42,11 @@ public sealed class SignalHubTests
         hub.Publish([.. Enumerable.Range(1, SignalSubscription.Capacity + 1).Select(seq => Signal(1, seq))]);
         hub.Publish([Signal(1, SignalSubscription.Capacity + 2)]);
 
-        Assert.Empty(slow.Take([], out var behind));
+        Assert.Empty(slow.Take(out var behind));
         Assert.True(behind);
-        Assert.True(slow.WaitAsync().IsCompleted == false);
+        Assert.False(slow.WaitAsync().IsCompleted);
         hub.Publish([Signal(1, SignalSubscription.Capacity + 3)]);
-        Assert.Equal([SignalSubscription.Capacity + 3L], slow.Take([], out behind).Select(s => s.Seq));
+        Assert.Equal([SignalSubscription.Capacity + 3L], slow.Take(out behind).Select(s => s.Seq));
         Assert.False(behind);
     }
 
@@ -60,9 +60,9 @@ public sealed class SignalHubTests
 
         hub.Publish([Signal(1, 1)]);
 
-        Assert.Empty(gone.Take([], out _));
-        await staying.WaitAsync().WaitAsync(TimeSpan.FromSeconds(10));
-        Assert.Single(staying.Take([], out _));
+        Assert.Empty(gone.Take(out _));
+        await staying.WaitAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Single(staying.Take(out _));
     }
 
     [Fact]
@@ -71,14 +71,14 @@ public sealed class SignalHubTests
         var hub = new SignalHub();
         using var a = hub.Subscribe(1);
         using var b = hub.Subscribe(2);
-        var waitA = a.WaitAsync();
-        var waitB = b.WaitAsync();
+        var waitA = a.WaitAsync().AsTask();
+        var waitB = b.WaitAsync().AsTask();
 
         hub.WakeSlice(1, 2);
 
         await Task.WhenAny(waitA, waitB).WaitAsync(TimeSpan.FromSeconds(10));
         Assert.True(waitA.IsCompleted ^ waitB.IsCompleted);
-        Assert.Empty(a.Take([], out var behind));
+        Assert.Empty(a.Take(out var behind));
         Assert.False(behind);
     }
 
