@@ -119,7 +119,7 @@ internal static class FollowRun
         var aloneCpu = (server.CpuTime - cpu, Process.GetCurrentProcess().TotalProcessorTime - ownCpu);
         await Task.Delay(TimeSpan.FromSeconds(2));
         var emptyRawKb = server.ResidentKilobytes;
-        var emptyKb = await server.SettledResidentKilobytesAsync();
+        var empty = await server.SettledMemoryAsync();
 
         await Console.Error.WriteLineAsync($"[followers] opening {settings.Followers:N0} event streams");
         using var stop = new CancellationTokenSource();
@@ -130,7 +130,7 @@ internal static class FollowRun
         var openTime = opening.Elapsed;
         await Task.Delay(Settle);
         var openRawKb = server.ResidentKilobytes;
-        var openKb = await server.SettledResidentKilobytesAsync();
+        var opened = await server.SettledMemoryAsync();
         cpu = server.CpuTime;
         ownCpu = Process.GetCurrentProcess().TotalProcessorTime;
 
@@ -145,10 +145,10 @@ internal static class FollowRun
             await Task.Delay(100);
         }
 
-        var endKb = await server.SettledResidentKilobytesAsync();
+        var end = await server.SettledMemoryAsync();
         await stop.CancelAsync();
         await Task.WhenAll(readers);
-        return Report(settings, args, loadBefore, ScaleRun.LoadAverage(), clock.Elapsed, joinTime, openTime, readers.Count, (emptyRawKb, openRawKb), emptyKb, openKb, endKb, alone, aloneCpu, flow, flowCpu, arrivals, counters);
+        return Report(settings, args, loadBefore, ScaleRun.LoadAverage(), clock.Elapsed, joinTime, openTime, readers.Count, (emptyRawKb, openRawKb), empty, opened, end, alone, aloneCpu, flow, flowCpu, arrivals, counters);
     }
 
     /// <summary>What the readers of the streams saw.</summary>
@@ -412,7 +412,7 @@ internal static class FollowRun
 
     private static string Report(
         FollowSettings settings, string[] args, string loadBefore, string loadAfter, TimeSpan took, TimeSpan joinTime, TimeSpan openTime, int open,
-        (long Empty, long Open) rawKb, long emptyKb, long openKb, long endKb, Flow alone, (TimeSpan Server, TimeSpan Client) aloneCpu, Flow flow, (TimeSpan Server, TimeSpan Client) flowCpu,
+        (long Empty, long Open) rawKb, SettledMemory empty, SettledMemory opened, SettledMemory end, Flow alone, (TimeSpan Server, TimeSpan Client) aloneCpu, Flow flow, (TimeSpan Server, TimeSpan Client) flowCpu,
         ConcurrentDictionary<long, long> arrivals, StreamCounters counters)
     {
         static double Ms(long ticks) => ticks * 1000.0 / Stopwatch.Frequency;
@@ -436,9 +436,15 @@ internal static class FollowRun
         text.AppendLine("| what | no stream open | every follower's stream open |");
         text.AppendLine("|---|---:|---:|");
         text.AppendLine(CultureInfo.InvariantCulture, $"| event streams open (opened in) | 0 | {open:N0} ({openTime.TotalSeconds:0.0} s) |");
-        text.AppendLine(CultureInfo.InvariantCulture, $"| **resident memory** (VmRSS) once the garbage is collected, {Settle.TotalSeconds:0} s after the last stream opened | {emptyKb / 1024.0:N0} MB | {openKb / 1024.0:N0} MB, **{(openKb - emptyKb) / (double)Math.Max(1, open):N1} KB per follower** |");
-        text.AppendLine(CultureInfo.InvariantCulture, $"| resident memory once the garbage is collected, after the orders | | {endKb / 1024.0:N0} MB, {(endKb - emptyKb) / (double)Math.Max(1, open):N1} KB per follower |");
-        text.AppendLine(CultureInfo.InvariantCulture, $"| resident memory as it was, garbage and all, {Settle.TotalSeconds:0} s after the last stream opened | {rawKb.Empty / 1024.0:N0} MB | {rawKb.Open / 1024.0:N0} MB, {(rawKb.Open - rawKb.Empty) / (double)Math.Max(1, open):N1} KB per follower |");
+        string PerFollower(long before, long after) => string.Create(CultureInfo.InvariantCulture, $"{(after - before) / (double)Math.Max(1, open):N1} KB per follower");
+        string Mb(long kb) => string.Create(CultureInfo.InvariantCulture, $"{kb / 1024.0:N0} MB");
+        static long Held(SettledMemory m) => m.ResidentKb - ((m.CommittedBytes - m.HeapBytes) / 1024);
+        text.AppendLine(CultureInfo.InvariantCulture, $"| **resident memory but the collector's spare room** (VmRSS less its committed memory that holds nothing), once the garbage is collected, {Settle.TotalSeconds:0} s after the last stream opened | {Mb(Held(empty))} | {Mb(Held(opened))}, **{PerFollower(Held(empty), Held(opened))}** |");
+        text.AppendLine(CultureInfo.InvariantCulture, $"| resident memory (VmRSS) then | {Mb(empty.ResidentKb)} | {Mb(opened.ResidentKb)}, {PerFollower(empty.ResidentKb, opened.ResidentKb)} |");
+        text.AppendLine(CultureInfo.InvariantCulture, $"| … the collector's heap then (alive after a full collection) | {Mb(empty.HeapBytes / 1024)} | {Mb(opened.HeapBytes / 1024)}, {PerFollower(empty.HeapBytes / 1024, opened.HeapBytes / 1024)} |");
+        text.AppendLine(CultureInfo.InvariantCulture, $"| … the collector's committed memory then (its heap and the room it keeps) | {Mb(empty.CommittedBytes / 1024)} | {Mb(opened.CommittedBytes / 1024)}, {PerFollower(empty.CommittedBytes / 1024, opened.CommittedBytes / 1024)} |");
+        text.AppendLine(CultureInfo.InvariantCulture, $"| resident memory as it was, garbage and all, {Settle.TotalSeconds:0} s after the last stream opened | {Mb(rawKb.Empty)} | {Mb(rawKb.Open)}, {PerFollower(rawKb.Empty, rawKb.Open)} |");
+        text.AppendLine(CultureInfo.InvariantCulture, $"| resident memory once the garbage is collected, after the orders (the trades' contracts too) | | {Mb(end.ResidentKb)}, {PerFollower(empty.ResidentKb, end.ResidentKb)}; heap {Mb(end.HeapBytes / 1024)} |");
         text.AppendLine(CultureInfo.InvariantCulture, $"| orders acknowledged (of sent) | {Rate(alone)} | {Rate(flow)} |");
         text.AppendLine(CultureInfo.InvariantCulture, $"| an order's latency, p50 / p99 / max (ms) | {Percentiles(Latency(alone))} | {Percentiles(Latency(flow))} |");
         text.AppendLine(CultureInfo.InvariantCulture, $"| CPU of the server and of this process | {Cpu(alone, aloneCpu)} | {Cpu(flow, flowCpu)} |");

@@ -62,42 +62,80 @@ internal sealed class ServerProcess : IAsyncDisposable
     }
 
     /// <summary>
-    /// The server's resident memory once its garbage is collected, in KB: two full blocking
-    /// collections asked for through the runtime's diagnostic port (what <c>dotnet-gcdump</c> does to
-    /// take a heap), then the least of <paramref name="samples"/> readings a second apart. Without it a
-    /// reading holds whatever garbage the last requests left in generation 0 (up to the collector's
-    /// budget of 128 MiB a heap), which swamps a difference of a few KB per connection.
+    /// The server's memory once its garbage is collected: two full blocking collections asked for
+    /// through the runtime's diagnostic port (what <c>dotnet-gcdump</c> does to take a heap), the
+    /// collector's heap and committed memory after the second, and the least of
+    /// <paramref name="samples"/> readings of resident memory a second apart. Without it a reading
+    /// holds whatever garbage the last requests left in generation 0 (up to the collector's budget of
+    /// 128 MiB a heap), which swamps a difference of a few KB per connection.
     /// </summary>
-    public async Task<long> SettledResidentKilobytesAsync(int samples = 5)
+    public async Task<SettledMemory> SettledMemoryAsync(int samples = 5)
     {
-        for (var i = 0; i < 2; i++)
-        {
-            CollectGarbage();
-            await Task.Delay(TimeSpan.FromSeconds(1));
-        }
-
+        await CollectGarbageAsync();
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        var (heap, committed) = await CollectGarbageAsync();
         var least = long.MaxValue;
         for (var i = 0; i < samples; i++)
         {
-            least = Math.Min(least, ResidentKilobytes);
             await Task.Delay(TimeSpan.FromSeconds(1));
+            least = Math.Min(least, ResidentKilobytes);
         }
 
-        return least;
+        return new SettledMemory(least, heap, committed);
     }
 
     /// <summary>
-    /// A full blocking collection in the server, now: the runtime collects when a session enables its
-    /// provider's GC-heap-collect keyword, before the session's start is answered.
+    /// A full blocking collection in the server, now (the runtime collects when a session enables its
+    /// provider's GC-heap-collect keyword, before the session's start is answered), and the runtime's
+    /// counters a second later: the heap's size and the collector's committed memory, in bytes; -1
+    /// for one that did not come within 15 s.
     /// </summary>
-    private void CollectGarbage()
+    private async Task<(long Heap, long Committed)> CollectGarbageAsync()
     {
         const long GcHeapCollect = 0x800000;
         var client = new Microsoft.Diagnostics.NETCore.Client.DiagnosticsClient(process.Id);
         using var session = client.StartEventPipeSession(
-            new Microsoft.Diagnostics.NETCore.Client.EventPipeProvider("Microsoft-Windows-DotNETRuntime", System.Diagnostics.Tracing.EventLevel.Informational, GcHeapCollect),
+            [
+                new Microsoft.Diagnostics.NETCore.Client.EventPipeProvider("Microsoft-Windows-DotNETRuntime", System.Diagnostics.Tracing.EventLevel.Informational, GcHeapCollect),
+                new Microsoft.Diagnostics.NETCore.Client.EventPipeProvider("System.Runtime", System.Diagnostics.Tracing.EventLevel.Informational, 0,
+                    new Dictionary<string, string> { ["EventCounterIntervalSec"] = "1" }),
+            ],
             requestRundown: false);
-        session.Stop();
+        using var source = new Microsoft.Diagnostics.Tracing.EventPipeEventSource(session.EventStream);
+        double heapMb = -1, committedMb = -1;
+        var stopped = 0;
+        source.Dynamic.All += e =>
+        {
+            if (e.EventName != "EventCounters" || e.PayloadValue(0) is not IDictionary<string, object> { } outer
+                || outer.TryGetValue("Payload", out var inner) is false || inner is not IDictionary<string, object> counter)
+            {
+                return;
+            }
+
+            var value = counter.TryGetValue("Mean", out var mean) ? Convert.ToDouble(mean, CultureInfo.InvariantCulture) : -1;
+            switch (counter.TryGetValue("Name", out var name) ? name as string : null)
+            {
+                case "gc-heap-size":
+                    heapMb = value;
+                    break;
+                case "gc-committed":
+                    committedMb = value;
+                    break;
+            }
+
+            if (heapMb >= 0 && committedMb >= 0 && Interlocked.Exchange(ref stopped, 1) == 0)
+            {
+                _ = session.StopAsync(CancellationToken.None);
+            }
+        };
+        var reading = Task.Run(source.Process);
+        if (await Task.WhenAny(reading, Task.Delay(TimeSpan.FromSeconds(15))) != reading && Interlocked.Exchange(ref stopped, 1) == 0)
+        {
+            await session.StopAsync(CancellationToken.None);
+        }
+
+        await reading;
+        return ((long)(heapMb * 1_000_000), (long)(committedMb * 1_000_000));
     }
 
     /// <summary>The bytes of every file in the data folder (the database, its write-ahead log, the admin key).</summary>
@@ -333,3 +371,10 @@ internal sealed class ServerProcess : IAsyncDisposable
         }
     }
 }
+
+/// <summary>
+/// The server's memory once its garbage is collected: resident memory in KB; the collector's heap
+/// (what is alive) and its committed memory (the heap, and room it keeps for what is allocated
+/// next), in bytes, -1 where the runtime did not tell.
+/// </summary>
+internal readonly record struct SettledMemory(long ResidentKb, long HeapBytes, long CommittedBytes);
