@@ -149,7 +149,8 @@ public sealed class EventStreamTests
         }, "the stalled follower's stream to open");
 
         // Signals for the stalled follower (one for each resting offer) until it is dropped: more than
-        // the socket's buffers and the response's hold, at most 200,000; the steady follower is told
+        // the socket's buffers and the response's hold, then a write that waits longer than the stall
+        // limit, at most 200,000; the steady follower is told
         // of one offer of its own after every thousand, and reads each as it comes.
         var dropped = false;
         var steadyOffers = 0;
@@ -159,6 +160,9 @@ public sealed class EventStreamTests
                 new BatchOrderItem(Offer: new PlaceOfferRequest("compute", 10, 5m, Tuesday.AddMinutes((b * 1000) + i), Tuesday.AddMinutes((b * 1000) + i + 30))))]);
             var placed = await (await stalledClient.Post("/v1/orders/batch", batch)).Read<BatchOrdersResponse>(HttpStatusCode.OK);
             Assert.All(placed.Results, r => Assert.Equal(201, r.Status));
+
+            // The exchange's clock, which times a stalled write, a second a batch.
+            exchange.Time.Advance(TimeSpan.FromSeconds(1));
 
             await PlaceOffer(steadyClient, b);
             steadyOffers++;

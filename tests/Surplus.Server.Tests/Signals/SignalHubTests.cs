@@ -82,5 +82,39 @@ public sealed class SignalHubTests
         Assert.False(behind);
     }
 
+    [Fact]
+    public async Task WakeAll_WakesEverySubscriptionWithNothingNew()
+    {
+        var hub = new SignalHub();
+        using var a = hub.Subscribe(1);
+        using var b = hub.Subscribe(1);
+        using var c = hub.Subscribe(2);
+        var waits = new[] { a, b, c }.Select(s => s.WaitAsync().AsTask()).ToArray();
+
+        hub.WakeAll();
+
+        await Task.WhenAll(waits).WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.All(new[] { a, b, c }, s =>
+        {
+            Assert.Empty(s.Take(out var behind));
+            Assert.False(behind);
+        });
+    }
+
+    [Fact]
+    public async Task WaitAsync_AgainAfterEachTake_CompletesForEachNewSignal()
+    {
+        var hub = new SignalHub();
+        using var subscription = hub.Subscribe(1);
+        for (var seq = 1; seq <= 3; seq++)
+        {
+            var wait = subscription.WaitAsync();
+            Assert.False(wait.IsCompleted);
+            hub.Publish([Signal(1, seq)]);
+            await wait.AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+            Assert.Equal([(long)seq], subscription.Take(out _).Select(s => s.Seq));
+        }
+    }
+
     private static PendingSignal Signal(long member, long seq) => new(member, seq, "order.rested", seq, $$"""{"seq":{{seq}}}""");
 }
