@@ -72,10 +72,12 @@ public sealed class ServerOptions
     public int MaxBatch { get; set; } = 2048;
 
     /// <summary>
-    /// The most of one member's commands one engine batch takes; the rest of them wait for the next
-    /// batches while other members' commands go in (per-member fair queueing into each market's engine).
+    /// One member's share of each round an engine batch takes of the members' queues; the rest of its
+    /// commands wait for the next batches while other members' commands go in (per-member fair
+    /// queueing into each market's engine). A request batch of up to this many orders goes into one
+    /// transaction when its member is alone; a backlog adds at most this many to a batch others wait for.
     /// </summary>
-    public int MaxCommandsPerMemberPerBatch { get; set; } = 16;
+    public int MaxCommandsPerMemberPerBatch { get; set; } = 100;
 
     /// <summary>How often the engines are told the time (expiries, recurrences), in milliseconds.</summary>
     public int TickMilliseconds { get; set; } = 1000;
