@@ -83,7 +83,7 @@ internal static class EngineSnapshotFile
         foreach (var (row, state) in needs)
         {
             // A resting need's row keeps its job only; the rest of its record is the engine's spec.
-            WriteNeed(w, row, row.Record ?? StoredNeed.From(state.Spec, row.Job));
+            WriteNeed(w, row, row.RecordOf(state));
             written++;
         }
 

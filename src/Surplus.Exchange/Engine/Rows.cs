@@ -139,10 +139,13 @@ internal sealed class NeedRow
     public JobDto? JobDto => jobDto ??= ToJobDto(Job);
 
     /// <summary>Takes the record from the engine's spec of the open need (the spec holds its current bid; the rest is as placed).</summary>
-    public void Hydrate(NeedState state)
+    public void Hydrate(NeedState state) => Record = RecordOf(state);
+
+    /// <summary>The record, or, once the row has let go of it, the one made from the engine's spec of the open need.</summary>
+    public StoredNeed RecordOf(NeedState state)
     {
         ArgumentNullException.ThrowIfNull(state);
-        Record ??= StoredNeed.From(state.Spec, Job);
+        return Record ?? StoredNeed.From(state.Spec, Job);
     }
 
     /// <summary>
